@@ -1,0 +1,275 @@
+//! The configured client every generated endpoint calls through.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::auth::{TokenCache, TokenCredential};
+use crate::cloud::{ApiHost, Cloud, is_allowed_url};
+use crate::error::{DecodeError, Error, ErrorKind, Result, body_excerpt};
+use crate::odata::error_from_response;
+use crate::retry::RetryPolicy;
+use crate::transport::{DEFAULT_MAX_BODY_BYTES, RawResponse, Transport};
+
+/// A client for one Defender for Endpoint API host, with its credential, retry policy and limits.
+///
+/// Cheap to clone: clones share the HTTP connection pool and the token cache.
+///
+/// ```no_run
+/// use defender_runtime::{ClientSecretCredential, Cloud, ODataClient};
+///
+/// # fn main() -> defender_runtime::Result<()> {
+/// let client = ODataClient::builder()
+///     .cloud(Cloud::Commercial)
+///     .credential(ClientSecretCredential::new("tenant-id", "client-id", "client-secret"))
+///     .build()?;
+/// assert_eq!(client.service_root().as_str(), "https://api.security.microsoft.com/api/");
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ODataClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    transport: Transport,
+    service_root: Url,
+    tokens: Option<TokenCache>,
+}
+
+/// Builds an [`ODataClient`].
+#[derive(Debug)]
+pub struct ClientBuilder {
+    cloud: Cloud,
+    api_host: Option<ApiHost>,
+    credential: Option<Arc<dyn TokenCredential>>,
+    scope: Option<String>,
+    retry: RetryPolicy,
+    timeout: Duration,
+    max_body_bytes: usize,
+    http: Option<reqwest::Client>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            cloud: Cloud::Commercial,
+            api_host: None,
+            credential: None,
+            scope: None,
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(100),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            http: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The cloud, which picks the default API host and the token scope. Commercial by default.
+    pub fn cloud(mut self, cloud: Cloud) -> Self {
+        self.cloud = cloud;
+        self
+    }
+
+    /// One of the documented API hosts, instead of the cloud's default.
+    pub fn api_host(mut self, host: ApiHost) -> Self {
+        self.api_host = Some(host);
+        self
+    }
+
+    /// A custom base URL, such as a local emulator. `/api/` is added unless the URL ends in it.
+    pub fn base_url(mut self, url: &str) -> Result<Self> {
+        let url = Url::parse(url).map_err(|e| Error::config(format!("invalid base URL {url:?}: {e}")))?;
+        self.api_host = Some(ApiHost::Custom(url));
+        Ok(self)
+    }
+
+    /// The credential that provides access tokens. Without one, requests carry no
+    /// `Authorization` header (for a proxy that adds it).
+    pub fn credential(mut self, credential: impl TokenCredential + 'static) -> Self {
+        self.credential = Some(Arc::new(credential));
+        self
+    }
+
+    /// A credential already shared elsewhere.
+    pub fn shared_credential(mut self, credential: Arc<dyn TokenCredential>) -> Self {
+        self.credential = Some(credential);
+        self
+    }
+
+    /// The OAuth2 scope, instead of the cloud's (`https://api.securitycenter.microsoft.com/.default`).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// How failed requests are retried.
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The time one attempt may take, body included. 100 seconds by default.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The largest response body accepted; a larger one is an error. 256 MiB by default.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// A `reqwest::Client` of your own (proxy, root certificates). Its timeout and redirect
+    /// policy are yours to set.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<ODataClient> {
+        let host = self.api_host.unwrap_or_else(|| self.cloud.default_api_host());
+        let service_root = host.service_root();
+        if !is_allowed_url(&service_root) {
+            return Err(Error::config(format!(
+                "the API URL {service_root} is not https (plain http is allowed only to loopback)"
+            )));
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => Transport::default_http_client(self.timeout)?,
+        };
+        let scope = self.scope.unwrap_or_else(|| self.cloud.scope());
+        Ok(ODataClient {
+            inner: Arc::new(Inner {
+                transport: Transport::new(http, self.retry, self.max_body_bytes),
+                service_root,
+                tokens: self.credential.map(|credential| TokenCache::new(credential, scope)),
+            }),
+        })
+    }
+}
+
+impl ODataClient {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The OData service root, for example `https://api.security.microsoft.com/api/`.
+    pub fn service_root(&self) -> &Url {
+        &self.inner.service_root
+    }
+
+    /// The absolute URL of a path relative to the service root (`exposureScore`).
+    pub fn url(&self, path: &str) -> Result<Url> {
+        self.inner
+            .service_root
+            .join(path.trim_start_matches('/'))
+            .map_err(|e| Error::config(format!("invalid request path {path:?}: {e}")))
+    }
+
+    /// Whether `url` is on the API host, the only host the token may be sent to.
+    pub fn is_same_origin(&self, url: &Url) -> bool {
+        url.origin() == self.inner.service_root.origin()
+    }
+
+    /// `GET`s `url` and decodes the JSON body as `T`.
+    pub async fn get<T: DeserializeOwned>(&self, url: Url) -> Result<T> {
+        let response = self.send(Method::GET, url, None).await?;
+        decode(&response)
+    }
+
+    /// Sends `body` as JSON with `method` and decodes the answer as `T`. A `204 No Content`
+    /// (or an empty body) decodes as JSON `null`, so `T = ()` or `Option<_>` suits actions
+    /// without a result.
+    pub async fn send_json<B, T>(&self, method: Method, url: Url, body: &B) -> Result<T>
+    where
+        B: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
+        let body = serde_json::to_vec(body)
+            .map_err(|e| Error::config(format!("cannot serialize the request body: {e}")))?;
+        let response = self.send(method, url, Some(body)).await?;
+        decode(&response)
+    }
+
+    /// Sends one request with the bearer token, retrying as the policy allows, and returns the
+    /// successful response or the error the service answered with.
+    ///
+    /// `GET`, `PUT` and `DELETE` are retried after transient failures; other methods only when
+    /// the server cannot have acted on them. A 401 causes one token refresh and one more try.
+    pub async fn send(&self, method: Method, url: Url, body: Option<Vec<u8>>) -> Result<RawResponse> {
+        if !self.is_same_origin(&url) {
+            return Err(Error::config(format!(
+                "refusing to send the access token to {}, which is not the API host {}",
+                url.origin().ascii_serialization(),
+                self.inner.service_root.origin().ascii_serialization()
+            )));
+        }
+        let idempotent = matches!(method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE);
+        let mut refreshed = false;
+        loop {
+            let token = match &self.inner.tokens {
+                Some(tokens) => Some(tokens.token().await?),
+                None => None,
+            };
+            let mut request = reqwest::Request::new(method.clone(), url.clone());
+            let headers = request.headers_mut();
+            headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+            if let Some(token) = &token {
+                let mut value = HeaderValue::from_str(&format!("Bearer {}", token.secret()))
+                    .map_err(|_| Error::config("the access token is not a valid header value"))?;
+                value.set_sensitive(true);
+                headers.insert(AUTHORIZATION, value);
+            }
+            if let Some(body) = &body {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                *request.body_mut() = Some(body.clone().into());
+            }
+            let response = self.inner.transport.send(request, idempotent).await?;
+            if response.status.is_success() {
+                return Ok(response);
+            }
+            if response.status == StatusCode::UNAUTHORIZED
+                && !refreshed
+                && let (Some(tokens), Some(token)) = (&self.inner.tokens, &token)
+            {
+                tracing::debug!("the API refused the access token; refreshing it once");
+                tokens.invalidate(token);
+                refreshed = true;
+                continue;
+            }
+            return Err(error_from_response(&response));
+        }
+    }
+}
+
+/// Decodes a response body as `T`, naming the JSON path of the first value that does not fit.
+pub fn decode<T: DeserializeOwned>(response: &RawResponse) -> Result<T> {
+    let body: &[u8] =
+        if response.body.iter().all(u8::is_ascii_whitespace) { b"null" } else { &response.body };
+    let decode_error = |path: String, message: String| {
+        Error::new(ErrorKind::Decode(DecodeError {
+            type_name: std::any::type_name::<T>(),
+            path,
+            message,
+            body_excerpt: body_excerpt(&response.body),
+            status: Some(response.status),
+        }))
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|e| decode_error(e.path().to_string(), e.inner().to_string()))?;
+    deserializer.end().map_err(|e| decode_error(".".into(), e.to_string()))?;
+    Ok(value)
+}

@@ -1,0 +1,35 @@
+//! The runtime under the generated Microsoft Defender for Endpoint SDK.
+//!
+//! Generated endpoint code in `defender-sdk` stands on this crate; applications normally use it
+//! through `defender-sdk`, which re-exports what they need. It provides:
+//!
+//! - [`auth`]: access tokens from Entra ID ([`ClientSecretCredential`]) or elsewhere
+//!   ([`TokenCredential`]), cached and refreshed by [`TokenCache`];
+//! - [`cloud`]: the commercial and US Government clouds and every documented API host;
+//! - [`transport`] and [`retry`]: attempts, `Retry-After`, backoff, deadlines, body limits;
+//! - [`odata`] and [`request`]: collection pages, `@odata.nextLink` paging, query options and
+//!   the OData error document;
+//! - [`edm`] and [`wire`]: OData primitive values that round-trip without loss, decoded
+//!   leniently;
+//! - [`error`]: the one [`Error`] type, whose [`ErrorKind`] callers match on.
+
+pub mod auth;
+pub mod client;
+pub mod cloud;
+pub mod edm;
+pub mod error;
+pub mod literal;
+pub mod odata;
+pub mod request;
+pub mod retry;
+pub mod transport;
+pub mod wire;
+
+pub use auth::{AccessToken, ClientSecretCredential, StaticTokenCredential, TokenCache, TokenCredential};
+pub use client::{ClientBuilder, ODataClient};
+pub use cloud::{ApiHost, Cloud, Region};
+pub use error::{Error, ErrorKind, Result};
+pub use odata::Page;
+pub use request::{ActionBody, CollectionRequest, EntityRequest, QueryOptions};
+pub use reqwest::{Method, StatusCode};
+pub use retry::RetryPolicy;

@@ -1,0 +1,157 @@
+//! Values written into URLs as OData literals: function parameters and entity keys.
+//!
+//! Strings are quoted with `'` and embedded quotes doubled; other primitives are written as the
+//! OData ABNF spells them. Characters that would end a path segment or start a query are
+//! percent-encoded so that a value can never change the shape of the URL.
+
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
+use crate::edm;
+
+/// Characters escaped inside a literal placed in a path: those with meaning in a URL path or
+/// query, plus `%` itself and space.
+const IN_PATH: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'?')
+    .add(b'<')
+    .add(b'>')
+    .add(b'\\')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'&')
+    .add(b'+');
+
+/// A value that can be written as an OData URL literal.
+pub trait ODataLiteral {
+    /// The literal, ready to be placed in a URL path (`'it''s'`, `42`, `2024-01-01T00:00:00Z`).
+    fn to_literal(&self) -> String;
+}
+
+/// Quotes and escapes a string literal.
+///
+/// ```
+/// use defender_runtime::literal::quote_string;
+/// assert_eq!(quote_string("O'Neil/1 #2"), "'O''Neil%2F1%20%232'");
+/// ```
+pub fn quote_string(value: &str) -> String {
+    let doubled = value.replace('\'', "''");
+    format!("'{}'", utf8_percent_encode(&doubled, IN_PATH))
+}
+
+/// An enumeration member as a literal: `Namespace.EnumType'Member'` (members of a flags value
+/// separated by commas inside the quotes).
+///
+/// ```
+/// use defender_runtime::literal::enum_literal;
+/// assert_eq!(enum_literal("ns.Color", "Red"), "ns.Color'Red'");
+/// ```
+pub fn enum_literal(qualified_type: &str, member: &str) -> String {
+    format!("{qualified_type}{}", quote_string(member))
+}
+
+/// An entity key written as a path segment (`machines/{id}`): the raw value, percent-encoded.
+pub fn key_segment(value: &str) -> String {
+    utf8_percent_encode(value, IN_PATH).to_string()
+}
+
+impl ODataLiteral for str {
+    fn to_literal(&self) -> String {
+        quote_string(self)
+    }
+}
+
+impl ODataLiteral for String {
+    fn to_literal(&self) -> String {
+        quote_string(self)
+    }
+}
+
+impl<T: ODataLiteral + ?Sized> ODataLiteral for &T {
+    fn to_literal(&self) -> String {
+        (**self).to_literal()
+    }
+}
+
+impl<T: ODataLiteral> ODataLiteral for Option<T> {
+    fn to_literal(&self) -> String {
+        self.as_ref().map_or_else(|| "null".to_owned(), ODataLiteral::to_literal)
+    }
+}
+
+macro_rules! display_literal {
+    ($($ty:ty),*) => {$(
+        impl ODataLiteral for $ty {
+            fn to_literal(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+display_literal!(bool, u8, i8, i16, i32, i64);
+
+macro_rules! float_literal {
+    ($($ty:ty),*) => {$(
+        impl ODataLiteral for $ty {
+            fn to_literal(&self) -> String {
+                if self.is_nan() {
+                    "NaN".to_owned()
+                } else if self.is_infinite() {
+                    if *self > 0.0 { "INF".to_owned() } else { "-INF".to_owned() }
+                } else {
+                    self.to_string()
+                }
+            }
+        }
+    )*};
+}
+float_literal!(f32, f64);
+
+macro_rules! wire_text_literal {
+    ($($ty:ty),*) => {$(
+        impl ODataLiteral for $ty {
+            fn to_literal(&self) -> String {
+                utf8_percent_encode(&self.to_string(), IN_PATH).to_string()
+            }
+        }
+    )*};
+}
+wire_text_literal!(edm::DateTimeOffset, edm::Date, edm::TimeOfDay, edm::Decimal, edm::Guid);
+
+impl ODataLiteral for edm::Duration {
+    fn to_literal(&self) -> String {
+        format!("duration'{self}'")
+    }
+}
+
+impl ODataLiteral for edm::Binary {
+    fn to_literal(&self) -> String {
+        format!("binary'{}'", utf8_percent_encode(&self.to_string(), IN_PATH))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_follow_the_odata_abnf() {
+        assert_eq!("it's".to_literal(), "'it''s'");
+        assert_eq!(42i64.to_literal(), "42");
+        assert_eq!(f64::NEG_INFINITY.to_literal(), "-INF");
+        assert_eq!(true.to_literal(), "true");
+        assert_eq!(Option::<i32>::None.to_literal(), "null");
+        let when = edm::DateTimeOffset::parse("2024-01-01T10:00:00+02:00").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(when.to_literal(), "2024-01-01T10:00:00%2B02:00");
+    }
+
+    #[test]
+    fn a_value_cannot_change_the_shape_of_the_url() {
+        assert_eq!(key_segment("a/b?c#d e"), "a%2Fb%3Fc%23d%20e");
+        assert_eq!(quote_string("x')/evil?$top=1"), "'x'')%2Fevil%3F$top=1'");
+    }
+}

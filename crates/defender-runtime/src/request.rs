@@ -1,0 +1,366 @@
+//! Request builders that generated endpoints return: one entity, or a paged collection.
+
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use futures_core::Stream;
+use futures_util::{TryStreamExt, stream};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::client::ODataClient;
+use crate::error::{Error, Result};
+use crate::odata::Page;
+
+/// Characters left as they are in a query option value. OData literals use quotes, parentheses,
+/// commas and colons; everything else (spaces, `+`, `&`, `#`, `%`, non-ASCII) is escaped.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b',')
+    .remove(b':')
+    .remove(b'/')
+    .remove(b'*');
+
+/// OData system query options.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueryOptions {
+    /// `$filter`: a boolean expression the items must satisfy.
+    pub filter: Option<String>,
+    /// `$select`: the properties to return.
+    pub select: Vec<String>,
+    /// `$expand`: the navigation properties to include.
+    pub expand: Vec<String>,
+    /// `$orderby`: sort keys, each optionally followed by ` asc` or ` desc`.
+    pub orderby: Vec<String>,
+    /// `$top`: the most items to return.
+    pub top: Option<u64>,
+    /// `$skip`: how many items to skip.
+    pub skip: Option<u64>,
+    /// `$count`: ask for `@odata.count`.
+    pub count: bool,
+}
+
+impl QueryOptions {
+    /// The options as a query string, `$`-prefixed names and percent-encoded values, in a fixed
+    /// order. Empty when no option is set.
+    ///
+    /// ```
+    /// use defender_runtime::QueryOptions;
+    ///
+    /// let query = QueryOptions {
+    ///     filter: Some("riskScore eq 'High' and lastSeen gt 2024-01-01T00:00:00Z".into()),
+    ///     top: Some(10),
+    ///     ..QueryOptions::default()
+    /// };
+    /// assert_eq!(
+    ///     query.to_query_string(),
+    ///     "$filter=riskScore%20eq%20'High'%20and%20lastSeen%20gt%202024-01-01T00:00:00Z&$top=10"
+    /// );
+    /// ```
+    pub fn to_query_string(&self) -> String {
+        let mut parts = Vec::new();
+        let mut push = |name: &str, value: &str| {
+            parts.push(format!("{name}={}", utf8_percent_encode(value, QUERY_VALUE)));
+        };
+        if let Some(filter) = &self.filter {
+            push("$filter", filter);
+        }
+        if !self.select.is_empty() {
+            push("$select", &self.select.join(","));
+        }
+        if !self.expand.is_empty() {
+            push("$expand", &self.expand.join(","));
+        }
+        if !self.orderby.is_empty() {
+            push("$orderby", &self.orderby.join(","));
+        }
+        if let Some(top) = self.top {
+            push("$top", &top.to_string());
+        }
+        if let Some(skip) = self.skip {
+            push("$skip", &skip.to_string());
+        }
+        if self.count {
+            push("$count", "true");
+        }
+        parts.join("&")
+    }
+
+    /// `url` with these options appended to any query it already has.
+    pub fn apply(&self, mut url: Url) -> Url {
+        let options = self.to_query_string();
+        if !options.is_empty() {
+            let query = match url.query() {
+                Some(existing) if !existing.is_empty() => format!("{existing}&{options}"),
+                _ => options,
+            };
+            url.set_query(Some(&query));
+        }
+        url
+    }
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
+
+/// A request for one entity or complex value. Await it to send it.
+#[must_use = "a request does nothing until it is awaited"]
+pub struct EntityRequest<T> {
+    client: ODataClient,
+    path: String,
+    query: QueryOptions,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> std::fmt::Debug for EntityRequest<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EntityRequest").field("path", &self.path).field("query", &self.query).finish()
+    }
+}
+
+impl<T> Clone for EntityRequest<T> {
+    fn clone(&self) -> Self {
+        Self::new(self.client.clone(), self.path.clone()).with_query(self.query.clone())
+    }
+}
+
+impl<T> EntityRequest<T> {
+    /// A request for the resource at `path`, relative to the service root.
+    pub fn new(client: ODataClient, path: impl Into<String>) -> Self {
+        Self { client, path: path.into(), query: QueryOptions::default(), _type: PhantomData }
+    }
+
+    fn with_query(mut self, query: QueryOptions) -> Self {
+        self.query = query;
+        self
+    }
+
+    /// `$select`: only these properties.
+    pub fn select<I, S>(mut self, properties: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.query.select.extend(properties.into_iter().map(Into::into));
+        self
+    }
+
+    /// `$expand`: include these navigation properties.
+    pub fn expand<I, S>(mut self, properties: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.query.expand.extend(properties.into_iter().map(Into::into));
+        self
+    }
+
+    /// The path of the resource, relative to the service root.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The client the request is sent with.
+    pub fn client(&self) -> &ODataClient {
+        &self.client
+    }
+}
+
+impl<T: DeserializeOwned> EntityRequest<T> {
+    /// Sends the request and decodes the entity.
+    pub async fn send(self) -> Result<T> {
+        let url = self.query.apply(self.client.url(&self.path)?);
+        self.client.get(url).await
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> IntoFuture for EntityRequest<T> {
+    type Output = Result<T>;
+    type IntoFuture = BoxFuture<T>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A request for a collection, delivered page by page as the service pages it.
+///
+/// Nothing is sent until one of [`first_page`](Self::first_page), [`pages`](Self::pages),
+/// [`items`](Self::items) or [`collect_all`](Self::collect_all) is used. The streams follow
+/// `@odata.nextLink` lazily, so memory stays around one page however long the collection is.
+#[must_use = "a request does nothing until it is sent"]
+pub struct CollectionRequest<T> {
+    client: ODataClient,
+    path: String,
+    query: QueryOptions,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> std::fmt::Debug for CollectionRequest<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CollectionRequest").field("path", &self.path).field("query", &self.query).finish()
+    }
+}
+
+impl<T> Clone for CollectionRequest<T> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            path: self.path.clone(),
+            query: self.query.clone(),
+            _type: PhantomData,
+        }
+    }
+}
+
+impl<T> CollectionRequest<T> {
+    /// A request for the collection at `path`, relative to the service root.
+    pub fn new(client: ODataClient, path: impl Into<String>) -> Self {
+        Self { client, path: path.into(), query: QueryOptions::default(), _type: PhantomData }
+    }
+
+    /// `$filter`: only items for which the expression is true.
+    pub fn filter(mut self, expression: impl Into<String>) -> Self {
+        self.query.filter = Some(expression.into());
+        self
+    }
+
+    /// `$select`: only these properties.
+    pub fn select<I, S>(mut self, properties: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.query.select.extend(properties.into_iter().map(Into::into));
+        self
+    }
+
+    /// `$expand`: include these navigation properties.
+    pub fn expand<I, S>(mut self, properties: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.query.expand.extend(properties.into_iter().map(Into::into));
+        self
+    }
+
+    /// `$orderby`: sort by this key (`name`, `name desc`); call again for further keys.
+    pub fn orderby(mut self, key: impl Into<String>) -> Self {
+        self.query.orderby.push(key.into());
+        self
+    }
+
+    /// `$top`: at most this many items.
+    pub fn top(mut self, top: u64) -> Self {
+        self.query.top = Some(top);
+        self
+    }
+
+    /// `$skip`: skip this many items.
+    pub fn skip(mut self, skip: u64) -> Self {
+        self.query.skip = Some(skip);
+        self
+    }
+
+    /// `$count=true`: ask the service for the size of the whole collection ([`Page::count`]).
+    pub fn count(mut self) -> Self {
+        self.query.count = true;
+        self
+    }
+
+    /// The query options set so far.
+    pub fn query(&self) -> &QueryOptions {
+        &self.query
+    }
+
+    /// The path of the collection, relative to the service root.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> CollectionRequest<T> {
+    /// Sends the request and returns the first page only.
+    pub async fn first_page(self) -> Result<Page<T>> {
+        let url = self.query.apply(self.client.url(&self.path)?);
+        self.client.get(url).await
+    }
+
+    /// Every page, fetched one at a time as the stream is polled.
+    ///
+    /// A `@odata.nextLink` that leaves the API host ends the stream with an error instead of
+    /// sending the token elsewhere.
+    pub fn pages(self) -> impl Stream<Item = Result<Page<T>>> + Send + 'static {
+        let first = self.client.url(&self.path).map(|url| self.query.apply(url));
+        let client = self.client;
+        stream::try_unfold(Some(first), move |next| {
+            let client = client.clone();
+            async move {
+                let Some(url) = next else { return Ok(None) };
+                let page: Page<T> = client.get(url?).await?;
+                let next = match &page.next_link {
+                    Some(link) => Some(Ok(next_page_url(&client, link)?)),
+                    None => None,
+                };
+                Ok(Some((page, next)))
+            }
+        })
+    }
+
+    /// Every item of every page, in order.
+    pub fn items(self) -> impl Stream<Item = Result<T>> + Send + 'static {
+        self.pages().map_ok(|page| stream::iter(page.items.into_iter().map(Ok))).try_flatten()
+    }
+
+    /// Every item of every page, collected. Prefer [`items`](Self::items) for large collections.
+    pub async fn collect_all(self) -> Result<Vec<T>> {
+        self.pages()
+            .try_fold(Vec::new(), |mut all, page| async move {
+                all.extend(page.items);
+                Ok(all)
+            })
+            .await
+    }
+}
+
+fn next_page_url(client: &ODataClient, link: &str) -> Result<Url> {
+    let url = client
+        .service_root()
+        .join(link)
+        .map_err(|e| Error::config(format!("the service sent an invalid @odata.nextLink: {e}")))?;
+    if !client.is_same_origin(&url) {
+        return Err(Error::config(format!(
+            "refusing to follow @odata.nextLink to {}, which is not the API host",
+            url.origin().ascii_serialization()
+        )));
+    }
+    Ok(url)
+}
+
+/// The JSON body of an action call: one member per non-binding parameter.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+#[serde(transparent)]
+pub struct ActionBody(serde_json::Map<String, serde_json::Value>);
+
+impl ActionBody {
+    /// An empty body.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds parameter `name`. Fails only when `value`'s `Serialize` implementation fails.
+    pub fn param<T: serde::Serialize + ?Sized>(mut self, name: &str, value: &T) -> Result<Self> {
+        let value = serde_json::to_value(value)
+            .map_err(|e| Error::config(format!("cannot serialize action parameter {name}: {e}")))?;
+        self.0.insert(name.to_owned(), value);
+        Ok(self)
+    }
+}

@@ -1,0 +1,205 @@
+//! Sending one logical request: attempts, waits, timeouts and a bounded body.
+//!
+//! Everything above this module (the token credential, the OData client) hands it a finished
+//! `reqwest::Request` and gets back a status, headers and a body that is complete and no larger
+//! than the configured cap, or a typed transport error. Retrying lives here so that the token
+//! endpoint and the API share one behaviour.
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use reqwest::header::{CONTENT_LENGTH, HeaderMap};
+use reqwest::{Request, StatusCode};
+use tokio::time::Instant;
+
+use crate::cloud::is_allowed_url;
+use crate::error::{Error, ErrorKind, Result, TransportError};
+use crate::retry::{Failure, RetryPolicy, retry_after};
+
+/// The largest response body read by default: 256 MiB. Export pages are large, but a body past
+/// this is a fault (or an attack) rather than data.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
+
+/// A complete HTTP response.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// The status of the last attempt.
+    pub status: StatusCode,
+    /// Its headers.
+    pub headers: HeaderMap,
+    /// Its whole body.
+    pub body: Bytes,
+}
+
+impl RawResponse {
+    /// A response header as text, when present and valid.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name)?.to_str().ok().map(str::to_owned)
+    }
+}
+
+/// An HTTP client with a retry policy and a body cap.
+#[derive(Debug, Clone)]
+pub struct Transport {
+    http: reqwest::Client,
+    retry: RetryPolicy,
+    max_body_bytes: usize,
+}
+
+impl Transport {
+    /// Wraps a `reqwest::Client`.
+    pub fn new(http: reqwest::Client, retry: RetryPolicy, max_body_bytes: usize) -> Self {
+        Self { http, retry, max_body_bytes }
+    }
+
+    /// A client with this crate's defaults: rustls, a 100 s per-attempt timeout, redirects
+    /// followed only within the same origin (so that a bearer token never leaves its host).
+    pub fn default_http_client(timeout: Duration) -> Result<reqwest::Client> {
+        let redirects = reqwest::redirect::Policy::custom(|attempt| {
+            let same_origin =
+                attempt.previous().last().is_some_and(|previous| previous.origin() == attempt.url().origin());
+            if attempt.previous().len() >= 5 || !same_origin { attempt.stop() } else { attempt.follow() }
+        });
+        reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(Duration::from_secs(30))
+            .redirect(redirects)
+            .user_agent(concat!("defender-sdk-rust/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// Sends `request`, retrying as the policy allows, and returns the last response, whatever
+    /// its status. `idempotent` says whether the request may be repeated after the server may
+    /// have seen it.
+    pub async fn send(&self, request: Request, idempotent: bool) -> Result<RawResponse> {
+        if !is_allowed_url(request.url()) {
+            return Err(Error::config(format!(
+                "refusing to send to {}: only https, or http to loopback, is allowed",
+                redact_query(request.url())
+            )));
+        }
+        let started = Instant::now();
+        let deadline = self.retry.call_deadline();
+        let what = format!("{} {}", request.method(), redact_query(request.url()));
+        let mut attempt = 1;
+        loop {
+            let Some(this_try) = request.try_clone() else {
+                return Err(Error::config("a streaming request body cannot be retried"));
+            };
+            let remaining = deadline.saturating_sub(started.elapsed());
+            let outcome = match tokio::time::timeout(remaining, self.attempt(this_try)).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(AttemptError {
+                    failure: Failure::InFlight,
+                    error: transport_error(&what, true, None),
+                }),
+            };
+            let (failure, retry_after) = match &outcome {
+                Ok(response) if response.status.is_success() => {
+                    return outcome.map_err(|e| e.error);
+                }
+                Ok(response) => (Failure::Status(response.status), retry_after(&response.headers)),
+                Err(e) => (e.failure, None),
+            };
+            let retryable = RetryPolicy::is_retryable(failure, idempotent) && attempt < self.retry.attempts();
+            let delay = retryable.then(|| self.retry.delay(attempt, retry_after)).flatten();
+            let fits = delay.is_some_and(|d| started.elapsed() + d < deadline);
+            tracing::debug!(
+                request = %what,
+                attempt,
+                status = outcome.as_ref().ok().map(|r| r.status.as_u16()),
+                delay_ms = delay.filter(|_| fits).map(|d| d.as_millis() as u64),
+                "attempt finished"
+            );
+            match (delay, fits) {
+                (Some(delay), true) => {
+                    tracing::warn!(request = %what, attempt, ?failure, delay_ms = delay.as_millis() as u64, "retrying");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                _ => return outcome.map_err(|e| e.error),
+            }
+        }
+    }
+
+    async fn attempt(&self, request: Request) -> std::result::Result<RawResponse, AttemptError> {
+        let what = format!("{} {}", request.method(), redact_query(request.url()));
+        let mut response = self.http.execute(request).await.map_err(|e| AttemptError {
+            failure: if e.is_connect() { Failure::ConnectFailed } else { Failure::InFlight },
+            error: transport_error(&what, e.is_timeout(), Some(Box::new(e.without_url()))),
+        })?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let declared =
+            headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > self.max_body_bytes as u64) {
+            return Err(self.too_large(&what));
+        }
+        let mut body = BytesMut::with_capacity(declared.map_or(8 * 1024, |n| n as usize));
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > self.max_body_bytes {
+                        return Err(self.too_large(&what));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(AttemptError {
+                        failure: Failure::InFlight,
+                        error: transport_error(
+                            &format!("reading the body of {what}"),
+                            e.is_timeout(),
+                            Some(Box::new(e.without_url())),
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(RawResponse { status, headers, body: body.freeze() })
+    }
+
+    fn too_large(&self, what: &str) -> AttemptError {
+        AttemptError {
+            // Not worth retrying: the same request gets the same oversized answer.
+            failure: Failure::Status(StatusCode::PAYLOAD_TOO_LARGE),
+            error: Error::new(ErrorKind::Transport(TransportError {
+                context: format!(
+                    "reading {what}: the body is larger than the {} byte limit",
+                    self.max_body_bytes
+                ),
+                timed_out: false,
+                source: None,
+            })),
+        }
+    }
+}
+
+struct AttemptError {
+    failure: Failure,
+    error: Error,
+}
+
+fn transport_error(
+    what: &str,
+    timed_out: bool,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+) -> Error {
+    Error::new(ErrorKind::Transport(TransportError { context: format!("sending {what}"), timed_out, source }))
+}
+
+/// The URL without its query, which may carry filter values a user would rather not log.
+pub(crate) fn redact_query(url: &url::Url) -> String {
+    let mut url = url.clone();
+    if url.query().is_some() {
+        url.set_query(Some("…"));
+    }
+    url.to_string()
+}

@@ -1,0 +1,302 @@
+//! Lenient decoding of primitive values as real services send them.
+//!
+//! The Defender API does not always send what its metadata promises: group ids that are strings
+//! in one response and numbers in the next, `Int64` and `Decimal` values as strings (OData's
+//! `IEEE754Compatible` form), `null` where a value is declared. Generated types decode every
+//! primitive property through [`Wire`], which accepts all of these and never routes an integer
+//! through `f64`.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::edm;
+
+/// A value decoded leniently; see the module documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Wire<T>(pub T);
+
+impl<T> Wire<T> {
+    /// The decoded value.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+/// A type [`Wire`] knows how to decode leniently.
+pub trait WireValue: Sized {
+    /// Decodes `Self` from any of the shapes the service is known to send for it.
+    fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+}
+
+impl<'de, T: WireValue> Deserialize<'de> for Wire<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize_wire(deserializer).map(Wire)
+    }
+}
+
+impl<T: Serialize> Serialize for Wire<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<T: WireValue> WireValue for Option<T> {
+    fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Option::<Wire<T>>::deserialize(deserializer)?.map(Wire::into_inner))
+    }
+}
+
+impl<T: WireValue> WireValue for Vec<T> {
+    fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SeqVisitor<T>(PhantomData<fn() -> T>);
+        impl<'de, T: WireValue> Visitor<'de> for SeqVisitor<T> {
+            type Value = Vec<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                while let Some(Wire(item)) = seq.next_element::<Wire<T>>()? {
+                    items.push(item);
+                }
+                Ok(items)
+            }
+        }
+        deserializer.deserialize_seq(SeqVisitor(PhantomData))
+    }
+}
+
+/// Accepts a string, and also a number or a boolean, kept as the text JSON would write.
+impl WireValue for String {
+    fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl Visitor<'_> for TextVisitor {
+            type Value = String;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+                Ok(v.to_owned())
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+                Ok(v)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+        }
+        deserializer.deserialize_any(TextVisitor)
+    }
+}
+
+/// Accepts `true`/`false` and their string forms.
+impl WireValue for bool {
+    fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct BoolVisitor;
+        impl Visitor<'_> for BoolVisitor {
+            type Value = bool;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a boolean")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+                Ok(v)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+                match v {
+                    "true" | "True" => Ok(true),
+                    "false" | "False" => Ok(false),
+                    _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+                }
+            }
+        }
+        deserializer.deserialize_any(BoolVisitor)
+    }
+}
+
+macro_rules! integer_wire_value {
+    ($($ty:ty),*) => {$(
+        /// Accepts a JSON integer, or a string holding one (OData `IEEE754Compatible`).
+        impl WireValue for $ty {
+            fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct IntVisitor;
+                impl Visitor<'_> for IntVisitor {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        write!(f, "an integer that fits {}", stringify!($ty))
+                    }
+                    fn visit_i64<E: de::Error>(self, v: i64) -> Result<$ty, E> {
+                        <$ty>::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+                    }
+                    fn visit_u64<E: de::Error>(self, v: u64) -> Result<$ty, E> {
+                        <$ty>::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+                    }
+                    fn visit_f64<E: de::Error>(self, v: f64) -> Result<$ty, E> {
+                        // `3.0` is an integer written loosely; `3.5` is not.
+                        if v.fract() == 0.0 && v >= <$ty>::MIN as f64 && v <= <$ty>::MAX as f64 {
+                            Ok(v as $ty)
+                        } else {
+                            Err(E::invalid_value(de::Unexpected::Float(v), &self))
+                        }
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
+                        v.trim().parse().map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+                    }
+                }
+                deserializer.deserialize_any(IntVisitor)
+            }
+        }
+    )*};
+}
+integer_wire_value!(u8, i8, i16, i32, i64);
+
+macro_rules! float_wire_value {
+    ($($ty:ty),*) => {$(
+        /// Accepts a JSON number, or a string holding one, including OData's `NaN`, `INF`
+        /// and `-INF`.
+        impl WireValue for $ty {
+            fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct FloatVisitor;
+                impl Visitor<'_> for FloatVisitor {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a number")
+                    }
+                    fn visit_i64<E: de::Error>(self, v: i64) -> Result<$ty, E> {
+                        Ok(v as $ty)
+                    }
+                    fn visit_u64<E: de::Error>(self, v: u64) -> Result<$ty, E> {
+                        Ok(v as $ty)
+                    }
+                    fn visit_f64<E: de::Error>(self, v: f64) -> Result<$ty, E> {
+                        Ok(v as $ty)
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
+                        match v.trim() {
+                            "INF" | "Infinity" => Ok(<$ty>::INFINITY),
+                            "-INF" | "-Infinity" => Ok(<$ty>::NEG_INFINITY),
+                            "NaN" => Ok(<$ty>::NAN),
+                            other => other.parse().map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self)),
+                        }
+                    }
+                }
+                deserializer.deserialize_any(FloatVisitor)
+            }
+        }
+    )*};
+}
+float_wire_value!(f32, f64);
+
+macro_rules! strict_wire_value {
+    ($($ty:ty),*) => {$(
+        /// Decoded by its own `Deserialize`, which already accepts every form the wire uses.
+        impl WireValue for $ty {
+            fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                <$ty>::deserialize(deserializer)
+            }
+        }
+    )*};
+}
+strict_wire_value!(
+    serde_json::Value,
+    edm::DateTimeOffset,
+    edm::Date,
+    edm::TimeOfDay,
+    edm::Duration,
+    edm::Binary,
+    edm::Decimal,
+    edm::Guid
+);
+
+/// A JSON object key, borrowed from the input when the input allows.
+///
+/// Generated decoders match keys against the properties they know; borrowing avoids an
+/// allocation per key, and only unknown keys are copied into the type's extra map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldKey<'de>(Cow<'de, str>);
+
+impl<'de> FieldKey<'de> {
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The key as an owned string.
+    pub fn into_owned(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldKey<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = FieldKey<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(FieldKey(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(FieldKey(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(FieldKey(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Whether a JSON member is an instance or property annotation (`@odata.type`,
+/// `score@odata.type`, `@vendor.term`) rather than a property.
+pub fn is_annotation(key: &str) -> bool {
+    key.contains('@')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wire<T: WireValue>(json: &str) -> Result<T, serde_json::Error> {
+        serde_json::from_str::<Wire<T>>(json).map(Wire::into_inner)
+    }
+
+    #[test]
+    fn integers_arrive_as_numbers_or_strings_without_passing_through_f64() {
+        assert_eq!(wire::<i64>("9007199254740993").ok(), Some(9_007_199_254_740_993));
+        assert_eq!(wire::<i64>("\"9007199254740993\"").ok(), Some(9_007_199_254_740_993));
+        assert_eq!(wire::<i32>("10.0").ok(), Some(10));
+        assert!(wire::<i32>("10.5").is_err());
+        assert!(wire::<u8>("300").is_err());
+        assert!(wire::<i64>("\"ten\"").is_err());
+    }
+
+    #[test]
+    fn strings_accept_numbers_and_keep_their_text() {
+        assert_eq!(wire::<String>("10").ok().as_deref(), Some("10"));
+        assert_eq!(wire::<String>("\"GroupOne\"").ok().as_deref(), Some("GroupOne"));
+        assert_eq!(wire::<Option<String>>("null").ok(), Some(None));
+    }
+
+    #[test]
+    fn floats_accept_the_ieee754_compatible_strings() {
+        assert_eq!(wire::<f64>("\"INF\"").ok(), Some(f64::INFINITY));
+        assert_eq!(wire::<f64>("340").ok(), Some(340.0));
+        assert!(wire::<f64>("\"NaN\"").is_ok_and(f64::is_nan));
+        assert_eq!(wire::<Vec<f64>>("[1, \"2.5\"]").ok(), Some(vec![1.0, 2.5]));
+    }
+}

@@ -1,0 +1,245 @@
+//! From a checked model to formatted Rust files.
+//!
+//! Each schema that declares types becomes a module ([`types`]); the entity container becomes
+//! the `client` module of endpoint methods ([`operations`]). Everything is walked in document
+//! order and formatted with prettyplease, so the same document always gives the same bytes.
+
+pub mod docs;
+pub mod names;
+pub mod operations;
+pub mod types;
+
+use std::collections::{BTreeMap, HashMap};
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::csdl::Model;
+
+/// What to generate, and for which crate.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How the header names the source document (`specs/defender-endpoint.xml`).
+    pub source_label: String,
+    /// The type endpoint methods are implemented on, for example `crate::DefenderClient`.
+    /// It must have a `fn runtime(&self) -> &defender_runtime::ODataClient`.
+    pub client_type: String,
+}
+
+/// One generated file, its path relative to the output directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// For example `api.rs`.
+    pub path: String,
+    /// The formatted source.
+    pub contents: String,
+}
+
+/// Module and type names for every declared type.
+#[derive(Debug, Default)]
+pub struct Layout {
+    modules: BTreeMap<String, String>,
+    idents: HashMap<String, String>,
+}
+
+impl Layout {
+    fn new(model: &Model) -> Self {
+        let mut layout = Layout::default();
+        let mut module_scope = names::Scope::with_reserved(&[operations::MODULE, "mod"]);
+        for schema in &model.document.schemas {
+            let has_types = !schema.structured_types.is_empty()
+                || !schema.enum_types.is_empty()
+                || !schema.type_definitions.is_empty();
+            if !has_types {
+                continue;
+            }
+            let last = schema.namespace.rsplit('.').next().unwrap_or(&schema.namespace);
+            let wanted = names::snake(last).trim_start_matches("r#").to_owned();
+            let module = module_scope.claim(&wanted);
+            let mut type_scope = names::Scope::default();
+            let declared = schema
+                .structured_types
+                .iter()
+                .map(|t| &t.name)
+                .chain(schema.enum_types.iter().map(|t| &t.name))
+                .chain(schema.type_definitions.iter().map(|t| &t.name));
+            for name in declared {
+                let ident = type_scope.claim(&names::camel(name));
+                layout.idents.insert(format!("{}.{name}", schema.namespace), ident);
+            }
+            layout.modules.insert(schema.namespace.clone(), module);
+        }
+        layout
+    }
+
+    /// The Rust name of a declared type.
+    pub fn ident(&self, namespace: &str, name: &str) -> Ident {
+        let ident = self.idents.get(&format!("{namespace}.{name}")).map_or(name, String::as_str);
+        Ident::new(ident, Span::call_site())
+    }
+
+    /// The path of a declared type as written in module `from`.
+    pub fn path(&self, namespace: &str, name: &str, from: &str) -> TokenStream {
+        let ident = self.ident(namespace, name);
+        match self.modules.get(namespace) {
+            Some(module) if module != from => {
+                let module = Ident::new(module, Span::call_site());
+                quote!(super::#module::#ident)
+            }
+            _ => quote!(#ident),
+        }
+    }
+}
+
+/// Generates every file for `model`.
+pub fn generate(model: &Model, options: &Options) -> Result<Vec<GeneratedFile>, String> {
+    let layout = Layout::new(model);
+    let mut files = Vec::new();
+    let mut module_decls = Vec::new();
+    for schema in &model.document.schemas {
+        let Some(module) = layout.modules.get(&schema.namespace) else {
+            continue;
+        };
+        let items = schema
+            .structured_types
+            .iter()
+            .map(|ty| types::structured(model, &layout, schema, ty, module))
+            .chain(schema.enum_types.iter().map(|ty| types::enumeration(model, &layout, schema, ty)))
+            .chain(schema.type_definitions.iter().map(|ty| types::definition(model, &layout, schema, ty)));
+        let items: Vec<TokenStream> = items.collect();
+        let uses = module_uses(&items);
+        let tokens = quote! {
+            #uses
+            #(#items)*
+        };
+        let doc = format!("Types of the `{}` schema.", schema.namespace);
+        files.push(GeneratedFile { path: format!("{module}.rs"), contents: render(tokens, options, &doc)? });
+        module_decls.push((module.clone(), doc));
+    }
+    let client: TokenStream = options
+        .client_type
+        .parse()
+        .map_err(|e| format!("invalid client type {:?}: {e}", options.client_type))?;
+    let has_client = match operations::client_module(model, &layout, &client) {
+        Some(tokens) => {
+            let doc = "Endpoint methods and request builders.";
+            files.push(GeneratedFile {
+                path: format!("{}.rs", operations::MODULE),
+                contents: render(tokens, options, doc)?,
+            });
+            true
+        }
+        None => false,
+    };
+    let decls = module_decls.iter().map(|(module, doc)| {
+        let module = Ident::new(module, Span::call_site());
+        let doc = format!(" {doc}");
+        quote!(#[doc = #doc] pub mod #module;)
+    });
+    let client_decl = has_client.then(|| {
+        let module = Ident::new(operations::MODULE, Span::call_site());
+        quote!(#[doc = " Endpoint methods and request builders."] pub mod #module;)
+    });
+    // Glob re-exports are only unambiguous when no two schemas declare the same type name.
+    let mut seen = std::collections::HashSet::new();
+    let unique = layout.idents.values().all(|name| seen.insert(name.clone()));
+    let reexports = module_decls.iter().filter(|_| unique).map(|(module, _)| {
+        let module = Ident::new(module, Span::call_site());
+        quote!(pub use #module::*;)
+    });
+    let client_reexport = has_client.then(|| {
+        let module = Ident::new(operations::MODULE, Span::call_site());
+        quote!(pub use #module::*;)
+    });
+    let mod_rs = quote! {
+        #(#decls)*
+        #client_decl
+        #(#reexports)*
+        #client_reexport
+    };
+    files.push(GeneratedFile {
+        path: "mod.rs".into(),
+        contents: render(mod_rs, options, "Code generated from the service's CSDL metadata.")?,
+    });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// Imports a types module needs, decided from the items so that nothing unused is imported.
+fn module_uses(items: &[TokenStream]) -> TokenStream {
+    let text: String = items.iter().map(ToString::to_string).collect();
+    let uses_any = |needles: &[&str]| needles.iter().any(|n| text.contains(n));
+    let mut uses = Vec::new();
+    if uses_any(&["fmt ::"]) {
+        uses.push(quote!(
+            use std::fmt;
+        ));
+    }
+    if uses_any(&["edm ::"]) {
+        uses.push(quote!(
+            use defender_runtime::edm;
+        ));
+    }
+    if uses_any(&["FieldKey"]) {
+        uses.push(quote!(
+            use defender_runtime::wire::{FieldKey, Wire, is_annotation};
+        ));
+    }
+    let mut de_items = Vec::new();
+    if uses_any(&["de :: Error"]) {
+        de_items.push(quote!(self));
+    }
+    if uses_any(&["MapAccess"]) {
+        de_items.push(quote!(MapAccess));
+    }
+    if uses_any(&["Visitor"]) {
+        de_items.push(quote!(Visitor));
+    }
+    if !de_items.is_empty() {
+        uses.push(quote!(use serde::de::{#(#de_items),*};));
+    }
+    if uses_any(&["Deserialize"]) {
+        uses.push(quote!(
+            use serde::{Deserialize, Deserializer, Serialize};
+        ));
+    }
+    if uses_any(&["Map <", "Value"]) {
+        uses.push(quote!(
+            use serde_json::{Map, Value};
+        ));
+    }
+    quote!(#(#uses)*)
+}
+
+fn render(tokens: TokenStream, options: &Options, doc: &str) -> Result<String, String> {
+    let file: syn::File = syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+    let body = space_items(&prettyplease::unparse(&file));
+    Ok(format!(
+        "//! {doc}\n//!\n//! Generated by `cargo xtask codegen` from `{}`. Do not edit: change the\n//! spec or the generator and regenerate.\n\n{body}",
+        options.source_label
+    ))
+}
+
+/// Puts a blank line between items, as hand-written code has; prettyplease leaves none.
+fn space_items(code: &str) -> String {
+    const ITEM_STARTS: &[&str] =
+        &["///", "#[", "pub ", "fn ", "impl", "struct ", "enum ", "type ", "const ", "mod ", "async "];
+    let indent = |line: &str| line.len() - line.trim_start().len();
+    let mut out = String::with_capacity(code.len() + code.len() / 16);
+    let mut previous: Option<&str> = None;
+    for line in code.lines() {
+        if let Some(previous) = previous {
+            let trimmed = line.trim_start();
+            let starts_item = ITEM_STARTS.iter().any(|start| trimmed.starts_with(start));
+            let after_item = matches!(previous.trim(), "}" | "};") && indent(previous) == indent(line);
+            let after_uses = previous.starts_with("use ") && !line.starts_with("use ") && !line.is_empty();
+            if (starts_item && after_item) || after_uses {
+                out.push('\n');
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+        previous = Some(line);
+    }
+    out
+}

@@ -1,0 +1,474 @@
+//! Rust types for CSDL types: structs for entity and complex types, enums for enumerations,
+//! aliases for type definitions, and the mapping of every Edm primitive.
+
+use std::collections::{BTreeSet, HashSet};
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use super::Layout;
+use super::docs::Doc;
+use super::names;
+use crate::csdl::Model;
+use crate::csdl::model::{
+    EnumType, Property, Schema, StructuredKind, StructuredType, TypeDefinition, TypeRef,
+};
+use crate::csdl::resolve::Resolved;
+
+/// How a Rust type is decoded from the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decode {
+    /// Through `Wire<…>`, which accepts the loose forms services send.
+    Wire,
+    /// Through the type's own `Deserialize`.
+    Own,
+}
+
+/// A CSDL type reference as Rust.
+pub struct RustType {
+    /// The element type (no `Vec`, no `Option`).
+    pub element: TokenStream,
+    /// Whether the reference is a collection.
+    pub collection: bool,
+    /// How it decodes.
+    pub decode: Decode,
+    /// Whether the element is a structured type (so a cycle through it needs a `Box`).
+    pub structured: Option<String>,
+}
+
+impl RustType {
+    /// `T` or `Vec<T>`.
+    pub fn value(&self) -> TokenStream {
+        let element = &self.element;
+        if self.collection { quote!(Vec<#element>) } else { element.clone() }
+    }
+}
+
+/// Maps an Edm primitive (name without `Edm.`) to Rust.
+pub fn edm_type(name: &str) -> TokenStream {
+    match name {
+        "String" => quote!(String),
+        "Boolean" => quote!(bool),
+        "Byte" => quote!(u8),
+        "SByte" => quote!(i8),
+        "Int16" => quote!(i16),
+        "Int32" => quote!(i32),
+        "Int64" => quote!(i64),
+        "Single" => quote!(f32),
+        "Double" => quote!(f64),
+        "Decimal" => quote!(edm::Decimal),
+        "DateTimeOffset" => quote!(edm::DateTimeOffset),
+        "Date" => quote!(edm::Date),
+        "TimeOfDay" => quote!(edm::TimeOfDay),
+        "Duration" => quote!(edm::Duration),
+        "Guid" => quote!(edm::Guid),
+        "Binary" => quote!(edm::Binary),
+        // Streams, spatial values, untyped and abstract types have no fixed shape: keep the JSON.
+        _ => quote!(Value),
+    }
+}
+
+/// The Rust type of a type reference seen from module `from`.
+pub fn rust_type(model: &Model, layout: &Layout, ty: &TypeRef, from: &str) -> RustType {
+    let (element, decode, structured) = match model.resolve(&ty.name) {
+        Some(Resolved::Edm(name)) => (edm_type(name), Decode::Wire, None),
+        Some(Resolved::Definition(schema, definition)) => {
+            (layout.path(&schema.namespace, &definition.name, from), Decode::Wire, None)
+        }
+        Some(Resolved::Enum(schema, enumeration)) => {
+            (layout.path(&schema.namespace, &enumeration.name, from), Decode::Own, None)
+        }
+        Some(Resolved::Structured(schema, structured)) => (
+            layout.path(&schema.namespace, &structured.name, from),
+            Decode::Own,
+            Some(format!("{}.{}", schema.namespace, structured.name)),
+        ),
+        Some(Resolved::External) | None => (quote!(Value), Decode::Wire, None),
+    };
+    RustType { element, collection: ty.collection, decode, structured }
+}
+
+/// Qualified names of the structured types a value of `qualified` contains directly (not
+/// through a collection), used to find the cycles that need a `Box`.
+fn direct_children(model: &Model, qualified: &str) -> Vec<String> {
+    let Some(Resolved::Structured(schema, ty)) = model.resolve(qualified) else {
+        return Vec::new();
+    };
+    model
+        .all_properties(schema, ty)
+        .into_iter()
+        .filter(|p| !p.ty.collection)
+        .filter_map(|p| match model.resolve(&p.ty.name) {
+            Some(Resolved::Structured(s, t)) => Some(format!("{}.{}", s.namespace, t.name)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether a value of `from` can contain a value of `to` without going through a collection.
+fn reaches(model: &Model, from: &str, to: &str) -> bool {
+    let mut seen = HashSet::new();
+    let mut stack = vec![from.to_owned()];
+    while let Some(current) = stack.pop() {
+        if current == to {
+            return true;
+        }
+        if seen.insert(current.clone()) {
+            stack.extend(direct_children(model, &current));
+        }
+    }
+    false
+}
+
+/// The fields every generated struct has besides its properties.
+const RESERVED_FIELDS: &[&str] = &["annotations", "additional_properties"];
+
+struct Field<'a> {
+    property: &'a Property,
+    ident: TokenStream,
+    ty: RustType,
+    boxed: bool,
+    key: bool,
+}
+
+/// A struct for an entity or complex type, with its lossless `Deserialize` implementation.
+pub fn structured(
+    model: &Model,
+    layout: &Layout,
+    schema: &Schema,
+    ty: &StructuredType,
+    module: &str,
+) -> TokenStream {
+    let qualified = format!("{}.{}", schema.namespace, ty.name);
+    let name = layout.ident(&schema.namespace, &ty.name);
+    let kind = match ty.kind {
+        StructuredKind::Entity => "entity type",
+        StructuredKind::Complex => "complex type",
+    };
+    let mut doc = Doc::described(model, &ty.annotations, &qualified, &format!("The `{}` {kind}.", ty.name));
+    doc.paragraph(&format!("CSDL: {kind} `{qualified}`."));
+    if let Some(base) = &ty.base_type {
+        doc.line(format!("Derived from `{}`; its properties are included.", model.qualify(base)));
+    }
+    let mut scope = names::Scope::with_reserved(RESERVED_FIELDS);
+    let key: BTreeSet<&str> = key_of(model, ty).into_iter().collect();
+    let fields: Vec<Field<'_>> = model
+        .all_properties(schema, ty)
+        .into_iter()
+        .map(|property| {
+            let rust = rust_type(model, layout, &property.ty, module);
+            let boxed = !rust.collection
+                && rust.structured.as_deref().is_some_and(|child| reaches(model, child, &qualified));
+            let ident: TokenStream = scope.claim(&names::snake(&property.name)).parse().unwrap_or_default();
+            Field { property, ident, ty: rust, boxed, key: key.contains(property.name.as_str()) }
+        })
+        .collect();
+
+    let field_defs = fields.iter().map(|field| {
+        let wire = &field.property.name;
+        let ident = &field.ident;
+        let mut value = field.ty.value();
+        if field.boxed {
+            value = quote!(Box<#value>);
+        }
+        let ty = if field.key { value } else { quote!(Option<#value>) };
+        let owner = format!("{qualified}/{}", field.property.name);
+        let mut doc =
+            Doc::described(model, &field.property.annotations, &owner, &format!("The `{wire}` property."));
+        doc.paragraph(&property_contract(field));
+        let doc = doc.tokens();
+        quote! {
+            #doc
+            #[serde(rename = #wire)]
+            pub #ident: #ty,
+        }
+    });
+
+    let doc = doc.tokens();
+    let derive_default = if fields.iter().any(|f| f.key) { quote!() } else { quote!(Default,) };
+    let deserialize = deserialize_impl(&name, &ty.name, &fields);
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, #derive_default Serialize)]
+        pub struct #name {
+            /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
+            #[serde(flatten)]
+            pub annotations: Map<String, Value>,
+            #(#field_defs)*
+            /// Properties the metadata does not declare, kept as the service sent them and
+            /// written back when the value is serialized.
+            #[serde(flatten)]
+            pub additional_properties: Map<String, Value>,
+        }
+
+        #deserialize
+    }
+}
+
+fn key_of<'a>(model: &'a Model, ty: &'a StructuredType) -> Vec<&'a str> {
+    let mut current = ty;
+    loop {
+        if !current.key.is_empty() || current.kind == StructuredKind::Complex {
+            return current.key.iter().map(String::as_str).collect();
+        }
+        match current.base_type.as_deref().and_then(|b| model.resolve(b)) {
+            Some(Resolved::Structured(_, base)) => current = base,
+            _ => return Vec::new(),
+        }
+    }
+}
+
+/// What the metadata says about a property, for its rustdoc.
+fn property_contract(field: &Field<'_>) -> String {
+    let property = field.property;
+    let ty = if property.ty.collection {
+        format!("Collection({})", property.ty.name)
+    } else {
+        property.ty.name.clone()
+    };
+    let mut text = format!("`{ty}`");
+    if field.key {
+        text.push_str(", part of the key: always present.");
+    } else if property.nullable {
+        text.push_str(", nullable.");
+    } else {
+        text.push_str(
+            ", not nullable in the metadata: the service is expected to send it, but `None` is kept \
+             for responses that leave it out.",
+        );
+    }
+    if let Some(default) = &property.default_value {
+        text.push_str(&format!(" Default `{default}`."));
+    }
+    text
+}
+
+fn deserialize_impl(name: &Ident, wire_name: &str, fields: &[Field<'_>]) -> TokenStream {
+    let visitor = format_ident!("{}Visitor", name.to_string().trim_start_matches("r#"));
+    let expecting = format!("a JSON object for `{wire_name}`");
+    let locals = fields.iter().map(|f| {
+        let ident = local(f);
+        quote!(let mut #ident = None;)
+    });
+    let arms = fields.iter().map(|f| {
+        let wire = &f.property.name;
+        let ident = local(f);
+        let value = f.ty.value();
+        let decoded = match (f.ty.decode, f.boxed) {
+            (Decode::Wire, _) => quote!(map.next_value::<Wire<Option<#value>>>()?.into_inner()),
+            (Decode::Own, false) => quote!(map.next_value::<Option<#value>>()?),
+            (Decode::Own, true) => quote!(map.next_value::<Option<#value>>()?.map(Box::new)),
+        };
+        quote!(#wire => #ident = #decoded,)
+    });
+    let inits = fields.iter().map(|f| {
+        let field = &f.ident;
+        let ident = local(f);
+        if f.key {
+            let wire = &f.property.name;
+            quote!(#field: #ident.ok_or_else(|| de::Error::missing_field(#wire))?,)
+        } else {
+            quote!(#field: #ident,)
+        }
+    });
+    quote! {
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct #visitor;
+
+                impl<'de> Visitor<'de> for #visitor {
+                    type Value = #name;
+
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str(#expecting)
+                    }
+
+                    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
+                        let mut annotations = Map::new();
+                        let mut additional_properties = Map::new();
+                        #(#locals)*
+                        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+                            match key.as_str() {
+                                #(#arms)*
+                                _ => {
+                                    let key = key.into_owned();
+                                    let value = map.next_value::<Value>()?;
+                                    if is_annotation(&key) {
+                                        annotations.insert(key, value);
+                                    } else {
+                                        additional_properties.insert(key, value);
+                                    }
+                                }
+                            }
+                        }
+                        Ok(#name {
+                            annotations,
+                            #(#inits)*
+                            additional_properties,
+                        })
+                    }
+                }
+
+                deserializer.deserialize_map(#visitor)
+            }
+        }
+    }
+}
+
+/// The local variable that collects a field while decoding; prefixed so it cannot clash with
+/// the visitor's own variables.
+fn local(field: &Field<'_>) -> Ident {
+    let name = field.ident.to_string();
+    Ident::new(&format!("field_{}", name.trim_start_matches("r#")), Span::call_site())
+}
+
+/// An enum for an enumeration type, with a variant that keeps values this version does not know.
+pub fn enumeration(model: &Model, layout: &Layout, schema: &Schema, ty: &EnumType) -> TokenStream {
+    let qualified = format!("{}.{}", schema.namespace, ty.name);
+    let name = layout.ident(&schema.namespace, &ty.name);
+    let mut doc =
+        Doc::described(model, &ty.annotations, &qualified, &format!("The `{}` enumeration.", ty.name));
+    doc.paragraph(&format!(
+        "CSDL: enumeration `{qualified}`. Values this version of the SDK does not know decode as \
+         [`{name}::Unrecognized`] instead of failing, and are written back unchanged."
+    ));
+    if ty.is_flags {
+        doc.paragraph("A flags enumeration: the wire may combine members, as `A,B`; a combination decodes as `Unrecognized` with the text as sent.");
+    }
+    let mut scope = names::Scope::with_reserved(&["Unrecognized"]);
+    let variants: Vec<(Ident, &str, i64, TokenStream)> = ty
+        .members
+        .iter()
+        .map(|member| {
+            let ident = Ident::new(&scope.claim(&names::camel(&member.name)), Span::call_site());
+            let target = format!("{qualified}/{}", member.name);
+            let mut doc = Doc::described(model, &member.annotations, &target, &format!("`{}`", member.name));
+            doc.paragraph(&format!("Wire value `{}`, numeric value {}.", member.name, member.value));
+            (ident, member.name.as_str(), member.value, doc.tokens())
+        })
+        .collect();
+    let defs = variants.iter().map(|(ident, _, _, doc)| quote!(#doc #ident,));
+    let to_str = variants.iter().map(|(ident, wire, _, _)| quote!(Self::#ident => #wire,));
+    let from_str = variants.iter().map(|(ident, wire, _, _)| quote!(#wire => Self::#ident,));
+    let values = variants.iter().map(|(ident, _, value, _)| quote!(Self::#ident => Some(#value),));
+    let from_value = variants.iter().map(|(ident, _, value, _)| quote!(#value => Self::#ident,));
+    let all = variants.iter().map(|(ident, ..)| quote!(Self::#ident));
+    let expecting = format!("a `{}` member name or value", ty.name);
+    let doc = doc.tokens();
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#defs)*
+            /// A value the metadata this SDK was generated from does not list, as sent.
+            Unrecognized(String),
+        }
+
+        impl #name {
+            /// Every member the metadata lists, in declaration order.
+            pub const KNOWN: &'static [Self] = &[#(#all),*];
+
+            /// The member's name as the service spells it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    Self::Unrecognized(value) => value,
+                }
+            }
+
+            /// The member's numeric value, when it is a listed member.
+            pub fn value(&self) -> Option<i64> {
+                match self {
+                    #(#values)*
+                    Self::Unrecognized(_) => None,
+                }
+            }
+
+            /// The member with this numeric value, or `Unrecognized` with the number as text.
+            pub fn from_value(value: i64) -> Self {
+                match value {
+                    #(#from_value)*
+                    other => Self::Unrecognized(other.to_string()),
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from_str)*
+                    other => Self::Unrecognized(other.to_owned()),
+                }
+            }
+        }
+
+        impl std::str::FromStr for #name {
+            type Err = std::convert::Infallible;
+
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
+        impl fmt::Display for #name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl defender_runtime::literal::ODataLiteral for #name {
+            fn to_literal(&self) -> String {
+                defender_runtime::literal::enum_literal(#qualified, self.as_str())
+            }
+        }
+
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct MemberVisitor;
+
+                impl Visitor<'_> for MemberVisitor {
+                    type Value = #name;
+
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str(#expecting)
+                    }
+
+                    fn visit_str<E: de::Error>(self, value: &str) -> Result<#name, E> {
+                        Ok(#name::from(value))
+                    }
+
+                    fn visit_i64<E: de::Error>(self, value: i64) -> Result<#name, E> {
+                        Ok(#name::from_value(value))
+                    }
+
+                    fn visit_u64<E: de::Error>(self, value: u64) -> Result<#name, E> {
+                        Ok(i64::try_from(value).map_or_else(|_| #name::Unrecognized(value.to_string()), #name::from_value))
+                    }
+                }
+
+                deserializer.deserialize_any(MemberVisitor)
+            }
+        }
+    }
+}
+
+/// A type alias for a type definition.
+pub fn definition(model: &Model, layout: &Layout, schema: &Schema, ty: &TypeDefinition) -> TokenStream {
+    let qualified = format!("{}.{}", schema.namespace, ty.name);
+    let name = layout.ident(&schema.namespace, &ty.name);
+    let mut doc =
+        Doc::described(model, &ty.annotations, &qualified, &format!("The `{}` type definition.", ty.name));
+    doc.paragraph(&format!("CSDL: type definition `{qualified}` over `{}`.", ty.underlying_type));
+    let underlying = edm_type(ty.underlying_type.trim_start_matches("Edm."));
+    let doc = doc.tokens();
+    quote! {
+        #doc
+        pub type #name = #underlying;
+    }
+}

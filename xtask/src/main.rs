@@ -1,0 +1,75 @@
+//! `cargo xtask`: the project's automation commands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use xtask::codegen;
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Automation for the Defender SDK workspace")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate Rust from the CSDL specs (all of them, or one spec into a standalone crate).
+    Codegen {
+        /// Do not write: fail, naming the stale files, if the checked-in output is not current.
+        #[arg(long)]
+        check: bool,
+        /// Generate a standalone crate from this CSDL file (needs --out).
+        #[arg(long, requires = "out")]
+        spec: Option<PathBuf>,
+        /// Where the standalone crate goes.
+        #[arg(long, requires = "spec")]
+        out: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Codegen { check, spec: Some(spec), out: Some(out) } => {
+            if check {
+                Err("--check applies to the workspace's own specs, not to --spec".to_owned())
+            } else {
+                codegen::standalone(&spec, &out).map(|()| println!("generated {}", out.display()))
+            }
+        }
+        Command::Codegen { check, .. } => run_codegen(check),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_codegen(check: bool) -> Result<(), String> {
+    let root = codegen::workspace_root();
+    let mut stale = Vec::new();
+    for target in codegen::TARGETS {
+        let files = codegen::generate_target(&root, target)?;
+        let dir = root.join(target.out);
+        if check {
+            stale.extend(codegen::stale(&dir, &files)?);
+        } else {
+            let changed = codegen::write(&dir, &files)?;
+            println!("{} → {}: {} file(s), {changed} changed", target.spec, target.out, files.len());
+        }
+    }
+    if stale.is_empty() {
+        if check {
+            println!("generated code is up to date");
+        }
+        return Ok(());
+    }
+    let list: Vec<String> =
+        stale.iter().map(|p| format!("  {}", p.strip_prefix(&root).unwrap_or(p).display())).collect();
+    Err(format!("generated code is stale; run `cargo xtask codegen`:\n{}", list.join("\n")))
+}
