@@ -152,11 +152,9 @@ async fn a_lost_connection_is_a_transport_error_after_retries() {
     let address = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
     let accepted = std::thread::spawn(move || {
         let mut count = 0;
-        for stream in listener.incoming().take(3) {
-            if let Ok(mut stream) = stream {
-                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"sc");
-                count += 1;
-            }
+        for mut stream in listener.incoming().take(3).flatten() {
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"sc");
+            count += 1;
         }
         count
     });

@@ -7,6 +7,7 @@ use std::future::IntoFuture;
 use defender_runtime::edm;
 use defender_runtime::literal::ODataLiteral;
 use defender_runtime::odata::ValueEnvelope;
+use defender_runtime::wire::Wire;
 use defender_runtime::request::ActionBody;
 use defender_runtime::{CollectionRequest, EntityRequest, ODataClient, Result};
 
@@ -23,12 +24,12 @@ impl crate::FixtureClient {
     /// `GET /countAbove`
     /// - `threshold` (`threshold`):
     pub async fn count_above(&self, threshold: i32) -> Result<i64> {
-        let envelope: ValueEnvelope<i64> = EntityRequest::new(
+        let envelope: ValueEnvelope<Wire<i64>> = EntityRequest::new(
                 self.runtime().clone(),
-                format!("{}countAbove(threshold={})", "", threshold.to_literal()),
+                format!("countAbove(threshold={})", threshold.to_literal()),
             )
             .await?;
-        Ok(envelope.value)
+        Ok(envelope.value.into_inner())
     }
 
     /// Calls `purge`.
@@ -36,7 +37,7 @@ impl crate::FixtureClient {
     /// `POST /purge`
     /// - `older_than` (`olderThan`):
     pub async fn purge(&self, older_than: edm::Duration) -> Result<()> {
-        let url = self.runtime().url(&format!("{}purge", ""))?;
+        let url = self.runtime().url("purge")?;
         let body = ActionBody::new().param("olderThan", &older_than)?;
         let _: serde::de::IgnoredAny = self
             .runtime()
@@ -76,7 +77,7 @@ impl SampleRequest {
     /// - `value` (`Value`):
     /// - `action` (`Action`):
     pub async fn tag(&self, value: &str, action: &str) -> Result<super::types::Sample> {
-        let url = self.client.url(&format!("{}/Fixture.Types.tag", self.path.as_str()))?;
+        let url = self.client.url(&format!("{}/Fixture.Types.tag", self.path))?;
         let body = ActionBody::new().param("Value", &value)?.param("Action", &action)?;
         self.client.send_json(defender_runtime::Method::POST, url, &body).await
     }
@@ -136,8 +137,8 @@ impl SampleSetRequest {
         CollectionRequest::new(
             self.client.clone(),
             format!(
-                "{}/Fixture.Types.recent(since={},name={},severity={})", self.path
-                .as_str(), since.to_literal(), name.to_literal(), severity.to_literal()
+                "{}/Fixture.Types.recent(since={},name={},severity={})", self.path, since
+                .to_literal(), name.to_literal(), severity.to_literal()
             ),
         )
     }

@@ -201,6 +201,11 @@ pub fn client_module(model: &Model, layout: &Layout, client: &TokenStream) -> Op
             use defender_runtime::odata::ValueEnvelope;
         ));
     }
+    if text.contains("Wire <") {
+        uses.push(quote!(
+            use defender_runtime::wire::Wire;
+        ));
+    }
     if text.contains("ActionBody") {
         uses.push(quote!(
             use defender_runtime::request::ActionBody;
@@ -428,8 +433,9 @@ fn operation_method(
         })
         .collect();
     let params = args.iter().map(|(name, ty, _)| quote!(#name: #ty));
-    let base = if binding.is_some() { quote!(self.path.as_str()) } else { quote!("") };
-    let separator = if binding.is_some() { "/" } else { "" };
+    // Bound operations extend the builder's path; unbound ones start at the service root.
+    let base = binding.is_some().then(|| quote!(self.path));
+    let prefix = if binding.is_some() { "{}/" } else { "" };
 
     let mut doc =
         Doc::described(model, &operation.annotations, target, &format!("Calls `{}`.", operation.name));
@@ -461,10 +467,13 @@ fn operation_method(
                 let list: Vec<String> = args.iter().map(|(_, _, p)| format!("{}={{}}", p.name)).collect();
                 format!("({})", list.join(","))
             };
-            let format = format!("{{}}{separator}{}{call}", segment.replace('{', "{{").replace('}', "}}"));
-            let values =
-                std::iter::once(base.clone()).chain(args.iter().map(|(name, ..)| quote!(#name.to_literal())));
-            let path = quote!(format!(#format, #(#values),*));
+            let format = format!("{prefix}{}{call}", segment.replace('{', "{{").replace('}', "}}"));
+            let values = base.iter().cloned().chain(args.iter().map(|(name, ..)| quote!(#name.to_literal())));
+            let path = if args.is_empty() && base.is_none() {
+                quote!(#format.to_owned())
+            } else {
+                quote!(format!(#format, #(#values),*))
+            };
             let returns = operation.return_type.as_ref().map(|r| &r.ty);
             match returns.map(|ty| (ty, rust_type(model, layout, ty, MODULE))) {
                 Some((ty, rust)) if rust.structured.is_some() && ty.collection => {
@@ -486,12 +495,13 @@ fn operation_method(
                     }
                 }
                 Some((_, rust)) => {
-                    let value = envelope_type(&rust);
+                    let value = rust.value();
+                    let (wire, unwrap) = envelope(&rust);
                     quote! {
                         #doc
                         pub async fn #method(&self, #(#params),*) -> Result<#value> {
-                            let envelope: ValueEnvelope<#value> = EntityRequest::new(#client.clone(), #path).await?;
-                            Ok(envelope.value)
+                            let envelope: ValueEnvelope<#wire> = EntityRequest::new(#client.clone(), #path).await?;
+                            Ok(#unwrap)
                         }
                     }
                 }
@@ -499,13 +509,17 @@ fn operation_method(
             }
         }
         OperationKind::Action => {
-            let format = format!("{{}}{separator}{}", segment.replace('{', "{{").replace('}', "}}"));
+            let format = format!("{prefix}{}", segment.replace('{', "{{").replace('}', "}}"));
+            let url_path = match &base {
+                Some(base) => quote!(&format!(#format, #base)),
+                None => quote!(#format),
+            };
             let body = args.iter().map(|(name, _, p)| {
                 let wire = &p.name;
                 quote!(.param(#wire, &#name)?)
             });
             let send = quote! {
-                let url = #client.url(&format!(#format, #base))?;
+                let url = #client.url(#url_path)?;
                 let body = ActionBody::new()#(#body)*;
             };
             match operation.return_type.as_ref().map(|r| (&r.ty, rust_type(model, layout, &r.ty, MODULE))) {
@@ -520,13 +534,14 @@ fn operation_method(
                     }
                 }
                 Some((_, rust)) => {
-                    let value = envelope_type(&rust);
+                    let value = rust.value();
+                    let (wire, unwrap) = envelope(&rust);
                     quote! {
                         #doc
                         pub async fn #method(&self, #(#params),*) -> Result<#value> {
                             #send
-                            let envelope: ValueEnvelope<#value> = #client.send_json(defender_runtime::Method::POST, url, &body).await?;
-                            Ok(envelope.value)
+                            let envelope: ValueEnvelope<#wire> = #client.send_json(defender_runtime::Method::POST, url, &body).await?;
+                            Ok(#unwrap)
                         }
                     }
                 }
@@ -543,9 +558,13 @@ fn operation_method(
     }
 }
 
-/// The Rust type of a `{"value": …}` result.
-fn envelope_type(rust: &super::types::RustType) -> TokenStream {
-    rust.value()
+/// How a `{"value": …}` result is decoded and unwrapped: primitives leniently through `Wire`.
+fn envelope(rust: &super::types::RustType) -> (TokenStream, TokenStream) {
+    let value = rust.value();
+    match rust.decode {
+        super::types::Decode::Wire => (quote!(Wire<#value>), quote!(envelope.value.into_inner())),
+        super::types::Decode::Own => (value, quote!(envelope.value)),
+    }
 }
 
 fn ident(name: &str) -> Ident {

@@ -119,7 +119,7 @@ impl ExposureScoreRequest {
     pub fn by_machine_groups(&self) -> CollectionRequest<super::api::ExposureScore> {
         CollectionRequest::new(
             self.client.clone(),
-            format!("{}/ByMachineGroups", self.path.as_str()),
+            format!("{}/ByMachineGroups", self.path),
         )
     }
 }
