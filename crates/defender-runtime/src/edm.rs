@@ -140,7 +140,7 @@ fn digits_value(run: &[u8]) -> Option<u32> {
 
 /// Fewest fractional digits that show `nanos` exactly, for values built from `time` types.
 fn minimal_digits(nanos: u32) -> u8 {
-    (0..=9u8).find(|d| nanos % 10u32.pow(9 - u32::from(*d)) == 0).unwrap_or(9)
+    (0..=9u8).find(|d| nanos.is_multiple_of(10u32.pow(9 - u32::from(*d)))).unwrap_or(9)
 }
 
 fn write_fraction<W: fmt::Write>(w: &mut W, nanos: u32, digits: u8) -> fmt::Result {
@@ -456,7 +456,7 @@ impl From<time::Duration> for Duration {
         if d > 0 {
             let _ = write!(text, "{d}D");
         }
-        if d == 0 || secs % 86_400 > 0 || nanos > 0 {
+        if d == 0 || !secs.is_multiple_of(86_400) || nanos > 0 {
             text.push('T');
         }
         for (n, unit) in [(h, 'H'), (m, 'M')].into_iter().filter(|(n, _)| *n > 0) {

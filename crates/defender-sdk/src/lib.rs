@@ -143,3 +143,8 @@ impl DefenderClientBuilder {
         Ok(DefenderClient { runtime: self.inner.build()? })
     }
 }
+
+// Compiles the README's usage example as a doctest, so that the front page stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+mod readme {}
