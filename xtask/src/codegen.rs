@@ -43,7 +43,11 @@ pub fn generate_target(root: &Path, target: &Target) -> Result<Vec<GeneratedFile
     let model = csdl::load(&root.join(target.spec)).map_err(|e| e.to_string())?;
     emit::generate(
         &model,
-        &Options { source_label: target.spec.to_owned(), client_type: target.client_type.to_owned() },
+        &Options {
+            source_label: target.spec.to_owned(),
+            client_type: target.client_type.to_owned(),
+            root_path: "/api".to_owned(),
+        },
     )
 }
 
@@ -104,7 +108,11 @@ pub fn standalone(spec: &Path, out: &Path) -> Result<(), String> {
     let model = csdl::load(spec).map_err(|e| e.to_string())?;
     let files = emit::generate(
         &model,
-        &Options { source_label: spec.display().to_string(), client_type: "crate::Client".into() },
+        &Options {
+            source_label: spec.display().to_string(),
+            client_type: "crate::Client".into(),
+            root_path: String::new(),
+        },
     )?;
     let name = spec
         .file_stem()

@@ -6,7 +6,11 @@ use xtask::csdl;
 use xtask::emit::{self, Options};
 
 fn options() -> Options {
-    Options { source_label: "specs/test.xml".into(), client_type: "crate::Client".into() }
+    Options {
+        source_label: "specs/test.xml".into(),
+        client_type: "crate::Client".into(),
+        root_path: "/api".into(),
+    }
 }
 
 #[test]

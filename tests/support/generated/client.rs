@@ -14,14 +14,16 @@ use defender_runtime::{CollectionRequest, EntityRequest, ODataClient, Result};
 impl crate::FixtureClient {
     /// The `samples` entity set.
     ///
-    /// `GET /samples` lists it; `get` reads one entity by key.
+    /// `GET /api/samples` lists it; `get` reads one entity by key.
     pub fn samples(&self) -> SampleSetRequest {
         SampleSetRequest::new(self.runtime().clone(), "samples".to_owned())
     }
 
     /// Calls `countAbove`.
     ///
-    /// `GET /countAbove`
+    /// `GET /api/countAbove(threshold={threshold})`
+    ///
+    /// Returns one `Edm.Int64`.
     /// - `threshold` (`threshold`):
     pub async fn count_above(&self, threshold: i32) -> Result<i64> {
         let envelope: ValueEnvelope<Wire<i64>> = EntityRequest::new(
@@ -34,7 +36,9 @@ impl crate::FixtureClient {
 
     /// Calls `purge`.
     ///
-    /// `POST /purge`
+    /// `POST /api/purge`
+    ///
+    /// Returns nothing on success.
     /// - `older_than` (`olderThan`):
     pub async fn purge(&self, older_than: edm::Duration) -> Result<()> {
         let url = self.runtime().url("purge")?;
@@ -73,7 +77,9 @@ impl SampleRequest {
 
     /// Calls `tag`.
     ///
-    /// `POST …/Fixture.Types.tag`
+    /// `POST /api/samples({key})/Fixture.Types.tag`
+    ///
+    /// Returns one `Fixture.Types.Sample`.
     /// - `value` (`Value`):
     /// - `action` (`Action`):
     pub async fn tag(&self, value: &str, action: &str) -> Result<super::types::Sample> {
@@ -124,7 +130,9 @@ impl SampleSetRequest {
 
     /// Calls `recent`.
     ///
-    /// `GET …/Fixture.Types.recent`
+    /// `GET /api/samples/Fixture.Types.recent(since={since},name={name},severity={severity})`
+    ///
+    /// Returns a collection of `Fixture.Types.Sample`, delivered page by page as the service pages it.
     /// - `since` (`since`):
     /// - `name` (`name`):
     /// - `severity` (`severity`):

@@ -24,6 +24,8 @@ pub struct Options {
     /// The type endpoint methods are implemented on, for example `crate::DefenderClient`.
     /// It must have a `fn runtime(&self) -> &defender_runtime::ODataClient`.
     pub client_type: String,
+    /// The path of the service root on its host, as documentation shows URLs (`/api`).
+    pub root_path: String,
 }
 
 /// One generated file, its path relative to the output directory.
@@ -120,7 +122,7 @@ pub fn generate(model: &Model, options: &Options) -> Result<Vec<GeneratedFile>, 
         .client_type
         .parse()
         .map_err(|e| format!("invalid client type {:?}: {e}", options.client_type))?;
-    let has_client = match operations::client_module(model, &layout, &client) {
+    let has_client = match operations::client_module(model, &layout, &client, &options.root_path) {
         Some(tokens) => {
             let doc = "Endpoint methods and request builders.";
             files.push(GeneratedFile {

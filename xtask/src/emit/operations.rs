@@ -31,13 +31,15 @@ pub const EMPTY_PARAMETER_LIST_OMITTED: &str = "RustSdk.UrlConventions.V1.EmptyP
 pub const MODULE: &str = "client";
 
 struct Conventions {
+    /// The service root's path as documentation shows it (`/api`).
+    root: String,
     key_as_segment: bool,
     unqualified: HashSet<String>,
     omit_empty_parentheses: bool,
 }
 
 impl Conventions {
-    fn of(model: &Model, schema: &Schema, container: &EntityContainer) -> Self {
+    fn of(model: &Model, schema: &Schema, container: &EntityContainer, root: &str) -> Self {
         let target = format!("{}.{}", schema.namespace, container.name);
         let tag = |term| {
             matches!(
@@ -46,6 +48,7 @@ impl Conventions {
             )
         };
         Self {
+            root: root.trim_end_matches('/').to_owned(),
             key_as_segment: tag(KEY_AS_SEGMENT),
             omit_empty_parentheses: tag(EMPTY_PARAMETER_LIST_OMITTED),
             unqualified: model
@@ -70,12 +73,21 @@ struct Builder<'a> {
     ty: &'a StructuredType,
     single: Ident,
     set: Ident,
+    /// The URLs of single entities of this type, for documentation (`/api/machines/{id}`).
+    single_paths: Vec<String>,
+    /// The URLs of collections of this type, for documentation (`/api/machines`).
+    set_paths: Vec<String>,
 }
 
 /// The `client` module: endpoint methods on `client` (a path such as `crate::DefenderClient`).
-pub fn client_module(model: &Model, layout: &Layout, client: &TokenStream) -> Option<TokenStream> {
+pub fn client_module(
+    model: &Model,
+    layout: &Layout,
+    client: &TokenStream,
+    root: &str,
+) -> Option<TokenStream> {
     let (schema, container) = model.container()?;
-    let conventions = Conventions::of(model, schema, container);
+    let conventions = Conventions::of(model, schema, container, root);
     let mut scope = names::Scope::default();
     // Entity types reached from the container get builders, in document order.
     let mut builders: BTreeMap<String, Builder<'_>> = BTreeMap::new();
@@ -92,7 +104,22 @@ pub fn client_module(model: &Model, layout: &Layout, client: &TokenStream) -> Op
         if let Some(Resolved::Structured(schema, ty)) = model.resolve(type_name) {
             let single = ident(&scope.claim(&format!("{}Request", names::camel(&ty.name))));
             let set = ident(&scope.claim(&format!("{}SetRequest", names::camel(&ty.name))));
-            builders.insert(qualified, Builder { schema, ty, single, set });
+            builders.insert(
+                qualified,
+                Builder { schema, ty, single, set, single_paths: Vec::new(), set_paths: Vec::new() },
+            );
+        }
+    }
+    for singleton in &container.singletons {
+        if let Some(builder) = builders.get_mut(&model.qualify(&singleton.ty)) {
+            builder.single_paths.push(format!("{}/{}", conventions.root, singleton.name));
+        }
+    }
+    for set in &container.entity_sets {
+        if let Some(builder) = builders.get_mut(&model.qualify(&set.entity_type)) {
+            let key = if conventions.key_as_segment { "/{key}" } else { "({key})" };
+            builder.single_paths.push(format!("{}/{}{key}", conventions.root, set.name));
+            builder.set_paths.push(format!("{}/{}", conventions.root, set.name));
         }
     }
 
@@ -112,7 +139,10 @@ pub fn client_module(model: &Model, layout: &Layout, client: &TokenStream) -> Op
         );
         let entity =
             layout.path(&builder.schema.namespace, &builder.ty.name, MODULE).to_string().replace(' ', "");
-        doc.paragraph(&format!("`GET /{}`: await the returned request for the [`{}`]({entity}), or use it to call the operations bound to it.", singleton.name, builder.ty.name));
+        doc.paragraph(&format!(
+            "`GET {}/{}`: await the returned request for the [`{}`]({entity}), or use it to call the operations bound to it.",
+            conventions.root, singleton.name, builder.ty.name
+        ));
         doc.permissions(model, &singleton.annotations, &target, READ_RESTRICTIONS);
         let doc = doc.tokens();
         let single = &builder.single;
@@ -132,7 +162,10 @@ pub fn client_module(model: &Model, layout: &Layout, client: &TokenStream) -> Op
         let target = format!("{}.{}/{}", schema.namespace, container.name, set.name);
         let mut doc =
             Doc::described(model, &set.annotations, &target, &format!("The `{}` entity set.", set.name));
-        doc.paragraph(&format!("`GET /{}` lists it; `get` reads one entity by key.", set.name));
+        doc.paragraph(&format!(
+            "`GET {}/{}` lists it; `get` reads one entity by key.",
+            conventions.root, set.name
+        ));
         doc.permissions(model, &set.annotations, &target, READ_RESTRICTIONS);
         let doc = doc.tokens();
         let set_builder = &builder.set;
@@ -159,6 +192,7 @@ pub fn client_module(model: &Model, layout: &Layout, client: &TokenStream) -> Op
                 None,
                 &import.name,
                 quote!(self.runtime()),
+                &[],
             );
             methods.push(call);
         }
@@ -271,6 +305,7 @@ fn builder_items(
                 Some(binding),
                 &segment,
                 quote!(self.client),
+                if binding.ty.collection { &builder.set_paths } else { &builder.single_paths },
             ));
         }
     }
@@ -414,6 +449,7 @@ fn operation_method(
     binding: Option<&Parameter>,
     segment: &str,
     client: TokenStream,
+    documented_bases: &[String],
 ) -> TokenStream {
     let parameters: Vec<&Parameter> =
         operation.parameters.iter().skip(usize::from(binding.is_some())).collect();
@@ -443,8 +479,29 @@ fn operation_method(
         OperationKind::Function => "GET",
         OperationKind::Action => "POST",
     };
-    let shown_path = if binding.is_some() { format!("…/{segment}") } else { format!("/{segment}") };
-    doc.paragraph(&format!("`{verb} {shown_path}`"));
+    let shown_call = match operation.kind {
+        OperationKind::Function if !args.is_empty() => {
+            let list: Vec<String> =
+                args.iter().map(|(_, _, p)| format!("{}={{{}}}", p.name, p.name)).collect();
+            format!("({})", list.join(","))
+        }
+        OperationKind::Function if !conventions.omit_empty_parentheses => "()".to_owned(),
+        _ => String::new(),
+    };
+    let shown: Vec<String> = if binding.is_some() {
+        documented_bases.iter().map(|base| format!("`{verb} {base}/{segment}{shown_call}`")).collect()
+    } else {
+        vec![format!("`{verb} {}/{segment}{shown_call}`", conventions.root)]
+    };
+    doc.paragraph(&shown.join("  \n"));
+    doc.paragraph(&match &operation.return_type {
+        Some(returns) if returns.ty.collection => format!(
+            "Returns a collection of `{}`, delivered page by page as the service pages it.",
+            model.qualify(&returns.ty.name)
+        ),
+        Some(returns) => format!("Returns one `{}`.", model.qualify(&returns.ty.name)),
+        None => "Returns nothing on success.".to_owned(),
+    });
     doc.permissions(model, &operation.annotations, target, OPERATION_RESTRICTIONS);
     for (name, _, parameter) in &args {
         let description = model

@@ -9,7 +9,7 @@ use defender_runtime::{CollectionRequest, EntityRequest, ODataClient, Result};
 impl crate::DefenderClient {
     /// The organizational exposure score.
     ///
-    /// `GET /exposureScore`: await the returned request for the [`ExposureScore`](super::api::ExposureScore), or use it to call the operations bound to it.
+    /// `GET /api/exposureScore`: await the returned request for the [`ExposureScore`](super::api::ExposureScore), or use it to call the operations bound to it.
     ///
     /// # Permissions
     ///
@@ -27,7 +27,7 @@ impl crate::DefenderClient {
     ///
     /// One version of the reference page spells the application permission `Score.Read.Alll`; the permission is `Score.Read.All`.
     ///
-    /// `GET /configurationScore`: await the returned request for the [`ConfigurationScore`](super::api::ConfigurationScore), or use it to call the operations bound to it.
+    /// `GET /api/configurationScore`: await the returned request for the [`ConfigurationScore`](super::api::ConfigurationScore), or use it to call the operations bound to it.
     ///
     /// # Permissions
     ///
@@ -106,7 +106,9 @@ impl ExposureScoreRequest {
 
     /// Lists the exposure score of each device group.
     ///
-    /// `GET …/ByMachineGroups`
+    /// `GET /api/exposureScore/ByMachineGroups`
+    ///
+    /// Returns a collection of `microsoft.windowsDefenderATP.api.ExposureScore`, delivered page by page as the service pages it.
     ///
     /// # Permissions
     ///
