@@ -5,5 +5,6 @@
 //! checked-in ones are current.
 
 pub mod codegen;
+pub mod conformance;
 pub mod csdl;
 pub mod emit;

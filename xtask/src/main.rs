@@ -27,6 +27,13 @@ enum Command {
         #[arg(long, requires = "spec")]
         out: Option<PathBuf>,
     },
+    /// Generate a crate from every CSDL document in a corpus and check that it compiles
+    /// without warnings.
+    Conformance {
+        /// The directory of `.xml` documents (default: ../shared/csdl-corpus).
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -40,6 +47,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Codegen { check, .. } => run_codegen(check),
+        Command::Conformance { corpus } => run_conformance(corpus),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -72,4 +80,21 @@ fn run_codegen(check: bool) -> Result<(), String> {
     let list: Vec<String> =
         stale.iter().map(|p| format!("  {}", p.strip_prefix(&root).unwrap_or(p).display())).collect();
     Err(format!("generated code is stale; run `cargo xtask codegen`:\n{}", list.join("\n")))
+}
+
+fn run_conformance(corpus: Option<PathBuf>) -> Result<(), String> {
+    let corpus = corpus.unwrap_or_else(xtask::conformance::default_corpus);
+    let outcomes = xtask::conformance::run(&corpus)?;
+    let mut failed = 0;
+    for outcome in &outcomes {
+        match &outcome.failure {
+            None => println!("ok      {}: {}", outcome.name, outcome.summary),
+            Some(why) => {
+                failed += 1;
+                println!("FAILED  {}: {why}", outcome.name);
+            }
+        }
+    }
+    println!("{} passed, {failed} failed", outcomes.len() - failed);
+    if failed == 0 { Ok(()) } else { Err(format!("{failed} corpus document(s) failed")) }
 }

@@ -54,6 +54,23 @@ pub fn enum_literal(qualified_type: &str, member: &str) -> String {
     format!("{qualified_type}{}", quote_string(member))
 }
 
+/// A complex or collection parameter value as JSON, percent-encoded for a parameter alias in
+/// the query (`?@p={json}`): the URL conventions pass such values by alias, not inline.
+///
+/// ```
+/// use defender_runtime::literal::json_alias_value;
+/// assert_eq!(json_alias_value(&vec!["a b", "c"]), "%5B%22a%20b%22,%22c%22%5D");
+/// ```
+pub fn json_alias_value<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    // Serializing the SDK's own types (maps with string keys, no custom failing impls) cannot
+    // fail; `null` is what OData reads for a value that cannot be written.
+    let json = serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned());
+    utf8_percent_encode(&json, ALIAS_VALUE).to_string()
+}
+
+/// Characters escaped in a parameter alias value in the query.
+const ALIAS_VALUE: &AsciiSet = &IN_PATH.add(b'[').add(b']').add(b'=').add(b';');
+
 /// An entity key written as a path segment (`machines/{id}`): the raw value, percent-encoded.
 pub fn key_segment(value: &str) -> String {
     utf8_percent_encode(value, IN_PATH).to_string()

@@ -74,8 +74,10 @@ impl Scope {
             return wanted.to_owned();
         }
         let base = wanted.trim_start_matches("r#");
+        // `score_2` for snake case, `Branch2` for camel case, so the result keeps Rust's casing.
+        let separator = if base.starts_with(|c: char| c.is_uppercase()) { "" } else { "_" };
         (2..)
-            .map(|n| format!("{base}_{n}"))
+            .map(|n| format!("{base}{separator}{n}"))
             .find(|candidate| self.taken.insert(candidate.clone()))
             .unwrap_or_else(|| wanted.to_owned())
     }
@@ -105,5 +107,7 @@ mod tests {
         assert_eq!(scope.claim("score"), "score_2");
         assert_eq!(scope.claim("r#type"), "r#type");
         assert_eq!(scope.claim("r#type"), "type_2");
+        assert_eq!(scope.claim("Branch"), "Branch");
+        assert_eq!(scope.claim("Branch"), "Branch2");
     }
 }

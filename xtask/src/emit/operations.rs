@@ -227,6 +227,9 @@ pub fn client_module(
     if text.contains("key_segment") {
         literal.push(quote!(key_segment));
     }
+    if text.contains("json_alias_value") {
+        literal.push(quote!(json_alias_value));
+    }
     if !literal.is_empty() {
         uses.push(quote!(use defender_runtime::literal::{#(#literal),*};));
     }
@@ -521,11 +524,37 @@ fn operation_method(
             let call = if args.is_empty() && conventions.omit_empty_parentheses {
                 String::new()
             } else {
-                let list: Vec<String> = args.iter().map(|(_, _, p)| format!("{}={{}}", p.name)).collect();
-                format!("({})", list.join(","))
+                let list: Vec<String> = args
+                    .iter()
+                    .map(|(_, _, p)| {
+                        if by_alias(model, p) {
+                            format!("{0}=@{0}", p.name)
+                        } else {
+                            format!("{}={{}}", p.name)
+                        }
+                    })
+                    .collect();
+                let aliases: Vec<String> = args
+                    .iter()
+                    .filter(|(_, _, p)| by_alias(model, p))
+                    .map(|(_, _, p)| format!("@{}={{}}", p.name))
+                    .collect();
+                if aliases.is_empty() {
+                    format!("({})", list.join(","))
+                } else {
+                    format!("({})?{}", list.join(","), aliases.join("&"))
+                }
             };
             let format = format!("{prefix}{}{call}", segment.replace('{', "{{").replace('}', "}}"));
-            let values = base.iter().cloned().chain(args.iter().map(|(name, ..)| quote!(#name.to_literal())));
+            let literals = args
+                .iter()
+                .filter(|(_, _, p)| !by_alias(model, p))
+                .map(|(name, ..)| quote!(#name.to_literal()));
+            let aliased = args
+                .iter()
+                .filter(|(_, _, p)| by_alias(model, p))
+                .map(|(name, ..)| quote!(json_alias_value(&#name)));
+            let values = base.iter().cloned().chain(literals).chain(aliased);
             let path = if args.is_empty() && base.is_none() {
                 quote!(#format.to_owned())
             } else {
@@ -613,6 +642,16 @@ fn operation_method(
             }
         }
     }
+}
+
+/// Whether a function parameter is passed as a JSON parameter alias rather than inline: the URL
+/// conventions allow only primitive and enumeration literals inline.
+fn by_alias(model: &Model, parameter: &Parameter) -> bool {
+    parameter.ty.collection
+        || !matches!(
+            model.resolve(&parameter.ty.name),
+            Some(Resolved::Edm(_) | Resolved::Enum(..) | Resolved::Definition(..))
+        )
 }
 
 /// How a `{"value": …}` result is decoded and unwrapped: primitives leniently through `Wire`.
