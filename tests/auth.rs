@@ -72,8 +72,9 @@ async fn a_token_is_reused_and_concurrent_callers_share_one_refresh() {
         let score = call.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}"));
         assert!(score.score.is_some());
     }
-    client.configuration_score().get().send().await.err(); // a later call: still no new token
-    // `expect(1)` on the token endpoint is verified when the server drops.
+    // A later call reuses the cached token too; `expect(1)` on the token endpoint is verified
+    // when the server drops.
+    client.exposure_score().await.unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[tokio::test]
@@ -177,4 +178,25 @@ async fn plain_http_is_refused_except_to_loopback() {
         .base_url("http://127.0.0.1:9")
         .and_then(|b| b.retry_policy(quick_retries()).build());
     assert!(loopback.is_ok());
+}
+
+#[tokio::test]
+async fn a_token_close_to_expiry_is_replaced_before_use() {
+    let server = MockServer::start().await;
+    // Valid for two minutes: inside the five-minute refresh margin, so never reused.
+    Mock::given(method("POST"))
+        .and(path(format!("/{TENANT}/oauth2/v2.0/token")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"expires_in": 120, "access_token": TOKEN})),
+        )
+        .expect(3)
+        .mount(&server)
+        .await;
+    serve_exposure_score(&server).await;
+
+    let client = defender_client(&server);
+    for _ in 0..3 {
+        client.exposure_score().await.unwrap_or_else(|e| panic!("{e}"));
+    }
 }
