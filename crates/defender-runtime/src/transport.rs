@@ -16,6 +16,10 @@ use crate::cloud::is_allowed_url;
 use crate::error::{Error, ErrorKind, Result, TransportError};
 use crate::retry::{Failure, RetryPolicy, retry_after};
 
+/// The HTTP client type the transport drives (reqwest's), re-exported so that applications can
+/// pass their own without depending on reqwest directly.
+pub type HttpClient = reqwest::Client;
+
 /// The largest response body read by default: 256 MiB. Export pages are large, but a body past
 /// this is a fault (or an attack) rather than data.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024 * 1024;

@@ -47,7 +47,7 @@ use std::sync::Arc;
 pub use defender_runtime::{
     AccessToken, ApiHost, ClientSecretCredential, Cloud, CollectionRequest, EntityRequest, Error, ErrorKind,
     ODataClient, Page, QueryOptions, Region, Result, RetryPolicy, StaticTokenCredential, TokenCredential,
-    edm, error,
+    edm, error, transport,
 };
 pub use generated::*;
 
