@@ -260,3 +260,25 @@ async fn a_redirect_to_another_host_never_carries_the_token() {
         .await;
     defender_client(&same).exposure_score().await.unwrap_or_else(|e| panic!("{e}"));
 }
+
+#[tokio::test]
+async fn a_shared_rate_limiter_counts_every_attempt_of_every_clone() {
+    let server = MockServer::start().await;
+    mount_token_endpoint(&server).await;
+    fail_then_succeed(&server, ResponseTemplate::new(503), 1).await;
+    let limiter = defender_sdk::RateLimiter::defender();
+    let client = DefenderClient::builder()
+        .base_url(&server.uri())
+        .map(|b| {
+            b.credential(credential(&server)).retry_policy(quick_retries()).rate_limiter(limiter.clone())
+        })
+        .and_then(|b| b.build())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let clone = client.clone();
+
+    client.exposure_score().await.unwrap_or_else(|e| panic!("{e}"));
+    clone.exposure_score().await.unwrap_or_else(|e| panic!("{e}"));
+
+    // Two calls, one of which needed a second attempt after the 503.
+    assert_eq!(limiter.recent_calls("exposurescore", Duration::from_secs(60)), 3);
+}

@@ -12,6 +12,7 @@ use url::Url;
 use crate::auth::{TokenCache, TokenCredential};
 use crate::cloud::{ApiHost, Cloud, is_allowed_url};
 use crate::error::{DecodeError, Error, ErrorKind, Result, body_excerpt};
+use crate::limit::RateLimiter;
 use crate::odata::error_from_response;
 use crate::retry::RetryPolicy;
 use crate::transport::{DEFAULT_MAX_BODY_BYTES, RawResponse, Transport};
@@ -54,6 +55,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     max_body_bytes: usize,
     http: Option<reqwest::Client>,
+    limiter: Option<RateLimiter>,
 }
 
 impl Default for ClientBuilder {
@@ -67,6 +69,7 @@ impl Default for ClientBuilder {
             timeout: Duration::from_secs(100),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             http: None,
+            limiter: None,
         }
     }
 }
@@ -135,6 +138,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Keeps the client under per-API call rates, waiting before a request that would exceed
+    /// them. [`RateLimiter::defender`] has the documented limits; share one limiter between
+    /// clients to keep a whole process under them. Off by default.
+    pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<ODataClient> {
         let host = self.api_host.unwrap_or_else(|| self.cloud.default_api_host());
@@ -149,9 +160,13 @@ impl ClientBuilder {
             None => Transport::default_http_client(self.timeout)?,
         };
         let scope = self.scope.unwrap_or_else(|| self.cloud.scope());
+        let mut transport = Transport::new(http, self.retry, self.max_body_bytes);
+        if let Some(limiter) = self.limiter {
+            transport = transport.with_rate_limiter(limiter);
+        }
         Ok(ODataClient {
             inner: Arc::new(Inner {
-                transport: Transport::new(http, self.retry, self.max_body_bytes),
+                transport,
                 service_root,
                 tokens: self.credential.map(|credential| TokenCache::new(credential, scope)),
             }),

@@ -6,7 +6,8 @@
 //! - [`auth`]: access tokens from Entra ID ([`ClientSecretCredential`]) or elsewhere
 //!   ([`TokenCredential`]), cached and refreshed by [`TokenCache`];
 //! - [`cloud`]: the commercial and US Government clouds and every documented API host;
-//! - [`transport`] and [`retry`]: attempts, `Retry-After`, backoff, deadlines, body limits;
+//! - [`transport`], [`retry`] and [`limit`]: attempts, `Retry-After`, backoff, deadlines, body
+//!   limits, and an optional client-side rate limiter;
 //! - [`odata`] and [`request`]: collection pages, `@odata.nextLink` paging, query options and
 //!   the OData error document;
 //! - [`edm`] and [`wire`]: OData primitive values that round-trip without loss, decoded
@@ -18,6 +19,7 @@ pub mod client;
 pub mod cloud;
 pub mod edm;
 pub mod error;
+pub mod limit;
 pub mod literal;
 pub mod odata;
 pub mod request;
@@ -29,6 +31,7 @@ pub use auth::{AccessToken, ClientSecretCredential, StaticTokenCredential, Token
 pub use client::{ClientBuilder, ODataClient};
 pub use cloud::{ApiHost, Cloud, Region};
 pub use error::{Error, ErrorKind, Result};
+pub use limit::RateLimiter;
 pub use odata::Page;
 pub use request::{ActionBody, CollectionRequest, EntityRequest, QueryOptions};
 pub use reqwest::{Method, StatusCode};

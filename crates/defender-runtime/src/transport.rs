@@ -14,6 +14,7 @@ use tokio::time::Instant;
 
 use crate::cloud::is_allowed_url;
 use crate::error::{Error, ErrorKind, Result, TransportError};
+use crate::limit::{RateLimiter, api_of};
 use crate::retry::{Failure, RetryPolicy, retry_after};
 
 /// The HTTP client type the transport drives (reqwest's), re-exported so that applications can
@@ -48,12 +49,19 @@ pub struct Transport {
     http: reqwest::Client,
     retry: RetryPolicy,
     max_body_bytes: usize,
+    limiter: Option<RateLimiter>,
 }
 
 impl Transport {
     /// Wraps a `reqwest::Client`.
     pub fn new(http: reqwest::Client, retry: RetryPolicy, max_body_bytes: usize) -> Self {
-        Self { http, retry, max_body_bytes }
+        Self { http, retry, max_body_bytes, limiter: None }
+    }
+
+    /// Delays every attempt until it fits `limiter`'s windows for its API.
+    pub fn with_rate_limiter(mut self, limiter: RateLimiter) -> Self {
+        self.limiter = Some(limiter);
+        self
     }
 
     /// A client with this crate's defaults: rustls, a 100 s per-attempt timeout, redirects
@@ -96,6 +104,9 @@ impl Transport {
             let Some(this_try) = request.try_clone() else {
                 return Err(Error::config("a streaming request body cannot be retried"));
             };
+            if let Some(limiter) = &self.limiter {
+                limiter.acquire(&api_of(request.url())).await;
+            }
             let remaining = deadline.saturating_sub(started.elapsed());
             let outcome = match tokio::time::timeout(remaining, self.attempt(this_try)).await {
                 Ok(outcome) => outcome,

@@ -46,8 +46,8 @@ use std::sync::Arc;
 
 pub use defender_runtime::{
     AccessToken, ApiHost, ClientSecretCredential, Cloud, CollectionRequest, EntityRequest, Error, ErrorKind,
-    ODataClient, Page, QueryOptions, Region, Result, RetryPolicy, StaticTokenCredential, TokenCredential,
-    edm, error, transport,
+    ODataClient, Page, QueryOptions, RateLimiter, Region, Result, RetryPolicy, StaticTokenCredential,
+    TokenCredential, edm, error, transport,
 };
 pub use generated::*;
 
@@ -135,6 +135,12 @@ impl DefenderClientBuilder {
     /// The largest response body accepted.
     pub fn max_body_bytes(mut self, bytes: usize) -> Self {
         self.inner = self.inner.max_body_bytes(bytes);
+        self
+    }
+
+    /// Keeps the client under per-API call rates; see [`RateLimiter::defender`].
+    pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
+        self.inner = self.inner.rate_limiter(limiter);
         self
     }
 
