@@ -27,7 +27,10 @@ pub mod retry;
 pub mod transport;
 pub mod wire;
 
-pub use auth::{AccessToken, ClientSecretCredential, StaticTokenCredential, TokenCache, TokenCredential};
+pub use auth::{
+    AccessToken, ClientCertificateCredential, ClientSecretCredential, EnvironmentCredential,
+    StaticTokenCredential, TokenCache, TokenCredential,
+};
 pub use client::{ClientBuilder, ODataClient};
 pub use cloud::{ApiHost, Cloud, Region};
 pub use error::{Error, ErrorKind, Result};

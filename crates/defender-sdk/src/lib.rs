@@ -45,9 +45,9 @@ mod generated;
 use std::sync::Arc;
 
 pub use defender_runtime::{
-    AccessToken, ApiHost, ClientSecretCredential, Cloud, CollectionRequest, EntityRequest, Error, ErrorKind,
-    ODataClient, Page, QueryOptions, RateLimiter, Region, Result, RetryPolicy, StaticTokenCredential,
-    TokenCredential, edm, error, transport,
+    AccessToken, ApiHost, ClientCertificateCredential, ClientSecretCredential, Cloud, CollectionRequest,
+    EntityRequest, EnvironmentCredential, Error, ErrorKind, ODataClient, Page, QueryOptions, RateLimiter,
+    Region, Result, RetryPolicy, StaticTokenCredential, TokenCredential, edm, error, transport,
 };
 pub use generated::*;
 

@@ -1,11 +1,15 @@
 //! Access tokens for the API: where they come from and how long they are reused.
 //!
-//! A [`TokenCredential`] obtains tokens (from Entra ID with a client secret, or a fixed token);
+//! A [`TokenCredential`] obtains tokens (from Entra ID with a client secret or a certificate,
+//! from the environment, or a fixed token);
 //! the client wraps it in a [`TokenCache`] that reuses each token until shortly before it
 //! expires and lets only one refresh run at a time.
 
 mod cache;
+mod client_certificate;
 mod client_secret;
+mod environment;
+mod token_endpoint;
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -14,7 +18,9 @@ use futures_core::future::BoxFuture;
 use secrecy::{ExposeSecret, SecretString};
 
 pub use cache::TokenCache;
+pub use client_certificate::ClientCertificateCredential;
 pub use client_secret::ClientSecretCredential;
+pub use environment::EnvironmentCredential;
 
 use crate::error::Result;
 
