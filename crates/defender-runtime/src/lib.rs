@@ -27,6 +27,8 @@ pub mod retry;
 pub mod transport;
 pub mod wire;
 
+#[cfg(feature = "azure-core")]
+pub use auth::AzureCoreCredential;
 pub use auth::{
     AccessToken, ClientCertificateCredential, ClientSecretCredential, EnvironmentCredential,
     StaticTokenCredential, TokenCache, TokenCredential,

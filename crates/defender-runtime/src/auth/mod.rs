@@ -5,6 +5,8 @@
 //! the client wraps it in a [`TokenCache`] that reuses each token until shortly before it
 //! expires and lets only one refresh run at a time.
 
+#[cfg(feature = "azure-core")]
+mod azure;
 mod cache;
 mod client_certificate;
 mod client_secret;
@@ -17,6 +19,8 @@ use std::time::{Duration, SystemTime};
 use futures_core::future::BoxFuture;
 use secrecy::{ExposeSecret, SecretString};
 
+#[cfg(feature = "azure-core")]
+pub use azure::AzureCoreCredential;
 pub use cache::TokenCache;
 pub use client_certificate::ClientCertificateCredential;
 pub use client_secret::ClientSecretCredential;
