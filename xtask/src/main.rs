@@ -27,6 +27,12 @@ enum Command {
         #[arg(long, requires = "spec")]
         out: Option<PathBuf>,
     },
+    /// Measure the SDK against hand-written baselines; prints `name: value` lines.
+    Bench {
+        /// Fewer iterations, for a smoke run.
+        #[arg(long)]
+        quick: bool,
+    },
     /// Generate a crate from every CSDL document in a corpus and check that it compiles
     /// without warnings.
     Conformance {
@@ -48,6 +54,7 @@ fn main() -> ExitCode {
         }
         Command::Codegen { check, .. } => run_codegen(check),
         Command::Conformance { corpus } => run_conformance(corpus),
+        Command::Bench { quick } => run_bench(quick),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -97,4 +104,18 @@ fn run_conformance(corpus: Option<PathBuf>) -> Result<(), String> {
     }
     println!("{} passed, {failed} failed", outcomes.len() - failed);
     if failed == 0 { Ok(()) } else { Err(format!("{failed} corpus document(s) failed")) }
+}
+
+fn run_bench(quick: bool) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut command = std::process::Command::new(cargo);
+    command.args(["run", "--quiet", "--release", "--package", "defender-bench", "--"]);
+    if quick {
+        command.arg("--quick");
+    }
+    let status = command
+        .current_dir(codegen::workspace_root())
+        .status()
+        .map_err(|e| format!("cannot run the benchmark: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("the benchmark failed: {status}")) }
 }

@@ -282,9 +282,16 @@ pub fn decode<T: DeserializeOwned>(response: &RawResponse) -> Result<T> {
             status: Some(response.status),
         }))
     };
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value: T = serde_path_to_error::deserialize(&mut deserializer)
-        .map_err(|e| decode_error(e.path().to_string(), e.inner().to_string()))?;
-    deserializer.end().map_err(|e| decode_error(".".into(), e.to_string()))?;
-    Ok(value)
+    // Tracking the JSON path costs time on every value, so the happy path decodes without it
+    // and only a failure is decoded again to find where it failed.
+    match serde_json::from_slice::<T>(body) {
+        Ok(value) => Ok(value),
+        Err(plain) => {
+            let mut deserializer = serde_json::Deserializer::from_slice(body);
+            Err(match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+                Err(e) => decode_error(e.path().to_string(), e.inner().to_string()),
+                Ok(_) => decode_error(".".into(), plain.to_string()),
+            })
+        }
+    }
 }

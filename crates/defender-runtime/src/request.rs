@@ -4,7 +4,7 @@ use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
 
-use futures_core::Stream;
+use futures_util::stream::BoxStream;
 use futures_util::{TryStreamExt, stream};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::de::DeserializeOwned;
@@ -294,14 +294,15 @@ impl<T: DeserializeOwned + Send + 'static> CollectionRequest<T> {
         self.client.get(url).await
     }
 
-    /// Every page, fetched one at a time as the stream is polled.
+    /// Every page, fetched one at a time as the stream is polled. The stream is `Unpin`, so
+    /// `while let Some(page) = pages.try_next().await?` works as it is.
     ///
     /// A `@odata.nextLink` that leaves the API host ends the stream with an error instead of
     /// sending the token elsewhere.
-    pub fn pages(self) -> impl Stream<Item = Result<Page<T>>> + Send + 'static {
+    pub fn pages(self) -> BoxStream<'static, Result<Page<T>>> {
         let first = self.client.url(&self.path).map(|url| self.query.apply(url));
         let client = self.client;
-        stream::try_unfold(Some(first), move |next| {
+        let pages = stream::try_unfold(Some(first), move |next| {
             let client = client.clone();
             async move {
                 let Some(url) = next else { return Ok(None) };
@@ -312,12 +313,13 @@ impl<T: DeserializeOwned + Send + 'static> CollectionRequest<T> {
                 };
                 Ok(Some((page, next)))
             }
-        })
+        });
+        Box::pin(pages)
     }
 
     /// Every item of every page, in order.
-    pub fn items(self) -> impl Stream<Item = Result<T>> + Send + 'static {
-        self.pages().map_ok(|page| stream::iter(page.items.into_iter().map(Ok))).try_flatten()
+    pub fn items(self) -> BoxStream<'static, Result<T>> {
+        Box::pin(self.pages().map_ok(|page| stream::iter(page.items.into_iter().map(Ok))).try_flatten())
     }
 
     /// Every item of every page, collected. Prefer [`items`](Self::items) for large collections.
