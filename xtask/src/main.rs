@@ -69,13 +69,18 @@ fn run_codegen(check: bool) -> Result<(), String> {
     let root = codegen::workspace_root();
     let mut stale = Vec::new();
     for target in codegen::TARGETS {
-        let files = codegen::generate_target(&root, target)?;
-        let dir = root.join(target.out);
+        let generated = codegen::generate_target(&root, target)?;
         if check {
-            stale.extend(codegen::stale(&dir, &files)?);
+            stale.extend(codegen::stale_target(&root, target, &generated)?);
         } else {
-            let changed = codegen::write(&dir, &files)?;
-            println!("{} → {}: {} file(s), {changed} changed", target.spec, target.out, files.len());
+            let changed = codegen::write_target(&root, target, &generated)?;
+            println!(
+                "{} → {}: {} file(s), {} feature(s), {changed} changed",
+                target.spec,
+                target.out,
+                generated.files.len(),
+                generated.features.len()
+            );
         }
     }
     if stale.is_empty() {

@@ -218,6 +218,11 @@ impl ODataClient {
         decode(&response)
     }
 
+    /// Sends `DELETE` to `url`; any successful status is success.
+    pub async fn delete(&self, url: Url) -> Result<()> {
+        self.send(Method::DELETE, url, None).await.map(|_| ())
+    }
+
     /// Sends one request with the bearer token, retrying as the policy allows, and returns the
     /// successful response or the error the service answered with.
     ///

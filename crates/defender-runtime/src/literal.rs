@@ -71,6 +71,51 @@ pub fn json_alias_value<T: serde::Serialize + ?Sized>(value: &T) -> String {
 /// Characters escaped in a parameter alias value in the query.
 const ALIAS_VALUE: &AsciiSet = &IN_PATH.add(b'[').add(b']').add(b'=').add(b';');
 
+/// Parameters a service takes as plain query options (`stats?lookBackHours=48`), rather than
+/// as OData literals in parentheses: values are written as text, percent-encoded, unquoted.
+///
+/// ```
+/// use defender_runtime::literal::QueryString;
+///
+/// let mut query = QueryString::default();
+/// query.push("tag", "Finance & Ops");
+/// query.push_opt("useStartsWithFilter", Some(&true));
+/// query.push_opt::<u32>("pageSize", None);
+/// assert_eq!(query.to_string(), "?tag=Finance%20%26%20Ops&useStartsWithFilter=true");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueryString(Vec<(String, String)>);
+
+impl QueryString {
+    /// Adds `name=value`.
+    pub fn push<T: std::fmt::Display + ?Sized>(&mut self, name: &str, value: &T) {
+        self.0.push((name.to_owned(), value.to_string()));
+    }
+
+    /// Adds `name=value` when there is a value; an omitted optional parameter is left out.
+    pub fn push_opt<T: std::fmt::Display + ?Sized>(&mut self, name: &str, value: Option<&T>) {
+        if let Some(value) = value {
+            self.push(name, value);
+        }
+    }
+}
+
+impl std::fmt::Display for QueryString {
+    /// `?a=1&b=2`, or nothing when empty.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (index, (name, value)) in self.0.iter().enumerate() {
+            let separator = if index == 0 { '?' } else { '&' };
+            write!(
+                f,
+                "{separator}{}={}",
+                utf8_percent_encode(name, ALIAS_VALUE),
+                utf8_percent_encode(value, ALIAS_VALUE)
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// An entity key written as a path segment (`machines/{id}`): the raw value, percent-encoded.
 pub fn key_segment(value: &str) -> String {
     utf8_percent_encode(value, IN_PATH).to_string()

@@ -365,4 +365,13 @@ impl ActionBody {
         self.0.insert(name.to_owned(), value);
         Ok(self)
     }
+
+    /// Adds parameter `name` when `value` is `Some`; an optional parameter left out is not
+    /// sent at all.
+    pub fn param_opt<T: serde::Serialize + ?Sized>(self, name: &str, value: Option<&T>) -> Result<Self> {
+        match value {
+            Some(value) => self.param(name, value),
+            None => Ok(self),
+        }
+    }
 }

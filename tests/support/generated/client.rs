@@ -5,16 +5,16 @@
 
 use std::future::IntoFuture;
 use defender_runtime::edm;
-use defender_runtime::literal::ODataLiteral;
 use defender_runtime::odata::ValueEnvelope;
-use defender_runtime::wire::Wire;
 use defender_runtime::request::ActionBody;
+use defender_runtime::wire::Wire;
+use defender_runtime::literal::ODataLiteral;
 use defender_runtime::{CollectionRequest, EntityRequest, ODataClient, Result};
 
 impl crate::FixtureClient {
     /// The `samples` entity set.
     ///
-    /// `GET /api/samples` lists it; `get` reads one entity by key.
+    /// `GET /api/samples` lists it; `get` addresses one entity by key.
     pub fn samples(&self) -> SampleSetRequest {
         SampleSetRequest::new(self.runtime().clone(), "samples".to_owned())
     }
@@ -24,6 +24,9 @@ impl crate::FixtureClient {
     /// `GET /api/countAbove(threshold={threshold})`
     ///
     /// Returns one `Edm.Int64`.
+    ///
+    /// # Parameters (URL)
+    ///
     /// - `threshold` (`threshold`):
     pub async fn count_above(&self, threshold: i32) -> Result<i64> {
         let envelope: ValueEnvelope<Wire<i64>> = EntityRequest::new(
@@ -39,6 +42,9 @@ impl crate::FixtureClient {
     /// `POST /api/purge`
     ///
     /// Returns nothing on success.
+    ///
+    /// # Parameters (JSON body)
+    ///
     /// - `older_than` (`olderThan`):
     pub async fn purge(&self, older_than: edm::Duration) -> Result<()> {
         let url = self.runtime().url("purge")?;
@@ -80,6 +86,9 @@ impl SampleRequest {
     /// `POST /api/samples({key})/Fixture.Types.tag`
     ///
     /// Returns one `Fixture.Types.Sample`.
+    ///
+    /// # Parameters (JSON body)
+    ///
     /// - `value` (`Value`):
     /// - `action` (`Action`):
     pub async fn tag(&self, value: &str, action: &str) -> Result<super::types::Sample> {
@@ -120,7 +129,7 @@ impl SampleSetRequest {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
-    ///The entity with this key (`id`).
+    /// The entity with this key (`id`).
     pub fn get(&self, id: &str) -> SampleRequest {
         SampleRequest::new(
             self.client.clone(),
@@ -133,6 +142,9 @@ impl SampleSetRequest {
     /// `GET /api/samples/Fixture.Types.recent(since={since},name={name},severity={severity})`
     ///
     /// Returns a collection of `Fixture.Types.Sample`, delivered page by page as the service pages it.
+    ///
+    /// # Parameters (URL)
+    ///
     /// - `since` (`since`):
     /// - `name` (`name`):
     /// - `severity` (`severity`):

@@ -4,9 +4,11 @@
 //! the `client` module of endpoint methods ([`operations`]). Everything is walked in document
 //! order and formatted with prettyplease, so the same document always gives the same bytes.
 
+pub mod calls;
 pub mod docs;
+pub mod endpoints;
+pub mod features;
 pub mod names;
-pub mod operations;
 pub mod types;
 
 use std::collections::{BTreeMap, HashMap};
@@ -26,6 +28,17 @@ pub struct Options {
     pub client_type: String,
     /// The path of the service root on its host, as documentation shows URLs (`/api`).
     pub root_path: String,
+    /// Whether endpoints and types are gated by one Cargo feature per endpoint root.
+    pub features: bool,
+}
+
+/// Everything one generation produces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    /// The source files.
+    pub files: Vec<GeneratedFile>,
+    /// The Cargo features the code is gated by, sorted; empty when features are off.
+    pub features: Vec<String>,
 }
 
 /// One generated file, its path relative to the output directory.
@@ -42,12 +55,13 @@ pub struct GeneratedFile {
 pub struct Layout {
     modules: BTreeMap<String, String>,
     idents: HashMap<String, String>,
+    inputs: HashMap<String, String>,
 }
 
 impl Layout {
     fn new(model: &Model) -> Self {
         let mut layout = Layout::default();
-        let mut module_scope = names::Scope::with_reserved(&[operations::MODULE, "mod"]);
+        let mut module_scope = names::Scope::with_reserved(&[calls::MODULE, "mod"]);
         for schema in &model.document.schemas {
             let has_types = !schema.structured_types.is_empty()
                 || !schema.enum_types.is_empty()
@@ -69,6 +83,12 @@ impl Layout {
                 let ident = type_scope.claim(&names::camel(name));
                 layout.idents.insert(format!("{}.{name}", schema.namespace), ident);
             }
+            for ty in
+                schema.structured_types.iter().filter(|t| needs_input(model, &schema.namespace, &t.name))
+            {
+                let ident = type_scope.claim(&format!("{}Input", names::camel(&ty.name)));
+                layout.inputs.insert(format!("{}.{}", schema.namespace, ty.name), ident);
+            }
             layout.modules.insert(schema.namespace.clone(), module);
         }
         layout
@@ -78,6 +98,23 @@ impl Layout {
     pub fn ident(&self, namespace: &str, name: &str) -> Ident {
         let ident = self.idents.get(&format!("{namespace}.{name}")).map_or(name, String::as_str);
         Ident::new(ident, Span::call_site())
+    }
+
+    /// The name of the create/update body type of an entity type, when it has one.
+    pub fn input_ident(&self, namespace: &str, name: &str) -> Option<Ident> {
+        self.inputs.get(&format!("{namespace}.{name}")).map(|i| Ident::new(i, Span::call_site()))
+    }
+
+    /// The path of an entity type's create/update body type as written in module `from`.
+    pub fn input_path(&self, namespace: &str, name: &str, from: &str) -> Option<TokenStream> {
+        let ident = self.input_ident(namespace, name)?;
+        Some(match self.modules.get(namespace) {
+            Some(module) if module != from => {
+                let module = Ident::new(module, Span::call_site());
+                quote!(super::#module::#ident)
+            }
+            _ => quote!(#ident),
+        })
     }
 
     /// The path of a declared type as written in module `from`.
@@ -93,9 +130,29 @@ impl Layout {
     }
 }
 
+/// Whether some entity set of this entity type can be created or updated, so that the type needs
+/// a request body type.
+fn needs_input(model: &Model, namespace: &str, name: &str) -> bool {
+    let Some((schema, container)) = model.container() else { return false };
+    let qualified = format!("{namespace}.{name}");
+    container.entity_sets.iter().filter(|set| model.qualify(&set.entity_type) == qualified).any(|set| {
+        let target = format!("{}.{}/{}", schema.namespace, container.name, set.name);
+        [
+            ("Org.OData.Capabilities.V1.InsertRestrictions", "Insertable"),
+            ("Org.OData.Capabilities.V1.UpdateRestrictions", "Updatable"),
+        ]
+        .iter()
+        .any(|(term, flag)| match model.annotation(&set.annotations, &target, term) {
+            Some(record) => !matches!(record.field(flag), Some(crate::csdl::model::Expr::Bool(false))),
+            None => false,
+        })
+    })
+}
+
 /// Generates every file for `model`.
-pub fn generate(model: &Model, options: &Options) -> Result<Vec<GeneratedFile>, String> {
+pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
     let layout = Layout::new(model);
+    let features = features::Features::new(model, options.features);
     let mut files = Vec::new();
     let mut module_decls = Vec::new();
     for schema in &model.document.schemas {
@@ -105,11 +162,18 @@ pub fn generate(model: &Model, options: &Options) -> Result<Vec<GeneratedFile>, 
         let items = schema
             .structured_types
             .iter()
-            .map(|ty| types::structured(model, &layout, schema, ty, module))
-            .chain(schema.enum_types.iter().map(|ty| types::enumeration(model, &layout, schema, ty)))
-            .chain(schema.type_definitions.iter().map(|ty| types::definition(model, &layout, schema, ty)));
+            .map(|ty| types::structured(model, &layout, &features, schema, ty, module))
+            .chain(
+                schema.enum_types.iter().map(|ty| types::enumeration(model, &layout, &features, schema, ty)),
+            )
+            .chain(
+                schema
+                    .type_definitions
+                    .iter()
+                    .map(|ty| types::definition(model, &layout, &features, schema, ty)),
+            );
         let items: Vec<TokenStream> = items.collect();
-        let uses = module_uses(&items);
+        let uses = module_uses(&items, features.gates_anything());
         let tokens = quote! {
             #uses
             #(#items)*
@@ -122,11 +186,11 @@ pub fn generate(model: &Model, options: &Options) -> Result<Vec<GeneratedFile>, 
         .client_type
         .parse()
         .map_err(|e| format!("invalid client type {:?}: {e}", options.client_type))?;
-    let has_client = match operations::client_module(model, &layout, &client, &options.root_path) {
+    let has_client = match endpoints::client_module(model, &layout, &features, &client, &options.root_path) {
         Some(tokens) => {
             let doc = "Endpoint methods and request builders.";
             files.push(GeneratedFile {
-                path: format!("{}.rs", operations::MODULE),
+                path: format!("{}.rs", calls::MODULE),
                 contents: render(tokens, options, doc)?,
             });
             true
@@ -139,7 +203,7 @@ pub fn generate(model: &Model, options: &Options) -> Result<Vec<GeneratedFile>, 
         quote!(#[doc = #doc] pub mod #module;)
     });
     let client_decl = has_client.then(|| {
-        let module = Ident::new(operations::MODULE, Span::call_site());
+        let module = Ident::new(calls::MODULE, Span::call_site());
         quote!(#[doc = " Endpoint methods and request builders."] pub mod #module;)
     });
     // Glob re-exports are only unambiguous when no two schemas declare the same type name.
@@ -150,8 +214,10 @@ pub fn generate(model: &Model, options: &Options) -> Result<Vec<GeneratedFile>, 
         quote!(pub use #module::*;)
     });
     let client_reexport = has_client.then(|| {
-        let module = Ident::new(operations::MODULE, Span::call_site());
-        quote!(pub use #module::*;)
+        let module = Ident::new(calls::MODULE, Span::call_site());
+        // With every endpoint feature off, the module has nothing to re-export.
+        let allow = features.gates_anything().then(|| quote!(#[allow(unused_imports)]));
+        quote!(#allow pub use #module::*;)
     });
     let mod_rs = quote! {
         #(#decls)*
@@ -164,11 +230,11 @@ pub fn generate(model: &Model, options: &Options) -> Result<Vec<GeneratedFile>, 
         contents: render(mod_rs, options, "Code generated from the service's CSDL metadata.")?,
     });
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    Ok(Generated { files, features: features.names().map(str::to_owned).collect() })
 }
 
 /// Imports a types module needs, decided from the items so that nothing unused is imported.
-fn module_uses(items: &[TokenStream]) -> TokenStream {
+fn module_uses(items: &[TokenStream], gated: bool) -> TokenStream {
     let text: String = items.iter().map(ToString::to_string).collect();
     let uses_any = |needles: &[&str]| needles.iter().any(|n| text.contains(n));
     let mut uses = Vec::new();
@@ -210,6 +276,14 @@ fn module_uses(items: &[TokenStream]) -> TokenStream {
             use serde_json::{Map, Value};
         ));
     }
+    if uses_any(&["Patch <"]) {
+        uses.push(quote!(
+            use defender_runtime::Patch;
+        ));
+    }
+    // With some types compiled out by features, an import may have no user left.
+    let allow = gated.then(|| quote!(#[allow(unused_imports)]));
+    let uses = uses.into_iter().map(|u| quote!(#allow #u));
     quote!(#(#uses)*)
 }
 

@@ -8,6 +8,7 @@ use quote::{format_ident, quote};
 
 use super::Layout;
 use super::docs::Doc;
+use super::features::Features;
 use super::names;
 use crate::csdl::Model;
 use crate::csdl::model::{
@@ -135,6 +136,7 @@ struct Field<'a> {
 pub fn structured(
     model: &Model,
     layout: &Layout,
+    features: &Features,
     schema: &Schema,
     ty: &StructuredType,
     module: &str,
@@ -186,9 +188,14 @@ pub fn structured(
 
     let doc = doc.tokens();
     let derive_default = if fields.iter().any(|f| f.key) { quote!() } else { quote!(Default,) };
-    let deserialize = deserialize_impl(&name, &ty.name, &fields);
+    let cfg = features.cfg(&features.of_type(&qualified));
+    let deserialize = deserialize_impl(&name, &ty.name, &fields, &cfg);
+    let input = layout
+        .input_ident(&schema.namespace, &ty.name)
+        .map(|input| input_struct(model, &input, &qualified, &fields, &cfg));
     quote! {
         #doc
+        #cfg
         #[derive(Debug, Clone, PartialEq, #derive_default Serialize)]
         pub struct #name {
             /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
@@ -202,6 +209,49 @@ pub fn structured(
         }
 
         #deserialize
+        #input
+    }
+}
+
+/// The body of a create or update request for an entity type: every property a three-state
+/// [`Patch`](defender_runtime::Patch), so that a request sends exactly the fields set.
+fn input_struct(
+    model: &Model,
+    input: &Ident,
+    qualified: &str,
+    fields: &[Field<'_>],
+    cfg: &TokenStream,
+) -> TokenStream {
+    let name = qualified.rsplit('.').next().unwrap_or(qualified);
+    let doc = format!(
+        " The fields of a create or update request for [`{name}`]: each is sent only when it is not\n [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.\n\n Build it with struct update syntax: `{input} {{ field: value.into(), ..Default::default() }}`."
+    );
+    let defs = fields.iter().map(|field| {
+        let wire = &field.property.name;
+        let ident = &field.ident;
+        let value = field.ty.value();
+        let owner = format!("{qualified}/{wire}");
+        let text = model
+            .annotation(&field.property.annotations, &owner, super::docs::CORE_DESCRIPTION)
+            .and_then(crate::csdl::model::Expr::as_str)
+            .unwrap_or("");
+        let doc = format!(" `{wire}`: {text}");
+        quote! {
+            #[doc = #doc]
+            #[serde(rename = #wire, skip_serializing_if = "Patch::is_absent")]
+            pub #ident: Patch<#value>,
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #cfg
+        #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+        pub struct #input {
+            #(#defs)*
+            /// Members the metadata does not declare, sent as they are.
+            #[serde(flatten)]
+            pub additional_properties: Map<String, Value>,
+        }
     }
 }
 
@@ -243,7 +293,7 @@ fn property_contract(field: &Field<'_>) -> String {
     text
 }
 
-fn deserialize_impl(name: &Ident, wire_name: &str, fields: &[Field<'_>]) -> TokenStream {
+fn deserialize_impl(name: &Ident, wire_name: &str, fields: &[Field<'_>], cfg: &TokenStream) -> TokenStream {
     let visitor = format_ident!("{}Visitor", name.to_string().trim_start_matches("r#"));
     let expecting = format!("a JSON object for `{wire_name}`");
     let locals = fields.iter().map(|f| {
@@ -271,7 +321,28 @@ fn deserialize_impl(name: &Ident, wire_name: &str, fields: &[Field<'_>]) -> Toke
             quote!(#field: #ident,)
         }
     });
+    let keep = quote! {
+        let key = key.into_owned();
+        let value = map.next_value::<Value>()?;
+        if is_annotation(&key) {
+            annotations.insert(key, value);
+        } else {
+            additional_properties.insert(key, value);
+        }
+    };
+    // A type that declares no property (an open type) keeps every member.
+    let dispatch = if fields.is_empty() {
+        keep
+    } else {
+        quote! {
+            match key.as_str() {
+                #(#arms)*
+                _ => { #keep }
+            }
+        }
+    };
     quote! {
+        #cfg
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 struct #visitor;
@@ -288,18 +359,7 @@ fn deserialize_impl(name: &Ident, wire_name: &str, fields: &[Field<'_>]) -> Toke
                         let mut additional_properties = Map::new();
                         #(#locals)*
                         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                            match key.as_str() {
-                                #(#arms)*
-                                _ => {
-                                    let key = key.into_owned();
-                                    let value = map.next_value::<Value>()?;
-                                    if is_annotation(&key) {
-                                        annotations.insert(key, value);
-                                    } else {
-                                        additional_properties.insert(key, value);
-                                    }
-                                }
-                            }
+                            #dispatch
                         }
                         Ok(#name {
                             annotations,
@@ -323,7 +383,13 @@ fn local(field: &Field<'_>) -> Ident {
 }
 
 /// An enum for an enumeration type, with a variant that keeps values this version does not know.
-pub fn enumeration(model: &Model, layout: &Layout, schema: &Schema, ty: &EnumType) -> TokenStream {
+pub fn enumeration(
+    model: &Model,
+    layout: &Layout,
+    features: &Features,
+    schema: &Schema,
+    ty: &EnumType,
+) -> TokenStream {
     let qualified = format!("{}.{}", schema.namespace, ty.name);
     let name = layout.ident(&schema.namespace, &ty.name);
     let mut doc =
@@ -355,8 +421,10 @@ pub fn enumeration(model: &Model, layout: &Layout, schema: &Schema, ty: &EnumTyp
     let all = variants.iter().map(|(ident, ..)| quote!(Self::#ident));
     let expecting = format!("a `{}` member name or value", ty.name);
     let doc = doc.tokens();
+    let cfg = features.cfg(&features.of_type(&qualified));
     quote! {
         #doc
+        #cfg
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum #name {
             #(#defs)*
@@ -364,6 +432,7 @@ pub fn enumeration(model: &Model, layout: &Layout, schema: &Schema, ty: &EnumTyp
             Unrecognized(String),
         }
 
+        #cfg
         impl #name {
             /// Every member the metadata lists, in declaration order.
             pub const KNOWN: &'static [Self] = &[#(#all),*];
@@ -393,6 +462,7 @@ pub fn enumeration(model: &Model, layout: &Layout, schema: &Schema, ty: &EnumTyp
             }
         }
 
+        #cfg
         impl From<&str> for #name {
             fn from(value: &str) -> Self {
                 match value {
@@ -402,6 +472,7 @@ pub fn enumeration(model: &Model, layout: &Layout, schema: &Schema, ty: &EnumTyp
             }
         }
 
+        #cfg
         impl std::str::FromStr for #name {
             type Err = std::convert::Infallible;
 
@@ -410,24 +481,28 @@ pub fn enumeration(model: &Model, layout: &Layout, schema: &Schema, ty: &EnumTyp
             }
         }
 
+        #cfg
         impl fmt::Display for #name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
+        #cfg
         impl defender_runtime::literal::ODataLiteral for #name {
             fn to_literal(&self) -> String {
                 defender_runtime::literal::enum_literal(#qualified, self.as_str())
             }
         }
 
+        #cfg
         impl Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
 
+        #cfg
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 struct MemberVisitor;
@@ -459,7 +534,13 @@ pub fn enumeration(model: &Model, layout: &Layout, schema: &Schema, ty: &EnumTyp
 }
 
 /// A type alias for a type definition.
-pub fn definition(model: &Model, layout: &Layout, schema: &Schema, ty: &TypeDefinition) -> TokenStream {
+pub fn definition(
+    model: &Model,
+    layout: &Layout,
+    features: &Features,
+    schema: &Schema,
+    ty: &TypeDefinition,
+) -> TokenStream {
     let qualified = format!("{}.{}", schema.namespace, ty.name);
     let name = layout.ident(&schema.namespace, &ty.name);
     let mut doc =
@@ -467,8 +548,10 @@ pub fn definition(model: &Model, layout: &Layout, schema: &Schema, ty: &TypeDefi
     doc.paragraph(&format!("CSDL: type definition `{qualified}` over `{}`.", ty.underlying_type));
     let underlying = edm_type(ty.underlying_type.trim_start_matches("Edm."));
     let doc = doc.tokens();
+    let cfg = features.cfg(&features.of_type(&qualified));
     quote! {
         #doc
+        #cfg
         pub type #name = #underlying;
     }
 }

@@ -8,4 +8,5 @@ pub mod api;
 /// Endpoint methods and request builders.
 pub mod client;
 pub use api::*;
+#[allow(unused_imports)]
 pub use client::*;

@@ -1,0 +1,530 @@
+//! The `client` module: a method per singleton, entity set and operation import on the client
+//! type, and request builders that carry reads, creates, updates, deletes and the operations
+//! bound to each entity type.
+//!
+//! URLs follow the OData URL conventions unless the document says the service departs from
+//! them (see [`super::calls::Conventions`]): keys as path segments
+//! (`Capabilities.KeyAsSegmentSupported`), unqualified operation names (`Core.DefaultNamespace`),
+//! and this project's `RustSdk.UrlConventions.V1` terms.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+
+use super::calls::{Call, Context, Conventions, MODULE, PATH, ident, operation_method};
+use super::docs::{Doc, READ_RESTRICTIONS};
+use super::features::Features;
+use super::{Layout, names};
+use crate::csdl::Model;
+use crate::csdl::model::{Annotation, Expr, Schema, StructuredType};
+use crate::csdl::resolve::Resolved;
+
+const INSERT_RESTRICTIONS: &str = "Org.OData.Capabilities.V1.InsertRestrictions";
+const UPDATE_RESTRICTIONS: &str = "Org.OData.Capabilities.V1.UpdateRestrictions";
+const DELETE_RESTRICTIONS: &str = "Org.OData.Capabilities.V1.DeleteRestrictions";
+
+/// Request builders for one entity type: a single entity, and a collection of them.
+struct Builder<'a> {
+    schema: &'a Schema,
+    ty: &'a StructuredType,
+    single: Ident,
+    set: Ident,
+    /// URLs of single entities of this type, for documentation (`/api/machines/{key}`).
+    single_paths: Vec<String>,
+    /// URLs of collections of this type, for documentation (`/api/machines`).
+    set_paths: Vec<String>,
+    /// Whether some entity set lists this type (so the collection builder is needed).
+    listed: bool,
+    /// The features of the roots that reach this builder.
+    features: BTreeSet<String>,
+    /// Capability annotations of the entity sets of this type, with their targets.
+    writes: Vec<(String, &'a [Annotation])>,
+}
+
+/// Whether a restrictions annotation allows the operation: present, and its flag not false.
+fn allows(model: &Model, annotations: &[Annotation], target: &str, term: &str, flag: &str) -> bool {
+    match model.annotation(annotations, target, term) {
+        Some(record) => !matches!(record.field(flag), Some(Expr::Bool(false))),
+        None => false,
+    }
+}
+
+/// The `client` module, with endpoint methods on `client` (a path such as
+/// `crate::DefenderClient`).
+pub fn client_module(
+    model: &Model,
+    layout: &Layout,
+    features: &Features,
+    client: &TokenStream,
+    root: &str,
+) -> Option<TokenStream> {
+    let (schema, container) = model.container()?;
+    let context = Context { model, layout, conventions: Conventions::of(model, schema, container, root) };
+    let conventions = &context.conventions;
+    let container_target = |name: &str| format!("{}.{}/{name}", schema.namespace, container.name);
+    let feature_set =
+        |name: &str| features.of_root(name).map(|f| BTreeSet::from([f.to_owned()])).unwrap_or_default();
+
+    // Builders for every entity type the container exposes, in document order.
+    let mut scope = names::Scope::default();
+    let mut builders: BTreeMap<String, Builder<'_>> = BTreeMap::new();
+    let roots = container
+        .singletons
+        .iter()
+        .map(|s| (&s.ty, &s.name))
+        .chain(container.entity_sets.iter().map(|s| (&s.entity_type, &s.name)));
+    for (type_name, root_name) in roots {
+        let qualified = model.qualify(type_name);
+        if !builders.contains_key(&qualified)
+            && let Some(Resolved::Structured(schema, ty)) = model.resolve(type_name)
+        {
+            let single = ident(&scope.claim(&format!("{}Request", names::camel(&ty.name))));
+            let set = ident(&scope.claim(&format!("{}SetRequest", names::camel(&ty.name))));
+            let builder = Builder {
+                schema,
+                ty,
+                single,
+                set,
+                single_paths: Vec::new(),
+                set_paths: Vec::new(),
+                listed: false,
+                features: BTreeSet::new(),
+                writes: Vec::new(),
+            };
+            builders.insert(qualified.clone(), builder);
+        }
+        if let Some(builder) = builders.get_mut(&qualified) {
+            builder.features.extend(feature_set(root_name));
+        }
+    }
+    for singleton in &container.singletons {
+        if let Some(builder) = builders.get_mut(&model.qualify(&singleton.ty)) {
+            builder.single_paths.push(format!("{}/{}", conventions.root, singleton.name));
+        }
+    }
+    for set in &container.entity_sets {
+        if let Some(builder) = builders.get_mut(&model.qualify(&set.entity_type)) {
+            let key = if conventions.key_as_segment { "/{key}" } else { "({key})" };
+            builder.single_paths.push(format!("{}/{}{key}", conventions.root, set.name));
+            builder.set_paths.push(format!("{}/{}", conventions.root, set.name));
+            builder.listed = true;
+            builder.writes.push((container_target(&set.name), &set.annotations));
+        }
+    }
+
+    let mut methods = Vec::new();
+    let mut extra_items = Vec::new();
+    let mut method_scope = names::Scope::with_reserved(&["runtime", "builder", "new"]);
+    for singleton in &container.singletons {
+        let Some(builder) = builders.get(&model.qualify(&singleton.ty)) else { continue };
+        let method = ident(&method_scope.claim(&names::snake(&singleton.name)));
+        let target = container_target(&singleton.name);
+        let mut doc = Doc::described(
+            model,
+            &singleton.annotations,
+            &target,
+            &format!("The `{}` singleton.", singleton.name),
+        );
+        doc.paragraph(&format!(
+            "`GET {}/{}`: await the returned request for the [`{}`]({}), or use it to call the operations bound to it.",
+            conventions.root,
+            singleton.name,
+            builder.ty.name,
+            link(layout, builder)
+        ));
+        doc.permissions(model, &singleton.annotations, &target, READ_RESTRICTIONS);
+        let (doc, single, path) = (doc.tokens(), &builder.single, &singleton.name);
+        let cfg = features.cfg(&feature_set(&singleton.name));
+        methods.push(quote! {
+            #doc
+            #cfg
+            pub fn #method(&self) -> #single {
+                #single::new(self.runtime().clone(), #path.to_owned())
+            }
+        });
+    }
+    for set in &container.entity_sets {
+        let Some(builder) = builders.get(&model.qualify(&set.entity_type)) else { continue };
+        let method = ident(&method_scope.claim(&names::snake(&set.name)));
+        let target = container_target(&set.name);
+        let mut doc =
+            Doc::described(model, &set.annotations, &target, &format!("The `{}` entity set.", set.name));
+        doc.paragraph(&format!(
+            "`GET {}/{}` lists it; `get` addresses one entity by key.",
+            conventions.root, set.name
+        ));
+        doc.permissions(model, &set.annotations, &target, READ_RESTRICTIONS);
+        let (doc, set_builder, path) = (doc.tokens(), &builder.set, &set.name);
+        let cfg = features.cfg(&feature_set(&set.name));
+        methods.push(quote! {
+            #doc
+            #cfg
+            pub fn #method(&self) -> #set_builder {
+                #set_builder::new(self.runtime().clone(), #path.to_owned())
+            }
+        });
+    }
+    for import in &container.imports {
+        let import_target = container_target(&import.name);
+        let segment = model
+            .annotation(&import.annotations, &import_target, PATH)
+            .and_then(Expr::as_str)
+            .unwrap_or(&import.name)
+            .trim_matches('/')
+            .to_owned();
+        let cfg = features.cfg(&feature_set(&import.name));
+        for (op_schema, operation) in
+            model.operations(&import.operation).into_iter().filter(|(_, op)| !op.is_bound)
+        {
+            let call = Call {
+                method: ident(&method_scope.claim(&names::snake(&import.name))),
+                operation,
+                target: format!("{}.{}", op_schema.namespace, operation.name),
+                bound: false,
+                segment: segment.clone(),
+                client: quote!(self.runtime()),
+                documented_bases: &[],
+            };
+            let generated = operation_method(&context, &call, &mut scope);
+            let (method, items) = (generated.method, generated.items);
+            methods.push(quote!(#cfg #method));
+            if !items.is_empty() {
+                extra_items.push(quote!(#cfg #items));
+            }
+        }
+    }
+
+    let builder_items: Vec<TokenStream> =
+        builders.values().map(|builder| builder_items(&context, features, builder, &mut scope)).collect();
+    let body = quote! {
+        impl #client {
+            #(#methods)*
+        }
+
+        #(#builder_items)*
+        #(#extra_items)*
+    };
+    let uses = imports(&body.to_string(), features.gates_anything());
+    Some(quote! {
+        #uses
+        #body
+    })
+}
+
+/// A rustdoc link to a builder's entity type from the client module.
+fn link(layout: &Layout, builder: &Builder<'_>) -> String {
+    layout.path(&builder.schema.namespace, &builder.ty.name, MODULE).to_string().replace(' ', "")
+}
+
+/// The `use` lines the generated text needs, and no others.
+fn imports(text: &str, gated: bool) -> TokenStream {
+    let mut uses = Vec::new();
+    let mut add = |needle: &str, tokens: TokenStream| {
+        if text.contains(needle) {
+            uses.push(tokens);
+        }
+    };
+    add(
+        "IntoFuture",
+        quote!(
+            use std::future::IntoFuture;
+        ),
+    );
+    add(
+        "edm ::",
+        quote!(
+            use defender_runtime::edm;
+        ),
+    );
+    add(
+        "ValueEnvelope",
+        quote!(
+            use defender_runtime::odata::ValueEnvelope;
+        ),
+    );
+    add(
+        "ActionBody",
+        quote!(
+            use defender_runtime::request::ActionBody;
+        ),
+    );
+    add(
+        "Wire <",
+        quote!(
+            use defender_runtime::wire::Wire;
+        ),
+    );
+    let literal: Vec<TokenStream> = [
+        ("to_literal", "ODataLiteral"),
+        ("key_segment", "key_segment"),
+        ("json_alias_value", "json_alias_value"),
+        ("QueryString", "QueryString"),
+    ]
+    .iter()
+    .filter(|(needle, _)| text.contains(needle))
+    .map(|(_, name)| {
+        let name = ident(name);
+        quote!(#name)
+    })
+    .collect();
+    if !literal.is_empty() {
+        uses.push(quote!(use defender_runtime::literal::{#(#literal),*};));
+    }
+    let runtime: Vec<TokenStream> = ["CollectionRequest", "EntityRequest", "ODataClient", "Result"]
+        .iter()
+        .filter(|name| text.contains(*name))
+        .map(|name| {
+            let name = ident(name);
+            quote!(#name)
+        })
+        .collect();
+    uses.push(quote!(use defender_runtime::{#(#runtime),*};));
+    // With some endpoints compiled out by features, an import may have no user left.
+    let allow = gated.then(|| quote!(#[allow(unused_imports)]));
+    let uses = uses.into_iter().map(|u| quote!(#allow #u));
+    quote!(#(#uses)*)
+}
+
+fn builder_items(
+    context: &Context<'_>,
+    features: &Features,
+    builder: &Builder<'_>,
+    type_scope: &mut names::Scope,
+) -> TokenStream {
+    let Context { model, layout, .. } = context;
+    let qualified = format!("{}.{}", builder.schema.namespace, builder.ty.name);
+    let entity = layout.path(&builder.schema.namespace, &builder.ty.name, MODULE);
+    let (single, set) = (&builder.single, &builder.set);
+    let mut single_ops = Vec::new();
+    let mut set_ops = Vec::new();
+    let mut body_items = Vec::new();
+    let mut single_scope =
+        names::Scope::with_reserved(&["new", "get", "path", "into_future", "update", "delete"]);
+    let mut set_scope = names::Scope::with_reserved(&["new", "get", "list", "path", "create"]);
+    for schema in &model.document.schemas {
+        for operation in schema.operations.iter().filter(|op| op.is_bound) {
+            let Some(binding) = operation.parameters.first() else { continue };
+            if model.qualify(&binding.ty.name) != qualified {
+                continue;
+            }
+            let (scope, ops, bases) = if binding.ty.collection {
+                (&mut set_scope, &mut set_ops, &builder.set_paths)
+            } else {
+                (&mut single_scope, &mut single_ops, &builder.single_paths)
+            };
+            let segment = if context.conventions.unqualified.contains(&schema.namespace) {
+                operation.name.clone()
+            } else {
+                format!("{}.{}", schema.namespace, operation.name)
+            };
+            let call = Call {
+                method: ident(&scope.claim(&names::snake(&operation.name))),
+                operation,
+                target: format!("{}.{}", schema.namespace, operation.name),
+                bound: true,
+                segment,
+                client: quote!(self.client),
+                documented_bases: bases,
+            };
+            let generated = operation_method(context, &call, type_scope);
+            ops.push(generated.method);
+            body_items.push(generated.items);
+        }
+    }
+    let writes = |term: &str, flag: &str| {
+        builder
+            .writes
+            .iter()
+            .filter(|(target, annotations)| allows(model, annotations, target, term, flag))
+            .collect::<Vec<_>>()
+    };
+    let input = layout.input_path(&builder.schema.namespace, &builder.ty.name, MODULE);
+    let name = &builder.ty.name;
+    if let (Some(input), [(target, annotations), ..]) =
+        (&input, writes(UPDATE_RESTRICTIONS, "Updatable").as_slice())
+    {
+        let mut doc = Doc::default();
+        doc.paragraph(&format!("Updates the `{name}`: only the fields set in `changes` are sent (`PATCH`)."));
+        doc.paragraph(
+            &builder.single_paths.iter().map(|p| format!("`PATCH {p}`")).collect::<Vec<_>>().join("  \n"),
+        );
+        doc.paragraph("Returns the updated entity when the service sends it back.");
+        doc.permissions(model, annotations, target, UPDATE_RESTRICTIONS);
+        let doc = doc.tokens();
+        single_ops.push(quote! {
+            #doc
+            pub async fn update(&self, changes: &#input) -> Result<Option<#entity>> {
+                let url = self.client.url(&self.path)?;
+                self.client.send_json(defender_runtime::Method::PATCH, url, changes).await
+            }
+        });
+    }
+    if let [(target, annotations), ..] = writes(DELETE_RESTRICTIONS, "Deletable").as_slice() {
+        let mut doc = Doc::default();
+        doc.paragraph(&format!("Deletes the `{name}`."));
+        doc.paragraph(
+            &builder.single_paths.iter().map(|p| format!("`DELETE {p}`")).collect::<Vec<_>>().join("  \n"),
+        );
+        doc.permissions(model, annotations, target, DELETE_RESTRICTIONS);
+        let doc = doc.tokens();
+        single_ops.push(quote! {
+            #doc
+            pub async fn delete(&self) -> Result<()> {
+                let url = self.client.url(&self.path)?;
+                self.client.delete(url).await
+            }
+        });
+    }
+    if let (Some(input), [(target, annotations), ..]) =
+        (&input, writes(INSERT_RESTRICTIONS, "Insertable").as_slice())
+    {
+        let mut doc = Doc::default();
+        doc.paragraph(&format!("Creates a `{name}` from the fields set in `input` (`POST`)."));
+        doc.paragraph(
+            &builder.set_paths.iter().map(|p| format!("`POST {p}`")).collect::<Vec<_>>().join("  \n"),
+        );
+        doc.paragraph("Returns the created entity when the service sends it back.");
+        doc.permissions(model, annotations, target, INSERT_RESTRICTIONS);
+        let doc = doc.tokens();
+        set_ops.push(quote! {
+            #doc
+            pub async fn create(&self, input: &#input) -> Result<Option<#entity>> {
+                let url = self.client.url(&self.path)?;
+                self.client.send_json(defender_runtime::Method::POST, url, input).await
+            }
+        });
+    }
+
+    let key = key_method(context, builder);
+    let link = format!("[`{}`]({})", builder.ty.name, link(layout, builder));
+    let single_doc = format!(" A request for one {link}. Await it to read the entity.");
+    let set_doc = format!(" A request for a collection of {link}.");
+    let cfg = features.cfg(&builder.features);
+    let single_items = quote! {
+        #[doc = #single_doc]
+        #cfg
+        #[derive(Debug, Clone)]
+        #[must_use = "a request does nothing until it is awaited"]
+        pub struct #single {
+            client: ODataClient,
+            path: String,
+        }
+
+        #cfg
+        impl #single {
+            fn new(client: ODataClient, path: String) -> Self {
+                Self { client, path }
+            }
+
+            /// The path of the entity, relative to the service root.
+            pub fn path(&self) -> &str {
+                &self.path
+            }
+
+            /// A request for the entity itself, to refine with `$select` or `$expand` before
+            /// awaiting it.
+            pub fn get(&self) -> EntityRequest<#entity> {
+                EntityRequest::new(self.client.clone(), self.path.clone())
+            }
+
+            #(#single_ops)*
+        }
+
+        #cfg
+        impl IntoFuture for #single {
+            type Output = Result<#entity>;
+            type IntoFuture = <EntityRequest<#entity> as IntoFuture>::IntoFuture;
+
+            fn into_future(self) -> Self::IntoFuture {
+                self.get().into_future()
+            }
+        }
+    };
+    let set_items = builder.listed.then(|| {
+        quote! {
+            #[doc = #set_doc]
+            #cfg
+            #[derive(Debug, Clone)]
+            #[must_use = "a request does nothing until it is sent"]
+            pub struct #set {
+                client: ODataClient,
+                path: String,
+            }
+
+            #cfg
+            impl #set {
+                fn new(client: ODataClient, path: String) -> Self {
+                    Self { client, path }
+                }
+
+                /// The path of the collection, relative to the service root.
+                pub fn path(&self) -> &str {
+                    &self.path
+                }
+
+                /// Lists the collection, page by page, with query options.
+                pub fn list(&self) -> CollectionRequest<#entity> {
+                    CollectionRequest::new(self.client.clone(), self.path.clone())
+                }
+
+                #key
+
+                #(#set_ops)*
+            }
+        }
+    });
+    let body_items =
+        body_items.into_iter().filter(|items| !items.is_empty()).map(|items| quote!(#cfg #items));
+    quote! {
+        #single_items
+        #set_items
+        #(#body_items)*
+    }
+}
+
+/// `get(key)` on a collection builder, when the entity type has a key.
+fn key_method(context: &Context<'_>, builder: &Builder<'_>) -> TokenStream {
+    let Context { model, layout, conventions } = context;
+    let properties = model.all_properties(builder.schema, builder.ty);
+    let key: Vec<_> =
+        builder.ty.key.iter().filter_map(|k| properties.iter().find(|p| &p.name == k)).collect();
+    if key.is_empty() {
+        return quote!();
+    }
+    let single = &builder.single;
+    let args: Vec<(Ident, TokenStream, bool)> = key
+        .iter()
+        .map(|p| {
+            let is_string = p.ty.name == "Edm.String";
+            let ty = if is_string {
+                quote!(&str)
+            } else {
+                super::types::rust_type(model, layout, &p.ty, MODULE).value()
+            };
+            (ident(&names::snake(&p.name)), ty, is_string)
+        })
+        .collect();
+    let params = args.iter().map(|(name, ty, _)| quote!(#name: #ty));
+    let path = if conventions.key_as_segment && key.len() == 1 {
+        let (name, _, is_string) = &args[0];
+        let text = if *is_string { quote!(#name) } else { quote!(&#name.to_string()) };
+        quote!(format!("{}/{}", self.path, key_segment(#text)))
+    } else if key.len() == 1 {
+        let (name, ..) = &args[0];
+        quote!(format!("{}({})", self.path, #name.to_literal()))
+    } else {
+        let format =
+            format!("{{}}({})", key.iter().map(|p| format!("{}={{}}", p.name)).collect::<Vec<_>>().join(","));
+        let values = args.iter().map(|(name, ..)| quote!(#name.to_literal()));
+        quote!(format!(#format, self.path, #(#values),*))
+    };
+    let names: Vec<_> = key.iter().map(|p| format!("`{}`", p.name)).collect();
+    let doc = format!(" The entity with this key ({}).", names.join(", "));
+    quote! {
+        #[doc = #doc]
+        pub fn get(&self, #(#params),*) -> #single {
+            #single::new(self.client.clone(), #path)
+        }
+    }
+}
