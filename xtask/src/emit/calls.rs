@@ -130,7 +130,7 @@ pub fn operation_method(context: &Context<'_>, call: &Call<'_>, body_scope: &mut
                 || model.annotation(&parameter.annotations, &target, OPTIONAL_PARAMETER).is_some();
             let is_str = parameter.ty.name == "Edm.String" && !parameter.ty.collection;
             let ty =
-                if is_str { quote!(&str) } else { rust_type(model, layout, &parameter.ty, MODULE).value() };
+                if is_str { quote!(&str) } else { parameter_type(context, &parameter.ty, operation.kind) };
             let ty = if optional { quote!(Option<#ty>) } else { ty };
             let by_alias =
                 operation.kind == OperationKind::Function && !query_options && by_alias(model, parameter);
@@ -268,10 +268,10 @@ pub fn operation_method(context: &Context<'_>, call: &Call<'_>, body_scope: &mut
 /// The body struct of an action with many parameters: required ones are plain fields, optional
 /// ones `Option`s left out of the JSON when `None`.
 fn body_struct_items(context: &Context<'_>, call: &Call<'_>, name: &Ident, args: &[Arg<'_>]) -> TokenStream {
-    let Context { model, layout, .. } = context;
+    let model = context.model;
     let fields = args.iter().map(|a| {
         let (field, wire) = (&a.name, &a.parameter.name);
-        let value = rust_type(model, layout, &a.parameter.ty, MODULE).value();
+        let value = parameter_type(context, &a.parameter.ty, OperationKind::Action);
         let target = format!("{}/{}", call.target, wire);
         let text = model
             .annotation(&a.parameter.annotations, &target, CORE_DESCRIPTION)
@@ -444,6 +444,27 @@ fn operation_doc(
         }
     }
     doc.tokens()
+}
+
+/// The Rust type of a parameter. An action that takes entities takes their create/update body
+/// type where there is one, so that a request never carries an empty key the caller had to
+/// invent.
+fn parameter_type(
+    context: &Context<'_>,
+    ty: &crate::csdl::model::TypeRef,
+    kind: OperationKind,
+) -> TokenStream {
+    let input = match (kind, context.model.resolve(&ty.name)) {
+        (OperationKind::Action, Some(Resolved::Structured(schema, structured))) => {
+            context.layout.input_path(&schema.namespace, &structured.name, MODULE)
+        }
+        _ => None,
+    };
+    match input {
+        Some(input) if ty.collection => quote!(Vec<#input>),
+        Some(input) => input,
+        None => rust_type(context.model, context.layout, ty, MODULE).value(),
+    }
 }
 
 /// Whether a function parameter is passed as a JSON parameter alias rather than inline: the URL

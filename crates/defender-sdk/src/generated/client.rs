@@ -1493,7 +1493,7 @@ impl IndicatorSetRequest {
     /// - `indicators` (`Indicators`): The indicators to create or update, in the shape of a single submission (no id).
     pub async fn import(
         &self,
-        indicators: Vec<super::api::Indicator>,
+        indicators: Vec<super::api::IndicatorInput>,
     ) -> Result<Vec<super::api::ImportIndicatorResult>> {
         let url = self.client.url(&format!("{}/import", self.path))?;
         let body = ActionBody::new().param("Indicators", &indicators)?;
