@@ -13,6 +13,7 @@ use crate::auth::{TokenCache, TokenCredential};
 use crate::cloud::{ApiHost, Cloud, is_allowed_url};
 use crate::error::{DecodeError, Error, ErrorKind, Result, body_excerpt};
 use crate::limit::RateLimiter;
+use crate::multipart::MultipartForm;
 use crate::odata::error_from_response;
 use crate::retry::RetryPolicy;
 use crate::transport::{DEFAULT_MAX_BODY_BYTES, RawResponse, Transport};
@@ -229,6 +230,24 @@ impl ODataClient {
     /// `GET`, `PUT` and `DELETE` are retried after transient failures; other methods only when
     /// the server cannot have acted on them. A 401 causes one token refresh and one more try.
     pub async fn send(&self, method: Method, url: Url, body: Option<Vec<u8>>) -> Result<RawResponse> {
+        let body = body.map(|bytes| (HeaderValue::from_static("application/json"), bytes));
+        self.send_with_type(method, url, body).await
+    }
+
+    /// Sends a `multipart/form-data` body (a file upload) with `POST` and decodes the answer.
+    pub async fn send_multipart<T: DeserializeOwned>(&self, url: Url, form: MultipartForm) -> Result<T> {
+        let content_type = HeaderValue::from_str(&form.content_type())
+            .map_err(|_| Error::config("the multipart boundary is not a valid header value"))?;
+        let response = self.send_with_type(Method::POST, url, Some((content_type, form.into_body()))).await?;
+        decode(&response)
+    }
+
+    async fn send_with_type(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<(HeaderValue, Vec<u8>)>,
+    ) -> Result<RawResponse> {
         if !self.is_same_origin(&url) {
             return Err(Error::config(format!(
                 "refusing to send the access token to {}, which is not the API host {}",
@@ -252,9 +271,9 @@ impl ODataClient {
                 value.set_sensitive(true);
                 headers.insert(AUTHORIZATION, value);
             }
-            if let Some(body) = &body {
-                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                *request.body_mut() = Some(body.clone().into());
+            if let Some((content_type, bytes)) = &body {
+                headers.insert(CONTENT_TYPE, content_type.clone());
+                *request.body_mut() = Some(bytes.clone().into());
             }
             let response = self.inner.transport.send(request, idempotent).await?;
             if response.status.is_success() {

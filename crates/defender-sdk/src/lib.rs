@@ -42,6 +42,9 @@
 #[rustfmt::skip]
 mod generated;
 
+#[cfg(feature = "libraryfiles")]
+mod library;
+
 use std::sync::Arc;
 
 pub use defender_runtime::{
@@ -50,6 +53,8 @@ pub use defender_runtime::{
     Region, Result, RetryPolicy, StaticTokenCredential, TokenCredential, edm, error, transport,
 };
 pub use generated::*;
+#[cfg(feature = "libraryfiles")]
+pub use library::LibraryUpload;
 
 /// The Defender for Endpoint API client. Endpoint methods (`exposure_score`,
 /// `configuration_score`, …) are generated on it.

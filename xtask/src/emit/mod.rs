@@ -137,15 +137,9 @@ fn needs_input(model: &Model, namespace: &str, name: &str) -> bool {
     let qualified = format!("{namespace}.{name}");
     container.entity_sets.iter().filter(|set| model.qualify(&set.entity_type) == qualified).any(|set| {
         let target = format!("{}.{}/{}", schema.namespace, container.name, set.name);
-        [
-            ("Org.OData.Capabilities.V1.InsertRestrictions", "Insertable"),
-            ("Org.OData.Capabilities.V1.UpdateRestrictions", "Updatable"),
-        ]
-        .iter()
-        .any(|(term, flag)| match model.annotation(&set.annotations, &target, term) {
-            Some(record) => !matches!(record.field(flag), Some(crate::csdl::model::Expr::Bool(false))),
-            None => false,
-        })
+        [("Org.OData.Capabilities.V1.InsertRestrictions", "Insertable"), ("Org.OData.Capabilities.V1.UpdateRestrictions", "Updatable")]
+            .iter()
+            .any(|(term, flag)| endpoints::allows(model, &set.annotations, &target, term, flag))
     })
 }
 

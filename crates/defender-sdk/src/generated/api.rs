@@ -4608,41 +4608,6 @@ impl<'de> Deserialize<'de> for LibraryFile {
         deserializer.deserialize_map(LibraryFileVisitor)
     }
 }
-/** The fields of a create or update request for [`LibraryFile`]: each is sent only when it is not
- [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
-
- Build it with struct update syntax: `LibraryFileInput { field: value.into(), ..Default::default() }`.*/
-#[cfg(feature = "libraryfiles")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct LibraryFileInput {
-    /// `fileName`: The file's name, unique within the library.
-    #[serde(rename = "fileName", skip_serializing_if = "Patch::is_absent")]
-    pub file_name: Patch<String>,
-    /// `sha256`: SHA-256 hash of the file's content.
-    #[serde(rename = "sha256", skip_serializing_if = "Patch::is_absent")]
-    pub sha256: Patch<String>,
-    /// `description`: A description of the file.
-    #[serde(rename = "description", skip_serializing_if = "Patch::is_absent")]
-    pub description: Patch<String>,
-    /// `creationTime`: When the file was uploaded.
-    #[serde(rename = "creationTime", skip_serializing_if = "Patch::is_absent")]
-    pub creation_time: Patch<edm::DateTimeOffset>,
-    /// `lastUpdatedTime`: When the file was last replaced.
-    #[serde(rename = "lastUpdatedTime", skip_serializing_if = "Patch::is_absent")]
-    pub last_updated_time: Patch<edm::DateTimeOffset>,
-    /// `createdBy`: Who uploaded the file.
-    #[serde(rename = "createdBy", skip_serializing_if = "Patch::is_absent")]
-    pub created_by: Patch<String>,
-    /// `hasParameters`: Whether the script takes parameters.
-    #[serde(rename = "hasParameters", skip_serializing_if = "Patch::is_absent")]
-    pub has_parameters: Patch<bool>,
-    /// `parametersDescription`: What parameters the script takes.
-    #[serde(rename = "parametersDescription", skip_serializing_if = "Patch::is_absent")]
-    pub parameters_description: Patch<String>,
-    /// Members the metadata does not declare, sent as they are.
-    #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
-}
 
 /// A comment left on an alert.
 ///

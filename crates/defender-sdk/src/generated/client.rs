@@ -1829,28 +1829,6 @@ impl LibraryFileSetRequest {
             format!("{}/{}", self.path, key_segment(file_name)),
         )
     }
-
-    /// Creates a `LibraryFile` from the fields set in `input` (`POST`).
-    ///
-    /// `POST /api/libraryfiles`
-    ///
-    /// Returns the created entity when the service sends it back.
-    ///
-    /// # Permissions
-    ///
-    /// One of these is required:
-    ///
-    /// | Permission type | Permission |
-    /// |---|---|
-    /// | Application | `Library.Manage` |
-    /// | Delegated (work or school account) | `Library.Manage` |
-    pub async fn create(
-        &self,
-        input: &super::api::LibraryFileInput,
-    ) -> Result<Option<super::api::LibraryFile>> {
-        let url = self.client.url(&self.path)?;
-        self.client.send_json(defender_runtime::Method::POST, url, input).await
-    }
 }
 
 /// A request for one [`Machine`](super::api::Machine). Await it to read the entity.
