@@ -200,6 +200,7 @@ pub struct CollectionRequest<T> {
     client: ODataClient,
     path: String,
     query: QueryOptions,
+    page_size: Option<u64>,
     _type: PhantomData<fn() -> T>,
 }
 
@@ -215,6 +216,7 @@ impl<T> Clone for CollectionRequest<T> {
             client: self.client.clone(),
             path: self.path.clone(),
             query: self.query.clone(),
+            page_size: self.page_size,
             _type: PhantomData,
         }
     }
@@ -223,7 +225,19 @@ impl<T> Clone for CollectionRequest<T> {
 impl<T> CollectionRequest<T> {
     /// A request for the collection at `path`, relative to the service root.
     pub fn new(client: ODataClient, path: impl Into<String>) -> Self {
-        Self { client, path: path.into(), query: QueryOptions::default(), _type: PhantomData }
+        Self { client, path: path.into(), query: QueryOptions::default(), page_size: None, _type: PhantomData }
+    }
+
+    /// Pages through the collection `size` items at a time with `$top` and `$skip`, for
+    /// endpoints that return everything (or a fixed maximum) without an `@odata.nextLink`.
+    ///
+    /// Each request asks for `$top=size`, starting at `$skip` (0, or what [`skip`](Self::skip)
+    /// set). A page that carries an `@odata.nextLink` is followed by the link; one without it
+    /// is followed by the next `$skip` while pages come back full, and the stream ends at the
+    /// first short or empty page. It replaces any [`top`](Self::top).
+    pub fn page_size(mut self, size: u64) -> Self {
+        self.page_size = Some(size.max(1));
+        self
     }
 
     /// `$filter`: only items for which the expression is true.
@@ -300,18 +314,34 @@ impl<T: DeserializeOwned + Send + 'static> CollectionRequest<T> {
     /// A `@odata.nextLink` that leaves the API host ends the stream with an error instead of
     /// sending the token elsewhere.
     pub fn pages(self) -> BoxStream<'static, Result<Page<T>>> {
-        let first = self.client.url(&self.path).map(|url| self.query.apply(url));
-        let client = self.client;
-        let pages = stream::try_unfold(Some(first), move |next| {
-            let client = client.clone();
+        let mut query = self.query;
+        let first_skip = query.skip.unwrap_or(0);
+        if let Some(size) = self.page_size {
+            query.top = Some(size);
+            query.skip = Some(first_skip);
+        }
+        let (first, base) = match self.client.url(&self.path) {
+            Ok(url) => (Ok(query.apply(url.clone())), Some(url)),
+            Err(e) => (Err(e), None),
+        };
+        let (client, page_size) = (self.client, self.page_size);
+        let start = Cursor { next: Some(first), skip: first_skip };
+        let pages = stream::try_unfold(start, move |cursor| {
+            let (client, base, mut query) = (client.clone(), base.clone(), query.clone());
             async move {
-                let Some(url) = next else { return Ok(None) };
+                let Some(url) = cursor.next else { return Ok(None) };
                 let page: Page<T> = client.get(url?).await?;
-                let next = match &page.next_link {
-                    Some(link) => Some(Ok(next_page_url(&client, link)?)),
-                    None => None,
+                let taken = page.items.len() as u64;
+                let next = match (&page.next_link, page_size) {
+                    (Some(link), _) => Some(Ok(next_page_url(&client, link)?)),
+                    // Without a link, a full page means there may be more at the next offset.
+                    (None, Some(size)) if taken == size => base.map(|url| {
+                        query.skip = Some(cursor.skip + size);
+                        Ok(query.apply(url))
+                    }),
+                    (None, _) => None,
                 };
-                Ok(Some((page, next)))
+                Ok(Some((page, Cursor { next, skip: cursor.skip + taken })))
             }
         });
         Box::pin(pages)
@@ -331,6 +361,12 @@ impl<T: DeserializeOwned + Send + 'static> CollectionRequest<T> {
             })
             .await
     }
+}
+
+/// Where paging stands: the next URL to fetch, and how many items came before it.
+struct Cursor {
+    next: Option<Result<Url>>,
+    skip: u64,
 }
 
 fn next_page_url(client: &ODataClient, link: &str) -> Result<Url> {
