@@ -171,3 +171,36 @@ async fn a_lost_connection_is_a_transport_error_after_retries() {
     assert!(matches!(error.kind(), ErrorKind::Transport(_)), "{error:?}");
     assert_eq!(accepted.join().unwrap_or_default(), 3, "each attempt reconnects");
 }
+
+#[tokio::test]
+async fn empty_and_plain_text_error_bodies_are_typed_errors() {
+    for (status, body, excerpt) in
+        [(400, "", None), (404, "Resource not found\n", Some("Resource not found")), (409, "   ", None)]
+    {
+        let server = MockServer::start().await;
+        mount_token_endpoint(&server).await;
+        answer(&server, ResponseTemplate::new(status).set_body_raw(body, "text/plain"), 1).await;
+        let error = defender_client(&server)
+            .exposure_score()
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{status} accepted"));
+        let ErrorKind::Http(http) = error.kind() else { panic!("{error:?}") };
+        assert_eq!(http.status.as_u16(), status);
+        assert_eq!(http.code, None);
+        assert_eq!(http.body_excerpt.as_deref(), excerpt, "{status}");
+        assert!(!error.to_string().contains('\n'), "{error}");
+    }
+}
+
+#[tokio::test]
+async fn an_odata_error_whose_target_is_a_request_id_is_reported_as_one() {
+    let server = MockServer::start().await;
+    mount_token_endpoint(&server).await;
+    let body = r#"{"error":{"code":"InvalidRequestBody","message":"Request body is incorrect","target":"1fa66c0f-18bd-4133-b378-36d76f3a2ba0"}}"#;
+    answer(&server, ResponseTemplate::new(400).set_body_raw(body, "application/json"), 1).await;
+    let error =
+        defender_client(&server).exposure_score().await.err().unwrap_or_else(|| panic!("400 accepted"));
+    assert_eq!(error.odata_code(), Some("InvalidRequestBody"));
+    assert_eq!(error.request_id(), Some("1fa66c0f-18bd-4133-b378-36d76f3a2ba0"));
+}
