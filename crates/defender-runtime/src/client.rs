@@ -295,23 +295,28 @@ impl ODataClient {
 
 /// Decodes a response body as `T`, naming the JSON path of the first value that does not fit.
 pub fn decode<T: DeserializeOwned>(response: &RawResponse) -> Result<T> {
-    let body: &[u8] =
-        if response.body.iter().all(u8::is_ascii_whitespace) { b"null" } else { &response.body };
+    decode_body(&response.body, Some(response.status))
+}
+
+/// Decodes a JSON body as `T`, naming the JSON path of the first value that does not fit; an
+/// empty body decodes as `null`.
+pub fn decode_body<T: DeserializeOwned>(body: &[u8], status: Option<StatusCode>) -> Result<T> {
+    let json: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"null" } else { body };
     let decode_error = |path: String, message: String| {
         Error::new(ErrorKind::Decode(DecodeError {
             type_name: std::any::type_name::<T>(),
             path,
             message,
-            body_excerpt: body_excerpt(&response.body),
-            status: Some(response.status),
+            body_excerpt: body_excerpt(body),
+            status,
         }))
     };
     // Tracking the JSON path costs time on every value, so the happy path decodes without it
     // and only a failure is decoded again to find where it failed.
-    match serde_json::from_slice::<T>(body) {
+    match serde_json::from_slice::<T>(json) {
         Ok(value) => Ok(value),
         Err(plain) => {
-            let mut deserializer = serde_json::Deserializer::from_slice(body);
+            let mut deserializer = serde_json::Deserializer::from_slice(json);
             Err(match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
                 Err(e) => decode_error(e.path().to_string(), e.inner().to_string()),
                 Ok(_) => decode_error(".".into(), plain.to_string()),

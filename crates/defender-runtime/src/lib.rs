@@ -21,6 +21,7 @@ pub mod edm;
 pub mod error;
 pub mod limit;
 pub mod literal;
+pub mod lossless;
 pub mod multipart;
 pub mod odata;
 pub mod patch;

@@ -225,7 +225,13 @@ impl<T> Clone for CollectionRequest<T> {
 impl<T> CollectionRequest<T> {
     /// A request for the collection at `path`, relative to the service root.
     pub fn new(client: ODataClient, path: impl Into<String>) -> Self {
-        Self { client, path: path.into(), query: QueryOptions::default(), page_size: None, _type: PhantomData }
+        Self {
+            client,
+            path: path.into(),
+            query: QueryOptions::default(),
+            page_size: None,
+            _type: PhantomData,
+        }
     }
 
     /// Pages through the collection `size` items at a time with `$top` and `$skip`, for

@@ -7,5 +7,7 @@
 pub mod types;
 /// Endpoint methods and request builders.
 pub mod client;
+/// Decoding by type name, for tools that check saved responses.
+pub mod registry;
 pub use types::*;
 pub use client::*;

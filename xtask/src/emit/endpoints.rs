@@ -45,7 +45,13 @@ struct Builder<'a> {
 /// Whether a restrictions annotation allows the operation with a JSON body: present, its flag
 /// not false, and no required `Content-Type` header asking for another media type (a
 /// `multipart/form-data` upload is left to hand-written code, since CSDL cannot describe it).
-pub(crate) fn allows(model: &Model, annotations: &[Annotation], target: &str, term: &str, flag: &str) -> bool {
+pub(crate) fn allows(
+    model: &Model,
+    annotations: &[Annotation],
+    target: &str,
+    term: &str,
+    flag: &str,
+) -> bool {
     match model.annotation(annotations, target, term) {
         Some(record) => !matches!(record.field(flag), Some(Expr::Bool(false))) && sends_json(record),
         None => false,
@@ -55,10 +61,16 @@ pub(crate) fn allows(model: &Model, annotations: &[Annotation], target: &str, te
 fn sends_json(record: &Expr) -> bool {
     let headers = record.field("CustomHeaders").map(Expr::items).unwrap_or_default();
     !headers.iter().any(|header| {
-        let is_content_type = header.field("Name").and_then(Expr::as_str).is_some_and(|n| n.eq_ignore_ascii_case("content-type"));
+        let is_content_type = header
+            .field("Name")
+            .and_then(Expr::as_str)
+            .is_some_and(|n| n.eq_ignore_ascii_case("content-type"));
         let examples = header.field("ExampleValues").map(Expr::items).unwrap_or_default();
         is_content_type
-            && examples.iter().filter_map(|e| e.field("Value").and_then(Expr::as_str)).any(|v| !v.contains("json"))
+            && examples
+                .iter()
+                .filter_map(|e| e.field("Value").and_then(Expr::as_str))
+                .any(|v| !v.contains("json"))
     })
 }
 

@@ -9,6 +9,7 @@ pub mod docs;
 pub mod endpoints;
 pub mod features;
 pub mod names;
+pub mod registry;
 pub mod types;
 
 use std::collections::{BTreeMap, HashMap};
@@ -137,9 +138,12 @@ fn needs_input(model: &Model, namespace: &str, name: &str) -> bool {
     let qualified = format!("{namespace}.{name}");
     container.entity_sets.iter().filter(|set| model.qualify(&set.entity_type) == qualified).any(|set| {
         let target = format!("{}.{}/{}", schema.namespace, container.name, set.name);
-        [("Org.OData.Capabilities.V1.InsertRestrictions", "Insertable"), ("Org.OData.Capabilities.V1.UpdateRestrictions", "Updatable")]
-            .iter()
-            .any(|(term, flag)| endpoints::allows(model, &set.annotations, &target, term, flag))
+        [
+            ("Org.OData.Capabilities.V1.InsertRestrictions", "Insertable"),
+            ("Org.OData.Capabilities.V1.UpdateRestrictions", "Updatable"),
+        ]
+        .iter()
+        .any(|(term, flag)| endpoints::allows(model, &set.annotations, &target, term, flag))
     })
 }
 
@@ -180,6 +184,7 @@ pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
         .client_type
         .parse()
         .map_err(|e| format!("invalid client type {:?}: {e}", options.client_type))?;
+    let mut extra_decls = Vec::new();
     let has_client = match endpoints::client_module(model, &layout, &features, &client, &options.root_path) {
         Some(tokens) => {
             let doc = "Endpoint methods and request builders.";
@@ -191,6 +196,17 @@ pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
         }
         None => false,
     };
+    if let Some(tokens) = registry::registry_module(model, &layout, &features) {
+        let doc = "Decoding by type name, for tools that check saved responses.";
+        files.push(GeneratedFile {
+            path: format!("{}.rs", registry::MODULE),
+            contents: render(tokens, options, doc)?,
+        });
+        let module = Ident::new(registry::MODULE, Span::call_site());
+        extra_decls.push(
+            quote!(#[doc = " Decoding by type name, for tools that check saved responses."] pub mod #module;),
+        );
+    }
     let decls = module_decls.iter().map(|(module, doc)| {
         let module = Ident::new(module, Span::call_site());
         let doc = format!(" {doc}");
@@ -216,6 +232,7 @@ pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
     let mod_rs = quote! {
         #(#decls)*
         #client_decl
+        #(#extra_decls)*
         #(#reexports)*
         #client_reexport
     };

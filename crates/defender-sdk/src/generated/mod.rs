@@ -7,6 +7,8 @@
 pub mod api;
 /// Endpoint methods and request builders.
 pub mod client;
+/// Decoding by type name, for tools that check saved responses.
+pub mod registry;
 pub use api::*;
 #[allow(unused_imports)]
 pub use client::*;

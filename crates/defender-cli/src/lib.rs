@@ -1,0 +1,3 @@
+//! The `defender` command's logic, as a library so that it is tested directly.
+
+pub mod decode;
