@@ -2,9 +2,10 @@
 
 use defender_e2e::{TOKEN, assert_lossless, defender_client, mount_token_endpoint};
 use defender_sdk::{
-    AlertSeverity, AlertStatus, File, MachineHealthStatus, Page, RecommendationCategory,
-    RecommendationStatus, RemediationActivityPriority, RemediationActivityStatus, RemediationType,
-    ScanAuthenticationType, ScanDefinition, ScanType, VulnerabilitySeverity,
+    AlertSeverity, AlertStatus, AnyScanAuthenticationParams, AnyScanAuthenticationParamsInput, File,
+    MachineHealthStatus, Page, RecommendationCategory, RecommendationStatus, RemediationActivityPriority,
+    RemediationActivityStatus, RemediationType, ScanAuthenticationType, ScanDefinition, ScanDefinitionInput,
+    ScanType, ScannerAgentInput, VulnerabilitySeverity, WindowsAuthParamsInput,
 };
 use serde_json::Value;
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
@@ -973,9 +974,14 @@ async fn scan_definitions_are_listed_with_their_authentication_parameters() {
     assert_eq!(windows.scan_name.as_deref(), Some("Test Windows scan"));
     assert_eq!(windows.interval_in_hours, Some(1));
     assert_eq!(windows.target_type.as_deref(), Some("Ip"));
-    let auth = windows.scan_authentication_params.as_ref();
-    assert_eq!(auth.and_then(|a| a.r#type.clone()), Some(ScanAuthenticationType::Kerberos));
-    assert_eq!(auth.and_then(|a| a.username.as_deref()), Some("username"));
+    // `@odata.type` picks the derived type, with the members only it declares.
+    let Some(AnyScanAuthenticationParams::WindowsAuthParams(auth)) =
+        windows.scan_authentication_params.as_ref()
+    else {
+        panic!("expected WindowsAuthParams: {:?}", windows.scan_authentication_params)
+    };
+    assert_eq!(auth.r#type, Some(ScanAuthenticationType::Kerberos));
+    assert_eq!(auth.username.as_deref(), Some("username"));
     let agent = windows.scanner_agent.as_ref();
     assert_eq!(agent.and_then(|a| a.machine_name.as_deref()), Some("DESKTOP-TEST"));
     assert_eq!(text(agent.and_then(|a| a.last_seen)).as_deref(), Some("2021-12-19T20:29:04.8242449Z"));
@@ -987,10 +993,13 @@ async fn scan_definitions_are_listed_with_their_authentication_parameters() {
     );
 
     assert_eq!(network.scan_type, Some(ScanType::Network));
-    let auth = network.scan_authentication_params.as_ref();
-    assert_eq!(auth.and_then(|a| a.r#type.clone()), Some(ScanAuthenticationType::AuthPriv));
+    let Some(AnyScanAuthenticationParams::SnmpAuthParams(auth)) = network.scan_authentication_params.as_ref()
+    else {
+        panic!("expected SnmpAuthParams: {:?}", network.scan_authentication_params)
+    };
+    assert_eq!(auth.r#type, Some(ScanAuthenticationType::AuthPriv));
     assert_eq!(
-        auth.and_then(|a| a.annotations.get("@odata.type")),
+        auth.annotations.get("@odata.type"),
         Some(&Value::from("#microsoft.windowsDefenderATP.api.SnmpAuthParams"))
     );
     assert_lossless(&json(&body), &written(&page));
@@ -1146,4 +1155,107 @@ fn the_scan_definitions_create_and_update_answer_decode_without_loss() {
         assert_eq!(definition.latest_scan.as_ref().and_then(|l| l.status.as_deref()), None, "{name}");
         assert_lossless(&json(&body), &written(&definition));
     }
+}
+
+/// The Windows authentication parameters both scan definition pages send.
+fn windows_auth() -> AnyScanAuthenticationParamsInput {
+    AnyScanAuthenticationParamsInput::WindowsAuthParams(WindowsAuthParamsInput {
+        r#type: ScanAuthenticationType::Kerberos.into(),
+        username: "username".to_owned().into(),
+        domain: "password".to_owned().into(),
+        is_gmsa_user: true.into(),
+        ..Default::default()
+    })
+}
+
+#[tokio::test]
+async fn a_scan_definition_is_created_with_typed_authentication_parameters() {
+    let server = server().await;
+    let request = fixture("add-a-new-scan-definition.add-request.json");
+    let response = fixture("add-a-new-scan-definition.add-response.json");
+    serve_post(&server, "/api/DeviceAuthenticatedScanDefinitions", &request, 200, &response).await;
+
+    let input = ScanDefinitionInput {
+        scan_type: ScanType::Windows.into(),
+        scan_name: "Test Windows scan".to_owned().into(),
+        is_active: true.into(),
+        target: "127.0.0.1".to_owned().into(),
+        interval_in_hours: 1.into(),
+        target_type: "Ip".to_owned().into(),
+        scanner_agent: ScannerAgentInput {
+            machine_id: "eb663a27ae9d032f61bc268a79eedf14c4b90f77".to_owned().into(),
+            ..Default::default()
+        }
+        .into(),
+        scan_authentication_params: windows_auth().into(),
+        ..Default::default()
+    };
+    let created = defender_client(&server)
+        .device_authenticated_scan_definitions()
+        .create(&input)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no definition in the answer"));
+
+    assert_eq!(created.scan_name.as_deref(), Some("Test Windows scan"));
+    assert_lossless(&json(&response), &written(&created));
+    // `body_json` with `expect(1)` verified the exact body, `@odata.type` included.
+}
+
+#[tokio::test]
+async fn a_scan_definition_is_updated_with_only_the_fields_set() {
+    let server = server().await;
+    let request = fixture("add-a-new-scan-definition.update-request.json");
+    let response = fixture("add-a-new-scan-definition.update-response.json");
+    signed("PATCH", "/api/DeviceAuthenticatedScanDefinitions/289224fb-1686-472c-9751-5555960854ca")
+        .and(header("content-type", "application/json"))
+        .and(body_json(json(&request)))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(response.clone(), "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let changes = ScanDefinitionInput {
+        scan_name: "Test Update Windows scan".to_owned().into(),
+        is_active: false.into(),
+        target: "127.0.0.2,127.0.0.3".to_owned().into(),
+        interval_in_hours: 1.into(),
+        target_type: "Ip".to_owned().into(),
+        scan_authentication_params: windows_auth().into(),
+        ..Default::default()
+    };
+    let updated = defender_client(&server)
+        .device_authenticated_scan_definitions()
+        .get("289224fb-1686-472c-9751-5555960854ca")
+        .update(&changes)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no definition in the answer"));
+
+    assert_eq!(updated.is_active, Some(false));
+    assert_lossless(&json(&response), &written(&updated));
+}
+
+#[tokio::test]
+async fn a_scan_agent_is_read_by_id_even_wrapped_in_a_one_item_value() {
+    let server = server().await;
+    // `Get-agent-details.md` answers the read by key with the agent inside `"value": [ … ]`.
+    let body = fixture("Get-agent-details.response.json");
+    let id = "47df41a0c-asad-4fd6d3-bbea-a93dbc0bfcaa_4edd75b2407a5b64d704b4e53d74f15";
+    serve_get(&server, &format!("/api/DeviceAuthenticatedScanAgents/{id}"), &[], &body).await;
+
+    let agent = defender_client(&server)
+        .device_authenticated_scan_agents()
+        .get(id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    assert_eq!(agent.id, id);
+    assert_eq!(
+        context(&agent.annotations),
+        Some("https://api.security.microsoft.com/api/$metadata#DeviceAuthenticatedScanAgents/$entity"),
+        "the envelope's context moves onto the entity"
+    );
+    let original = json(&body);
+    assert_lossless(&original["value"][0], &written(&agent));
 }

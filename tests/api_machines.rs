@@ -2,10 +2,10 @@
 
 use defender_e2e::{TOKEN, assert_lossless, defender_client, mount_token_endpoint};
 use defender_sdk::{
-    AlertSeverity, AlertStatus, AvScanResult, AvUpToDateStatus, BrowserExtensionRisk, DeviceValue,
-    ExploitabilityLevel, MachineExposureLevel, MachineHealthStatus, MachineInput, MachineRiskScore,
-    MachineTagAction, RecommendationCategory, RecommendationStatus, RemediationType,
-    VulnerabilityChangeStatus, VulnerabilitySeverity, edm,
+    AlertSeverity, AlertStatus, AnyAssetVulnerability, AssetVulnerability, AvScanResult, AvUpToDateStatus,
+    BrowserExtensionRisk, DeviceValue, ExploitabilityLevel, MachineExposureLevel, MachineHealthStatus,
+    MachineInput, MachineRiskScore, MachineTagAction, RecommendationCategory, RecommendationStatus,
+    RemediationType, VulnerabilityChangeStatus, VulnerabilitySeverity, edm,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
@@ -711,7 +711,16 @@ async fn software_vulnerabilities_by_machine_decode_every_row() {
         .unwrap_or_else(|e| panic!("{e}"));
 
     assert_eq!(page.items.len(), 5);
-    let first = &page.items[0];
+    // Rows without `@odata.type` are the base type itself, not a derived change row.
+    let rows: Vec<&AssetVulnerability> = page
+        .items
+        .iter()
+        .map(|row| match row {
+            AnyAssetVulnerability::AssetVulnerability(row) => row,
+            other => panic!("expected a full-export row, got {other:?}"),
+        })
+        .collect();
+    let first = rows[0];
     assert_eq!(first.id.as_deref(), Some("00044f612345baf759462dbe6db733b6a9c59ab4_edge_10.0.17763.1637__"));
     assert_eq!(first.software_name.as_deref(), Some("edge"));
     assert_eq!(first.os_architecture.as_deref(), Some("x64"));
@@ -719,7 +728,7 @@ async fn software_vulnerabilities_by_machine_decode_every_row() {
     assert_eq!(first.exploitability_level, Some(ExploitabilityLevel::NoExploit));
     assert_eq!(first.security_update_available, Some(true));
     assert_eq!(first.last_seen_timestamp.as_deref(), Some("2020-12-30 14:17:26"));
-    assert!(page.items.iter().all(|r| r.exploitability_level.is_some()));
+    assert!(rows.iter().all(|r| r.exploitability_level.is_some()));
     assert_eq!(api_query(&server).await, None);
     assert_lossless(&fixture_json(name), &reserialized(&page));
 }

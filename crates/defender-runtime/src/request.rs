@@ -10,7 +10,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::client::ODataClient;
+use crate::client::{ODataClient, decode_body};
 use crate::error::{Error, Result};
 use crate::odata::Page;
 
@@ -175,10 +175,33 @@ impl<T> EntityRequest<T> {
 
 impl<T: DeserializeOwned> EntityRequest<T> {
     /// Sends the request and decodes the entity.
+    ///
+    /// Some endpoints answer a read by key with the entity wrapped in a one-item collection
+    /// (`{"@odata.context": "…/$entity", "value": [{…}]}`); that form is accepted too, the
+    /// envelope's annotations moved onto the entity so that nothing is lost.
     pub async fn send(self) -> Result<T> {
         let url = self.query.apply(self.client.url(&self.path)?);
-        self.client.get(url).await
+        let response = self.client.send(reqwest::Method::GET, url, None).await?;
+        decode_body::<T>(&response.body, Some(response.status)).or_else(|error| {
+            unwrap_single(&response.body).and_then(|inner| serde_json::from_value(inner).ok()).ok_or(error)
+        })
     }
+}
+
+/// The one item of a `{"value": [item]}` envelope, with the envelope's annotations added to it.
+fn unwrap_single(body: &[u8]) -> Option<serde_json::Value> {
+    let serde_json::Value::Object(mut envelope) = serde_json::from_slice(body).ok()? else { return None };
+    let serde_json::Value::Array(mut items) = envelope.remove("value")? else { return None };
+    if items.len() != 1 || envelope.keys().any(|k| !crate::wire::is_annotation(k)) {
+        return None;
+    }
+    let mut item = items.pop()?;
+    if let serde_json::Value::Object(object) = &mut item {
+        for (key, value) in envelope {
+            object.entry(key).or_insert(value);
+        }
+    }
+    Some(item)
 }
 
 impl<T: DeserializeOwned + Send + 'static> IntoFuture for EntityRequest<T> {

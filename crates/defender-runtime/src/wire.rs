@@ -261,6 +261,30 @@ impl<'de> Deserialize<'de> for FieldKey<'de> {
     }
 }
 
+/// The type an object names in `@odata.type`, without the leading `#`
+/// (`#microsoft.windowsDefenderATP.api.WindowsAuthParams` → `microsoft.windowsDefenderATP.api.WindowsAuthParams`).
+pub fn odata_type_name(value: &serde_json::Value) -> Option<&str> {
+    let name = value.get("@odata.type")?.as_str()?;
+    Some(name.strip_prefix('#').unwrap_or(name))
+}
+
+/// Serializes `value` as a JSON object that names its type in `@odata.type`, adding the
+/// member when the value does not already carry it: a derived type sent to the service must
+/// say which it is.
+pub fn serialize_typed<T: Serialize, S: serde::Serializer>(
+    value: &T,
+    odata_type: &str,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut json = serde_json::to_value(value).map_err(serde::ser::Error::custom)?;
+    if let serde_json::Value::Object(object) = &mut json
+        && !object.contains_key("@odata.type")
+    {
+        object.insert("@odata.type".to_owned(), serde_json::Value::from(odata_type));
+    }
+    json.serialize(serializer)
+}
+
 /// Whether a JSON member is an instance or property annotation (`@odata.type`,
 /// `score@odata.type`, `@vendor.term`) rather than a property.
 pub fn is_annotation(key: &str) -> bool {

@@ -394,6 +394,35 @@ impl Model {
         chain.iter().rev().flat_map(|t| t.properties.iter()).collect()
     }
 
+    /// The qualified names of the structured types derived from `qualified`, directly or
+    /// through other derived types, in document order.
+    pub fn derived(&self, qualified: &str) -> Vec<String> {
+        let qualified = self.qualify(qualified);
+        let mut derived = Vec::new();
+        for schema in &self.document.schemas {
+            for ty in &schema.structured_types {
+                let mut base = ty.base_type.as_deref().map(|b| self.qualify(b));
+                let mut seen = HashSet::new();
+                while let Some(current) = base {
+                    if current == qualified {
+                        derived.push(format!("{}.{}", schema.namespace, ty.name));
+                        break;
+                    }
+                    if !seen.insert(current.clone()) {
+                        break;
+                    }
+                    base = match self.resolve(&current) {
+                        Some(Resolved::Structured(_, parent)) => {
+                            parent.base_type.as_deref().map(|b| self.qualify(b))
+                        }
+                        _ => None,
+                    };
+                }
+            }
+        }
+        derived
+    }
+
     /// The inline annotations plus those an `Annotations` block applies to `target`.
     pub fn annotations<'a>(&'a self, inline: &'a [Annotation], target: &str) -> Vec<&'a Annotation> {
         let mut all: Vec<&Annotation> = inline.iter().collect();

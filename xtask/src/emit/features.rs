@@ -141,6 +141,8 @@ fn closure(model: &Model, start: Vec<String>) -> HashSet<String> {
             continue;
         }
         if let Some(Resolved::Structured(schema, ty)) = model.resolve(&qualified) {
+            // A value of a base type may arrive as any derived type.
+            stack.extend(model.derived(&qualified));
             let properties = model.all_properties(schema, ty);
             stack.extend(properties.iter().map(|p| p.ty.name.clone()));
             stack.extend(ty.navigation_properties.iter().map(|n| n.ty.name.clone()));

@@ -56,12 +56,19 @@ pub struct GeneratedFile {
 pub struct Layout {
     modules: BTreeMap<String, String>,
     idents: HashMap<String, String>,
+    /// Create/update body types: entity types some set creates or updates, and every
+    /// structured type their properties reach.
     inputs: HashMap<String, String>,
+    /// Types with derived types: the enum that holds any of them (`AnyFoo`).
+    any: HashMap<String, String>,
+    /// The same for body types (`AnyFooInput`).
+    any_inputs: HashMap<String, String>,
 }
 
 impl Layout {
     fn new(model: &Model) -> Self {
         let mut layout = Layout::default();
+        let input_types = input_closure(model);
         let mut module_scope = names::Scope::with_reserved(&[calls::MODULE, "mod"]);
         for schema in &model.document.schemas {
             let has_types = !schema.structured_types.is_empty()
@@ -84,15 +91,81 @@ impl Layout {
                 let ident = type_scope.claim(&names::camel(name));
                 layout.idents.insert(format!("{}.{name}", schema.namespace), ident);
             }
-            for ty in
-                schema.structured_types.iter().filter(|t| needs_input(model, &schema.namespace, &t.name))
-            {
-                let ident = type_scope.claim(&format!("{}Input", names::camel(&ty.name)));
-                layout.inputs.insert(format!("{}.{}", schema.namespace, ty.name), ident);
+            for ty in &schema.structured_types {
+                let qualified = format!("{}.{}", schema.namespace, ty.name);
+                let polymorphic = !model.derived(&qualified).is_empty();
+                if polymorphic {
+                    layout.any.insert(
+                        qualified.clone(),
+                        type_scope.claim(&format!("Any{}", names::camel(&ty.name))),
+                    );
+                }
+                if input_types.contains(&qualified) {
+                    layout.inputs.insert(
+                        qualified.clone(),
+                        type_scope.claim(&format!("{}Input", names::camel(&ty.name))),
+                    );
+                    if polymorphic {
+                        let any = type_scope.claim(&format!("Any{}Input", names::camel(&ty.name)));
+                        layout.any_inputs.insert(qualified, any);
+                    }
+                }
             }
             layout.modules.insert(schema.namespace.clone(), module);
         }
         layout
+    }
+
+    fn qualified_path(&self, qualified: &str, ident: &str, from: &str) -> TokenStream {
+        let ident = Ident::new(ident, Span::call_site());
+        let namespace = qualified.rsplit_once('.').map_or("", |(ns, _)| ns);
+        match self.modules.get(namespace) {
+            Some(module) if module != from => {
+                let module = Ident::new(module, Span::call_site());
+                quote!(super::#module::#ident)
+            }
+            _ => quote!(#ident),
+        }
+    }
+
+    /// The Rust type that holds a value of structured type `qualified`: the type itself, or
+    /// the `Any…` enum when types derive from it.
+    pub fn value_path(&self, qualified: &str, from: &str) -> TokenStream {
+        match self.any.get(qualified).or_else(|| self.idents.get(qualified)) {
+            Some(ident) => self.qualified_path(qualified, ident, from),
+            None => quote!(Value),
+        }
+    }
+
+    /// The body type that holds a value of structured type `qualified` in a request, when it
+    /// has one.
+    pub fn input_value_path(&self, qualified: &str, from: &str) -> Option<TokenStream> {
+        let ident = self.any_inputs.get(qualified).or_else(|| self.inputs.get(qualified))?;
+        Some(self.qualified_path(qualified, ident, from))
+    }
+
+    /// The type itself (never its `Any…` enum), as written in module `from`.
+    pub fn exact_path(&self, qualified: &str, from: &str) -> TokenStream {
+        match self.idents.get(qualified) {
+            Some(ident) => self.qualified_path(qualified, ident, from),
+            None => quote!(Value),
+        }
+    }
+
+    /// The type's own body type (never its `Any…Input` enum), when it has one.
+    pub fn input_value_path_exact(&self, qualified: &str, from: &str) -> Option<TokenStream> {
+        let ident = self.inputs.get(qualified)?;
+        Some(self.qualified_path(qualified, ident, from))
+    }
+
+    /// The `Any…` enum of a type with derived types.
+    pub fn any_ident(&self, qualified: &str) -> Option<Ident> {
+        self.any.get(qualified).map(|i| Ident::new(i, Span::call_site()))
+    }
+
+    /// The `Any…Input` enum of a body type with derived types.
+    pub fn any_input_ident(&self, qualified: &str) -> Option<Ident> {
+        self.any_inputs.get(qualified).map(|i| Ident::new(i, Span::call_site()))
     }
 
     /// The Rust name of a declared type.
@@ -129,6 +202,36 @@ impl Layout {
             _ => quote!(#ident),
         }
     }
+}
+
+/// Every structured type a create or update body can contain: the entity types that need one,
+/// the types their properties reach, and the types derived from any of those.
+fn input_closure(model: &Model) -> std::collections::HashSet<String> {
+    let mut stack: Vec<String> = model
+        .document
+        .schemas
+        .iter()
+        .flat_map(|s| s.structured_types.iter().map(move |t| (s, t)))
+        .filter(|(s, t)| needs_input(model, &s.namespace, &t.name))
+        .map(|(s, t)| format!("{}.{}", s.namespace, t.name))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    while let Some(qualified) = stack.pop() {
+        if !seen.insert(qualified.clone()) {
+            continue;
+        }
+        stack.extend(model.derived(&qualified));
+        if let Some(crate::csdl::resolve::Resolved::Structured(schema, ty)) = model.resolve(&qualified) {
+            for property in model.all_properties(schema, ty) {
+                if let Some(crate::csdl::resolve::Resolved::Structured(s, t)) =
+                    model.resolve(&property.ty.name)
+                {
+                    stack.push(format!("{}.{}", s.namespace, t.name));
+                }
+            }
+        }
+    }
+    seen
 }
 
 /// Whether some entity set of this entity type can be created or updated, so that the type needs
@@ -258,6 +361,16 @@ fn module_uses(items: &[TokenStream], gated: bool) -> TokenStream {
         uses.push(quote!(
             use defender_runtime::edm;
         ));
+    }
+    let mut wire = Vec::new();
+    if uses_any(&["odata_type_name"]) {
+        wire.push(quote!(odata_type_name));
+    }
+    if uses_any(&["serialize_typed"]) {
+        wire.push(quote!(serialize_typed));
+    }
+    if !wire.is_empty() {
+        uses.push(quote!(use defender_runtime::wire::{#(#wire),*};));
     }
     if uses_any(&["FieldKey"]) {
         uses.push(quote!(

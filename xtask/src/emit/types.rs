@@ -79,14 +79,25 @@ pub fn rust_type(model: &Model, layout: &Layout, ty: &TypeRef, from: &str) -> Ru
         Some(Resolved::Enum(schema, enumeration)) => {
             (layout.path(&schema.namespace, &enumeration.name, from), Decode::Own, None)
         }
-        Some(Resolved::Structured(schema, structured)) => (
-            layout.path(&schema.namespace, &structured.name, from),
-            Decode::Own,
-            Some(format!("{}.{}", schema.namespace, structured.name)),
-        ),
+        Some(Resolved::Structured(schema, structured)) => {
+            let qualified = format!("{}.{}", schema.namespace, structured.name);
+            (layout.value_path(&qualified, from), Decode::Own, Some(qualified))
+        }
         Some(Resolved::External) | None => (quote!(Value), Decode::Wire, None),
     };
     RustType { element, collection: ty.collection, decode, structured }
+}
+
+/// The type of a property in a create or update body: a structured value is its body type
+/// (`…Input`, or `Any…Input`), so that nested objects also send only the fields set.
+pub fn input_type(model: &Model, layout: &Layout, ty: &TypeRef, from: &str) -> TokenStream {
+    let rust = rust_type(model, layout, ty, from);
+    let input = rust.structured.as_deref().and_then(|qualified| layout.input_value_path(qualified, from));
+    match input {
+        Some(input) if ty.collection => quote!(Vec<#input>),
+        Some(input) => input,
+        None => rust.value(),
+    }
 }
 
 /// Qualified names of the structured types a value of `qualified` contains directly (not
@@ -192,7 +203,13 @@ pub fn structured(
     let deserialize = deserialize_impl(&name, &ty.name, &fields, &cfg);
     let input = layout
         .input_ident(&schema.namespace, &ty.name)
-        .map(|input| input_struct(model, &input, &qualified, &fields, &cfg));
+        .map(|input| input_struct(model, layout, module, &input, &qualified, &fields, &cfg));
+    let any = layout
+        .any_ident(&qualified)
+        .map(|any| polymorphic(model, layout, module, &any, &qualified, &cfg, false));
+    let any_input = layout
+        .any_input_ident(&qualified)
+        .map(|any| polymorphic(model, layout, module, &any, &qualified, &cfg, true));
     quote! {
         #doc
         #cfg
@@ -210,6 +227,88 @@ pub fn structured(
 
         #deserialize
         #input
+        #any
+        #any_input
+    }
+}
+
+/// `Any…` (or `Any…Input`): a value of `qualified` or of any type derived from it, told apart by
+/// `@odata.type`. The base type's variant also takes derived types this SDK does not know, whose
+/// extra members it keeps.
+fn polymorphic(
+    model: &Model,
+    layout: &Layout,
+    module: &str,
+    name: &Ident,
+    qualified: &str,
+    cfg: &TokenStream,
+    input: bool,
+) -> TokenStream {
+    let base_name = qualified.rsplit('.').next().unwrap_or(qualified);
+    let path = |q: &str| {
+        if input {
+            layout.input_value_path_exact(q, module).unwrap_or_else(|| layout.value_path(q, module))
+        } else {
+            layout.exact_path(q, module)
+        }
+    };
+    let mut variants = Vec::new();
+    let mut scope = super::names::Scope::default();
+    for derived in model.derived(qualified) {
+        let short = derived.rsplit('.').next().unwrap_or(&derived).to_owned();
+        let variant = Ident::new(&scope.claim(&super::names::camel(&short)), Span::call_site());
+        variants.push((variant, derived.clone(), short, path(&derived)));
+    }
+    let base_variant = Ident::new(&scope.claim(&super::names::camel(base_name)), Span::call_site());
+    let base_path = path(qualified);
+    let defs = variants.iter().map(|(variant, derived, _, path)| {
+        let doc = format!(" A `{derived}`.");
+        quote!(#[doc = #doc] #variant(#path),)
+    });
+    let serialize_arms = variants.iter().map(|(variant, derived, _, _)| {
+        let odata_type = format!("#{derived}");
+        quote!(Self::#variant(value) => serialize_typed(value, #odata_type, serializer),)
+    });
+    let deserialize_arms = variants.iter().map(|(variant, derived, short, _)| {
+        quote!(Some(#derived | #short) => serde_json::from_value(value).map(Self::#variant).map_err(de::Error::custom),)
+    });
+    let base_doc = format!(" A `{qualified}`, or a type derived from it that this SDK does not know.");
+    let doc = format!(" A `{base_name}` or a type derived from it, told apart by `@odata.type`.");
+    let deserialize = (!input).then(|| {
+        quote! {
+            #cfg
+            impl<'de> Deserialize<'de> for #name {
+                fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let value = Value::deserialize(deserializer)?;
+                    match odata_type_name(&value) {
+                        #(#deserialize_arms)*
+                        _ => serde_json::from_value(value).map(Self::#base_variant).map_err(de::Error::custom),
+                    }
+                }
+            }
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #cfg
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name {
+            #(#defs)*
+            #[doc = #base_doc]
+            #base_variant(#base_path),
+        }
+
+        #cfg
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(#serialize_arms)*
+                    Self::#base_variant(value) => value.serialize(serializer),
+                }
+            }
+        }
+
+        #deserialize
     }
 }
 
@@ -217,6 +316,8 @@ pub fn structured(
 /// [`Patch`](defender_runtime::Patch), so that a request sends exactly the fields set.
 fn input_struct(
     model: &Model,
+    layout: &Layout,
+    module: &str,
     input: &Ident,
     qualified: &str,
     fields: &[Field<'_>],
@@ -229,7 +330,8 @@ fn input_struct(
     let defs = fields.iter().map(|field| {
         let wire = &field.property.name;
         let ident = &field.ident;
-        let value = field.ty.value();
+        let value = input_type(model, layout, &field.property.ty, module);
+        let value = if field.boxed { quote!(Box<#value>) } else { value };
         let owner = format!("{qualified}/{wire}");
         let text = model
             .annotation(&field.property.annotations, &owner, super::docs::CORE_DESCRIPTION)

@@ -10,6 +10,9 @@ use std::fmt;
 use defender_runtime::edm;
 
 #[allow(unused_imports)]
+use defender_runtime::wire::{odata_type_name, serialize_typed};
+
+#[allow(unused_imports)]
 use defender_runtime::wire::{FieldKey, Wire, is_annotation};
 
 #[allow(unused_imports)]
@@ -621,7 +624,7 @@ pub struct MachineInput {
     pub device_value: Patch<DeviceValue>,
     /// `ipAddresses`: The device's network adapters and their addresses.
     #[serde(rename = "ipAddresses", skip_serializing_if = "Patch::is_absent")]
-    pub ip_addresses: Patch<Vec<IpAddress>>,
+    pub ip_addresses: Patch<Vec<IpAddressInput>>,
     /// `osArchitecture`: The architecture of the operating system; use it instead of `osProcessor`.
     #[serde(rename = "osArchitecture", skip_serializing_if = "Patch::is_absent")]
     pub os_architecture: Patch<String>,
@@ -734,6 +737,34 @@ impl<'de> Deserialize<'de> for IpAddress {
         }
         deserializer.deserialize_map(IpAddressVisitor)
     }
+}
+/** The fields of a create or update request for [`IpAddress`]: each is sent only when it is not
+ [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
+
+ Build it with struct update syntax: `IpAddressInput { field: value.into(), ..Default::default() }`.*/
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct IpAddressInput {
+    /// `ipAddress`: The IPv4 or IPv6 address.
+    #[serde(rename = "ipAddress", skip_serializing_if = "Patch::is_absent")]
+    pub ip_address: Patch<String>,
+    /// `macAddress`: The MAC address of the adapter, as hex digits without separators.
+    #[serde(rename = "macAddress", skip_serializing_if = "Patch::is_absent")]
+    pub mac_address: Patch<String>,
+    /// `operationalStatus`: The operational status of the adapter, such as `Up`.
+    #[serde(rename = "operationalStatus", skip_serializing_if = "Patch::is_absent")]
+    pub operational_status: Patch<String>,
+    /// Members the metadata does not declare, sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: Map<String, Value>,
 }
 
 /// Download links to the files of a full export, and when the export was made.
@@ -1820,6 +1851,54 @@ impl<'de> Deserialize<'de> for AssetVulnerability {
             }
         }
         deserializer.deserialize_map(AssetVulnerabilityVisitor)
+    }
+}
+
+/// A `AssetVulnerability` or a type derived from it, told apart by `@odata.type`.
+#[cfg(feature = "machines")]
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnyAssetVulnerability {
+    /// A `microsoft.windowsDefenderATP.api.DeltaAssetVulnerability`.
+    DeltaAssetVulnerability(DeltaAssetVulnerability),
+    /// A `microsoft.windowsDefenderATP.api.AssetVulnerability`, or a type derived from it that this SDK does not know.
+    AssetVulnerability(AssetVulnerability),
+}
+
+#[cfg(feature = "machines")]
+impl Serialize for AnyAssetVulnerability {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::DeltaAssetVulnerability(value) => {
+                serialize_typed(
+                    value,
+                    "#microsoft.windowsDefenderATP.api.DeltaAssetVulnerability",
+                    serializer,
+                )
+            }
+            Self::AssetVulnerability(value) => value.serialize(serializer),
+        }
+    }
+}
+
+#[cfg(feature = "machines")]
+impl<'de> Deserialize<'de> for AnyAssetVulnerability {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        match odata_type_name(&value) {
+            Some(
+                "microsoft.windowsDefenderATP.api.DeltaAssetVulnerability"
+                | "DeltaAssetVulnerability",
+            ) => {
+                serde_json::from_value(value)
+                    .map(Self::DeltaAssetVulnerability)
+                    .map_err(de::Error::custom)
+            }
+            _ => {
+                serde_json::from_value(value)
+                    .map(Self::AssetVulnerability)
+                    .map_err(de::Error::custom)
+            }
+        }
     }
 }
 
@@ -4718,6 +4797,35 @@ impl<'de> Deserialize<'de> for AlertComment {
         deserializer.deserialize_map(AlertCommentVisitor)
     }
 }
+/** The fields of a create or update request for [`AlertComment`]: each is sent only when it is not
+ [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
+
+ Build it with struct update syntax: `AlertCommentInput { field: value.into(), ..Default::default() }`.*/
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct AlertCommentInput {
+    /// `comment`: The comment text.
+    #[serde(rename = "comment", skip_serializing_if = "Patch::is_absent")]
+    pub comment: Patch<String>,
+    /// `createdBy`: Who wrote the comment.
+    #[serde(rename = "createdBy", skip_serializing_if = "Patch::is_absent")]
+    pub created_by: Patch<String>,
+    /// `createdTime`: When the comment was written.
+    #[serde(rename = "createdTime", skip_serializing_if = "Patch::is_absent")]
+    pub created_time: Patch<edm::DateTimeOffset>,
+    /// Members the metadata does not declare, sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: Map<String, Value>,
+}
 
 /// The user an alert concerns.
 ///
@@ -4815,6 +4923,32 @@ impl<'de> Deserialize<'de> for AlertRelatedUser {
         }
         deserializer.deserialize_map(AlertRelatedUserVisitor)
     }
+}
+/** The fields of a create or update request for [`AlertRelatedUser`]: each is sent only when it is not
+ [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
+
+ Build it with struct update syntax: `AlertRelatedUserInput { field: value.into(), ..Default::default() }`.*/
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct AlertRelatedUserInput {
+    /// `userName`: The user's account name.
+    #[serde(rename = "userName", skip_serializing_if = "Patch::is_absent")]
+    pub user_name: Patch<String>,
+    /// `domainName`: The user's account domain.
+    #[serde(rename = "domainName", skip_serializing_if = "Patch::is_absent")]
+    pub domain_name: Patch<String>,
+    /// Members the metadata does not declare, sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: Map<String, Value>,
 }
 
 /// One piece of evidence behind an alert: a file, process, user, IP address, URL or registry value.
@@ -5189,6 +5323,104 @@ impl<'de> Deserialize<'de> for AlertEvidence {
         }
         deserializer.deserialize_map(AlertEvidenceVisitor)
     }
+}
+/** The fields of a create or update request for [`AlertEvidence`]: each is sent only when it is not
+ [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
+
+ Build it with struct update syntax: `AlertEvidenceInput { field: value.into(), ..Default::default() }`.*/
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct AlertEvidenceInput {
+    /// `entityType`: What kind of evidence this is, such as User, Process or File.
+    #[serde(rename = "entityType", skip_serializing_if = "Patch::is_absent")]
+    pub entity_type: Patch<String>,
+    /// `evidenceCreationTime`: When the evidence was added to the alert.
+    #[serde(rename = "evidenceCreationTime", skip_serializing_if = "Patch::is_absent")]
+    pub evidence_creation_time: Patch<edm::DateTimeOffset>,
+    /// `sha1`: SHA-1 hash of the file.
+    #[serde(rename = "sha1", skip_serializing_if = "Patch::is_absent")]
+    pub sha1: Patch<String>,
+    /// `sha256`: SHA-256 hash of the file.
+    #[serde(rename = "sha256", skip_serializing_if = "Patch::is_absent")]
+    pub sha256: Patch<String>,
+    /// `fileName`: The file's name.
+    #[serde(rename = "fileName", skip_serializing_if = "Patch::is_absent")]
+    pub file_name: Patch<String>,
+    /// `filePath`: The folder that holds the file.
+    #[serde(rename = "filePath", skip_serializing_if = "Patch::is_absent")]
+    pub file_path: Patch<String>,
+    /// `processId`: The process id.
+    #[serde(rename = "processId", skip_serializing_if = "Patch::is_absent")]
+    pub process_id: Patch<i64>,
+    /// `processCommandLine`: The command line the process ran with.
+    #[serde(rename = "processCommandLine", skip_serializing_if = "Patch::is_absent")]
+    pub process_command_line: Patch<String>,
+    /// `processCreationTime`: When the process started.
+    #[serde(rename = "processCreationTime", skip_serializing_if = "Patch::is_absent")]
+    pub process_creation_time: Patch<edm::DateTimeOffset>,
+    /// `parentProcessId`: The parent process id.
+    #[serde(rename = "parentProcessId", skip_serializing_if = "Patch::is_absent")]
+    pub parent_process_id: Patch<i64>,
+    /// `parentProcessCreationTime`: When the parent process started.
+    #[serde(
+        rename = "parentProcessCreationTime",
+        skip_serializing_if = "Patch::is_absent"
+    )]
+    pub parent_process_creation_time: Patch<edm::DateTimeOffset>,
+    /// `parentProcessFileName`: The parent process's image file name.
+    #[serde(rename = "parentProcessFileName", skip_serializing_if = "Patch::is_absent")]
+    pub parent_process_file_name: Patch<String>,
+    /// `parentProcessFilePath`: The folder of the parent process's image file.
+    #[serde(rename = "parentProcessFilePath", skip_serializing_if = "Patch::is_absent")]
+    pub parent_process_file_path: Patch<String>,
+    /// `ipAddress`: An IP address.
+    #[serde(rename = "ipAddress", skip_serializing_if = "Patch::is_absent")]
+    pub ip_address: Patch<String>,
+    /// `url`: A URL.
+    #[serde(rename = "url", skip_serializing_if = "Patch::is_absent")]
+    pub url: Patch<String>,
+    /// `registryKey`: A registry key.
+    #[serde(rename = "registryKey", skip_serializing_if = "Patch::is_absent")]
+    pub registry_key: Patch<String>,
+    /// `registryHive`: The registry hive of the key.
+    #[serde(rename = "registryHive", skip_serializing_if = "Patch::is_absent")]
+    pub registry_hive: Patch<String>,
+    /// `registryValueType`: The type of the registry value.
+    #[serde(rename = "registryValueType", skip_serializing_if = "Patch::is_absent")]
+    pub registry_value_type: Patch<String>,
+    /// `registryValue`: The registry value's data.
+    #[serde(rename = "registryValue", skip_serializing_if = "Patch::is_absent")]
+    pub registry_value: Patch<String>,
+    /// `accountName`: A user account name.
+    #[serde(rename = "accountName", skip_serializing_if = "Patch::is_absent")]
+    pub account_name: Patch<String>,
+    /// `domainName`: The domain of the user account.
+    #[serde(rename = "domainName", skip_serializing_if = "Patch::is_absent")]
+    pub domain_name: Patch<String>,
+    /// `userSid`: The security identifier of the user account.
+    #[serde(rename = "userSid", skip_serializing_if = "Patch::is_absent")]
+    pub user_sid: Patch<String>,
+    /// `aadUserId`: The Microsoft Entra object id of the user.
+    #[serde(rename = "aadUserId", skip_serializing_if = "Patch::is_absent")]
+    pub aad_user_id: Patch<String>,
+    /// `userPrincipalName`: The user principal name.
+    #[serde(rename = "userPrincipalName", skip_serializing_if = "Patch::is_absent")]
+    pub user_principal_name: Patch<String>,
+    /// `detectionStatus`: What happened to the detected item, such as Detected.
+    #[serde(rename = "detectionStatus", skip_serializing_if = "Patch::is_absent")]
+    pub detection_status: Patch<String>,
+    /// Members the metadata does not declare, sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: Map<String, Value>,
 }
 
 /// A Defender for Endpoint alert: a detection on a device, with its triage state and evidence.
@@ -5704,13 +5936,13 @@ pub struct AlertInput {
     pub mitre_techniques: Patch<Vec<String>>,
     /// `relatedUser`: The user the alert concerns.
     #[serde(rename = "relatedUser", skip_serializing_if = "Patch::is_absent")]
-    pub related_user: Patch<AlertRelatedUser>,
+    pub related_user: Patch<AlertRelatedUserInput>,
     /// `comments`: Comments left on the alert.
     #[serde(rename = "comments", skip_serializing_if = "Patch::is_absent")]
-    pub comments: Patch<Vec<AlertComment>>,
+    pub comments: Patch<Vec<AlertCommentInput>>,
     /// `evidence`: The evidence behind the alert.
     #[serde(rename = "evidence", skip_serializing_if = "Patch::is_absent")]
-    pub evidence: Patch<Vec<AlertEvidence>>,
+    pub evidence: Patch<Vec<AlertEvidenceInput>>,
     /// Members the metadata does not declare, sent as they are.
     #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
@@ -9702,6 +9934,7 @@ impl<'de> Deserialize<'de> for BaselineConfiguration {
 /// Required when creating a scan definition, optional when updating one. With a Key Vault named, no user name or password is needed.
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.ScanAuthenticationParams`.
+#[cfg(feature = "device-authenticated-scan-definitions")]
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ScanAuthenticationParams {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
@@ -9733,6 +9966,7 @@ pub struct ScanAuthenticationParams {
     pub additional_properties: Map<String, Value>,
 }
 
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl<'de> Deserialize<'de> for ScanAuthenticationParams {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ScanAuthenticationParamsVisitor;
@@ -9797,11 +10031,134 @@ impl<'de> Deserialize<'de> for ScanAuthenticationParams {
         deserializer.deserialize_map(ScanAuthenticationParamsVisitor)
     }
 }
+/** The fields of a create or update request for [`ScanAuthenticationParams`]: each is sent only when it is not
+ [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
+
+ Build it with struct update syntax: `ScanAuthenticationParamsInput { field: value.into(), ..Default::default() }`.*/
+#[cfg(feature = "device-authenticated-scan-definitions")]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ScanAuthenticationParamsInput {
+    /// `type`: Authentication method; the allowed values depend on the derived type.
+    #[serde(rename = "type", skip_serializing_if = "Patch::is_absent")]
+    pub r#type: Patch<ScanAuthenticationType>,
+    /// `keyVaultUrl`: Key Vault the scanner reads credentials from.
+    #[serde(rename = "keyVaultUrl", skip_serializing_if = "Patch::is_absent")]
+    pub key_vault_url: Patch<String>,
+    /// `keyVaultSecretName`: Name of the Key Vault secret holding the credentials.
+    #[serde(rename = "keyVaultSecretName", skip_serializing_if = "Patch::is_absent")]
+    pub key_vault_secret_name: Patch<String>,
+    /// `username`: User name (Windows scans, and SNMP scans other than `CommunityString`).
+    #[serde(rename = "username", skip_serializing_if = "Patch::is_absent")]
+    pub username: Patch<String>,
+    /// Members the metadata does not declare, sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: Map<String, Value>,
+}
+
+/// A `ScanAuthenticationParams` or a type derived from it, told apart by `@odata.type`.
+#[cfg(feature = "device-authenticated-scan-definitions")]
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnyScanAuthenticationParams {
+    /// A `microsoft.windowsDefenderATP.api.WindowsAuthParams`.
+    WindowsAuthParams(WindowsAuthParams),
+    /// A `microsoft.windowsDefenderATP.api.SnmpAuthParams`.
+    SnmpAuthParams(SnmpAuthParams),
+    /// A `microsoft.windowsDefenderATP.api.ScanAuthenticationParams`, or a type derived from it that this SDK does not know.
+    ScanAuthenticationParams(ScanAuthenticationParams),
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl Serialize for AnyScanAuthenticationParams {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::WindowsAuthParams(value) => {
+                serialize_typed(
+                    value,
+                    "#microsoft.windowsDefenderATP.api.WindowsAuthParams",
+                    serializer,
+                )
+            }
+            Self::SnmpAuthParams(value) => {
+                serialize_typed(
+                    value,
+                    "#microsoft.windowsDefenderATP.api.SnmpAuthParams",
+                    serializer,
+                )
+            }
+            Self::ScanAuthenticationParams(value) => value.serialize(serializer),
+        }
+    }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl<'de> Deserialize<'de> for AnyScanAuthenticationParams {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        match odata_type_name(&value) {
+            Some(
+                "microsoft.windowsDefenderATP.api.WindowsAuthParams"
+                | "WindowsAuthParams",
+            ) => {
+                serde_json::from_value(value)
+                    .map(Self::WindowsAuthParams)
+                    .map_err(de::Error::custom)
+            }
+            Some(
+                "microsoft.windowsDefenderATP.api.SnmpAuthParams" | "SnmpAuthParams",
+            ) => {
+                serde_json::from_value(value)
+                    .map(Self::SnmpAuthParams)
+                    .map_err(de::Error::custom)
+            }
+            _ => {
+                serde_json::from_value(value)
+                    .map(Self::ScanAuthenticationParams)
+                    .map_err(de::Error::custom)
+            }
+        }
+    }
+}
+
+/// A `ScanAuthenticationParams` or a type derived from it, told apart by `@odata.type`.
+#[cfg(feature = "device-authenticated-scan-definitions")]
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnyScanAuthenticationParamsInput {
+    /// A `microsoft.windowsDefenderATP.api.WindowsAuthParams`.
+    WindowsAuthParams(WindowsAuthParamsInput),
+    /// A `microsoft.windowsDefenderATP.api.SnmpAuthParams`.
+    SnmpAuthParams(SnmpAuthParamsInput),
+    /// A `microsoft.windowsDefenderATP.api.ScanAuthenticationParams`, or a type derived from it that this SDK does not know.
+    ScanAuthenticationParams(ScanAuthenticationParamsInput),
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl Serialize for AnyScanAuthenticationParamsInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::WindowsAuthParams(value) => {
+                serialize_typed(
+                    value,
+                    "#microsoft.windowsDefenderATP.api.WindowsAuthParams",
+                    serializer,
+                )
+            }
+            Self::SnmpAuthParams(value) => {
+                serialize_typed(
+                    value,
+                    "#microsoft.windowsDefenderATP.api.SnmpAuthParams",
+                    serializer,
+                )
+            }
+            Self::ScanAuthenticationParams(value) => value.serialize(serializer),
+        }
+    }
+}
 
 /// Credentials of a Windows authenticated scan (`#microsoft.windowsDefenderATP.api.WindowsAuthParams`).
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.WindowsAuthParams`.
 /// Derived from `microsoft.windowsDefenderATP.api.ScanAuthenticationParams`; its properties are included.
+#[cfg(feature = "device-authenticated-scan-definitions")]
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct WindowsAuthParams {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
@@ -9843,6 +10200,7 @@ pub struct WindowsAuthParams {
     pub additional_properties: Map<String, Value>,
 }
 
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl<'de> Deserialize<'de> for WindowsAuthParams {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct WindowsAuthParamsVisitor;
@@ -9921,11 +10279,41 @@ impl<'de> Deserialize<'de> for WindowsAuthParams {
         deserializer.deserialize_map(WindowsAuthParamsVisitor)
     }
 }
+/** The fields of a create or update request for [`WindowsAuthParams`]: each is sent only when it is not
+ [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
+
+ Build it with struct update syntax: `WindowsAuthParamsInput { field: value.into(), ..Default::default() }`.*/
+#[cfg(feature = "device-authenticated-scan-definitions")]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct WindowsAuthParamsInput {
+    /// `type`: Authentication method; the allowed values depend on the derived type.
+    #[serde(rename = "type", skip_serializing_if = "Patch::is_absent")]
+    pub r#type: Patch<ScanAuthenticationType>,
+    /// `keyVaultUrl`: Key Vault the scanner reads credentials from.
+    #[serde(rename = "keyVaultUrl", skip_serializing_if = "Patch::is_absent")]
+    pub key_vault_url: Patch<String>,
+    /// `keyVaultSecretName`: Name of the Key Vault secret holding the credentials.
+    #[serde(rename = "keyVaultSecretName", skip_serializing_if = "Patch::is_absent")]
+    pub key_vault_secret_name: Patch<String>,
+    /// `username`: User name (Windows scans, and SNMP scans other than `CommunityString`).
+    #[serde(rename = "username", skip_serializing_if = "Patch::is_absent")]
+    pub username: Patch<String>,
+    /// `domain`: Domain of the account.
+    #[serde(rename = "domain", skip_serializing_if = "Patch::is_absent")]
+    pub domain: Patch<String>,
+    /// `isGmsaUser`: Whether the account is a group managed service account; the reference says it must be true.
+    #[serde(rename = "isGmsaUser", skip_serializing_if = "Patch::is_absent")]
+    pub is_gmsa_user: Patch<bool>,
+    /// Members the metadata does not declare, sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: Map<String, Value>,
+}
 
 /// Credentials of a network (SNMP) authenticated scan (`#microsoft.windowsDefenderATP.api.SnmpAuthParams`).
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.SnmpAuthParams`.
 /// Derived from `microsoft.windowsDefenderATP.api.ScanAuthenticationParams`; its properties are included.
+#[cfg(feature = "device-authenticated-scan-definitions")]
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct SnmpAuthParams {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
@@ -9984,6 +10372,7 @@ pub struct SnmpAuthParams {
     pub additional_properties: Map<String, Value>,
 }
 
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl<'de> Deserialize<'de> for SnmpAuthParams {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct SnmpAuthParamsVisitor;
@@ -10081,6 +10470,44 @@ impl<'de> Deserialize<'de> for SnmpAuthParams {
         }
         deserializer.deserialize_map(SnmpAuthParamsVisitor)
     }
+}
+/** The fields of a create or update request for [`SnmpAuthParams`]: each is sent only when it is not
+ [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
+
+ Build it with struct update syntax: `SnmpAuthParamsInput { field: value.into(), ..Default::default() }`.*/
+#[cfg(feature = "device-authenticated-scan-definitions")]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct SnmpAuthParamsInput {
+    /// `type`: Authentication method; the allowed values depend on the derived type.
+    #[serde(rename = "type", skip_serializing_if = "Patch::is_absent")]
+    pub r#type: Patch<ScanAuthenticationType>,
+    /// `keyVaultUrl`: Key Vault the scanner reads credentials from.
+    #[serde(rename = "keyVaultUrl", skip_serializing_if = "Patch::is_absent")]
+    pub key_vault_url: Patch<String>,
+    /// `keyVaultSecretName`: Name of the Key Vault secret holding the credentials.
+    #[serde(rename = "keyVaultSecretName", skip_serializing_if = "Patch::is_absent")]
+    pub key_vault_secret_name: Patch<String>,
+    /// `username`: User name (Windows scans, and SNMP scans other than `CommunityString`).
+    #[serde(rename = "username", skip_serializing_if = "Patch::is_absent")]
+    pub username: Patch<String>,
+    /// `communityString`: Community string, with `CommunityString`.
+    #[serde(rename = "communityString", skip_serializing_if = "Patch::is_absent")]
+    pub community_string: Patch<String>,
+    /// `authProtocol`: Authentication protocol, with `AuthNoPriv` and `AuthPriv`.
+    #[serde(rename = "authProtocol", skip_serializing_if = "Patch::is_absent")]
+    pub auth_protocol: Patch<SnmpAuthProtocol>,
+    /// `authPassword`: Authentication password, with `AuthNoPriv` and `AuthPriv`.
+    #[serde(rename = "authPassword", skip_serializing_if = "Patch::is_absent")]
+    pub auth_password: Patch<String>,
+    /// `privProtocol`: Privacy protocol, with `AuthPriv`.
+    #[serde(rename = "privProtocol", skip_serializing_if = "Patch::is_absent")]
+    pub priv_protocol: Patch<String>,
+    /// `privPassword`: Privacy password, with `AuthPriv`.
+    #[serde(rename = "privPassword", skip_serializing_if = "Patch::is_absent")]
+    pub priv_password: Patch<String>,
+    /// Members the metadata does not declare, sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: Map<String, Value>,
 }
 
 /// The device that runs a scan definition, as embedded in the definition.
@@ -10234,6 +10661,44 @@ impl<'de> Deserialize<'de> for ScannerAgent {
         deserializer.deserialize_map(ScannerAgentVisitor)
     }
 }
+/** The fields of a create or update request for [`ScannerAgent`]: each is sent only when it is not
+ [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
+
+ Build it with struct update syntax: `ScannerAgentInput { field: value.into(), ..Default::default() }`.*/
+#[cfg(feature = "device-authenticated-scan-definitions")]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ScannerAgentInput {
+    /// `id`: Scanner agent id.
+    #[serde(rename = "id", skip_serializing_if = "Patch::is_absent")]
+    pub id: Patch<String>,
+    /// `machineId`: Device id of the scanning device.
+    #[serde(rename = "machineId", skip_serializing_if = "Patch::is_absent")]
+    pub machine_id: Patch<String>,
+    /// `machineName`: Name of the scanning device.
+    #[serde(rename = "machineName", skip_serializing_if = "Patch::is_absent")]
+    pub machine_name: Patch<String>,
+    /// `lastSeen`: When the agent was last seen.
+    #[serde(rename = "lastSeen", skip_serializing_if = "Patch::is_absent")]
+    pub last_seen: Patch<edm::DateTimeOffset>,
+    /// `assignedApplicationId`: Application id assigned to the agent.
+    #[serde(rename = "assignedApplicationId", skip_serializing_if = "Patch::is_absent")]
+    pub assigned_application_id: Patch<String>,
+    /// `scannerSoftwareVersion`: Version of the scanner software.
+    #[serde(rename = "scannerSoftwareVersion", skip_serializing_if = "Patch::is_absent")]
+    pub scanner_software_version: Patch<String>,
+    /// `lastCommandExecutionTimestamp`: When the agent last ran a command.
+    #[serde(
+        rename = "lastCommandExecutionTimestamp",
+        skip_serializing_if = "Patch::is_absent"
+    )]
+    pub last_command_execution_timestamp: Patch<edm::DateTimeOffset>,
+    /// `mdeClientVersion`: Version of the Defender for Endpoint client on the device.
+    #[serde(rename = "mdeClientVersion", skip_serializing_if = "Patch::is_absent")]
+    pub mde_client_version: Patch<String>,
+    /// Members the metadata does not declare, sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: Map<String, Value>,
+}
 
 /// Outcome of the most recent run of a scan definition.
 ///
@@ -10324,6 +10789,26 @@ impl<'de> Deserialize<'de> for LatestScan {
         deserializer.deserialize_map(LatestScanVisitor)
     }
 }
+/** The fields of a create or update request for [`LatestScan`]: each is sent only when it is not
+ [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
+
+ Build it with struct update syntax: `LatestScanInput { field: value.into(), ..Default::default() }`.*/
+#[cfg(feature = "device-authenticated-scan-definitions")]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct LatestScanInput {
+    /// `status`: Result of the run, such as `Fail`; null before the first run.
+    #[serde(rename = "status", skip_serializing_if = "Patch::is_absent")]
+    pub status: Patch<String>,
+    /// `failureReason`: Why the run failed.
+    #[serde(rename = "failureReason", skip_serializing_if = "Patch::is_absent")]
+    pub failure_reason: Patch<String>,
+    /// `executionDateTime`: When the run happened.
+    #[serde(rename = "executionDateTime", skip_serializing_if = "Patch::is_absent")]
+    pub execution_date_time: Patch<edm::DateTimeOffset>,
+    /// Members the metadata does not declare, sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: Map<String, Value>,
+}
 
 /// An authenticated scan definition: what to scan, how often, with which credentials and scanner.
 ///
@@ -10385,7 +10870,7 @@ pub struct ScanDefinition {
     ///
     /// `microsoft.windowsDefenderATP.api.ScanAuthenticationParams`, nullable.
     #[serde(rename = "scanAuthenticationParams")]
-    pub scan_authentication_params: Option<ScanAuthenticationParams>,
+    pub scan_authentication_params: Option<AnyScanAuthenticationParams>,
     /// The device that runs the scan.
     ///
     /// `microsoft.windowsDefenderATP.api.ScannerAgent`, nullable.
@@ -10477,7 +10962,7 @@ impl<'de> Deserialize<'de> for ScanDefinition {
                         }
                         "scanAuthenticationParams" => {
                             field_scan_authentication_params = map
-                                .next_value::<Option<ScanAuthenticationParams>>()?;
+                                .next_value::<Option<AnyScanAuthenticationParams>>()?;
                         }
                         "scannerAgent" => {
                             field_scanner_agent = map
@@ -10557,13 +11042,13 @@ pub struct ScanDefinitionInput {
         rename = "scanAuthenticationParams",
         skip_serializing_if = "Patch::is_absent"
     )]
-    pub scan_authentication_params: Patch<ScanAuthenticationParams>,
+    pub scan_authentication_params: Patch<AnyScanAuthenticationParamsInput>,
     /// `scannerAgent`: The device that runs the scan.
     #[serde(rename = "scannerAgent", skip_serializing_if = "Patch::is_absent")]
-    pub scanner_agent: Patch<ScannerAgent>,
+    pub scanner_agent: Patch<ScannerAgentInput>,
     /// `latestScan`: Outcome of the most recent run. Shown in the examples only.
     #[serde(rename = "latestScan", skip_serializing_if = "Patch::is_absent")]
-    pub latest_scan: Patch<LatestScan>,
+    pub latest_scan: Patch<LatestScanInput>,
     /// Members the metadata does not declare, sent as they are.
     #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
@@ -17599,6 +18084,7 @@ impl<'de> Deserialize<'de> for ScanType {
 /// `CommunityString`, `NoAuthNoPriv`, `AuthNoPriv` and `AuthPriv` go with `SnmpAuthParams`; `Kerberos` and `Negotiate` with `WindowsAuthParams`.
 ///
 /// CSDL: enumeration `microsoft.windowsDefenderATP.api.ScanAuthenticationType`. Values this version of the SDK does not know decode as [`ScanAuthenticationType::Unrecognized`] instead of failing, and are written back unchanged.
+#[cfg(feature = "device-authenticated-scan-definitions")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ScanAuthenticationType {
     /// SNMP community string.
@@ -17629,6 +18115,7 @@ pub enum ScanAuthenticationType {
     Unrecognized(String),
 }
 
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl ScanAuthenticationType {
     /// Every member the metadata lists, in declaration order.
     pub const KNOWN: &'static [Self] = &[
@@ -17679,6 +18166,7 @@ impl ScanAuthenticationType {
     }
 }
 
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl From<&str> for ScanAuthenticationType {
     fn from(value: &str) -> Self {
         match value {
@@ -17693,6 +18181,7 @@ impl From<&str> for ScanAuthenticationType {
     }
 }
 
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl std::str::FromStr for ScanAuthenticationType {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -17700,12 +18189,14 @@ impl std::str::FromStr for ScanAuthenticationType {
     }
 }
 
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl fmt::Display for ScanAuthenticationType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl defender_runtime::literal::ODataLiteral for ScanAuthenticationType {
     fn to_literal(&self) -> String {
         defender_runtime::literal::enum_literal(
@@ -17715,12 +18206,14 @@ impl defender_runtime::literal::ODataLiteral for ScanAuthenticationType {
     }
 }
 
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl Serialize for ScanAuthenticationType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl<'de> Deserialize<'de> for ScanAuthenticationType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MemberVisitor;
@@ -17764,6 +18257,7 @@ impl<'de> Deserialize<'de> for ScanAuthenticationType {
 /// SNMPv3 authentication protocol.
 ///
 /// CSDL: enumeration `microsoft.windowsDefenderATP.api.SnmpAuthProtocol`. Values this version of the SDK does not know decode as [`SnmpAuthProtocol::Unrecognized`] instead of failing, and are written back unchanged.
+#[cfg(feature = "device-authenticated-scan-definitions")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SnmpAuthProtocol {
     /// MD5.
@@ -17778,6 +18272,7 @@ pub enum SnmpAuthProtocol {
     Unrecognized(String),
 }
 
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl SnmpAuthProtocol {
     /// Every member the metadata lists, in declaration order.
     pub const KNOWN: &'static [Self] = &[Self::Md5, Self::Sha1];
@@ -17809,6 +18304,7 @@ impl SnmpAuthProtocol {
     }
 }
 
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl From<&str> for SnmpAuthProtocol {
     fn from(value: &str) -> Self {
         match value {
@@ -17819,6 +18315,7 @@ impl From<&str> for SnmpAuthProtocol {
     }
 }
 
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl std::str::FromStr for SnmpAuthProtocol {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -17826,12 +18323,14 @@ impl std::str::FromStr for SnmpAuthProtocol {
     }
 }
 
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl fmt::Display for SnmpAuthProtocol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl defender_runtime::literal::ODataLiteral for SnmpAuthProtocol {
     fn to_literal(&self) -> String {
         defender_runtime::literal::enum_literal(
@@ -17841,12 +18340,14 @@ impl defender_runtime::literal::ODataLiteral for SnmpAuthProtocol {
     }
 }
 
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl Serialize for SnmpAuthProtocol {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl<'de> Deserialize<'de> for SnmpAuthProtocol {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MemberVisitor;

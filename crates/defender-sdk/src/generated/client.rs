@@ -2767,7 +2767,7 @@ impl MachineSetRequest {
     pub fn software_vulnerabilities_by_machine(
         &self,
         page_size: Option<i32>,
-    ) -> CollectionRequest<super::api::AssetVulnerability> {
+    ) -> CollectionRequest<super::api::AnyAssetVulnerability> {
         let mut query = QueryString::default();
         query.push_opt("pageSize", page_size.as_ref());
         CollectionRequest::new(

@@ -177,8 +177,11 @@ pub const TYPES: &[(&str, &str)] = &[
     ("microsoft.windowsDefenderATP.api.BaselineProfile", "entity"),
     #[cfg(feature = "baseline-configurations")]
     ("microsoft.windowsDefenderATP.api.BaselineConfiguration", "entity"),
+    #[cfg(feature = "device-authenticated-scan-definitions")]
     ("microsoft.windowsDefenderATP.api.ScanAuthenticationParams", "complex"),
+    #[cfg(feature = "device-authenticated-scan-definitions")]
     ("microsoft.windowsDefenderATP.api.WindowsAuthParams", "complex"),
+    #[cfg(feature = "device-authenticated-scan-definitions")]
     ("microsoft.windowsDefenderATP.api.SnmpAuthParams", "complex"),
     #[cfg(feature = "device-authenticated-scan-definitions")]
     ("microsoft.windowsDefenderATP.api.ScannerAgent", "complex"),
@@ -578,13 +581,19 @@ pub fn decode_as(
         | "BaselineConfiguration" => {
             Some(round_trip::<super::api::BaselineConfiguration>(body, collection))
         }
+
+        #[cfg(feature = "device-authenticated-scan-definitions")]
         "microsoft.windowsDefenderATP.api.ScanAuthenticationParams"
         | "ScanAuthenticationParams" => {
             Some(round_trip::<super::api::ScanAuthenticationParams>(body, collection))
         }
+
+        #[cfg(feature = "device-authenticated-scan-definitions")]
         "microsoft.windowsDefenderATP.api.WindowsAuthParams" | "WindowsAuthParams" => {
             Some(round_trip::<super::api::WindowsAuthParams>(body, collection))
         }
+
+        #[cfg(feature = "device-authenticated-scan-definitions")]
         "microsoft.windowsDefenderATP.api.SnmpAuthParams" | "SnmpAuthParams" => {
             Some(round_trip::<super::api::SnmpAuthParams>(body, collection))
         }
