@@ -101,8 +101,10 @@ fn machines_page(items: usize) -> Vec<u8> {
             })
         })
         .collect();
-    serde_json::to_vec(&serde_json::json!({"@odata.context": "https://x/api/$metadata#Machines", "value": value}))
-        .unwrap_or_default()
+    serde_json::to_vec(
+        &serde_json::json!({"@odata.context": "https://x/api/$metadata#Machines", "value": value}),
+    )
+    .unwrap_or_default()
 }
 
 const PAGE_ITEMS: usize = 10_000;
