@@ -1,0 +1,119 @@
+//! A local Microsoft Defender for Endpoint API, for demos and tests without a tenant.
+//!
+//! It serves the scores, machines (with their response actions), machine actions and alerts
+//! from a tenant generated from a seed; issues and checks bearer tokens like Entra ID (a v2.0
+//! token endpoint, signed tokens, 401 in the API's error shape); answers the OData query
+//! options the Defender documentation shows, with server-driven paging; and injects faults on
+//! demand (throttling at a rate or past the documented limits, 503s, latency, dropped
+//! connections), set at start or through `PUT /emulator/faults`.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! let emulator = defender_emulator::Emulator::start(defender_emulator::Config::default()).await?;
+//! println!("API at {}, token endpoint under {}", emulator.base_url(), emulator.authority());
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod data;
+pub mod faults;
+pub mod filter;
+mod query;
+mod server;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+pub use faults::FaultConfig;
+
+/// How to start an emulator.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where to listen; port 0 picks a free one.
+    pub address: SocketAddr,
+    /// The seed of the generated tenant: the same seed gives the same data.
+    pub seed: u64,
+    /// How many machines the tenant has.
+    pub machines: usize,
+    /// The tenant id the token endpoint serves.
+    pub tenant_id: String,
+    /// The registered application's client id.
+    pub client_id: String,
+    /// Its client secret.
+    pub client_secret: String,
+    /// How long issued tokens live.
+    pub token_lifetime_secs: u64,
+    /// The largest page a list returns.
+    pub max_page: usize,
+    /// Faults to inject from the start.
+    pub faults: FaultConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            address: SocketAddr::from(([127, 0, 0, 1], 0)),
+            seed: 42,
+            machines: 25_000,
+            tenant_id: "00000000-0000-0000-0000-00000000e301".into(),
+            client_id: "emulator-client".into(),
+            client_secret: "emulator-secret".into(),
+            token_lifetime_secs: 3_599,
+            max_page: query::MAX_PAGE,
+            faults: FaultConfig::default(),
+        }
+    }
+}
+
+/// A running emulator; it stops when dropped.
+#[derive(Debug)]
+pub struct Emulator {
+    address: SocketAddr,
+    config: Config,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Emulator {
+    /// Generates the tenant and starts serving on `config.address`.
+    pub async fn start(config: Config) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(config.address).await?;
+        let address = listener.local_addr()?;
+        let shared = Arc::new(server::Shared {
+            base: format!("http://{address}"),
+            client_id: config.client_id.clone(),
+            client_secret: config.client_secret.clone(),
+            issuer: auth::Issuer::new(&config.tenant_id, config.token_lifetime_secs),
+            tenant: Mutex::new(data::Tenant::generate(config.seed, config.machines)),
+            faults: faults::Faults::new(config.faults.clone()),
+            max_page: config.max_page.max(1),
+        });
+        let app = server::router(shared);
+        let task = tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, app).await {
+                eprintln!("defender-emulator: {error}");
+            }
+        });
+        Ok(Self { address, config, task })
+    }
+
+    /// The API's base URL (`http://127.0.0.1:port`; the service root is `/api/` below it).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The authority host whose `/{tenant}/oauth2/v2.0/token` issues tokens.
+    pub fn authority(&self) -> String {
+        self.base_url()
+    }
+
+    /// The configuration it runs with (tenant, client id and secret to sign in with).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,235 @@
+//! The emulator with the SDK as its client: sign-in, OData queries and paging, actions,
+//! updates, and every fault mode.
+
+use std::collections::HashSet;
+use std::time::{Duration, SystemTime};
+
+use defender_emulator::{Config, Emulator, FaultConfig};
+use defender_sdk::{
+    AlertInput, AlertStatus, ClientSecretCredential, DefenderClient, ErrorKind, IsolationType, Machine,
+    MachineActionType, RetryPolicy, StaticTokenCredential,
+};
+use futures_util::TryStreamExt;
+
+async fn start(config: Config) -> Emulator {
+    Emulator::start(config).await.unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn small() -> Config {
+    Config { machines: 2_500, max_page: 1_000, ..Config::default() }
+}
+
+fn client(emulator: &Emulator, retry: RetryPolicy) -> DefenderClient {
+    let config = emulator.config();
+    let authority = url::Url::parse(&emulator.authority()).unwrap_or_else(|e| panic!("{e}"));
+    let credential = ClientSecretCredential::new(&config.tenant_id, &config.client_id, &config.client_secret)
+        .with_authority_host(authority);
+    DefenderClient::builder()
+        .base_url(&emulator.base_url())
+        .map(|b| b.credential(credential).retry_policy(retry))
+        .and_then(|b| b.build())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn quick() -> RetryPolicy {
+    RetryPolicy::default()
+        .max_attempts(4)
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(20))
+}
+
+#[tokio::test]
+async fn scores_come_from_the_documented_examples() {
+    let emulator = start(small()).await;
+    let client = client(&emulator, quick());
+    let exposure = client.exposure_score().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(exposure.score, Some(33.491554051195706));
+    let secure = client.configuration_score().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(secure.time.map(|t| t.to_string()).as_deref(), Some("2019-12-03T09:15:58.1665846Z"));
+    let groups =
+        client.exposure_score().by_machine_groups().collect_all().await.unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<_> = groups.iter().filter_map(|g| g.rbac_group_name.clone()).collect();
+    assert_eq!(names, ["GroupOne", "GroupTwo", "Workstations", "Servers"]);
+}
+
+#[tokio::test]
+async fn every_machine_is_paged_through_exactly_once() {
+    let emulator = start(small()).await;
+    let client = client(&emulator, quick());
+    let machines: Vec<Machine> =
+        client.machines().list().items().try_collect().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(machines.len(), 2_500);
+    let ids: HashSet<&str> = machines.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids.len(), 2_500, "no machine twice");
+    // The same seed gives the same tenant.
+    let again = Emulator::start(small()).await.unwrap_or_else(|e| panic!("{e}"));
+    let first = client_first_id(&again).await;
+    assert_eq!(first, machines[0].id);
+}
+
+async fn client_first_id(emulator: &Emulator) -> String {
+    let page = client(emulator, quick())
+        .machines()
+        .list()
+        .top(1)
+        .first_page()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    page.items.first().map(|m| m.id.clone()).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn filters_select_top_and_count_answer_like_the_service() {
+    let emulator = start(small()).await;
+    let client = client(&emulator, quick());
+    let all: Vec<Machine> = client.machines().list().collect_all().await.unwrap_or_else(|e| panic!("{e}"));
+    let expected = all
+        .iter()
+        .filter(|m| {
+            m.health_status.as_ref().map(|h| h.as_str()) == Some("Active") && m.rbac_group_id == Some(10)
+        })
+        .count();
+
+    let page = client
+        .machines()
+        .list()
+        .filter("healthStatus eq 'Active' and rbacGroupId eq 10")
+        .select(["id", "healthStatus"])
+        .count()
+        .top(5)
+        .first_page()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(page.count, Some(expected as i64));
+    assert_eq!(page.items.len(), 5.min(expected));
+    assert!(page.items.iter().all(|m| m.computer_dns_name.is_none() && m.health_status.is_some()), "$select");
+
+    let tagged = client
+        .machines()
+        .list()
+        .filter("machineTags/any(tag: tag eq 'vip') and startswith(computerDnsName, 'device-0')")
+        .collect_all()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let local = all
+        .iter()
+        .filter(|m| {
+            m.machine_tags.as_ref().is_some_and(|t| t.iter().any(|t| t == "vip"))
+                && m.computer_dns_name.as_deref().is_some_and(|n| n.starts_with("device-0"))
+        })
+        .count();
+    assert_eq!(tagged.len(), local);
+
+    let error = client
+        .machines()
+        .list()
+        .filter("healthStatus eq")
+        .first_page()
+        .await
+        .err()
+        .unwrap_or_else(|| panic!("accepted"));
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
+    assert_eq!(error.odata_code(), Some("InvalidRequestBody"));
+}
+
+#[tokio::test]
+async fn a_token_it_did_not_issue_or_that_expired_is_refused_in_the_api_shape() {
+    let emulator = start(small()).await;
+    let forged = DefenderClient::builder()
+        .base_url(&emulator.base_url())
+        .map(|b| {
+            b.credential(StaticTokenCredential::new("a.b.c", SystemTime::now() + Duration::from_secs(3_600)))
+        })
+        .and_then(|b| b.build())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let error = forged.exposure_score().await.err().unwrap_or_else(|| panic!("forged token accepted"));
+    assert!(
+        matches!(error.kind(), ErrorKind::Auth(auth) if auth.code.as_deref() == Some("Unauthorized")),
+        "{error:?}"
+    );
+
+    let expiring = start(Config { token_lifetime_secs: 0, ..small() }).await;
+    let error = client(&expiring, quick())
+        .exposure_score()
+        .await
+        .err()
+        .unwrap_or_else(|| panic!("expired token accepted"));
+    assert!(matches!(error.kind(), ErrorKind::Auth(_)), "{error:?}");
+
+    let wrong_secret = ClientSecretCredential::new("t", "emulator-client", "wrong")
+        .with_authority_host(url::Url::parse(&emulator.authority()).unwrap_or_else(|e| panic!("{e}")));
+    let client = DefenderClient::builder()
+        .base_url(&emulator.base_url())
+        .map(|b| b.credential(wrong_secret))
+        .and_then(|b| b.build())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let error = client.exposure_score().await.err().unwrap_or_else(|| panic!("wrong secret accepted"));
+    assert_eq!(error.odata_code(), Some("invalid_client"));
+}
+
+#[tokio::test]
+async fn actions_and_updates_change_the_tenant() {
+    let emulator = start(small()).await;
+    let client = client(&emulator, quick());
+    let machine =
+        client.machines().list().top(1).first_page().await.unwrap_or_else(|e| panic!("{e}")).items.remove(0);
+
+    let action = client
+        .machines()
+        .get(&machine.id)
+        .isolate("Investigate a ransomware alert", Some(IsolationType::Full))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(action.r#type, Some(MachineActionType::Isolate));
+    assert_eq!(action.machine_id.as_deref(), Some(machine.id.as_str()));
+    let actions = client.machineactions().list().collect_all().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(actions.len(), 1);
+
+    let alert =
+        client.alerts().list().top(1).first_page().await.unwrap_or_else(|e| panic!("{e}")).items.remove(0);
+    let changes = AlertInput { status: AlertStatus::Resolved.into(), ..Default::default() };
+    let updated = client.alerts().get(&alert.id).update(&changes).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(updated.and_then(|a| a.status), Some(AlertStatus::Resolved));
+    let read = client.alerts().get(&alert.id).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(read.status, Some(AlertStatus::Resolved));
+}
+
+#[tokio::test]
+async fn throttling_errors_and_dropped_connections_are_ridden_out_by_retries() {
+    let faults = FaultConfig {
+        throttle_every: Some(3),
+        error_every: Some(5),
+        drop_every: Some(7),
+        ..FaultConfig::default()
+    };
+    let emulator = start(Config { faults, ..small() }).await;
+    let client = client(&emulator, quick());
+    for _ in 0..20 {
+        client.exposure_score().await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    let machines: Vec<Machine> =
+        client.machines().list().items().try_collect().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(machines.len(), 2_500, "faults between pages lose nothing");
+}
+
+#[tokio::test]
+async fn the_documented_limits_are_enforced_when_asked() {
+    let faults = FaultConfig { enforce_limits: true, retry_after_secs: 7, ..FaultConfig::default() };
+    let emulator = start(Config { faults, ..small() }).await;
+    let client = client(&emulator, RetryPolicy::none());
+    let mut throttled = 0;
+    for _ in 0..105 {
+        if let Err(error) = client.exposure_score().await {
+            match error.kind() {
+                ErrorKind::Throttled { retry_after, .. } => {
+                    assert_eq!(*retry_after, Some(Duration::from_secs(7)));
+                    throttled += 1;
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    assert_eq!(throttled, 5, "calls 101 to 105 within the minute are throttled");
+    // Another API has its own budget.
+    client.configuration_score().await.unwrap_or_else(|e| panic!("{e}"));
+}
