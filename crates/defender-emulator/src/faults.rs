@@ -71,7 +71,7 @@ impl Faults {
     pub fn next(&self, api: &str) -> (Duration, Option<Fault>) {
         let config = self.config();
         let n = self.requests.fetch_add(1, Ordering::SeqCst) + 1;
-        let every = |k: Option<u64>| k.is_some_and(|k| k > 0 && n % k == 0);
+        let every = |k: Option<u64>| k.is_some_and(|k| k > 0 && n.is_multiple_of(k));
         let latency = Duration::from_millis(config.latency_ms);
         let fault = if every(config.drop_every) {
             Some(Fault::Drop)
