@@ -1,0 +1,83 @@
+//! `defender scores`: the organization's exposure and device secure scores, and exposure by
+//! device group, with a bar and a band for each.
+
+use std::fmt::Write as _;
+
+use defender_sdk::{ConfigurationScore, ExposureScore};
+
+/// Width of a full bar, for a score of 100.
+const BAR: usize = 30;
+
+/// The band of an exposure score (0–100, higher is more exposed), as the portal names them.
+pub fn exposure_band(score: f64) -> &'static str {
+    match score {
+        s if s < 30.0 => "low",
+        s if s < 70.0 => "medium",
+        _ => "high",
+    }
+}
+
+/// The band of a device secure score (higher is better configured).
+pub fn secure_band(score: f64) -> &'static str {
+    match score {
+        s if s < 30.0 => "low",
+        s if s < 70.0 => "medium",
+        _ => "high",
+    }
+}
+
+fn bar(score: f64) -> String {
+    let filled = ((score.clamp(0.0, 100.0) / 100.0) * BAR as f64).round() as usize;
+    format!("{}{}", "█".repeat(filled), "░".repeat(BAR - filled))
+}
+
+/// The report, as text.
+pub fn report(exposure: &ExposureScore, secure: &ConfigurationScore, groups: &[ExposureScore]) -> String {
+    let mut out = String::new();
+    let score = |s: Option<f64>| s.map_or_else(|| "—".to_owned(), |s| format!("{s:.1}"));
+    let _ = writeln!(out, "Organization");
+    if let Some(value) = exposure.score {
+        let _ = writeln!(out, "  {:<22} {:>6}  {}  {} exposure", "Exposure score", score(Some(value)), bar(value), exposure_band(value));
+    }
+    if let Some(value) = secure.score {
+        let shown = if value <= 100.0 { bar(value) } else { " ".repeat(BAR) };
+        let _ = writeln!(out, "  {:<22} {:>6}  {}  {} secure score", "Device secure score", score(Some(value)), shown, secure_band(value));
+    }
+    if let Some(time) = exposure.time {
+        let _ = writeln!(out, "  {:<22} {time}", "Calculated");
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Exposure by device group");
+    let width = groups.iter().map(|g| group_name(g).chars().count()).max().unwrap_or(0).max(5);
+    let mut sorted: Vec<&ExposureScore> = groups.iter().collect();
+    sorted.sort_by(|a, b| b.score.partial_cmp(&a.score).unwrap_or(std::cmp::Ordering::Equal));
+    for group in sorted {
+        let value = group.score.unwrap_or(0.0);
+        let _ = writeln!(out, "  {:<width$}  {:>6}  {}  {}", group_name(group), score(group.score), bar(value), exposure_band(value));
+    }
+    out
+}
+
+fn group_name(group: &ExposureScore) -> String {
+    match (&group.rbac_group_name, group.rbac_group_id) {
+        (Some(name), _) => name.clone(),
+        (None, Some(id)) => format!("group {id}"),
+        (None, None) => "(unnamed)".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_follow_the_portal_ranges() {
+        assert_eq!(exposure_band(0.0), "low");
+        assert_eq!(exposure_band(29.9), "low");
+        assert_eq!(exposure_band(30.0), "medium");
+        assert_eq!(exposure_band(69.9), "medium");
+        assert_eq!(exposure_band(70.0), "high");
+        assert_eq!(bar(50.0).chars().filter(|c| *c == '█').count(), BAR / 2);
+        assert_eq!(bar(250.0).chars().filter(|c| *c == '█').count(), BAR);
+    }
+}
