@@ -8,7 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use defender_cli::decode::{self, Failure};
 use defender_cli::output::{Format, write_rows};
 use defender_sdk::{
-    ApiHost, ClientSecretCredential, Cloud, CollectionRequest, DefenderClient, Error, ErrorKind, IsolationType, Region,
+    ApiHost, ClientSecretCredential, Cloud, CollectionRequest, DefenderClient, Error, ErrorKind,
+    IsolationType, Region,
 };
 use futures_util::TryStreamExt;
 use serde_json::Value;
@@ -178,16 +179,29 @@ async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Scores => scores(&client).await,
         Command::Machines { command: MachinesCommand::List(args) } => {
-            let columns = ["id", "computerDnsName", "osPlatform", "healthStatus", "riskScore", "exposureLevel", "lastSeen"];
+            let columns = [
+                "id",
+                "computerDnsName",
+                "osPlatform",
+                "healthStatus",
+                "riskScore",
+                "exposureLevel",
+                "lastSeen",
+            ];
             list(client.machines().list(), &args, &columns, cli.output).await
         }
-        Command::Machines { command: MachinesCommand::Get { id } } => match client.machines().get(&id).await {
-            Ok(machine) => print_value(&serde_json::to_value(machine).unwrap_or_default(), cli.output),
-            Err(e) => Err(e),
-        },
+        Command::Machines { command: MachinesCommand::Get { id } } => {
+            match client.machines().get(&id).await {
+                Ok(machine) => print_value(&serde_json::to_value(machine).unwrap_or_default(), cli.output),
+                Err(e) => Err(e),
+            }
+        }
         Command::Machines { command: MachinesCommand::Isolate { id, comment, isolation, yes } } => {
             if !yes && !confirm(&format!("Isolate device {id} from the network?")) {
-                return fail(exit::DECLINED, "not confirmed; nothing was done (use --yes to skip the question)");
+                return fail(
+                    exit::DECLINED,
+                    "not confirmed; nothing was done (use --yes to skip the question)",
+                );
             }
             let isolation = match isolation {
                 IsolationArg::Full => IsolationType::Full,
@@ -211,7 +225,9 @@ async fn run(cli: Cli) -> ExitCode {
 }
 
 /// A client for the flags, the environment, or an emulator started here.
-async fn connect(connection: &Connection) -> Result<(DefenderClient, Option<defender_emulator::Emulator>), (u8, String)> {
+async fn connect(
+    connection: &Connection,
+) -> Result<(DefenderClient, Option<defender_emulator::Emulator>), (u8, String)> {
     let config_error = |e: Error| (exit::USAGE, e.to_string());
     if connection.emulator {
         let emulator = defender_emulator::Emulator::start(defender_emulator::Config::default())
@@ -219,8 +235,9 @@ async fn connect(connection: &Connection) -> Result<(DefenderClient, Option<defe
             .map_err(|e| (exit::FAILED, format!("cannot start the emulator: {e}")))?;
         let config = emulator.config();
         let authority = url::Url::parse(&emulator.authority()).map_err(|e| (exit::FAILED, e.to_string()))?;
-        let credential = ClientSecretCredential::new(&config.tenant_id, &config.client_id, &config.client_secret)
-            .with_authority_host(authority);
+        let credential =
+            ClientSecretCredential::new(&config.tenant_id, &config.client_id, &config.client_secret)
+                .with_authority_host(authority);
         let client = DefenderClient::builder()
             .base_url(&emulator.base_url())
             .map_err(config_error)?
@@ -332,9 +349,14 @@ async fn list<T: serde::de::DeserializeOwned + serde::Serialize + Send + 'static
 fn print_value(value: &Value, format: Format) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     let written = match format {
-        Format::Json => serde_json::to_writer_pretty(&mut out, value).map_err(std::io::Error::other).and_then(|()| writeln!(out)),
+        Format::Json => serde_json::to_writer_pretty(&mut out, value)
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out)),
         _ => {
-            let columns: Vec<String> = value.as_object().map(|o| o.keys().filter(|k| !k.contains('@')).cloned().collect()).unwrap_or_default();
+            let columns: Vec<String> = value
+                .as_object()
+                .map(|o| o.keys().filter(|k| !k.contains('@')).cloned().collect())
+                .unwrap_or_default();
             write_rows(&mut out, format, &columns, std::slice::from_ref(value))
         }
     };
@@ -375,8 +397,12 @@ fn run_decode(type_name: Option<&str>, list_types: bool, file: Option<PathBuf>) 
     }
     let mut body = Vec::new();
     let read = match file.as_deref().filter(|p| p.as_os_str() != "-") {
-        Some(path) => std::fs::read(path).map(|bytes| body = bytes).map_err(|e| format!("{}: {e}", path.display())),
-        None => std::io::stdin().read_to_end(&mut body).map(|_| ()).map_err(|e| format!("standard input: {e}")),
+        Some(path) => {
+            std::fs::read(path).map(|bytes| body = bytes).map_err(|e| format!("{}: {e}", path.display()))
+        }
+        None => {
+            std::io::stdin().read_to_end(&mut body).map(|_| ()).map_err(|e| format!("standard input: {e}"))
+        }
     };
     if let Err(message) = read {
         return fail(exit::USAGE, &format!("decode: cannot read {message}"));

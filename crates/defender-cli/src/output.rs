@@ -29,7 +29,12 @@ pub fn cell(value: Option<&Value>) -> String {
 }
 
 /// Writes `rows` (JSON objects) in `format`, with `columns` for the table and CSV forms.
-pub fn write_rows(out: &mut impl Write, format: Format, columns: &[String], rows: &[Value]) -> io::Result<()> {
+pub fn write_rows(
+    out: &mut impl Write,
+    format: Format,
+    columns: &[String],
+    rows: &[Value],
+) -> io::Result<()> {
     match format {
         Format::Json => {
             for row in rows {
@@ -48,14 +53,14 @@ pub fn write_rows(out: &mut impl Write, format: Format, columns: &[String], rows
             writer.flush()
         }
         Format::Table => {
-            let cells: Vec<Vec<String>> = rows
-                .iter()
-                .map(|row| columns.iter().map(|c| shorten(&cell(row.get(c)))).collect())
-                .collect();
+            let cells: Vec<Vec<String>> =
+                rows.iter().map(|row| columns.iter().map(|c| shorten(&cell(row.get(c)))).collect()).collect();
             let widths: Vec<usize> = columns
                 .iter()
                 .enumerate()
-                .map(|(i, c)| cells.iter().map(|r| r[i].chars().count()).max().unwrap_or(0).max(c.chars().count()))
+                .map(|(i, c)| {
+                    cells.iter().map(|r| r[i].chars().count()).max().unwrap_or(0).max(c.chars().count())
+                })
                 .collect();
             let line = |values: &[String]| {
                 values
@@ -102,6 +107,9 @@ mod tests {
     fn rows_render_in_every_format() {
         assert_eq!(render(Format::Table), "id   tags  n\n---  ----  -\na    x, y  1\nb,c\n");
         assert_eq!(render(Format::Csv), "id,tags,n\na,\"x, y\",1\n\"b,c\",,\n");
-        assert_eq!(render(Format::Json), "{\"id\":\"a\",\"n\":1,\"tags\":[\"x\",\"y\"]}\n{\"id\":\"b,c\",\"n\":null}\n");
+        assert_eq!(
+            render(Format::Json),
+            "{\"id\":\"a\",\"n\":1,\"tags\":[\"x\",\"y\"]}\n{\"id\":\"b,c\",\"n\":null}\n"
+        );
     }
 }

@@ -37,11 +37,25 @@ pub fn report(exposure: &ExposureScore, secure: &ConfigurationScore, groups: &[E
     let score = |s: Option<f64>| s.map_or_else(|| "—".to_owned(), |s| format!("{s:.1}"));
     let _ = writeln!(out, "Organization");
     if let Some(value) = exposure.score {
-        let _ = writeln!(out, "  {:<22} {:>6}  {}  {} exposure", "Exposure score", score(Some(value)), bar(value), exposure_band(value));
+        let _ = writeln!(
+            out,
+            "  {:<22} {:>6}  {}  {} exposure",
+            "Exposure score",
+            score(Some(value)),
+            bar(value),
+            exposure_band(value)
+        );
     }
     if let Some(value) = secure.score {
         let shown = if value <= 100.0 { bar(value) } else { " ".repeat(BAR) };
-        let _ = writeln!(out, "  {:<22} {:>6}  {}  {} secure score", "Device secure score", score(Some(value)), shown, secure_band(value));
+        let _ = writeln!(
+            out,
+            "  {:<22} {:>6}  {}  {} secure score",
+            "Device secure score",
+            score(Some(value)),
+            shown,
+            secure_band(value)
+        );
     }
     if let Some(time) = exposure.time {
         let _ = writeln!(out, "  {:<22} {time}", "Calculated");
@@ -53,7 +67,14 @@ pub fn report(exposure: &ExposureScore, secure: &ConfigurationScore, groups: &[E
     sorted.sort_by(|a, b| b.score.partial_cmp(&a.score).unwrap_or(std::cmp::Ordering::Equal));
     for group in sorted {
         let value = group.score.unwrap_or(0.0);
-        let _ = writeln!(out, "  {:<width$}  {:>6}  {}  {}", group_name(group), score(group.score), bar(value), exposure_band(value));
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>6}  {}  {}",
+            group_name(group),
+            score(group.score),
+            bar(value),
+            exposure_band(value)
+        );
     }
     out
 }
