@@ -8,3 +8,4 @@ pub mod codegen;
 pub mod conformance;
 pub mod csdl;
 pub mod emit;
+pub mod metadata;

@@ -27,6 +27,11 @@ enum Command {
         #[arg(long, requires = "spec")]
         out: Option<PathBuf>,
     },
+    /// Keep `specs/` in step with the service's `$metadata`.
+    Metadata {
+        #[command(subcommand)]
+        command: MetadataCommand,
+    },
     /// Measure the SDK against hand-written baselines; prints `name: value` lines.
     Bench {
         /// Fewer iterations, for a smoke run.
@@ -39,6 +44,45 @@ enum Command {
         /// The directory of `.xml` documents (default: ../shared/csdl-corpus).
         #[arg(long)]
         corpus: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum MetadataCommand {
+    /// Download a tenant's live `$metadata`, normalized, with the credentials in AZURE_TENANT_ID,
+    /// AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH).
+    Fetch {
+        /// Where to write it.
+        #[arg(long, default_value = "specs/live/defender-endpoint.xml")]
+        out: PathBuf,
+        /// The cloud: commercial, gcc, gcc-high or dod.
+        #[arg(long, default_value = "commercial")]
+        cloud: String,
+        /// Another API base URL (an emulator, a proxy).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+    /// List what changed between two CSDL documents (paths, or git:REV:PATH), whether each
+    /// change is breaking or additive for the generated crate, and the semver bump it needs.
+    Diff {
+        /// The old document.
+        old: String,
+        /// The new document.
+        new: String,
+        /// Print JSON instead of text.
+        #[arg(long, conflicts_with = "changelog")]
+        json: bool,
+        /// Print Keep a Changelog sections instead of text.
+        #[arg(long)]
+        changelog: bool,
+    },
+    /// Write a CSDL document in canonical form (stable order and formatting).
+    Normalize {
+        /// The document.
+        file: PathBuf,
+        /// Write the result back instead of printing it.
+        #[arg(long)]
+        in_place: bool,
     },
 }
 
@@ -55,6 +99,7 @@ fn main() -> ExitCode {
         Command::Codegen { check, .. } => run_codegen(check),
         Command::Conformance { corpus } => run_conformance(corpus),
         Command::Bench { quick } => run_bench(quick),
+        Command::Metadata { command } => run_metadata(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -123,4 +168,67 @@ fn run_bench(quick: bool) -> Result<(), String> {
         .status()
         .map_err(|e| format!("cannot run the benchmark: {e}"))?;
     if status.success() { Ok(()) } else { Err(format!("the benchmark failed: {status}")) }
+}
+
+fn run_metadata(command: MetadataCommand) -> Result<(), String> {
+    use xtask::metadata::{diff, fetch, normalize, read_document};
+    match command {
+        MetadataCommand::Diff { old, new, json, changelog } => {
+            let parse = |spec: &str| {
+                let text = read_document(spec)?;
+                xtask::csdl::parse(&text).map_err(|e| format!("{spec}:{e}"))
+            };
+            let report = diff::diff(&parse(&old)?, &parse(&new)?);
+            let text = if json {
+                report.to_json()
+            } else if changelog {
+                report.to_changelog()
+            } else {
+                report.to_string()
+            };
+            emit(&text);
+            Ok(())
+        }
+        MetadataCommand::Normalize { file, in_place } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let normalized = normalize::normalize(&text).map_err(|e| e.in_file(&file).to_string())?;
+            if in_place {
+                std::fs::write(&file, normalized).map_err(|e| format!("{}: {e}", file.display()))
+            } else {
+                emit(&normalized);
+                Ok(())
+            }
+        }
+        MetadataCommand::Fetch { out, cloud, base_url } => {
+            let cloud = match cloud.as_str() {
+                "commercial" => defender_runtime::Cloud::Commercial,
+                "gcc" => defender_runtime::Cloud::UsGovGcc,
+                "gcc-high" => defender_runtime::Cloud::UsGovGccHigh,
+                "dod" => defender_runtime::Cloud::UsGovDod,
+                other => return Err(format!("unknown cloud {other:?}: commercial, gcc, gcc-high or dod")),
+            };
+            let credential =
+                defender_runtime::EnvironmentCredential::from_env().map_err(|e| e.to_string())?;
+            let mut builder = defender_runtime::ODataClient::builder().cloud(cloud).credential(credential);
+            if let Some(base) = base_url {
+                builder = builder.base_url(&base).map_err(|e| e.to_string())?;
+            }
+            let client = builder.build().map_err(|e| e.to_string())?;
+            let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+            let document = runtime.block_on(fetch::fetch(&client))?;
+            let path = codegen::workspace_root().join(&out);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            }
+            std::fs::write(&path, &document).map_err(|e| format!("{}: {e}", path.display()))?;
+            println!("wrote {} ({} bytes)", out.display(), document.len());
+            Ok(())
+        }
+    }
+}
+
+/// Writes a command's output; a reader that went away (`| head`) is not an error.
+fn emit(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }

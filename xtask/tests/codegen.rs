@@ -78,3 +78,66 @@ fn changing_a_property_in_the_spec_changes_only_its_lines() {
     }
     assert!(added.iter().any(|l| l.contains("pub rbac_group_label: Option<String>")), "{added:#?}");
 }
+
+/// The lines a change to the spec inserts and deletes in the generated files, hunk by hunk.
+fn hunks(spec: &str, changed: &str) -> (Vec<String>, usize) {
+    let generate = |text: &str| {
+        let model = csdl::parse(text).unwrap_or_else(|e| panic!("{e}"));
+        emit::generate(&model, &options()).unwrap_or_else(|e| panic!("{e}")).files
+    };
+    let (before, after) = (generate(spec), generate(changed));
+    let mut inserted_hunks = Vec::new();
+    let mut deleted = 0;
+    for (old, new) in before.iter().zip(&after) {
+        assert_eq!(old.path, new.path);
+        let diff = similar::TextDiff::from_lines(&old.contents, &new.contents);
+        for group in diff.grouped_ops(0) {
+            let mut hunk = String::new();
+            for op in group {
+                for change in diff.iter_changes(&op) {
+                    match change.tag() {
+                        similar::ChangeTag::Insert => hunk.push_str(change.value()),
+                        similar::ChangeTag::Delete => deleted += 1,
+                        similar::ChangeTag::Equal => {}
+                    }
+                }
+            }
+            inserted_hunks.push(hunk);
+        }
+    }
+    (inserted_hunks, deleted)
+}
+
+fn spec() -> String {
+    std::fs::read_to_string(codegen::workspace_root().join("specs/defender-endpoint.xml"))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn adding_a_property_only_inserts_the_lines_for_it() {
+    let spec = spec();
+    let anchor = r#"<Property Name="rbacGroupName" Type="Edm.String">"#;
+    let changed =
+        spec.replacen(anchor, &format!(r#"<Property Name="rbacGroupTier" Type="Edm.Int32"/>{anchor}"#), 1);
+    let (hunks, deleted) = hunks(&spec, &changed);
+    assert_eq!(deleted, 0, "adding a property deleted lines");
+    assert!(!hunks.is_empty());
+    for hunk in &hunks {
+        assert!(
+            hunk.contains("rbacGroupTier") || hunk.contains("rbac_group_tier"),
+            "unrelated hunk:\n{hunk}"
+        );
+    }
+}
+
+#[test]
+fn adding_an_operation_only_inserts_the_lines_for_it() {
+    let spec = spec();
+    let anchor = r#"<Function Name="ByMachineGroups" IsBound="true">"#;
+    let operation = r#"<Function Name="Trend" IsBound="true"><Parameter Name="bindingParameter" Type="microsoft.windowsDefenderATP.api.ExposureScore"/><Parameter Name="days" Type="Edm.Int32" Nullable="false"/><ReturnType Type="Collection(microsoft.windowsDefenderATP.api.ExposureScore)"/></Function>"#;
+    let changed = spec.replacen(anchor, &format!("{operation}{anchor}"), 1);
+    let (hunks, deleted) = hunks(&spec, &changed);
+    assert_eq!(deleted, 0, "adding an operation deleted lines");
+    assert_eq!(hunks.len(), 1, "one method, in one place: {hunks:#?}");
+    assert!(hunks[0].contains("pub fn trend(&self, days: i32)"), "{}", hunks[0]);
+}

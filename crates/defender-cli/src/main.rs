@@ -284,7 +284,7 @@ async fn scores(client: &DefenderClient) -> Result<(), Error> {
         client.configuration_score().get().send(),
         client.exposure_score().by_machine_groups().collect_all(),
     )?;
-    print!("{}", defender_cli::scores::report(&exposure, &secure, &groups));
+    emit(&defender_cli::scores::report(&exposure, &secure, &groups));
     Ok(())
 }
 
@@ -390,9 +390,9 @@ fn fail(code: u8, message: &str) -> ExitCode {
 
 fn run_decode(type_name: Option<&str>, list_types: bool, file: Option<PathBuf>) -> ExitCode {
     if list_types {
-        for (name, kind) in defender_sdk::registry::TYPES {
-            println!("{name} ({kind})");
-        }
+        let names: Vec<String> =
+            defender_sdk::registry::TYPES.iter().map(|(name, kind)| format!("{name} ({kind})\n")).collect();
+        emit(&names.concat());
         return ExitCode::SUCCESS;
     }
     let mut body = Vec::new();
@@ -410,7 +410,7 @@ fn run_decode(type_name: Option<&str>, list_types: bool, file: Option<PathBuf>) 
     match decode::decode(&body, type_name) {
         Ok(decoded) => {
             match serde_json::to_string_pretty(&decoded.output) {
-                Ok(text) => println!("{text}"),
+                Ok(text) => emit(&format!("{text}\n")),
                 Err(e) => return fail(exit::FAILED, &format!("decode: {e}")),
             }
             let shape = if decoded.collection { "a collection of " } else { "" };
@@ -425,4 +425,9 @@ fn run_decode(type_name: Option<&str>, list_types: bool, file: Option<PathBuf>) 
             fail(code, &format!("decode: {failure}"))
         }
     }
+}
+
+/// Writes a command's output; a reader that went away (`| head`) is not an error.
+fn emit(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }

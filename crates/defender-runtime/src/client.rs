@@ -231,14 +231,22 @@ impl ODataClient {
     /// the server cannot have acted on them. A 401 causes one token refresh and one more try.
     pub async fn send(&self, method: Method, url: Url, body: Option<Vec<u8>>) -> Result<RawResponse> {
         let body = body.map(|bytes| (HeaderValue::from_static("application/json"), bytes));
-        self.send_with_type(method, url, body).await
+        self.send_with_type(method, url, body, HeaderValue::from_static("application/json")).await
+    }
+
+    /// `GET`s a document that is not JSON, such as `$metadata` (`accept` = `application/xml`).
+    pub async fn get_document(&self, url: Url, accept: &'static str) -> Result<RawResponse> {
+        self.send_with_type(Method::GET, url, None, HeaderValue::from_static(accept)).await
     }
 
     /// Sends a `multipart/form-data` body (a file upload) with `POST` and decodes the answer.
     pub async fn send_multipart<T: DeserializeOwned>(&self, url: Url, form: MultipartForm) -> Result<T> {
         let content_type = HeaderValue::from_str(&form.content_type())
             .map_err(|_| Error::config("the multipart boundary is not a valid header value"))?;
-        let response = self.send_with_type(Method::POST, url, Some((content_type, form.into_body()))).await?;
+        let body = Some((content_type, form.into_body()));
+        let response = self
+            .send_with_type(Method::POST, url, body, HeaderValue::from_static("application/json"))
+            .await?;
         decode(&response)
     }
 
@@ -247,6 +255,7 @@ impl ODataClient {
         method: Method,
         url: Url,
         body: Option<(HeaderValue, Vec<u8>)>,
+        accept: HeaderValue,
     ) -> Result<RawResponse> {
         if !self.is_same_origin(&url) {
             return Err(Error::config(format!(
@@ -264,7 +273,7 @@ impl ODataClient {
             };
             let mut request = reqwest::Request::new(method.clone(), url.clone());
             let headers = request.headers_mut();
-            headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+            headers.insert(ACCEPT, accept.clone());
             if let Some(token) = &token {
                 let mut value = HeaderValue::from_str(&format!("Bearer {}", token.secret()))
                     .map_err(|_| Error::config("the access token is not a valid header value"))?;

@@ -408,8 +408,9 @@ impl<'de> Deserialize<'de> for Sample {
 
 /// How bad it is.
 ///
-/// CSDL: enumeration `Fixture.Types.Severity`. Values this version of the SDK does not know decode as [`Severity::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `Fixture.Types.Severity`. Values this version of the SDK does not know decode as [`Severity::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Severity {
     /// `Informational`
     ///

@@ -30,6 +30,8 @@ impl fmt::Display for Pos {
 pub struct Element {
     /// The name without its namespace prefix (`Edmx` for `edmx:Edmx`).
     pub name: String,
+    /// The name as written, prefix included (`edmx:Edmx`).
+    pub qualified_name: String,
     /// Attributes as written (qualified names kept, so `p5:Foo` never matches `Foo`).
     pub attributes: Vec<(String, String)>,
     /// Child elements in document order.
@@ -157,6 +159,7 @@ fn attach(
 fn element(start: &BytesStart<'_>, pos: Pos) -> Result<Element, CsdlError> {
     let qualified = start.name();
     let name = qualified.local_name().as_ref().to_owned();
+    let qualified_name = qualified.as_ref().to_owned();
     let mut attributes = Vec::new();
     for attribute in start.attributes() {
         let attribute =
@@ -166,5 +169,5 @@ fn element(start: &BytesStart<'_>, pos: Pos) -> Result<Element, CsdlError> {
             .map_err(|e| CsdlError::at(pos, format!("malformed attribute value on <{name}>: {e}")))?;
         attributes.push((attribute.key.as_ref().to_owned(), value.into_owned()));
     }
-    Ok(Element { name, attributes, children: Vec::new(), text: String::new(), pos })
+    Ok(Element { name, qualified_name, attributes, children: Vec::new(), text: String::new(), pos })
 }

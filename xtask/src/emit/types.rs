@@ -498,7 +498,8 @@ pub fn enumeration(
         Doc::described(model, &ty.annotations, &qualified, &format!("The `{}` enumeration.", ty.name));
     doc.paragraph(&format!(
         "CSDL: enumeration `{qualified}`. Values this version of the SDK does not know decode as \
-         [`{name}::Unrecognized`] instead of failing, and are written back unchanged."
+         [`{name}::Unrecognized`] instead of failing, and are written back unchanged. The enum is \
+         `#[non_exhaustive]`: members the service adds become variants in a minor release."
     ));
     if ty.is_flags {
         doc.paragraph("A flags enumeration: the wire may combine members, as `A,B`; a combination decodes as `Unrecognized` with the text as sent.");
@@ -528,6 +529,7 @@ pub fn enumeration(
         #doc
         #cfg
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum #name {
             #(#defs)*
             /// A value the metadata this SDK was generated from does not list, as sent.

@@ -11591,7 +11591,7 @@ impl<'de> Deserialize<'de> for ScanHistoryBySession {
 
 /// Whether the device's sensor is reporting and communicating normally.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.MachineHealthStatus`. Values this version of the SDK does not know decode as [`MachineHealthStatus::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.MachineHealthStatus`. Values this version of the SDK does not know decode as [`MachineHealthStatus::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(
     any(
         feature = "alerts",
@@ -11602,6 +11602,7 @@ impl<'de> Deserialize<'de> for ScanHistoryBySession {
     )
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MachineHealthStatus {
     /// The sensor reports normally.
     ///
@@ -11832,7 +11833,7 @@ impl<'de> Deserialize<'de> for MachineHealthStatus {
 
 /// The device's risk as Defender for Endpoint assesses it.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.MachineRiskScore`. Values this version of the SDK does not know decode as [`MachineRiskScore::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.MachineRiskScore`. Values this version of the SDK does not know decode as [`MachineRiskScore::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(
     any(
         feature = "alerts",
@@ -11843,6 +11844,7 @@ impl<'de> Deserialize<'de> for MachineHealthStatus {
     )
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MachineRiskScore {
     /// No risk found.
     ///
@@ -12054,7 +12056,7 @@ impl<'de> Deserialize<'de> for MachineRiskScore {
 
 /// How exposed the device is to threats and vulnerabilities.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.MachineExposureLevel`. Values this version of the SDK does not know decode as [`MachineExposureLevel::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.MachineExposureLevel`. Values this version of the SDK does not know decode as [`MachineExposureLevel::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(
     any(
         feature = "alerts",
@@ -12065,6 +12067,7 @@ impl<'de> Deserialize<'de> for MachineRiskScore {
     )
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MachineExposureLevel {
     /// Not exposed.
     ///
@@ -12273,7 +12276,7 @@ impl<'de> Deserialize<'de> for MachineExposureLevel {
 
 /// The business value assigned to a device, which weighs its exposure.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.DeviceValue`. Values this version of the SDK does not know decode as [`DeviceValue::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.DeviceValue`. Values this version of the SDK does not know decode as [`DeviceValue::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(
     any(
         feature = "alerts",
@@ -12284,6 +12287,7 @@ impl<'de> Deserialize<'de> for MachineExposureLevel {
     )
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DeviceValue {
     /// The default value.
     ///
@@ -12472,7 +12476,7 @@ impl<'de> Deserialize<'de> for DeviceValue {
 ///
 /// The reference writes `onboarded` with a lower-case initial unlike the other members; a value sent as `Onboarded` decodes as `Unrecognized("Onboarded")`.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.OnboardingStatus`. Values this version of the SDK does not know decode as [`OnboardingStatus::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.OnboardingStatus`. Values this version of the SDK does not know decode as [`OnboardingStatus::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(
     any(
         feature = "alerts",
@@ -12483,6 +12487,7 @@ impl<'de> Deserialize<'de> for DeviceValue {
     )
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum OnboardingStatus {
     /// The device is onboarded (the resource page spells this member in lower case).
     ///
@@ -12685,9 +12690,10 @@ impl<'de> Deserialize<'de> for OnboardingStatus {
 
 /// Whether a tag request adds or removes the tag.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.MachineTagAction`. Values this version of the SDK does not know decode as [`MachineTagAction::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.MachineTagAction`. Values this version of the SDK does not know decode as [`MachineTagAction::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(feature = "machines")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MachineTagAction {
     /// Add the tag.
     ///
@@ -12813,9 +12819,10 @@ impl<'de> Deserialize<'de> for MachineTagAction {
 
 /// How far public exploitation of a vulnerability has gone.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.ExploitabilityLevel`. Values this version of the SDK does not know decode as [`ExploitabilityLevel::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.ExploitabilityLevel`. Values this version of the SDK does not know decode as [`ExploitabilityLevel::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(feature = "machines")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ExploitabilityLevel {
     /// No known exploit.
     ///
@@ -12968,9 +12975,10 @@ impl<'de> Deserialize<'de> for ExploitabilityLevel {
 
 /// What changed for a vulnerability on a device since the requested time.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.VulnerabilityChangeStatus`. Values this version of the SDK does not know decode as [`VulnerabilityChangeStatus::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.VulnerabilityChangeStatus`. Values this version of the SDK does not know decode as [`VulnerabilityChangeStatus::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(feature = "machines")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum VulnerabilityChangeStatus {
     /// The vulnerability newly appeared on the device.
     ///
@@ -13112,9 +13120,10 @@ impl<'de> Deserialize<'de> for VulnerabilityChangeStatus {
 
 /// A risk level of a browser extension or of one of its permissions.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.BrowserExtensionRisk`. Values this version of the SDK does not know decode as [`BrowserExtensionRisk::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.BrowserExtensionRisk`. Values this version of the SDK does not know decode as [`BrowserExtensionRisk::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(feature = "machines")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BrowserExtensionRisk {
     /// No risk.
     ///
@@ -13276,9 +13285,10 @@ impl<'de> Deserialize<'de> for BrowserExtensionRisk {
 
 /// Whether an antivirus component (engine, platform or security intelligence) is current.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.AvUpToDateStatus`. Values this version of the SDK does not know decode as [`AvUpToDateStatus::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.AvUpToDateStatus`. Values this version of the SDK does not know decode as [`AvUpToDateStatus::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(feature = "deviceavinfo")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AvUpToDateStatus {
     /// Up to date.
     ///
@@ -13414,9 +13424,10 @@ impl<'de> Deserialize<'de> for AvUpToDateStatus {
 ///
 /// Examples send an empty string when there is no result; it decodes as `Unrecognized("")`.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.AvScanResult`. Values this version of the SDK does not know decode as [`AvScanResult::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.AvScanResult`. Values this version of the SDK does not know decode as [`AvScanResult::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(feature = "deviceavinfo")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AvScanResult {
     /// The scan finished.
     ///
@@ -13547,9 +13558,10 @@ impl<'de> Deserialize<'de> for AvScanResult {
 
 /// The kind of response action a machine action carries out.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.MachineActionType`. Values this version of the SDK does not know decode as [`MachineActionType::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.MachineActionType`. Values this version of the SDK does not know decode as [`MachineActionType::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MachineActionType {
     /// A Microsoft Defender Antivirus scan.
     ///
@@ -13747,9 +13759,10 @@ impl<'de> Deserialize<'de> for MachineActionType {
 
 /// Where a machine action is in its life cycle.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.MachineActionStatus`. Values this version of the SDK does not know decode as [`MachineActionStatus::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.MachineActionStatus`. Values this version of the SDK does not know decode as [`MachineActionStatus::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MachineActionStatus {
     /// Accepted, not started yet.
     ///
@@ -13922,9 +13935,10 @@ impl<'de> Deserialize<'de> for MachineActionStatus {
 ///
 /// The resource page lists `Full` and `Selective` for isolation and `Quick` and `Full` for antivirus scans; the property is `null` for the other action types.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.MachineActionScope`. Values this version of the SDK does not know decode as [`MachineActionScope::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.MachineActionScope`. Values this version of the SDK does not know decode as [`MachineActionScope::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MachineActionScope {
     /// Full isolation, or a full antivirus scan.
     ///
@@ -14064,9 +14078,10 @@ impl<'de> Deserialize<'de> for MachineActionScope {
 
 /// The hash algorithm that identifies a file a machine action acted on.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.FileIdentifierType`. Values this version of the SDK does not know decode as [`FileIdentifierType::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.FileIdentifierType`. Values this version of the SDK does not know decode as [`FileIdentifierType::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FileIdentifierType {
     /// SHA-1.
     ///
@@ -14206,9 +14221,10 @@ impl<'de> Deserialize<'de> for FileIdentifierType {
 
 /// The kind of network isolation to apply to a device.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.IsolationType`. Values this version of the SDK does not know decode as [`IsolationType::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.IsolationType`. Values this version of the SDK does not know decode as [`IsolationType::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(feature = "machines")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum IsolationType {
     /// Full isolation of a managed device.
     ///
@@ -14343,9 +14359,10 @@ impl<'de> Deserialize<'de> for IsolationType {
 
 /// How thorough an antivirus scan started through the API is.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.AntiVirusScanType`. Values this version of the SDK does not know decode as [`AntiVirusScanType::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.AntiVirusScanType`. Values this version of the SDK does not know decode as [`AntiVirusScanType::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(feature = "machines")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AntiVirusScanType {
     /// A quick scan.
     ///
@@ -14479,9 +14496,10 @@ impl<'de> Deserialize<'de> for AntiVirusScanType {
 ///
 /// Within one request the commands go in this order, PutFile, then RunScript, then GetFile, each as often as needed.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.LiveResponseCommandType`. Values this version of the SDK does not know decode as [`LiveResponseCommandType::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.LiveResponseCommandType`. Values this version of the SDK does not know decode as [`LiveResponseCommandType::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum LiveResponseCommandType {
     /// Copies a file from the live response library to the device.
     ///
@@ -14621,9 +14639,10 @@ impl<'de> Deserialize<'de> for LiveResponseCommandType {
 
 /// The state of one command of a live response action.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.LiveResponseCommandStatus`. Values this version of the SDK does not know decode as [`LiveResponseCommandStatus::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.LiveResponseCommandStatus`. Values this version of the SDK does not know decode as [`LiveResponseCommandStatus::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum LiveResponseCommandStatus {
     /// Queued, not run yet.
     ///
@@ -14767,7 +14786,7 @@ impl<'de> Deserialize<'de> for LiveResponseCommandStatus {
 ///
 /// Creating an alert by reference accepts only Low, Medium and High.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.AlertSeverity`. Values this version of the SDK does not know decode as [`AlertSeverity::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.AlertSeverity`. Values this version of the SDK does not know decode as [`AlertSeverity::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(
     any(
         feature = "alerts",
@@ -14779,6 +14798,7 @@ impl<'de> Deserialize<'de> for LiveResponseCommandStatus {
     )
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AlertSeverity {
     /// `UnSpecified`
     ///
@@ -14996,7 +15016,7 @@ impl<'de> Deserialize<'de> for AlertSeverity {
 ///
 /// Updates accept New, InProgress and Resolved.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.AlertStatus`. Values this version of the SDK does not know decode as [`AlertStatus::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.AlertStatus`. Values this version of the SDK does not know decode as [`AlertStatus::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(
     any(
         feature = "alerts",
@@ -15008,6 +15028,7 @@ impl<'de> Deserialize<'de> for AlertSeverity {
     )
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AlertStatus {
     /// `Unknown`
     ///
@@ -15214,7 +15235,7 @@ impl<'de> Deserialize<'de> for AlertStatus {
 
 /// Whether an alert turned out to be a real threat.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.AlertClassification`. Values this version of the SDK does not know decode as [`AlertClassification::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.AlertClassification`. Values this version of the SDK does not know decode as [`AlertClassification::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(
     any(
         feature = "alerts",
@@ -15226,6 +15247,7 @@ impl<'de> Deserialize<'de> for AlertStatus {
     )
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AlertClassification {
     /// A real threat.
     ///
@@ -15434,7 +15456,7 @@ impl<'de> Deserialize<'de> for AlertClassification {
 ///
 /// The pages disagree on two member names (ConfirmedUserActivity or ConfirmedActivity, Clean or NotMalicious); both spellings are listed. The former values Apt and SecurityPersonnel were withdrawn from the API in 2022 and are not listed; if an old alert still carries one it decodes as an unrecognized value.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.AlertDetermination`. Values this version of the SDK does not know decode as [`AlertDetermination::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.AlertDetermination`. Values this version of the SDK does not know decode as [`AlertDetermination::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(
     any(
         feature = "alerts",
@@ -15446,6 +15468,7 @@ impl<'de> Deserialize<'de> for AlertClassification {
     )
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AlertDetermination {
     /// True positive: an attack with several stages.
     ///
@@ -15753,9 +15776,10 @@ impl<'de> Deserialize<'de> for AlertDetermination {
 ///
 /// The values the create alert page accepts. The alert resource types `category` as a plain string, so Alert.category stays Edm.String.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.AlertCategory`. Values this version of the SDK does not know decode as [`AlertCategory::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.AlertCategory`. Values this version of the SDK does not know decode as [`AlertCategory::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(feature = "alerts")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AlertCategory {
     /// `General`
     ///
@@ -16007,7 +16031,7 @@ impl<'de> Deserialize<'de> for AlertCategory {
 
 /// The state of an automated investigation, as reported on an investigation and on its alerts.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.InvestigationState`. Values this version of the SDK does not know decode as [`InvestigationState::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.InvestigationState`. Values this version of the SDK does not know decode as [`InvestigationState::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(
     any(
         feature = "alerts",
@@ -16020,6 +16044,7 @@ impl<'de> Deserialize<'de> for AlertCategory {
     )
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum InvestigationState {
     /// `Unknown`
     ///
@@ -16368,9 +16393,10 @@ impl<'de> Deserialize<'de> for InvestigationState {
 
 /// What kind of value an indicator matches.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.IndicatorType`. Values this version of the SDK does not know decode as [`IndicatorType::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.IndicatorType`. Values this version of the SDK does not know decode as [`IndicatorType::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(feature = "indicators")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum IndicatorType {
     /// `FileSha1`
     ///
@@ -16543,9 +16569,10 @@ impl<'de> Deserialize<'de> for IndicatorType {
 ///
 /// Alert and AlertAndBlock are the older actions; the pages' examples still send them.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.IndicatorAction`. Values this version of the SDK does not know decode as [`IndicatorAction::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.IndicatorAction`. Values this version of the SDK does not know decode as [`IndicatorAction::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(feature = "indicators")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum IndicatorAction {
     /// Warn the user (Defender for Cloud Apps only).
     ///
@@ -16716,9 +16743,10 @@ impl<'de> Deserialize<'de> for IndicatorAction {
 
 /// Who created an indicator.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.IndicatorSourceType`. Values this version of the SDK does not know decode as [`IndicatorSourceType::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.IndicatorSourceType`. Values this version of the SDK does not know decode as [`IndicatorSourceType::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(feature = "indicators")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum IndicatorSourceType {
     /// A user, for example in the portal.
     ///
@@ -16850,9 +16878,10 @@ impl<'de> Deserialize<'de> for IndicatorSourceType {
 
 /// How severe a match of an indicator is.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.IndicatorSeverity`. Values this version of the SDK does not know decode as [`IndicatorSeverity::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.IndicatorSeverity`. Values this version of the SDK does not know decode as [`IndicatorSeverity::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(feature = "indicators")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum IndicatorSeverity {
     /// `Informational`
     ///
@@ -17005,7 +17034,7 @@ impl<'de> Deserialize<'de> for IndicatorSeverity {
 
 /// How severe a vulnerability is.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.VulnerabilitySeverity`. Values this version of the SDK does not know decode as [`VulnerabilitySeverity::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.VulnerabilitySeverity`. Values this version of the SDK does not know decode as [`VulnerabilitySeverity::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(
     any(
         feature = "machines",
@@ -17015,6 +17044,7 @@ impl<'de> Deserialize<'de> for IndicatorSeverity {
     )
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum VulnerabilitySeverity {
     /// Low severity.
     ///
@@ -17216,9 +17246,10 @@ impl<'de> Deserialize<'de> for VulnerabilitySeverity {
 
 /// Area a security recommendation belongs to.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.RecommendationCategory`. Values this version of the SDK does not know decode as [`RecommendationCategory::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.RecommendationCategory`. Values this version of the SDK does not know decode as [`RecommendationCategory::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(any(feature = "machines", feature = "recommendations"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RecommendationCategory {
     /// Accounts.
     ///
@@ -17380,11 +17411,12 @@ impl<'de> Deserialize<'de> for RecommendationCategory {
 
 /// What has to be done to follow a recommendation or complete a remediation activity.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.RemediationType`. Values this version of the SDK does not know decode as [`RemediationType::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.RemediationType`. Values this version of the SDK does not know decode as [`RemediationType::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(
     any(feature = "machines", feature = "recommendations", feature = "remediation-tasks")
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RemediationType {
     /// Change a configuration.
     ///
@@ -17542,9 +17574,10 @@ impl<'de> Deserialize<'de> for RemediationType {
 
 /// Exception status of a security recommendation.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.RecommendationStatus`. Values this version of the SDK does not know decode as [`RecommendationStatus::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.RecommendationStatus`. Values this version of the SDK does not know decode as [`RecommendationStatus::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(any(feature = "machines", feature = "recommendations"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RecommendationStatus {
     /// The recommendation applies.
     ///
@@ -17676,9 +17709,10 @@ impl<'de> Deserialize<'de> for RecommendationStatus {
 
 /// State of a remediation activity.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.RemediationActivityStatus`. Values this version of the SDK does not know decode as [`RemediationActivityStatus::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.RemediationActivityStatus`. Values this version of the SDK does not know decode as [`RemediationActivityStatus::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(feature = "remediation-tasks")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RemediationActivityStatus {
     /// Still open.
     ///
@@ -17812,9 +17846,10 @@ impl<'de> Deserialize<'de> for RemediationActivityStatus {
 
 /// Priority the creator gave a remediation activity.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.RemediationActivityPriority`. Values this version of the SDK does not know decode as [`RemediationActivityPriority::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.RemediationActivityPriority`. Values this version of the SDK does not know decode as [`RemediationActivityPriority::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(feature = "remediation-tasks")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RemediationActivityPriority {
     /// High priority.
     ///
@@ -17956,9 +17991,10 @@ impl<'de> Deserialize<'de> for RemediationActivityPriority {
 
 /// What an authenticated scan targets.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.ScanType`. Values this version of the SDK does not know decode as [`ScanType::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.ScanType`. Values this version of the SDK does not know decode as [`ScanType::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(feature = "device-authenticated-scan-definitions")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ScanType {
     /// Windows devices.
     ///
@@ -18083,9 +18119,10 @@ impl<'de> Deserialize<'de> for ScanType {
 ///
 /// `CommunityString`, `NoAuthNoPriv`, `AuthNoPriv` and `AuthPriv` go with `SnmpAuthParams`; `Kerberos` and `Negotiate` with `WindowsAuthParams`.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.ScanAuthenticationType`. Values this version of the SDK does not know decode as [`ScanAuthenticationType::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.ScanAuthenticationType`. Values this version of the SDK does not know decode as [`ScanAuthenticationType::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(feature = "device-authenticated-scan-definitions")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ScanAuthenticationType {
     /// SNMP community string.
     ///
@@ -18256,9 +18293,10 @@ impl<'de> Deserialize<'de> for ScanAuthenticationType {
 
 /// SNMPv3 authentication protocol.
 ///
-/// CSDL: enumeration `microsoft.windowsDefenderATP.api.SnmpAuthProtocol`. Values this version of the SDK does not know decode as [`SnmpAuthProtocol::Unrecognized`] instead of failing, and are written back unchanged.
+/// CSDL: enumeration `microsoft.windowsDefenderATP.api.SnmpAuthProtocol`. Values this version of the SDK does not know decode as [`SnmpAuthProtocol::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
 #[cfg(feature = "device-authenticated-scan-definitions")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SnmpAuthProtocol {
     /// MD5.
     ///
