@@ -233,3 +233,38 @@ async fn the_documented_limits_are_enforced_when_asked() {
     // Another API has its own budget.
     client.configuration_score().await.unwrap_or_else(|e| panic!("{e}"));
 }
+
+#[tokio::test]
+async fn typed_filters_select_and_orderby_render_and_answer_like_their_text() {
+    use defender_sdk::{MachineHealthStatus, MachineRiskScore};
+
+    let filter = Machine::HEALTH_STATUS.eq(MachineHealthStatus::Active).and(
+        Machine::RISK_SCORE.ne(MachineRiskScore::High).or(Machine::MACHINE_TAGS.any(|tag| tag.eq("vip"))),
+    );
+    assert_eq!(
+        filter.to_string(),
+        "healthStatus eq 'Active' and (riskScore ne 'High' or machineTags/any(t0: t0 eq 'vip'))"
+    );
+
+    let emulator = start(small()).await;
+    let client = client(&emulator, quick());
+    let typed = client
+        .machines()
+        .list()
+        .filter(filter.clone())
+        .select([Machine::ID.name(), Machine::RISK_SCORE.name()])
+        .collect_all()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = client
+        .machines()
+        .list()
+        .filter(filter.to_string())
+        .collect_all()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!typed.is_empty());
+    assert_eq!(typed.len(), text.len());
+    assert!(typed.iter().all(|m| m.computer_dns_name.is_none()), "$select from typed names");
+    assert_eq!(Machine::LAST_SEEN.desc(), "lastSeen desc");
+}

@@ -19,6 +19,7 @@ pub mod client;
 pub mod cloud;
 pub mod edm;
 pub mod error;
+pub mod filter;
 pub mod limit;
 pub mod literal;
 pub mod lossless;

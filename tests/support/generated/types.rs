@@ -96,6 +96,21 @@ impl<'de> Deserialize<'de> for Folder {
     }
 }
 
+impl Folder {
+    /// The `name` property, for typed query options.
+    pub const NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "name",
+    );
+    /// The `parent` property, for typed query options.
+    pub const PARENT: defender_runtime::filter::Property<Folder> = defender_runtime::filter::Property::new(
+        "parent",
+    );
+    /// The `children` property, for typed query options.
+    pub const CHILDREN: defender_runtime::filter::Property<Vec<Folder>> = defender_runtime::filter::Property::new(
+        "children",
+    );
+}
+
 /// The `Sample` entity type.
 ///
 /// CSDL: entity type `Fixture.Types.Sample`.
@@ -406,6 +421,97 @@ impl<'de> Deserialize<'de> for Sample {
     }
 }
 
+impl Sample {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `flag` property, for typed query options.
+    pub const FLAG: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "flag",
+    );
+    /// The `byte` property, for typed query options.
+    pub const BYTE: defender_runtime::filter::Property<u8> = defender_runtime::filter::Property::new(
+        "byte",
+    );
+    /// The `sbyte` property, for typed query options.
+    pub const SBYTE: defender_runtime::filter::Property<i8> = defender_runtime::filter::Property::new(
+        "sbyte",
+    );
+    /// The `int16` property, for typed query options.
+    pub const INT16: defender_runtime::filter::Property<i16> = defender_runtime::filter::Property::new(
+        "int16",
+    );
+    /// The `int32` property, for typed query options.
+    pub const INT32: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
+        "int32",
+    );
+    /// The `int64` property, for typed query options.
+    pub const INT64: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "int64",
+    );
+    /// The `single` property, for typed query options.
+    pub const SINGLE: defender_runtime::filter::Property<f32> = defender_runtime::filter::Property::new(
+        "single",
+    );
+    /// The `double` property, for typed query options.
+    pub const DOUBLE: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
+        "double",
+    );
+    /// The `decimal` property, for typed query options.
+    pub const DECIMAL: defender_runtime::filter::Property<edm::Decimal> = defender_runtime::filter::Property::new(
+        "decimal",
+    );
+    /// The `when` property, for typed query options.
+    pub const WHEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "when",
+    );
+    /// The `date` property, for typed query options.
+    pub const DATE: defender_runtime::filter::Property<edm::Date> = defender_runtime::filter::Property::new(
+        "date",
+    );
+    /// The `timeOfDay` property, for typed query options.
+    pub const TIME_OF_DAY: defender_runtime::filter::Property<edm::TimeOfDay> = defender_runtime::filter::Property::new(
+        "timeOfDay",
+    );
+    /// The `duration` property, for typed query options.
+    pub const DURATION: defender_runtime::filter::Property<edm::Duration> = defender_runtime::filter::Property::new(
+        "duration",
+    );
+    /// The `guid` property, for typed query options.
+    pub const GUID: defender_runtime::filter::Property<edm::Guid> = defender_runtime::filter::Property::new(
+        "guid",
+    );
+    /// The `binary` property, for typed query options.
+    pub const BINARY: defender_runtime::filter::Property<edm::Binary> = defender_runtime::filter::Property::new(
+        "binary",
+    );
+    /// The `tags` property, for typed query options.
+    pub const TAGS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "tags",
+    );
+    /// The `severity` property, for typed query options.
+    pub const SEVERITY: defender_runtime::filter::Property<Severity> = defender_runtime::filter::Property::new(
+        "severity",
+    );
+    /// The `hash` property, for typed query options.
+    pub const HASH: defender_runtime::filter::Property<Sha256> = defender_runtime::filter::Property::new(
+        "hash",
+    );
+    /// The `folder` property, for typed query options.
+    pub const FOLDER: defender_runtime::filter::Property<Folder> = defender_runtime::filter::Property::new(
+        "folder",
+    );
+    /// The `type` property, for typed query options.
+    pub const TYPE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "type",
+    );
+    /// The `location` property, for typed query options.
+    pub const LOCATION: defender_runtime::filter::Property<Value> = defender_runtime::filter::Property::new(
+        "location",
+    );
+}
+
 /// How bad it is.
 ///
 /// CSDL: enumeration `Fixture.Types.Severity`. Values this version of the SDK does not know decode as [`Severity::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
@@ -502,6 +608,12 @@ impl fmt::Display for Severity {
 impl defender_runtime::literal::ODataLiteral for Severity {
     fn to_literal(&self) -> String {
         defender_runtime::literal::enum_literal("Fixture.Types.Severity", self.as_str())
+    }
+}
+
+impl defender_runtime::filter::FilterValue for Severity {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 

@@ -210,6 +210,7 @@ pub fn structured(
     let any_input = layout
         .any_input_ident(&qualified)
         .map(|any| polymorphic(model, layout, module, &any, &qualified, &cfg, true));
+    let paths = property_paths(&name, &fields, &cfg);
     quote! {
         #doc
         #cfg
@@ -226,9 +227,35 @@ pub fn structured(
         }
 
         #deserialize
+        #paths
         #input
         #any
         #any_input
+    }
+}
+
+/// Constants naming each property, for typed `$filter`, `$select` and `$orderby`
+/// (`Machine::HEALTH_STATUS.eq(MachineHealthStatus::Active)`).
+fn property_paths(name: &Ident, fields: &[Field<'_>], cfg: &TokenStream) -> TokenStream {
+    if fields.is_empty() {
+        return quote!();
+    }
+    let mut scope = super::names::Scope::default();
+    let constants = fields.iter().map(|field| {
+        let wire = &field.property.name;
+        let constant = Ident::new(&scope.claim(&super::names::shouty(wire)), Span::call_site());
+        let value = field.ty.value();
+        let doc = format!(" The `{wire}` property, for typed query options.");
+        quote! {
+            #[doc = #doc]
+            pub const #constant: defender_runtime::filter::Property<#value> = defender_runtime::filter::Property::new(#wire);
+        }
+    });
+    quote! {
+        #cfg
+        impl #name {
+            #(#constants)*
+        }
     }
 }
 
@@ -596,6 +623,13 @@ pub fn enumeration(
         impl defender_runtime::literal::ODataLiteral for #name {
             fn to_literal(&self) -> String {
                 defender_runtime::literal::enum_literal(#qualified, self.as_str())
+            }
+        }
+
+        #cfg
+        impl defender_runtime::filter::FilterValue for #name {
+            fn filter_literal(&self) -> String {
+                defender_runtime::filter::enum_filter_literal(self.as_str())
             }
         }
 

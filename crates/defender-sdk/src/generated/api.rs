@@ -131,6 +131,26 @@ impl<'de> Deserialize<'de> for ExposureScore {
     }
 }
 
+#[cfg(feature = "exposure-score")]
+impl ExposureScore {
+    /// The `time` property, for typed query options.
+    pub const TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "time",
+    );
+    /// The `score` property, for typed query options.
+    pub const SCORE: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
+        "score",
+    );
+    /// The `rbacGroupId` property, for typed query options.
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "rbacGroupId",
+    );
+    /// The `rbacGroupName` property, for typed query options.
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "rbacGroupName",
+    );
+}
+
 /// The organization's device secure score: how well device configurations follow the security recommendations.
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.ConfigurationScore`.
@@ -207,6 +227,18 @@ impl<'de> Deserialize<'de> for ConfigurationScore {
         }
         deserializer.deserialize_map(ConfigurationScoreVisitor)
     }
+}
+
+#[cfg(feature = "configuration-score")]
+impl ConfigurationScore {
+    /// The `time` property, for typed query options.
+    pub const TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "time",
+    );
+    /// The `score` property, for typed query options.
+    pub const SCORE: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
+        "score",
+    );
 }
 
 /// A device known to Defender for Endpoint.
@@ -547,6 +579,106 @@ impl<'de> Deserialize<'de> for Machine {
         deserializer.deserialize_map(MachineVisitor)
     }
 }
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl Machine {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `computerDnsName` property, for typed query options.
+    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "computerDnsName",
+    );
+    /// The `firstSeen` property, for typed query options.
+    pub const FIRST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "firstSeen",
+    );
+    /// The `lastSeen` property, for typed query options.
+    pub const LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "lastSeen",
+    );
+    /// The `osPlatform` property, for typed query options.
+    pub const OS_PLATFORM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "osPlatform",
+    );
+    /// The `onboardingStatus` property, for typed query options.
+    pub const ONBOARDING_STATUS: defender_runtime::filter::Property<OnboardingStatus> = defender_runtime::filter::Property::new(
+        "onboardingStatus",
+    );
+    /// The `osProcessor` property, for typed query options.
+    pub const OS_PROCESSOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "osProcessor",
+    );
+    /// The `version` property, for typed query options.
+    pub const VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "version",
+    );
+    /// The `osBuild` property, for typed query options.
+    pub const OS_BUILD: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "osBuild",
+    );
+    /// The `lastIpAddress` property, for typed query options.
+    pub const LAST_IP_ADDRESS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "lastIpAddress",
+    );
+    /// The `lastExternalIpAddress` property, for typed query options.
+    pub const LAST_EXTERNAL_IP_ADDRESS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "lastExternalIpAddress",
+    );
+    /// The `healthStatus` property, for typed query options.
+    pub const HEALTH_STATUS: defender_runtime::filter::Property<MachineHealthStatus> = defender_runtime::filter::Property::new(
+        "healthStatus",
+    );
+    /// The `rbacGroupName` property, for typed query options.
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "rbacGroupName",
+    );
+    /// The `rbacGroupId` property, for typed query options.
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "rbacGroupId",
+    );
+    /// The `riskScore` property, for typed query options.
+    pub const RISK_SCORE: defender_runtime::filter::Property<MachineRiskScore> = defender_runtime::filter::Property::new(
+        "riskScore",
+    );
+    /// The `aadDeviceId` property, for typed query options.
+    pub const AAD_DEVICE_ID: defender_runtime::filter::Property<edm::Guid> = defender_runtime::filter::Property::new(
+        "aadDeviceId",
+    );
+    /// The `isAadJoined` property, for typed query options.
+    pub const IS_AAD_JOINED: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "isAadJoined",
+    );
+    /// The `machineTags` property, for typed query options.
+    pub const MACHINE_TAGS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "machineTags",
+    );
+    /// The `exposureLevel` property, for typed query options.
+    pub const EXPOSURE_LEVEL: defender_runtime::filter::Property<MachineExposureLevel> = defender_runtime::filter::Property::new(
+        "exposureLevel",
+    );
+    /// The `deviceValue` property, for typed query options.
+    pub const DEVICE_VALUE: defender_runtime::filter::Property<DeviceValue> = defender_runtime::filter::Property::new(
+        "deviceValue",
+    );
+    /// The `ipAddresses` property, for typed query options.
+    pub const IP_ADDRESSES: defender_runtime::filter::Property<Vec<IpAddress>> = defender_runtime::filter::Property::new(
+        "ipAddresses",
+    );
+    /// The `osArchitecture` property, for typed query options.
+    pub const OS_ARCHITECTURE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "osArchitecture",
+    );
+}
 /** The fields of a create or update request for [`Machine`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
 
@@ -738,6 +870,30 @@ impl<'de> Deserialize<'de> for IpAddress {
         deserializer.deserialize_map(IpAddressVisitor)
     }
 }
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl IpAddress {
+    /// The `ipAddress` property, for typed query options.
+    pub const IP_ADDRESS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "ipAddress",
+    );
+    /// The `macAddress` property, for typed query options.
+    pub const MAC_ADDRESS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "macAddress",
+    );
+    /// The `operationalStatus` property, for typed query options.
+    pub const OPERATIONAL_STATUS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "operationalStatus",
+    );
+}
 /** The fields of a create or update request for [`IpAddress`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
 
@@ -845,6 +1001,18 @@ impl<'de> Deserialize<'de> for ExportFilesResponse {
         }
         deserializer.deserialize_map(ExportFilesResponseVisitor)
     }
+}
+
+#[cfg(feature = "machines")]
+impl ExportFilesResponse {
+    /// The `exportFiles` property, for typed query options.
+    pub const EXPORT_FILES: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "exportFiles",
+    );
+    /// The `generatedTime` property, for typed query options.
+    pub const GENERATED_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "generatedTime",
+    );
 }
 
 /// One security configuration on one device, with its compliance state.
@@ -1101,6 +1269,74 @@ impl<'de> Deserialize<'de> for AssetConfiguration {
     }
 }
 
+#[cfg(feature = "machines")]
+impl AssetConfiguration {
+    /// The `deviceId` property, for typed query options.
+    pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "deviceId",
+    );
+    /// The `deviceName` property, for typed query options.
+    pub const DEVICE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "deviceName",
+    );
+    /// The `osPlatform` property, for typed query options.
+    pub const OS_PLATFORM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "osPlatform",
+    );
+    /// The `osVersion` property, for typed query options.
+    pub const OS_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "osVersion",
+    );
+    /// The `rbacGroupName` property, for typed query options.
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "rbacGroupName",
+    );
+    /// The `rbacGroupId` property, for typed query options.
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "rbacGroupId",
+    );
+    /// The `timestamp` property, for typed query options.
+    pub const TIMESTAMP: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "timestamp",
+    );
+    /// The `configurationId` property, for typed query options.
+    pub const CONFIGURATION_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "configurationId",
+    );
+    /// The `configurationCategory` property, for typed query options.
+    pub const CONFIGURATION_CATEGORY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "configurationCategory",
+    );
+    /// The `configurationSubcategory` property, for typed query options.
+    pub const CONFIGURATION_SUBCATEGORY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "configurationSubcategory",
+    );
+    /// The `configurationImpact` property, for typed query options.
+    pub const CONFIGURATION_IMPACT: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
+        "configurationImpact",
+    );
+    /// The `configurationName` property, for typed query options.
+    pub const CONFIGURATION_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "configurationName",
+    );
+    /// The `isCompliant` property, for typed query options.
+    pub const IS_COMPLIANT: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "isCompliant",
+    );
+    /// The `isApplicable` property, for typed query options.
+    pub const IS_APPLICABLE: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "isApplicable",
+    );
+    /// The `isExpectedUserImpact` property, for typed query options.
+    pub const IS_EXPECTED_USER_IMPACT: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "isExpectedUserImpact",
+    );
+    /// The `recommendationReference` property, for typed query options.
+    pub const RECOMMENDATION_REFERENCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "recommendationReference",
+    );
+}
+
 /// One software product (with a CPE) installed on one device.
 ///
 /// One row per device, vendor, product and version. The service names the type `AssetSoftware` in `@odata.context`.
@@ -1333,6 +1569,66 @@ impl<'de> Deserialize<'de> for AssetSoftware {
     }
 }
 
+#[cfg(feature = "machines")]
+impl AssetSoftware {
+    /// The `deviceId` property, for typed query options.
+    pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "deviceId",
+    );
+    /// The `deviceName` property, for typed query options.
+    pub const DEVICE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "deviceName",
+    );
+    /// The `osPlatform` property, for typed query options.
+    pub const OS_PLATFORM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "osPlatform",
+    );
+    /// The `rbacGroupName` property, for typed query options.
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "rbacGroupName",
+    );
+    /// The `rbacGroupId` property, for typed query options.
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "rbacGroupId",
+    );
+    /// The `softwareVendor` property, for typed query options.
+    pub const SOFTWARE_VENDOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "softwareVendor",
+    );
+    /// The `softwareName` property, for typed query options.
+    pub const SOFTWARE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "softwareName",
+    );
+    /// The `softwareVersion` property, for typed query options.
+    pub const SOFTWARE_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "softwareVersion",
+    );
+    /// The `numberOfWeaknesses` property, for typed query options.
+    pub const NUMBER_OF_WEAKNESSES: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
+        "numberOfWeaknesses",
+    );
+    /// The `diskPaths` property, for typed query options.
+    pub const DISK_PATHS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "diskPaths",
+    );
+    /// The `registryPaths` property, for typed query options.
+    pub const REGISTRY_PATHS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "registryPaths",
+    );
+    /// The `softwareFirstSeenTimestamp` property, for typed query options.
+    pub const SOFTWARE_FIRST_SEEN_TIMESTAMP: defender_runtime::filter::Property<
+        String,
+    > = defender_runtime::filter::Property::new("softwareFirstSeenTimestamp");
+    /// The `endOfSupportStatus` property, for typed query options.
+    pub const END_OF_SUPPORT_STATUS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "endOfSupportStatus",
+    );
+    /// The `endOfSupportDate` property, for typed query options.
+    pub const END_OF_SUPPORT_DATE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "endOfSupportDate",
+    );
+}
+
 /// One software product without a CPE installed on one device.
 ///
 /// Vulnerability management does not assess software without a CPE; these rows complete the software inventory. One row per device, vendor, product and version.
@@ -1499,6 +1795,46 @@ impl<'de> Deserialize<'de> for AssetNonCpeSoftware {
         }
         deserializer.deserialize_map(AssetNonCpeSoftwareVisitor)
     }
+}
+
+#[cfg(feature = "machines")]
+impl AssetNonCpeSoftware {
+    /// The `deviceId` property, for typed query options.
+    pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "deviceId",
+    );
+    /// The `deviceName` property, for typed query options.
+    pub const DEVICE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "deviceName",
+    );
+    /// The `osPlatform` property, for typed query options.
+    pub const OS_PLATFORM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "osPlatform",
+    );
+    /// The `rbacGroupName` property, for typed query options.
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "rbacGroupName",
+    );
+    /// The `rbacGroupId` property, for typed query options.
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "rbacGroupId",
+    );
+    /// The `softwareVendor` property, for typed query options.
+    pub const SOFTWARE_VENDOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "softwareVendor",
+    );
+    /// The `softwareName` property, for typed query options.
+    pub const SOFTWARE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "softwareName",
+    );
+    /// The `softwareVersion` property, for typed query options.
+    pub const SOFTWARE_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "softwareVersion",
+    );
+    /// The `softwareLastSeenTimestamp` property, for typed query options.
+    pub const SOFTWARE_LAST_SEEN_TIMESTAMP: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "softwareLastSeenTimestamp",
+    );
 }
 
 /// One vulnerability (CVE) of one software version on one device.
@@ -1852,6 +2188,106 @@ impl<'de> Deserialize<'de> for AssetVulnerability {
         }
         deserializer.deserialize_map(AssetVulnerabilityVisitor)
     }
+}
+
+#[cfg(feature = "machines")]
+impl AssetVulnerability {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `deviceId` property, for typed query options.
+    pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "deviceId",
+    );
+    /// The `deviceName` property, for typed query options.
+    pub const DEVICE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "deviceName",
+    );
+    /// The `osPlatform` property, for typed query options.
+    pub const OS_PLATFORM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "osPlatform",
+    );
+    /// The `osVersion` property, for typed query options.
+    pub const OS_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "osVersion",
+    );
+    /// The `osArchitecture` property, for typed query options.
+    pub const OS_ARCHITECTURE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "osArchitecture",
+    );
+    /// The `rbacGroupName` property, for typed query options.
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "rbacGroupName",
+    );
+    /// The `rbacGroupId` property, for typed query options.
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "rbacGroupId",
+    );
+    /// The `softwareVendor` property, for typed query options.
+    pub const SOFTWARE_VENDOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "softwareVendor",
+    );
+    /// The `softwareName` property, for typed query options.
+    pub const SOFTWARE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "softwareName",
+    );
+    /// The `softwareVersion` property, for typed query options.
+    pub const SOFTWARE_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "softwareVersion",
+    );
+    /// The `cveId` property, for typed query options.
+    pub const CVE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "cveId",
+    );
+    /// The `cvssScore` property, for typed query options.
+    pub const CVSS_SCORE: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
+        "cvssScore",
+    );
+    /// The `vulnerabilitySeverityLevel` property, for typed query options.
+    pub const VULNERABILITY_SEVERITY_LEVEL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "vulnerabilitySeverityLevel",
+    );
+    /// The `exploitabilityLevel` property, for typed query options.
+    pub const EXPLOITABILITY_LEVEL: defender_runtime::filter::Property<
+        ExploitabilityLevel,
+    > = defender_runtime::filter::Property::new("exploitabilityLevel");
+    /// The `recommendedSecurityUpdate` property, for typed query options.
+    pub const RECOMMENDED_SECURITY_UPDATE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "recommendedSecurityUpdate",
+    );
+    /// The `recommendedSecurityUpdateId` property, for typed query options.
+    pub const RECOMMENDED_SECURITY_UPDATE_ID: defender_runtime::filter::Property<
+        String,
+    > = defender_runtime::filter::Property::new("recommendedSecurityUpdateId");
+    /// The `recommendedSecurityUpdateUrl` property, for typed query options.
+    pub const RECOMMENDED_SECURITY_UPDATE_URL: defender_runtime::filter::Property<
+        String,
+    > = defender_runtime::filter::Property::new("recommendedSecurityUpdateUrl");
+    /// The `diskPaths` property, for typed query options.
+    pub const DISK_PATHS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "diskPaths",
+    );
+    /// The `registryPaths` property, for typed query options.
+    pub const REGISTRY_PATHS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "registryPaths",
+    );
+    /// The `firstSeenTimestamp` property, for typed query options.
+    pub const FIRST_SEEN_TIMESTAMP: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "firstSeenTimestamp",
+    );
+    /// The `lastSeenTimestamp` property, for typed query options.
+    pub const LAST_SEEN_TIMESTAMP: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "lastSeenTimestamp",
+    );
+    /// The `recommendationReference` property, for typed query options.
+    pub const RECOMMENDATION_REFERENCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "recommendationReference",
+    );
+    /// The `securityUpdateAvailable` property, for typed query options.
+    pub const SECURITY_UPDATE_AVAILABLE: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "securityUpdateAvailable",
+    );
 }
 
 /// A `AssetVulnerability` or a type derived from it, told apart by `@odata.type`.
@@ -2293,6 +2729,118 @@ impl<'de> Deserialize<'de> for DeltaAssetVulnerability {
     }
 }
 
+#[cfg(feature = "machines")]
+impl DeltaAssetVulnerability {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `deviceId` property, for typed query options.
+    pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "deviceId",
+    );
+    /// The `deviceName` property, for typed query options.
+    pub const DEVICE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "deviceName",
+    );
+    /// The `osPlatform` property, for typed query options.
+    pub const OS_PLATFORM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "osPlatform",
+    );
+    /// The `osVersion` property, for typed query options.
+    pub const OS_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "osVersion",
+    );
+    /// The `osArchitecture` property, for typed query options.
+    pub const OS_ARCHITECTURE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "osArchitecture",
+    );
+    /// The `rbacGroupName` property, for typed query options.
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "rbacGroupName",
+    );
+    /// The `rbacGroupId` property, for typed query options.
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "rbacGroupId",
+    );
+    /// The `softwareVendor` property, for typed query options.
+    pub const SOFTWARE_VENDOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "softwareVendor",
+    );
+    /// The `softwareName` property, for typed query options.
+    pub const SOFTWARE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "softwareName",
+    );
+    /// The `softwareVersion` property, for typed query options.
+    pub const SOFTWARE_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "softwareVersion",
+    );
+    /// The `cveId` property, for typed query options.
+    pub const CVE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "cveId",
+    );
+    /// The `cvssScore` property, for typed query options.
+    pub const CVSS_SCORE: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
+        "cvssScore",
+    );
+    /// The `vulnerabilitySeverityLevel` property, for typed query options.
+    pub const VULNERABILITY_SEVERITY_LEVEL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "vulnerabilitySeverityLevel",
+    );
+    /// The `exploitabilityLevel` property, for typed query options.
+    pub const EXPLOITABILITY_LEVEL: defender_runtime::filter::Property<
+        ExploitabilityLevel,
+    > = defender_runtime::filter::Property::new("exploitabilityLevel");
+    /// The `recommendedSecurityUpdate` property, for typed query options.
+    pub const RECOMMENDED_SECURITY_UPDATE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "recommendedSecurityUpdate",
+    );
+    /// The `recommendedSecurityUpdateId` property, for typed query options.
+    pub const RECOMMENDED_SECURITY_UPDATE_ID: defender_runtime::filter::Property<
+        String,
+    > = defender_runtime::filter::Property::new("recommendedSecurityUpdateId");
+    /// The `recommendedSecurityUpdateUrl` property, for typed query options.
+    pub const RECOMMENDED_SECURITY_UPDATE_URL: defender_runtime::filter::Property<
+        String,
+    > = defender_runtime::filter::Property::new("recommendedSecurityUpdateUrl");
+    /// The `diskPaths` property, for typed query options.
+    pub const DISK_PATHS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "diskPaths",
+    );
+    /// The `registryPaths` property, for typed query options.
+    pub const REGISTRY_PATHS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "registryPaths",
+    );
+    /// The `firstSeenTimestamp` property, for typed query options.
+    pub const FIRST_SEEN_TIMESTAMP: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "firstSeenTimestamp",
+    );
+    /// The `lastSeenTimestamp` property, for typed query options.
+    pub const LAST_SEEN_TIMESTAMP: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "lastSeenTimestamp",
+    );
+    /// The `recommendationReference` property, for typed query options.
+    pub const RECOMMENDATION_REFERENCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "recommendationReference",
+    );
+    /// The `securityUpdateAvailable` property, for typed query options.
+    pub const SECURITY_UPDATE_AVAILABLE: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "securityUpdateAvailable",
+    );
+    /// The `status` property, for typed query options.
+    pub const STATUS: defender_runtime::filter::Property<VulnerabilityChangeStatus> = defender_runtime::filter::Property::new(
+        "status",
+    );
+    /// The `eventTimestamp` property, for typed query options.
+    pub const EVENT_TIMESTAMP: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "eventTimestamp",
+    );
+    /// The `isOnboarded` property, for typed query options.
+    pub const IS_ONBOARDED: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "isOnboarded",
+    );
+}
+
 /// One browser extension installed in one browser on one device.
 ///
 /// One row per device, browser and extension. Unlike the other assessment rows, the example spells the properties in PascalCase; they are declared as the example spells them. Its `@odata.context` names the type `AssetSoftware`, apparently copied from the software inventory page.
@@ -2507,6 +3055,62 @@ impl<'de> Deserialize<'de> for AssetBrowserExtension {
     }
 }
 
+#[cfg(feature = "machines")]
+impl AssetBrowserExtension {
+    /// The `DeviceId` property, for typed query options.
+    pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "DeviceId",
+    );
+    /// The `DeviceName` property, for typed query options.
+    pub const DEVICE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "DeviceName",
+    );
+    /// The `RbacGroupId` property, for typed query options.
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "RbacGroupId",
+    );
+    /// The `RbacGroupName` property, for typed query options.
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "RbacGroupName",
+    );
+    /// The `InstallationTime` property, for typed query options.
+    pub const INSTALLATION_TIME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "InstallationTime",
+    );
+    /// The `BrowserName` property, for typed query options.
+    pub const BROWSER_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "BrowserName",
+    );
+    /// The `ExtensionId` property, for typed query options.
+    pub const EXTENSION_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "ExtensionId",
+    );
+    /// The `ExtensionName` property, for typed query options.
+    pub const EXTENSION_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "ExtensionName",
+    );
+    /// The `ExtensionDescription` property, for typed query options.
+    pub const EXTENSION_DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "ExtensionDescription",
+    );
+    /// The `ExtensionVersion` property, for typed query options.
+    pub const EXTENSION_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "ExtensionVersion",
+    );
+    /// The `ExtensionRisk` property, for typed query options.
+    pub const EXTENSION_RISK: defender_runtime::filter::Property<BrowserExtensionRisk> = defender_runtime::filter::Property::new(
+        "ExtensionRisk",
+    );
+    /// The `IsActivated` property, for typed query options.
+    pub const IS_ACTIVATED: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "IsActivated",
+    );
+    /// The `Permissions` property, for typed query options.
+    pub const PERMISSIONS: defender_runtime::filter::Property<
+        Vec<BrowserExtensionPermission>,
+    > = defender_runtime::filter::Property::new("Permissions");
+}
+
 /// A permission a browser extension requests, with its risk.
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.BrowserExtensionPermission`.
@@ -2594,6 +3198,22 @@ impl<'de> Deserialize<'de> for BrowserExtensionPermission {
         }
         deserializer.deserialize_map(BrowserExtensionPermissionVisitor)
     }
+}
+
+#[cfg(feature = "machines")]
+impl BrowserExtensionPermission {
+    /// The `Id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "Id",
+    );
+    /// The `IsRequired` property, for typed query options.
+    pub const IS_REQUIRED: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "IsRequired",
+    );
+    /// The `Risk` property, for typed query options.
+    pub const RISK: defender_runtime::filter::Property<BrowserExtensionRisk> = defender_runtime::filter::Property::new(
+        "Risk",
+    );
 }
 
 /// A description of a permission browser extensions can request.
@@ -2686,6 +3306,22 @@ impl<'de> Deserialize<'de> for BrowserExtensionPermissionInfo {
         }
         deserializer.deserialize_map(BrowserExtensionPermissionInfoVisitor)
     }
+}
+
+#[cfg(feature = "browserextensions")]
+impl BrowserExtensionPermissionInfo {
+    /// The `key` property, for typed query options.
+    pub const KEY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "key",
+    );
+    /// The `permissionName` property, for typed query options.
+    pub const PERMISSION_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "permissionName",
+    );
+    /// The `description` property, for typed query options.
+    pub const DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "description",
+    );
 }
 
 /// One certificate found on one device.
@@ -2970,6 +3606,78 @@ impl<'de> Deserialize<'de> for AssetCertificateAssessment {
     }
 }
 
+#[cfg(feature = "machines")]
+impl AssetCertificateAssessment {
+    /// The `deviceId` property, for typed query options.
+    pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "deviceId",
+    );
+    /// The `deviceName` property, for typed query options.
+    pub const DEVICE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "deviceName",
+    );
+    /// The `thumbprint` property, for typed query options.
+    pub const THUMBPRINT: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "thumbprint",
+    );
+    /// The `path` property, for typed query options.
+    pub const PATH: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "path",
+    );
+    /// The `signatureAlgorithm` property, for typed query options.
+    pub const SIGNATURE_ALGORITHM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "signatureAlgorithm",
+    );
+    /// The `keyLength` property, for typed query options.
+    pub const KEY_LENGTH: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
+        "keyLength",
+    );
+    /// The `notAfter` property, for typed query options.
+    pub const NOT_AFTER: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "notAfter",
+    );
+    /// The `notBefore` property, for typed query options.
+    pub const NOT_BEFORE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "notBefore",
+    );
+    /// The `subjectType` property, for typed query options.
+    pub const SUBJECT_TYPE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "subjectType",
+    );
+    /// The `serialNumber` property, for typed query options.
+    pub const SERIAL_NUMBER: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "serialNumber",
+    );
+    /// The `subjectObject` property, for typed query options.
+    pub const SUBJECT_OBJECT: defender_runtime::filter::Property<Value> = defender_runtime::filter::Property::new(
+        "subjectObject",
+    );
+    /// The `issuerObject` property, for typed query options.
+    pub const ISSUER_OBJECT: defender_runtime::filter::Property<Value> = defender_runtime::filter::Property::new(
+        "issuerObject",
+    );
+    /// The `keyUsageArray` property, for typed query options.
+    pub const KEY_USAGE_ARRAY: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "keyUsageArray",
+    );
+    /// The `extendedKeyUsageArray` property, for typed query options.
+    pub const EXTENDED_KEY_USAGE_ARRAY: defender_runtime::filter::Property<
+        Vec<String>,
+    > = defender_runtime::filter::Property::new("extendedKeyUsageArray");
+    /// The `isSelfSigned` property, for typed query options.
+    pub const IS_SELF_SIGNED: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "isSelfSigned",
+    );
+    /// The `rbacGroupId` property, for typed query options.
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "rbacGroupId",
+    );
+    /// The `rbacGroupName` property, for typed query options.
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "rbacGroupName",
+    );
+}
+
 /// One hardware or firmware component of one device.
 ///
 /// One row per device and component. The service names the type `microsoft.windowsDefenderATP.api.AssetHardwareFirmware`.
@@ -3136,6 +3844,46 @@ impl<'de> Deserialize<'de> for AssetHardwareFirmware {
         }
         deserializer.deserialize_map(AssetHardwareFirmwareVisitor)
     }
+}
+
+#[cfg(feature = "machines")]
+impl AssetHardwareFirmware {
+    /// The `deviceId` property, for typed query options.
+    pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "deviceId",
+    );
+    /// The `deviceName` property, for typed query options.
+    pub const DEVICE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "deviceName",
+    );
+    /// The `rbacGroupId` property, for typed query options.
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "rbacGroupId",
+    );
+    /// The `rbacGroupName` property, for typed query options.
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "rbacGroupName",
+    );
+    /// The `componentType` property, for typed query options.
+    pub const COMPONENT_TYPE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "componentType",
+    );
+    /// The `manufacturer` property, for typed query options.
+    pub const MANUFACTURER: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "manufacturer",
+    );
+    /// The `componentName` property, for typed query options.
+    pub const COMPONENT_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "componentName",
+    );
+    /// The `componentVersion` property, for typed query options.
+    pub const COMPONENT_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "componentVersion",
+    );
+    /// The `additionalFields` property, for typed query options.
+    pub const ADDITIONAL_FIELDS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "additionalFields",
+    );
 }
 
 /// How one device fares against one configuration of one security baseline profile.
@@ -3394,6 +4142,74 @@ impl<'de> Deserialize<'de> for AssetBaselineAssessment {
         }
         deserializer.deserialize_map(AssetBaselineAssessmentVisitor)
     }
+}
+
+#[cfg(feature = "machines")]
+impl AssetBaselineAssessment {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `configurationId` property, for typed query options.
+    pub const CONFIGURATION_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "configurationId",
+    );
+    /// The `profileId` property, for typed query options.
+    pub const PROFILE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "profileId",
+    );
+    /// The `deviceId` property, for typed query options.
+    pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "deviceId",
+    );
+    /// The `deviceName` property, for typed query options.
+    pub const DEVICE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "deviceName",
+    );
+    /// The `osPlatform` property, for typed query options.
+    pub const OS_PLATFORM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "osPlatform",
+    );
+    /// The `osVersion` property, for typed query options.
+    pub const OS_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "osVersion",
+    );
+    /// The `rbacGroupId` property, for typed query options.
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "rbacGroupId",
+    );
+    /// The `rbacGroupName` property, for typed query options.
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "rbacGroupName",
+    );
+    /// The `isApplicable` property, for typed query options.
+    pub const IS_APPLICABLE: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "isApplicable",
+    );
+    /// The `isCompliant` property, for typed query options.
+    pub const IS_COMPLIANT: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "isCompliant",
+    );
+    /// The `dataCollectionTimeOffset` property, for typed query options.
+    pub const DATA_COLLECTION_TIME_OFFSET: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("dataCollectionTimeOffset");
+    /// The `complianceCalculationTimeOffset` property, for typed query options.
+    pub const COMPLIANCE_CALCULATION_TIME_OFFSET: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("complianceCalculationTimeOffset");
+    /// The `recommendedValue` property, for typed query options.
+    pub const RECOMMENDED_VALUE: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "recommendedValue",
+    );
+    /// The `currentValue` property, for typed query options.
+    pub const CURRENT_VALUE: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "currentValue",
+    );
+    /// The `source` property, for typed query options.
+    pub const SOURCE: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "source",
+    );
 }
 
 /// The Microsoft Defender Antivirus health of one device.
@@ -3775,6 +4591,118 @@ impl<'de> Deserialize<'de> for DeviceAvInfo {
     }
 }
 
+#[cfg(feature = "deviceavinfo")]
+impl DeviceAvInfo {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `machineId` property, for typed query options.
+    pub const MACHINE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "machineId",
+    );
+    /// The `computerDnsName` property, for typed query options.
+    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "computerDnsName",
+    );
+    /// The `osKind` property, for typed query options.
+    pub const OS_KIND: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "osKind",
+    );
+    /// The `osPlatform` property, for typed query options.
+    pub const OS_PLATFORM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "osPlatform",
+    );
+    /// The `osVersion` property, for typed query options.
+    pub const OS_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "osVersion",
+    );
+    /// The `avMode` property, for typed query options.
+    pub const AV_MODE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "avMode",
+    );
+    /// The `avSignatureVersion` property, for typed query options.
+    pub const AV_SIGNATURE_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "avSignatureVersion",
+    );
+    /// The `avEngineVersion` property, for typed query options.
+    pub const AV_ENGINE_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "avEngineVersion",
+    );
+    /// The `avPlatformVersion` property, for typed query options.
+    pub const AV_PLATFORM_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "avPlatformVersion",
+    );
+    /// The `lastSeenTime` property, for typed query options.
+    pub const LAST_SEEN_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "lastSeenTime",
+    );
+    /// The `quickScanResult` property, for typed query options.
+    pub const QUICK_SCAN_RESULT: defender_runtime::filter::Property<AvScanResult> = defender_runtime::filter::Property::new(
+        "quickScanResult",
+    );
+    /// The `quickScanError` property, for typed query options.
+    pub const QUICK_SCAN_ERROR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "quickScanError",
+    );
+    /// The `quickScanTime` property, for typed query options.
+    pub const QUICK_SCAN_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "quickScanTime",
+    );
+    /// The `fullScanResult` property, for typed query options.
+    pub const FULL_SCAN_RESULT: defender_runtime::filter::Property<AvScanResult> = defender_runtime::filter::Property::new(
+        "fullScanResult",
+    );
+    /// The `fullScanError` property, for typed query options.
+    pub const FULL_SCAN_ERROR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "fullScanError",
+    );
+    /// The `fullScanTime` property, for typed query options.
+    pub const FULL_SCAN_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "fullScanTime",
+    );
+    /// The `dataRefreshTimestamp` property, for typed query options.
+    pub const DATA_REFRESH_TIMESTAMP: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("dataRefreshTimestamp");
+    /// The `avEngineUpdateTime` property, for typed query options.
+    pub const AV_ENGINE_UPDATE_TIME: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("avEngineUpdateTime");
+    /// The `avSignatureUpdateTime` property, for typed query options.
+    pub const AV_SIGNATURE_UPDATE_TIME: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("avSignatureUpdateTime");
+    /// The `avPlatformUpdateTime` property, for typed query options.
+    pub const AV_PLATFORM_UPDATE_TIME: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("avPlatformUpdateTime");
+    /// The `avSignaturePublishTime` property, for typed query options.
+    pub const AV_SIGNATURE_PUBLISH_TIME: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("avSignaturePublishTime");
+    /// The `avIsSignatureUpToDate` property, for typed query options.
+    pub const AV_IS_SIGNATURE_UP_TO_DATE: defender_runtime::filter::Property<
+        AvUpToDateStatus,
+    > = defender_runtime::filter::Property::new("avIsSignatureUpToDate");
+    /// The `avIsEngineUpToDate` property, for typed query options.
+    pub const AV_IS_ENGINE_UP_TO_DATE: defender_runtime::filter::Property<
+        AvUpToDateStatus,
+    > = defender_runtime::filter::Property::new("avIsEngineUpToDate");
+    /// The `avIsPlatformUpToDate` property, for typed query options.
+    pub const AV_IS_PLATFORM_UP_TO_DATE: defender_runtime::filter::Property<
+        AvUpToDateStatus,
+    > = defender_runtime::filter::Property::new("avIsPlatformUpToDate");
+    /// The `rbacGroupId` property, for typed query options.
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "rbacGroupId",
+    );
+    /// The `rbacGroupName` property, for typed query options.
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "rbacGroupName",
+    );
+}
+
 /// The file a machine action was taken on.
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.RelatedFileInfo`.
@@ -3850,6 +4778,18 @@ impl<'de> Deserialize<'de> for RelatedFileInfo {
         }
         deserializer.deserialize_map(RelatedFileInfoVisitor)
     }
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
+impl RelatedFileInfo {
+    /// The `fileIdentifier` property, for typed query options.
+    pub const FILE_IDENTIFIER: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "fileIdentifier",
+    );
+    /// The `fileIdentifierType` property, for typed query options.
+    pub const FILE_IDENTIFIER_TYPE: defender_runtime::filter::Property<
+        FileIdentifierType,
+    > = defender_runtime::filter::Property::new("fileIdentifierType");
 }
 
 /// One named argument of a live response command.
@@ -3934,6 +4874,18 @@ impl<'de> Deserialize<'de> for LiveResponseCommandParameter {
     }
 }
 
+#[cfg(any(feature = "machineactions", feature = "machines"))]
+impl LiveResponseCommandParameter {
+    /// The `key` property, for typed query options.
+    pub const KEY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "key",
+    );
+    /// The `value` property, for typed query options.
+    pub const VALUE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "value",
+    );
+}
+
 /// A live response command and its arguments, as sent in a run live response request and echoed in the machine action.
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.LiveResponseCommand`.
@@ -4008,6 +4960,18 @@ impl<'de> Deserialize<'de> for LiveResponseCommand {
         }
         deserializer.deserialize_map(LiveResponseCommandVisitor)
     }
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
+impl LiveResponseCommand {
+    /// The `type` property, for typed query options.
+    pub const TYPE: defender_runtime::filter::Property<LiveResponseCommandType> = defender_runtime::filter::Property::new(
+        "type",
+    );
+    /// The `params` property, for typed query options.
+    pub const PARAMS: defender_runtime::filter::Property<
+        Vec<LiveResponseCommandParameter>,
+    > = defender_runtime::filter::Property::new("params");
 }
 
 /// The progress of one command of a live response machine action.
@@ -4136,6 +5100,34 @@ impl<'de> Deserialize<'de> for MachineActionCommand {
     }
 }
 
+#[cfg(any(feature = "machineactions", feature = "machines"))]
+impl MachineActionCommand {
+    /// The `index` property, for typed query options.
+    pub const INDEX: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
+        "index",
+    );
+    /// The `startTime` property, for typed query options.
+    pub const START_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "startTime",
+    );
+    /// The `endTime` property, for typed query options.
+    pub const END_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "endTime",
+    );
+    /// The `commandStatus` property, for typed query options.
+    pub const COMMAND_STATUS: defender_runtime::filter::Property<
+        LiveResponseCommandStatus,
+    > = defender_runtime::filter::Property::new("commandStatus");
+    /// The `errors` property, for typed query options.
+    pub const ERRORS: defender_runtime::filter::Property<Vec<Value>> = defender_runtime::filter::Property::new(
+        "errors",
+    );
+    /// The `command` property, for typed query options.
+    pub const COMMAND: defender_runtime::filter::Property<LiveResponseCommand> = defender_runtime::filter::Property::new(
+        "command",
+    );
+}
+
 /// The content of the result file of a RunScript command, downloaded from the link `GetLiveResponseResultDownloadLink` returns.
 ///
 /// The API itself never returns this object: it is the JSON document stored behind the download link. It is declared so that the downloaded transcript can be decoded with the same lenient decoder.
@@ -4236,6 +5228,25 @@ impl<'de> Deserialize<'de> for LiveResponseScriptResult {
         }
         deserializer.deserialize_map(LiveResponseScriptResultVisitor)
     }
+}
+
+impl LiveResponseScriptResult {
+    /// The `script_name` property, for typed query options.
+    pub const SCRIPT_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "script_name",
+    );
+    /// The `exit_code` property, for typed query options.
+    pub const EXIT_CODE: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
+        "exit_code",
+    );
+    /// The `script_output` property, for typed query options.
+    pub const SCRIPT_OUTPUT: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "script_output",
+    );
+    /// The `script_errors` property, for typed query options.
+    pub const SCRIPT_ERRORS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "script_errors",
+    );
 }
 
 /// A response action requested on a device, with its state.
@@ -4535,6 +5546,90 @@ impl<'de> Deserialize<'de> for MachineAction {
     }
 }
 
+#[cfg(any(feature = "machineactions", feature = "machines"))]
+impl MachineAction {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `type` property, for typed query options.
+    pub const TYPE: defender_runtime::filter::Property<MachineActionType> = defender_runtime::filter::Property::new(
+        "type",
+    );
+    /// The `title` property, for typed query options.
+    pub const TITLE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "title",
+    );
+    /// The `scope` property, for typed query options.
+    pub const SCOPE: defender_runtime::filter::Property<MachineActionScope> = defender_runtime::filter::Property::new(
+        "scope",
+    );
+    /// The `requestor` property, for typed query options.
+    pub const REQUESTOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "requestor",
+    );
+    /// The `requestorComment` property, for typed query options.
+    pub const REQUESTOR_COMMENT: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "requestorComment",
+    );
+    /// The `requestSource` property, for typed query options.
+    pub const REQUEST_SOURCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "requestSource",
+    );
+    /// The `externalId` property, for typed query options.
+    pub const EXTERNAL_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "externalId",
+    );
+    /// The `status` property, for typed query options.
+    pub const STATUS: defender_runtime::filter::Property<MachineActionStatus> = defender_runtime::filter::Property::new(
+        "status",
+    );
+    /// The `machineId` property, for typed query options.
+    pub const MACHINE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "machineId",
+    );
+    /// The `computerDnsName` property, for typed query options.
+    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "computerDnsName",
+    );
+    /// The `creationDateTimeUtc` property, for typed query options.
+    pub const CREATION_DATE_TIME_UTC: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("creationDateTimeUtc");
+    /// The `lastUpdateDateTimeUtc` property, for typed query options.
+    pub const LAST_UPDATE_DATE_TIME_UTC: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("lastUpdateDateTimeUtc");
+    /// The `lastUpdateTimeUtc` property, for typed query options.
+    pub const LAST_UPDATE_TIME_UTC: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("lastUpdateTimeUtc");
+    /// The `cancellationRequestor` property, for typed query options.
+    pub const CANCELLATION_REQUESTOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "cancellationRequestor",
+    );
+    /// The `cancellationComment` property, for typed query options.
+    pub const CANCELLATION_COMMENT: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "cancellationComment",
+    );
+    /// The `cancellationDateTimeUtc` property, for typed query options.
+    pub const CANCELLATION_DATE_TIME_UTC: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("cancellationDateTimeUtc");
+    /// The `errorHResult` property, for typed query options.
+    pub const ERROR_H_RESULT: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
+        "errorHResult",
+    );
+    /// The `relatedFileInfo` property, for typed query options.
+    pub const RELATED_FILE_INFO: defender_runtime::filter::Property<RelatedFileInfo> = defender_runtime::filter::Property::new(
+        "relatedFileInfo",
+    );
+    /// The `commands` property, for typed query options.
+    pub const COMMANDS: defender_runtime::filter::Property<Vec<MachineActionCommand>> = defender_runtime::filter::Property::new(
+        "commands",
+    );
+}
+
 /// A file in the organization's live response library: a script or tool that live response commands can use.
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.LibraryFile`.
@@ -4688,6 +5783,42 @@ impl<'de> Deserialize<'de> for LibraryFile {
     }
 }
 
+#[cfg(feature = "libraryfiles")]
+impl LibraryFile {
+    /// The `fileName` property, for typed query options.
+    pub const FILE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "fileName",
+    );
+    /// The `sha256` property, for typed query options.
+    pub const SHA256: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "sha256",
+    );
+    /// The `description` property, for typed query options.
+    pub const DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "description",
+    );
+    /// The `creationTime` property, for typed query options.
+    pub const CREATION_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "creationTime",
+    );
+    /// The `lastUpdatedTime` property, for typed query options.
+    pub const LAST_UPDATED_TIME: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("lastUpdatedTime");
+    /// The `createdBy` property, for typed query options.
+    pub const CREATED_BY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "createdBy",
+    );
+    /// The `hasParameters` property, for typed query options.
+    pub const HAS_PARAMETERS: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "hasParameters",
+    );
+    /// The `parametersDescription` property, for typed query options.
+    pub const PARAMETERS_DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "parametersDescription",
+    );
+}
+
 /// A comment left on an alert.
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.AlertComment`.
@@ -4796,6 +5927,31 @@ impl<'de> Deserialize<'de> for AlertComment {
         }
         deserializer.deserialize_map(AlertCommentVisitor)
     }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl AlertComment {
+    /// The `comment` property, for typed query options.
+    pub const COMMENT: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "comment",
+    );
+    /// The `createdBy` property, for typed query options.
+    pub const CREATED_BY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "createdBy",
+    );
+    /// The `createdTime` property, for typed query options.
+    pub const CREATED_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "createdTime",
+    );
 }
 /** The fields of a create or update request for [`AlertComment`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -4923,6 +6079,27 @@ impl<'de> Deserialize<'de> for AlertRelatedUser {
         }
         deserializer.deserialize_map(AlertRelatedUserVisitor)
     }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl AlertRelatedUser {
+    /// The `userName` property, for typed query options.
+    pub const USER_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "userName",
+    );
+    /// The `domainName` property, for typed query options.
+    pub const DOMAIN_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "domainName",
+    );
 }
 /** The fields of a create or update request for [`AlertRelatedUser`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -5323,6 +6500,119 @@ impl<'de> Deserialize<'de> for AlertEvidence {
         }
         deserializer.deserialize_map(AlertEvidenceVisitor)
     }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl AlertEvidence {
+    /// The `entityType` property, for typed query options.
+    pub const ENTITY_TYPE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "entityType",
+    );
+    /// The `evidenceCreationTime` property, for typed query options.
+    pub const EVIDENCE_CREATION_TIME: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("evidenceCreationTime");
+    /// The `sha1` property, for typed query options.
+    pub const SHA1: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "sha1",
+    );
+    /// The `sha256` property, for typed query options.
+    pub const SHA256: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "sha256",
+    );
+    /// The `fileName` property, for typed query options.
+    pub const FILE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "fileName",
+    );
+    /// The `filePath` property, for typed query options.
+    pub const FILE_PATH: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "filePath",
+    );
+    /// The `processId` property, for typed query options.
+    pub const PROCESS_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "processId",
+    );
+    /// The `processCommandLine` property, for typed query options.
+    pub const PROCESS_COMMAND_LINE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "processCommandLine",
+    );
+    /// The `processCreationTime` property, for typed query options.
+    pub const PROCESS_CREATION_TIME: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("processCreationTime");
+    /// The `parentProcessId` property, for typed query options.
+    pub const PARENT_PROCESS_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "parentProcessId",
+    );
+    /// The `parentProcessCreationTime` property, for typed query options.
+    pub const PARENT_PROCESS_CREATION_TIME: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("parentProcessCreationTime");
+    /// The `parentProcessFileName` property, for typed query options.
+    pub const PARENT_PROCESS_FILE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "parentProcessFileName",
+    );
+    /// The `parentProcessFilePath` property, for typed query options.
+    pub const PARENT_PROCESS_FILE_PATH: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "parentProcessFilePath",
+    );
+    /// The `ipAddress` property, for typed query options.
+    pub const IP_ADDRESS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "ipAddress",
+    );
+    /// The `url` property, for typed query options.
+    pub const URL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "url",
+    );
+    /// The `registryKey` property, for typed query options.
+    pub const REGISTRY_KEY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "registryKey",
+    );
+    /// The `registryHive` property, for typed query options.
+    pub const REGISTRY_HIVE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "registryHive",
+    );
+    /// The `registryValueType` property, for typed query options.
+    pub const REGISTRY_VALUE_TYPE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "registryValueType",
+    );
+    /// The `registryValue` property, for typed query options.
+    pub const REGISTRY_VALUE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "registryValue",
+    );
+    /// The `accountName` property, for typed query options.
+    pub const ACCOUNT_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "accountName",
+    );
+    /// The `domainName` property, for typed query options.
+    pub const DOMAIN_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "domainName",
+    );
+    /// The `userSid` property, for typed query options.
+    pub const USER_SID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "userSid",
+    );
+    /// The `aadUserId` property, for typed query options.
+    pub const AAD_USER_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "aadUserId",
+    );
+    /// The `userPrincipalName` property, for typed query options.
+    pub const USER_PRINCIPAL_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "userPrincipalName",
+    );
+    /// The `detectionStatus` property, for typed query options.
+    pub const DETECTION_STATUS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "detectionStatus",
+    );
 }
 /** The fields of a create or update request for [`AlertEvidence`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -5840,6 +7130,135 @@ impl<'de> Deserialize<'de> for Alert {
         deserializer.deserialize_map(AlertVisitor)
     }
 }
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl Alert {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `incidentId` property, for typed query options.
+    pub const INCIDENT_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "incidentId",
+    );
+    /// The `investigationId` property, for typed query options.
+    pub const INVESTIGATION_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "investigationId",
+    );
+    /// The `assignedTo` property, for typed query options.
+    pub const ASSIGNED_TO: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "assignedTo",
+    );
+    /// The `severity` property, for typed query options.
+    pub const SEVERITY: defender_runtime::filter::Property<AlertSeverity> = defender_runtime::filter::Property::new(
+        "severity",
+    );
+    /// The `status` property, for typed query options.
+    pub const STATUS: defender_runtime::filter::Property<AlertStatus> = defender_runtime::filter::Property::new(
+        "status",
+    );
+    /// The `classification` property, for typed query options.
+    pub const CLASSIFICATION: defender_runtime::filter::Property<AlertClassification> = defender_runtime::filter::Property::new(
+        "classification",
+    );
+    /// The `determination` property, for typed query options.
+    pub const DETERMINATION: defender_runtime::filter::Property<AlertDetermination> = defender_runtime::filter::Property::new(
+        "determination",
+    );
+    /// The `investigationState` property, for typed query options.
+    pub const INVESTIGATION_STATE: defender_runtime::filter::Property<
+        InvestigationState,
+    > = defender_runtime::filter::Property::new("investigationState");
+    /// The `detectionSource` property, for typed query options.
+    pub const DETECTION_SOURCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "detectionSource",
+    );
+    /// The `detectorId` property, for typed query options.
+    pub const DETECTOR_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "detectorId",
+    );
+    /// The `category` property, for typed query options.
+    pub const CATEGORY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "category",
+    );
+    /// The `threatFamilyName` property, for typed query options.
+    pub const THREAT_FAMILY_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "threatFamilyName",
+    );
+    /// The `title` property, for typed query options.
+    pub const TITLE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "title",
+    );
+    /// The `description` property, for typed query options.
+    pub const DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "description",
+    );
+    /// The `alertCreationTime` property, for typed query options.
+    pub const ALERT_CREATION_TIME: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("alertCreationTime");
+    /// The `firstEventTime` property, for typed query options.
+    pub const FIRST_EVENT_TIME: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("firstEventTime");
+    /// The `lastEventTime` property, for typed query options.
+    pub const LAST_EVENT_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "lastEventTime",
+    );
+    /// The `lastUpdateTime` property, for typed query options.
+    pub const LAST_UPDATE_TIME: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("lastUpdateTime");
+    /// The `resolvedTime` property, for typed query options.
+    pub const RESOLVED_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "resolvedTime",
+    );
+    /// The `machineId` property, for typed query options.
+    pub const MACHINE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "machineId",
+    );
+    /// The `computerDnsName` property, for typed query options.
+    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "computerDnsName",
+    );
+    /// The `rbacGroupName` property, for typed query options.
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "rbacGroupName",
+    );
+    /// The `aadTenantId` property, for typed query options.
+    pub const AAD_TENANT_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "aadTenantId",
+    );
+    /// The `threatName` property, for typed query options.
+    pub const THREAT_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "threatName",
+    );
+    /// The `mitreTechniques` property, for typed query options.
+    pub const MITRE_TECHNIQUES: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "mitreTechniques",
+    );
+    /// The `relatedUser` property, for typed query options.
+    pub const RELATED_USER: defender_runtime::filter::Property<AlertRelatedUser> = defender_runtime::filter::Property::new(
+        "relatedUser",
+    );
+    /// The `comments` property, for typed query options.
+    pub const COMMENTS: defender_runtime::filter::Property<Vec<AlertComment>> = defender_runtime::filter::Property::new(
+        "comments",
+    );
+    /// The `evidence` property, for typed query options.
+    pub const EVIDENCE: defender_runtime::filter::Property<Vec<AlertEvidence>> = defender_runtime::filter::Property::new(
+        "evidence",
+    );
+}
 /** The fields of a create or update request for [`Alert`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
 
@@ -6290,6 +7709,102 @@ impl<'de> Deserialize<'de> for Indicator {
         deserializer.deserialize_map(IndicatorVisitor)
     }
 }
+
+#[cfg(feature = "indicators")]
+impl Indicator {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `indicatorValue` property, for typed query options.
+    pub const INDICATOR_VALUE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "indicatorValue",
+    );
+    /// The `indicatorType` property, for typed query options.
+    pub const INDICATOR_TYPE: defender_runtime::filter::Property<IndicatorType> = defender_runtime::filter::Property::new(
+        "indicatorType",
+    );
+    /// The `action` property, for typed query options.
+    pub const ACTION: defender_runtime::filter::Property<IndicatorAction> = defender_runtime::filter::Property::new(
+        "action",
+    );
+    /// The `application` property, for typed query options.
+    pub const APPLICATION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "application",
+    );
+    /// The `source` property, for typed query options.
+    pub const SOURCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "source",
+    );
+    /// The `sourceType` property, for typed query options.
+    pub const SOURCE_TYPE: defender_runtime::filter::Property<IndicatorSourceType> = defender_runtime::filter::Property::new(
+        "sourceType",
+    );
+    /// The `createdBySource` property, for typed query options.
+    pub const CREATED_BY_SOURCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "createdBySource",
+    );
+    /// The `createdBy` property, for typed query options.
+    pub const CREATED_BY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "createdBy",
+    );
+    /// The `createdByDisplayName` property, for typed query options.
+    pub const CREATED_BY_DISPLAY_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "createdByDisplayName",
+    );
+    /// The `externalID` property, for typed query options.
+    pub const EXTERNAL_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "externalID",
+    );
+    /// The `title` property, for typed query options.
+    pub const TITLE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "title",
+    );
+    /// The `description` property, for typed query options.
+    pub const DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "description",
+    );
+    /// The `recommendedActions` property, for typed query options.
+    pub const RECOMMENDED_ACTIONS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "recommendedActions",
+    );
+    /// The `severity` property, for typed query options.
+    pub const SEVERITY: defender_runtime::filter::Property<IndicatorSeverity> = defender_runtime::filter::Property::new(
+        "severity",
+    );
+    /// The `creationTimeDateTimeUtc` property, for typed query options.
+    pub const CREATION_TIME_DATE_TIME_UTC: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("creationTimeDateTimeUtc");
+    /// The `expirationTime` property, for typed query options.
+    pub const EXPIRATION_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "expirationTime",
+    );
+    /// The `lastUpdateTime` property, for typed query options.
+    pub const LAST_UPDATE_TIME: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("lastUpdateTime");
+    /// The `lastUpdatedBy` property, for typed query options.
+    pub const LAST_UPDATED_BY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "lastUpdatedBy",
+    );
+    /// The `rbacGroupNames` property, for typed query options.
+    pub const RBAC_GROUP_NAMES: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "rbacGroupNames",
+    );
+    /// The `rbacGroupIds` property, for typed query options.
+    pub const RBAC_GROUP_IDS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "rbacGroupIds",
+    );
+    /// The `generateAlert` property, for typed query options.
+    pub const GENERATE_ALERT: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "generateAlert",
+    );
+    /// The `educateUrl` property, for typed query options.
+    pub const EDUCATE_URL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "educateUrl",
+    );
+}
 /** The fields of a create or update request for [`Indicator`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
 
@@ -6476,6 +7991,26 @@ impl<'de> Deserialize<'de> for ImportIndicatorResult {
     }
 }
 
+#[cfg(feature = "indicators")]
+impl ImportIndicatorResult {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `indicator` property, for typed query options.
+    pub const INDICATOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "indicator",
+    );
+    /// The `isFailed` property, for typed query options.
+    pub const IS_FAILED: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "isFailed",
+    );
+    /// The `failureReason` property, for typed query options.
+    pub const FAILURE_REASON: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "failureReason",
+    );
+}
+
 /// An automated investigation on a device.
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.Investigation`.
@@ -6636,6 +8171,46 @@ impl<'de> Deserialize<'de> for Investigation {
     }
 }
 
+#[cfg(any(feature = "investigations", feature = "machines"))]
+impl Investigation {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `startTime` property, for typed query options.
+    pub const START_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "startTime",
+    );
+    /// The `endTime` property, for typed query options.
+    pub const END_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "endTime",
+    );
+    /// The `state` property, for typed query options.
+    pub const STATE: defender_runtime::filter::Property<InvestigationState> = defender_runtime::filter::Property::new(
+        "state",
+    );
+    /// The `cancelledBy` property, for typed query options.
+    pub const CANCELLED_BY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "cancelledBy",
+    );
+    /// The `statusDetails` property, for typed query options.
+    pub const STATUS_DETAILS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "statusDetails",
+    );
+    /// The `machineId` property, for typed query options.
+    pub const MACHINE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "machineId",
+    );
+    /// The `computerDnsName` property, for typed query options.
+    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "computerDnsName",
+    );
+    /// The `triggeringAlertId` property, for typed query options.
+    pub const TRIGGERING_ALERT_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "triggeringAlertId",
+    );
+}
+
 /// One column of an advanced hunting result: its name and type.
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.AdvancedQuerySchemaColumn`.
@@ -6714,6 +8289,18 @@ impl<'de> Deserialize<'de> for AdvancedQuerySchemaColumn {
         }
         deserializer.deserialize_map(AdvancedQuerySchemaColumnVisitor)
     }
+}
+
+#[cfg(feature = "advancedqueries")]
+impl AdvancedQuerySchemaColumn {
+    /// The `Name` property, for typed query options.
+    pub const NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "Name",
+    );
+    /// The `Type` property, for typed query options.
+    pub const TYPE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "Type",
+    );
 }
 
 /// One row of an advanced hunting result: one member per column of the query's output.
@@ -6844,6 +8431,18 @@ impl<'de> Deserialize<'de> for AdvancedQueryResponse {
         }
         deserializer.deserialize_map(AdvancedQueryResponseVisitor)
     }
+}
+
+#[cfg(feature = "advancedqueries")]
+impl AdvancedQueryResponse {
+    /// The `Schema` property, for typed query options.
+    pub const SCHEMA: defender_runtime::filter::Property<
+        Vec<AdvancedQuerySchemaColumn>,
+    > = defender_runtime::filter::Property::new("Schema");
+    /// The `Results` property, for typed query options.
+    pub const RESULTS: defender_runtime::filter::Property<Vec<AdvancedQueryResultRow>> = defender_runtime::filter::Property::new(
+        "Results",
+    );
 }
 
 /// A file known to Defender for Endpoint, identified by its hashes.
@@ -7103,6 +8702,78 @@ impl<'de> Deserialize<'de> for File {
     }
 }
 
+#[cfg(any(feature = "alerts", feature = "files"))]
+impl File {
+    /// The `sha1` property, for typed query options.
+    pub const SHA1: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "sha1",
+    );
+    /// The `sha256` property, for typed query options.
+    pub const SHA256: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "sha256",
+    );
+    /// The `md5` property, for typed query options.
+    pub const MD5: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "md5",
+    );
+    /// The `globalPrevalence` property, for typed query options.
+    pub const GLOBAL_PREVALENCE: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "globalPrevalence",
+    );
+    /// The `globalFirstObserved` property, for typed query options.
+    pub const GLOBAL_FIRST_OBSERVED: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("globalFirstObserved");
+    /// The `globalLastObserved` property, for typed query options.
+    pub const GLOBAL_LAST_OBSERVED: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("globalLastObserved");
+    /// The `size` property, for typed query options.
+    pub const SIZE: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "size",
+    );
+    /// The `fileType` property, for typed query options.
+    pub const FILE_TYPE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "fileType",
+    );
+    /// The `isPeFile` property, for typed query options.
+    pub const IS_PE_FILE: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "isPeFile",
+    );
+    /// The `filePublisher` property, for typed query options.
+    pub const FILE_PUBLISHER: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "filePublisher",
+    );
+    /// The `fileProductName` property, for typed query options.
+    pub const FILE_PRODUCT_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "fileProductName",
+    );
+    /// The `signer` property, for typed query options.
+    pub const SIGNER: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "signer",
+    );
+    /// The `issuer` property, for typed query options.
+    pub const ISSUER: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "issuer",
+    );
+    /// The `signerHash` property, for typed query options.
+    pub const SIGNER_HASH: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "signerHash",
+    );
+    /// The `isValidCertificate` property, for typed query options.
+    pub const IS_VALID_CERTIFICATE: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "isValidCertificate",
+    );
+    /// The `determinationType` property, for typed query options.
+    pub const DETERMINATION_TYPE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "determinationType",
+    );
+    /// The `determinationValue` property, for typed query options.
+    pub const DETERMINATION_VALUE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "determinationValue",
+    );
+}
+
 /// How widespread a file is inside the organization and worldwide.
 ///
 /// The service names this type in `@odata.context`. Statistics cover at most the last 720 hours (30 days).
@@ -7255,6 +8926,42 @@ impl<'de> Deserialize<'de> for InOrgFileStats {
     }
 }
 
+#[cfg(feature = "files")]
+impl InOrgFileStats {
+    /// The `sha1` property, for typed query options.
+    pub const SHA1: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "sha1",
+    );
+    /// The `organizationPrevalence` property, for typed query options.
+    pub const ORGANIZATION_PREVALENCE: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "organizationPrevalence",
+    );
+    /// The `orgFirstSeen` property, for typed query options.
+    pub const ORG_FIRST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "orgFirstSeen",
+    );
+    /// The `orgLastSeen` property, for typed query options.
+    pub const ORG_LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "orgLastSeen",
+    );
+    /// The `globallyPrevalence` property, for typed query options.
+    pub const GLOBALLY_PREVALENCE: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "globallyPrevalence",
+    );
+    /// The `globalFirstObserved` property, for typed query options.
+    pub const GLOBAL_FIRST_OBSERVED: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("globalFirstObserved");
+    /// The `globalLastObserved` property, for typed query options.
+    pub const GLOBAL_LAST_OBSERVED: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("globalLastObserved");
+    /// The `topFileNames` property, for typed query options.
+    pub const TOP_FILE_NAMES: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "topFileNames",
+    );
+}
+
 /// An IP address seen by Defender for Endpoint.
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.Ip`.
@@ -7316,6 +9023,14 @@ impl<'de> Deserialize<'de> for Ip {
         }
         deserializer.deserialize_map(IpVisitor)
     }
+}
+
+#[cfg(any(feature = "alerts", feature = "ips"))]
+impl Ip {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
 }
 
 /// How many devices in the organization talked to an IP address, and when.
@@ -7422,6 +9137,26 @@ impl<'de> Deserialize<'de> for InOrgIpStats {
     }
 }
 
+#[cfg(feature = "ips")]
+impl InOrgIpStats {
+    /// The `ipAddress` property, for typed query options.
+    pub const IP_ADDRESS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "ipAddress",
+    );
+    /// The `organizationPrevalence` property, for typed query options.
+    pub const ORGANIZATION_PREVALENCE: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "organizationPrevalence",
+    );
+    /// The `orgFirstSeen` property, for typed query options.
+    pub const ORG_FIRST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "orgFirstSeen",
+    );
+    /// The `orgLastSeen` property, for typed query options.
+    pub const ORG_LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "orgLastSeen",
+    );
+}
+
 /// A domain (host name) seen by Defender for Endpoint.
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.Domain`.
@@ -7486,6 +9221,14 @@ impl<'de> Deserialize<'de> for Domain {
         }
         deserializer.deserialize_map(DomainVisitor)
     }
+}
+
+#[cfg(any(feature = "alerts", feature = "domains"))]
+impl Domain {
+    /// The `host` property, for typed query options.
+    pub const HOST: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "host",
+    );
 }
 
 /// How many devices in the organization reached a domain, and when.
@@ -7590,6 +9333,26 @@ impl<'de> Deserialize<'de> for InOrgDomainStats {
         }
         deserializer.deserialize_map(InOrgDomainStatsVisitor)
     }
+}
+
+#[cfg(feature = "domains")]
+impl InOrgDomainStats {
+    /// The `host` property, for typed query options.
+    pub const HOST: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "host",
+    );
+    /// The `organizationPrevalence` property, for typed query options.
+    pub const ORGANIZATION_PREVALENCE: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "organizationPrevalence",
+    );
+    /// The `orgFirstSeen` property, for typed query options.
+    pub const ORG_FIRST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "orgFirstSeen",
+    );
+    /// The `orgLastSeen` property, for typed query options.
+    pub const ORG_LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "orgLastSeen",
+    );
 }
 
 /// A user account that signed in to devices.
@@ -7787,6 +9550,58 @@ impl<'de> Deserialize<'de> for User {
         }
         deserializer.deserialize_map(UserVisitor)
     }
+}
+
+#[cfg(any(feature = "alerts", feature = "machines", feature = "users"))]
+impl User {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `accountName` property, for typed query options.
+    pub const ACCOUNT_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "accountName",
+    );
+    /// The `accountDomain` property, for typed query options.
+    pub const ACCOUNT_DOMAIN: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "accountDomain",
+    );
+    /// The `accountSid` property, for typed query options.
+    pub const ACCOUNT_SID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "accountSid",
+    );
+    /// The `firstSeen` property, for typed query options.
+    pub const FIRST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "firstSeen",
+    );
+    /// The `lastSeen` property, for typed query options.
+    pub const LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "lastSeen",
+    );
+    /// The `mostPrevalentMachineId` property, for typed query options.
+    pub const MOST_PREVALENT_MACHINE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "mostPrevalentMachineId",
+    );
+    /// The `leastPrevalentMachineId` property, for typed query options.
+    pub const LEAST_PREVALENT_MACHINE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "leastPrevalentMachineId",
+    );
+    /// The `logonTypes` property, for typed query options.
+    pub const LOGON_TYPES: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "logonTypes",
+    );
+    /// The `logOnMachinesCount` property, for typed query options.
+    pub const LOG_ON_MACHINES_COUNT: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
+        "logOnMachinesCount",
+    );
+    /// The `isDomainAdmin` property, for typed query options.
+    pub const IS_DOMAIN_ADMIN: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "isDomainAdmin",
+    );
+    /// The `isOnlyNetworkUser` property, for typed query options.
+    pub const IS_ONLY_NETWORK_USER: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "isOnlyNetworkUser",
+    );
 }
 
 /// A known vulnerability (CVE) and how it affects the organization.
@@ -8076,6 +9891,89 @@ impl<'de> Deserialize<'de> for Vulnerability {
     }
 }
 
+#[cfg(
+    any(
+        feature = "machines",
+        feature = "recommendations",
+        feature = "software",
+        feature = "vulnerabilities"
+    )
+)]
+impl Vulnerability {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `name` property, for typed query options.
+    pub const NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "name",
+    );
+    /// The `description` property, for typed query options.
+    pub const DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "description",
+    );
+    /// The `severity` property, for typed query options.
+    pub const SEVERITY: defender_runtime::filter::Property<VulnerabilitySeverity> = defender_runtime::filter::Property::new(
+        "severity",
+    );
+    /// The `cvssV3` property, for typed query options.
+    pub const CVSS_V3: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
+        "cvssV3",
+    );
+    /// The `cvssVector` property, for typed query options.
+    pub const CVSS_VECTOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "cvssVector",
+    );
+    /// The `exposedMachines` property, for typed query options.
+    pub const EXPOSED_MACHINES: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "exposedMachines",
+    );
+    /// The `publishedOn` property, for typed query options.
+    pub const PUBLISHED_ON: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "publishedOn",
+    );
+    /// The `updatedOn` property, for typed query options.
+    pub const UPDATED_ON: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "updatedOn",
+    );
+    /// The `firstDetected` property, for typed query options.
+    pub const FIRST_DETECTED: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "firstDetected",
+    );
+    /// The `publicExploit` property, for typed query options.
+    pub const PUBLIC_EXPLOIT: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "publicExploit",
+    );
+    /// The `exploitVerified` property, for typed query options.
+    pub const EXPLOIT_VERIFIED: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "exploitVerified",
+    );
+    /// The `exploitInKit` property, for typed query options.
+    pub const EXPLOIT_IN_KIT: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "exploitInKit",
+    );
+    /// The `exploitTypes` property, for typed query options.
+    pub const EXPLOIT_TYPES: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "exploitTypes",
+    );
+    /// The `exploitUris` property, for typed query options.
+    pub const EXPLOIT_URIS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "exploitUris",
+    );
+    /// The `cveSupportability` property, for typed query options.
+    pub const CVE_SUPPORTABILITY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "cveSupportability",
+    );
+    /// The `tags` property, for typed query options.
+    pub const TAGS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "tags",
+    );
+    /// The `epss` property, for typed query options.
+    pub const EPSS: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
+        "epss",
+    );
+}
+
 /// One vulnerability on one device in one software version.
 ///
 /// The service calls this type `PublicAssetVulnerabilityDto` in `@odata.context`. Only vulnerabilities with a fixing KB appear with `fixingKbId` set.
@@ -8227,6 +10125,42 @@ impl<'de> Deserialize<'de> for MachineVulnerability {
     }
 }
 
+#[cfg(feature = "vulnerabilities")]
+impl MachineVulnerability {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `cveId` property, for typed query options.
+    pub const CVE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "cveId",
+    );
+    /// The `machineId` property, for typed query options.
+    pub const MACHINE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "machineId",
+    );
+    /// The `fixingKbId` property, for typed query options.
+    pub const FIXING_KB_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "fixingKbId",
+    );
+    /// The `productName` property, for typed query options.
+    pub const PRODUCT_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "productName",
+    );
+    /// The `productVendor` property, for typed query options.
+    pub const PRODUCT_VENDOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "productVendor",
+    );
+    /// The `productVersion` property, for typed query options.
+    pub const PRODUCT_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "productVersion",
+    );
+    /// The `severity` property, for typed query options.
+    pub const SEVERITY: defender_runtime::filter::Property<VulnerabilitySeverity> = defender_runtime::filter::Property::new(
+        "severity",
+    );
+}
+
 /// A short reference to a device exposed to a vulnerability, software, recommendation or remediation activity.
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.MachineReference`.
@@ -8341,6 +10275,33 @@ impl<'de> Deserialize<'de> for MachineReference {
         }
         deserializer.deserialize_map(MachineReferenceVisitor)
     }
+}
+
+#[cfg(
+    any(
+        feature = "recommendations",
+        feature = "remediation-tasks",
+        feature = "software",
+        feature = "vulnerabilities"
+    )
+)]
+impl MachineReference {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `computerDnsName` property, for typed query options.
+    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "computerDnsName",
+    );
+    /// The `osPlatform` property, for typed query options.
+    pub const OS_PLATFORM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "osPlatform",
+    );
+    /// The `rbacGroupName` property, for typed query options.
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "rbacGroupName",
+    );
 }
 
 /// A software product in the organization inventory.
@@ -8493,6 +10454,42 @@ impl<'de> Deserialize<'de> for Software {
     }
 }
 
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "software"))]
+impl Software {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `name` property, for typed query options.
+    pub const NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "name",
+    );
+    /// The `vendor` property, for typed query options.
+    pub const VENDOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "vendor",
+    );
+    /// The `weaknesses` property, for typed query options.
+    pub const WEAKNESSES: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "weaknesses",
+    );
+    /// The `publicExploit` property, for typed query options.
+    pub const PUBLIC_EXPLOIT: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "publicExploit",
+    );
+    /// The `activeAlert` property, for typed query options.
+    pub const ACTIVE_ALERT: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "activeAlert",
+    );
+    /// The `exposedMachines` property, for typed query options.
+    pub const EXPOSED_MACHINES: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "exposedMachines",
+    );
+    /// The `impactScore` property, for typed query options.
+    pub const IMPACT_SCORE: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
+        "impactScore",
+    );
+}
+
 /// How many devices run one version of a software product.
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.Distribution`.
@@ -8581,6 +10578,22 @@ impl<'de> Deserialize<'de> for Distribution {
         }
         deserializer.deserialize_map(DistributionVisitor)
     }
+}
+
+#[cfg(feature = "software")]
+impl Distribution {
+    /// The `version` property, for typed query options.
+    pub const VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "version",
+    );
+    /// The `installations` property, for typed query options.
+    pub const INSTALLATIONS: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "installations",
+    );
+    /// The `vulnerabilities` property, for typed query options.
+    pub const VULNERABILITIES: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "vulnerabilities",
+    );
 }
 
 /// A security update (KB) that devices are missing.
@@ -8709,6 +10722,34 @@ impl<'de> Deserialize<'de> for ProductFix {
         }
         deserializer.deserialize_map(ProductFixVisitor)
     }
+}
+
+#[cfg(any(feature = "machines", feature = "software"))]
+impl ProductFix {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `name` property, for typed query options.
+    pub const NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "name",
+    );
+    /// The `productsNames` property, for typed query options.
+    pub const PRODUCTS_NAMES: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "productsNames",
+    );
+    /// The `url` property, for typed query options.
+    pub const URL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "url",
+    );
+    /// The `machineMissedOn` property, for typed query options.
+    pub const MACHINE_MISSED_ON: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "machineMissedOn",
+    );
+    /// The `cveAddressed` property, for typed query options.
+    pub const CVE_ADDRESSED: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "cveAddressed",
+    );
 }
 
 /// A security recommendation for the organization.
@@ -9060,6 +11101,110 @@ impl<'de> Deserialize<'de> for Recommendation {
         }
         deserializer.deserialize_map(RecommendationVisitor)
     }
+}
+
+#[cfg(any(feature = "machines", feature = "recommendations"))]
+impl Recommendation {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `productName` property, for typed query options.
+    pub const PRODUCT_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "productName",
+    );
+    /// The `recommendationName` property, for typed query options.
+    pub const RECOMMENDATION_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "recommendationName",
+    );
+    /// The `weaknesses` property, for typed query options.
+    pub const WEAKNESSES: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "weaknesses",
+    );
+    /// The `vendor` property, for typed query options.
+    pub const VENDOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "vendor",
+    );
+    /// The `recommendedVersion` property, for typed query options.
+    pub const RECOMMENDED_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "recommendedVersion",
+    );
+    /// The `recommendedProgram` property, for typed query options.
+    pub const RECOMMENDED_PROGRAM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "recommendedProgram",
+    );
+    /// The `recommendedVendor` property, for typed query options.
+    pub const RECOMMENDED_VENDOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "recommendedVendor",
+    );
+    /// The `recommendationCategory` property, for typed query options.
+    pub const RECOMMENDATION_CATEGORY: defender_runtime::filter::Property<
+        RecommendationCategory,
+    > = defender_runtime::filter::Property::new("recommendationCategory");
+    /// The `subCategory` property, for typed query options.
+    pub const SUB_CATEGORY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "subCategory",
+    );
+    /// The `severityScore` property, for typed query options.
+    pub const SEVERITY_SCORE: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
+        "severityScore",
+    );
+    /// The `publicExploit` property, for typed query options.
+    pub const PUBLIC_EXPLOIT: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "publicExploit",
+    );
+    /// The `activeAlert` property, for typed query options.
+    pub const ACTIVE_ALERT: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "activeAlert",
+    );
+    /// The `associatedThreats` property, for typed query options.
+    pub const ASSOCIATED_THREATS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "associatedThreats",
+    );
+    /// The `remediationType` property, for typed query options.
+    pub const REMEDIATION_TYPE: defender_runtime::filter::Property<RemediationType> = defender_runtime::filter::Property::new(
+        "remediationType",
+    );
+    /// The `status` property, for typed query options.
+    pub const STATUS: defender_runtime::filter::Property<RecommendationStatus> = defender_runtime::filter::Property::new(
+        "status",
+    );
+    /// The `configScoreImpact` property, for typed query options.
+    pub const CONFIG_SCORE_IMPACT: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
+        "configScoreImpact",
+    );
+    /// The `exposureImpact` property, for typed query options.
+    pub const EXPOSURE_IMPACT: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
+        "exposureImpact",
+    );
+    /// The `totalMachineCount` property, for typed query options.
+    pub const TOTAL_MACHINE_COUNT: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "totalMachineCount",
+    );
+    /// The `exposedMachinesCount` property, for typed query options.
+    pub const EXPOSED_MACHINES_COUNT: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "exposedMachinesCount",
+    );
+    /// The `nonProductivityImpactedAssets` property, for typed query options.
+    pub const NON_PRODUCTIVITY_IMPACTED_ASSETS: defender_runtime::filter::Property<
+        i64,
+    > = defender_runtime::filter::Property::new("nonProductivityImpactedAssets");
+    /// The `relatedComponent` property, for typed query options.
+    pub const RELATED_COMPONENT: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "relatedComponent",
+    );
+    /// The `hasUnpatchableCve` property, for typed query options.
+    pub const HAS_UNPATCHABLE_CVE: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "hasUnpatchableCve",
+    );
+    /// The `tags` property, for typed query options.
+    pub const TAGS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "tags",
+    );
+    /// The `exposedCriticalDevices` property, for typed query options.
+    pub const EXPOSED_CRITICAL_DEVICES: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "exposedCriticalDevices",
+    );
 }
 
 /// A remediation activity created from a security recommendation.
@@ -9456,6 +11601,122 @@ impl<'de> Deserialize<'de> for RemediationActivity {
     }
 }
 
+#[cfg(feature = "remediation-tasks")]
+impl RemediationActivity {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `title` property, for typed query options.
+    pub const TITLE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "title",
+    );
+    /// The `createdOn` property, for typed query options.
+    pub const CREATED_ON: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "createdOn",
+    );
+    /// The `requesterId` property, for typed query options.
+    pub const REQUESTER_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "requesterId",
+    );
+    /// The `requesterEmail` property, for typed query options.
+    pub const REQUESTER_EMAIL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "requesterEmail",
+    );
+    /// The `status` property, for typed query options.
+    pub const STATUS: defender_runtime::filter::Property<RemediationActivityStatus> = defender_runtime::filter::Property::new(
+        "status",
+    );
+    /// The `statusLastModifiedOn` property, for typed query options.
+    pub const STATUS_LAST_MODIFIED_ON: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("statusLastModifiedOn");
+    /// The `description` property, for typed query options.
+    pub const DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "description",
+    );
+    /// The `relatedComponent` property, for typed query options.
+    pub const RELATED_COMPONENT: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "relatedComponent",
+    );
+    /// The `targetDevices` property, for typed query options.
+    pub const TARGET_DEVICES: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "targetDevices",
+    );
+    /// The `rbacGroupNames` property, for typed query options.
+    pub const RBAC_GROUP_NAMES: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "rbacGroupNames",
+    );
+    /// The `fixedDevices` property, for typed query options.
+    pub const FIXED_DEVICES: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
+        "fixedDevices",
+    );
+    /// The `requesterNotes` property, for typed query options.
+    pub const REQUESTER_NOTES: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "requesterNotes",
+    );
+    /// The `dueOn` property, for typed query options.
+    pub const DUE_ON: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "dueOn",
+    );
+    /// The `category` property, for typed query options.
+    pub const CATEGORY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "category",
+    );
+    /// The `productivityImpactRemediationType` property, for typed query options.
+    pub const PRODUCTIVITY_IMPACT_REMEDIATION_TYPE: defender_runtime::filter::Property<
+        String,
+    > = defender_runtime::filter::Property::new("productivityImpactRemediationType");
+    /// The `priority` property, for typed query options.
+    pub const PRIORITY: defender_runtime::filter::Property<
+        RemediationActivityPriority,
+    > = defender_runtime::filter::Property::new("priority");
+    /// The `completionMethod` property, for typed query options.
+    pub const COMPLETION_METHOD: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "completionMethod",
+    );
+    /// The `completerId` property, for typed query options.
+    pub const COMPLETER_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "completerId",
+    );
+    /// The `completerEmail` property, for typed query options.
+    pub const COMPLETER_EMAIL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "completerEmail",
+    );
+    /// The `scid` property, for typed query options.
+    pub const SCID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "scid",
+    );
+    /// The `type` property, for typed query options.
+    pub const TYPE: defender_runtime::filter::Property<RemediationType> = defender_runtime::filter::Property::new(
+        "type",
+    );
+    /// The `productId` property, for typed query options.
+    pub const PRODUCT_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "productId",
+    );
+    /// The `vendorId` property, for typed query options.
+    pub const VENDOR_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "vendorId",
+    );
+    /// The `nameId` property, for typed query options.
+    pub const NAME_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "nameId",
+    );
+    /// The `recommendedVersion` property, for typed query options.
+    pub const RECOMMENDED_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "recommendedVersion",
+    );
+    /// The `recommendedVendor` property, for typed query options.
+    pub const RECOMMENDED_VENDOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "recommendedVendor",
+    );
+    /// The `recommendedProgram` property, for typed query options.
+    pub const RECOMMENDED_PROGRAM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "recommendedProgram",
+    );
+}
+
 /// A security baselines assessment profile created in the organization.
 ///
 /// The service calls this type `PublicBaselineProfileDto` in `@odata.context`.
@@ -9704,6 +11965,74 @@ impl<'de> Deserialize<'de> for BaselineProfile {
     }
 }
 
+#[cfg(feature = "baseline-profiles")]
+impl BaselineProfile {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `name` property, for typed query options.
+    pub const NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "name",
+    );
+    /// The `description` property, for typed query options.
+    pub const DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "description",
+    );
+    /// The `benchmark` property, for typed query options.
+    pub const BENCHMARK: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "benchmark",
+    );
+    /// The `version` property, for typed query options.
+    pub const VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "version",
+    );
+    /// The `operatingSystem` property, for typed query options.
+    pub const OPERATING_SYSTEM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "operatingSystem",
+    );
+    /// The `operatingSystemVersion` property, for typed query options.
+    pub const OPERATING_SYSTEM_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "operatingSystemVersion",
+    );
+    /// The `status` property, for typed query options.
+    pub const STATUS: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "status",
+    );
+    /// The `complianceLevel` property, for typed query options.
+    pub const COMPLIANCE_LEVEL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "complianceLevel",
+    );
+    /// The `settingsNumber` property, for typed query options.
+    pub const SETTINGS_NUMBER: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
+        "settingsNumber",
+    );
+    /// The `createdBy` property, for typed query options.
+    pub const CREATED_BY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "createdBy",
+    );
+    /// The `lastUpdatedBy` property, for typed query options.
+    pub const LAST_UPDATED_BY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "lastUpdatedBy",
+    );
+    /// The `createdOnTimestampUTC` property, for typed query options.
+    pub const CREATED_ON_TIMESTAMP_UTC: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("createdOnTimestampUTC");
+    /// The `lastUpdateTimestampUTC` property, for typed query options.
+    pub const LAST_UPDATE_TIMESTAMP_UTC: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("lastUpdateTimestampUTC");
+    /// The `passedDevices` property, for typed query options.
+    pub const PASSED_DEVICES: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
+        "passedDevices",
+    );
+    /// The `totalDevices` property, for typed query options.
+    pub const TOTAL_DEVICES: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
+        "totalDevices",
+    );
+}
+
 /// A configuration assessed by an active security baselines profile.
 ///
 /// `id` repeats across benchmarks, so `uniqueId` is the key. Reading one configuration by key is not documented.
@@ -9929,6 +12258,66 @@ impl<'de> Deserialize<'de> for BaselineConfiguration {
     }
 }
 
+#[cfg(feature = "baseline-configurations")]
+impl BaselineConfiguration {
+    /// The `uniqueId` property, for typed query options.
+    pub const UNIQUE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "uniqueId",
+    );
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `benchmarkName` property, for typed query options.
+    pub const BENCHMARK_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "benchmarkName",
+    );
+    /// The `benchmarkVersion` property, for typed query options.
+    pub const BENCHMARK_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "benchmarkVersion",
+    );
+    /// The `name` property, for typed query options.
+    pub const NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "name",
+    );
+    /// The `description` property, for typed query options.
+    pub const DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "description",
+    );
+    /// The `category` property, for typed query options.
+    pub const CATEGORY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "category",
+    );
+    /// The `complianceLevels` property, for typed query options.
+    pub const COMPLIANCE_LEVELS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "complianceLevels",
+    );
+    /// The `cce` property, for typed query options.
+    pub const CCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "cce",
+    );
+    /// The `rationale` property, for typed query options.
+    pub const RATIONALE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "rationale",
+    );
+    /// The `source` property, for typed query options.
+    pub const SOURCE: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "source",
+    );
+    /// The `recommendedValue` property, for typed query options.
+    pub const RECOMMENDED_VALUE: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "recommendedValue",
+    );
+    /// The `remediation` property, for typed query options.
+    pub const REMEDIATION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "remediation",
+    );
+    /// The `isCustom` property, for typed query options.
+    pub const IS_CUSTOM: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "isCustom",
+    );
+}
+
 /// Credentials an authenticated scan uses; the service sends one of the derived types, named by `@odata.type`.
 ///
 /// Required when creating a scan definition, optional when updating one. With a Key Vault named, no user name or password is needed.
@@ -10030,6 +12419,26 @@ impl<'de> Deserialize<'de> for ScanAuthenticationParams {
         }
         deserializer.deserialize_map(ScanAuthenticationParamsVisitor)
     }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl ScanAuthenticationParams {
+    /// The `type` property, for typed query options.
+    pub const TYPE: defender_runtime::filter::Property<ScanAuthenticationType> = defender_runtime::filter::Property::new(
+        "type",
+    );
+    /// The `keyVaultUrl` property, for typed query options.
+    pub const KEY_VAULT_URL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "keyVaultUrl",
+    );
+    /// The `keyVaultSecretName` property, for typed query options.
+    pub const KEY_VAULT_SECRET_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "keyVaultSecretName",
+    );
+    /// The `username` property, for typed query options.
+    pub const USERNAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "username",
+    );
 }
 /** The fields of a create or update request for [`ScanAuthenticationParams`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -10279,6 +12688,34 @@ impl<'de> Deserialize<'de> for WindowsAuthParams {
         deserializer.deserialize_map(WindowsAuthParamsVisitor)
     }
 }
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl WindowsAuthParams {
+    /// The `type` property, for typed query options.
+    pub const TYPE: defender_runtime::filter::Property<ScanAuthenticationType> = defender_runtime::filter::Property::new(
+        "type",
+    );
+    /// The `keyVaultUrl` property, for typed query options.
+    pub const KEY_VAULT_URL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "keyVaultUrl",
+    );
+    /// The `keyVaultSecretName` property, for typed query options.
+    pub const KEY_VAULT_SECRET_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "keyVaultSecretName",
+    );
+    /// The `username` property, for typed query options.
+    pub const USERNAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "username",
+    );
+    /// The `domain` property, for typed query options.
+    pub const DOMAIN: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "domain",
+    );
+    /// The `isGmsaUser` property, for typed query options.
+    pub const IS_GMSA_USER: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "isGmsaUser",
+    );
+}
 /** The fields of a create or update request for [`WindowsAuthParams`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
 
@@ -10471,6 +12908,46 @@ impl<'de> Deserialize<'de> for SnmpAuthParams {
         deserializer.deserialize_map(SnmpAuthParamsVisitor)
     }
 }
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl SnmpAuthParams {
+    /// The `type` property, for typed query options.
+    pub const TYPE: defender_runtime::filter::Property<ScanAuthenticationType> = defender_runtime::filter::Property::new(
+        "type",
+    );
+    /// The `keyVaultUrl` property, for typed query options.
+    pub const KEY_VAULT_URL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "keyVaultUrl",
+    );
+    /// The `keyVaultSecretName` property, for typed query options.
+    pub const KEY_VAULT_SECRET_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "keyVaultSecretName",
+    );
+    /// The `username` property, for typed query options.
+    pub const USERNAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "username",
+    );
+    /// The `communityString` property, for typed query options.
+    pub const COMMUNITY_STRING: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "communityString",
+    );
+    /// The `authProtocol` property, for typed query options.
+    pub const AUTH_PROTOCOL: defender_runtime::filter::Property<SnmpAuthProtocol> = defender_runtime::filter::Property::new(
+        "authProtocol",
+    );
+    /// The `authPassword` property, for typed query options.
+    pub const AUTH_PASSWORD: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "authPassword",
+    );
+    /// The `privProtocol` property, for typed query options.
+    pub const PRIV_PROTOCOL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "privProtocol",
+    );
+    /// The `privPassword` property, for typed query options.
+    pub const PRIV_PASSWORD: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "privPassword",
+    );
+}
 /** The fields of a create or update request for [`SnmpAuthParams`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
 
@@ -10661,6 +13138,42 @@ impl<'de> Deserialize<'de> for ScannerAgent {
         deserializer.deserialize_map(ScannerAgentVisitor)
     }
 }
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl ScannerAgent {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `machineId` property, for typed query options.
+    pub const MACHINE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "machineId",
+    );
+    /// The `machineName` property, for typed query options.
+    pub const MACHINE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "machineName",
+    );
+    /// The `lastSeen` property, for typed query options.
+    pub const LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "lastSeen",
+    );
+    /// The `assignedApplicationId` property, for typed query options.
+    pub const ASSIGNED_APPLICATION_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "assignedApplicationId",
+    );
+    /// The `scannerSoftwareVersion` property, for typed query options.
+    pub const SCANNER_SOFTWARE_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "scannerSoftwareVersion",
+    );
+    /// The `lastCommandExecutionTimestamp` property, for typed query options.
+    pub const LAST_COMMAND_EXECUTION_TIMESTAMP: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("lastCommandExecutionTimestamp");
+    /// The `mdeClientVersion` property, for typed query options.
+    pub const MDE_CLIENT_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "mdeClientVersion",
+    );
+}
 /** The fields of a create or update request for [`ScannerAgent`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
 
@@ -10788,6 +13301,22 @@ impl<'de> Deserialize<'de> for LatestScan {
         }
         deserializer.deserialize_map(LatestScanVisitor)
     }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl LatestScan {
+    /// The `status` property, for typed query options.
+    pub const STATUS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "status",
+    );
+    /// The `failureReason` property, for typed query options.
+    pub const FAILURE_REASON: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "failureReason",
+    );
+    /// The `executionDateTime` property, for typed query options.
+    pub const EXECUTION_DATE_TIME: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("executionDateTime");
 }
 /** The fields of a create or update request for [`LatestScan`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -11003,6 +13532,58 @@ impl<'de> Deserialize<'de> for ScanDefinition {
         deserializer.deserialize_map(ScanDefinitionVisitor)
     }
 }
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl ScanDefinition {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `scanType` property, for typed query options.
+    pub const SCAN_TYPE: defender_runtime::filter::Property<ScanType> = defender_runtime::filter::Property::new(
+        "scanType",
+    );
+    /// The `scanName` property, for typed query options.
+    pub const SCAN_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "scanName",
+    );
+    /// The `isActive` property, for typed query options.
+    pub const IS_ACTIVE: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "isActive",
+    );
+    /// The `orgId` property, for typed query options.
+    pub const ORG_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "orgId",
+    );
+    /// The `intervalInHours` property, for typed query options.
+    pub const INTERVAL_IN_HOURS: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
+        "intervalInHours",
+    );
+    /// The `createdBy` property, for typed query options.
+    pub const CREATED_BY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "createdBy",
+    );
+    /// The `targetType` property, for typed query options.
+    pub const TARGET_TYPE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "targetType",
+    );
+    /// The `target` property, for typed query options.
+    pub const TARGET: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "target",
+    );
+    /// The `scanAuthenticationParams` property, for typed query options.
+    pub const SCAN_AUTHENTICATION_PARAMS: defender_runtime::filter::Property<
+        AnyScanAuthenticationParams,
+    > = defender_runtime::filter::Property::new("scanAuthenticationParams");
+    /// The `scannerAgent` property, for typed query options.
+    pub const SCANNER_AGENT: defender_runtime::filter::Property<ScannerAgent> = defender_runtime::filter::Property::new(
+        "scannerAgent",
+    );
+    /// The `latestScan` property, for typed query options.
+    pub const LATEST_SCAN: defender_runtime::filter::Property<LatestScan> = defender_runtime::filter::Property::new(
+        "latestScan",
+    );
+}
 /** The fields of a create or update request for [`ScanDefinition`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
 
@@ -11206,6 +13787,42 @@ impl<'de> Deserialize<'de> for ScanAgent {
     }
 }
 
+#[cfg(feature = "device-authenticated-scan-agents")]
+impl ScanAgent {
+    /// The `id` property, for typed query options.
+    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "id",
+    );
+    /// The `machineId` property, for typed query options.
+    pub const MACHINE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "machineId",
+    );
+    /// The `lastSeen` property, for typed query options.
+    pub const LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "lastSeen",
+    );
+    /// The `computerDnsName` property, for typed query options.
+    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "computerDnsName",
+    );
+    /// The `AssignedApplicationId` property, for typed query options.
+    pub const ASSIGNED_APPLICATION_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "AssignedApplicationId",
+    );
+    /// The `ScannerSoftwareVersion` property, for typed query options.
+    pub const SCANNER_SOFTWARE_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "ScannerSoftwareVersion",
+    );
+    /// The `LastCommandExecutionTimestamp` property, for typed query options.
+    pub const LAST_COMMAND_EXECUTION_TIMESTAMP: defender_runtime::filter::Property<
+        edm::DateTimeOffset,
+    > = defender_runtime::filter::Property::new("LastCommandExecutionTimestamp");
+    /// The `mdeClientVersion` property, for typed query options.
+    pub const MDE_CLIENT_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "mdeClientVersion",
+    );
+}
+
 /// The latest run of one scan definition.
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.ScanHistoryByDefinition`.
@@ -11308,6 +13925,26 @@ impl<'de> Deserialize<'de> for ScanHistoryByDefinition {
         }
         deserializer.deserialize_map(ScanHistoryByDefinitionVisitor)
     }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl ScanHistoryByDefinition {
+    /// The `ScanDefinitionIds` property, for typed query options.
+    pub const SCAN_DEFINITION_IDS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "ScanDefinitionIds",
+    );
+    /// The `LastScanned` property, for typed query options.
+    pub const LAST_SCANNED: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "LastScanned",
+    );
+    /// The `ScanStatus` property, for typed query options.
+    pub const SCAN_STATUS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "ScanStatus",
+    );
+    /// The `ScannerId` property, for typed query options.
+    pub const SCANNER_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "ScannerId",
+    );
 }
 
 /// Result for one target of a scan session.
@@ -11436,6 +14073,34 @@ impl<'de> Deserialize<'de> for ScannedTarget {
         }
         deserializer.deserialize_map(ScannedTargetVisitor)
     }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl ScannedTarget {
+    /// The `Ip` property, for typed query options.
+    pub const IP: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "Ip",
+    );
+    /// The `Hostname` property, for typed query options.
+    pub const HOSTNAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "Hostname",
+    );
+    /// The `ScannedDeviceDescription` property, for typed query options.
+    pub const SCANNED_DEVICE_DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "ScannedDeviceDescription",
+    );
+    /// The `ErrorMessage` property, for typed query options.
+    pub const ERROR_MESSAGE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "ErrorMessage",
+    );
+    /// The `ScanStatus` property, for typed query options.
+    pub const SCAN_STATUS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "ScanStatus",
+    );
+    /// The `ScanDuration` property, for typed query options.
+    pub const SCAN_DURATION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "ScanDuration",
+    );
 }
 
 /// One scan session and its per-target results.
@@ -11587,6 +14252,42 @@ impl<'de> Deserialize<'de> for ScanHistoryBySession {
         }
         deserializer.deserialize_map(ScanHistoryBySessionVisitor)
     }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl ScanHistoryBySession {
+    /// The `orgId` property, for typed query options.
+    pub const ORG_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "orgId",
+    );
+    /// The `ScanDefinitionIds` property, for typed query options.
+    pub const SCAN_DEFINITION_IDS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "ScanDefinitionIds",
+    );
+    /// The `SessionIds` property, for typed query options.
+    pub const SESSION_IDS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "SessionIds",
+    );
+    /// The `NumberOfSuccessfullyScannedTargets` property, for typed query options.
+    pub const NUMBER_OF_SUCCESSFULLY_SCANNED_TARGETS: defender_runtime::filter::Property<
+        i32,
+    > = defender_runtime::filter::Property::new("NumberOfSuccessfullyScannedTargets");
+    /// The `NumberOfTargets` property, for typed query options.
+    pub const NUMBER_OF_TARGETS: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
+        "NumberOfTargets",
+    );
+    /// The `ScanStatus` property, for typed query options.
+    pub const SCAN_STATUS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "ScanStatus",
+    );
+    /// The `LastScanned` property, for typed query options.
+    pub const LAST_SCANNED: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
+        "LastScanned",
+    );
+    /// The `ListScannedTargets` property, for typed query options.
+    pub const LIST_SCANNED_TARGETS: defender_runtime::filter::Property<
+        Vec<ScannedTarget>,
+    > = defender_runtime::filter::Property::new("ListScannedTargets");
 }
 
 /// Whether the device's sensor is reporting and communicating normally.
@@ -11764,6 +14465,21 @@ impl defender_runtime::literal::ODataLiteral for MachineHealthStatus {
             "microsoft.windowsDefenderATP.api.MachineHealthStatus",
             self.as_str(),
         )
+    }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl defender_runtime::filter::FilterValue for MachineHealthStatus {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
@@ -12005,6 +14721,21 @@ impl defender_runtime::literal::ODataLiteral for MachineRiskScore {
         feature = "users"
     )
 )]
+impl defender_runtime::filter::FilterValue for MachineRiskScore {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
 impl Serialize for MachineRiskScore {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -12219,6 +14950,21 @@ impl defender_runtime::literal::ODataLiteral for MachineExposureLevel {
         feature = "users"
     )
 )]
+impl defender_runtime::filter::FilterValue for MachineExposureLevel {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
 impl Serialize for MachineExposureLevel {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -12414,6 +15160,21 @@ impl defender_runtime::literal::ODataLiteral for DeviceValue {
             "microsoft.windowsDefenderATP.api.DeviceValue",
             self.as_str(),
         )
+    }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl defender_runtime::filter::FilterValue for DeviceValue {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
@@ -12639,6 +15400,21 @@ impl defender_runtime::literal::ODataLiteral for OnboardingStatus {
         feature = "users"
     )
 )]
+impl defender_runtime::filter::FilterValue for OnboardingStatus {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
 impl Serialize for OnboardingStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -12772,6 +15548,13 @@ impl defender_runtime::literal::ODataLiteral for MachineTagAction {
             "microsoft.windowsDefenderATP.api.MachineTagAction",
             self.as_str(),
         )
+    }
+}
+
+#[cfg(feature = "machines")]
+impl defender_runtime::filter::FilterValue for MachineTagAction {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
@@ -12926,6 +15709,13 @@ impl defender_runtime::literal::ODataLiteral for ExploitabilityLevel {
 }
 
 #[cfg(feature = "machines")]
+impl defender_runtime::filter::FilterValue for ExploitabilityLevel {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(feature = "machines")]
 impl Serialize for ExploitabilityLevel {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -13065,6 +15855,13 @@ impl defender_runtime::literal::ODataLiteral for VulnerabilityChangeStatus {
             "microsoft.windowsDefenderATP.api.VulnerabilityChangeStatus",
             self.as_str(),
         )
+    }
+}
+
+#[cfg(feature = "machines")]
+impl defender_runtime::filter::FilterValue for VulnerabilityChangeStatus {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
@@ -13236,6 +16033,13 @@ impl defender_runtime::literal::ODataLiteral for BrowserExtensionRisk {
 }
 
 #[cfg(feature = "machines")]
+impl defender_runtime::filter::FilterValue for BrowserExtensionRisk {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(feature = "machines")]
 impl Serialize for BrowserExtensionRisk {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -13379,6 +16183,13 @@ impl defender_runtime::literal::ODataLiteral for AvUpToDateStatus {
 }
 
 #[cfg(feature = "deviceavinfo")]
+impl defender_runtime::filter::FilterValue for AvUpToDateStatus {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(feature = "deviceavinfo")]
 impl Serialize for AvUpToDateStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -13514,6 +16325,13 @@ impl defender_runtime::literal::ODataLiteral for AvScanResult {
             "microsoft.windowsDefenderATP.api.AvScanResult",
             self.as_str(),
         )
+    }
+}
+
+#[cfg(feature = "deviceavinfo")]
+impl defender_runtime::filter::FilterValue for AvScanResult {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
@@ -13710,6 +16528,13 @@ impl defender_runtime::literal::ODataLiteral for MachineActionType {
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
+impl defender_runtime::filter::FilterValue for MachineActionType {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
 impl Serialize for MachineActionType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -13884,6 +16709,13 @@ impl defender_runtime::literal::ODataLiteral for MachineActionStatus {
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
+impl defender_runtime::filter::FilterValue for MachineActionStatus {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
 impl Serialize for MachineActionStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -14029,6 +16861,13 @@ impl defender_runtime::literal::ODataLiteral for MachineActionScope {
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
+impl defender_runtime::filter::FilterValue for MachineActionScope {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
 impl Serialize for MachineActionScope {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -14168,6 +17007,13 @@ impl defender_runtime::literal::ODataLiteral for FileIdentifierType {
             "microsoft.windowsDefenderATP.api.FileIdentifierType",
             self.as_str(),
         )
+    }
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
+impl defender_runtime::filter::FilterValue for FileIdentifierType {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
@@ -14319,6 +17165,13 @@ impl defender_runtime::literal::ODataLiteral for IsolationType {
 }
 
 #[cfg(feature = "machines")]
+impl defender_runtime::filter::FilterValue for IsolationType {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(feature = "machines")]
 impl Serialize for IsolationType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -14441,6 +17294,13 @@ impl defender_runtime::literal::ODataLiteral for AntiVirusScanType {
             "microsoft.windowsDefenderATP.api.AntiVirusScanType",
             self.as_str(),
         )
+    }
+}
+
+#[cfg(feature = "machines")]
+impl defender_runtime::filter::FilterValue for AntiVirusScanType {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
@@ -14590,6 +17450,13 @@ impl defender_runtime::literal::ODataLiteral for LiveResponseCommandType {
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
+impl defender_runtime::filter::FilterValue for LiveResponseCommandType {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
 impl Serialize for LiveResponseCommandType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -14729,6 +17596,13 @@ impl defender_runtime::literal::ODataLiteral for LiveResponseCommandStatus {
             "microsoft.windowsDefenderATP.api.LiveResponseCommandStatus",
             self.as_str(),
         )
+    }
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
+impl defender_runtime::filter::FilterValue for LiveResponseCommandStatus {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
@@ -14965,6 +17839,22 @@ impl defender_runtime::literal::ODataLiteral for AlertSeverity {
         feature = "users"
     )
 )]
+impl defender_runtime::filter::FilterValue for AlertSeverity {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
 impl Serialize for AlertSeverity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -15186,6 +18076,22 @@ impl defender_runtime::literal::ODataLiteral for AlertStatus {
         feature = "users"
     )
 )]
+impl defender_runtime::filter::FilterValue for AlertStatus {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
 impl Serialize for AlertStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -15383,6 +18289,22 @@ impl defender_runtime::literal::ODataLiteral for AlertClassification {
             "microsoft.windowsDefenderATP.api.AlertClassification",
             self.as_str(),
         )
+    }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl defender_runtime::filter::FilterValue for AlertClassification {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
@@ -15716,6 +18638,22 @@ impl defender_runtime::literal::ODataLiteral for AlertDetermination {
         feature = "users"
     )
 )]
+impl defender_runtime::filter::FilterValue for AlertDetermination {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
 impl Serialize for AlertDetermination {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -15987,6 +18925,13 @@ impl defender_runtime::literal::ODataLiteral for AlertCategory {
             "microsoft.windowsDefenderATP.api.AlertCategory",
             self.as_str(),
         )
+    }
+}
+
+#[cfg(feature = "alerts")]
+impl defender_runtime::filter::FilterValue for AlertCategory {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
@@ -16334,6 +19279,23 @@ impl defender_runtime::literal::ODataLiteral for InvestigationState {
         feature = "users"
     )
 )]
+impl defender_runtime::filter::FilterValue for InvestigationState {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "investigations",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
 impl Serialize for InvestigationState {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -16527,6 +19489,13 @@ impl defender_runtime::literal::ODataLiteral for IndicatorType {
 }
 
 #[cfg(feature = "indicators")]
+impl defender_runtime::filter::FilterValue for IndicatorType {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(feature = "indicators")]
 impl Serialize for IndicatorType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -16703,6 +19672,13 @@ impl defender_runtime::literal::ODataLiteral for IndicatorAction {
 }
 
 #[cfg(feature = "indicators")]
+impl defender_runtime::filter::FilterValue for IndicatorAction {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(feature = "indicators")]
 impl Serialize for IndicatorAction {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -16825,6 +19801,13 @@ impl defender_runtime::literal::ODataLiteral for IndicatorSourceType {
             "microsoft.windowsDefenderATP.api.IndicatorSourceType",
             self.as_str(),
         )
+    }
+}
+
+#[cfg(feature = "indicators")]
+impl defender_runtime::filter::FilterValue for IndicatorSourceType {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
@@ -16981,6 +19964,13 @@ impl defender_runtime::literal::ODataLiteral for IndicatorSeverity {
             "microsoft.windowsDefenderATP.api.IndicatorSeverity",
             self.as_str(),
         )
+    }
+}
+
+#[cfg(feature = "indicators")]
+impl defender_runtime::filter::FilterValue for IndicatorSeverity {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
@@ -17190,6 +20180,20 @@ impl defender_runtime::literal::ODataLiteral for VulnerabilitySeverity {
         feature = "vulnerabilities"
     )
 )]
+impl defender_runtime::filter::FilterValue for VulnerabilitySeverity {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(
+    any(
+        feature = "machines",
+        feature = "recommendations",
+        feature = "software",
+        feature = "vulnerabilities"
+    )
+)]
 impl Serialize for VulnerabilitySeverity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -17358,6 +20362,13 @@ impl defender_runtime::literal::ODataLiteral for RecommendationCategory {
             "microsoft.windowsDefenderATP.api.RecommendationCategory",
             self.as_str(),
         )
+    }
+}
+
+#[cfg(any(feature = "machines", feature = "recommendations"))]
+impl defender_runtime::filter::FilterValue for RecommendationCategory {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
@@ -17532,6 +20543,15 @@ impl defender_runtime::literal::ODataLiteral for RemediationType {
 #[cfg(
     any(feature = "machines", feature = "recommendations", feature = "remediation-tasks")
 )]
+impl defender_runtime::filter::FilterValue for RemediationType {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(
+    any(feature = "machines", feature = "recommendations", feature = "remediation-tasks")
+)]
 impl Serialize for RemediationType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -17656,6 +20676,13 @@ impl defender_runtime::literal::ODataLiteral for RecommendationStatus {
             "microsoft.windowsDefenderATP.api.RecommendationStatus",
             self.as_str(),
         )
+    }
+}
+
+#[cfg(any(feature = "machines", feature = "recommendations"))]
+impl defender_runtime::filter::FilterValue for RecommendationStatus {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
@@ -17791,6 +20818,13 @@ impl defender_runtime::literal::ODataLiteral for RemediationActivityStatus {
             "microsoft.windowsDefenderATP.api.RemediationActivityStatus",
             self.as_str(),
         )
+    }
+}
+
+#[cfg(feature = "remediation-tasks")]
+impl defender_runtime::filter::FilterValue for RemediationActivityStatus {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
@@ -17940,6 +20974,13 @@ impl defender_runtime::literal::ODataLiteral for RemediationActivityPriority {
 }
 
 #[cfg(feature = "remediation-tasks")]
+impl defender_runtime::filter::FilterValue for RemediationActivityPriority {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(feature = "remediation-tasks")]
 impl Serialize for RemediationActivityPriority {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -18073,6 +21114,13 @@ impl defender_runtime::literal::ODataLiteral for ScanType {
             "microsoft.windowsDefenderATP.api.ScanType",
             self.as_str(),
         )
+    }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl defender_runtime::filter::FilterValue for ScanType {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
@@ -18244,6 +21292,13 @@ impl defender_runtime::literal::ODataLiteral for ScanAuthenticationType {
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
+impl defender_runtime::filter::FilterValue for ScanAuthenticationType {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl Serialize for ScanAuthenticationType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -18375,6 +21430,13 @@ impl defender_runtime::literal::ODataLiteral for SnmpAuthProtocol {
             "microsoft.windowsDefenderATP.api.SnmpAuthProtocol",
             self.as_str(),
         )
+    }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl defender_runtime::filter::FilterValue for SnmpAuthProtocol {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
