@@ -261,17 +261,21 @@ impl Filter {
         Filter { text: format!("{} or {}", self.wrapped(0), other.wrapped(0)), precedence: 0 }
     }
 
-    /// It must not hold.
-    pub fn not(self) -> Filter {
-        Filter { text: format!("not ({})", self.text), precedence: 2 }
-    }
-
     fn wrapped(&self, context: u8) -> Cow<'_, str> {
         if self.precedence < context {
             Cow::Owned(format!("({})", self.text))
         } else {
             Cow::Borrowed(&self.text)
         }
+    }
+}
+
+/// `!filter`: it must not hold.
+impl std::ops::Not for Filter {
+    type Output = Filter;
+
+    fn not(self) -> Filter {
+        Filter { text: format!("not ({})", self.text), precedence: 2 }
     }
 }
 
@@ -313,7 +317,7 @@ mod tests {
                 "(Rating gt 4 or Price lt 1) and Name eq 'Milk'",
             ),
             (NAME.eq("a").and(NAME.eq("b")).or(NAME.eq("c")), "Name eq 'a' and Name eq 'b' or Name eq 'c'"),
-            (NAME.eq("Milk").not(), "not (Name eq 'Milk')"),
+            (!NAME.eq("Milk"), "not (Name eq 'Milk')"),
             (RELEASED.gt(when), "ReleaseDate gt 2012-12-03T07:16:23Z"),
             (NAME.is_null(), "Name eq null"),
             (NAME.is_in(["Milk", "Cheese"]), "Name in ('Milk','Cheese')"),
