@@ -4,6 +4,7 @@
 //! turns the model into formatted Rust, and [`codegen`] decides where files go and whether the
 //! checked-in ones are current.
 
+pub mod bench;
 pub mod codegen;
 pub mod conformance;
 pub mod csdl;

@@ -38,6 +38,12 @@ enum Command {
         #[arg(long)]
         quick: bool,
     },
+    /// The generator's own figures (run in release by `bench`).
+    #[command(hide = true)]
+    BenchCodegen {
+        #[arg(long)]
+        quick: bool,
+    },
     /// Generate a crate from every CSDL document in a corpus and check that it compiles
     /// without warnings.
     Conformance {
@@ -99,6 +105,7 @@ fn main() -> ExitCode {
         Command::Codegen { check, .. } => run_codegen(check),
         Command::Conformance { corpus } => run_conformance(corpus),
         Command::Bench { quick } => run_bench(quick),
+        Command::BenchCodegen { quick } => xtask::bench::run(quick),
         Command::Metadata { command } => run_metadata(command),
     };
     match result {
@@ -158,16 +165,26 @@ fn run_conformance(corpus: Option<PathBuf>) -> Result<(), String> {
 
 fn run_bench(quick: bool) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut command = std::process::Command::new(cargo);
-    command.args(["run", "--quiet", "--release", "--package", "defender-bench", "--"]);
-    if quick {
-        command.arg("--quick");
+    // Both parts are measured in release builds: the SDK against its baseline, then the
+    // generator itself.
+    for args in [
+        &["run", "--quiet", "--release", "--package", "defender-bench", "--"][..],
+        &["run", "--quiet", "--release", "--package", "xtask", "--", "bench-codegen"][..],
+    ] {
+        let mut command = std::process::Command::new(&cargo);
+        command.args(args);
+        if quick {
+            command.arg("--quick");
+        }
+        let status = command
+            .current_dir(codegen::workspace_root())
+            .status()
+            .map_err(|e| format!("cannot run the benchmark: {e}"))?;
+        if !status.success() {
+            return Err(format!("the benchmark failed: {status}"));
+        }
     }
-    let status = command
-        .current_dir(codegen::workspace_root())
-        .status()
-        .map_err(|e| format!("cannot run the benchmark: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("the benchmark failed: {status}")) }
+    Ok(())
 }
 
 fn run_metadata(command: MetadataCommand) -> Result<(), String> {
