@@ -27,8 +27,50 @@ pub fn default_corpus() -> PathBuf {
     codegen::workspace_root().join("../shared/csdl-corpus")
 }
 
+/// Where the summary of each corpus document is kept (`<stem>.summary`).
+pub fn summaries_dir() -> PathBuf {
+    codegen::workspace_root().join("xtask/conformance")
+}
+
+/// Compares a document's summary with the kept one, or writes it when `bless` is set.
+fn check_summary(stem: &str, summary: &str, bless: bool) -> Result<(), String> {
+    let path = summaries_dir().join(format!("{stem}.summary"));
+    if bless {
+        std::fs::create_dir_all(summaries_dir()).map_err(|e| e.to_string())?;
+        return std::fs::write(&path, summary).map_err(|e| format!("{}: {e}", path.display()));
+    }
+    match std::fs::read_to_string(&path) {
+        Ok(kept) if kept == summary => Ok(()),
+        Ok(kept) => {
+            let first = kept
+                .lines()
+                .zip(summary.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(kept.lines().count().min(summary.lines().count()));
+            Err(format!(
+                "the summary changed from {} at line {} (kept: {:?}, now: {:?}); review, then run `cargo xtask conformance --bless`",
+                path.display(),
+                first + 1,
+                kept.lines().nth(first).unwrap_or(""),
+                summary.lines().nth(first).unwrap_or("")
+            ))
+        }
+        Err(_) => Err(format!("no summary at {}; run `cargo xtask conformance --bless`", path.display())),
+    }
+}
+
+/// Generates and checks every `.xml` document in `corpus`, and compares its summary with the
+/// kept one (writing it instead when `bless` is set).
+pub fn run_with(corpus: &Path, bless: bool) -> Result<Vec<Outcome>, String> {
+    run_inner(corpus, bless)
+}
+
 /// Generates and checks every `.xml` document in `corpus`.
 pub fn run(corpus: &Path) -> Result<Vec<Outcome>, String> {
+    run_inner(corpus, false)
+}
+
+fn run_inner(corpus: &Path, bless: bool) -> Result<Vec<Outcome>, String> {
     let mut documents: Vec<PathBuf> = std::fs::read_dir(corpus)
         .map_err(|e| format!("cannot read the corpus {}: {e}", corpus.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -43,16 +85,19 @@ pub fn run(corpus: &Path) -> Result<Vec<Outcome>, String> {
     let mut outcomes = Vec::new();
     for document in documents {
         let name = document.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let summary = match csdl::load(&document) {
-            Ok(model) => summarize(&model),
+        let stem = document.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let (summary, names) = match csdl::load(&document) {
+            Ok(model) => (summarize(&model), crate::emit::summary(&model)),
             Err(e) => {
                 outcomes.push(Outcome { name, summary: String::new(), failure: Some(e.to_string()) });
                 continue;
             }
         };
-        let stem = document.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let out = target_dir.join("conformance").join(&stem);
-        let failure = codegen::standalone(&document, &out).err().or_else(|| check(&out, &target_dir).err());
+        let failure = codegen::standalone(&document, &out)
+            .err()
+            .or_else(|| check(&out, &target_dir).err())
+            .or_else(|| check_summary(&stem, &names, bless).err());
         outcomes.push(Outcome { name, summary, failure });
     }
     Ok(outcomes)

@@ -443,3 +443,73 @@ fn space_items(code: &str) -> String {
     }
     out
 }
+
+/// A summary of what the generator makes of a document, one line per item: every type with the
+/// Rust name chosen for it and its module, and every endpoint with its method. Conformance runs
+/// keep it to show how a change to the generator changes the names it picks.
+pub fn summary(model: &Model) -> String {
+    let layout = Layout::new(model);
+    let mut lines = Vec::new();
+    for schema in &model.document.schemas {
+        let module = layout.modules.get(&schema.namespace).cloned().unwrap_or_else(|| "-".into());
+        lines.push(format!("schema {} -> mod {module}", schema.namespace));
+        for ty in &schema.structured_types {
+            let qualified = format!("{}.{}", schema.namespace, ty.name);
+            let kind = match ty.kind {
+                crate::csdl::model::StructuredKind::Entity => "entity",
+                crate::csdl::model::StructuredKind::Complex => "complex",
+            };
+            let mut line = format!("  {kind} {} -> {}", ty.name, layout.ident(&schema.namespace, &ty.name));
+            if let Some(any) = layout.any.get(&qualified) {
+                line.push_str(&format!(" (values as {any})"));
+            }
+            if let Some(input) = layout.inputs.get(&qualified) {
+                line.push_str(&format!(" (bodies as {input})"));
+            }
+            let fields: Vec<String> =
+                ty.properties.iter().map(|p| format!("{}={}", p.name, names::snake(&p.name))).collect();
+            if !fields.is_empty() {
+                line.push_str(&format!(" [{}]", fields.join(" ")));
+            }
+            lines.push(line);
+        }
+        for ty in &schema.enum_types {
+            let members: Vec<String> = ty.members.iter().map(|m| names::camel(&m.name)).collect();
+            lines.push(format!(
+                "  enum {} -> {} [{}]",
+                ty.name,
+                layout.ident(&schema.namespace, &ty.name),
+                members.join(" ")
+            ));
+        }
+        for ty in &schema.type_definitions {
+            lines.push(format!("  typedef {} -> {}", ty.name, layout.ident(&schema.namespace, &ty.name)));
+        }
+        for op in &schema.operations {
+            let kind = match op.kind {
+                crate::csdl::model::OperationKind::Function => "function",
+                crate::csdl::model::OperationKind::Action => "action",
+            };
+            let binding = if op.is_bound {
+                op.parameters.first().map(|p| format!(" on {}", p.ty.name)).unwrap_or_default()
+            } else {
+                String::new()
+            };
+            lines.push(format!("  {kind} {}{binding} -> {}", op.name, names::snake(&op.name)));
+        }
+    }
+    if let Some((_, container)) = model.container() {
+        lines.push(format!("container {}", container.name));
+        for set in &container.entity_sets {
+            lines.push(format!("  entity set {} -> {}()", set.name, names::snake(&set.name)));
+        }
+        for singleton in &container.singletons {
+            lines.push(format!("  singleton {} -> {}()", singleton.name, names::snake(&singleton.name)));
+        }
+        for import in &container.imports {
+            lines.push(format!("  import {} -> {}()", import.name, names::snake(&import.name)));
+        }
+    }
+    lines.push(String::new());
+    lines.join("\n")
+}
