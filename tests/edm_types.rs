@@ -180,3 +180,28 @@ async fn an_action_is_not_repeated_after_the_server_may_have_acted() {
     let error = client(&server).purge(older_than).await.err().unwrap_or_else(|| panic!("502 accepted"));
     assert!(matches!(error.kind(), ErrorKind::Http(http) if http.status.as_u16() == 502), "{error:?}");
 }
+
+#[test]
+fn flags_decode_from_names_or_numbers_and_keep_unknown_members() {
+    use defender_e2e::generated::types::{Access, AccessSet};
+
+    let decode = |access: Value| {
+        let sample: Sample =
+            serde_json::from_value(json!({"id": "x", "access": access})).unwrap_or_else(|e| panic!("{e}"));
+        sample.access.unwrap_or_else(|| panic!("no access"))
+    };
+    assert_eq!(decode(json!("Read, Write")), AccessSet::of([Access::Read, Access::Write]));
+    assert_eq!(decode(json!(5)), AccessSet::of([Access::Read, Access::Admin]));
+    assert_eq!(decode(json!(9)), AccessSet::of([Access::Read, Access::Unrecognized("8".into())]));
+    let with_unknown = decode(json!("Read,Delete"));
+    assert!(with_unknown.contains(&Access::Unrecognized("Delete".into())));
+
+    let sample: Sample =
+        serde_json::from_value(json!({"id": "x", "access": "Write,Read"})).unwrap_or_else(|e| panic!("{e}"));
+    let written = serde_json::to_value(&sample).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(written["access"], json!("Read,Write"), "members in declaration order");
+    assert_eq!(
+        defender_runtime::filter::FilterValue::filter_literal(&AccessSet::of([Access::Admin])),
+        "'Admin'"
+    );
+}

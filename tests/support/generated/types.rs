@@ -209,6 +209,11 @@ pub struct Sample {
     /// `Self.Severity`, nullable.
     #[serde(rename = "severity")]
     pub severity: Option<Severity>,
+    /// The `access` property.
+    ///
+    /// `Self.Access`, nullable.
+    #[serde(rename = "access")]
+    pub access: Option<AccessSet>,
     /// The `hash` property.
     ///
     /// `Self.Sha256`, nullable.
@@ -268,6 +273,7 @@ impl<'de> Deserialize<'de> for Sample {
                 let mut field_binary = None;
                 let mut field_tags = None;
                 let mut field_severity = None;
+                let mut field_access = None;
                 let mut field_hash = None;
                 let mut field_folder = None;
                 let mut field_type = None;
@@ -362,6 +368,7 @@ impl<'de> Deserialize<'de> for Sample {
                         "severity" => {
                             field_severity = map.next_value::<Option<Severity>>()?;
                         }
+                        "access" => field_access = map.next_value::<Option<AccessSet>>()?,
                         "hash" => {
                             field_hash = map
                                 .next_value::<Wire<Option<Sha256>>>()?
@@ -409,6 +416,7 @@ impl<'de> Deserialize<'de> for Sample {
                     binary: field_binary,
                     tags: field_tags,
                     severity: field_severity,
+                    access: field_access,
                     hash: field_hash,
                     folder: field_folder,
                     r#type: field_type,
@@ -493,6 +501,10 @@ impl Sample {
     /// The `severity` property, for typed query options.
     pub const SEVERITY: defender_runtime::filter::Property<Severity> = defender_runtime::filter::Property::new(
         "severity",
+    );
+    /// The `access` property, for typed query options.
+    pub const ACCESS: defender_runtime::filter::Property<AccessSet> = defender_runtime::filter::Property::new(
+        "access",
     );
     /// The `hash` property, for typed query options.
     pub const HASH: defender_runtime::filter::Property<Sha256> = defender_runtime::filter::Property::new(
@@ -646,6 +658,244 @@ impl<'de> Deserialize<'de> for Severity {
                         .map_or_else(
                             |_| Severity::Unrecognized(value.to_string()),
                             Severity::from_value,
+                        ),
+                )
+            }
+        }
+        deserializer.deserialize_any(MemberVisitor)
+    }
+}
+
+/// The `Access` enumeration.
+///
+/// CSDL: enumeration `Fixture.Types.Access`. Values this version of the SDK does not know decode as [`Access::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
+///
+/// A flags enumeration: the wire may combine members, as `A,B`; a combination decodes as `Unrecognized` with the text as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Access {
+    /// `Read`
+    ///
+    /// Wire value `Read`, numeric value 1.
+    Read,
+    /// `Write`
+    ///
+    /// Wire value `Write`, numeric value 2.
+    Write,
+    /// `Admin`
+    ///
+    /// Wire value `Admin`, numeric value 4.
+    Admin,
+    /// `ReadWrite`
+    ///
+    /// Wire value `ReadWrite`, numeric value 3.
+    ReadWrite,
+    /// A value the metadata this SDK was generated from does not list, as sent.
+    Unrecognized(String),
+}
+
+impl Access {
+    /// Every member the metadata lists, in declaration order.
+    pub const KNOWN: &'static [Self] = &[
+        Self::Read,
+        Self::Write,
+        Self::Admin,
+        Self::ReadWrite,
+    ];
+    /// The member's name as the service spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Read => "Read",
+            Self::Write => "Write",
+            Self::Admin => "Admin",
+            Self::ReadWrite => "ReadWrite",
+            Self::Unrecognized(value) => value,
+        }
+    }
+
+    /// The member's numeric value, when it is a listed member.
+    pub fn value(&self) -> Option<i64> {
+        match self {
+            Self::Read => Some(1i64),
+            Self::Write => Some(2i64),
+            Self::Admin => Some(4i64),
+            Self::ReadWrite => Some(3i64),
+            Self::Unrecognized(_) => None,
+        }
+    }
+
+    /// The member with this numeric value, or `Unrecognized` with the number as text.
+    pub fn from_value(value: i64) -> Self {
+        match value {
+            1i64 => Self::Read,
+            2i64 => Self::Write,
+            4i64 => Self::Admin,
+            3i64 => Self::ReadWrite,
+            other => Self::Unrecognized(other.to_string()),
+        }
+    }
+}
+
+impl From<&str> for Access {
+    fn from(value: &str) -> Self {
+        match value {
+            "Read" => Self::Read,
+            "Write" => Self::Write,
+            "Admin" => Self::Admin,
+            "ReadWrite" => Self::ReadWrite,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::str::FromStr for Access {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
+impl fmt::Display for Access {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl defender_runtime::literal::ODataLiteral for Access {
+    fn to_literal(&self) -> String {
+        defender_runtime::literal::enum_literal("Fixture.Types.Access", self.as_str())
+    }
+}
+
+impl defender_runtime::filter::FilterValue for Access {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(self.as_str())
+    }
+}
+
+/// A combination of [`Access`] members: the flags enumeration `Fixture.Types.Access` as the wire carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct AccessSet(pub std::collections::BTreeSet<Access>);
+impl AccessSet {
+    /// The set of these members.
+    pub fn of(members: impl IntoIterator<Item = Access>) -> Self {
+        Self(members.into_iter().collect())
+    }
+
+    /// Whether `member` is in the set.
+    pub fn contains(&self, member: &Access) -> bool {
+        self.0.contains(member)
+    }
+
+    fn from_number(mut value: i64) -> Self {
+        let mut members = std::collections::BTreeSet::new();
+        for known in Access::KNOWN {
+            if let Some(bits) = known
+                .value()
+                .filter(|bits| *bits != 0 && value & bits == *bits)
+            {
+                members.insert(known.clone());
+                value &= !bits;
+            }
+        }
+        if value != 0 {
+            members.insert(Access::Unrecognized(value.to_string()));
+        }
+        Self(members)
+    }
+}
+
+impl fmt::Display for AccessSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.0.iter().map(Access::as_str).collect();
+        f.write_str(&names.join(","))
+    }
+}
+
+impl Serialize for AccessSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for AccessSet {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SetVisitor;
+        impl Visitor<'_> for SetVisitor {
+            type Value = AccessSet;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("comma-separated member names, or their combined value")
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<AccessSet, E> {
+                Ok(
+                    AccessSet(
+                        value
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|m| !m.is_empty())
+                            .map(Access::from)
+                            .collect(),
+                    ),
+                )
+            }
+
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<AccessSet, E> {
+                Ok(AccessSet::from_number(value))
+            }
+
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<AccessSet, E> {
+                Ok(AccessSet::from_number(i64::try_from(value).unwrap_or(i64::MAX)))
+            }
+        }
+        deserializer.deserialize_any(SetVisitor)
+    }
+}
+
+impl defender_runtime::literal::ODataLiteral for AccessSet {
+    fn to_literal(&self) -> String {
+        defender_runtime::literal::enum_literal(
+            "Fixture.Types.Access",
+            &self.to_string(),
+        )
+    }
+}
+
+impl defender_runtime::filter::FilterValue for AccessSet {
+    fn filter_literal(&self) -> String {
+        defender_runtime::filter::enum_filter_literal(&self.to_string())
+    }
+}
+
+impl Serialize for Access {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Access {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MemberVisitor;
+        impl Visitor<'_> for MemberVisitor {
+            type Value = Access;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a `Access` member name or value")
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Access, E> {
+                Ok(Access::from(value))
+            }
+
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Access, E> {
+                Ok(Access::from_value(value))
+            }
+
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Access, E> {
+                Ok(
+                    i64::try_from(value)
+                        .map_or_else(
+                            |_| Access::Unrecognized(value.to_string()),
+                            Access::from_value,
                         ),
                 )
             }

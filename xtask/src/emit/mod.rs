@@ -63,6 +63,8 @@ pub struct Layout {
     any: HashMap<String, String>,
     /// The same for body types (`AnyFooInput`).
     any_inputs: HashMap<String, String>,
+    /// Flags enumerations: the set type that holds a combination of members (`FooSet`).
+    flag_sets: HashMap<String, String>,
 }
 
 impl Layout {
@@ -90,6 +92,10 @@ impl Layout {
             for name in declared {
                 let ident = type_scope.claim(&names::camel(name));
                 layout.idents.insert(format!("{}.{name}", schema.namespace), ident);
+            }
+            for ty in schema.enum_types.iter().filter(|t| t.is_flags) {
+                let ident = type_scope.claim(&format!("{}Set", names::camel(&ty.name)));
+                layout.flag_sets.insert(format!("{}.{}", schema.namespace, ty.name), ident);
             }
             for ty in &schema.structured_types {
                 let qualified = format!("{}.{}", schema.namespace, ty.name);
@@ -156,6 +162,17 @@ impl Layout {
     pub fn input_value_path_exact(&self, qualified: &str, from: &str) -> Option<TokenStream> {
         let ident = self.inputs.get(qualified)?;
         Some(self.qualified_path(qualified, ident, from))
+    }
+
+    /// The set type of a flags enumeration, as written in module `from`.
+    pub fn flag_set_path(&self, qualified: &str, from: &str) -> Option<TokenStream> {
+        let ident = self.flag_sets.get(qualified)?;
+        Some(self.qualified_path(qualified, ident, from))
+    }
+
+    /// The set type's name of a flags enumeration.
+    pub fn flag_set_ident(&self, qualified: &str) -> Option<Ident> {
+        self.flag_sets.get(qualified).map(|i| Ident::new(i, Span::call_site()))
     }
 
     /// The `Any…` enum of a type with derived types.

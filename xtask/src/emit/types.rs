@@ -77,7 +77,12 @@ pub fn rust_type(model: &Model, layout: &Layout, ty: &TypeRef, from: &str) -> Ru
             (layout.path(&schema.namespace, &definition.name, from), Decode::Wire, None)
         }
         Some(Resolved::Enum(schema, enumeration)) => {
-            (layout.path(&schema.namespace, &enumeration.name, from), Decode::Own, None)
+            // A flags property holds a combination of members: the enumeration's set type.
+            let qualified = format!("{}.{}", schema.namespace, enumeration.name);
+            let path = layout
+                .flag_set_path(&qualified, from)
+                .unwrap_or_else(|| layout.path(&schema.namespace, &enumeration.name, from));
+            (path, Decode::Own, None)
         }
         Some(Resolved::Structured(schema, structured)) => {
             let qualified = format!("{}.{}", schema.namespace, structured.name);
@@ -552,6 +557,8 @@ pub fn enumeration(
     let expecting = format!("a `{}` member name or value", ty.name);
     let doc = doc.tokens();
     let cfg = features.cfg(&features.of_type(&qualified));
+    let flag_set =
+        layout.flag_set_ident(&qualified).map(|set| flags(&name, &set, &qualified, &cfg)).unwrap_or_default();
     quote! {
         #doc
         #cfg
@@ -633,6 +640,8 @@ pub fn enumeration(
             }
         }
 
+        #flag_set
+
         #cfg
         impl Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -691,5 +700,105 @@ pub fn definition(
         #doc
         #cfg
         pub type #name = #underlying;
+    }
+}
+
+/// The set type of a flags enumeration: any combination of members, written on the wire as
+/// `A,B` (or as the number of the combined values, which is read too). Members this version
+/// does not know are kept as `Unrecognized`.
+fn flags(member: &Ident, set: &Ident, qualified: &str, cfg: &TokenStream) -> TokenStream {
+    let doc = format!(
+        " A combination of [`{member}`] members: the flags enumeration `{qualified}` as the wire carries it."
+    );
+    quote! {
+        #[doc = #doc]
+        #cfg
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+        pub struct #set(pub std::collections::BTreeSet<#member>);
+
+        #cfg
+        impl #set {
+            /// The set of these members.
+            pub fn of(members: impl IntoIterator<Item = #member>) -> Self {
+                Self(members.into_iter().collect())
+            }
+
+            /// Whether `member` is in the set.
+            pub fn contains(&self, member: &#member) -> bool {
+                self.0.contains(member)
+            }
+
+            fn from_number(mut value: i64) -> Self {
+                let mut members = std::collections::BTreeSet::new();
+                for known in #member::KNOWN {
+                    if let Some(bits) = known.value().filter(|bits| *bits != 0 && value & bits == *bits) {
+                        members.insert(known.clone());
+                        value &= !bits;
+                    }
+                }
+                if value != 0 {
+                    members.insert(#member::Unrecognized(value.to_string()));
+                }
+                Self(members)
+            }
+        }
+
+        #cfg
+        impl fmt::Display for #set {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let names: Vec<&str> = self.0.iter().map(#member::as_str).collect();
+                f.write_str(&names.join(","))
+            }
+        }
+
+        #cfg
+        impl Serialize for #set {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        #cfg
+        impl<'de> Deserialize<'de> for #set {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct SetVisitor;
+
+                impl Visitor<'_> for SetVisitor {
+                    type Value = #set;
+
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("comma-separated member names, or their combined value")
+                    }
+
+                    fn visit_str<E: de::Error>(self, value: &str) -> Result<#set, E> {
+                        Ok(#set(value.split(',').map(str::trim).filter(|m| !m.is_empty()).map(#member::from).collect()))
+                    }
+
+                    fn visit_i64<E: de::Error>(self, value: i64) -> Result<#set, E> {
+                        Ok(#set::from_number(value))
+                    }
+
+                    fn visit_u64<E: de::Error>(self, value: u64) -> Result<#set, E> {
+                        Ok(#set::from_number(i64::try_from(value).unwrap_or(i64::MAX)))
+                    }
+                }
+
+                deserializer.deserialize_any(SetVisitor)
+            }
+        }
+
+        #cfg
+        impl defender_runtime::literal::ODataLiteral for #set {
+            fn to_literal(&self) -> String {
+                defender_runtime::literal::enum_literal(#qualified, &self.to_string())
+            }
+        }
+
+        #cfg
+        impl defender_runtime::filter::FilterValue for #set {
+            fn filter_literal(&self) -> String {
+                defender_runtime::filter::enum_filter_literal(&self.to_string())
+            }
+        }
     }
 }
