@@ -205,3 +205,26 @@ fn flags_decode_from_names_or_numbers_and_keep_unknown_members() {
         "'Admin'"
     );
 }
+
+#[tokio::test]
+async fn navigation_properties_are_paths_below_the_entity() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/samples('a')/related"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [{"id": "b"}, {"id": "c"}]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/samples('a')/parent"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "root"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let samples = client(&server).samples();
+    let related = samples.get("a").related().collect_all().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(related.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), ["b", "c"]);
+    let parent = samples.get("a").parent().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(parent.id, "root");
+}

@@ -96,6 +96,20 @@ impl SampleRequest {
         let body = ActionBody::new().param("Value", &value)?.param("Action", &action)?;
         self.client.send_json(defender_runtime::Method::POST, url, &body).await
     }
+
+    /// The `related` navigation property.
+    ///
+    /// `GET /api/samples({key})/related`
+    pub fn related(&self) -> CollectionRequest<super::types::Sample> {
+        CollectionRequest::new(self.client.clone(), format!("{}/related", self.path))
+    }
+
+    /// The `parent` navigation property.
+    ///
+    /// `GET /api/samples({key})/parent`
+    pub fn parent(&self) -> EntityRequest<super::types::Sample> {
+        EntityRequest::new(self.client.clone(), format!("{}/parent", self.path))
+    }
 }
 
 impl IntoFuture for SampleRequest {

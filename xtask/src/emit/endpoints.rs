@@ -356,6 +356,40 @@ fn builder_items(
             body_items.push(generated.items);
         }
     }
+    // Navigation properties: the related entity, or collection of them, below this entity.
+    for navigation in &builder.ty.navigation_properties {
+        let method = ident(&single_scope.claim(&names::snake(&navigation.name)));
+        let rust = super::types::rust_type(model, layout, &navigation.ty, MODULE);
+        let element = &rust.element;
+        let segment = &navigation.name;
+        let target = format!("{qualified}/{segment}");
+        let mut doc = Doc::described(
+            model,
+            &navigation.annotations,
+            &target,
+            &format!("The `{segment}` navigation property."),
+        );
+        let paths: Vec<String> =
+            builder.single_paths.iter().map(|p| format!("`GET {p}/{segment}`")).collect();
+        doc.paragraph(&paths.join("  \n"));
+        let doc = doc.tokens();
+        let format = format!("{{}}/{segment}");
+        single_ops.push(if navigation.ty.collection {
+            quote! {
+                #doc
+                pub fn #method(&self) -> CollectionRequest<#element> {
+                    CollectionRequest::new(self.client.clone(), format!(#format, self.path))
+                }
+            }
+        } else {
+            quote! {
+                #doc
+                pub fn #method(&self) -> EntityRequest<#element> {
+                    EntityRequest::new(self.client.clone(), format!(#format, self.path))
+                }
+            }
+        });
+    }
     let writes = |term: &str, flag: &str| {
         builder
             .writes
