@@ -86,6 +86,8 @@ pub struct Model {
     types: BTreeMap<String, TypeLoc>,
     operations: BTreeMap<String, Vec<(usize, usize)>>,
     targeted: HashMap<String, Vec<Annotation>>,
+    /// Derived types by base type, transitively, computed once: generation asks for every type.
+    derived: HashMap<String, Vec<String>>,
 }
 
 impl Model {
@@ -97,10 +99,12 @@ impl Model {
             types: BTreeMap::new(),
             operations: BTreeMap::new(),
             targeted: HashMap::new(),
+            derived: HashMap::new(),
             document,
         };
         model.index()?;
         model.check()?;
+        model.derived = model.derived_types();
         Ok(model)
     }
 
@@ -397,20 +401,21 @@ impl Model {
     /// The qualified names of the structured types derived from `qualified`, directly or
     /// through other derived types, in document order.
     pub fn derived(&self, qualified: &str) -> Vec<String> {
-        let qualified = self.qualify(qualified);
-        let mut derived = Vec::new();
+        self.derived.get(&self.qualify(qualified)).cloned().unwrap_or_default()
+    }
+
+    fn derived_types(&self) -> HashMap<String, Vec<String>> {
+        let mut derived: HashMap<String, Vec<String>> = HashMap::new();
         for schema in &self.document.schemas {
             for ty in &schema.structured_types {
+                let name = format!("{}.{}", schema.namespace, ty.name);
                 let mut base = ty.base_type.as_deref().map(|b| self.qualify(b));
                 let mut seen = HashSet::new();
                 while let Some(current) = base {
-                    if current == qualified {
-                        derived.push(format!("{}.{}", schema.namespace, ty.name));
-                        break;
-                    }
                     if !seen.insert(current.clone()) {
                         break;
                     }
+                    derived.entry(current.clone()).or_default().push(name.clone());
                     base = match self.resolve(&current) {
                         Some(Resolved::Structured(_, parent)) => {
                             parent.base_type.as_deref().map(|b| self.qualify(b))

@@ -267,28 +267,42 @@ fn needs_input(model: &Model, namespace: &str, name: &str) -> bool {
     })
 }
 
-/// Generates every file for `model`.
-pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
-    let layout = Layout::new(model);
-    let features = features::Features::new(model, options.features);
-    let mut files = Vec::new();
-    let mut module_decls = Vec::new();
-    for schema in &model.document.schemas {
-        let Some(module) = layout.modules.get(&schema.namespace) else {
-            continue;
-        };
+/// One schema's module, formatted.
+struct SchemaModule {
+    name: String,
+    doc: String,
+    contents: String,
+}
+
+/// Builds and renders one module per schema, in document order.
+///
+/// Rendering (parsing the tokens back and pretty-printing them) is most of the generator's time on
+/// large documents, and each schema's module is independent of the others, so the schemas are
+/// spread over the available cores. Token streams are not `Send`, so each worker builds and
+/// renders its own.
+fn render_schema_modules(
+    model: &Model,
+    layout: &Layout,
+    features: &features::Features,
+    options: &Options,
+) -> Result<Vec<SchemaModule>, String> {
+    let schemas: Vec<(&crate::csdl::model::Schema, &String)> = model
+        .document
+        .schemas
+        .iter()
+        .filter_map(|schema| layout.modules.get(&schema.namespace).map(|module| (schema, module)))
+        .collect();
+    let render_one = |(schema, module): &(&crate::csdl::model::Schema, &String)| {
         let items = schema
             .structured_types
             .iter()
-            .map(|ty| types::structured(model, &layout, &features, schema, ty, module))
-            .chain(
-                schema.enum_types.iter().map(|ty| types::enumeration(model, &layout, &features, schema, ty)),
-            )
+            .map(|ty| types::structured(model, layout, features, schema, ty, module))
+            .chain(schema.enum_types.iter().map(|ty| types::enumeration(model, layout, features, schema, ty)))
             .chain(
                 schema
                     .type_definitions
                     .iter()
-                    .map(|ty| types::definition(model, &layout, &features, schema, ty)),
+                    .map(|ty| types::definition(model, layout, features, schema, ty)),
             );
         let items: Vec<TokenStream> = items.collect();
         let uses = module_uses(&items, features.gates_anything());
@@ -297,8 +311,50 @@ pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
             #(#items)*
         };
         let doc = format!("Types of the `{}` schema.", schema.namespace);
-        files.push(GeneratedFile { path: format!("{module}.rs"), contents: render(tokens, options, &doc)? });
-        module_decls.push((module.clone(), doc));
+        let contents = render(tokens, options, &doc)?;
+        Ok(SchemaModule { name: (*module).clone(), doc, contents })
+    };
+    let workers = std::thread::available_parallelism().map_or(1, usize::from).min(schemas.len());
+    if workers <= 1 {
+        return schemas.iter().map(render_one).collect();
+    }
+    // Round-robin so that one large schema next to many small ones still shares the work.
+    let results: Vec<Vec<(usize, Result<SchemaModule, String>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|worker| {
+                let schemas = &schemas;
+                let render_one = &render_one;
+                scope.spawn(move || {
+                    schemas
+                        .iter()
+                        .enumerate()
+                        .skip(worker)
+                        .step_by(workers)
+                        .map(|(index, schema)| (index, render_one(schema)))
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    });
+    let mut ordered: Vec<_> = results.into_iter().flatten().collect();
+    ordered.sort_by_key(|(index, _)| *index);
+    ordered.into_iter().map(|(_, result)| result).collect()
+}
+
+/// Generates every file for `model`.
+pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
+    let layout = Layout::new(model);
+    let features = features::Features::new(model, options.features);
+    let schema_modules = render_schema_modules(model, &layout, &features, options)?;
+    let mut files = Vec::new();
+    let mut module_decls = Vec::new();
+    for module in schema_modules {
+        files.push(GeneratedFile { path: format!("{}.rs", module.name), contents: module.contents });
+        module_decls.push((module.name, module.doc));
     }
     let client: TokenStream = options
         .client_type
