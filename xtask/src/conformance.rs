@@ -27,50 +27,40 @@ pub fn default_corpus() -> PathBuf {
     codegen::workspace_root().join("../shared/csdl-corpus")
 }
 
-/// Where the summary of each corpus document is kept (`<stem>.summary`).
+/// Where the insta snapshot of each corpus document's summary is kept (`<stem>.snap`).
 pub fn summaries_dir() -> PathBuf {
     codegen::workspace_root().join("xtask/conformance")
 }
 
-/// Compares a document's summary with the kept one, or writes it when `bless` is set.
-fn check_summary(stem: &str, summary: &str, bless: bool) -> Result<(), String> {
-    let path = summaries_dir().join(format!("{stem}.summary"));
-    if bless {
-        std::fs::create_dir_all(summaries_dir()).map_err(|e| e.to_string())?;
-        return std::fs::write(&path, summary).map_err(|e| format!("{}: {e}", path.display()));
-    }
-    match std::fs::read_to_string(&path) {
-        Ok(kept) if kept == summary => Ok(()),
-        Ok(kept) => {
-            let first = kept
-                .lines()
-                .zip(summary.lines())
-                .position(|(a, b)| a != b)
-                .unwrap_or(kept.lines().count().min(summary.lines().count()));
-            Err(format!(
-                "the summary changed from {} at line {} (kept: {:?}, now: {:?}); review, then run `cargo xtask conformance --bless`",
-                path.display(),
-                first + 1,
-                kept.lines().nth(first).unwrap_or(""),
-                summary.lines().nth(first).unwrap_or("")
-            ))
-        }
-        Err(_) => Err(format!("no summary at {}; run `cargo xtask conformance --bless`", path.display())),
-    }
+/// Compares a document's summary with its insta snapshot.
+///
+/// insta's usual workflow applies: a changed summary is written beside the snapshot as
+/// `<stem>.snap.new` (outside CI) for `cargo insta review`, and `INSTA_UPDATE=always` accepts
+/// every change. insta reports a mismatch by panicking after printing the diff; the panic is
+/// caught so that the other documents are still checked.
+fn check_summary(name: &str, stem: &str, summary: &str) -> Result<(), String> {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(summaries_dir());
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.set_description(format!("Names chosen for {name} of the CSDL corpus"));
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = settings.bind(|| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| insta::assert_snapshot!(stem, summary)))
+    });
+    std::panic::set_hook(quiet);
+    outcome.map_err(|_| {
+        format!(
+            "the summary differs from {}; review the diff above, then accept it with `cargo insta review` or `INSTA_UPDATE=always cargo xtask conformance`",
+            summaries_dir().join(format!("{stem}.snap")).display()
+        )
+    })
 }
 
-/// Generates and checks every `.xml` document in `corpus`, and compares its summary with the
-/// kept one (writing it instead when `bless` is set).
-pub fn run_with(corpus: &Path, bless: bool) -> Result<Vec<Outcome>, String> {
-    run_inner(corpus, bless)
-}
-
-/// Generates and checks every `.xml` document in `corpus`.
+/// Generates and checks every `.xml` document in `corpus`, and compares its summary with its
+/// snapshot.
 pub fn run(corpus: &Path) -> Result<Vec<Outcome>, String> {
-    run_inner(corpus, false)
-}
-
-fn run_inner(corpus: &Path, bless: bool) -> Result<Vec<Outcome>, String> {
     let mut documents: Vec<PathBuf> = std::fs::read_dir(corpus)
         .map_err(|e| format!("cannot read the corpus {}: {e}", corpus.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -97,7 +87,7 @@ fn run_inner(corpus: &Path, bless: bool) -> Result<Vec<Outcome>, String> {
         let failure = codegen::standalone(&document, &out)
             .err()
             .or_else(|| check(&out, &target_dir).err())
-            .or_else(|| check_summary(&stem, &names, bless).err());
+            .or_else(|| check_summary(&name, &stem, &names).err());
         outcomes.push(Outcome { name, summary, failure });
     }
     Ok(outcomes)

@@ -50,10 +50,6 @@ enum Command {
         /// The directory of `.xml` documents (default: ../shared/csdl-corpus).
         #[arg(long)]
         corpus: Option<PathBuf>,
-        /// Write each document's summary (types, names chosen, endpoints) instead of comparing
-        /// it with the kept one in xtask/conformance/.
-        #[arg(long)]
-        bless: bool,
     },
 }
 
@@ -107,7 +103,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Codegen { check, .. } => run_codegen(check),
-        Command::Conformance { corpus, bless } => run_conformance(corpus, bless),
+        Command::Conformance { corpus } => run_conformance(corpus),
         Command::Bench { quick } => run_bench(quick),
         Command::BenchCodegen { quick } => xtask::bench::run(quick),
         Command::Metadata { command } => run_metadata(command),
@@ -150,9 +146,9 @@ fn run_codegen(check: bool) -> Result<(), String> {
     Err(format!("generated code is stale; run `cargo xtask codegen`:\n{}", list.join("\n")))
 }
 
-fn run_conformance(corpus: Option<PathBuf>, bless: bool) -> Result<(), String> {
+fn run_conformance(corpus: Option<PathBuf>) -> Result<(), String> {
     let corpus = corpus.unwrap_or_else(xtask::conformance::default_corpus);
-    let outcomes = xtask::conformance::run_with(&corpus, bless)?;
+    let outcomes = xtask::conformance::run(&corpus)?;
     let mut failed = 0;
     for outcome in &outcomes {
         match &outcome.failure {
