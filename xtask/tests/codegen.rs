@@ -139,6 +139,8 @@ fn adding_an_operation_only_inserts_the_lines_for_it() {
     let changed = spec.replacen(anchor, &format!("{operation}{anchor}"), 1);
     let (hunks, deleted) = hunks(&spec, &changed);
     assert_eq!(deleted, 0, "adding an operation deleted lines");
-    assert_eq!(hunks.len(), 1, "one method, in one place: {hunks:#?}");
-    assert!(hunks[0].contains("pub fn trend(&self, days: i32)"), "{}", hunks[0]);
+    // The method on the builder, and its entry in the catalog.
+    assert_eq!(hunks.len(), 2, "one method and one catalog entry: {hunks:#?}");
+    assert!(hunks.iter().any(|h| h.contains("pub fn trend(&self, days: i32)")), "{hunks:#?}");
+    assert!(hunks.iter().any(|h| h.contains(r#"path: "exposureScore/Trend(days={days})""#)), "{hunks:#?}");
 }

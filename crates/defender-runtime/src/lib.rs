@@ -12,9 +12,12 @@
 //!   the OData error document;
 //! - [`edm`] and [`wire`]: OData primitive values that round-trip without loss, decoded
 //!   leniently;
-//! - [`error`]: the one [`Error`] type, whose [`ErrorKind`] callers match on.
+//! - [`error`]: the one [`Error`] type, whose [`ErrorKind`] callers match on;
+//! - [`catalog`]: endpoints and types as data, for tools that call or answer endpoints named at
+//!   run time.
 
 pub mod auth;
+pub mod catalog;
 pub mod client;
 pub mod cloud;
 pub mod edm;

@@ -21,6 +21,20 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Endpoints as data
+//!
+//! [`catalog::CATALOG`] describes every endpoint the client calls (verb, path template,
+//! parameters, permissions and the method that sends it) and every type, for tools that work
+//! with endpoints named at run time:
+//!
+//! ```
+//! use defender_sdk::catalog::CATALOG;
+//!
+//! let isolate = CATALOG.endpoint("machines.isolate").unwrap();
+//! assert_eq!(isolate.display(CATALOG.root), "POST /api/machines/{id}/isolate");
+//! assert_eq!(isolate.sdk, "machines().get(id).isolate(comment, isolation_type)");
+//! ```
+//!
 //! # Where the documentation disagrees
 //!
 //! The reference pages the metadata was written from differ in places; the SDK accepts every

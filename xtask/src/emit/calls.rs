@@ -111,16 +111,18 @@ pub struct Method {
     pub method: TokenStream,
     /// Items for the module.
     pub items: TokenStream,
+    /// How the method is called, for the catalog: `isolate(comment, isolation_type)`.
+    pub call: String,
 }
 
-/// A method calling `call.operation`: `GET` for a function, `POST` for an action.
-pub fn operation_method(context: &Context<'_>, call: &Call<'_>, body_scope: &mut names::Scope) -> Method {
-    let Context { model, layout, conventions } = context;
+/// The arguments of `call`'s method, and whether a function takes them as query options.
+fn arguments<'a>(context: &Context<'_>, call: &Call<'a>) -> (Vec<Arg<'a>>, bool) {
+    let model = context.model;
     let operation = call.operation;
     let query_options =
         is_tag(model.annotation(&operation.annotations, &call.target, PARAMETERS_AS_QUERY_OPTIONS));
     let mut arg_scope = names::Scope::with_reserved(&["self", "body", "url", "path", "query", "envelope"]);
-    let args: Vec<Arg<'_>> = operation
+    let args = operation
         .parameters
         .iter()
         .skip(usize::from(call.bound))
@@ -144,6 +146,54 @@ pub fn operation_method(context: &Context<'_>, call: &Call<'_>, body_scope: &mut
             }
         })
         .collect();
+    (args, query_options)
+}
+
+/// How the catalog describes a call: the URL segment(s) after the base, with `{name}`
+/// placeholders for parameters written inside the path, and each parameter with where it goes.
+pub fn catalog_call(context: &Context<'_>, call: &Call<'_>) -> (String, Vec<super::catalog::Param>) {
+    let (args, query_options) = arguments(context, call);
+    let model = context.model;
+    let params = args
+        .iter()
+        .map(|a| super::catalog::Param {
+            name: a.parameter.name.clone(),
+            ty: model.qualify(&a.parameter.ty.name),
+            collection: a.parameter.ty.collection,
+            optional: a.optional,
+            location: match call.operation.kind {
+                OperationKind::Action => "Body",
+                OperationKind::Function if query_options => "Query",
+                OperationKind::Function if a.by_alias => "Alias",
+                OperationKind::Function => "Literal",
+            },
+        })
+        .collect();
+    let segment = match call.operation.kind {
+        OperationKind::Function if !query_options => {
+            if args.is_empty() && context.conventions.omit_empty_parentheses {
+                call.segment.clone()
+            } else {
+                let list: Vec<String> = args
+                    .iter()
+                    .map(|a| {
+                        let name = &a.parameter.name;
+                        if a.by_alias { format!("{name}=@{name}") } else { format!("{name}={{{name}}}") }
+                    })
+                    .collect();
+                format!("{}({})", call.segment, list.join(","))
+            }
+        }
+        _ => call.segment.clone(),
+    };
+    (segment, params)
+}
+
+/// A method calling `call.operation`: `GET` for a function, `POST` for an action.
+pub fn operation_method(context: &Context<'_>, call: &Call<'_>, body_scope: &mut names::Scope) -> Method {
+    let Context { model, layout, conventions } = context;
+    let operation = call.operation;
+    let (args, query_options) = arguments(context, call);
     let body_struct = (operation.kind == OperationKind::Action && args.len() > MAX_ACTION_ARGUMENTS)
         .then(|| ident(&body_scope.claim(&format!("{}Body", names::camel(&operation.name)))));
     let params: Vec<TokenStream> = match &body_struct {
@@ -262,7 +312,14 @@ pub fn operation_method(context: &Context<'_>, call: &Call<'_>, body_scope: &mut
             }
         }
     };
-    Method { method, items }
+    let call_text = match &body_struct {
+        Some(body) => format!("{}(&{body} {{ .. }})", call.method),
+        None => {
+            let names: Vec<String> = args.iter().map(|a| a.name.to_string()).collect();
+            format!("{}({})", call.method, names.join(", "))
+        }
+    };
+    Method { method, items, call: call_text }
 }
 
 /// The body struct of an action with many parameters: required ones are plain fields, optional

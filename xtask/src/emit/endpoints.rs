@@ -12,8 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::calls::{Call, Context, Conventions, MODULE, PATH, ident, operation_method};
-use super::docs::{Doc, READ_RESTRICTIONS};
+use super::calls::{Call, Context, Conventions, MODULE, PATH, catalog_call, ident, operation_method};
+use super::catalog::{Base, Entry, Param};
+use super::docs::{Doc, OPERATION_RESTRICTIONS, READ_RESTRICTIONS};
 use super::features::Features;
 use super::{Layout, names};
 use crate::csdl::Model;
@@ -38,8 +39,13 @@ struct Builder<'a> {
     listed: bool,
     /// The features of the roots that reach this builder.
     features: BTreeSet<String>,
-    /// Capability annotations of the entity sets of this type, with their targets.
-    writes: Vec<(String, &'a [Annotation])>,
+    /// Capability annotations of the entity sets of this type, with their targets and the
+    /// catalog bases (the set, and one entity of it).
+    writes: Vec<(String, &'a [Annotation], Base, Option<Base>)>,
+    /// Where single entities of this type are reached, for the catalog.
+    single_bases: Vec<Base>,
+    /// Where collections of this type are reached, for the catalog.
+    set_bases: Vec<Base>,
 }
 
 /// Whether a restrictions annotation allows the operation with a JSON body: present, its flag
@@ -75,14 +81,14 @@ fn sends_json(record: &Expr) -> bool {
 }
 
 /// The `client` module, with endpoint methods on `client` (a path such as
-/// `crate::DefenderClient`).
+/// `crate::DefenderClient`), and the catalog's record of every endpoint it can call.
 pub fn client_module(
     model: &Model,
     layout: &Layout,
     features: &Features,
     client: &TokenStream,
     root: &str,
-) -> Option<TokenStream> {
+) -> Option<(TokenStream, Vec<Entry>)> {
     let (schema, container) = model.container()?;
     let context = Context { model, layout, conventions: Conventions::of(model, schema, container, root) };
     let conventions = &context.conventions;
@@ -115,6 +121,8 @@ pub fn client_module(
                 listed: false,
                 features: BTreeSet::new(),
                 writes: Vec::new(),
+                single_bases: Vec::new(),
+                set_bases: Vec::new(),
             };
             builders.insert(qualified.clone(), builder);
         }
@@ -122,28 +130,42 @@ pub fn client_module(
             builder.features.extend(feature_set(root_name));
         }
     }
-    for singleton in &container.singletons {
-        if let Some(builder) = builders.get_mut(&model.qualify(&singleton.ty)) {
-            builder.single_paths.push(format!("{}/{}", conventions.root, singleton.name));
-        }
-    }
-    for set in &container.entity_sets {
-        if let Some(builder) = builders.get_mut(&model.qualify(&set.entity_type)) {
-            let key = if conventions.key_as_segment { "/{key}" } else { "({key})" };
-            builder.single_paths.push(format!("{}/{}{key}", conventions.root, set.name));
-            builder.set_paths.push(format!("{}/{}", conventions.root, set.name));
-            builder.listed = true;
-            builder.writes.push((container_target(&set.name), &set.annotations));
-        }
-    }
-
     let mut methods = Vec::new();
+    let mut entries = Vec::new();
     let mut extra_items = Vec::new();
     let mut method_scope = names::Scope::with_reserved(&["runtime", "builder", "new"]);
     for singleton in &container.singletons {
-        let Some(builder) = builders.get(&model.qualify(&singleton.ty)) else { continue };
+        let Some(builder) = builders.get_mut(&model.qualify(&singleton.ty)) else { continue };
         let method = ident(&method_scope.claim(&names::snake(&singleton.name)));
         let target = container_target(&singleton.name);
+        builder.single_paths.push(format!("{}/{}", conventions.root, singleton.name));
+        let base = Base {
+            root: singleton.name.clone(),
+            path: singleton.name.clone(),
+            keys: Vec::new(),
+            sdk: format!("{method}()"),
+            features: feature_set(&singleton.name),
+        };
+        entries.push(Entry {
+            name: format!("{}.get", singleton.name),
+            root: singleton.name.clone(),
+            kind: "Singleton",
+            verb: "Get",
+            path: base.path.clone(),
+            parameters: Vec::new(),
+            returns: Some((model.qualify(&singleton.ty), false)),
+            permissions: super::catalog::permissions(
+                model,
+                &singleton.annotations,
+                &target,
+                READ_RESTRICTIONS,
+            ),
+            summary: super::catalog::summary(model, &singleton.annotations, &target),
+            sdk: base.sdk.clone(),
+            features: base.features.clone(),
+        });
+        builder.single_bases.push(base);
+        let builder = &*builder;
         let mut doc = Doc::described(
             model,
             &singleton.annotations,
@@ -169,9 +191,56 @@ pub fn client_module(
         });
     }
     for set in &container.entity_sets {
-        let Some(builder) = builders.get(&model.qualify(&set.entity_type)) else { continue };
+        let Some(builder) = builders.get_mut(&model.qualify(&set.entity_type)) else { continue };
         let method = ident(&method_scope.claim(&names::snake(&set.name)));
         let target = container_target(&set.name);
+        let key = if conventions.key_as_segment { "/{key}" } else { "({key})" };
+        builder.single_paths.push(format!("{}/{}{key}", conventions.root, set.name));
+        builder.set_paths.push(format!("{}/{}", conventions.root, set.name));
+        builder.listed = true;
+        let set_base = Base {
+            root: set.name.clone(),
+            path: set.name.clone(),
+            keys: Vec::new(),
+            sdk: format!("{method}()"),
+            features: feature_set(&set.name),
+        };
+        let entity_base = key_base(&context, builder, &set_base);
+        let permissions = super::catalog::permissions(model, &set.annotations, &target, READ_RESTRICTIONS);
+        let summary = super::catalog::summary(model, &set.annotations, &target);
+        let qualified = model.qualify(&set.entity_type);
+        entries.push(Entry {
+            name: format!("{}.list", set.name),
+            root: set.name.clone(),
+            kind: "List",
+            verb: "Get",
+            path: set_base.path.clone(),
+            parameters: Vec::new(),
+            returns: Some((qualified.clone(), true)),
+            permissions: permissions.clone(),
+            summary: summary.clone(),
+            sdk: format!("{}.list()", set_base.sdk),
+            features: set_base.features.clone(),
+        });
+        if let Some(entity_base) = &entity_base {
+            entries.push(Entry {
+                name: format!("{}.get", set.name),
+                root: set.name.clone(),
+                kind: "Get",
+                verb: "Get",
+                path: entity_base.path.clone(),
+                parameters: entity_base.keys.clone(),
+                returns: Some((qualified, false)),
+                permissions,
+                summary,
+                sdk: entity_base.sdk.clone(),
+                features: entity_base.features.clone(),
+            });
+            builder.single_bases.push(entity_base.clone());
+        }
+        builder.set_bases.push(set_base.clone());
+        builder.writes.push((target.clone(), &set.annotations, set_base, entity_base));
+        let builder = &*builder;
         let mut doc =
             Doc::described(model, &set.annotations, &target, &format!("The `{}` entity set.", set.name));
         doc.paragraph(&format!(
@@ -211,6 +280,23 @@ pub fn client_module(
                 documented_bases: &[],
             };
             let generated = operation_method(&context, &call, &mut scope);
+            let (suffix, parameters) = catalog_call(&context, &call);
+            let name = segment.split('/').filter(|s| !s.is_empty()).collect::<Vec<_>>().join(".");
+            entries.push(operation_entry(
+                model,
+                &call,
+                Base {
+                    root: segment.split('/').next().unwrap_or(&import.name).to_owned(),
+                    path: String::new(),
+                    keys: Vec::new(),
+                    sdk: String::new(),
+                    features: feature_set(&import.name),
+                },
+                name,
+                suffix,
+                parameters,
+                generated.call.clone(),
+            ));
             let (method, items) = (generated.method, generated.items);
             methods.push(quote!(#cfg #method));
             if !items.is_empty() {
@@ -219,8 +305,10 @@ pub fn client_module(
         }
     }
 
-    let builder_items: Vec<TokenStream> =
-        builders.values().map(|builder| builder_items(&context, features, builder, &mut scope)).collect();
+    let builder_items: Vec<TokenStream> = builders
+        .values()
+        .map(|builder| builder_items(&context, features, builder, &mut scope, &mut entries))
+        .collect();
     let body = quote! {
         impl #client {
             #(#methods)*
@@ -230,9 +318,96 @@ pub fn client_module(
         #(#extra_items)*
     };
     let uses = imports(&body.to_string(), features.gates_anything());
-    Some(quote! {
-        #uses
-        #body
+    // Grouped by where they start, in the container's order.
+    let order: Vec<String> = container
+        .singletons
+        .iter()
+        .map(|s| s.name.clone())
+        .chain(container.entity_sets.iter().map(|s| s.name.clone()))
+        .collect();
+    entries.sort_by_key(|entry| order.iter().position(|root| *root == entry.root).unwrap_or(order.len()));
+    Some((
+        quote! {
+            #uses
+            #body
+        },
+        entries,
+    ))
+}
+
+/// The catalog entry of an operation called from `base` (nothing before it for an import).
+#[allow(clippy::too_many_arguments)]
+fn operation_entry(
+    model: &Model,
+    call: &Call<'_>,
+    base: Base,
+    name: String,
+    suffix: String,
+    parameters: Vec<Param>,
+    method_call: String,
+) -> Entry {
+    let operation = call.operation;
+    let (kind, verb) = match operation.kind {
+        crate::csdl::model::OperationKind::Function => ("Function", "Get"),
+        crate::csdl::model::OperationKind::Action => ("Action", "Post"),
+    };
+    let path = if base.path.is_empty() { suffix } else { format!("{}/{suffix}", base.path) };
+    let sdk = if base.sdk.is_empty() { method_call } else { format!("{}.{method_call}", base.sdk) };
+    Entry {
+        name,
+        root: base.root,
+        kind,
+        verb,
+        path,
+        parameters: base.keys.into_iter().chain(parameters).collect(),
+        returns: operation.return_type.as_ref().map(|r| (model.qualify(&r.ty.name), r.ty.collection)),
+        permissions: super::catalog::permissions(
+            model,
+            &operation.annotations,
+            &call.target,
+            OPERATION_RESTRICTIONS,
+        ),
+        summary: super::catalog::summary(model, &operation.annotations, &call.target),
+        sdk,
+        features: base.features,
+    }
+}
+
+/// The base for one entity of a set: its key in the path, and `get(key)` in the SDK.
+fn key_base(context: &Context<'_>, builder: &Builder<'_>, set: &Base) -> Option<Base> {
+    let model = context.model;
+    let properties = model.all_properties(builder.schema, builder.ty);
+    let key: Vec<_> =
+        builder.ty.key.iter().filter_map(|k| properties.iter().find(|p| &p.name == k)).collect();
+    if key.is_empty() {
+        return None;
+    }
+    let segment = context.conventions.key_as_segment && key.len() == 1;
+    let keys: Vec<Param> = key
+        .iter()
+        .map(|p| Param {
+            name: p.name.clone(),
+            ty: model.qualify(&p.ty.name),
+            collection: false,
+            optional: false,
+            location: if segment { "Segment" } else { "Literal" },
+        })
+        .collect();
+    let path = match keys.as_slice() {
+        [only] if segment => format!("{}/{{{}}}", set.path, only.name),
+        [only] => format!("{}({{{}}})", set.path, only.name),
+        _ => {
+            let parts: Vec<String> = keys.iter().map(|k| format!("{0}={{{0}}}", k.name)).collect();
+            format!("{}({})", set.path, parts.join(","))
+        }
+    };
+    let args: Vec<String> = key.iter().map(|p| names::snake(&p.name)).collect();
+    Some(Base {
+        root: set.root.clone(),
+        path,
+        keys,
+        sdk: format!("{}.get({})", set.sdk, args.join(", ")),
+        features: set.features.clone(),
     })
 }
 
@@ -315,6 +490,7 @@ fn builder_items(
     features: &Features,
     builder: &Builder<'_>,
     type_scope: &mut names::Scope,
+    entries: &mut Vec<Entry>,
 ) -> TokenStream {
     let Context { model, layout, .. } = context;
     let qualified = format!("{}.{}", builder.schema.namespace, builder.ty.name);
@@ -332,10 +508,10 @@ fn builder_items(
             if model.qualify(&binding.ty.name) != qualified {
                 continue;
             }
-            let (scope, ops, bases) = if binding.ty.collection {
-                (&mut set_scope, &mut set_ops, &builder.set_paths)
+            let (scope, ops, bases, catalog_bases) = if binding.ty.collection {
+                (&mut set_scope, &mut set_ops, &builder.set_paths, &builder.set_bases)
             } else {
-                (&mut single_scope, &mut single_ops, &builder.single_paths)
+                (&mut single_scope, &mut single_ops, &builder.single_paths, &builder.single_bases)
             };
             let segment = if context.conventions.unqualified.contains(&schema.namespace) {
                 operation.name.clone()
@@ -352,6 +528,20 @@ fn builder_items(
                 documented_bases: bases,
             };
             let generated = operation_method(context, &call, type_scope);
+            let (suffix, parameters) = catalog_call(context, &call);
+            for base in catalog_bases {
+                let name = format!("{}.{}", base.root, operation.name);
+                let entry = operation_entry(
+                    model,
+                    &call,
+                    base.clone(),
+                    name,
+                    suffix.clone(),
+                    parameters.clone(),
+                    generated.call.clone(),
+                );
+                entries.push(entry);
+            }
             ops.push(generated.method);
             body_items.push(generated.items);
         }
@@ -373,6 +563,21 @@ fn builder_items(
             builder.single_paths.iter().map(|p| format!("`GET {p}/{segment}`")).collect();
         doc.paragraph(&paths.join("  \n"));
         let doc = doc.tokens();
+        for base in &builder.single_bases {
+            entries.push(Entry {
+                name: format!("{}.{segment}", base.root),
+                root: base.root.clone(),
+                kind: "Navigation",
+                verb: "Get",
+                path: format!("{}/{segment}", base.path),
+                parameters: base.keys.clone(),
+                returns: Some((model.qualify(&navigation.ty.name), navigation.ty.collection)),
+                permissions: Vec::new(),
+                summary: super::catalog::summary(model, &navigation.annotations, &target),
+                sdk: format!("{}.{method}()", base.sdk),
+                features: base.features.clone(),
+            });
+        }
         let format = format!("{{}}/{segment}");
         single_ops.push(if navigation.ty.collection {
             quote! {
@@ -394,14 +599,62 @@ fn builder_items(
         builder
             .writes
             .iter()
-            .filter(|(target, annotations)| allows(model, annotations, target, term, flag))
+            .filter(|(target, annotations, ..)| allows(model, annotations, target, term, flag))
             .collect::<Vec<_>>()
+    };
+    let qualified_entity = (qualified.clone(), false);
+    let write_entry = |kind: &'static str,
+                       verb: &'static str,
+                       base: &Base,
+                       entity: bool,
+                       term: &str,
+                       annotations: &[Annotation],
+                       target: &str,
+                       call: &str| {
+        let mut parameters = base.keys.clone();
+        if entity {
+            parameters.push(Param {
+                name: "entity".to_owned(),
+                ty: qualified.clone(),
+                collection: false,
+                optional: false,
+                location: "Entity",
+            });
+        }
+        Entry {
+            name: format!("{}.{}", base.root, kind.to_ascii_lowercase()),
+            root: base.root.clone(),
+            kind,
+            verb,
+            path: base.path.clone(),
+            parameters,
+            returns: (kind != "Delete").then(|| qualified_entity.clone()),
+            permissions: super::catalog::permissions(model, annotations, target, term),
+            summary: String::new(),
+            sdk: format!("{}.{call}", base.sdk),
+            features: base.features.clone(),
+        }
     };
     let input = layout.input_path(&builder.schema.namespace, &builder.ty.name, MODULE);
     let name = &builder.ty.name;
-    if let (Some(input), [(target, annotations), ..]) =
-        (&input, writes(UPDATE_RESTRICTIONS, "Updatable").as_slice())
-    {
+    let updatable = writes(UPDATE_RESTRICTIONS, "Updatable");
+    if input.is_some() {
+        for (target, annotations, _, entity) in &updatable {
+            if let Some(entity) = entity {
+                entries.push(write_entry(
+                    "Update",
+                    "Patch",
+                    entity,
+                    true,
+                    UPDATE_RESTRICTIONS,
+                    annotations,
+                    target,
+                    "update(&changes)",
+                ));
+            }
+        }
+    }
+    if let (Some(input), [(target, annotations, ..), ..]) = (&input, updatable.as_slice()) {
         let mut doc = Doc::default();
         doc.paragraph(&format!("Updates the `{name}`: only the fields set in `changes` are sent (`PATCH`)."));
         doc.paragraph(
@@ -418,7 +671,22 @@ fn builder_items(
             }
         });
     }
-    if let [(target, annotations), ..] = writes(DELETE_RESTRICTIONS, "Deletable").as_slice() {
+    let deletable = writes(DELETE_RESTRICTIONS, "Deletable");
+    for (target, annotations, _, entity) in &deletable {
+        if let Some(entity) = entity {
+            entries.push(write_entry(
+                "Delete",
+                "Delete",
+                entity,
+                false,
+                DELETE_RESTRICTIONS,
+                annotations,
+                target,
+                "delete()",
+            ));
+        }
+    }
+    if let [(target, annotations, ..), ..] = deletable.as_slice() {
         let mut doc = Doc::default();
         doc.paragraph(&format!("Deletes the `{name}`."));
         doc.paragraph(
@@ -434,9 +702,22 @@ fn builder_items(
             }
         });
     }
-    if let (Some(input), [(target, annotations), ..]) =
-        (&input, writes(INSERT_RESTRICTIONS, "Insertable").as_slice())
-    {
+    let insertable = writes(INSERT_RESTRICTIONS, "Insertable");
+    if input.is_some() {
+        for (target, annotations, set, _) in &insertable {
+            entries.push(write_entry(
+                "Create",
+                "Post",
+                set,
+                true,
+                INSERT_RESTRICTIONS,
+                annotations,
+                target,
+                "create(&input)",
+            ));
+        }
+    }
+    if let (Some(input), [(target, annotations, ..), ..]) = (&input, insertable.as_slice()) {
         let mut doc = Doc::default();
         doc.paragraph(&format!("Creates a `{name}` from the fields set in `input` (`POST`)."));
         doc.paragraph(

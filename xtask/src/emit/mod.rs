@@ -5,6 +5,7 @@
 //! order and formatted with prettyplease, so the same document always gives the same bytes.
 
 pub mod calls;
+pub mod catalog;
 pub mod docs;
 pub mod endpoints;
 pub mod features;
@@ -71,7 +72,8 @@ impl Layout {
     fn new(model: &Model) -> Self {
         let mut layout = Layout::default();
         let input_types = input_closure(model);
-        let mut module_scope = names::Scope::with_reserved(&[calls::MODULE, "mod"]);
+        let mut module_scope =
+            names::Scope::with_reserved(&[calls::MODULE, registry::MODULE, catalog::MODULE, "mod"]);
         for schema in &model.document.schemas {
             let has_types = !schema.structured_types.is_empty()
                 || !schema.enum_types.is_empty()
@@ -362,12 +364,21 @@ pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
         .map_err(|e| format!("invalid client type {:?}: {e}", options.client_type))?;
     let mut extra_decls = Vec::new();
     let has_client = match endpoints::client_module(model, &layout, &features, &client, &options.root_path) {
-        Some(tokens) => {
+        Some((tokens, entries)) => {
             let doc = "Endpoint methods and request builders.";
             files.push(GeneratedFile {
                 path: format!("{}.rs", calls::MODULE),
                 contents: render(tokens, options, doc)?,
             });
+            let doc = "Every endpoint and type as data, for tools that call or answer endpoints by name.";
+            let tokens = catalog::catalog_module(model, &features, &entries, &options.root_path);
+            files.push(GeneratedFile {
+                path: format!("{}.rs", catalog::MODULE),
+                contents: render(tokens, options, doc)?,
+            });
+            let module = Ident::new(catalog::MODULE, Span::call_site());
+            let doc = format!(" {doc}");
+            extra_decls.push(quote!(#[doc = #doc] pub mod #module;));
             true
         }
         None => false,
@@ -505,7 +516,10 @@ fn space_items(code: &str) -> String {
             let trimmed = line.trim_start();
             let starts_item = ITEM_STARTS.iter().any(|start| trimmed.starts_with(start));
             let after_item = matches!(previous.trim(), "}" | "};") && indent(previous) == indent(line);
-            let after_uses = previous.starts_with("use ") && !line.starts_with("use ") && !line.is_empty();
+            let after_uses = previous.starts_with("use ")
+                && previous.ends_with(';')
+                && !line.starts_with("use ")
+                && !line.is_empty();
             if (starts_item && after_item) || after_uses {
                 out.push('\n');
             }

@@ -7,6 +7,8 @@
 pub mod api;
 /// Endpoint methods and request builders.
 pub mod client;
+/// Every endpoint and type as data, for tools that call or answer endpoints by name.
+pub mod catalog;
 /// Decoding by type name, for tools that check saved responses.
 pub mod registry;
 pub use api::*;
