@@ -2,8 +2,8 @@
 //! can be prepared from text and resolved back, and the requests the typed SDK sends resolve to
 //! the endpoints the catalog names for them.
 
-use defender_e2e::{defender_client, mount_token_endpoint};
-use defender_runtime::catalog::{Catalog, Endpoint, ParameterLocation, Shape, TypeRef, Verb};
+use defender_e2e::{defender_client, mount_token_endpoint, sample_argument};
+use defender_runtime::catalog::{Endpoint, ParameterLocation, Verb};
 use defender_runtime::{ErrorKind, Method, Patch};
 use defender_sdk::catalog::CATALOG;
 use defender_sdk::{IndicatorInput, IsolationType, edm};
@@ -11,35 +11,8 @@ use futures_util::StreamExt;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// A value of `ty` as a command line would give it.
-fn sample(catalog: &Catalog, ty: TypeRef) -> String {
-    if ty.collection {
-        return match catalog.type_info(ty.name).map(|t| t.shape) {
-            Some(Shape::Entity(_) | Shape::Complex(_)) => "[{}]".to_owned(),
-            _ => format!(
-                "{},{}",
-                sample(catalog, TypeRef::single(ty.name)),
-                sample(catalog, TypeRef::single(ty.name))
-            ),
-        };
-    }
-    match ty.name {
-        "Edm.String" => "O'Neil, J/1".to_owned(),
-        "Edm.Boolean" => "true".to_owned(),
-        "Edm.Byte" | "Edm.SByte" | "Edm.Int16" | "Edm.Int32" | "Edm.Int64" => "48".to_owned(),
-        "Edm.Double" | "Edm.Single" | "Edm.Decimal" => "1.5".to_owned(),
-        "Edm.DateTimeOffset" => "2024-03-04T05:06:07.1234567Z".to_owned(),
-        "Edm.Guid" => "6b3cb6b7-c8c9-4d39-8e88-54e4e1f1d1d2".to_owned(),
-        name => match catalog.type_info(name).map(|t| t.shape) {
-            Some(Shape::Enum(enumeration)) => enumeration.members[0].0.to_owned(),
-            Some(Shape::Definition { underlying }) => sample(catalog, TypeRef::single(underlying)),
-            _ => "{}".to_owned(),
-        },
-    }
-}
-
 fn arguments(endpoint: &Endpoint) -> Vec<(&'static str, String)> {
-    endpoint.parameters.iter().map(|p| (p.name, sample(&CATALOG, p.ty))).collect()
+    endpoint.parameters.iter().map(|p| (p.name, sample_argument(&CATALOG, p.ty))).collect()
 }
 
 #[test]

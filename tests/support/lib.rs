@@ -6,6 +6,7 @@
 #[rustfmt::skip]
 pub mod generated;
 
+use defender_runtime::catalog::{Catalog, Shape, TypeRef};
 use defender_sdk::ODataClient;
 
 /// The client of the fixture service (`tests/fixtures/csdl/edm-types.xml`).
@@ -89,5 +90,33 @@ pub fn defender_client(server: &MockServer) -> DefenderClient {
 pub fn assert_lossless(original: &serde_json::Value, written: &serde_json::Value) {
     if let Some(loss) = defender_runtime::lossless::first_loss(original, written) {
         panic!("lost: {loss}");
+    }
+}
+
+/// A value of `ty` as a command line would give it: strings with a quote, a comma and a slash
+/// (to exercise escaping), enumerations as their first member, structured values as `{}`.
+pub fn sample_argument(catalog: &Catalog, ty: TypeRef) -> String {
+    if ty.collection {
+        return match catalog.type_info(ty.name).map(|t| t.shape) {
+            Some(Shape::Entity(_) | Shape::Complex(_)) => "[{}]".to_owned(),
+            _ => format!(
+                "{},{}",
+                sample_argument(catalog, TypeRef::single(ty.name)),
+                sample_argument(catalog, TypeRef::single(ty.name))
+            ),
+        };
+    }
+    match ty.name {
+        "Edm.String" => "O'Neil, J/1".to_owned(),
+        "Edm.Boolean" => "true".to_owned(),
+        "Edm.Byte" | "Edm.SByte" | "Edm.Int16" | "Edm.Int32" | "Edm.Int64" => "48".to_owned(),
+        "Edm.Double" | "Edm.Single" | "Edm.Decimal" => "1.5".to_owned(),
+        "Edm.DateTimeOffset" => "2024-03-04T05:06:07.1234567Z".to_owned(),
+        "Edm.Guid" => "6b3cb6b7-c8c9-4d39-8e88-54e4e1f1d1d2".to_owned(),
+        name => match catalog.type_info(name).map(|t| t.shape) {
+            Some(Shape::Enum(enumeration)) => enumeration.members[0].0.to_owned(),
+            Some(Shape::Definition { underlying }) => sample_argument(catalog, TypeRef::single(underlying)),
+            _ => "{}".to_owned(),
+        },
     }
 }

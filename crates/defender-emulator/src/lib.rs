@@ -1,7 +1,8 @@
 //! A local Microsoft Defender for Endpoint API, for demos and tests without a tenant.
 //!
-//! It serves the scores, machines (with their response actions), machine actions and alerts
-//! from a tenant generated from a seed; issues and checks bearer tokens like Entra ID (a v2.0
+//! It serves every endpoint of the SDK's catalog from a tenant generated from a seed (the
+//! scores from the documentation's examples, 25,000 machines, their alerts and machine
+//! actions, and plausible entities of every other set); issues and checks bearer tokens like Entra ID (a v2.0
 //! token endpoint, signed tokens, 401 in the API's error shape); answers the OData query
 //! options the Defender documentation shows, with server-driven paging; and injects faults on
 //! demand (throttling at a rate or past the documented limits, 503s, latency, dropped
@@ -16,10 +17,13 @@
 
 mod auth;
 mod data;
+mod engine;
 pub mod faults;
 pub mod filter;
+mod operations;
 mod query;
 mod server;
+mod synth;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

@@ -1,5 +1,5 @@
-//! OData system query options over a collection: `$filter`, `$select`, `$top`, `$skip`,
-//! `$count`, and server-driven paging with `@odata.nextLink`.
+//! OData system query options over a collection: `$filter`, `$orderby`, `$select`, `$top`,
+//! `$skip`, `$count`, and server-driven paging with `@odata.nextLink`.
 
 use std::collections::HashMap;
 
@@ -42,8 +42,22 @@ pub fn page(
     let select: Option<Vec<&str>> =
         params.get("$select").map(|s| s.split(',').map(str::trim).filter(|s| !s.is_empty()).collect());
 
-    let matching: Vec<&Value> =
+    let order = params.get("$orderby").map(|o| order_by(o)).transpose()?;
+    let mut matching: Vec<&Value> =
         items.iter().filter(|item| filter.as_ref().is_none_or(|f| filter::matches(f, item))).collect();
+    if let Some(order) = &order {
+        // A stable sort keeps the set's own order between equal keys, so paging stays consistent.
+        matching.sort_by(|a, b| {
+            order
+                .iter()
+                .map(|(property, descending)| {
+                    let ordering = compare(a.get(property.as_str()), b.get(property.as_str()));
+                    if *descending { ordering.reverse() } else { ordering }
+                })
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+    }
     let wanted = top.unwrap_or(usize::MAX);
     let take = wanted.min(max_page);
     let slice: Vec<Value> = matching
@@ -77,6 +91,44 @@ pub fn page(
     }
     body.insert("value".into(), Value::Array(slice));
     Ok(Value::Object(body))
+}
+
+/// `$orderby`: properties, each `asc` (the default) or `desc`.
+fn order_by(text: &str) -> Result<Vec<(String, bool)>, String> {
+    text.split(',')
+        .map(|part| {
+            let mut words = part.split_whitespace();
+            let property = words.next().ok_or_else(|| format!("Invalid $orderby: {text:?}"))?;
+            let descending = match words.next().map(str::to_ascii_lowercase).as_deref() {
+                None | Some("asc") => false,
+                Some("desc") => true,
+                Some(other) => return Err(format!("Invalid $orderby direction {other:?}")),
+            };
+            if words.next().is_some() {
+                return Err(format!("Invalid $orderby: {text:?}"));
+            }
+            Ok((property.to_owned(), descending))
+        })
+        .collect()
+}
+
+/// Orders JSON values as OData does for sorting: null first, then numbers, strings (ISO
+/// timestamps sort as text) and booleans by value.
+fn compare(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a.unwrap_or(&Value::Null), b.unwrap_or(&Value::Null)) {
+        (Value::Null, Value::Null) => Ordering::Equal,
+        (Value::Null, _) => Ordering::Less,
+        (_, Value::Null) => Ordering::Greater,
+        (Value::Number(x), Value::Number(y)) => x
+            .as_f64()
+            .unwrap_or_default()
+            .partial_cmp(&y.as_f64().unwrap_or_default())
+            .unwrap_or(Ordering::Equal),
+        (Value::String(x), Value::String(y)) => x.cmp(y),
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        _ => Ordering::Equal,
+    }
 }
 
 fn project(item: &Value, fields: &[&str]) -> Value {
@@ -132,5 +184,22 @@ mod tests {
         assert!(body.get("@odata.nextLink").is_none(), "$top satisfied in one page");
         assert!(page(&items, &params(&[("$top", "-1")]), "c", "x", 10).is_err());
         assert!(page(&items, &params(&[("$filter", "n eq")]), "c", "x", 10).is_err());
+    }
+
+    #[test]
+    fn orderby_sorts_by_each_key_in_turn_and_rejects_bad_directions() {
+        let items = vec![
+            json!({"n": 1, "name": "b"}),
+            json!({"n": 2, "name": "a"}),
+            json!({"n": 3, "name": "b"}),
+            json!({"n": 4, "name": null}),
+        ];
+        let body = page(&items, &params(&[("$orderby", "name desc, n asc"), ("$select", "n")]), "c", "x", 10)
+            .unwrap_or_default();
+        assert_eq!(body["value"], json!([{"n": 1}, {"n": 3}, {"n": 2}, {"n": 4}]));
+        let body =
+            page(&items, &params(&[("$orderby", "n desc"), ("$top", "2")]), "c", "x", 10).unwrap_or_default();
+        assert_eq!(body["value"][0]["n"], 4);
+        assert!(page(&items, &params(&[("$orderby", "n sideways")]), "c", "x", 10).is_err());
     }
 }

@@ -1,22 +1,24 @@
-//! The routes: the token endpoint, the API (scores, machines and their actions, machine
-//! actions, alerts), an admin route that sets faults, and OData errors for everything else.
+//! The routes: the token endpoint, the API (every endpoint of the catalog, answered by
+//! [`crate::engine`], and the library upload, which is multipart), and an admin route that sets
+//! faults. Every API request passes the bearer-token check and the fault injector first.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Form, Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::extract::{Form, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
+use defender_runtime::catalog::Verb;
 use serde_json::{Value, json};
 
 use crate::auth::Issuer;
 use crate::data::Tenant;
+use crate::engine;
 use crate::faults::{Fault, FaultConfig, Faults};
-use crate::query::page;
 
 /// What the routes share.
 pub struct Shared {
@@ -41,25 +43,18 @@ type AppState = Arc<Shared>;
 /// The whole application.
 pub fn router(shared: AppState) -> Router {
     let api = Router::new()
-        .route("/api/exposureScore", get(exposure_score))
-        .route("/api/exposureScore/ByMachineGroups", get(scores_by_group))
-        .route("/api/configurationScore", get(configuration_score))
-        .route("/api/machines", get(list_machines))
-        .route("/api/machines/{id}", get(get_machine))
-        .route("/api/machines/{id}/{action}", post(machine_action))
-        .route("/api/machineactions", get(list_machine_actions))
-        .route("/api/alerts", get(list_alerts))
-        .route("/api/alerts/{id}", get(get_alert).patch(update_alert))
-        .fallback(not_found)
+        .route("/api/libraryfiles", post(upload_library_file).fallback(api))
+        .route("/api/{*path}", any(api))
         .layer(middleware::from_fn_with_state(shared.clone(), guard));
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(token))
         .route("/emulator/faults", get(get_faults).put(set_faults))
         .merge(api)
+        .fallback(not_found)
         .with_state(shared)
 }
 
-fn odata_error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(crate) fn odata_error(status: StatusCode, code: &str, message: &str) -> Response {
     let target = format!(
         "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
         fastrand::u32(..),
@@ -160,6 +155,115 @@ async fn set_faults(State(shared): State<AppState>, axum::Json(config): axum::Js
     StatusCode::NO_CONTENT.into_response()
 }
 
+/// Every API endpoint of the catalog.
+async fn api(
+    State(shared): State<AppState>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    Query(query): Query<HashMap<String, String>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(verb) = Verb::from_method(&method) else {
+        return odata_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "The method is not supported.",
+        );
+    };
+    // Each segment is decoded once, by the catalog's matcher.
+    let path = uri.path().strip_prefix("/api/").unwrap_or_default();
+    let request = engine::Request { verb, path, query: &query, body: &body };
+    match engine::answer(&shared, &request) {
+        Ok(reply) => {
+            let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+            match reply.body {
+                Some(body) => (status, axum::Json(body)).into_response(),
+                None => status.into_response(),
+            }
+        }
+        Err(failure) => odata_error(
+            StatusCode::from_u16(failure.status).unwrap_or(StatusCode::BAD_REQUEST),
+            failure.code,
+            &failure.message,
+        ),
+    }
+}
+
+/// `POST /api/libraryfiles`: a multipart upload of a live response library file.
+async fn upload_library_file(State(shared): State<AppState>, mut form: axum::extract::Multipart) -> Response {
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut fields: HashMap<String, String> = HashMap::new();
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_owned();
+                let file_name = field.file_name().map(str::to_owned);
+                let Ok(bytes) = field.bytes().await else {
+                    return odata_error(
+                        StatusCode::BAD_REQUEST,
+                        "InvalidRequestBody",
+                        "The upload was cut short.",
+                    );
+                };
+                match file_name {
+                    Some(file_name) if name.eq_ignore_ascii_case("file") => {
+                        file = Some((file_name, bytes.to_vec()))
+                    }
+                    _ => {
+                        fields
+                            .insert(name.to_ascii_lowercase(), String::from_utf8_lossy(&bytes).into_owned());
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                return odata_error(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidRequestBody",
+                    "Request body is incorrect",
+                );
+            }
+        }
+    }
+    let Some((file_name, bytes)) = file else {
+        return odata_error(
+            StatusCode::BAD_REQUEST,
+            "MissingRequiredParameter",
+            "Parameter file is missing.",
+        );
+    };
+    let flag = |name: &str| fields.get(name).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let mut tenant = tenant(&shared);
+    let files = tenant.set_mut("libraryfiles");
+    let existing =
+        files.iter().position(|f| f["fileName"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(&file_name)));
+    if existing.is_some() && !flag("overrideifexists") {
+        return odata_error(
+            StatusCode::CONFLICT,
+            "Conflict",
+            &format!("File {file_name} already exists in the library."),
+        );
+    }
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &bytes);
+    let sha256: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    let entry = json!({
+        "fileName": file_name,
+        "sha256": sha256,
+        "description": fields.get("description"),
+        "creationTime": "2025-06-01T12:00:00.0000000Z",
+        "lastUpdatedTime": "2025-06-01T12:00:00.0000000Z",
+        "createdBy": shared.client_id,
+        "hasParameters": flag("hasparameters"),
+        "parametersDescription": fields.get("parametersdescription"),
+    });
+    match existing {
+        Some(index) => files[index] = entry.clone(),
+        None => files.push(entry.clone()),
+    }
+    drop(tenant);
+    json_response(with_context(&shared, "LibraryFiles/$entity", &entry))
+}
+
 fn with_context(shared: &Shared, fragment: &str, value: &Value) -> Value {
     let mut value = value.clone();
     if let Value::Object(object) = &mut value {
@@ -173,170 +277,6 @@ fn with_context(shared: &Shared, fragment: &str, value: &Value) -> Value {
 
 fn tenant(shared: &Shared) -> std::sync::MutexGuard<'_, Tenant> {
     shared.tenant.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-async fn exposure_score(State(shared): State<AppState>) -> Response {
-    let score = tenant(&shared).exposure_score.clone();
-    json_response(with_context(&shared, "ExposureScore/$entity", &score))
-}
-
-async fn configuration_score(State(shared): State<AppState>) -> Response {
-    let score = tenant(&shared).configuration_score.clone();
-    json_response(with_context(&shared, "ConfigurationScore/$entity", &score))
-}
-
-fn list(
-    shared: &Shared,
-    items: &[Value],
-    params: &HashMap<String, String>,
-    set: &str,
-    path: &str,
-) -> Response {
-    let context = format!("{}/api/$metadata#{set}", shared.base);
-    let next = format!("{}/api/{path}", shared.base);
-    match page(items, params, &context, &next, shared.max_page) {
-        Ok(body) => json_response(body),
-        Err(message) => odata_error(StatusCode::BAD_REQUEST, "InvalidRequestBody", &message),
-    }
-}
-
-async fn scores_by_group(
-    State(shared): State<AppState>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let scores = tenant(&shared).scores_by_group.clone();
-    list(&shared, &scores, &params, "ExposureScore", "exposureScore/ByMachineGroups")
-}
-
-async fn list_machines(
-    State(shared): State<AppState>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let machines = tenant(&shared).machines.clone();
-    list(&shared, &machines, &params, "Machines", "machines")
-}
-
-async fn list_alerts(
-    State(shared): State<AppState>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let alerts = tenant(&shared).alerts.clone();
-    list(&shared, &alerts, &params, "Alerts", "alerts")
-}
-
-async fn list_machine_actions(
-    State(shared): State<AppState>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let actions = tenant(&shared).machine_actions.clone();
-    list(&shared, &actions, &params, "MachineActions", "machineactions")
-}
-
-fn find(items: &[Value], id: &str) -> Option<Value> {
-    items.iter().find(|item| item.get("id").and_then(Value::as_str) == Some(id)).cloned()
-}
-
-async fn get_machine(State(shared): State<AppState>, Path(id): Path<String>) -> Response {
-    match find(&tenant(&shared).machines, &id) {
-        Some(machine) => json_response(with_context(&shared, "Machines/$entity", &machine)),
-        None => {
-            odata_error(StatusCode::NOT_FOUND, "ResourceNotFound", &format!("Machine {id} was not found"))
-        }
-    }
-}
-
-async fn get_alert(State(shared): State<AppState>, Path(id): Path<String>) -> Response {
-    match find(&tenant(&shared).alerts, &id) {
-        Some(alert) => json_response(with_context(&shared, "Alerts/$entity", &alert)),
-        None => odata_error(StatusCode::NOT_FOUND, "ResourceNotFound", &format!("Alert {id} was not found")),
-    }
-}
-
-async fn update_alert(
-    State(shared): State<AppState>,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Response {
-    let Ok(Value::Object(changes)) = serde_json::from_slice::<Value>(&body) else {
-        return odata_error(StatusCode::BAD_REQUEST, "InvalidRequestBody", "Request body is incorrect");
-    };
-    let mut tenant = tenant(&shared);
-    let Some(alert) =
-        tenant.alerts.iter_mut().find(|a| a.get("id").and_then(Value::as_str) == Some(id.as_str()))
-    else {
-        return odata_error(StatusCode::NOT_FOUND, "ResourceNotFound", &format!("Alert {id} was not found"));
-    };
-    if let Value::Object(alert) = alert {
-        for (key, value) in changes {
-            alert.insert(key, value);
-        }
-    }
-    let updated = alert.clone();
-    drop(tenant);
-    json_response(with_context(&shared, "Alerts/$entity", &updated))
-}
-
-/// The device response actions, by the URL segment the service uses and the action type the
-/// resulting machine action records.
-const ACTIONS: &[(&str, &str)] = &[
-    ("isolate", "Isolate"),
-    ("unisolate", "Unisolate"),
-    ("restrictCodeExecution", "RestrictCodeExecution"),
-    ("unrestrictCodeExecution", "UnrestrictCodeExecution"),
-    ("runAntiVirusScan", "RunAntiVirusScan"),
-    ("collectInvestigationPackage", "CollectInvestigationPackage"),
-    ("offboard", "Offboard"),
-];
-
-async fn machine_action(
-    State(shared): State<AppState>,
-    Path((id, action)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let Some((_, action_type)) = ACTIONS.iter().find(|(segment, _)| segment.eq_ignore_ascii_case(&action))
-    else {
-        return not_found().await;
-    };
-    let is_json = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    let Some(Value::Object(request)) = is_json.then(|| serde_json::from_slice::<Value>(&body).ok()).flatten()
-    else {
-        return odata_error(StatusCode::BAD_REQUEST, "InvalidRequestBody", "Request body is incorrect");
-    };
-    let Some(comment) = request.get("Comment").and_then(Value::as_str) else {
-        return odata_error(
-            StatusCode::BAD_REQUEST,
-            "MissingRequiredParameter",
-            "Parameter Comment is missing.",
-        );
-    };
-    let mut tenant = tenant(&shared);
-    let Some(machine) = find(&tenant.machines, &id) else {
-        return odata_error(
-            StatusCode::NOT_FOUND,
-            "ResourceNotFound",
-            &format!("Machine {id} was not found"),
-        );
-    };
-    let action = json!({
-        "id": format!("{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}", fastrand::u32(..), fastrand::u16(..), fastrand::u16(..0xfff), fastrand::u16(..0xfff), fastrand::u64(..1 << 48)),
-        "type": action_type,
-        "scope": request.get("IsolationType").or_else(|| request.get("ScanType")).or_else(|| request.get("RestrictionType")).cloned().unwrap_or(Value::Null),
-        "requestor": shared.client_id,
-        "requestorComment": comment,
-        "status": "Pending",
-        "machineId": id,
-        "computerDnsName": machine.get("computerDnsName").cloned().unwrap_or(Value::Null),
-        "creationDateTimeUtc": "2025-06-01T12:00:00.0000000Z",
-        "lastUpdateDateTimeUtc": "2025-06-01T12:00:00.0000000Z",
-    });
-    tenant.machine_actions.push(action.clone());
-    drop(tenant);
-    (StatusCode::CREATED, axum::Json(with_context(&shared, "MachineActions/$entity", &action)))
-        .into_response()
 }
 
 async fn not_found() -> Response {

@@ -174,6 +174,7 @@ async fn actions_and_updates_change_the_tenant() {
     let machine =
         client.machines().list().top(1).first_page().await.unwrap_or_else(|e| panic!("{e}")).items.remove(0);
 
+    let before = client.machineactions().list().collect_all().await.unwrap_or_else(|e| panic!("{e}"));
     let action = client
         .machines()
         .get(&machine.id)
@@ -182,8 +183,11 @@ async fn actions_and_updates_change_the_tenant() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(action.r#type, Some(MachineActionType::Isolate));
     assert_eq!(action.machine_id.as_deref(), Some(machine.id.as_str()));
-    let actions = client.machineactions().list().collect_all().await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(actions.len(), 1);
+    assert_eq!(action.requestor_comment.as_deref(), Some("Investigate a ransomware alert"));
+    let after = client.machineactions().list().collect_all().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(after.len(), before.len() + 1);
+    let read = client.machineactions().get(&action.id).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(read.status, action.status);
 
     let alert =
         client.alerts().list().top(1).first_page().await.unwrap_or_else(|e| panic!("{e}")).items.remove(0);

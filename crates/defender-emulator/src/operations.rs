@@ -1,0 +1,224 @@
+//! Operations whose effect a demo or a test looks for, answered by hand: device response
+//! actions record machine actions, tags and device values change the machine, batch updates
+//! and deletes change alerts and indicators, and machines are found by tag or address.
+
+use serde_json::{Map, Value, json};
+
+use crate::data::{Tenant, new_key};
+use crate::engine::{Call, Context, Failure, Reply, member};
+
+/// Device response actions: the URL segment, and the machine action type they record.
+const RESPONSE_ACTIONS: &[(&str, &str)] = &[
+    ("isolate", "Isolate"),
+    ("unisolate", "Unisolate"),
+    ("restrictcodeexecution", "RestrictCodeExecution"),
+    ("unrestrictcodeexecution", "UnrestrictCodeExecution"),
+    ("runantivirusscan", "RunAntiVirusScan"),
+    ("collectinvestigationpackage", "CollectInvestigationPackage"),
+    ("stopandquarantinefile", "StopAndQuarantineFile"),
+    ("offboard", "Offboard"),
+    ("runliveresponse", "LiveResponse"),
+];
+
+/// The answer of a hand-written operation, or `None` to answer it from its return type.
+pub fn handle(context: &Context<'_>, tenant: &mut Tenant, call: &Call<'_>) -> Option<Result<Reply, Failure>> {
+    let name = call.endpoint.name.to_ascii_lowercase();
+    let (root, operation) = name.split_once('.').unwrap_or((&name, ""));
+    Some(match (root, operation) {
+        ("exposurescore", "bymachinegroups") => context.list(&tenant.scores_by_group, call.query, None),
+        ("machines", "findbytag") => {
+            let tag = query(call, "tag").unwrap_or_default();
+            let starts = query(call, "useStartsWithFilter").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            let found = machines_where(tenant, |machine| {
+                tags(machine)
+                    .iter()
+                    .any(|t| if starts { t.starts_with(&tag) } else { t.eq_ignore_ascii_case(&tag) })
+            });
+            context.list(&found, call.query, None)
+        }
+        ("machines", "findbyip") => {
+            let ip = value(call, "ip").unwrap_or_default();
+            let found =
+                machines_where(tenant, |machine| machine["lastIpAddress"].as_str() == Some(ip.as_str()));
+            context.list(&found, call.query, None)
+        }
+        ("machines", "tags") => {
+            let machine = &mut tenant.set_mut("machines")[call.source?];
+            change_tags(machine, call.body);
+            Ok(Reply { status: 200, body: Some(context.entity("machines/$entity", machine.clone())) })
+        }
+        ("machines", "setdevicevalue") => {
+            let machine = &mut tenant.set_mut("machines")[call.source?];
+            if let (Value::Object(object), Some(value)) = (&mut *machine, member(call.body, "DeviceValue")) {
+                object.insert("deviceValue".into(), value.clone());
+            }
+            Ok(Reply { status: 200, body: Some(context.entity("machines/$entity", machine.clone())) })
+        }
+        ("machines", "addorremovetagformultiplemachines") => {
+            let ids = strings(call.body, "MachineIds");
+            let mut changed = Vec::new();
+            for machine in tenant.set_mut("machines") {
+                if machine["id"]
+                    .as_str()
+                    .is_some_and(|id| ids.iter().any(|wanted| wanted.eq_ignore_ascii_case(id)))
+                {
+                    change_tags(machine, call.body);
+                    changed.push(machine.clone());
+                }
+            }
+            context.list(&changed, call.query, None)
+        }
+        ("machines", action) => {
+            let (_, action_type) = RESPONSE_ACTIONS.iter().find(|(segment, _)| *segment == action)?;
+            let machine = tenant.set("machines")[call.source?].clone();
+            let mut synth = context.synth(tenant, call);
+            let mut recorded = synth.structured(
+                "MachineAction",
+                tenant.set("machineactions").len(),
+                &crate::data::anchor_of(&machine),
+            );
+            new_key(
+                &mut synth,
+                tenant,
+                "machineactions",
+                "microsoft.windowsDefenderATP.api.MachineAction",
+                &mut recorded,
+            );
+            if let Value::Object(object) = &mut recorded {
+                let scope = ["IsolationType", "ScanType", "RestrictionType"]
+                    .iter()
+                    .find_map(|p| member(call.body, p));
+                let now = synth.timestamp();
+                object.extend(Map::from_iter([
+                    ("type".to_owned(), Value::from(*action_type)),
+                    ("scope".to_owned(), scope.cloned().unwrap_or(Value::Null)),
+                    ("requestor".to_owned(), Value::from(context.shared.client_id.as_str())),
+                    (
+                        "requestorComment".to_owned(),
+                        member(call.body, "Comment").cloned().unwrap_or(Value::Null),
+                    ),
+                    ("status".to_owned(), Value::from("Pending")),
+                    ("machineId".to_owned(), machine["id"].clone()),
+                    ("computerDnsName".to_owned(), machine["computerDnsName"].clone()),
+                    ("creationDateTimeUtc".to_owned(), Value::from(now.as_str())),
+                    ("lastUpdateDateTimeUtc".to_owned(), Value::from(now)),
+                ]));
+            }
+            tenant.set_mut("machineactions").push(recorded.clone());
+            // The service documents 201 for the device actions, and 200 for live response.
+            let status = if action == "runliveresponse" { 200 } else { 201 };
+            Ok(Reply { status, body: Some(context.entity("MachineActions/$entity", recorded)) })
+        }
+        ("machineactions", "cancel") => {
+            let action = &mut tenant.set_mut("machineactions")[call.source?];
+            if let Value::Object(object) = action {
+                object.insert("status".into(), Value::from("Cancelled"));
+                object.insert("cancellationRequestor".into(), Value::from(context.shared.client_id.as_str()));
+                object.insert(
+                    "cancellationComment".into(),
+                    member(call.body, "Comment").cloned().unwrap_or_default(),
+                );
+            }
+            Ok(Reply { status: 200, body: Some(context.entity("MachineActions/$entity", action.clone())) })
+        }
+        ("alerts", "batchupdate") => {
+            let ids = strings(call.body, "alertIds");
+            for alert in tenant.set_mut("alerts") {
+                let wanted = alert["id"].as_str().is_some_and(|id| ids.iter().any(|w| w == id));
+                if let (true, Value::Object(object)) = (wanted, alert) {
+                    for field in ["status", "assignedTo", "classification", "determination"] {
+                        if let Some(value) = member(call.body, field) {
+                            object.insert(field.to_owned(), value.clone());
+                        }
+                    }
+                }
+            }
+            Ok(Reply { status: 200, body: None })
+        }
+        ("indicators", "batchdelete") => {
+            delete_where(tenant, "indicators", "id", &strings(call.body, "IndicatorIds"))
+        }
+        ("deviceauthenticatedscandefinitions", "batchdelete") => delete_where(
+            tenant,
+            "DeviceAuthenticatedScanDefinitions",
+            "id",
+            &strings(call.body, "ScanDefinitionIds"),
+        ),
+        ("indicators", "import") => {
+            let submitted =
+                member(call.body, "Indicators").and_then(Value::as_array).cloned().unwrap_or_default();
+            let mut synth = context.synth(tenant, call);
+            let mut results = Vec::new();
+            for indicator in submitted {
+                let Value::Object(fields) = indicator else { continue };
+                let mut created =
+                    synth.structured("Indicator", tenant.set("indicators").len(), &Default::default());
+                new_key(
+                    &mut synth,
+                    tenant,
+                    "indicators",
+                    "microsoft.windowsDefenderATP.api.Indicator",
+                    &mut created,
+                );
+                crate::engine::overlay(&mut created, &fields);
+                results.push(json!({
+                    "id": created["id"].clone(),
+                    "indicator": created["indicatorValue"].clone(),
+                    "isFailed": false,
+                    "failureReason": null,
+                }));
+                tenant.set_mut("indicators").push(created);
+            }
+            context.list(&results, call.query, None)
+        }
+        _ => return None,
+    })
+}
+
+fn query(call: &Call<'_>, name: &str) -> Option<String> {
+    call.query.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
+}
+
+fn value(call: &Call<'_>, name: &str) -> Option<String> {
+    call.values.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
+}
+
+fn strings(body: &Map<String, Value>, name: &str) -> Vec<String> {
+    member(body, name)
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+fn tags(machine: &Value) -> Vec<String> {
+    machine["machineTags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.as_str().map(str::to_owned))
+        .collect()
+}
+
+fn machines_where(tenant: &Tenant, wanted: impl Fn(&Value) -> bool) -> Vec<Value> {
+    tenant.set("machines").iter().filter(|m| wanted(m)).cloned().collect()
+}
+
+/// Adds or removes the tag in `Value`, as `Action` says.
+fn change_tags(machine: &mut Value, body: &Map<String, Value>) {
+    let Some(tag) = member(body, "Value").and_then(Value::as_str) else { return };
+    let remove =
+        member(body, "Action").and_then(Value::as_str).is_some_and(|a| a.eq_ignore_ascii_case("Remove"));
+    let mut current = tags(machine);
+    current.retain(|t| t != tag);
+    if !remove {
+        current.push(tag.to_owned());
+    }
+    if let Value::Object(object) = machine {
+        object.insert("machineTags".into(), json!(current));
+    }
+}
+
+fn delete_where(tenant: &mut Tenant, set: &str, key: &str, ids: &[String]) -> Result<Reply, Failure> {
+    tenant.set_mut(set).retain(|item| !item[key].as_str().is_some_and(|id| ids.iter().any(|w| w == id)));
+    Ok(Reply { status: 200, body: None })
+}
