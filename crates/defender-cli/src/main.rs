@@ -6,13 +6,15 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use defender_cli::decode::{self, Failure};
-use defender_cli::output::{Format, write_rows};
-use defender_sdk::{
-    ApiHost, ClientSecretCredential, Cloud, CollectionRequest, DefenderClient, Error, ErrorKind,
-    IsolationType, Region,
-};
+use defender_cli::endpoints;
+use defender_cli::output::{Format, write_record, write_rows};
+use defender_runtime::catalog::EndpointKind;
+use defender_sdk::{CollectionRequest, DefenderClient, Error, ErrorKind, IsolationType};
 use futures_util::TryStreamExt;
 use serde_json::Value;
+
+mod connect;
+mod generic;
 
 /// Exit codes, as `--help` lists them.
 mod exit {
@@ -49,9 +51,9 @@ struct Connection {
     /// The API's base URL, instead of the cloud's (an emulator, a proxy).
     #[arg(long, global = true, env = "DEFENDER_BASE_URL")]
     base_url: Option<String>,
-    /// The Microsoft cloud.
-    #[arg(long, global = true, value_enum, default_value = "commercial", env = "DEFENDER_CLOUD")]
-    cloud: CloudArg,
+    /// The Microsoft cloud [default: commercial].
+    #[arg(long, global = true, value_enum, env = "DEFENDER_CLOUD")]
+    cloud: Option<CloudArg>,
     /// A regional API host (commercial cloud).
     #[arg(long, global = true, value_enum, env = "DEFENDER_REGION")]
     region: Option<RegionArg>,
@@ -61,12 +63,23 @@ struct Connection {
     /// The application's client id.
     #[arg(long, global = true, env = "AZURE_CLIENT_ID")]
     client_id: Option<String>,
-    /// The application's client secret (prefer the environment variable; it is never printed).
+    /// The Entra ID authority host, instead of the cloud's (a local token endpoint).
+    #[arg(long, global = true, env = "AZURE_AUTHORITY_HOST", value_name = "URL")]
+    authority_host: Option<String>,
+    /// The application's client secret (prefer the environment variable or the configuration
+    /// file; it is never printed).
     #[arg(long, global = true, env = "AZURE_CLIENT_SECRET", hide_env_values = true)]
     client_secret: Option<String>,
+    /// The configuration file [default: defender/config.toml in the platform's configuration
+    /// directory, if it exists].
+    #[arg(long, global = true, env = "DEFENDER_CONFIG", value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// The configuration file's profile to use (`[profiles.NAME]`).
+    #[arg(long, global = true, env = "DEFENDER_PROFILE", value_name = "NAME")]
+    profile: Option<String>,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
 enum CloudArg {
     Commercial,
     Gcc,
@@ -74,7 +87,7 @@ enum CloudArg {
     Dod,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
 enum RegionArg {
     Us,
     Eu,
@@ -97,6 +110,43 @@ enum Command {
         #[command(subcommand)]
         command: AlertsCommand,
     },
+    /// List the API's endpoints: name, request, application permissions and SDK call.
+    Api {
+        /// Only endpoints whose name, request or SDK call contains this text.
+        search: Option<String>,
+    },
+    /// Call any endpoint by name (see `defender api`), with its parameters as NAME=VALUE.
+    ///
+    /// Anything but a read asks for confirmation first.
+    Call {
+        /// The endpoint, such as `machines.findbyip` or `indicators.create`.
+        endpoint: String,
+        /// Parameters as NAME=VALUE (keys, function and action parameters, `entity` for a
+        /// create or update body as JSON).
+        #[arg(value_name = "NAME=VALUE")]
+        arguments: Vec<String>,
+        #[command(flatten)]
+        query: ListArgs,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// List any entity set, every page (`defender list vulnerabilities --top 10`).
+    List {
+        /// The entity set, such as `machines`, `vulnerabilities` or `Software`.
+        set: String,
+        #[command(flatten)]
+        query: ListArgs,
+    },
+    /// Read one entity of any set by key (`defender get files <sha1>`).
+    Get {
+        /// The entity set.
+        set: String,
+        /// The key.
+        key: String,
+    },
+    /// Show the settings in effect and where each comes from.
+    Config,
     /// Check that the SDK decodes a saved response body without losing anything, and print the
     /// decoded value as JSON.
     Decode {
@@ -112,7 +162,7 @@ enum Command {
     },
 }
 
-#[derive(Args)]
+#[derive(Args, Default, Clone)]
 struct ListArgs {
     /// An OData `$filter` expression, such as `healthStatus eq 'Active'`.
     #[arg(long)]
@@ -123,6 +173,16 @@ struct ListArgs {
     /// At most this many items.
     #[arg(long)]
     top: Option<u64>,
+    /// Sort order, such as `lastSeen desc`.
+    #[arg(long)]
+    orderby: Option<String>,
+}
+
+impl ListArgs {
+    /// Whether any query option is given.
+    fn is_empty(&self) -> bool {
+        self.filter.is_none() && self.select.is_empty() && self.top.is_none() && self.orderby.is_none()
+    }
 }
 
 #[derive(Subcommand)]
@@ -160,8 +220,32 @@ enum AlertsCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Decode { type_name, list_types, file } = &cli.command {
-        return run_decode(type_name.as_deref(), *list_types, file.clone());
+    match &cli.command {
+        Command::Decode { type_name, list_types, file } => {
+            return run_decode(type_name.as_deref(), *list_types, file.clone());
+        }
+        Command::Config => {
+            return match connect::describe(&cli.connection) {
+                Ok(rows) => finish(write_rows(
+                    &mut std::io::stdout().lock(),
+                    cli.output,
+                    &["setting".to_owned(), "value".to_owned(), "from".to_owned()],
+                    &rows,
+                )),
+                Err((code, message)) => fail(code, &message),
+            };
+        }
+        Command::Api { search } => {
+            let found = endpoints::search(search.as_deref());
+            let columns = ["name", "request", "permissions", "sdk"].map(str::to_owned);
+            return finish(write_rows(
+                &mut std::io::stdout().lock(),
+                cli.output,
+                &columns,
+                &endpoints::rows(&found),
+            ));
+        }
+        _ => {}
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
@@ -170,9 +254,64 @@ fn main() -> ExitCode {
     runtime.block_on(run(cli))
 }
 
+/// A call of a catalog endpoint, checked before anything connects.
+struct Planned {
+    endpoint: &'static defender_runtime::catalog::Endpoint,
+    arguments: Vec<(String, String)>,
+    query: ListArgs,
+}
+
+/// The endpoint and arguments of `call`, `list` and `get`, checked against the catalog (so a
+/// usage mistake needs no credentials and reaches no network), and confirmed when the call
+/// changes something.
+fn plan(command: &Command) -> Result<Option<Planned>, (u8, String)> {
+    let usage = |message: String| (exit::USAGE, message);
+    let (endpoint, arguments, query, yes) = match command {
+        Command::Call { endpoint, arguments, query, yes } => (
+            endpoints::find(endpoint).map_err(usage)?,
+            endpoints::parse_arguments(arguments).map_err(usage)?,
+            query.clone(),
+            *yes,
+        ),
+        Command::List { set, query } => {
+            (endpoints::of_set(set, EndpointKind::List).map_err(usage)?, Vec::new(), query.clone(), true)
+        }
+        Command::Get { set, key } => {
+            let endpoint = endpoints::of_set(set, EndpointKind::Get).map_err(usage)?;
+            let name = endpoint.parameters.first().map_or("id", |p| p.name);
+            (endpoint, vec![(name.to_owned(), key.clone())], ListArgs::default(), true)
+        }
+        _ => return Ok(None),
+    };
+    let borrowed: Vec<(&str, &str)> = arguments.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    defender_sdk::catalog::CATALOG.prepare(endpoint, &borrowed).map_err(|e| {
+        usage(match e.kind() {
+            ErrorKind::Config(message) => message.clone(),
+            _ => e.to_string(),
+        })
+    })?;
+    if endpoint.verb.changes_state() && !yes {
+        let mut question = endpoint.display(defender_sdk::catalog::CATALOG.root);
+        for (name, value) in &arguments {
+            question.push_str(&format!(" {name}={value}"));
+        }
+        if !confirm(&format!("{question}?")) {
+            return Err((
+                exit::DECLINED,
+                "not confirmed; nothing was done (use --yes to skip the question)".into(),
+            ));
+        }
+    }
+    Ok(Some(Planned { endpoint, arguments, query }))
+}
+
 async fn run(cli: Cli) -> ExitCode {
+    let planned = match plan(&cli.command) {
+        Ok(planned) => planned,
+        Err((code, message)) => return fail(code, &message),
+    };
     // The emulator lives as long as the command runs.
-    let (client, _emulator) = match connect(&cli.connection).await {
+    let (client, _emulator) = match connect::connect(&cli.connection).await {
         Ok(connected) => connected,
         Err(code_and_message) => return fail(code_and_message.0, &code_and_message.1),
     };
@@ -216,66 +355,18 @@ async fn run(cli: Cli) -> ExitCode {
             let columns = ["id", "severity", "status", "title", "computerDnsName", "alertCreationTime"];
             list(client.alerts().list(), &args, &columns, cli.output).await
         }
-        Command::Decode { .. } => Ok(()),
+        Command::Call { .. } | Command::List { .. } | Command::Get { .. } => match planned {
+            Some(planned) => {
+                generic::call(&client, planned.endpoint, &planned.arguments, &planned.query, cli.output).await
+            }
+            None => Ok(()),
+        },
+        Command::Decode { .. } | Command::Config | Command::Api { .. } => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(code_of(&error), &error.to_string()),
     }
-}
-
-/// A client for the flags, the environment, or an emulator started here.
-async fn connect(
-    connection: &Connection,
-) -> Result<(DefenderClient, Option<defender_emulator::Emulator>), (u8, String)> {
-    let config_error = |e: Error| (exit::USAGE, e.to_string());
-    if connection.emulator {
-        let emulator = defender_emulator::Emulator::start(defender_emulator::Config::default())
-            .await
-            .map_err(|e| (exit::FAILED, format!("cannot start the emulator: {e}")))?;
-        let config = emulator.config();
-        let authority = url::Url::parse(&emulator.authority()).map_err(|e| (exit::FAILED, e.to_string()))?;
-        let credential =
-            ClientSecretCredential::new(&config.tenant_id, &config.client_id, &config.client_secret)
-                .with_authority_host(authority);
-        let client = DefenderClient::builder()
-            .base_url(&emulator.base_url())
-            .map_err(config_error)?
-            .credential(credential)
-            .build()
-            .map_err(config_error)?;
-        return Ok((client, Some(emulator)));
-    }
-    let cloud = match connection.cloud {
-        CloudArg::Commercial => Cloud::Commercial,
-        CloudArg::Gcc => Cloud::UsGovGcc,
-        CloudArg::GccHigh => Cloud::UsGovGccHigh,
-        CloudArg::Dod => Cloud::UsGovDod,
-    };
-    let (Some(tenant), Some(client_id), Some(secret)) =
-        (&connection.tenant_id, &connection.client_id, &connection.client_secret)
-    else {
-        return Err((
-            exit::USAGE,
-            "no credentials: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or the flags), or use --emulator".into(),
-        ));
-    };
-    let credential = ClientSecretCredential::new(tenant, client_id, secret.as_str()).with_cloud(&cloud);
-    let mut builder = DefenderClient::builder().cloud(cloud).credential(credential);
-    if let Some(region) = connection.region {
-        let region = match region {
-            RegionArg::Us => Region::Us,
-            RegionArg::Eu => Region::Eu,
-            RegionArg::Uk => Region::Uk,
-            RegionArg::Au => Region::Au,
-            RegionArg::Swa => Region::Swa,
-        };
-        builder = builder.api_host(ApiHost::SecurityRegional(region));
-    }
-    if let Some(base) = &connection.base_url {
-        builder = builder.base_url(base).map_err(config_error)?;
-    }
-    Ok((builder.build().map_err(config_error)?, None))
 }
 
 async fn scores(client: &DefenderClient) -> Result<(), Error> {
@@ -296,7 +387,21 @@ async fn list<T: serde::de::DeserializeOwned + serde::Serialize + Send + 'static
     default_columns: &[&str],
     format: Format,
 ) -> Result<(), Error> {
+    list_checked(request, args, default_columns, format, |_| Ok(())).await
+}
+
+/// [`list`], with `check` run on each item before it is written.
+async fn list_checked<T: serde::de::DeserializeOwned + serde::Serialize + Send + 'static>(
+    request: CollectionRequest<T>,
+    args: &ListArgs,
+    default_columns: &[&str],
+    format: Format,
+    check: impl Fn(&Value) -> Result<(), Error>,
+) -> Result<(), Error> {
     let mut request = request;
+    if let Some(orderby) = &args.orderby {
+        request = request.orderby(orderby.clone());
+    }
     if let Some(filter) = &args.filter {
         request = request.filter(filter.clone());
     }
@@ -321,6 +426,7 @@ async fn list<T: serde::de::DeserializeOwned + serde::Serialize + Send + 'static
     let stdout = std::io::stdout();
     while let Some(item) = items.try_next().await? {
         let mut row = serde_json::to_value(item).unwrap_or_default();
+        check(&row)?;
         // With `--select`, the JSON lines hold the selected properties only, not the nulls the
         // typed value has for the rest.
         if let (false, Value::Object(object)) = (args.select.is_empty(), &mut row) {
@@ -346,21 +452,23 @@ async fn list<T: serde::de::DeserializeOwned + serde::Serialize + Send + 'static
     Ok(())
 }
 
+/// Writes one value: pretty JSON, or a property/value table, or a one-row CSV.
 fn print_value(value: &Value, format: Format) -> Result<(), Error> {
-    let mut out = std::io::stdout().lock();
-    let written = match format {
-        Format::Json => serde_json::to_writer_pretty(&mut out, value)
-            .map_err(std::io::Error::other)
-            .and_then(|()| writeln!(out)),
-        _ => {
-            let columns: Vec<String> = value
-                .as_object()
-                .map(|o| o.keys().filter(|k| !k.contains('@')).cloned().collect())
-                .unwrap_or_default();
-            write_rows(&mut out, format, &columns, std::slice::from_ref(value))
+    match write_record(&mut std::io::stdout().lock(), format, value) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::config(format!("cannot write the output: {e}")))
         }
-    };
-    written.map_err(|e| Error::config(format!("cannot write the output: {e}")))
+        _ => Ok(()),
+    }
+}
+
+/// The exit code of a command that only writes output; a reader that went away is success.
+fn finish(written: std::io::Result<()>) -> ExitCode {
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => fail(exit::FAILED, &format!("cannot write the output: {e}")),
+    }
 }
 
 /// Asks on the terminal; anything but yes, or no terminal to ask on, is no.

@@ -82,6 +82,36 @@ pub fn write_rows(
     }
 }
 
+/// Writes one value: pretty JSON; a table of its members (`property`, `value`), annotations
+/// left out; or CSV with a header row and one row. A value that is not an object (a link, a
+/// number) is written as itself.
+pub fn write_record(out: &mut impl Write, format: Format, value: &Value) -> io::Result<()> {
+    let Value::Object(members) = value else {
+        return match (format, value) {
+            (Format::Json, _) => writeln!(out, "{value}"),
+            _ => writeln!(out, "{}", cell(Some(value))),
+        };
+    };
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, value)?;
+            writeln!(out)
+        }
+        Format::Csv => {
+            let columns: Vec<String> = members.keys().filter(|k| !k.contains('@')).cloned().collect();
+            write_rows(out, format, &columns, std::slice::from_ref(value))
+        }
+        Format::Table => {
+            let rows: Vec<Value> = members
+                .iter()
+                .filter(|(name, _)| !name.contains('@'))
+                .map(|(name, value)| serde_json::json!({"property": name, "value": cell(Some(value))}))
+                .collect();
+            write_rows(out, format, &["property".to_owned(), "value".to_owned()], &rows)
+        }
+    }
+}
+
 fn shorten(text: &str) -> String {
     if text.chars().count() <= MAX_CELL {
         text.to_owned()
@@ -101,6 +131,23 @@ mod tests {
         let mut out = Vec::new();
         write_rows(&mut out, format, &columns, &rows).unwrap_or_else(|e| panic!("{e}"));
         String::from_utf8(out).unwrap_or_default()
+    }
+
+    #[test]
+    fn one_value_renders_as_a_property_table_json_or_one_csv_row() {
+        let value = json!({"@odata.context": "x", "id": "a", "tags": ["x", "y"]});
+        let render = |format| {
+            let mut out = Vec::new();
+            write_record(&mut out, format, &value).unwrap_or_else(|e| panic!("{e}"));
+            String::from_utf8(out).unwrap_or_default()
+        };
+        assert_eq!(render(Format::Table), "property  value\n--------  -----\nid        a\ntags      x, y\n");
+        assert_eq!(render(Format::Csv), "id,tags\na,\"x, y\"\n");
+        assert!(render(Format::Json).contains("\"@odata.context\": \"x\""));
+        let mut out = Vec::new();
+        write_record(&mut out, Format::Table, &json!("https://x.example/p"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(String::from_utf8(out).unwrap_or_default(), "https://x.example/p\n");
     }
 
     #[test]

@@ -3,8 +3,36 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+/// An empty configuration directory, so that a user's own configuration file never reaches a
+/// test.
+fn empty_config_home() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("defender-cli-test-home-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    dir
+}
+
+/// The `defender` command with nothing from the user's environment that could choose a tenant.
+fn command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_defender"));
+    command.env("XDG_CONFIG_HOME", empty_config_home()).env("HOME", empty_config_home());
+    for variable in [
+        "DEFENDER_CONFIG",
+        "DEFENDER_PROFILE",
+        "DEFENDER_BASE_URL",
+        "DEFENDER_CLOUD",
+        "DEFENDER_REGION",
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_CLIENT_SECRET",
+        "AZURE_AUTHORITY_HOST",
+    ] {
+        command.env_remove(variable);
+    }
+    command
+}
+
 fn defender(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_defender"))
+    let mut child = command()
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -137,13 +165,7 @@ fn an_action_on_a_device_needs_confirmation() {
 
 #[test]
 fn errors_are_one_line_with_meaningful_exit_codes() {
-    let missing = Command::new(env!("CARGO_BIN_EXE_defender"))
-        .args(["scores"])
-        .env_remove("AZURE_TENANT_ID")
-        .env_remove("AZURE_CLIENT_ID")
-        .env_remove("AZURE_CLIENT_SECRET")
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let missing = command().args(["scores"]).output().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(missing.status.code(), Some(2));
     let said = String::from_utf8_lossy(&missing.stderr);
     assert_eq!(said.lines().count(), 1, "{said}");
@@ -161,7 +183,7 @@ fn errors_are_one_line_with_meaningful_exit_codes() {
 
 #[test]
 fn the_secret_is_never_echoed() {
-    let output = Command::new(env!("CARGO_BIN_EXE_defender"))
+    let output = command()
         .args(["--base-url", "http://127.0.0.1:9", "--tenant-id", "t", "--client-id", "c", "scores"])
         .env("AZURE_CLIENT_SECRET", "very-secret-value")
         .output()
@@ -171,4 +193,149 @@ fn the_secret_is_never_echoed() {
     assert!(!all.contains("very-secret-value"), "{all}");
     let help = defender(&["--help"], b"");
     assert!(!stdout(&help).contains("very-secret-value"));
+}
+
+#[test]
+fn api_lists_the_endpoints_with_permissions_and_sdk_calls() {
+    let output = defender(&["api", "findbyip", "-o", "json"], b"");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let rows: Vec<serde_json::Value> =
+        stdout(&output).lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}"))).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["request"], "GET /api/machines/findbyip(ip={ip},timestamp={timestamp})");
+    assert_eq!(rows[0]["sdk"], "client.machines().findbyip(ip, timestamp)");
+    assert!(rows[0]["permissions"].as_array().is_some_and(|p| !p.is_empty()));
+    let all = defender(&["api"], b"");
+    assert!(stdout(&all).lines().count() > 120, "every endpoint, with a header");
+}
+
+#[test]
+fn any_set_is_listed_and_read_against_the_emulator() {
+    let table = defender(&["--emulator", "list", "vulnerabilities", "--top", "3", "--orderby", "id"], b"");
+    assert!(table.status.success(), "{}", String::from_utf8_lossy(&table.stderr));
+    insta::assert_snapshot!("vulnerabilities_table", stdout(&table));
+
+    let one = defender(&["--emulator", "get", "vulnerabilities", "CVE-2021-20001", "-o", "json"], b"");
+    assert!(one.status.success(), "{}", String::from_utf8_lossy(&one.stderr));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&one)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(value["id"], "CVE-2021-20001");
+
+    let missing = defender(&["--emulator", "get", "vulnerabilities", "CVE-1999-0001"], b"");
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("404"));
+}
+
+#[test]
+fn call_runs_functions_and_asks_before_changing_anything() {
+    let first = defender(
+        &["--emulator", "list", "machines", "--top", "1", "--select", "id,lastIpAddress", "-o", "json"],
+        b"",
+    );
+    let machine: serde_json::Value =
+        serde_json::from_str(stdout(&first).trim()).unwrap_or_else(|e| panic!("{e}"));
+    let ip = format!("ip={}", machine["lastIpAddress"].as_str().unwrap_or_default());
+    let found = defender(
+        &["--emulator", "call", "machines.findbyip", &ip, "timestamp=2025-01-01T00:00:00Z", "-o", "json"],
+        b"",
+    );
+    assert!(found.status.success(), "{}", String::from_utf8_lossy(&found.stderr));
+    assert!(
+        stdout(&found).lines().any(|l| l.contains(machine["id"].as_str().unwrap_or("?"))),
+        "{}",
+        stdout(&found)
+    );
+
+    let entity =
+        r#"entity={"indicatorValue": "evil.example", "indicatorType": "DomainName", "action": "Block"}"#;
+    let refused = defender(&["--emulator", "call", "indicators.create", entity], b"y\n");
+    assert_eq!(refused.status.code(), Some(5), "no terminal to confirm on: nothing is done");
+    let created = defender(&["--emulator", "call", "indicators.create", entity, "--yes", "-o", "json"], b"");
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let indicator: serde_json::Value =
+        serde_json::from_str(&stdout(&created)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(indicator["indicatorValue"], "evil.example");
+    assert_eq!(indicator["action"], "Block");
+
+    let link = defender(
+        &["--emulator", "call", "machineactions.list", "--top", "1", "--select", "id", "-o", "csv"],
+        b"",
+    );
+    let action_id = stdout(&link).lines().nth(1).unwrap_or_default().to_owned();
+    let uri =
+        defender(&["--emulator", "call", "machineactions.getPackageUri", &format!("id={action_id}")], b"");
+    assert!(uri.status.success(), "{}", String::from_utf8_lossy(&uri.stderr));
+    assert!(stdout(&uri).starts_with("https://"), "{}", stdout(&uri));
+}
+
+#[test]
+fn usage_mistakes_are_reported_before_signing_in() {
+    let cases: [(&[&str], &str); 5] = [
+        (&["call", "machines.isolat"], "did you mean machines.isolate"),
+        (&["call", "machines.isolate", "id=1"], "needs parameter `Comment`"),
+        (&["call", "files.stats", "sha1=a", "lookBackHours=soon"], "not an integer"),
+        (&["call", "machines.get", "id"], "expected NAME=VALUE"),
+        (&["list", "gadgets"], "no entity set `gadgets`"),
+    ];
+    for (args, expected) in cases {
+        let output = defender(args, b"");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert!(said.contains(expected), "{args:?}: {said}");
+        assert_eq!(said.lines().count(), 1, "{said}");
+    }
+    let query_on_a_single = defender(&["--emulator", "get", "machines", "x", "--top", "1"], b"");
+    assert_eq!(query_on_a_single.status.code(), Some(2));
+}
+
+/// A configuration file whose `local` profile reaches an emulator running in this test; the
+/// top level has a wrong secret.
+#[test]
+fn a_configuration_file_profile_connects_and_its_secret_stays_hidden() {
+    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+    let emulator = runtime
+        .block_on(defender_emulator::Emulator::start(defender_emulator::Config {
+            machines: 50,
+            ..defender_emulator::Config::default()
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let config = emulator.config();
+    let path = std::env::temp_dir().join(format!("defender-cli-config-{}.toml", std::process::id()));
+    let text = format!(
+        "tenant_id = \"{tenant}\"\nclient_id = \"{client}\"\nclient_secret = \"top-level-wrong-secret\"\n\
+         base_url = \"{base}\"\nauthority_host = \"{base}\"\n\n[profiles.local]\nclient_secret = \"{secret}\"\n",
+        tenant = config.tenant_id,
+        client = config.client_id,
+        secret = config.client_secret,
+        base = emulator.base_url(),
+    );
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let file = path.to_string_lossy().into_owned();
+
+    let scores = defender(&["--config", &file, "--profile", "local", "scores"], b"");
+    assert!(scores.status.success(), "{}", String::from_utf8_lossy(&scores.stderr));
+    assert!(stdout(&scores).contains("GroupOne"), "{}", stdout(&scores));
+
+    let refused = defender(&["--config", &file, "scores"], b"");
+    assert_eq!(refused.status.code(), Some(3), "{}", String::from_utf8_lossy(&refused.stderr));
+
+    let shown = defender(&["--config", &file, "--profile", "local", "config", "-o", "json"], b"");
+    let text = stdout(&shown);
+    assert!(text.contains(r#""from":"profile""#) && text.contains(r#""value":"(set, not shown)""#), "{text}");
+
+    let no_profile = defender(&["--config", &file, "--profile", "prod", "scores"], b"");
+    assert_eq!(no_profile.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_profile.stderr).contains("no profile `prod`"));
+
+    for output in [&scores, &refused, &shown, &no_profile] {
+        let all = format!("{}{}", stdout(output), String::from_utf8_lossy(&output.stderr));
+        assert!(!all.contains(&config.client_secret) && !all.contains("top-level-wrong-secret"), "{all}");
+    }
+    let _ = std::fs::remove_file(&path);
+    drop(emulator);
 }

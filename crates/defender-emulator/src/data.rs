@@ -171,10 +171,19 @@ fn set_key(synth: &mut Synth<'_>, set: &str, type_name: &str, n: usize, item: &m
         let value = match (set, *key, property.ty.name) {
             (_, _, "Edm.Int32" | "Edm.Int64") => Value::from(1_000 + n as i64),
             (_, _, "Edm.Guid") => Value::from(synth.guid()),
-            ("vulnerabilities", ..) => Value::from(format!("CVE-{}-{}", 2020 + n % 6, 20_000 + n)),
+            ("vulnerabilities", ..) => {
+                let id = format!("CVE-{}-{}", 2020 + n % 6, 20_000 + n);
+                name_as(item, &id);
+                Value::from(id)
+            }
             ("Software", ..) => {
                 let (vendor, product) = VENDORS_FOR_KEYS[n % VENDORS_FOR_KEYS.len()];
-                Value::from(format!("{vendor}-_-{product}_{}", n / VENDORS_FOR_KEYS.len() + 1))
+                let release = n / VENDORS_FOR_KEYS.len() + 1;
+                name_as(item, &format!("{product}_{release}"));
+                if let Value::Object(object) = item {
+                    object.insert("vendor".into(), Value::from(vendor));
+                }
+                Value::from(format!("{vendor}-_-{product}_{release}"))
             }
             ("recommendations", ..) => Value::from(format!("va-_-{}-_-{}", "microsoft", n + 1)),
             ("ips", ..) => Value::from(format!("198.51.{}.{}", n / 250, n % 250 + 1)),
@@ -186,6 +195,13 @@ fn set_key(synth: &mut Synth<'_>, set: &str, type_name: &str, n: usize, item: &m
         if let Value::Object(object) = item {
             object.insert((*key).to_owned(), value);
         }
+    }
+}
+
+/// Sets the `name` of an entity whose name is its key's text.
+fn name_as(item: &mut Value, name: &str) {
+    if let Value::Object(object) = item {
+        object.insert("name".into(), Value::from(name));
     }
 }
 
@@ -222,6 +238,14 @@ fn past_machine_action(synth: &mut Synth<'_>, item: &mut Value) {
     let kind = ACTION_TYPES[synth.rng.usize(..ACTION_TYPES.len())];
     let status = ["Succeeded", "Succeeded", "Succeeded", "Failed", "Cancelled"][synth.rng.usize(..5)];
     let created = synth.timestamp();
+    if status != "Cancelled" {
+        for cancellation in ["cancellationComment", "cancellationDateTimeUtc", "cancellationRequestor"] {
+            action.insert(cancellation.into(), Value::Null);
+        }
+    }
+    if kind != "LiveResponse" {
+        action.insert("commands".into(), json!([]));
+    }
     action.insert("type".into(), Value::from(kind));
     action.insert("status".into(), Value::from(status));
     action.insert("requestor".into(), Value::from("secops@contoso.com"));

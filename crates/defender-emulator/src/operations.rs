@@ -85,6 +85,17 @@ pub fn handle(context: &Context<'_>, tenant: &mut Tenant, call: &Call<'_>) -> Op
                 &mut recorded,
             );
             if let Value::Object(object) = &mut recorded {
+                // A new action has not been cancelled, and only live response runs commands.
+                for cancellation in
+                    ["cancellationComment", "cancellationDateTimeUtc", "cancellationRequestor"]
+                {
+                    object.insert(cancellation.to_owned(), Value::Null);
+                }
+                let commands = member(call.body, "Commands").cloned().unwrap_or_else(|| json!([]));
+                object.insert(
+                    "commands".to_owned(),
+                    if action == "runliveresponse" { commands } else { json!([]) },
+                );
                 let scope = ["IsolationType", "ScanType", "RestrictionType"]
                     .iter()
                     .find_map(|p| member(call.body, p));

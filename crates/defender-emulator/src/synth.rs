@@ -158,6 +158,12 @@ impl<'a> Synth<'a> {
                 machine.map_or_else(|| format!("device-{n:05}.contoso.com"), |m| m.1.clone())
             }
             "rbacgroupname" => machine.map_or_else(|| "Servers".to_owned(), |m| m.3.clone()),
+            "cvssvector" => format!(
+                "CVSS:3.1/AV:{}/AC:L/PR:N/UI:{}/S:U/C:H/I:H/A:{}",
+                ["N", "A", "L"][self.rng.usize(..3)],
+                ["N", "R"][self.rng.usize(..2)],
+                ["H", "L", "N"][self.rng.usize(..3)]
+            ),
             "cveid" => format!("CVE-{}-{}", 2020 + self.rng.u32(0..6), 10_000 + self.rng.u32(0..40_000)),
             "osplatform" | "operatingsystem" => PLATFORMS[self.rng.usize(..PLATFORMS.len())].to_owned(),
             "osprocessor" | "osarchitecture" => "x64".to_owned(),
