@@ -327,3 +327,42 @@ fn alert(rng: &mut fastrand::Rng, n: usize, machine: Option<&Value>) -> Value {
         "evidence": [],
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_gives_the_same_tenant_and_every_set_is_filled() {
+        let tenant = Tenant::generate(7, 200);
+        assert_eq!(tenant.sets, Tenant::generate(7, 200).sets);
+        assert_ne!(tenant.sets, Tenant::generate(8, 200).sets);
+        for endpoint in CATALOG.endpoints.iter().filter(|e| e.kind == EndpointKind::List) {
+            assert!(!tenant.set(endpoint.root).is_empty(), "{} is empty", endpoint.root);
+        }
+        assert_eq!(tenant.set("machines").len(), 200);
+    }
+
+    #[test]
+    fn keys_are_unique_within_each_set() {
+        let tenant = Tenant::generate(1, 300);
+        for (set, items) in &tenant.sets {
+            let Some(ty) = CATALOG
+                .endpoints
+                .iter()
+                .find(|e| e.kind == EndpointKind::List && e.root == set)
+                .and_then(|e| e.returns)
+                .and_then(|r| CATALOG.type_info(r.name))
+            else {
+                continue;
+            };
+            let keys: std::collections::HashSet<String> = items
+                .iter()
+                .map(|item| {
+                    CATALOG.key(ty).iter().map(|k| item[*k].to_string()).collect::<Vec<_>>().join(",")
+                })
+                .collect();
+            assert_eq!(keys.len(), items.len(), "{set} has duplicate keys");
+        }
+    }
+}
