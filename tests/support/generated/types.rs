@@ -326,39 +326,22 @@ impl<'de> Deserialize<'de> for Sample {
                                 .into_inner();
                         }
                         "decimal" => {
-                            field_decimal = map
-                                .next_value::<Wire<Option<edm::Decimal>>>()?
-                                .into_inner();
+                            field_decimal = map.next_value::<Option<edm::Decimal>>()?;
                         }
                         "when" => {
-                            field_when = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                            field_when = map.next_value::<Option<edm::DateTimeOffset>>()?;
                         }
-                        "date" => {
-                            field_date = map
-                                .next_value::<Wire<Option<edm::Date>>>()?
-                                .into_inner();
-                        }
+                        "date" => field_date = map.next_value::<Option<edm::Date>>()?,
                         "timeOfDay" => {
                             field_time_of_day = map
-                                .next_value::<Wire<Option<edm::TimeOfDay>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::TimeOfDay>>()?;
                         }
                         "duration" => {
-                            field_duration = map
-                                .next_value::<Wire<Option<edm::Duration>>>()?
-                                .into_inner();
+                            field_duration = map.next_value::<Option<edm::Duration>>()?;
                         }
-                        "guid" => {
-                            field_guid = map
-                                .next_value::<Wire<Option<edm::Guid>>>()?
-                                .into_inner();
-                        }
+                        "guid" => field_guid = map.next_value::<Option<edm::Guid>>()?,
                         "binary" => {
-                            field_binary = map
-                                .next_value::<Wire<Option<edm::Binary>>>()?
-                                .into_inner();
+                            field_binary = map.next_value::<Option<edm::Binary>>()?;
                         }
                         "tags" => {
                             field_tags = map
@@ -380,11 +363,7 @@ impl<'de> Deserialize<'de> for Sample {
                                 .next_value::<Wire<Option<String>>>()?
                                 .into_inner();
                         }
-                        "location" => {
-                            field_location = map
-                                .next_value::<Wire<Option<Value>>>()?
-                                .into_inner();
-                        }
+                        "location" => field_location = map.next_value::<Option<Value>>()?,
                         _ => {
                             let key = key.into_owned();
                             let value = map.next_value::<Value>()?;

@@ -69,10 +69,23 @@ pub fn edm_type(name: &str) -> TokenStream {
     }
 }
 
+/// How an Edm primitive is decoded: strings, booleans and numbers leniently through `Wire`
+/// (services send numbers as strings and back); the `edm` types and JSON values through their
+/// own `Deserialize`, which already accepts every form, so that no extra layer is paid for on
+/// every timestamp.
+fn edm_decode(name: &str) -> Decode {
+    match name {
+        "String" | "Boolean" | "Byte" | "SByte" | "Int16" | "Int32" | "Int64" | "Single" | "Double" => {
+            Decode::Wire
+        }
+        _ => Decode::Own,
+    }
+}
+
 /// The Rust type of a type reference seen from module `from`.
 pub fn rust_type(model: &Model, layout: &Layout, ty: &TypeRef, from: &str) -> RustType {
     let (element, decode, structured) = match model.resolve(&ty.name) {
-        Some(Resolved::Edm(name)) => (edm_type(name), Decode::Wire, None),
+        Some(Resolved::Edm(name)) => (edm_type(name), edm_decode(name), None),
         Some(Resolved::Definition(schema, definition)) => {
             (layout.path(&schema.namespace, &definition.name, from), Decode::Wire, None)
         }

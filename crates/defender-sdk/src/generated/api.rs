@@ -87,9 +87,7 @@ impl<'de> Deserialize<'de> for ExposureScore {
                 while let Some(key) = map.next_key::<FieldKey<'de>>()? {
                     match key.as_str() {
                         "time" => {
-                            field_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                            field_time = map.next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "score" => {
                             field_score = map
@@ -197,9 +195,7 @@ impl<'de> Deserialize<'de> for ConfigurationScore {
                 while let Some(key) = map.next_key::<FieldKey<'de>>()? {
                     match key.as_str() {
                         "time" => {
-                            field_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                            field_time = map.next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "score" => {
                             field_score = map
@@ -446,13 +442,11 @@ impl<'de> Deserialize<'de> for Machine {
                         }
                         "firstSeen" => {
                             field_first_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "lastSeen" => {
                             field_last_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "osPlatform" => {
                             field_os_platform = map
@@ -507,9 +501,7 @@ impl<'de> Deserialize<'de> for Machine {
                                 .next_value::<Option<MachineRiskScore>>()?;
                         }
                         "aadDeviceId" => {
-                            field_aad_device_id = map
-                                .next_value::<Wire<Option<edm::Guid>>>()?
-                                .into_inner();
+                            field_aad_device_id = map.next_value::<Option<edm::Guid>>()?;
                         }
                         "isAadJoined" => {
                             field_is_aad_joined = map
@@ -977,8 +969,7 @@ impl<'de> Deserialize<'de> for ExportFilesResponse {
                         }
                         "generatedTime" => {
                             field_generated_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         _ => {
                             let key = key.into_owned();
@@ -3534,14 +3525,10 @@ impl<'de> Deserialize<'de> for AssetCertificateAssessment {
                                 .into_inner();
                         }
                         "subjectObject" => {
-                            field_subject_object = map
-                                .next_value::<Wire<Option<Value>>>()?
-                                .into_inner();
+                            field_subject_object = map.next_value::<Option<Value>>()?;
                         }
                         "issuerObject" => {
-                            field_issuer_object = map
-                                .next_value::<Wire<Option<Value>>>()?
-                                .into_inner();
+                            field_issuer_object = map.next_value::<Option<Value>>()?;
                         }
                         "keyUsageArray" => {
                             field_key_usage_array = map
@@ -4084,13 +4071,11 @@ impl<'de> Deserialize<'de> for AssetBaselineAssessment {
                         }
                         "dataCollectionTimeOffset" => {
                             field_data_collection_time_offset = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "complianceCalculationTimeOffset" => {
                             field_compliance_calculation_time_offset = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "recommendedValue" => {
                             field_recommended_value = map
@@ -4465,8 +4450,7 @@ impl<'de> Deserialize<'de> for DeviceAvInfo {
                         }
                         "lastSeenTime" => {
                             field_last_seen_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "quickScanResult" => {
                             field_quick_scan_result = map
@@ -4479,8 +4463,7 @@ impl<'de> Deserialize<'de> for DeviceAvInfo {
                         }
                         "quickScanTime" => {
                             field_quick_scan_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "fullScanResult" => {
                             field_full_scan_result = map
@@ -4493,33 +4476,27 @@ impl<'de> Deserialize<'de> for DeviceAvInfo {
                         }
                         "fullScanTime" => {
                             field_full_scan_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "dataRefreshTimestamp" => {
                             field_data_refresh_timestamp = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "avEngineUpdateTime" => {
                             field_av_engine_update_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "avSignatureUpdateTime" => {
                             field_av_signature_update_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "avPlatformUpdateTime" => {
                             field_av_platform_update_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "avSignaturePublishTime" => {
                             field_av_signature_publish_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "avIsSignatureUpToDate" => {
                             field_av_is_signature_up_to_date = map
@@ -5052,22 +5029,18 @@ impl<'de> Deserialize<'de> for MachineActionCommand {
                         }
                         "startTime" => {
                             field_start_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "endTime" => {
                             field_end_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "commandStatus" => {
                             field_command_status = map
                                 .next_value::<Option<LiveResponseCommandStatus>>()?;
                         }
                         "errors" => {
-                            field_errors = map
-                                .next_value::<Wire<Option<Vec<Value>>>>()?
-                                .into_inner();
+                            field_errors = map.next_value::<Option<Vec<Value>>>()?;
                         }
                         "command" => {
                             field_command = map
@@ -5464,18 +5437,15 @@ impl<'de> Deserialize<'de> for MachineAction {
                         }
                         "creationDateTimeUtc" => {
                             field_creation_date_time_utc = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "lastUpdateDateTimeUtc" => {
                             field_last_update_date_time_utc = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "lastUpdateTimeUtc" => {
                             field_last_update_time_utc = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "cancellationRequestor" => {
                             field_cancellation_requestor = map
@@ -5489,8 +5459,7 @@ impl<'de> Deserialize<'de> for MachineAction {
                         }
                         "cancellationDateTimeUtc" => {
                             field_cancellation_date_time_utc = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "errorHResult" => {
                             field_error_h_result = map
@@ -5730,13 +5699,11 @@ impl<'de> Deserialize<'de> for LibraryFile {
                         }
                         "creationTime" => {
                             field_creation_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "lastUpdatedTime" => {
                             field_last_updated_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "createdBy" => {
                             field_created_by = map
@@ -5902,8 +5869,7 @@ impl<'de> Deserialize<'de> for AlertComment {
                         }
                         "createdTime" => {
                             field_created_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         _ => {
                             let key = key.into_owned();
@@ -6338,8 +6304,7 @@ impl<'de> Deserialize<'de> for AlertEvidence {
                         }
                         "evidenceCreationTime" => {
                             field_evidence_creation_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "sha1" => {
                             field_sha1 = map
@@ -6373,8 +6338,7 @@ impl<'de> Deserialize<'de> for AlertEvidence {
                         }
                         "processCreationTime" => {
                             field_process_creation_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "parentProcessId" => {
                             field_parent_process_id = map
@@ -6383,8 +6347,7 @@ impl<'de> Deserialize<'de> for AlertEvidence {
                         }
                         "parentProcessCreationTime" => {
                             field_parent_process_creation_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "parentProcessFileName" => {
                             field_parent_process_file_name = map
@@ -7016,28 +6979,23 @@ impl<'de> Deserialize<'de> for Alert {
                         }
                         "alertCreationTime" => {
                             field_alert_creation_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "firstEventTime" => {
                             field_first_event_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "lastEventTime" => {
                             field_last_event_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "lastUpdateTime" => {
                             field_last_update_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "resolvedTime" => {
                             field_resolved_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "machineId" => {
                             field_machine_id = map
@@ -7628,18 +7586,15 @@ impl<'de> Deserialize<'de> for Indicator {
                         }
                         "creationTimeDateTimeUtc" => {
                             field_creation_time_date_time_utc = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "expirationTime" => {
                             field_expiration_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "lastUpdateTime" => {
                             field_last_update_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "lastUpdatedBy" => {
                             field_last_updated_by = map
@@ -8105,13 +8060,11 @@ impl<'de> Deserialize<'de> for Investigation {
                         }
                         "startTime" => {
                             field_start_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "endTime" => {
                             field_end_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "state" => {
                             field_state = map.next_value::<Option<InvestigationState>>()?;
@@ -8601,13 +8554,11 @@ impl<'de> Deserialize<'de> for File {
                         }
                         "globalFirstObserved" => {
                             field_global_first_observed = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "globalLastObserved" => {
                             field_global_last_observed = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "size" => {
                             field_size = map
@@ -8869,13 +8820,11 @@ impl<'de> Deserialize<'de> for InOrgFileStats {
                         }
                         "orgFirstSeen" => {
                             field_org_first_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "orgLastSeen" => {
                             field_org_last_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "globallyPrevalence" => {
                             field_globally_prevalence = map
@@ -8884,13 +8833,11 @@ impl<'de> Deserialize<'de> for InOrgFileStats {
                         }
                         "globalFirstObserved" => {
                             field_global_first_observed = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "globalLastObserved" => {
                             field_global_last_observed = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "topFileNames" => {
                             field_top_file_names = map
@@ -9104,13 +9051,11 @@ impl<'de> Deserialize<'de> for InOrgIpStats {
                         }
                         "orgFirstSeen" => {
                             field_org_first_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "orgLastSeen" => {
                             field_org_last_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         _ => {
                             let key = key.into_owned();
@@ -9302,13 +9247,11 @@ impl<'de> Deserialize<'de> for InOrgDomainStats {
                         }
                         "orgFirstSeen" => {
                             field_org_first_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "orgLastSeen" => {
                             field_org_last_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         _ => {
                             let key = key.into_owned();
@@ -9481,13 +9424,11 @@ impl<'de> Deserialize<'de> for User {
                         }
                         "firstSeen" => {
                             field_first_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "lastSeen" => {
                             field_last_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "mostPrevalentMachineId" => {
                             field_most_prevalent_machine_id = map
@@ -9799,18 +9740,15 @@ impl<'de> Deserialize<'de> for Vulnerability {
                         }
                         "publishedOn" => {
                             field_published_on = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "updatedOn" => {
                             field_updated_on = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "firstDetected" => {
                             field_first_detected = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "publicExploit" => {
                             field_public_exploit = map
@@ -11428,8 +11366,7 @@ impl<'de> Deserialize<'de> for RemediationActivity {
                         }
                         "createdOn" => {
                             field_created_on = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "requesterId" => {
                             field_requester_id = map
@@ -11447,8 +11384,7 @@ impl<'de> Deserialize<'de> for RemediationActivity {
                         }
                         "statusLastModifiedOn" => {
                             field_status_last_modified_on = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "description" => {
                             field_description = map
@@ -11482,8 +11418,7 @@ impl<'de> Deserialize<'de> for RemediationActivity {
                         }
                         "dueOn" => {
                             field_due_on = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "category" => {
                             field_category = map
@@ -11910,13 +11845,11 @@ impl<'de> Deserialize<'de> for BaselineProfile {
                         }
                         "createdOnTimestampUTC" => {
                             field_created_on_timestamp_utc = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "lastUpdateTimestampUTC" => {
                             field_last_update_timestamp_utc = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "passedDevices" => {
                             field_passed_devices = map
@@ -13087,8 +13020,7 @@ impl<'de> Deserialize<'de> for ScannerAgent {
                         }
                         "lastSeen" => {
                             field_last_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "assignedApplicationId" => {
                             field_assigned_application_id = map
@@ -13102,8 +13034,7 @@ impl<'de> Deserialize<'de> for ScannerAgent {
                         }
                         "lastCommandExecutionTimestamp" => {
                             field_last_command_execution_timestamp = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "mdeClientVersion" => {
                             field_mde_client_version = map
@@ -13276,8 +13207,7 @@ impl<'de> Deserialize<'de> for LatestScan {
                         }
                         "executionDateTime" => {
                             field_execution_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         _ => {
                             let key = key.into_owned();
@@ -13730,8 +13660,7 @@ impl<'de> Deserialize<'de> for ScanAgent {
                         }
                         "lastSeen" => {
                             field_last_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "computerDnsName" => {
                             field_computer_dns_name = map
@@ -13750,8 +13679,7 @@ impl<'de> Deserialize<'de> for ScanAgent {
                         }
                         "LastCommandExecutionTimestamp" => {
                             field_last_command_execution_timestamp = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "mdeClientVersion" => {
                             field_mde_client_version = map
@@ -13889,8 +13817,7 @@ impl<'de> Deserialize<'de> for ScanHistoryByDefinition {
                         }
                         "LastScanned" => {
                             field_last_scanned = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "ScanStatus" => {
                             field_scan_status = map
@@ -14218,8 +14145,7 @@ impl<'de> Deserialize<'de> for ScanHistoryBySession {
                         }
                         "LastScanned" => {
                             field_last_scanned = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
+                                .next_value::<Option<edm::DateTimeOffset>>()?;
                         }
                         "ListScannedTargets" => {
                             field_list_scanned_targets = map
