@@ -1128,3 +1128,48 @@ async fn browser_extension_permissions_info_decodes_the_modelled_rows() {
     assert!(permissions.iter().all(|p| p.additional_properties.is_empty()));
     assert_lossless(&body["value"], &reserialized(&permissions));
 }
+
+/// `$select` without the key still gets the key, which a `Machine` needs to decode.
+#[tokio::test]
+async fn select_asks_for_the_key_too_so_selected_machines_decode() {
+    let server = start().await;
+    let body = json!({"value": [{"id": DEVICE, "computerDnsName": "mymachine1.contoso.com"}]});
+    serve(
+        &server,
+        Mock::given(method("GET"))
+            .and(path("/api/machines"))
+            .and(query_param("$select", "computerDnsName,id")),
+        200,
+        Some(body.to_string()),
+    )
+    .await;
+    let one = json!({"id": DEVICE, "healthStatus": "Active"});
+    serve(
+        &server,
+        Mock::given(method("GET"))
+            .and(path(format!("/api/machines/{DEVICE}")))
+            .and(query_param("$select", "healthStatus,id")),
+        200,
+        Some(one.to_string()),
+    )
+    .await;
+    let client = defender_client(&server);
+    let machines = client
+        .machines()
+        .list()
+        .select([defender_sdk::Machine::COMPUTER_DNS_NAME.name()])
+        .collect_all()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(machines[0].id, DEVICE);
+    assert_eq!(machines[0].computer_dns_name.as_deref(), Some("mymachine1.contoso.com"));
+    let machine = client
+        .machines()
+        .get(DEVICE)
+        .get()
+        .select(["healthStatus", "id"])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(machine.health_status, Some(MachineHealthStatus::Active));
+}

@@ -38,7 +38,13 @@ pub async fn call(
     let prepared = CATALOG.prepare(endpoint, &borrowed)?;
     let returns = endpoint.returns;
     if let Some(ty) = returns.filter(|r| r.collection && structured(*r) && prepared.verb == Verb::Get) {
-        let request = CollectionRequest::<Value>::new(client.runtime().clone(), prepared.path);
+        let mut request = CollectionRequest::<Value>::new(client.runtime().clone(), prepared.path);
+        // A selected entity still carries its key, which the SDK's type requires.
+        if !query.select.is_empty()
+            && let Some(info) = CATALOG.type_info(ty.name)
+        {
+            request = request.select(CATALOG.key(info).iter().copied());
+        }
         let columns = defender_cli::endpoints::default_columns(ty.name);
         let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
         return list_checked(request, query, &columns, format, |item| check(ty, false, item)).await;

@@ -9,6 +9,7 @@ use defender_cli::decode::{self, Failure};
 use defender_cli::endpoints;
 use defender_cli::output::{Format, write_record, write_rows};
 use defender_runtime::catalog::EndpointKind;
+use defender_runtime::request::Keyed;
 use defender_sdk::{CollectionRequest, DefenderClient, Error, ErrorKind, IsolationType};
 use futures_util::TryStreamExt;
 use serde_json::Value;
@@ -381,7 +382,7 @@ async fn scores(client: &DefenderClient) -> Result<(), Error> {
 
 /// Streams every page of a list, writing JSON lines as they come, or the table and CSV at the
 /// end; a progress bar counts items when standard error is a terminal.
-async fn list<T: serde::de::DeserializeOwned + serde::Serialize + Send + 'static>(
+async fn list<T: serde::de::DeserializeOwned + serde::Serialize + Keyed + Send + 'static>(
     request: CollectionRequest<T>,
     args: &ListArgs,
     default_columns: &[&str],
@@ -391,7 +392,7 @@ async fn list<T: serde::de::DeserializeOwned + serde::Serialize + Send + 'static
 }
 
 /// [`list`], with `check` run on each item before it is written.
-async fn list_checked<T: serde::de::DeserializeOwned + serde::Serialize + Send + 'static>(
+async fn list_checked<T: serde::de::DeserializeOwned + serde::Serialize + Keyed + Send + 'static>(
     request: CollectionRequest<T>,
     args: &ListArgs,
     default_columns: &[&str],

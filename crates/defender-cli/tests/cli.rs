@@ -135,6 +135,17 @@ fn machines_list_in_every_output_format() {
     assert_eq!(lines.len(), 4);
     assert!(lines.iter().all(|l| l["riskScore"] == "High" && l.as_object().is_some_and(|o| o.len() == 2)));
 
+    // A selection without the key still decodes: the key is asked for, and not shown.
+    for command in [&["machines", "list"][..], &["list", "machines"][..]] {
+        let names = defender(
+            &[&["--emulator"][..], command, &["--select", "computerDnsName", "--top", "2", "-o", "json"]]
+                .concat(),
+            b"",
+        );
+        assert!(names.status.success(), "{command:?}: {}", String::from_utf8_lossy(&names.stderr));
+        assert_eq!(stdout(&names).lines().next(), Some(r#"{"computerDnsName":"device-00000.contoso.com"}"#));
+    }
+
     let csv = defender(&[&args[..], &["--output", "csv"]].concat(), b"");
     let text = stdout(&csv);
     let mut rows = text.lines();

@@ -29,6 +29,39 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'/')
     .remove(b'*');
 
+/// The key properties of a type. `$select` always asks for them too, so that a selected entity
+/// still decodes (its key is required) and can still be addressed.
+///
+/// Generated entity and complex types implement it; a type of your own used as a request's
+/// item type needs an implementation to use `select`.
+///
+/// ```
+/// use defender_runtime::request::Keyed;
+///
+/// struct Device;
+/// impl Keyed for Device {
+///     const KEY_PROPERTIES: &'static [&'static str] = &["id"];
+/// }
+/// ```
+pub trait Keyed {
+    /// The key properties' wire names; empty for a type without a key.
+    const KEY_PROPERTIES: &'static [&'static str];
+}
+
+impl Keyed for serde_json::Value {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+/// Adds `properties` to `$select`, then the key properties it lacks.
+fn select_with_key<T: Keyed>(select: &mut Vec<String>, properties: impl IntoIterator<Item = String>) {
+    select.extend(properties);
+    for key in T::KEY_PROPERTIES {
+        if !select.iter().any(|s| s == key) {
+            select.push((*key).to_owned());
+        }
+    }
+}
+
 /// OData system query options.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueryOptions {
@@ -142,13 +175,14 @@ impl<T> EntityRequest<T> {
         self
     }
 
-    /// `$select`: only these properties.
+    /// `$select`: only these properties, and the key (see [`Keyed`]).
     pub fn select<I, S>(mut self, properties: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
+        T: Keyed,
     {
-        self.query.select.extend(properties.into_iter().map(Into::into));
+        select_with_key::<T>(&mut self.query.select, properties.into_iter().map(Into::into));
         self
     }
 
@@ -275,13 +309,14 @@ impl<T> CollectionRequest<T> {
         self
     }
 
-    /// `$select`: only these properties.
+    /// `$select`: only these properties, and the key (see [`Keyed`]).
     pub fn select<I, S>(mut self, properties: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
+        T: Keyed,
     {
-        self.query.select.extend(properties.into_iter().map(Into::into));
+        select_with_key::<T>(&mut self.query.select, properties.into_iter().map(Into::into));
         self
     }
 

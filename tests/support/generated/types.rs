@@ -96,6 +96,10 @@ impl<'de> Deserialize<'de> for Folder {
     }
 }
 
+impl defender_runtime::request::Keyed for Folder {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
 impl Folder {
     /// The `name` property, for typed query options.
     pub const NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -406,6 +410,10 @@ impl<'de> Deserialize<'de> for Sample {
         }
         deserializer.deserialize_map(SampleVisitor)
     }
+}
+
+impl defender_runtime::request::Keyed for Sample {
+    const KEY_PROPERTIES: &'static [&'static str] = &["id"];
 }
 
 impl Sample {

@@ -229,6 +229,13 @@ pub fn structured(
         .any_input_ident(&qualified)
         .map(|any| polymorphic(model, layout, module, &any, &qualified, &cfg, true));
     let paths = property_paths(&name, &fields, &cfg);
+    let keys = key_of(model, ty);
+    let keyed = quote! {
+        #cfg
+        impl defender_runtime::request::Keyed for #name {
+            const KEY_PROPERTIES: &'static [&'static str] = &[#(#keys),*];
+        }
+    };
     quote! {
         #doc
         #cfg
@@ -245,6 +252,7 @@ pub fn structured(
         }
 
         #deserialize
+        #keyed
         #paths
         #input
         #any
@@ -319,8 +327,17 @@ fn polymorphic(
     });
     let base_doc = format!(" A `{qualified}`, or a type derived from it that this SDK does not know.");
     let doc = format!(" A `{base_name}` or a type derived from it, told apart by `@odata.type`.");
+    let keys: Vec<&str> = match model.resolve(qualified) {
+        Some(Resolved::Structured(_, ty)) => key_of(model, ty),
+        _ => Vec::new(),
+    };
     let deserialize = (!input).then(|| {
         quote! {
+            #cfg
+            impl defender_runtime::request::Keyed for #name {
+                const KEY_PROPERTIES: &'static [&'static str] = &[#(#keys),*];
+            }
+
             #cfg
             impl<'de> Deserialize<'de> for #name {
                 fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

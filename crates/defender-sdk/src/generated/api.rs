@@ -130,6 +130,11 @@ impl<'de> Deserialize<'de> for ExposureScore {
 }
 
 #[cfg(feature = "exposure-score")]
+impl defender_runtime::request::Keyed for ExposureScore {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+#[cfg(feature = "exposure-score")]
 impl ExposureScore {
     /// The `time` property, for typed query options.
     pub const TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
@@ -223,6 +228,11 @@ impl<'de> Deserialize<'de> for ConfigurationScore {
         }
         deserializer.deserialize_map(ConfigurationScoreVisitor)
     }
+}
+
+#[cfg(feature = "configuration-score")]
+impl defender_runtime::request::Keyed for ConfigurationScore {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(feature = "configuration-score")]
@@ -581,6 +591,19 @@ impl<'de> Deserialize<'de> for Machine {
         feature = "users"
     )
 )]
+impl defender_runtime::request::Keyed for Machine {
+    const KEY_PROPERTIES: &'static [&'static str] = &["id"];
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
 impl Machine {
     /// The `id` property, for typed query options.
     pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -872,6 +895,19 @@ impl<'de> Deserialize<'de> for IpAddress {
         feature = "users"
     )
 )]
+impl defender_runtime::request::Keyed for IpAddress {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
 impl IpAddress {
     /// The `ipAddress` property, for typed query options.
     pub const IP_ADDRESS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -992,6 +1028,11 @@ impl<'de> Deserialize<'de> for ExportFilesResponse {
         }
         deserializer.deserialize_map(ExportFilesResponseVisitor)
     }
+}
+
+#[cfg(feature = "machines")]
+impl defender_runtime::request::Keyed for ExportFilesResponse {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(feature = "machines")]
@@ -1258,6 +1299,11 @@ impl<'de> Deserialize<'de> for AssetConfiguration {
         }
         deserializer.deserialize_map(AssetConfigurationVisitor)
     }
+}
+
+#[cfg(feature = "machines")]
+impl defender_runtime::request::Keyed for AssetConfiguration {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(feature = "machines")]
@@ -1561,6 +1607,11 @@ impl<'de> Deserialize<'de> for AssetSoftware {
 }
 
 #[cfg(feature = "machines")]
+impl defender_runtime::request::Keyed for AssetSoftware {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+#[cfg(feature = "machines")]
 impl AssetSoftware {
     /// The `deviceId` property, for typed query options.
     pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -1786,6 +1837,11 @@ impl<'de> Deserialize<'de> for AssetNonCpeSoftware {
         }
         deserializer.deserialize_map(AssetNonCpeSoftwareVisitor)
     }
+}
+
+#[cfg(feature = "machines")]
+impl defender_runtime::request::Keyed for AssetNonCpeSoftware {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(feature = "machines")]
@@ -2182,6 +2238,11 @@ impl<'de> Deserialize<'de> for AssetVulnerability {
 }
 
 #[cfg(feature = "machines")]
+impl defender_runtime::request::Keyed for AssetVulnerability {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+#[cfg(feature = "machines")]
 impl AssetVulnerability {
     /// The `id` property, for typed query options.
     pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -2305,6 +2366,11 @@ impl Serialize for AnyAssetVulnerability {
             Self::AssetVulnerability(value) => value.serialize(serializer),
         }
     }
+}
+
+#[cfg(feature = "machines")]
+impl defender_runtime::request::Keyed for AnyAssetVulnerability {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(feature = "machines")]
@@ -2721,6 +2787,11 @@ impl<'de> Deserialize<'de> for DeltaAssetVulnerability {
 }
 
 #[cfg(feature = "machines")]
+impl defender_runtime::request::Keyed for DeltaAssetVulnerability {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+#[cfg(feature = "machines")]
 impl DeltaAssetVulnerability {
     /// The `id` property, for typed query options.
     pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -3047,6 +3118,11 @@ impl<'de> Deserialize<'de> for AssetBrowserExtension {
 }
 
 #[cfg(feature = "machines")]
+impl defender_runtime::request::Keyed for AssetBrowserExtension {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+#[cfg(feature = "machines")]
 impl AssetBrowserExtension {
     /// The `DeviceId` property, for typed query options.
     pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -3192,6 +3268,11 @@ impl<'de> Deserialize<'de> for BrowserExtensionPermission {
 }
 
 #[cfg(feature = "machines")]
+impl defender_runtime::request::Keyed for BrowserExtensionPermission {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+#[cfg(feature = "machines")]
 impl BrowserExtensionPermission {
     /// The `Id` property, for typed query options.
     pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -3297,6 +3378,11 @@ impl<'de> Deserialize<'de> for BrowserExtensionPermissionInfo {
         }
         deserializer.deserialize_map(BrowserExtensionPermissionInfoVisitor)
     }
+}
+
+#[cfg(feature = "browserextensions")]
+impl defender_runtime::request::Keyed for BrowserExtensionPermissionInfo {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(feature = "browserextensions")]
@@ -3594,6 +3680,11 @@ impl<'de> Deserialize<'de> for AssetCertificateAssessment {
 }
 
 #[cfg(feature = "machines")]
+impl defender_runtime::request::Keyed for AssetCertificateAssessment {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+#[cfg(feature = "machines")]
 impl AssetCertificateAssessment {
     /// The `deviceId` property, for typed query options.
     pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -3831,6 +3922,11 @@ impl<'de> Deserialize<'de> for AssetHardwareFirmware {
         }
         deserializer.deserialize_map(AssetHardwareFirmwareVisitor)
     }
+}
+
+#[cfg(feature = "machines")]
+impl defender_runtime::request::Keyed for AssetHardwareFirmware {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(feature = "machines")]
@@ -4127,6 +4223,11 @@ impl<'de> Deserialize<'de> for AssetBaselineAssessment {
         }
         deserializer.deserialize_map(AssetBaselineAssessmentVisitor)
     }
+}
+
+#[cfg(feature = "machines")]
+impl defender_runtime::request::Keyed for AssetBaselineAssessment {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(feature = "machines")]
@@ -4569,6 +4670,11 @@ impl<'de> Deserialize<'de> for DeviceAvInfo {
 }
 
 #[cfg(feature = "deviceavinfo")]
+impl defender_runtime::request::Keyed for DeviceAvInfo {
+    const KEY_PROPERTIES: &'static [&'static str] = &["id"];
+}
+
+#[cfg(feature = "deviceavinfo")]
 impl DeviceAvInfo {
     /// The `id` property, for typed query options.
     pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -4758,6 +4864,11 @@ impl<'de> Deserialize<'de> for RelatedFileInfo {
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
+impl defender_runtime::request::Keyed for RelatedFileInfo {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
 impl RelatedFileInfo {
     /// The `fileIdentifier` property, for typed query options.
     pub const FILE_IDENTIFIER: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -4852,6 +4963,11 @@ impl<'de> Deserialize<'de> for LiveResponseCommandParameter {
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
+impl defender_runtime::request::Keyed for LiveResponseCommandParameter {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
 impl LiveResponseCommandParameter {
     /// The `key` property, for typed query options.
     pub const KEY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -4937,6 +5053,11 @@ impl<'de> Deserialize<'de> for LiveResponseCommand {
         }
         deserializer.deserialize_map(LiveResponseCommandVisitor)
     }
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
+impl defender_runtime::request::Keyed for LiveResponseCommand {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
@@ -5074,6 +5195,11 @@ impl<'de> Deserialize<'de> for MachineActionCommand {
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
+impl defender_runtime::request::Keyed for MachineActionCommand {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
 impl MachineActionCommand {
     /// The `index` property, for typed query options.
     pub const INDEX: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
@@ -5201,6 +5327,10 @@ impl<'de> Deserialize<'de> for LiveResponseScriptResult {
         }
         deserializer.deserialize_map(LiveResponseScriptResultVisitor)
     }
+}
+
+impl defender_runtime::request::Keyed for LiveResponseScriptResult {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 impl LiveResponseScriptResult {
@@ -5516,6 +5646,11 @@ impl<'de> Deserialize<'de> for MachineAction {
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
+impl defender_runtime::request::Keyed for MachineAction {
+    const KEY_PROPERTIES: &'static [&'static str] = &["id"];
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
 impl MachineAction {
     /// The `id` property, for typed query options.
     pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -5751,6 +5886,11 @@ impl<'de> Deserialize<'de> for LibraryFile {
 }
 
 #[cfg(feature = "libraryfiles")]
+impl defender_runtime::request::Keyed for LibraryFile {
+    const KEY_PROPERTIES: &'static [&'static str] = &["fileName"];
+}
+
+#[cfg(feature = "libraryfiles")]
 impl LibraryFile {
     /// The `fileName` property, for typed query options.
     pub const FILE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -5905,6 +6045,20 @@ impl<'de> Deserialize<'de> for AlertComment {
         feature = "users"
     )
 )]
+impl defender_runtime::request::Keyed for AlertComment {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
 impl AlertComment {
     /// The `comment` property, for typed query options.
     pub const COMMENT: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -6045,6 +6199,20 @@ impl<'de> Deserialize<'de> for AlertRelatedUser {
         }
         deserializer.deserialize_map(AlertRelatedUserVisitor)
     }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl defender_runtime::request::Keyed for AlertRelatedUser {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(
@@ -6463,6 +6631,20 @@ impl<'de> Deserialize<'de> for AlertEvidence {
         }
         deserializer.deserialize_map(AlertEvidenceVisitor)
     }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl defender_runtime::request::Keyed for AlertEvidence {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(
@@ -7099,6 +7281,20 @@ impl<'de> Deserialize<'de> for Alert {
         feature = "users"
     )
 )]
+impl defender_runtime::request::Keyed for Alert {
+    const KEY_PROPERTIES: &'static [&'static str] = &["id"];
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
 impl Alert {
     /// The `id` property, for typed query options.
     pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -7666,6 +7862,11 @@ impl<'de> Deserialize<'de> for Indicator {
 }
 
 #[cfg(feature = "indicators")]
+impl defender_runtime::request::Keyed for Indicator {
+    const KEY_PROPERTIES: &'static [&'static str] = &["id"];
+}
+
+#[cfg(feature = "indicators")]
 impl Indicator {
     /// The `id` property, for typed query options.
     pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -7947,6 +8148,11 @@ impl<'de> Deserialize<'de> for ImportIndicatorResult {
 }
 
 #[cfg(feature = "indicators")]
+impl defender_runtime::request::Keyed for ImportIndicatorResult {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+#[cfg(feature = "indicators")]
 impl ImportIndicatorResult {
     /// The `id` property, for typed query options.
     pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -8125,6 +8331,11 @@ impl<'de> Deserialize<'de> for Investigation {
 }
 
 #[cfg(any(feature = "investigations", feature = "machines"))]
+impl defender_runtime::request::Keyed for Investigation {
+    const KEY_PROPERTIES: &'static [&'static str] = &["id"];
+}
+
+#[cfg(any(feature = "investigations", feature = "machines"))]
 impl Investigation {
     /// The `id` property, for typed query options.
     pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -8245,6 +8456,11 @@ impl<'de> Deserialize<'de> for AdvancedQuerySchemaColumn {
 }
 
 #[cfg(feature = "advancedqueries")]
+impl defender_runtime::request::Keyed for AdvancedQuerySchemaColumn {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+#[cfg(feature = "advancedqueries")]
 impl AdvancedQuerySchemaColumn {
     /// The `Name` property, for typed query options.
     pub const NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -8306,6 +8522,11 @@ impl<'de> Deserialize<'de> for AdvancedQueryResultRow {
         }
         deserializer.deserialize_map(AdvancedQueryResultRowVisitor)
     }
+}
+
+#[cfg(feature = "advancedqueries")]
+impl defender_runtime::request::Keyed for AdvancedQueryResultRow {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 /// The result of an advanced hunting query: the columns, then the rows.
@@ -8384,6 +8605,11 @@ impl<'de> Deserialize<'de> for AdvancedQueryResponse {
         }
         deserializer.deserialize_map(AdvancedQueryResponseVisitor)
     }
+}
+
+#[cfg(feature = "advancedqueries")]
+impl defender_runtime::request::Keyed for AdvancedQueryResponse {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(feature = "advancedqueries")]
@@ -8654,6 +8880,11 @@ impl<'de> Deserialize<'de> for File {
 }
 
 #[cfg(any(feature = "alerts", feature = "files"))]
+impl defender_runtime::request::Keyed for File {
+    const KEY_PROPERTIES: &'static [&'static str] = &["sha1"];
+}
+
+#[cfg(any(feature = "alerts", feature = "files"))]
 impl File {
     /// The `sha1` property, for typed query options.
     pub const SHA1: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -8874,6 +9105,11 @@ impl<'de> Deserialize<'de> for InOrgFileStats {
 }
 
 #[cfg(feature = "files")]
+impl defender_runtime::request::Keyed for InOrgFileStats {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+#[cfg(feature = "files")]
 impl InOrgFileStats {
     /// The `sha1` property, for typed query options.
     pub const SHA1: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -8970,6 +9206,11 @@ impl<'de> Deserialize<'de> for Ip {
         }
         deserializer.deserialize_map(IpVisitor)
     }
+}
+
+#[cfg(any(feature = "alerts", feature = "ips"))]
+impl defender_runtime::request::Keyed for Ip {
+    const KEY_PROPERTIES: &'static [&'static str] = &["id"];
 }
 
 #[cfg(any(feature = "alerts", feature = "ips"))]
@@ -9083,6 +9324,11 @@ impl<'de> Deserialize<'de> for InOrgIpStats {
 }
 
 #[cfg(feature = "ips")]
+impl defender_runtime::request::Keyed for InOrgIpStats {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+#[cfg(feature = "ips")]
 impl InOrgIpStats {
     /// The `ipAddress` property, for typed query options.
     pub const IP_ADDRESS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -9166,6 +9412,11 @@ impl<'de> Deserialize<'de> for Domain {
         }
         deserializer.deserialize_map(DomainVisitor)
     }
+}
+
+#[cfg(any(feature = "alerts", feature = "domains"))]
+impl defender_runtime::request::Keyed for Domain {
+    const KEY_PROPERTIES: &'static [&'static str] = &["host"];
 }
 
 #[cfg(any(feature = "alerts", feature = "domains"))]
@@ -9276,6 +9527,11 @@ impl<'de> Deserialize<'de> for InOrgDomainStats {
         }
         deserializer.deserialize_map(InOrgDomainStatsVisitor)
     }
+}
+
+#[cfg(feature = "domains")]
+impl defender_runtime::request::Keyed for InOrgDomainStats {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(feature = "domains")]
@@ -9491,6 +9747,11 @@ impl<'de> Deserialize<'de> for User {
         }
         deserializer.deserialize_map(UserVisitor)
     }
+}
+
+#[cfg(any(feature = "alerts", feature = "machines", feature = "users"))]
+impl defender_runtime::request::Keyed for User {
+    const KEY_PROPERTIES: &'static [&'static str] = &["id"];
 }
 
 #[cfg(any(feature = "alerts", feature = "machines", feature = "users"))]
@@ -9837,6 +10098,18 @@ impl<'de> Deserialize<'de> for Vulnerability {
         feature = "vulnerabilities"
     )
 )]
+impl defender_runtime::request::Keyed for Vulnerability {
+    const KEY_PROPERTIES: &'static [&'static str] = &["id"];
+}
+
+#[cfg(
+    any(
+        feature = "machines",
+        feature = "recommendations",
+        feature = "software",
+        feature = "vulnerabilities"
+    )
+)]
 impl Vulnerability {
     /// The `id` property, for typed query options.
     pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -10064,6 +10337,11 @@ impl<'de> Deserialize<'de> for MachineVulnerability {
 }
 
 #[cfg(feature = "vulnerabilities")]
+impl defender_runtime::request::Keyed for MachineVulnerability {
+    const KEY_PROPERTIES: &'static [&'static str] = &["id"];
+}
+
+#[cfg(feature = "vulnerabilities")]
 impl MachineVulnerability {
     /// The `id` property, for typed query options.
     pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -10213,6 +10491,18 @@ impl<'de> Deserialize<'de> for MachineReference {
         }
         deserializer.deserialize_map(MachineReferenceVisitor)
     }
+}
+
+#[cfg(
+    any(
+        feature = "recommendations",
+        feature = "remediation-tasks",
+        feature = "software",
+        feature = "vulnerabilities"
+    )
+)]
+impl defender_runtime::request::Keyed for MachineReference {
+    const KEY_PROPERTIES: &'static [&'static str] = &["id"];
 }
 
 #[cfg(
@@ -10393,6 +10683,11 @@ impl<'de> Deserialize<'de> for Software {
 }
 
 #[cfg(any(feature = "machines", feature = "recommendations", feature = "software"))]
+impl defender_runtime::request::Keyed for Software {
+    const KEY_PROPERTIES: &'static [&'static str] = &["id"];
+}
+
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "software"))]
 impl Software {
     /// The `id` property, for typed query options.
     pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -10516,6 +10811,11 @@ impl<'de> Deserialize<'de> for Distribution {
         }
         deserializer.deserialize_map(DistributionVisitor)
     }
+}
+
+#[cfg(feature = "software")]
+impl defender_runtime::request::Keyed for Distribution {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(feature = "software")]
@@ -10660,6 +10960,11 @@ impl<'de> Deserialize<'de> for ProductFix {
         }
         deserializer.deserialize_map(ProductFixVisitor)
     }
+}
+
+#[cfg(any(feature = "machines", feature = "software"))]
+impl defender_runtime::request::Keyed for ProductFix {
+    const KEY_PROPERTIES: &'static [&'static str] = &["id"];
 }
 
 #[cfg(any(feature = "machines", feature = "software"))]
@@ -11039,6 +11344,11 @@ impl<'de> Deserialize<'de> for Recommendation {
         }
         deserializer.deserialize_map(RecommendationVisitor)
     }
+}
+
+#[cfg(any(feature = "machines", feature = "recommendations"))]
+impl defender_runtime::request::Keyed for Recommendation {
+    const KEY_PROPERTIES: &'static [&'static str] = &["id"];
 }
 
 #[cfg(any(feature = "machines", feature = "recommendations"))]
@@ -11537,6 +11847,11 @@ impl<'de> Deserialize<'de> for RemediationActivity {
 }
 
 #[cfg(feature = "remediation-tasks")]
+impl defender_runtime::request::Keyed for RemediationActivity {
+    const KEY_PROPERTIES: &'static [&'static str] = &["id"];
+}
+
+#[cfg(feature = "remediation-tasks")]
 impl RemediationActivity {
     /// The `id` property, for typed query options.
     pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -11899,6 +12214,11 @@ impl<'de> Deserialize<'de> for BaselineProfile {
 }
 
 #[cfg(feature = "baseline-profiles")]
+impl defender_runtime::request::Keyed for BaselineProfile {
+    const KEY_PROPERTIES: &'static [&'static str] = &["id"];
+}
+
+#[cfg(feature = "baseline-profiles")]
 impl BaselineProfile {
     /// The `id` property, for typed query options.
     pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -12192,6 +12512,11 @@ impl<'de> Deserialize<'de> for BaselineConfiguration {
 }
 
 #[cfg(feature = "baseline-configurations")]
+impl defender_runtime::request::Keyed for BaselineConfiguration {
+    const KEY_PROPERTIES: &'static [&'static str] = &["uniqueId"];
+}
+
+#[cfg(feature = "baseline-configurations")]
 impl BaselineConfiguration {
     /// The `uniqueId` property, for typed query options.
     pub const UNIQUE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -12355,6 +12680,11 @@ impl<'de> Deserialize<'de> for ScanAuthenticationParams {
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
+impl defender_runtime::request::Keyed for ScanAuthenticationParams {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl ScanAuthenticationParams {
     /// The `type` property, for typed query options.
     pub const TYPE: defender_runtime::filter::Property<ScanAuthenticationType> = defender_runtime::filter::Property::new(
@@ -12430,6 +12760,11 @@ impl Serialize for AnyScanAuthenticationParams {
             Self::ScanAuthenticationParams(value) => value.serialize(serializer),
         }
     }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl defender_runtime::request::Keyed for AnyScanAuthenticationParams {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -12620,6 +12955,11 @@ impl<'de> Deserialize<'de> for WindowsAuthParams {
         }
         deserializer.deserialize_map(WindowsAuthParamsVisitor)
     }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl defender_runtime::request::Keyed for WindowsAuthParams {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -12840,6 +13180,11 @@ impl<'de> Deserialize<'de> for SnmpAuthParams {
         }
         deserializer.deserialize_map(SnmpAuthParamsVisitor)
     }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl defender_runtime::request::Keyed for SnmpAuthParams {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -13071,6 +13416,11 @@ impl<'de> Deserialize<'de> for ScannerAgent {
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
+impl defender_runtime::request::Keyed for ScannerAgent {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl ScannerAgent {
     /// The `id` property, for typed query options.
     pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -13231,6 +13581,11 @@ impl<'de> Deserialize<'de> for LatestScan {
         }
         deserializer.deserialize_map(LatestScanVisitor)
     }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl defender_runtime::request::Keyed for LatestScan {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -13461,6 +13816,11 @@ impl<'de> Deserialize<'de> for ScanDefinition {
         }
         deserializer.deserialize_map(ScanDefinitionVisitor)
     }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl defender_runtime::request::Keyed for ScanDefinition {
+    const KEY_PROPERTIES: &'static [&'static str] = &["id"];
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -13716,6 +14076,11 @@ impl<'de> Deserialize<'de> for ScanAgent {
 }
 
 #[cfg(feature = "device-authenticated-scan-agents")]
+impl defender_runtime::request::Keyed for ScanAgent {
+    const KEY_PROPERTIES: &'static [&'static str] = &["id"];
+}
+
+#[cfg(feature = "device-authenticated-scan-agents")]
 impl ScanAgent {
     /// The `id` property, for typed query options.
     pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -13852,6 +14217,11 @@ impl<'de> Deserialize<'de> for ScanHistoryByDefinition {
         }
         deserializer.deserialize_map(ScanHistoryByDefinitionVisitor)
     }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl defender_runtime::request::Keyed for ScanHistoryByDefinition {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -14000,6 +14370,11 @@ impl<'de> Deserialize<'de> for ScannedTarget {
         }
         deserializer.deserialize_map(ScannedTargetVisitor)
     }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl defender_runtime::request::Keyed for ScannedTarget {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -14178,6 +14553,11 @@ impl<'de> Deserialize<'de> for ScanHistoryBySession {
         }
         deserializer.deserialize_map(ScanHistoryBySessionVisitor)
     }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl defender_runtime::request::Keyed for ScanHistoryBySession {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
