@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Form, Query, Request, State};
+use axum::extract::{Form, Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -160,9 +160,13 @@ async fn api(
     State(shared): State<AppState>,
     method: axum::http::Method,
     uri: axum::http::Uri,
-    Query(query): Query<HashMap<String, String>>,
     body: axum::body::Bytes,
 ) -> Response {
+    // Decoded here rather than by an extractor, whose rejection would not be an OData error.
+    let query: HashMap<String, String> =
+        url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+            .map(|(name, value)| (name.into_owned(), value.into_owned()))
+            .collect();
     let Some(verb) = Verb::from_method(&method) else {
         return odata_error(
             StatusCode::METHOD_NOT_ALLOWED,
