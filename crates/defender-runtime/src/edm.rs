@@ -246,7 +246,8 @@ impl DateTimeOffset {
     fn parse_common(b: &[u8]) -> Option<Self> {
         fn two(b: &[u8], at: usize) -> Option<u8> {
             let (tens, ones) = (b.get(at)?.wrapping_sub(b'0'), b.get(at + 1)?.wrapping_sub(b'0'));
-            (tens < 10 && ones < 10).then_some(tens * 10 + ones)
+            // Not `then_some`: its argument is evaluated first, and a non-digit overflows it.
+            if tens < 10 && ones < 10 { Some(tens * 10 + ones) } else { None }
         }
         if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
             return None;
@@ -893,6 +894,30 @@ mod tests {
             fast, 320,
             "valid inputs in the common form: 4 dates, 2 separators, 2 times, 5 fractions, 4 zones"
         );
+    }
+
+    /// Every single-byte change of a valid timestamp is read or declined, never a panic, and the
+    /// fast path still agrees with the general parser. The fuzzer found `2019-12-!3T…`
+    /// overflowing the digit reader this way.
+    #[test]
+    fn no_single_byte_change_makes_the_parsers_panic_or_disagree() {
+        for valid in ["2019-12-03T07:23:53.280499Z", "2025-09-17t14:52:23+05:30"] {
+            for at in 0..valid.len() {
+                for byte in (0u8..=0x7f).chain([0x80, 0xc3, 0xff]) {
+                    let mut bytes = valid.as_bytes().to_vec();
+                    bytes[at] = byte;
+                    let general = match std::str::from_utf8(&bytes) {
+                        Ok(text) => parse_all("Edm.DateTimeOffset", text, DateTimeOffset::parse_from).ok(),
+                        Err(_) => None,
+                    };
+                    if let Some(quick) = DateTimeOffset::parse_common(&bytes) {
+                        let general =
+                            general.unwrap_or_else(|| panic!("{bytes:?}: only the fast path reads it"));
+                        assert_eq!(quick.value, general.value, "{bytes:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
