@@ -13,7 +13,7 @@ pub mod names;
 pub mod registry;
 pub mod types;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -269,130 +269,226 @@ fn needs_input(model: &Model, namespace: &str, name: &str) -> bool {
     })
 }
 
-/// One schema's module, formatted.
-struct SchemaModule {
-    name: String,
-    doc: String,
-    contents: String,
+/// One piece of the output that can be built and rendered on its own.
+enum Job<'a> {
+    /// The client module.
+    Client,
+    /// The catalog of what the client module calls.
+    Catalog(&'a [catalog::Entry]),
+    /// The registry module.
+    Registry,
+    /// A run of one schema's types (structured, then enumerations, then definitions), so that
+    /// a schema with thousands of types is still spread over the cores.
+    Types { schema: &'a crate::csdl::model::Schema, module: &'a String, first: usize, count: usize },
 }
 
-/// Builds and renders one module per schema, in document order.
+/// Types per [`Job::Types`]: small enough to share a large schema out, large enough that a
+/// job is worth starting.
+const TYPES_PER_JOB: usize = 24;
+
+/// A rendered run of a schema module's types, with the imports they need.
+struct TypesPart {
+    module: String,
+    namespace: String,
+    code: String,
+    needed: BTreeSet<&'static str>,
+}
+
+/// What a job made: files, and the module declarations `mod.rs` needs for them.
+#[derive(Default)]
+struct Made {
+    files: Vec<GeneratedFile>,
+    part: Option<TypesPart>,
+    client: bool,
+    extra_decls: Vec<String>,
+}
+
+/// Runs `work` on every job over the available cores and returns the results in job order.
 ///
-/// Rendering (parsing the tokens back and pretty-printing them) is most of the generator's time on
-/// large documents, and each schema's module is independent of the others, so the schemas are
-/// spread over the available cores. Token streams are not `Send`, so each worker builds and
-/// renders its own.
-fn render_schema_modules(
-    model: &Model,
-    layout: &Layout,
-    features: &features::Features,
-    options: &Options,
-) -> Result<Vec<SchemaModule>, String> {
-    let schemas: Vec<(&crate::csdl::model::Schema, &String)> = model
-        .document
-        .schemas
-        .iter()
-        .filter_map(|schema| layout.modules.get(&schema.namespace).map(|module| (schema, module)))
-        .collect();
-    let render_one = |(schema, module): &(&crate::csdl::model::Schema, &String)| {
-        let items = schema
-            .structured_types
-            .iter()
-            .map(|ty| types::structured(model, layout, features, schema, ty, module))
-            .chain(schema.enum_types.iter().map(|ty| types::enumeration(model, layout, features, schema, ty)))
-            .chain(
-                schema
-                    .type_definitions
-                    .iter()
-                    .map(|ty| types::definition(model, layout, features, schema, ty)),
-            );
-        let items: Vec<TokenStream> = items.collect();
-        let uses = module_uses(&items, features.gates_anything());
-        let tokens = quote! {
-            #uses
-            #(#items)*
-        };
-        let doc = format!("Types of the `{}` schema.", schema.namespace);
-        let contents = render(tokens, options, &doc)?;
-        Ok(SchemaModule { name: (*module).clone(), doc, contents })
-    };
-    let workers = std::thread::available_parallelism().map_or(1, usize::from).min(schemas.len());
+/// Rendering (parsing the tokens back and pretty-printing them) is most of the generator's time
+/// on large documents, and the modules are independent of each other. Workers take the next
+/// job from a shared counter, so one large module next to many small ones still shares the
+/// work. Token streams are not `Send`, so each worker builds and renders its own.
+fn run_jobs<J: Sync, O: Send>(jobs: &[J], work: impl Fn(&J) -> O + Sync) -> Vec<O> {
+    let workers = std::thread::available_parallelism().map_or(1, usize::from).min(jobs.len());
     if workers <= 1 {
-        return schemas.iter().map(render_one).collect();
+        return jobs.iter().map(&work).collect();
     }
-    // Round-robin so that one large schema next to many small ones still shares the work.
-    let results: Vec<Vec<(usize, Result<SchemaModule, String>)>> = std::thread::scope(|scope| {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, O)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
-            .map(|worker| {
-                let schemas = &schemas;
-                let render_one = &render_one;
+            .map(|_| {
+                let (next, work) = (&next, &work);
                 scope.spawn(move || {
-                    schemas
-                        .iter()
-                        .enumerate()
-                        .skip(worker)
-                        .step_by(workers)
-                        .map(|(index, schema)| (index, render_one(schema)))
-                        .collect()
+                    let mut mine = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(job) = jobs.get(index) else { return mine };
+                        mine.push((index, work(job)));
+                    }
                 })
             })
             .collect();
         handles
             .into_iter()
-            .map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .flat_map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
             .collect()
     });
-    let mut ordered: Vec<_> = results.into_iter().flatten().collect();
-    ordered.sort_by_key(|(index, _)| *index);
-    ordered.into_iter().map(|(_, result)| result).collect()
+    done.sort_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, output)| output).collect()
+}
+
+/// The client type the endpoint methods are generated on (`crate::DefenderClient`).
+fn client_type(options: &Options) -> Result<TokenStream, String> {
+    options.client_type.parse().map_err(|e| format!("invalid client type {:?}: {e}", options.client_type))
+}
+
+/// Builds and renders one job's files.
+fn make(
+    job: &Job<'_>,
+    model: &Model,
+    layout: &Layout,
+    features: &features::Features,
+    options: &Options,
+) -> Result<Made, String> {
+    match job {
+        Job::Types { schema, module, first, count } => {
+            // Indexes into the three lists, taken before generating so that only this run's
+            // types are generated.
+            let (first, end) = (*first, *first + *count);
+            let (n_structured, n_enums) = (schema.structured_types.len(), schema.enum_types.len());
+            let range = |start: usize, len: usize| {
+                first.clamp(start, start + len) - start..end.clamp(start, start + len) - start
+            };
+            let structured = schema.structured_types[range(0, n_structured)]
+                .iter()
+                .map(|ty| types::structured(model, layout, features, schema, ty, module));
+            let enumerations = schema.enum_types[range(n_structured, n_enums)]
+                .iter()
+                .map(|ty| types::enumeration(model, layout, features, schema, ty));
+            let definitions = range(n_structured + n_enums, schema.type_definitions.len());
+            let definitions = schema.type_definitions[definitions]
+                .iter()
+                .map(|ty| types::definition(model, layout, features, schema, ty));
+            let items: Vec<TokenStream> = structured.chain(enumerations).chain(definitions).collect();
+            let text: String = items.iter().map(ToString::to_string).collect();
+            Ok(Made {
+                part: Some(TypesPart {
+                    module: (*module).clone(),
+                    namespace: schema.namespace.clone(),
+                    code: unparse(quote!(#(#items)*))?,
+                    needed: needed_imports(&text),
+                }),
+                ..Made::default()
+            })
+        }
+        Job::Client => {
+            let Some((tokens, _)) =
+                endpoints::client_module(model, layout, features, &client_type(options)?, &options.root_path)
+            else {
+                return Ok(Made::default());
+            };
+            let doc = "Endpoint methods and request builders.";
+            Ok(Made {
+                files: vec![GeneratedFile {
+                    path: format!("{}.rs", calls::MODULE),
+                    contents: render(tokens, options, doc)?,
+                }],
+                client: true,
+                ..Made::default()
+            })
+        }
+        Job::Catalog(entries) => {
+            let doc = "Every endpoint and type as data, for tools that call or answer endpoints by name.";
+            let tokens = catalog::catalog_module(model, features, entries, &options.root_path);
+            Ok(Made {
+                files: vec![GeneratedFile {
+                    path: format!("{}.rs", catalog::MODULE),
+                    contents: render(tokens, options, doc)?,
+                }],
+                extra_decls: vec![format!("#[doc = \" {doc}\"] pub mod {};", catalog::MODULE)],
+                ..Made::default()
+            })
+        }
+        Job::Registry => {
+            let Some(tokens) = registry::registry_module(model, layout, features) else {
+                return Ok(Made::default());
+            };
+            let doc = "Decoding by type name, for tools that check saved responses.";
+            Ok(Made {
+                files: vec![GeneratedFile {
+                    path: format!("{}.rs", registry::MODULE),
+                    contents: render(tokens, options, doc)?,
+                }],
+                extra_decls: vec![format!("#[doc = \" {doc}\"] pub mod {};", registry::MODULE)],
+                ..Made::default()
+            })
+        }
+    }
 }
 
 /// Generates every file for `model`.
 pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
     let layout = Layout::new(model);
     let features = features::Features::new(model, options.features);
-    let schema_modules = render_schema_modules(model, &layout, &features, options)?;
+    // The catalog records what the client module calls; the client module is built once here
+    // for the record and again, with its rendering, in its job, since token streams cannot
+    // move between threads.
+    let entries =
+        endpoints::client_module(model, &layout, &features, &client_type(options)?, &options.root_path)
+            .map(|(_, entries)| entries);
+    // The client, catalog and registry first: they are the largest modules of a typical service.
+    let mut jobs = vec![Job::Client];
+    jobs.extend(entries.as_deref().map(Job::Catalog));
+    jobs.push(Job::Registry);
+    for schema in &model.document.schemas {
+        let Some(module) = layout.modules.get(&schema.namespace) else { continue };
+        let total = schema.structured_types.len() + schema.enum_types.len() + schema.type_definitions.len();
+        for first in (0..total).step_by(TYPES_PER_JOB) {
+            jobs.push(Job::Types { schema, module, first, count: TYPES_PER_JOB.min(total - first) });
+        }
+    }
+    let made = run_jobs(&jobs, |job| make(job, model, &layout, &features, options));
     let mut files = Vec::new();
     let mut module_decls = Vec::new();
-    for module in schema_modules {
-        files.push(GeneratedFile { path: format!("{}.rs", module.name), contents: module.contents });
-        module_decls.push((module.name, module.doc));
-    }
-    let client: TokenStream = options
-        .client_type
-        .parse()
-        .map_err(|e| format!("invalid client type {:?}: {e}", options.client_type))?;
     let mut extra_decls = Vec::new();
-    let has_client = match endpoints::client_module(model, &layout, &features, &client, &options.root_path) {
-        Some((tokens, entries)) => {
-            let doc = "Endpoint methods and request builders.";
-            files.push(GeneratedFile {
-                path: format!("{}.rs", calls::MODULE),
-                contents: render(tokens, options, doc)?,
-            });
-            let doc = "Every endpoint and type as data, for tools that call or answer endpoints by name.";
-            let tokens = catalog::catalog_module(model, &features, &entries, &options.root_path);
-            files.push(GeneratedFile {
-                path: format!("{}.rs", catalog::MODULE),
-                contents: render(tokens, options, doc)?,
-            });
-            let module = Ident::new(catalog::MODULE, Span::call_site());
-            let doc = format!(" {doc}");
-            extra_decls.push(quote!(#[doc = #doc] pub mod #module;));
-            true
-        }
-        None => false,
-    };
-    if let Some(tokens) = registry::registry_module(model, &layout, &features) {
-        let doc = "Decoding by type name, for tools that check saved responses.";
+    let mut has_client = false;
+    // Parts of one module arrive one after the other, in order.
+    let mut current: Option<TypesPart> = None;
+    let finish = |part: TypesPart, files: &mut Vec<GeneratedFile>, decls: &mut Vec<(String, String)>| {
+        let doc = format!("Types of the `{}` schema.", part.namespace);
+        let uses = module_uses(&part.needed, features.gates_anything());
+        let code = format!("{}{}", unparse(uses)?, part.code);
         files.push(GeneratedFile {
-            path: format!("{}.rs", registry::MODULE),
-            contents: render(tokens, options, doc)?,
+            path: format!("{}.rs", part.module),
+            contents: with_header(&code, options, &doc),
         });
-        let module = Ident::new(registry::MODULE, Span::call_site());
-        extra_decls.push(
-            quote!(#[doc = " Decoding by type name, for tools that check saved responses."] pub mod #module;),
-        );
+        decls.push((part.module, doc));
+        Ok::<(), String>(())
+    };
+    for made in made {
+        let made = made?;
+        files.extend(made.files);
+        if let Some(part) = made.part {
+            match &mut current {
+                Some(open) if open.module == part.module => {
+                    open.code.push_str(&part.code);
+                    open.needed.extend(part.needed);
+                }
+                _ => {
+                    if let Some(done) = current.replace(part) {
+                        finish(done, &mut files, &mut module_decls)?;
+                    }
+                }
+            }
+        }
+        has_client |= made.client;
+        for decl in made.extra_decls {
+            extra_decls.push(decl.parse::<TokenStream>().map_err(|e| format!("module declaration: {e}"))?);
+        }
+    }
+    if let Some(done) = current {
+        finish(done, &mut files, &mut module_decls)?;
     }
     let decls = module_decls.iter().map(|(module, doc)| {
         let module = Ident::new(module, Span::call_site());
@@ -432,9 +528,30 @@ pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
 }
 
 /// Imports a types module needs, decided from the items so that nothing unused is imported.
-fn module_uses(items: &[TokenStream], gated: bool) -> TokenStream {
-    let text: String = items.iter().map(ToString::to_string).collect();
-    let uses_any = |needles: &[&str]| needles.iter().any(|n| text.contains(n));
+/// Text in generated items that calls for an import (token text, so paths are spaced: `edm ::`).
+const IMPORT_NEEDLES: &[&str] = &[
+    "fmt ::",
+    "edm ::",
+    "odata_type_name",
+    "serialize_typed",
+    "FieldKey",
+    "de :: Error",
+    "MapAccess",
+    "Visitor",
+    "Deserialize",
+    "Map <",
+    "Value",
+    "Patch <",
+];
+
+/// Which of [`IMPORT_NEEDLES`] the token text of some items contains.
+fn needed_imports(text: &str) -> BTreeSet<&'static str> {
+    IMPORT_NEEDLES.iter().copied().filter(|needle| text.contains(needle)).collect()
+}
+
+/// The `use` lines for items that contain `needed`.
+fn module_uses(needed: &BTreeSet<&'static str>, gated: bool) -> TokenStream {
+    let uses_any = |needles: &[&str]| needles.iter().any(|n| needed.contains(n));
     let mut uses = Vec::new();
     if uses_any(&["fmt ::"]) {
         uses.push(quote!(
@@ -496,12 +613,23 @@ fn module_uses(items: &[TokenStream], gated: bool) -> TokenStream {
 }
 
 fn render(tokens: TokenStream, options: &Options, doc: &str) -> Result<String, String> {
+    Ok(with_header(&unparse(tokens)?, options, doc))
+}
+
+/// Items formatted by prettyplease. Items format alone, so runs of a module's items can be
+/// formatted apart and joined.
+fn unparse(tokens: TokenStream) -> Result<String, String> {
     let file: syn::File = syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
-    let body = space_items(&prettyplease::unparse(&file));
-    Ok(format!(
+    Ok(prettyplease::unparse(&file))
+}
+
+/// Formatted items as a file: blank lines between items, and the header naming the source.
+fn with_header(code: &str, options: &Options, doc: &str) -> String {
+    let body = space_items(code);
+    format!(
         "//! {doc}\n//!\n//! Generated by `cargo xtask codegen` from `{}`. Do not edit: change the\n//! spec or the generator and regenerate.\n\n{body}",
         options.source_label
-    ))
+    )
 }
 
 /// Puts a blank line between items, as hand-written code has; prettyplease leaves none.
