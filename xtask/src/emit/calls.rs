@@ -171,18 +171,8 @@ pub fn catalog_call(context: &Context<'_>, call: &Call<'_>) -> (String, Vec<supe
         .collect();
     let segment = match call.operation.kind {
         OperationKind::Function if !query_options => {
-            if args.is_empty() && context.conventions.omit_empty_parentheses {
-                call.segment.clone()
-            } else {
-                let list: Vec<String> = args
-                    .iter()
-                    .map(|a| {
-                        let name = &a.parameter.name;
-                        if a.by_alias { format!("{name}=@{name}") } else { format!("{name}={{{name}}}") }
-                    })
-                    .collect();
-                format!("{}({})", call.segment, list.join(","))
-            }
+            let list = parameter_list(&context.conventions, &args, |name| format!("{{{name}}}"));
+            format!("{}{list}", call.segment)
         }
         _ => call.segment.clone(),
     };
@@ -360,6 +350,24 @@ fn body_struct_items(context: &Context<'_>, call: &Call<'_>, name: &Ident, args:
     }
 }
 
+/// A function's parameters in URL-convention form, `(a=…,b=@b)`: `inline` writes the value
+/// of a parameter placed in the path, and one passed by alias is named. Empty when the
+/// conventions drop the parentheses of a call without parameters. The catalog's templates and
+/// the generated methods' format strings both come from here, so they cannot disagree.
+fn parameter_list(conventions: &Conventions, args: &[Arg<'_>], inline: impl Fn(&str) -> String) -> String {
+    if args.is_empty() && conventions.omit_empty_parentheses {
+        return String::new();
+    }
+    let list: Vec<String> = args
+        .iter()
+        .map(|a| {
+            let name = &a.parameter.name;
+            if a.by_alias { format!("{name}=@{name}") } else { format!("{name}={}", inline(name)) }
+        })
+        .collect();
+    format!("({})", list.join(","))
+}
+
 /// The expression of a function's path, and any statements that build it.
 fn function_path(
     conventions: &Conventions,
@@ -399,24 +407,12 @@ fn function_path(
         };
         return (quote!(format!(#format, #(#values),*)), setup);
     }
-    let call = if args.is_empty() && conventions.omit_empty_parentheses {
-        String::new()
-    } else {
-        let list: Vec<String> = args
-            .iter()
-            .map(|a| {
-                let name = &a.parameter.name;
-                if a.by_alias { format!("{name}=@{name}") } else { format!("{name}={{}}") }
-            })
-            .collect();
-        let aliases: Vec<String> =
-            args.iter().filter(|a| a.by_alias).map(|a| format!("@{}={{}}", a.parameter.name)).collect();
-        if aliases.is_empty() {
-            format!("({})", list.join(","))
-        } else {
-            format!("({})?{}", list.join(","), aliases.join("&"))
-        }
-    };
+    let mut call = parameter_list(conventions, args, |_| "{}".to_owned());
+    let aliases: Vec<String> =
+        args.iter().filter(|a| a.by_alias).map(|a| format!("@{}={{}}", a.parameter.name)).collect();
+    if !aliases.is_empty() {
+        call = format!("{call}?{}", aliases.join("&"));
+    }
     let format = format!("{prefix}{segment}{call}");
     let literals = args.iter().filter(|a| !a.by_alias).map(|a| {
         let name = &a.name;
