@@ -98,6 +98,12 @@ impl FilterValue for edm::Duration {
     }
 }
 
+impl FilterValue for edm::Binary {
+    fn filter_literal(&self) -> String {
+        format!("binary'{self}'")
+    }
+}
+
 /// A value that can be compared with a property of type `T`: a `T` itself, a reference to one,
 /// or a `&str` for a string property.
 pub trait IntoFilterValue<T: ?Sized> {

@@ -7,6 +7,7 @@
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use crate::edm;
+use crate::filter::FilterValue;
 
 /// Characters escaped inside a literal placed in a path: those with meaning in a URL path or
 /// query, plus `%` itself and space.
@@ -39,8 +40,7 @@ pub trait ODataLiteral {
 /// assert_eq!(quote_string("O'Neil/1 #2"), "'O''Neil%2F1%20%232'");
 /// ```
 pub fn quote_string(value: &str) -> String {
-    let doubled = value.replace('\'', "''");
-    format!("'{}'", utf8_percent_encode(&doubled, IN_PATH))
+    value.to_literal()
 }
 
 /// An enumeration member as a literal: `Namespace.EnumType'Member'` (members of a flags value
@@ -118,19 +118,12 @@ impl std::fmt::Display for QueryString {
 
 /// An entity key written as a path segment (`machines/{id}`): the raw value, percent-encoded.
 pub fn key_segment(value: &str) -> String {
-    utf8_percent_encode(value, IN_PATH).to_string()
+    in_path(value)
 }
 
-impl ODataLiteral for str {
-    fn to_literal(&self) -> String {
-        quote_string(self)
-    }
-}
-
-impl ODataLiteral for String {
-    fn to_literal(&self) -> String {
-        quote_string(self)
-    }
+/// `text` with every character that has a meaning in a URL path or query percent-encoded.
+fn in_path(text: &str) -> String {
+    utf8_percent_encode(text, IN_PATH).to_string()
 }
 
 impl<T: ODataLiteral + ?Sized> ODataLiteral for &T {
@@ -145,56 +138,36 @@ impl<T: ODataLiteral> ODataLiteral for Option<T> {
     }
 }
 
-macro_rules! display_literal {
+/// A primitive is spelled as in `$filter` ([`FilterValue`]) and percent-encoded for the path:
+/// one spelling of each value for both places.
+macro_rules! path_encoded_literal {
     ($($ty:ty),*) => {$(
         impl ODataLiteral for $ty {
             fn to_literal(&self) -> String {
-                self.to_string()
+                in_path(&self.filter_literal())
             }
         }
     )*};
 }
-display_literal!(bool, u8, i8, i16, i32, i64);
-
-macro_rules! float_literal {
-    ($($ty:ty),*) => {$(
-        impl ODataLiteral for $ty {
-            fn to_literal(&self) -> String {
-                if self.is_nan() {
-                    "NaN".to_owned()
-                } else if self.is_infinite() {
-                    if *self > 0.0 { "INF".to_owned() } else { "-INF".to_owned() }
-                } else {
-                    self.to_string()
-                }
-            }
-        }
-    )*};
-}
-float_literal!(f32, f64);
-
-macro_rules! wire_text_literal {
-    ($($ty:ty),*) => {$(
-        impl ODataLiteral for $ty {
-            fn to_literal(&self) -> String {
-                utf8_percent_encode(&self.to_string(), IN_PATH).to_string()
-            }
-        }
-    )*};
-}
-wire_text_literal!(edm::DateTimeOffset, edm::Date, edm::TimeOfDay, edm::Decimal, edm::Guid);
-
-impl ODataLiteral for edm::Duration {
-    fn to_literal(&self) -> String {
-        format!("duration'{self}'")
-    }
-}
-
-impl ODataLiteral for edm::Binary {
-    fn to_literal(&self) -> String {
-        format!("binary'{}'", utf8_percent_encode(&self.to_string(), IN_PATH))
-    }
-}
+path_encoded_literal!(
+    str,
+    String,
+    bool,
+    u8,
+    i8,
+    i16,
+    i32,
+    i64,
+    f32,
+    f64,
+    edm::DateTimeOffset,
+    edm::Date,
+    edm::TimeOfDay,
+    edm::Decimal,
+    edm::Guid,
+    edm::Duration,
+    edm::Binary
+);
 
 #[cfg(test)]
 mod tests {
@@ -209,6 +182,23 @@ mod tests {
         assert_eq!(Option::<i32>::None.to_literal(), "null");
         let when = edm::DateTimeOffset::parse("2024-01-01T10:00:00+02:00").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(when.to_literal(), "2024-01-01T10:00:00%2B02:00");
+        let span = edm::Duration::parse("P1DT2H").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(span.to_literal(), "duration'P1DT2H'");
+        assert_eq!(edm::Binary::from(vec![1, 2, 3, 255]).to_literal(), "binary'AQID_w=='");
+    }
+
+    /// A path literal is the `$filter` literal, percent-encoded: the two never spell a value
+    /// differently.
+    #[test]
+    fn path_literals_are_filter_literals_percent_encoded() {
+        use crate::filter::FilterValue;
+
+        assert_eq!("a b/c'd".filter_literal(), "'a b/c''d'");
+        assert_eq!("a b/c'd".to_literal(), "'a%20b%2Fc''d'");
+        let when = edm::DateTimeOffset::parse("2024-01-01T10:00:00+02:00").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(when.filter_literal(), "2024-01-01T10:00:00+02:00");
+        assert_eq!(f64::NAN.filter_literal(), f64::NAN.to_literal());
+        assert_eq!(edm::Binary::from(vec![1, 2, 3, 255]).filter_literal(), "binary'AQID_w=='");
     }
 
     #[test]
