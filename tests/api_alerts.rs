@@ -814,11 +814,15 @@ fn assert_hunting_result(response: &defender_sdk::AdvancedQueryResponse) {
     );
     let rows = response.results.as_deref().unwrap_or_default();
     assert_eq!(rows.len(), 2);
-    assert_eq!(rows[0].additional_properties.get("Timestamp"), Some(&json!("2020-02-05T01:10:26.2648757Z")));
-    assert_eq!(rows[1].additional_properties.get("Timestamp"), Some(&json!("2020-02-05T01:10:26.5614772Z")));
-    assert!(rows.iter().all(|row| row.additional_properties.get("FileName") == Some(&json!("csc.exe"))));
+    let column = |row: &defender_sdk::AdvancedQueryResultRow, name: &str| {
+        row.additional_properties.get(name).map(|raw| raw.get().to_owned())
+    };
+    assert_eq!(column(&rows[0], "Timestamp").as_deref(), Some("\"2020-02-05T01:10:26.2648757Z\""));
+    assert_eq!(column(&rows[1], "Timestamp").as_deref(), Some("\"2020-02-05T01:10:26.5614772Z\""));
+    assert!(rows.iter().all(|row| column(row, "FileName").as_deref() == Some("\"csc.exe\"")));
     assert!(rows.iter().all(|row| {
-        row.additional_properties.get("DeviceId") == Some(&json!("10cbf9182d4e95660362f65cfa67c7731f62fdb3"))
+        row.additional_properties.get_as::<String>("DeviceId").and_then(Result::ok).as_deref()
+            == Some("10cbf9182d4e95660362f65cfa67c7731f62fdb3")
     }));
     assert!(rows.iter().all(|row| row.annotations.is_empty()));
 }

@@ -1086,8 +1086,9 @@ async fn browser_extension_permissions_info_keeps_the_documented_example() {
     assert_eq!(page.items.len(), 1);
     let item = &page.items[0];
     assert_eq!((item.key.as_deref(), item.permission_name.as_deref()), (None, None));
-    let nested = item.additional_properties.get("value").and_then(Value::as_array).map(Vec::as_slice);
-    let keys: Vec<_> = nested.unwrap_or_default().iter().map(|p| p["key"].as_str()).collect();
+    let nested: Vec<Value> =
+        item.additional_properties.get_as("value").and_then(Result::ok).unwrap_or_default();
+    let keys: Vec<_> = nested.iter().map(|p| p["key"].as_str()).collect();
     assert_eq!(
         keys,
         [

@@ -30,6 +30,8 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
+use crate::wire::{OrNull, WireValue};
+
 /// `Edm.Guid`. The `uuid` crate's serde form (lowercase, hyphenated) is already the OData wire
 /// form, so no wrapper is needed.
 pub use uuid::Uuid as Guid;
@@ -203,6 +205,39 @@ fn parse_time(c: &mut Cursor<'_>) -> Result<(time::Time, Option<u8>), &'static s
     Ok((time, seconds))
 }
 
+/// Reading eight ASCII bytes at a time as one little-endian word (the first byte lowest).
+mod swar {
+    const HIGH_NIBBLES: u64 = 0xf0f0_f0f0_f0f0_f0f0;
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    const SIXES: u64 = 0x0606_0606_0606_0606;
+
+    /// A word whose bytes are zero exactly where `word` holds an ASCII digit, up to the first
+    /// byte that does not: a digit has the high nibble 3 and stays there when 6 is added.
+    /// Carries only move towards later bytes, so the first non-digit is always marked.
+    fn non_digits(word: u64) -> u64 {
+        ((word & HIGH_NIBBLES) ^ ZEROS) | ((word.wrapping_add(SIXES) & HIGH_NIBBLES) ^ ZEROS)
+    }
+
+    /// Whether every byte of `word` selected by `mask` (0xff per byte) is an ASCII digit. The
+    /// other bytes must be known not to carry into the next one (`-`, `:`, `T`, `t` do not).
+    pub(super) fn all_digits(word: u64, mask: u64) -> bool {
+        non_digits(word) & mask == 0
+    }
+
+    /// How many of the word's bytes, from the first, are ASCII digits.
+    pub(super) fn leading_digits(word: u64) -> usize {
+        (non_digits(word).trailing_zeros() / 8) as usize
+    }
+
+    /// The value of eight ASCII digits, the first the most significant; zero bytes read as 0.
+    pub(super) fn eight_digits(word: u64) -> u32 {
+        let word = word & 0x0f0f_0f0f_0f0f_0f0f;
+        let word = (word.wrapping_mul(10) + (word >> 8)) & 0x00ff_00ff_00ff_00ff;
+        let word = (word.wrapping_mul(100) + (word >> 16)) & 0x0000_ffff_0000_ffff;
+        ((word.wrapping_mul(10_000) + (word >> 32)) & 0xffff_ffff) as u32
+    }
+}
+
 /// How the zone of a [`DateTimeOffset`] was spelled, beyond what `UtcOffset` can tell.
 #[derive(Clone, Copy, Debug)]
 enum Zone {
@@ -240,50 +275,65 @@ impl DateTimeOffset {
         }
     }
 
-    /// The form nearly every response uses, `YYYY-MM-DDTHH:MM:SS[.f…](Z|±HH:MM)`, read by
-    /// position. Anything else, including every error, is left to [`Self::parse_from`], which
+    /// The form nearly every response uses, `YYYY-MM-DDTHH:MM:SS[.f…](Z|±HH:MM)` with up to
+    /// eight fractional digits, read by position. Anything else, including every error, is left to [`Self::parse_from`], which
     /// reads the same values from this form; a test holds the two to that.
     fn parse_common(b: &[u8]) -> Option<Self> {
-        fn two(b: &[u8], at: usize) -> Option<u8> {
-            let (tens, ones) = (b.get(at)?.wrapping_sub(b'0'), b.get(at + 1)?.wrapping_sub(b'0'));
-            // Not `then_some`: its argument is evaluated first, and a non-digit overflows it.
-            if tens < 10 && ones < 10 { Some(tens * 10 + ones) } else { None }
-        }
-        if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        let (head, rest) = b.split_first_chunk::<19>()?;
+        // `YYYY-MM-` and `DDTHH:MM` as two words, eight bytes checked at a time: nearly every
+        // value the service sends comes through here, one per timestamp of a 10,000-item page.
+        let date = u64::from_le_bytes(*head.first_chunk::<8>()?);
+        let clock = u64::from_le_bytes(*head[8..].first_chunk::<8>()?);
+        let separator = head[10];
+        if date & 0xff00_00ff_0000_0000 != 0x2d00_002d_0000_0000
+            || clock & 0x0000_ff00_0000_0000 != 0x0000_3a00_0000_0000
+            || head[16] != b':'
+            || (separator != b'T' && separator != b't')
+            || !swar::all_digits(date, 0x00ff_ff00_ffff_ffff)
+            || !swar::all_digits(clock, 0xffff_00ff_ff00_ffff)
+            || !head[17].is_ascii_digit()
+            || !head[18].is_ascii_digit()
+        {
             return None;
         }
-        let separator = match b[10] {
-            sep @ (b'T' | b't') => sep,
-            _ => return None,
+        let digit = |word: u64, at: u32| ((word >> (8 * at)) & 0xf) as u8;
+        let year = i32::from(digit(date, 0)) * 1000
+            + i32::from(digit(date, 1)) * 100
+            + i32::from(digit(date, 2)) * 10
+            + i32::from(digit(date, 3));
+        let month = digit(date, 5) * 10 + digit(date, 6);
+        let day = digit(clock, 0) * 10 + digit(clock, 1);
+        let (hour, minute) = (digit(clock, 3) * 10 + digit(clock, 4), digit(clock, 6) * 10 + digit(clock, 7));
+        let second = (head[17] - b'0') * 10 + (head[18] - b'0');
+        let (nanos, digits, zone) = match rest {
+            [b'.', fraction @ ..] => {
+                let mut word = [0u8; 8];
+                let available = fraction.len().min(8);
+                word[..available].copy_from_slice(&fraction[..available]);
+                let word = u64::from_le_bytes(word);
+                let digits = swar::leading_digits(word);
+                // Nine digits (or a tenth, which is an error) are left to the general reader.
+                if digits == 0 || (digits == 8 && fraction.get(8).is_some_and(u8::is_ascii_digit)) {
+                    return None;
+                }
+                let kept = if digits == 8 { u64::MAX } else { (1u64 << (8 * digits)) - 1 };
+                // The digits read as an eight-digit number padded with zeros: tens of nanoseconds.
+                let nanos = swar::eight_digits(word & kept) * 10;
+                (nanos, digits as u8, &fraction[digits..])
+            }
+            _ => (0, 0, rest),
         };
-        let year = i32::from(two(b, 0)?) * 100 + i32::from(two(b, 2)?);
-        let (month, day) = (two(b, 5)?, two(b, 8)?);
-        let (hour, minute, second) = (two(b, 11)?, two(b, 14)?, two(b, 17)?);
-        let mut at = 19;
-        let (mut nanos, mut digits) = (0u32, 0u8);
-        if b[at] == b'.' {
-            at += 1;
-            while let Some(digit) = b.get(at).map(|d| d.wrapping_sub(b'0')).filter(|d| *d < 10) {
-                if digits == 9 {
+        let (offset, zone) = match *zone {
+            [z @ (b'Z' | b'z')] => (UtcOffset::UTC, Zone::Letter(z)),
+            [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+                if ![h1, h2, m1, m2].iter().all(u8::is_ascii_digit) {
                     return None;
                 }
-                nanos = nanos * 10 + u32::from(digit);
-                digits += 1;
-                at += 1;
-            }
-            if digits == 0 {
-                return None;
-            }
-            nanos *= 10u32.pow(9 - u32::from(digits));
-        }
-        let (offset, zone) = match &b[at..] {
-            [z @ (b'Z' | b'z')] => (UtcOffset::UTC, Zone::Letter(*z)),
-            [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
-                let (h, m) = (two(b, at + 1)?, two(b, at + 4)?);
-                if h >= 24 || m >= 60 || (*sign == b'-' && h == 0 && m == 0) {
+                let (h, m) = ((h1 - b'0') * 10 + (h2 - b'0'), (m1 - b'0') * 10 + (m2 - b'0'));
+                if h >= 24 || m >= 60 || (sign == b'-' && h == 0 && m == 0) {
                     return None;
                 }
-                let (h, m) = if *sign == b'-' { (-(h as i8), -(m as i8)) } else { (h as i8, m as i8) };
+                let (h, m) = if sign == b'-' { (-(h as i8), -(m as i8)) } else { (h as i8, m as i8) };
                 (UtcOffset::from_hms(h, m, 0).ok()?, Zone::Offset)
             }
             _ => return None,
@@ -780,21 +830,37 @@ macro_rules! text_forms {
             }
         }
 
-        impl<'de> Deserialize<'de> for $ty {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct StrVisitor;
-                impl Visitor<'_> for StrVisitor {
-                    type Value = $ty;
-                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                        f.write_str($expecting)
-                    }
-                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
-                        $ty::parse(v).map_err(E::custom)
-                    }
+        const _: () = {
+            struct StrVisitor;
+
+            impl Visitor<'_> for StrVisitor {
+                type Value = $ty;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str($expecting)
                 }
-                deserializer.deserialize_str(StrVisitor)
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
+                    $ty::parse(v).map_err(E::custom)
+                }
             }
-        })*
+
+            impl<'de> Deserialize<'de> for $ty {
+                fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    deserializer.deserialize_str(StrVisitor)
+                }
+            }
+
+            impl WireValue for $ty {
+                fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    deserializer.deserialize_str(StrVisitor)
+                }
+                // A value or `null` in one dispatch; a string is all either call accepts.
+                fn deserialize_optional_wire<'de, D: Deserializer<'de>>(
+                    deserializer: D,
+                ) -> Result<Option<Self>, D::Error> {
+                    deserializer.deserialize_any(OrNull(StrVisitor))
+                }
+            }
+        };)*
     };
 }
 
@@ -891,8 +957,9 @@ mod tests {
             }
         }
         assert_eq!(
-            fast, 320,
-            "valid inputs in the common form: 4 dates, 2 separators, 2 times, 5 fractions, 4 zones"
+            fast, 256,
+            "valid inputs in the common form: 4 dates, 2 separators, 2 times, 4 fractions (nine \
+             digits are the general parser's), 4 zones"
         );
     }
 

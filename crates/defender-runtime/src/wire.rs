@@ -30,6 +30,54 @@ impl<T> Wire<T> {
 pub trait WireValue: Sized {
     /// Decodes `Self` from any of the shapes the service is known to send for it.
     fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+
+    /// Decodes `Self` or `null`. Types read through `deserialize_any` override this to take
+    /// `null` in the same dispatch, instead of asking the deserializer twice.
+    fn deserialize_optional_wire<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Self>, D::Error> {
+        Ok(Option::<Wire<Self>>::deserialize(deserializer)?.map(Wire::into_inner))
+    }
+}
+
+/// Wraps a primitive's visitor so that `null` decodes to `None` and every other form to what
+/// the inner visitor makes of it.
+pub(crate) struct OrNull<V>(pub(crate) V);
+
+macro_rules! forward_or_null {
+    ($($method:ident($ty:ty)),*) => {$(
+        fn $method<E: de::Error>(self, v: $ty) -> Result<Self::Value, E> {
+            self.0.$method(v).map(Some)
+        }
+    )*};
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for OrNull<V> {
+    type Value = Option<V::Value>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.expecting(f)?;
+        f.write_str(" or null")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        self.0.visit_borrowed_str(v).map(Some)
+    }
+    forward_or_null!(
+        visit_bool(bool),
+        visit_i64(i64),
+        visit_u64(u64),
+        visit_f64(f64),
+        visit_str(&str),
+        visit_string(String)
+    );
 }
 
 impl<'de, T: WireValue> Deserialize<'de> for Wire<T> {
@@ -46,7 +94,7 @@ impl<T: Serialize> Serialize for Wire<T> {
 
 impl<T: WireValue> WireValue for Option<T> {
     fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Option::<Wire<T>>::deserialize(deserializer)?.map(Wire::into_inner))
+        T::deserialize_optional_wire(deserializer)
     }
 }
 
@@ -70,131 +118,141 @@ impl<T: WireValue> WireValue for Vec<T> {
     }
 }
 
-/// Accepts a string, and also a number or a boolean, kept as the text JSON would write.
-impl WireValue for String {
-    fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-        impl Visitor<'_> for TextVisitor {
-            type Value = String;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
+/// Implements [`WireValue`] for a type read through `deserialize_any` with a unit visitor, so
+/// that `null` is taken in the same dispatch when the value is optional.
+macro_rules! through_any {
+    ($ty:ty, $visitor:ident) => {
+        impl WireValue for $ty {
+            fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_any($visitor)
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
-                Ok(v.to_owned())
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
-                Ok(v)
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
-                Ok(v.to_string())
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
-                Ok(v.to_string())
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
-                Ok(v.to_string())
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
-                Ok(v.to_string())
+            fn deserialize_optional_wire<'de, D: Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Option<Self>, D::Error> {
+                deserializer.deserialize_any(OrNull($visitor))
             }
         }
-        deserializer.deserialize_any(TextVisitor)
-    }
+    };
 }
 
-/// Accepts `true`/`false` and their string forms.
-impl WireValue for bool {
-    fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct BoolVisitor;
-        impl Visitor<'_> for BoolVisitor {
-            type Value = bool;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a boolean")
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
-                Ok(v)
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
-                match v {
-                    "true" | "True" => Ok(true),
-                    "false" | "False" => Ok(false),
-                    _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
-                }
-            }
-        }
-        deserializer.deserialize_any(BoolVisitor)
+/// Accepts a string, and also a number or a boolean, kept as the text JSON would write.
+struct TextVisitor;
+
+impl Visitor<'_> for TextVisitor {
+    type Value = String;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+        Ok(v.to_string())
     }
 }
+through_any!(String, TextVisitor);
+
+/// Accepts `true`/`false` and their string forms.
+struct BoolVisitor;
+
+impl Visitor<'_> for BoolVisitor {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a boolean")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+        Ok(v)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+        match v {
+            "true" | "True" => Ok(true),
+            "false" | "False" => Ok(false),
+            _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+        }
+    }
+}
+through_any!(bool, BoolVisitor);
 
 macro_rules! integer_wire_value {
     ($($ty:ty),*) => {$(
-        /// Accepts a JSON integer, or a string holding one (OData `IEEE754Compatible`).
-        impl WireValue for $ty {
-            fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct IntVisitor;
-                impl Visitor<'_> for IntVisitor {
-                    type Value = $ty;
-                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                        write!(f, "an integer that fits {}", stringify!($ty))
-                    }
-                    fn visit_i64<E: de::Error>(self, v: i64) -> Result<$ty, E> {
-                        <$ty>::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
-                    }
-                    fn visit_u64<E: de::Error>(self, v: u64) -> Result<$ty, E> {
-                        <$ty>::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
-                    }
-                    fn visit_f64<E: de::Error>(self, v: f64) -> Result<$ty, E> {
-                        // `3.0` is an integer written loosely; `3.5` is not.
-                        if v.fract() == 0.0 && v >= <$ty>::MIN as f64 && v <= <$ty>::MAX as f64 {
-                            Ok(v as $ty)
-                        } else {
-                            Err(E::invalid_value(de::Unexpected::Float(v), &self))
-                        }
-                    }
-                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
-                        v.trim().parse().map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+        // Each integer type gets its own visitor, scoped to this block.
+        const _: () = {
+            /// Accepts a JSON integer, or a string holding one (OData `IEEE754Compatible`).
+            struct IntVisitor;
+
+            impl Visitor<'_> for IntVisitor {
+                type Value = $ty;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    write!(f, "an integer that fits {}", stringify!($ty))
+                }
+                fn visit_i64<E: de::Error>(self, v: i64) -> Result<$ty, E> {
+                    <$ty>::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+                }
+                fn visit_u64<E: de::Error>(self, v: u64) -> Result<$ty, E> {
+                    <$ty>::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+                }
+                fn visit_f64<E: de::Error>(self, v: f64) -> Result<$ty, E> {
+                    // `3.0` is an integer written loosely; `3.5` is not.
+                    if v.fract() == 0.0 && v >= <$ty>::MIN as f64 && v <= <$ty>::MAX as f64 {
+                        Ok(v as $ty)
+                    } else {
+                        Err(E::invalid_value(de::Unexpected::Float(v), &self))
                     }
                 }
-                deserializer.deserialize_any(IntVisitor)
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
+                    v.trim().parse().map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+                }
             }
-        }
+            through_any!($ty, IntVisitor);
+        };
     )*};
 }
 integer_wire_value!(u8, i8, i16, i32, i64);
 
 macro_rules! float_wire_value {
     ($($ty:ty),*) => {$(
-        /// Accepts a JSON number, or a string holding one, including OData's `NaN`, `INF`
-        /// and `-INF`.
-        impl WireValue for $ty {
-            fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct FloatVisitor;
-                impl Visitor<'_> for FloatVisitor {
-                    type Value = $ty;
-                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                        f.write_str("a number")
-                    }
-                    fn visit_i64<E: de::Error>(self, v: i64) -> Result<$ty, E> {
-                        Ok(v as $ty)
-                    }
-                    fn visit_u64<E: de::Error>(self, v: u64) -> Result<$ty, E> {
-                        Ok(v as $ty)
-                    }
-                    fn visit_f64<E: de::Error>(self, v: f64) -> Result<$ty, E> {
-                        Ok(v as $ty)
-                    }
-                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
-                        match v.trim() {
-                            "INF" | "Infinity" => Ok(<$ty>::INFINITY),
-                            "-INF" | "-Infinity" => Ok(<$ty>::NEG_INFINITY),
-                            "NaN" => Ok(<$ty>::NAN),
-                            other => other.parse().map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self)),
-                        }
+        const _: () = {
+            /// Accepts a JSON number, or a string holding one, including OData's `NaN`, `INF`
+            /// and `-INF`.
+            struct FloatVisitor;
+
+            impl Visitor<'_> for FloatVisitor {
+                type Value = $ty;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a number")
+                }
+                fn visit_i64<E: de::Error>(self, v: i64) -> Result<$ty, E> {
+                    Ok(v as $ty)
+                }
+                fn visit_u64<E: de::Error>(self, v: u64) -> Result<$ty, E> {
+                    Ok(v as $ty)
+                }
+                fn visit_f64<E: de::Error>(self, v: f64) -> Result<$ty, E> {
+                    Ok(v as $ty)
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
+                    match v.trim() {
+                        "INF" | "Infinity" => Ok(<$ty>::INFINITY),
+                        "-INF" | "-Infinity" => Ok(<$ty>::NEG_INFINITY),
+                        "NaN" => Ok(<$ty>::NAN),
+                        other => other.parse().map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self)),
                     }
                 }
-                deserializer.deserialize_any(FloatVisitor)
             }
-        }
+            through_any!($ty, FloatVisitor);
+        };
     )*};
 }
 float_wire_value!(f32, f64);
@@ -209,16 +267,7 @@ macro_rules! strict_wire_value {
         }
     )*};
 }
-strict_wire_value!(
-    serde_json::Value,
-    edm::DateTimeOffset,
-    edm::Date,
-    edm::TimeOfDay,
-    edm::Duration,
-    edm::Binary,
-    edm::Decimal,
-    edm::Guid
-);
+strict_wire_value!(serde_json::Value, edm::Decimal, edm::Guid);
 
 /// A JSON object key, borrowed from the input when the input allows.
 ///

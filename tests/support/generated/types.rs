@@ -6,9 +6,11 @@
 use std::fmt;
 use defender_runtime::edm;
 use defender_runtime::wire::{FieldKey, Wire, is_annotation};
+use defender_runtime::{Annotations, RawMembers};
+use serde_json::value::RawValue;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// The `Folder` complex type.
 ///
@@ -17,7 +19,7 @@ use serde_json::{Map, Value};
 pub struct Folder {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The `name` property.
     ///
     /// `Edm.String`, nullable.
@@ -33,10 +35,10 @@ pub struct Folder {
     /// `Collection(Self.Folder)`, nullable.
     #[serde(rename = "children")]
     pub children: Option<Vec<Folder>>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 impl<'de> Deserialize<'de> for Folder {
@@ -52,8 +54,8 @@ impl<'de> Deserialize<'de> for Folder {
                 self,
                 mut map: A,
             ) -> Result<Folder, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_name = None;
                 let mut field_parent = None;
                 let mut field_children = None;
@@ -74,15 +76,16 @@ impl<'de> Deserialize<'de> for Folder {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(Folder {
                     annotations,
                     name: field_name,
@@ -122,7 +125,7 @@ impl Folder {
 pub struct Sample {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The `id` property.
     ///
     /// `Edm.String`, part of the key: always present.
@@ -238,10 +241,10 @@ pub struct Sample {
     /// `Edm.GeographyPoint`, nullable.
     #[serde(rename = "location")]
     pub location: Option<Value>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 impl<'de> Deserialize<'de> for Sample {
@@ -257,8 +260,8 @@ impl<'de> Deserialize<'de> for Sample {
                 self,
                 mut map: A,
             ) -> Result<Sample, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_flag = None;
                 let mut field_byte = None;
@@ -333,19 +336,30 @@ impl<'de> Deserialize<'de> for Sample {
                             field_decimal = map.next_value::<Option<edm::Decimal>>()?;
                         }
                         "when" => {
-                            field_when = map.next_value::<Option<edm::DateTimeOffset>>()?;
+                            field_when = map
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
-                        "date" => field_date = map.next_value::<Option<edm::Date>>()?,
+                        "date" => {
+                            field_date = map
+                                .next_value::<Wire<Option<edm::Date>>>()?
+                                .into_inner();
+                        }
                         "timeOfDay" => {
                             field_time_of_day = map
-                                .next_value::<Option<edm::TimeOfDay>>()?;
+                                .next_value::<Wire<Option<edm::TimeOfDay>>>()?
+                                .into_inner();
                         }
                         "duration" => {
-                            field_duration = map.next_value::<Option<edm::Duration>>()?;
+                            field_duration = map
+                                .next_value::<Wire<Option<edm::Duration>>>()?
+                                .into_inner();
                         }
                         "guid" => field_guid = map.next_value::<Option<edm::Guid>>()?,
                         "binary" => {
-                            field_binary = map.next_value::<Option<edm::Binary>>()?;
+                            field_binary = map
+                                .next_value::<Wire<Option<edm::Binary>>>()?
+                                .into_inner();
                         }
                         "tags" => {
                             field_tags = map
@@ -370,15 +384,16 @@ impl<'de> Deserialize<'de> for Sample {
                         "location" => field_location = map.next_value::<Option<Value>>()?,
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(Sample {
                     annotations,
                     id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,

@@ -535,6 +535,8 @@ const IMPORT_NEEDLES: &[&str] = &[
     "odata_type_name",
     "serialize_typed",
     "FieldKey",
+    "RawMembers",
+    "RawValue",
     "de :: Error",
     "MapAccess",
     "Visitor",
@@ -578,6 +580,16 @@ fn module_uses(needed: &BTreeSet<&'static str>, gated: bool) -> TokenStream {
             use defender_runtime::wire::{FieldKey, Wire, is_annotation};
         ));
     }
+    if uses_any(&["RawMembers"]) {
+        uses.push(quote!(
+            use defender_runtime::{Annotations, RawMembers};
+        ));
+    }
+    if uses_any(&["RawValue"]) {
+        uses.push(quote!(
+            use serde_json::value::RawValue;
+        ));
+    }
     let mut de_items = Vec::new();
     if uses_any(&["de :: Error"]) {
         de_items.push(quote!(self));
@@ -596,10 +608,17 @@ fn module_uses(needed: &BTreeSet<&'static str>, gated: bool) -> TokenStream {
             use serde::{Deserialize, Deserializer, Serialize};
         ));
     }
-    if uses_any(&["Map <", "Value"]) {
-        uses.push(quote!(
+    match (uses_any(&["Map <"]), uses_any(&["Value"])) {
+        (true, true) => uses.push(quote!(
             use serde_json::{Map, Value};
-        ));
+        )),
+        (true, false) => uses.push(quote!(
+            use serde_json::Map;
+        )),
+        (false, true) => uses.push(quote!(
+            use serde_json::Value;
+        )),
+        (false, false) => {}
     }
     if uses_any(&["Patch <"]) {
         uses.push(quote!(

@@ -70,14 +70,13 @@ pub fn edm_type(name: &str) -> TokenStream {
 }
 
 /// How an Edm primitive is decoded: strings, booleans and numbers leniently through `Wire`
-/// (services send numbers as strings and back); the `edm` types and JSON values through their
-/// own `Deserialize`, which already accepts every form, so that no extra layer is paid for on
-/// every timestamp.
+/// (services send numbers as strings and back), and the text-only `edm` types through `Wire`
+/// too, which reads an optional value and `null` in one pass over the input. `Decimal`, `Guid`
+/// and JSON values use their own `Deserialize`, which already accepts every form.
 fn edm_decode(name: &str) -> Decode {
     match name {
-        "String" | "Boolean" | "Byte" | "SByte" | "Int16" | "Int32" | "Int64" | "Single" | "Double" => {
-            Decode::Wire
-        }
+        "String" | "Boolean" | "Byte" | "SByte" | "Int16" | "Int32" | "Int64" | "Single" | "Double"
+        | "DateTimeOffset" | "Date" | "TimeOfDay" | "Duration" | "Binary" => Decode::Wire,
         _ => Decode::Own,
     }
 }
@@ -243,12 +242,12 @@ pub fn structured(
         pub struct #name {
             /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
             #[serde(flatten)]
-            pub annotations: Map<String, Value>,
+            pub annotations: Annotations,
             #(#field_defs)*
-            /// Properties the metadata does not declare, kept as the service sent them and
-            /// written back when the value is serialized.
+            /// Properties the metadata does not declare, kept as the JSON text the service sent,
+            /// in the order it sent them, and written back unchanged when the value is serialized.
             #[serde(flatten)]
-            pub additional_properties: Map<String, Value>,
+            pub additional_properties: RawMembers,
         }
 
         #deserialize
@@ -487,11 +486,10 @@ fn deserialize_impl(name: &Ident, wire_name: &str, fields: &[Field<'_>], cfg: &T
     });
     let keep = quote! {
         let key = key.into_owned();
-        let value = map.next_value::<Value>()?;
         if is_annotation(&key) {
-            annotations.insert(key, value);
+            annotations.insert(key, map.next_value::<Value>()?);
         } else {
-            additional_properties.insert(key, value);
+            additional_properties.push_raw(key, map.next_value::<Box<RawValue>>()?);
         }
     };
     // A type that declares no property (an open type) keeps every member.
@@ -519,12 +517,13 @@ fn deserialize_impl(name: &Ident, wire_name: &str, fields: &[Field<'_>], cfg: &T
                     }
 
                     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
-                        let mut annotations = Map::new();
-                        let mut additional_properties = Map::new();
+                        let mut annotations = Annotations::new();
+                        let mut additional_properties = RawMembers::new();
                         #(#locals)*
                         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
                             #dispatch
                         }
+                        additional_properties.keep_last_duplicates();
                         Ok(#name {
                             annotations,
                             #(#inits)*

@@ -16,6 +16,12 @@ use defender_runtime::wire::{odata_type_name, serialize_typed};
 use defender_runtime::wire::{FieldKey, Wire, is_annotation};
 
 #[allow(unused_imports)]
+use defender_runtime::{Annotations, RawMembers};
+
+#[allow(unused_imports)]
+use serde_json::value::RawValue;
+
+#[allow(unused_imports)]
 use serde::de::{self, MapAccess, Visitor};
 
 #[allow(unused_imports)]
@@ -37,7 +43,7 @@ use defender_runtime::Patch;
 pub struct ExposureScore {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// When the score was calculated. The service sends 6 or 7 fractional digits; both are kept exactly.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
@@ -58,10 +64,10 @@ pub struct ExposureScore {
     /// `Edm.String`, nullable.
     #[serde(rename = "rbacGroupName")]
     pub rbac_group_name: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "exposure-score")]
@@ -78,8 +84,8 @@ impl<'de> Deserialize<'de> for ExposureScore {
                 self,
                 mut map: A,
             ) -> Result<ExposureScore, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_time = None;
                 let mut field_score = None;
                 let mut field_rbac_group_id = None;
@@ -87,7 +93,9 @@ impl<'de> Deserialize<'de> for ExposureScore {
                 while let Some(key) = map.next_key::<FieldKey<'de>>()? {
                     match key.as_str() {
                         "time" => {
-                            field_time = map.next_value::<Option<edm::DateTimeOffset>>()?;
+                            field_time = map
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "score" => {
                             field_score = map
@@ -106,15 +114,16 @@ impl<'de> Deserialize<'de> for ExposureScore {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(ExposureScore {
                     annotations,
                     time: field_time,
@@ -162,7 +171,7 @@ impl ExposureScore {
 pub struct ConfigurationScore {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// When the score was calculated.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
@@ -173,10 +182,10 @@ pub struct ConfigurationScore {
     /// `Edm.Double`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
     #[serde(rename = "score")]
     pub score: Option<f64>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "configuration-score")]
@@ -193,14 +202,16 @@ impl<'de> Deserialize<'de> for ConfigurationScore {
                 self,
                 mut map: A,
             ) -> Result<ConfigurationScore, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_time = None;
                 let mut field_score = None;
                 while let Some(key) = map.next_key::<FieldKey<'de>>()? {
                     match key.as_str() {
                         "time" => {
-                            field_time = map.next_value::<Option<edm::DateTimeOffset>>()?;
+                            field_time = map
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "score" => {
                             field_score = map
@@ -209,15 +220,16 @@ impl<'de> Deserialize<'de> for ConfigurationScore {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(ConfigurationScore {
                     annotations,
                     time: field_time,
@@ -265,7 +277,7 @@ impl ConfigurationScore {
 pub struct Machine {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The device id.
     ///
     /// `Edm.String`, part of the key: always present.
@@ -386,10 +398,10 @@ pub struct Machine {
     /// `Edm.String`, nullable.
     #[serde(rename = "osArchitecture")]
     pub os_architecture: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(
@@ -414,8 +426,8 @@ impl<'de> Deserialize<'de> for Machine {
                 self,
                 mut map: A,
             ) -> Result<Machine, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_computer_dns_name = None;
                 let mut field_first_seen = None;
@@ -452,11 +464,13 @@ impl<'de> Deserialize<'de> for Machine {
                         }
                         "firstSeen" => {
                             field_first_seen = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "lastSeen" => {
                             field_last_seen = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "osPlatform" => {
                             field_os_platform = map
@@ -541,15 +555,16 @@ impl<'de> Deserialize<'de> for Machine {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(Machine {
                     annotations,
                     id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
@@ -796,7 +811,7 @@ pub struct MachineInput {
 pub struct IpAddress {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The IPv4 or IPv6 address.
     ///
     /// `Edm.String`, nullable.
@@ -812,10 +827,10 @@ pub struct IpAddress {
     /// `Edm.String`, nullable.
     #[serde(rename = "operationalStatus")]
     pub operational_status: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(
@@ -840,8 +855,8 @@ impl<'de> Deserialize<'de> for IpAddress {
                 self,
                 mut map: A,
             ) -> Result<IpAddress, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_ip_address = None;
                 let mut field_mac_address = None;
                 let mut field_operational_status = None;
@@ -864,15 +879,16 @@ impl<'de> Deserialize<'de> for IpAddress {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(IpAddress {
                     annotations,
                     ip_address: field_ip_address,
@@ -959,7 +975,7 @@ pub struct IpAddressInput {
 pub struct ExportFilesResponse {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// URLs of the export files (gzip-compressed, one JSON object per line), each with a limited-time access signature.
     ///
     /// `Collection(Edm.String)`, nullable.
@@ -972,10 +988,10 @@ pub struct ExportFilesResponse {
     /// `Edm.DateTimeOffset`, nullable.
     #[serde(rename = "generatedTime")]
     pub generated_time: Option<edm::DateTimeOffset>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "machines")]
@@ -992,8 +1008,8 @@ impl<'de> Deserialize<'de> for ExportFilesResponse {
                 self,
                 mut map: A,
             ) -> Result<ExportFilesResponse, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_export_files = None;
                 let mut field_generated_time = None;
                 while let Some(key) = map.next_key::<FieldKey<'de>>()? {
@@ -1005,19 +1021,21 @@ impl<'de> Deserialize<'de> for ExportFilesResponse {
                         }
                         "generatedTime" => {
                             field_generated_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(ExportFilesResponse {
                     annotations,
                     export_files: field_export_files,
@@ -1057,7 +1075,7 @@ impl ExportFilesResponse {
 pub struct AssetConfiguration {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The device id.
     ///
     /// `Edm.String`, nullable.
@@ -1144,10 +1162,10 @@ pub struct AssetConfiguration {
     /// `Edm.String`, nullable.
     #[serde(rename = "recommendationReference")]
     pub recommendation_reference: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "machines")]
@@ -1164,8 +1182,8 @@ impl<'de> Deserialize<'de> for AssetConfiguration {
                 self,
                 mut map: A,
             ) -> Result<AssetConfiguration, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_device_id = None;
                 let mut field_device_name = None;
                 let mut field_os_platform = None;
@@ -1266,15 +1284,16 @@ impl<'de> Deserialize<'de> for AssetConfiguration {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(AssetConfiguration {
                     annotations,
                     device_id: field_device_id,
@@ -1384,7 +1403,7 @@ impl AssetConfiguration {
 pub struct AssetSoftware {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The device id.
     ///
     /// `Edm.String`, nullable.
@@ -1463,10 +1482,10 @@ pub struct AssetSoftware {
     /// `Edm.String`, nullable.
     #[serde(rename = "endOfSupportDate")]
     pub end_of_support_date: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "machines")]
@@ -1483,8 +1502,8 @@ impl<'de> Deserialize<'de> for AssetSoftware {
                 self,
                 mut map: A,
             ) -> Result<AssetSoftware, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_device_id = None;
                 let mut field_device_name = None;
                 let mut field_os_platform = None;
@@ -1573,15 +1592,16 @@ impl<'de> Deserialize<'de> for AssetSoftware {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(AssetSoftware {
                     annotations,
                     device_id: field_device_id,
@@ -1681,7 +1701,7 @@ impl AssetSoftware {
 pub struct AssetNonCpeSoftware {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The device id.
     ///
     /// `Edm.String`, nullable.
@@ -1731,10 +1751,10 @@ pub struct AssetNonCpeSoftware {
     /// `Edm.String`, nullable.
     #[serde(rename = "softwareLastSeenTimestamp")]
     pub software_last_seen_timestamp: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "machines")]
@@ -1751,8 +1771,8 @@ impl<'de> Deserialize<'de> for AssetNonCpeSoftware {
                 self,
                 mut map: A,
             ) -> Result<AssetNonCpeSoftware, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_device_id = None;
                 let mut field_device_name = None;
                 let mut field_os_platform = None;
@@ -1811,15 +1831,16 @@ impl<'de> Deserialize<'de> for AssetNonCpeSoftware {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(AssetNonCpeSoftware {
                     annotations,
                     device_id: field_device_id,
@@ -1894,7 +1915,7 @@ impl AssetNonCpeSoftware {
 pub struct AssetVulnerability {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The row id, built from the device id, software name, version and CVE id.
     ///
     /// `Edm.String`, nullable.
@@ -2025,10 +2046,10 @@ pub struct AssetVulnerability {
     /// `Edm.Boolean`, nullable.
     #[serde(rename = "securityUpdateAvailable")]
     pub security_update_available: Option<bool>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "machines")]
@@ -2045,8 +2066,8 @@ impl<'de> Deserialize<'de> for AssetVulnerability {
                 self,
                 mut map: A,
             ) -> Result<AssetVulnerability, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_device_id = None;
                 let mut field_device_name = None;
@@ -2194,15 +2215,16 @@ impl<'de> Deserialize<'de> for AssetVulnerability {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(AssetVulnerability {
                     annotations,
                     id: field_id,
@@ -2406,7 +2428,7 @@ impl<'de> Deserialize<'de> for AnyAssetVulnerability {
 pub struct DeltaAssetVulnerability {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The row id, built from the device id, software name, version and CVE id.
     ///
     /// `Edm.String`, nullable.
@@ -2554,10 +2576,10 @@ pub struct DeltaAssetVulnerability {
     /// `Edm.Boolean`, nullable.
     #[serde(rename = "isOnboarded")]
     pub is_onboarded: Option<bool>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "machines")]
@@ -2574,8 +2596,8 @@ impl<'de> Deserialize<'de> for DeltaAssetVulnerability {
                 self,
                 mut map: A,
             ) -> Result<DeltaAssetVulnerability, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_device_id = None;
                 let mut field_device_name = None;
@@ -2740,15 +2762,16 @@ impl<'de> Deserialize<'de> for DeltaAssetVulnerability {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(DeltaAssetVulnerability {
                     annotations,
                     id: field_id,
@@ -2913,7 +2936,7 @@ impl DeltaAssetVulnerability {
 pub struct AssetBrowserExtension {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The device id.
     ///
     /// `Edm.String`, nullable.
@@ -2983,10 +3006,10 @@ pub struct AssetBrowserExtension {
     /// `Collection(microsoft.windowsDefenderATP.api.BrowserExtensionPermission)`, nullable.
     #[serde(rename = "Permissions")]
     pub permissions: Option<Vec<BrowserExtensionPermission>>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "machines")]
@@ -3003,8 +3026,8 @@ impl<'de> Deserialize<'de> for AssetBrowserExtension {
                 self,
                 mut map: A,
             ) -> Result<AssetBrowserExtension, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_device_id = None;
                 let mut field_device_name = None;
                 let mut field_rbac_group_id = None;
@@ -3085,15 +3108,16 @@ impl<'de> Deserialize<'de> for AssetBrowserExtension {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(AssetBrowserExtension {
                     annotations,
                     device_id: field_device_id,
@@ -3186,7 +3210,7 @@ impl AssetBrowserExtension {
 pub struct BrowserExtensionPermission {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The permission, such as `tabs` or a host pattern like `https://*/*`.
     ///
     /// `Edm.String`, nullable.
@@ -3202,10 +3226,10 @@ pub struct BrowserExtensionPermission {
     /// `microsoft.windowsDefenderATP.api.BrowserExtensionRisk`, nullable.
     #[serde(rename = "Risk")]
     pub risk: Option<BrowserExtensionRisk>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "machines")]
@@ -3222,8 +3246,8 @@ impl<'de> Deserialize<'de> for BrowserExtensionPermission {
                 self,
                 mut map: A,
             ) -> Result<BrowserExtensionPermission, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_is_required = None;
                 let mut field_risk = None;
@@ -3245,15 +3269,16 @@ impl<'de> Deserialize<'de> for BrowserExtensionPermission {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(BrowserExtensionPermission {
                     annotations,
                     id: field_id,
@@ -3298,7 +3323,7 @@ impl BrowserExtensionPermission {
 pub struct BrowserExtensionPermissionInfo {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The permission as extensions name it, such as `audioCapture`.
     ///
     /// `Edm.String`, nullable.
@@ -3314,10 +3339,10 @@ pub struct BrowserExtensionPermissionInfo {
     /// `Edm.String`, nullable.
     #[serde(rename = "description")]
     pub description: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "browserextensions")]
@@ -3334,8 +3359,8 @@ impl<'de> Deserialize<'de> for BrowserExtensionPermissionInfo {
                 self,
                 mut map: A,
             ) -> Result<BrowserExtensionPermissionInfo, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_key = None;
                 let mut field_permission_name = None;
                 let mut field_description = None;
@@ -3358,15 +3383,16 @@ impl<'de> Deserialize<'de> for BrowserExtensionPermissionInfo {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(BrowserExtensionPermissionInfo {
                     annotations,
                     key: field_key,
@@ -3411,7 +3437,7 @@ impl BrowserExtensionPermissionInfo {
 pub struct AssetCertificateAssessment {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The device id.
     ///
     /// `Edm.String`, nullable.
@@ -3519,10 +3545,10 @@ pub struct AssetCertificateAssessment {
     /// `Edm.String`, nullable.
     #[serde(rename = "rbacGroupName")]
     pub rbac_group_name: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "machines")]
@@ -3539,8 +3565,8 @@ impl<'de> Deserialize<'de> for AssetCertificateAssessment {
                 self,
                 mut map: A,
             ) -> Result<AssetCertificateAssessment, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_device_id = None;
                 let mut field_device_name = None;
                 let mut field_thumbprint = None;
@@ -3643,15 +3669,16 @@ impl<'de> Deserialize<'de> for AssetCertificateAssessment {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(AssetCertificateAssessment {
                     annotations,
                     device_id: field_device_id,
@@ -3766,7 +3793,7 @@ impl AssetCertificateAssessment {
 pub struct AssetHardwareFirmware {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The device id.
     ///
     /// `Edm.String`, nullable.
@@ -3816,10 +3843,10 @@ pub struct AssetHardwareFirmware {
     /// `Edm.String`, nullable.
     #[serde(rename = "additionalFields")]
     pub additional_fields: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "machines")]
@@ -3836,8 +3863,8 @@ impl<'de> Deserialize<'de> for AssetHardwareFirmware {
                 self,
                 mut map: A,
             ) -> Result<AssetHardwareFirmware, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_device_id = None;
                 let mut field_device_name = None;
                 let mut field_rbac_group_id = None;
@@ -3896,15 +3923,16 @@ impl<'de> Deserialize<'de> for AssetHardwareFirmware {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(AssetHardwareFirmware {
                     annotations,
                     device_id: field_device_id,
@@ -3979,7 +4007,7 @@ impl AssetHardwareFirmware {
 pub struct AssetBaselineAssessment {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The row id, built from the device id, profile id and configuration id.
     ///
     /// `Edm.String`, nullable.
@@ -4070,10 +4098,10 @@ pub struct AssetBaselineAssessment {
     /// `Collection(Edm.String)`, nullable.
     #[serde(rename = "source")]
     pub source: Option<Vec<String>>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "machines")]
@@ -4090,8 +4118,8 @@ impl<'de> Deserialize<'de> for AssetBaselineAssessment {
                 self,
                 mut map: A,
             ) -> Result<AssetBaselineAssessment, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_configuration_id = None;
                 let mut field_profile_id = None;
@@ -4167,11 +4195,13 @@ impl<'de> Deserialize<'de> for AssetBaselineAssessment {
                         }
                         "dataCollectionTimeOffset" => {
                             field_data_collection_time_offset = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "complianceCalculationTimeOffset" => {
                             field_compliance_calculation_time_offset = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "recommendedValue" => {
                             field_recommended_value = map
@@ -4190,15 +4220,16 @@ impl<'de> Deserialize<'de> for AssetBaselineAssessment {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(AssetBaselineAssessment {
                     annotations,
                     id: field_id,
@@ -4308,7 +4339,7 @@ impl AssetBaselineAssessment {
 pub struct DeviceAvInfo {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The row id (the device id in practice).
     ///
     /// `Edm.String`, part of the key: always present.
@@ -4448,10 +4479,10 @@ pub struct DeviceAvInfo {
     /// `Edm.String`, nullable.
     #[serde(rename = "rbacGroupName")]
     pub rbac_group_name: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "deviceavinfo")]
@@ -4468,8 +4499,8 @@ impl<'de> Deserialize<'de> for DeviceAvInfo {
                 self,
                 mut map: A,
             ) -> Result<DeviceAvInfo, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_machine_id = None;
                 let mut field_computer_dns_name = None;
@@ -4551,7 +4582,8 @@ impl<'de> Deserialize<'de> for DeviceAvInfo {
                         }
                         "lastSeenTime" => {
                             field_last_seen_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "quickScanResult" => {
                             field_quick_scan_result = map
@@ -4564,7 +4596,8 @@ impl<'de> Deserialize<'de> for DeviceAvInfo {
                         }
                         "quickScanTime" => {
                             field_quick_scan_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "fullScanResult" => {
                             field_full_scan_result = map
@@ -4577,27 +4610,33 @@ impl<'de> Deserialize<'de> for DeviceAvInfo {
                         }
                         "fullScanTime" => {
                             field_full_scan_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "dataRefreshTimestamp" => {
                             field_data_refresh_timestamp = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "avEngineUpdateTime" => {
                             field_av_engine_update_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "avSignatureUpdateTime" => {
                             field_av_signature_update_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "avPlatformUpdateTime" => {
                             field_av_platform_update_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "avSignaturePublishTime" => {
                             field_av_signature_publish_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "avIsSignatureUpToDate" => {
                             field_av_is_signature_up_to_date = map
@@ -4623,15 +4662,16 @@ impl<'de> Deserialize<'de> for DeviceAvInfo {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(DeviceAvInfo {
                     annotations,
                     id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
@@ -4794,7 +4834,7 @@ impl DeviceAvInfo {
 pub struct RelatedFileInfo {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The file's hash.
     ///
     /// `Edm.String`, nullable.
@@ -4805,10 +4845,10 @@ pub struct RelatedFileInfo {
     /// `microsoft.windowsDefenderATP.api.FileIdentifierType`, nullable.
     #[serde(rename = "fileIdentifierType")]
     pub file_identifier_type: Option<FileIdentifierType>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
@@ -4825,8 +4865,8 @@ impl<'de> Deserialize<'de> for RelatedFileInfo {
                 self,
                 mut map: A,
             ) -> Result<RelatedFileInfo, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_file_identifier = None;
                 let mut field_file_identifier_type = None;
                 while let Some(key) = map.next_key::<FieldKey<'de>>()? {
@@ -4842,15 +4882,16 @@ impl<'de> Deserialize<'de> for RelatedFileInfo {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(RelatedFileInfo {
                     annotations,
                     file_identifier: field_file_identifier,
@@ -4888,7 +4929,7 @@ impl RelatedFileInfo {
 pub struct LiveResponseCommandParameter {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The argument's name.
     ///
     /// `FileName` for PutFile; `ScriptName` and `Args` for RunScript; `Path` for GetFile.
@@ -4903,10 +4944,10 @@ pub struct LiveResponseCommandParameter {
     /// `Edm.String`, nullable.
     #[serde(rename = "value")]
     pub value: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
@@ -4923,8 +4964,8 @@ impl<'de> Deserialize<'de> for LiveResponseCommandParameter {
                 self,
                 mut map: A,
             ) -> Result<LiveResponseCommandParameter, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_key = None;
                 let mut field_value = None;
                 while let Some(key) = map.next_key::<FieldKey<'de>>()? {
@@ -4941,15 +4982,16 @@ impl<'de> Deserialize<'de> for LiveResponseCommandParameter {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(LiveResponseCommandParameter {
                     annotations,
                     key: field_key,
@@ -4987,7 +5029,7 @@ impl LiveResponseCommandParameter {
 pub struct LiveResponseCommand {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// Which command to run.
     ///
     /// `microsoft.windowsDefenderATP.api.LiveResponseCommandType`, nullable.
@@ -4998,10 +5040,10 @@ pub struct LiveResponseCommand {
     /// `Collection(microsoft.windowsDefenderATP.api.LiveResponseCommandParameter)`, nullable.
     #[serde(rename = "params")]
     pub params: Option<Vec<LiveResponseCommandParameter>>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
@@ -5018,8 +5060,8 @@ impl<'de> Deserialize<'de> for LiveResponseCommand {
                 self,
                 mut map: A,
             ) -> Result<LiveResponseCommand, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_type = None;
                 let mut field_params = None;
                 while let Some(key) = map.next_key::<FieldKey<'de>>()? {
@@ -5034,15 +5076,16 @@ impl<'de> Deserialize<'de> for LiveResponseCommand {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(LiveResponseCommand {
                     annotations,
                     r#type: field_type,
@@ -5080,7 +5123,7 @@ impl LiveResponseCommand {
 pub struct MachineActionCommand {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// Position of the command in the request, from 0; pass it to `GetLiveResponseResultDownloadLink` to fetch the command's output.
     ///
     /// `Edm.Int32`, nullable.
@@ -5113,10 +5156,10 @@ pub struct MachineActionCommand {
     /// `microsoft.windowsDefenderATP.api.LiveResponseCommand`, nullable.
     #[serde(rename = "command")]
     pub command: Option<LiveResponseCommand>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
@@ -5133,8 +5176,8 @@ impl<'de> Deserialize<'de> for MachineActionCommand {
                 self,
                 mut map: A,
             ) -> Result<MachineActionCommand, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_index = None;
                 let mut field_start_time = None;
                 let mut field_end_time = None;
@@ -5150,11 +5193,13 @@ impl<'de> Deserialize<'de> for MachineActionCommand {
                         }
                         "startTime" => {
                             field_start_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "endTime" => {
                             field_end_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "commandStatus" => {
                             field_command_status = map
@@ -5169,15 +5214,16 @@ impl<'de> Deserialize<'de> for MachineActionCommand {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(MachineActionCommand {
                     annotations,
                     index: field_index,
@@ -5236,7 +5282,7 @@ impl MachineActionCommand {
 pub struct LiveResponseScriptResult {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The script that ran.
     ///
     /// `Edm.String`, nullable.
@@ -5257,10 +5303,10 @@ pub struct LiveResponseScriptResult {
     /// `Edm.String`, nullable.
     #[serde(rename = "script_errors")]
     pub script_errors: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 impl<'de> Deserialize<'de> for LiveResponseScriptResult {
@@ -5276,8 +5322,8 @@ impl<'de> Deserialize<'de> for LiveResponseScriptResult {
                 self,
                 mut map: A,
             ) -> Result<LiveResponseScriptResult, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_script_name = None;
                 let mut field_exit_code = None;
                 let mut field_script_output = None;
@@ -5306,15 +5352,16 @@ impl<'de> Deserialize<'de> for LiveResponseScriptResult {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(LiveResponseScriptResult {
                     annotations,
                     script_name: field_script_name,
@@ -5360,7 +5407,7 @@ impl LiveResponseScriptResult {
 pub struct MachineAction {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The machine action's identifier.
     ///
     /// The resource page types it as a GUID, but the pages also use a 40 hex digit value and a placeholder as machine action ids, so it is kept as a string.
@@ -5471,10 +5518,10 @@ pub struct MachineAction {
     /// `Collection(microsoft.windowsDefenderATP.api.MachineActionCommand)`, nullable.
     #[serde(rename = "commands")]
     pub commands: Option<Vec<MachineActionCommand>>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
@@ -5491,8 +5538,8 @@ impl<'de> Deserialize<'de> for MachineAction {
                 self,
                 mut map: A,
             ) -> Result<MachineAction, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_type = None;
                 let mut field_title = None;
@@ -5567,15 +5614,18 @@ impl<'de> Deserialize<'de> for MachineAction {
                         }
                         "creationDateTimeUtc" => {
                             field_creation_date_time_utc = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "lastUpdateDateTimeUtc" => {
                             field_last_update_date_time_utc = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "lastUpdateTimeUtc" => {
                             field_last_update_time_utc = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "cancellationRequestor" => {
                             field_cancellation_requestor = map
@@ -5589,7 +5639,8 @@ impl<'de> Deserialize<'de> for MachineAction {
                         }
                         "cancellationDateTimeUtc" => {
                             field_cancellation_date_time_utc = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "errorHResult" => {
                             field_error_h_result = map
@@ -5606,15 +5657,16 @@ impl<'de> Deserialize<'de> for MachineAction {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(MachineAction {
                     annotations,
                     id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
@@ -5742,7 +5794,7 @@ impl MachineAction {
 pub struct LibraryFile {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The file's name, unique within the library.
     ///
     /// `Edm.String`, part of the key: always present.
@@ -5785,10 +5837,10 @@ pub struct LibraryFile {
     /// `Edm.String`, nullable.
     #[serde(rename = "parametersDescription")]
     pub parameters_description: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "libraryfiles")]
@@ -5805,8 +5857,8 @@ impl<'de> Deserialize<'de> for LibraryFile {
                 self,
                 mut map: A,
             ) -> Result<LibraryFile, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_file_name = None;
                 let mut field_sha256 = None;
                 let mut field_description = None;
@@ -5834,11 +5886,13 @@ impl<'de> Deserialize<'de> for LibraryFile {
                         }
                         "creationTime" => {
                             field_creation_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "lastUpdatedTime" => {
                             field_last_updated_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "createdBy" => {
                             field_created_by = map
@@ -5857,15 +5911,16 @@ impl<'de> Deserialize<'de> for LibraryFile {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(LibraryFile {
                     annotations,
                     file_name: field_file_name
@@ -5943,7 +5998,7 @@ impl LibraryFile {
 pub struct AlertComment {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The comment text.
     ///
     /// `Edm.String`, nullable.
@@ -5961,10 +6016,10 @@ pub struct AlertComment {
     /// `Edm.DateTimeOffset`, nullable.
     #[serde(rename = "createdTime")]
     pub created_time: Option<edm::DateTimeOffset>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(
@@ -5990,8 +6045,8 @@ impl<'de> Deserialize<'de> for AlertComment {
                 self,
                 mut map: A,
             ) -> Result<AlertComment, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_comment = None;
                 let mut field_created_by = None;
                 let mut field_created_time = None;
@@ -6009,19 +6064,21 @@ impl<'de> Deserialize<'de> for AlertComment {
                         }
                         "createdTime" => {
                             field_created_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(AlertComment {
                     annotations,
                     comment: field_comment,
@@ -6122,7 +6179,7 @@ pub struct AlertCommentInput {
 pub struct AlertRelatedUser {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The user's account name.
     ///
     /// `Edm.String`, nullable.
@@ -6133,10 +6190,10 @@ pub struct AlertRelatedUser {
     /// `Edm.String`, nullable.
     #[serde(rename = "domainName")]
     pub domain_name: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(
@@ -6162,8 +6219,8 @@ impl<'de> Deserialize<'de> for AlertRelatedUser {
                 self,
                 mut map: A,
             ) -> Result<AlertRelatedUser, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_user_name = None;
                 let mut field_domain_name = None;
                 while let Some(key) = map.next_key::<FieldKey<'de>>()? {
@@ -6180,15 +6237,16 @@ impl<'de> Deserialize<'de> for AlertRelatedUser {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(AlertRelatedUser {
                     annotations,
                     user_name: field_user_name,
@@ -6281,7 +6339,7 @@ pub struct AlertRelatedUserInput {
 pub struct AlertEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// What kind of evidence this is, such as User, Process or File.
     ///
     /// `Edm.String`, nullable.
@@ -6407,10 +6465,10 @@ pub struct AlertEvidence {
     /// `Edm.String`, nullable.
     #[serde(rename = "detectionStatus")]
     pub detection_status: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(
@@ -6436,8 +6494,8 @@ impl<'de> Deserialize<'de> for AlertEvidence {
                 self,
                 mut map: A,
             ) -> Result<AlertEvidence, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_entity_type = None;
                 let mut field_evidence_creation_time = None;
                 let mut field_sha1 = None;
@@ -6472,7 +6530,8 @@ impl<'de> Deserialize<'de> for AlertEvidence {
                         }
                         "evidenceCreationTime" => {
                             field_evidence_creation_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "sha1" => {
                             field_sha1 = map
@@ -6506,7 +6565,8 @@ impl<'de> Deserialize<'de> for AlertEvidence {
                         }
                         "processCreationTime" => {
                             field_process_creation_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "parentProcessId" => {
                             field_parent_process_id = map
@@ -6515,7 +6575,8 @@ impl<'de> Deserialize<'de> for AlertEvidence {
                         }
                         "parentProcessCreationTime" => {
                             field_parent_process_creation_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "parentProcessFileName" => {
                             field_parent_process_file_name = map
@@ -6589,15 +6650,16 @@ impl<'de> Deserialize<'de> for AlertEvidence {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(AlertEvidence {
                     annotations,
                     entity_type: field_entity_type,
@@ -6877,7 +6939,7 @@ pub struct AlertEvidenceInput {
 pub struct Alert {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The alert id.
     ///
     /// `Edm.String`, part of the key: always present.
@@ -7029,10 +7091,10 @@ pub struct Alert {
     /// `Collection(microsoft.windowsDefenderATP.api.AlertEvidence)`, nullable.
     #[serde(rename = "evidence")]
     pub evidence: Option<Vec<AlertEvidence>>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(
@@ -7058,8 +7120,8 @@ impl<'de> Deserialize<'de> for Alert {
                 self,
                 mut map: A,
             ) -> Result<Alert, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_incident_id = None;
                 let mut field_investigation_id = None;
@@ -7161,23 +7223,28 @@ impl<'de> Deserialize<'de> for Alert {
                         }
                         "alertCreationTime" => {
                             field_alert_creation_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "firstEventTime" => {
                             field_first_event_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "lastEventTime" => {
                             field_last_event_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "lastUpdateTime" => {
                             field_last_update_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "resolvedTime" => {
                             field_resolved_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "machineId" => {
                             field_machine_id = map
@@ -7223,15 +7290,16 @@ impl<'de> Deserialize<'de> for Alert {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(Alert {
                     annotations,
                     id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
@@ -7529,7 +7597,7 @@ pub struct AlertInput {
 pub struct Indicator {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The indicator id.
     ///
     /// `Edm.String`, part of the key: always present.
@@ -7663,10 +7731,10 @@ pub struct Indicator {
     /// `Edm.String`, nullable.
     #[serde(rename = "educateUrl")]
     pub educate_url: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "indicators")]
@@ -7683,8 +7751,8 @@ impl<'de> Deserialize<'de> for Indicator {
                 self,
                 mut map: A,
             ) -> Result<Indicator, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_indicator_value = None;
                 let mut field_indicator_type = None;
@@ -7782,15 +7850,18 @@ impl<'de> Deserialize<'de> for Indicator {
                         }
                         "creationTimeDateTimeUtc" => {
                             field_creation_time_date_time_utc = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "expirationTime" => {
                             field_expiration_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "lastUpdateTime" => {
                             field_last_update_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "lastUpdatedBy" => {
                             field_last_updated_by = map
@@ -7819,15 +7890,16 @@ impl<'de> Deserialize<'de> for Indicator {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(Indicator {
                     annotations,
                     id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
@@ -8053,7 +8125,7 @@ pub struct IndicatorInput {
 pub struct ImportIndicatorResult {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The id of the created or updated indicator.
     ///
     /// `Edm.String`, nullable.
@@ -8074,10 +8146,10 @@ pub struct ImportIndicatorResult {
     /// `Edm.String`, nullable.
     #[serde(rename = "failureReason")]
     pub failure_reason: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "indicators")]
@@ -8094,8 +8166,8 @@ impl<'de> Deserialize<'de> for ImportIndicatorResult {
                 self,
                 mut map: A,
             ) -> Result<ImportIndicatorResult, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_indicator = None;
                 let mut field_is_failed = None;
@@ -8124,15 +8196,16 @@ impl<'de> Deserialize<'de> for ImportIndicatorResult {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(ImportIndicatorResult {
                     annotations,
                     id: field_id,
@@ -8180,7 +8253,7 @@ impl ImportIndicatorResult {
 pub struct Investigation {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The investigation id.
     ///
     /// `Edm.String`, part of the key: always present.
@@ -8226,10 +8299,10 @@ pub struct Investigation {
     /// `Edm.String`, nullable.
     #[serde(rename = "triggeringAlertId")]
     pub triggering_alert_id: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(any(feature = "investigations", feature = "machines"))]
@@ -8246,8 +8319,8 @@ impl<'de> Deserialize<'de> for Investigation {
                 self,
                 mut map: A,
             ) -> Result<Investigation, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_start_time = None;
                 let mut field_end_time = None;
@@ -8266,11 +8339,13 @@ impl<'de> Deserialize<'de> for Investigation {
                         }
                         "startTime" => {
                             field_start_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "endTime" => {
                             field_end_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "state" => {
                             field_state = map.next_value::<Option<InvestigationState>>()?;
@@ -8302,15 +8377,16 @@ impl<'de> Deserialize<'de> for Investigation {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(Investigation {
                     annotations,
                     id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
@@ -8383,7 +8459,7 @@ impl Investigation {
 pub struct AdvancedQuerySchemaColumn {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The column name, which is also the member name in each result row.
     ///
     /// `Edm.String`, nullable.
@@ -8396,10 +8472,10 @@ pub struct AdvancedQuerySchemaColumn {
     /// `Edm.String`, nullable.
     #[serde(rename = "Type")]
     pub r#type: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "advancedqueries")]
@@ -8416,8 +8492,8 @@ impl<'de> Deserialize<'de> for AdvancedQuerySchemaColumn {
                 self,
                 mut map: A,
             ) -> Result<AdvancedQuerySchemaColumn, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_name = None;
                 let mut field_type = None;
                 while let Some(key) = map.next_key::<FieldKey<'de>>()? {
@@ -8434,15 +8510,16 @@ impl<'de> Deserialize<'de> for AdvancedQuerySchemaColumn {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(AdvancedQuerySchemaColumn {
                     annotations,
                     name: field_name,
@@ -8482,11 +8559,11 @@ impl AdvancedQuerySchemaColumn {
 pub struct AdvancedQueryResultRow {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    pub annotations: Annotations,
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "advancedqueries")]
@@ -8503,17 +8580,18 @@ impl<'de> Deserialize<'de> for AdvancedQueryResultRow {
                 self,
                 mut map: A,
             ) -> Result<AdvancedQueryResultRow, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 while let Some(key) = map.next_key::<FieldKey<'de>>()? {
                     let key = key.into_owned();
-                    let value = map.next_value::<Value>()?;
                     if is_annotation(&key) {
-                        annotations.insert(key, value);
+                        annotations.insert(key, map.next_value::<Value>()?);
                     } else {
-                        additional_properties.insert(key, value);
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(AdvancedQueryResultRow {
                     annotations,
                     additional_properties,
@@ -8539,7 +8617,7 @@ impl defender_runtime::request::Keyed for AdvancedQueryResultRow {
 pub struct AdvancedQueryResponse {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The result's columns, in order.
     ///
     /// `Collection(microsoft.windowsDefenderATP.api.AdvancedQuerySchemaColumn)`, nullable.
@@ -8550,10 +8628,10 @@ pub struct AdvancedQueryResponse {
     /// `Collection(microsoft.windowsDefenderATP.api.AdvancedQueryResultRow)`, nullable.
     #[serde(rename = "Results")]
     pub results: Option<Vec<AdvancedQueryResultRow>>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "advancedqueries")]
@@ -8570,8 +8648,8 @@ impl<'de> Deserialize<'de> for AdvancedQueryResponse {
                 self,
                 mut map: A,
             ) -> Result<AdvancedQueryResponse, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_schema = None;
                 let mut field_results = None;
                 while let Some(key) = map.next_key::<FieldKey<'de>>()? {
@@ -8586,15 +8664,16 @@ impl<'de> Deserialize<'de> for AdvancedQueryResponse {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(AdvancedQueryResponse {
                     annotations,
                     schema: field_schema,
@@ -8634,7 +8713,7 @@ impl AdvancedQueryResponse {
 pub struct File {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// SHA-1 hash of the file content; the key.
     ///
     /// `Edm.String`, part of the key: always present.
@@ -8720,10 +8799,10 @@ pub struct File {
     /// `Edm.String`, nullable.
     #[serde(rename = "determinationValue")]
     pub determination_value: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(any(feature = "alerts", feature = "files"))]
@@ -8737,8 +8816,8 @@ impl<'de> Deserialize<'de> for File {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<File, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_sha1 = None;
                 let mut field_sha256 = None;
                 let mut field_md5 = None;
@@ -8780,11 +8859,13 @@ impl<'de> Deserialize<'de> for File {
                         }
                         "globalFirstObserved" => {
                             field_global_first_observed = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "globalLastObserved" => {
                             field_global_last_observed = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "size" => {
                             field_size = map
@@ -8843,15 +8924,16 @@ impl<'de> Deserialize<'de> for File {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(File {
                     annotations,
                     sha1: field_sha1.ok_or_else(|| de::Error::missing_field("sha1"))?,
@@ -8966,7 +9048,7 @@ impl File {
 pub struct InOrgFileStats {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// SHA-1 of the file the statistics are about.
     ///
     /// `Edm.String`, nullable.
@@ -9007,10 +9089,10 @@ pub struct InOrgFileStats {
     /// `Collection(Edm.String)`, nullable.
     #[serde(rename = "topFileNames")]
     pub top_file_names: Option<Vec<String>>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "files")]
@@ -9027,8 +9109,8 @@ impl<'de> Deserialize<'de> for InOrgFileStats {
                 self,
                 mut map: A,
             ) -> Result<InOrgFileStats, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_sha1 = None;
                 let mut field_organization_prevalence = None;
                 let mut field_org_first_seen = None;
@@ -9051,11 +9133,13 @@ impl<'de> Deserialize<'de> for InOrgFileStats {
                         }
                         "orgFirstSeen" => {
                             field_org_first_seen = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "orgLastSeen" => {
                             field_org_last_seen = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "globallyPrevalence" => {
                             field_globally_prevalence = map
@@ -9064,11 +9148,13 @@ impl<'de> Deserialize<'de> for InOrgFileStats {
                         }
                         "globalFirstObserved" => {
                             field_global_first_observed = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "globalLastObserved" => {
                             field_global_last_observed = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "topFileNames" => {
                             field_top_file_names = map
@@ -9077,15 +9163,16 @@ impl<'de> Deserialize<'de> for InOrgFileStats {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(InOrgFileStats {
                     annotations,
                     sha1: field_sha1,
@@ -9153,16 +9240,16 @@ impl InOrgFileStats {
 pub struct Ip {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The IP address itself; the key.
     ///
     /// `Edm.String`, part of the key: always present.
     #[serde(rename = "id")]
     pub id: String,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(any(feature = "alerts", feature = "ips"))]
@@ -9176,8 +9263,8 @@ impl<'de> Deserialize<'de> for Ip {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ip, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 while let Some(key) = map.next_key::<FieldKey<'de>>()? {
                     match key.as_str() {
@@ -9188,15 +9275,16 @@ impl<'de> Deserialize<'de> for Ip {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(Ip {
                     annotations,
                     id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
@@ -9231,7 +9319,7 @@ impl Ip {
 pub struct InOrgIpStats {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The IP address the statistics are about.
     ///
     /// `Edm.String`, nullable.
@@ -9252,10 +9340,10 @@ pub struct InOrgIpStats {
     /// `Edm.DateTimeOffset`, nullable.
     #[serde(rename = "orgLastSeen")]
     pub org_last_seen: Option<edm::DateTimeOffset>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "ips")]
@@ -9272,8 +9360,8 @@ impl<'de> Deserialize<'de> for InOrgIpStats {
                 self,
                 mut map: A,
             ) -> Result<InOrgIpStats, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_ip_address = None;
                 let mut field_organization_prevalence = None;
                 let mut field_org_first_seen = None;
@@ -9292,23 +9380,26 @@ impl<'de> Deserialize<'de> for InOrgIpStats {
                         }
                         "orgFirstSeen" => {
                             field_org_first_seen = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "orgLastSeen" => {
                             field_org_last_seen = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(InOrgIpStats {
                     annotations,
                     ip_address: field_ip_address,
@@ -9356,16 +9447,16 @@ impl InOrgIpStats {
 pub struct Domain {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The domain name; the key.
     ///
     /// `Edm.String`, part of the key: always present.
     #[serde(rename = "host")]
     pub host: String,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(any(feature = "alerts", feature = "domains"))]
@@ -9382,8 +9473,8 @@ impl<'de> Deserialize<'de> for Domain {
                 self,
                 mut map: A,
             ) -> Result<Domain, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_host = None;
                 while let Some(key) = map.next_key::<FieldKey<'de>>()? {
                     match key.as_str() {
@@ -9394,15 +9485,16 @@ impl<'de> Deserialize<'de> for Domain {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(Domain {
                     annotations,
                     host: field_host.ok_or_else(|| de::Error::missing_field("host"))?,
@@ -9437,7 +9529,7 @@ impl Domain {
 pub struct InOrgDomainStats {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The domain the statistics are about.
     ///
     /// `Edm.String`, nullable.
@@ -9458,10 +9550,10 @@ pub struct InOrgDomainStats {
     /// `Edm.DateTimeOffset`, nullable.
     #[serde(rename = "orgLastSeen")]
     pub org_last_seen: Option<edm::DateTimeOffset>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "domains")]
@@ -9478,8 +9570,8 @@ impl<'de> Deserialize<'de> for InOrgDomainStats {
                 self,
                 mut map: A,
             ) -> Result<InOrgDomainStats, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_host = None;
                 let mut field_organization_prevalence = None;
                 let mut field_org_first_seen = None;
@@ -9498,23 +9590,26 @@ impl<'de> Deserialize<'de> for InOrgDomainStats {
                         }
                         "orgFirstSeen" => {
                             field_org_first_seen = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "orgLastSeen" => {
                             field_org_last_seen = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(InOrgDomainStats {
                     annotations,
                     host: field_host,
@@ -9564,7 +9659,7 @@ impl InOrgDomainStats {
 pub struct User {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// Domain and account name, such as `contoso\user1`; the key.
     ///
     /// `Edm.String`, part of the key: always present.
@@ -9625,10 +9720,10 @@ pub struct User {
     /// `Edm.Boolean`, nullable.
     #[serde(rename = "isOnlyNetworkUser")]
     pub is_only_network_user: Option<bool>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(any(feature = "alerts", feature = "machines", feature = "users"))]
@@ -9642,8 +9737,8 @@ impl<'de> Deserialize<'de> for User {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<User, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_account_name = None;
                 let mut field_account_domain = None;
@@ -9680,11 +9775,13 @@ impl<'de> Deserialize<'de> for User {
                         }
                         "firstSeen" => {
                             field_first_seen = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "lastSeen" => {
                             field_last_seen = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "mostPrevalentMachineId" => {
                             field_most_prevalent_machine_id = map
@@ -9718,15 +9815,16 @@ impl<'de> Deserialize<'de> for User {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(User {
                     annotations,
                     id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
@@ -9821,7 +9919,7 @@ impl User {
 pub struct Vulnerability {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// Vulnerability id, usually the CVE id; the key.
     ///
     /// `Edm.String`, part of the key: always present.
@@ -9916,10 +10014,10 @@ pub struct Vulnerability {
     /// `Edm.Double`, nullable.
     #[serde(rename = "epss")]
     pub epss: Option<f64>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(
@@ -9943,8 +10041,8 @@ impl<'de> Deserialize<'de> for Vulnerability {
                 self,
                 mut map: A,
             ) -> Result<Vulnerability, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_name = None;
                 let mut field_description = None;
@@ -10001,15 +10099,18 @@ impl<'de> Deserialize<'de> for Vulnerability {
                         }
                         "publishedOn" => {
                             field_published_on = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "updatedOn" => {
                             field_updated_on = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "firstDetected" => {
                             field_first_detected = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "publicExploit" => {
                             field_public_exploit = map
@@ -10053,15 +10154,16 @@ impl<'de> Deserialize<'de> for Vulnerability {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(Vulnerability {
                     annotations,
                     id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
@@ -10195,7 +10297,7 @@ impl Vulnerability {
 pub struct MachineVulnerability {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// Row id combining device, CVE, vendor, product, version and KB; the key.
     ///
     /// `Edm.String`, part of the key: always present.
@@ -10236,10 +10338,10 @@ pub struct MachineVulnerability {
     /// `microsoft.windowsDefenderATP.api.VulnerabilitySeverity`, nullable.
     #[serde(rename = "severity")]
     pub severity: Option<VulnerabilitySeverity>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "vulnerabilities")]
@@ -10256,8 +10358,8 @@ impl<'de> Deserialize<'de> for MachineVulnerability {
                 self,
                 mut map: A,
             ) -> Result<MachineVulnerability, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_cve_id = None;
                 let mut field_machine_id = None;
@@ -10309,15 +10411,16 @@ impl<'de> Deserialize<'de> for MachineVulnerability {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(MachineVulnerability {
                     annotations,
                     id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
@@ -10392,7 +10495,7 @@ impl MachineVulnerability {
 pub struct MachineReference {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// Device id; the key.
     ///
     /// `Edm.String`, part of the key: always present.
@@ -10413,10 +10516,10 @@ pub struct MachineReference {
     /// `Edm.String`, nullable.
     #[serde(rename = "rbacGroupName")]
     pub rbac_group_name: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(
@@ -10440,8 +10543,8 @@ impl<'de> Deserialize<'de> for MachineReference {
                 self,
                 mut map: A,
             ) -> Result<MachineReference, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_computer_dns_name = None;
                 let mut field_os_platform = None;
@@ -10470,15 +10573,16 @@ impl<'de> Deserialize<'de> for MachineReference {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(MachineReference {
                     annotations,
                     id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
@@ -10540,7 +10644,7 @@ impl MachineReference {
 pub struct Software {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// Software id, `vendor-_-product`; the key.
     ///
     /// `Edm.String`, part of the key: always present.
@@ -10581,10 +10685,10 @@ pub struct Software {
     /// `Edm.Double`, nullable.
     #[serde(rename = "impactScore")]
     pub impact_score: Option<f64>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(any(feature = "machines", feature = "recommendations", feature = "software"))]
@@ -10601,8 +10705,8 @@ impl<'de> Deserialize<'de> for Software {
                 self,
                 mut map: A,
             ) -> Result<Software, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_name = None;
                 let mut field_vendor = None;
@@ -10655,15 +10759,16 @@ impl<'de> Deserialize<'de> for Software {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(Software {
                     annotations,
                     id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
@@ -10731,7 +10836,7 @@ impl Software {
 pub struct Distribution {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The version.
     ///
     /// `Edm.String`, nullable.
@@ -10747,10 +10852,10 @@ pub struct Distribution {
     /// `Edm.Int64`, nullable.
     #[serde(rename = "vulnerabilities")]
     pub vulnerabilities: Option<i64>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "software")]
@@ -10767,8 +10872,8 @@ impl<'de> Deserialize<'de> for Distribution {
                 self,
                 mut map: A,
             ) -> Result<Distribution, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_version = None;
                 let mut field_installations = None;
                 let mut field_vulnerabilities = None;
@@ -10791,15 +10896,16 @@ impl<'de> Deserialize<'de> for Distribution {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(Distribution {
                     annotations,
                     version: field_version,
@@ -10844,7 +10950,7 @@ impl Distribution {
 pub struct ProductFix {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// KB number; the key.
     ///
     /// `Edm.String`, part of the key: always present.
@@ -10875,10 +10981,10 @@ pub struct ProductFix {
     /// `Edm.Int64`, nullable.
     #[serde(rename = "cveAddressed")]
     pub cve_addressed: Option<i64>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(any(feature = "machines", feature = "software"))]
@@ -10895,8 +11001,8 @@ impl<'de> Deserialize<'de> for ProductFix {
                 self,
                 mut map: A,
             ) -> Result<ProductFix, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_name = None;
                 let mut field_products_names = None;
@@ -10937,15 +11043,16 @@ impl<'de> Deserialize<'de> for ProductFix {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(ProductFix {
                     annotations,
                     id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
@@ -11003,7 +11110,7 @@ impl ProductFix {
 pub struct Recommendation {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// Recommendation id; the key.
     ///
     /// `Edm.String`, part of the key: always present.
@@ -11129,10 +11236,10 @@ pub struct Recommendation {
     /// `Edm.Int64`, nullable.
     #[serde(rename = "exposedCriticalDevices")]
     pub exposed_critical_devices: Option<i64>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(any(feature = "machines", feature = "recommendations"))]
@@ -11149,8 +11256,8 @@ impl<'de> Deserialize<'de> for Recommendation {
                 self,
                 mut map: A,
             ) -> Result<Recommendation, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_product_name = None;
                 let mut field_recommendation_name = None;
@@ -11302,15 +11409,16 @@ impl<'de> Deserialize<'de> for Recommendation {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(Recommendation {
                     annotations,
                     id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
@@ -11465,7 +11573,7 @@ impl Recommendation {
 pub struct RemediationActivity {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// Activity id; the key.
     ///
     /// `Edm.String`, part of the key: always present.
@@ -11612,10 +11720,10 @@ pub struct RemediationActivity {
     /// `Edm.String`, nullable.
     #[serde(rename = "recommendedProgram")]
     pub recommended_program: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "remediation-tasks")]
@@ -11632,8 +11740,8 @@ impl<'de> Deserialize<'de> for RemediationActivity {
                 self,
                 mut map: A,
             ) -> Result<RemediationActivity, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_title = None;
                 let mut field_created_on = None;
@@ -11676,7 +11784,8 @@ impl<'de> Deserialize<'de> for RemediationActivity {
                         }
                         "createdOn" => {
                             field_created_on = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "requesterId" => {
                             field_requester_id = map
@@ -11694,7 +11803,8 @@ impl<'de> Deserialize<'de> for RemediationActivity {
                         }
                         "statusLastModifiedOn" => {
                             field_status_last_modified_on = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "description" => {
                             field_description = map
@@ -11728,7 +11838,8 @@ impl<'de> Deserialize<'de> for RemediationActivity {
                         }
                         "dueOn" => {
                             field_due_on = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "category" => {
                             field_category = map
@@ -11799,15 +11910,16 @@ impl<'de> Deserialize<'de> for RemediationActivity {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(RemediationActivity {
                     annotations,
                     id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
@@ -11977,7 +12089,7 @@ impl RemediationActivity {
 pub struct BaselineProfile {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// Profile id; the key.
     ///
     /// `Edm.String`, part of the key: always present.
@@ -12058,10 +12170,10 @@ pub struct BaselineProfile {
     /// `Edm.Int32`, nullable.
     #[serde(rename = "totalDevices")]
     pub total_devices: Option<i32>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "baseline-profiles")]
@@ -12078,8 +12190,8 @@ impl<'de> Deserialize<'de> for BaselineProfile {
                 self,
                 mut map: A,
             ) -> Result<BaselineProfile, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_name = None;
                 let mut field_description = None;
@@ -12160,11 +12272,13 @@ impl<'de> Deserialize<'de> for BaselineProfile {
                         }
                         "createdOnTimestampUTC" => {
                             field_created_on_timestamp_utc = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "lastUpdateTimestampUTC" => {
                             field_last_update_timestamp_utc = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "passedDevices" => {
                             field_passed_devices = map
@@ -12178,15 +12292,16 @@ impl<'de> Deserialize<'de> for BaselineProfile {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(BaselineProfile {
                     annotations,
                     id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
@@ -12296,7 +12411,7 @@ impl BaselineProfile {
 pub struct BaselineConfiguration {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// Configuration id unique across benchmarks; the key.
     ///
     /// `Edm.String`, part of the key: always present.
@@ -12367,10 +12482,10 @@ pub struct BaselineConfiguration {
     /// `Edm.Boolean`, nullable.
     #[serde(rename = "isCustom")]
     pub is_custom: Option<bool>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "baseline-configurations")]
@@ -12387,8 +12502,8 @@ impl<'de> Deserialize<'de> for BaselineConfiguration {
                 self,
                 mut map: A,
             ) -> Result<BaselineConfiguration, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_unique_id = None;
                 let mut field_id = None;
                 let mut field_benchmark_name = None;
@@ -12477,15 +12592,16 @@ impl<'de> Deserialize<'de> for BaselineConfiguration {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(BaselineConfiguration {
                     annotations,
                     unique_id: field_unique_id
@@ -12586,7 +12702,7 @@ impl BaselineConfiguration {
 pub struct ScanAuthenticationParams {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// Authentication method; the allowed values depend on the derived type.
     ///
     /// `microsoft.windowsDefenderATP.api.ScanAuthenticationType`, nullable.
@@ -12607,10 +12723,10 @@ pub struct ScanAuthenticationParams {
     /// `Edm.String`, nullable.
     #[serde(rename = "username")]
     pub username: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -12627,8 +12743,8 @@ impl<'de> Deserialize<'de> for ScanAuthenticationParams {
                 self,
                 mut map: A,
             ) -> Result<ScanAuthenticationParams, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_type = None;
                 let mut field_key_vault_url = None;
                 let mut field_key_vault_secret_name = None;
@@ -12656,15 +12772,16 @@ impl<'de> Deserialize<'de> for ScanAuthenticationParams {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(ScanAuthenticationParams {
                     annotations,
                     r#type: field_type,
@@ -12840,7 +12957,7 @@ impl Serialize for AnyScanAuthenticationParamsInput {
 pub struct WindowsAuthParams {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// Authentication method; the allowed values depend on the derived type.
     ///
     /// `microsoft.windowsDefenderATP.api.ScanAuthenticationType`, nullable.
@@ -12871,10 +12988,10 @@ pub struct WindowsAuthParams {
     /// `Edm.Boolean`, nullable.
     #[serde(rename = "isGmsaUser")]
     pub is_gmsa_user: Option<bool>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -12891,8 +13008,8 @@ impl<'de> Deserialize<'de> for WindowsAuthParams {
                 self,
                 mut map: A,
             ) -> Result<WindowsAuthParams, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_type = None;
                 let mut field_key_vault_url = None;
                 let mut field_key_vault_secret_name = None;
@@ -12932,15 +13049,16 @@ impl<'de> Deserialize<'de> for WindowsAuthParams {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(WindowsAuthParams {
                     annotations,
                     r#type: field_type,
@@ -13028,7 +13146,7 @@ pub struct WindowsAuthParamsInput {
 pub struct SnmpAuthParams {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// Authentication method; the allowed values depend on the derived type.
     ///
     /// `microsoft.windowsDefenderATP.api.ScanAuthenticationType`, nullable.
@@ -13076,10 +13194,10 @@ pub struct SnmpAuthParams {
     /// `Edm.String`, nullable.
     #[serde(rename = "privPassword")]
     pub priv_password: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -13096,8 +13214,8 @@ impl<'de> Deserialize<'de> for SnmpAuthParams {
                 self,
                 mut map: A,
             ) -> Result<SnmpAuthParams, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_type = None;
                 let mut field_key_vault_url = None;
                 let mut field_key_vault_secret_name = None;
@@ -13154,15 +13272,16 @@ impl<'de> Deserialize<'de> for SnmpAuthParams {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(SnmpAuthParams {
                     annotations,
                     r#type: field_type,
@@ -13275,7 +13394,7 @@ pub struct SnmpAuthParamsInput {
 pub struct ScannerAgent {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// Scanner agent id.
     ///
     /// `Edm.String`, nullable.
@@ -13316,10 +13435,10 @@ pub struct ScannerAgent {
     /// `Edm.String`, nullable.
     #[serde(rename = "mdeClientVersion")]
     pub mde_client_version: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -13336,8 +13455,8 @@ impl<'de> Deserialize<'de> for ScannerAgent {
                 self,
                 mut map: A,
             ) -> Result<ScannerAgent, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_machine_id = None;
                 let mut field_machine_name = None;
@@ -13365,7 +13484,8 @@ impl<'de> Deserialize<'de> for ScannerAgent {
                         }
                         "lastSeen" => {
                             field_last_seen = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "assignedApplicationId" => {
                             field_assigned_application_id = map
@@ -13379,7 +13499,8 @@ impl<'de> Deserialize<'de> for ScannerAgent {
                         }
                         "lastCommandExecutionTimestamp" => {
                             field_last_command_execution_timestamp = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "mdeClientVersion" => {
                             field_mde_client_version = map
@@ -13388,15 +13509,16 @@ impl<'de> Deserialize<'de> for ScannerAgent {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(ScannerAgent {
                     annotations,
                     id: field_id,
@@ -13502,7 +13624,7 @@ pub struct ScannerAgentInput {
 pub struct LatestScan {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// Result of the run, such as `Fail`; null before the first run.
     ///
     /// `Edm.String`, nullable.
@@ -13518,10 +13640,10 @@ pub struct LatestScan {
     /// `Edm.DateTimeOffset`, nullable.
     #[serde(rename = "executionDateTime")]
     pub execution_date_time: Option<edm::DateTimeOffset>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -13538,8 +13660,8 @@ impl<'de> Deserialize<'de> for LatestScan {
                 self,
                 mut map: A,
             ) -> Result<LatestScan, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_status = None;
                 let mut field_failure_reason = None;
                 let mut field_execution_date_time = None;
@@ -13557,19 +13679,21 @@ impl<'de> Deserialize<'de> for LatestScan {
                         }
                         "executionDateTime" => {
                             field_execution_date_time = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(LatestScan {
                     annotations,
                     status: field_status,
@@ -13632,7 +13756,7 @@ pub struct LatestScanInput {
 pub struct ScanDefinition {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// Scan definition id; the key.
     ///
     /// `Edm.String`, part of the key: always present.
@@ -13695,10 +13819,10 @@ pub struct ScanDefinition {
     /// `microsoft.windowsDefenderATP.api.LatestScan`, nullable.
     #[serde(rename = "latestScan")]
     pub latest_scan: Option<LatestScan>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -13715,8 +13839,8 @@ impl<'de> Deserialize<'de> for ScanDefinition {
                 self,
                 mut map: A,
             ) -> Result<ScanDefinition, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_scan_type = None;
                 let mut field_scan_name = None;
@@ -13787,15 +13911,16 @@ impl<'de> Deserialize<'de> for ScanDefinition {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(ScanDefinition {
                     annotations,
                     id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
@@ -13935,7 +14060,7 @@ pub struct ScanDefinitionInput {
 pub struct ScanAgent {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// Scanner agent id; the key.
     ///
     /// `Edm.String`, part of the key: always present.
@@ -13976,10 +14101,10 @@ pub struct ScanAgent {
     /// `Edm.String`, nullable.
     #[serde(rename = "mdeClientVersion")]
     pub mde_client_version: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "device-authenticated-scan-agents")]
@@ -13996,8 +14121,8 @@ impl<'de> Deserialize<'de> for ScanAgent {
                 self,
                 mut map: A,
             ) -> Result<ScanAgent, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_id = None;
                 let mut field_machine_id = None;
                 let mut field_last_seen = None;
@@ -14020,7 +14145,8 @@ impl<'de> Deserialize<'de> for ScanAgent {
                         }
                         "lastSeen" => {
                             field_last_seen = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "computerDnsName" => {
                             field_computer_dns_name = map
@@ -14039,7 +14165,8 @@ impl<'de> Deserialize<'de> for ScanAgent {
                         }
                         "LastCommandExecutionTimestamp" => {
                             field_last_command_execution_timestamp = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "mdeClientVersion" => {
                             field_mde_client_version = map
@@ -14048,15 +14175,16 @@ impl<'de> Deserialize<'de> for ScanAgent {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(ScanAgent {
                     annotations,
                     id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
@@ -14124,7 +14252,7 @@ impl ScanAgent {
 pub struct ScanHistoryByDefinition {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// The scan definition (one id, despite the plural name).
     ///
     /// `Edm.String`, nullable.
@@ -14147,10 +14275,10 @@ pub struct ScanHistoryByDefinition {
     /// `Edm.String`, nullable.
     #[serde(rename = "ScannerId")]
     pub scanner_id: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -14167,8 +14295,8 @@ impl<'de> Deserialize<'de> for ScanHistoryByDefinition {
                 self,
                 mut map: A,
             ) -> Result<ScanHistoryByDefinition, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_scan_definition_ids = None;
                 let mut field_last_scanned = None;
                 let mut field_scan_status = None;
@@ -14182,7 +14310,8 @@ impl<'de> Deserialize<'de> for ScanHistoryByDefinition {
                         }
                         "LastScanned" => {
                             field_last_scanned = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "ScanStatus" => {
                             field_scan_status = map
@@ -14196,15 +14325,16 @@ impl<'de> Deserialize<'de> for ScanHistoryByDefinition {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(ScanHistoryByDefinition {
                     annotations,
                     scan_definition_ids: field_scan_definition_ids,
@@ -14252,7 +14382,7 @@ impl ScanHistoryByDefinition {
 pub struct ScannedTarget {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// IP address of the target.
     ///
     /// `Edm.String`, nullable.
@@ -14285,10 +14415,10 @@ pub struct ScannedTarget {
     /// `Edm.String`, nullable.
     #[serde(rename = "ScanDuration")]
     pub scan_duration: Option<String>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -14305,8 +14435,8 @@ impl<'de> Deserialize<'de> for ScannedTarget {
                 self,
                 mut map: A,
             ) -> Result<ScannedTarget, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_ip = None;
                 let mut field_hostname = None;
                 let mut field_scanned_device_description = None;
@@ -14347,15 +14477,16 @@ impl<'de> Deserialize<'de> for ScannedTarget {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(ScannedTarget {
                     annotations,
                     ip: field_ip,
@@ -14413,7 +14544,7 @@ impl ScannedTarget {
 pub struct ScanHistoryBySession {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
-    pub annotations: Map<String, Value>,
+    pub annotations: Annotations,
     /// Organization id.
     ///
     /// `Edm.String`, nullable.
@@ -14456,10 +14587,10 @@ pub struct ScanHistoryBySession {
     /// `Collection(microsoft.windowsDefenderATP.api.ScannedTarget)`, nullable.
     #[serde(rename = "ListScannedTargets")]
     pub list_scanned_targets: Option<Vec<ScannedTarget>>,
-    /// Properties the metadata does not declare, kept as the service sent them and
-    /// written back when the value is serialized.
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
+    pub additional_properties: RawMembers,
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -14476,8 +14607,8 @@ impl<'de> Deserialize<'de> for ScanHistoryBySession {
                 self,
                 mut map: A,
             ) -> Result<ScanHistoryBySession, A::Error> {
-                let mut annotations = Map::new();
-                let mut additional_properties = Map::new();
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
                 let mut field_org_id = None;
                 let mut field_scan_definition_ids = None;
                 let mut field_session_ids = None;
@@ -14520,7 +14651,8 @@ impl<'de> Deserialize<'de> for ScanHistoryBySession {
                         }
                         "LastScanned" => {
                             field_last_scanned = map
-                                .next_value::<Option<edm::DateTimeOffset>>()?;
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
                         }
                         "ListScannedTargets" => {
                             field_list_scanned_targets = map
@@ -14528,15 +14660,16 @@ impl<'de> Deserialize<'de> for ScanHistoryBySession {
                         }
                         _ => {
                             let key = key.into_owned();
-                            let value = map.next_value::<Value>()?;
                             if is_annotation(&key) {
-                                annotations.insert(key, value);
+                                annotations.insert(key, map.next_value::<Value>()?);
                             } else {
-                                additional_properties.insert(key, value);
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
                             }
                         }
                     }
                 }
+                additional_properties.keep_last_duplicates();
                 Ok(ScanHistoryBySession {
                     annotations,
                     org_id: field_org_id,
