@@ -165,10 +165,10 @@ fn run_conformance(corpus: Option<PathBuf>) -> Result<(), String> {
 
 fn run_bench(quick: bool) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    // Both parts are measured in release builds: the SDK against its baseline, then the
-    // generator itself.
+    // The SDK against its baseline in the workspace's `perf` profile (release with one codegen
+    // unit and fat LTO, see Cargo.toml), then the generator itself in a release build.
     for args in [
-        &["run", "--quiet", "--release", "--package", "defender-bench", "--"][..],
+        &["run", "--quiet", "--profile", "perf", "--package", "defender-bench", "--"][..],
         &["run", "--quiet", "--release", "--package", "xtask", "--", "bench-codegen"][..],
     ] {
         let mut command = std::process::Command::new(&cargo);
