@@ -239,14 +239,74 @@ mod swar {
 }
 
 /// How the zone of a [`DateTimeOffset`] was spelled, beyond what `UtcOffset` can tell.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Zone {
-    /// `Z` or `z`.
-    Letter(u8),
+    Z,
+    LowerZ,
     Offset,
     /// RFC 3339's "offset unknown", which `UtcOffset` cannot tell from `+00:00`.
     MinusZero,
 }
+
+impl Zone {
+    /// `Z` or `z`, whichever was sent.
+    fn letter(z: u8) -> Self {
+        if z == b'z' { Self::LowerZ } else { Self::Z }
+    }
+}
+
+/// The parts of a timestamp's spelling that its value does not determine — the separator
+/// (`T`, `t` or a space), the number of fractional digits (or no seconds at all) and the zone
+/// form — packed into one byte, so that a `DateTimeOffset` stays 16 bytes and an optional one
+/// too: a page holds one per item and timestamp.
+#[derive(Clone, Copy)]
+struct Spelling(u8);
+
+impl Spelling {
+    const NO_SECONDS: u8 = 0x0f;
+
+    fn new(separator: u8, seconds: Option<u8>, zone: Zone) -> Self {
+        let separator = match separator {
+            b't' => 1,
+            b' ' => 2,
+            _ => 0,
+        };
+        // At most nine fractional digits are ever kept, so four bits hold the count.
+        let seconds = seconds.map_or(Self::NO_SECONDS, |digits| digits.min(9));
+        Self(separator | (zone as u8) << 2 | seconds << 4)
+    }
+
+    fn separator(self) -> u8 {
+        match self.0 & 0b11 {
+            1 => b't',
+            2 => b' ',
+            _ => b'T',
+        }
+    }
+
+    fn zone(self) -> Zone {
+        match (self.0 >> 2) & 0b11 {
+            0 => Zone::Z,
+            1 => Zone::LowerZ,
+            2 => Zone::Offset,
+            _ => Zone::MinusZero,
+        }
+    }
+
+    /// The number of fractional digits, or `None` when the seconds were left out.
+    fn seconds(self) -> Option<u8> {
+        match self.0 >> 4 {
+            Self::NO_SECONDS => None,
+            digits => Some(digits),
+        }
+    }
+}
+
+/// Months by number less one, so that a month is one bounds-checked load.
+const MONTHS: [time::Month; 12] = {
+    use time::Month::*;
+    [January, February, March, April, May, June, July, August, September, October, November, December]
+};
 
 /// `Edm.DateTimeOffset`: an instant with its UTC offset, to the nanosecond.
 ///
@@ -258,12 +318,11 @@ enum Zone {
 /// for the zone-less form, which is not valid RFC 3339 and is written as `2025-09-17T14:52:23Z`:
 /// the same instant, different bytes. Values from an [`OffsetDateTime`] are written with the
 /// fewest fractional digits and `Z` for UTC. Comparison and hashing use the instant only.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct DateTimeOffset {
-    value: OffsetDateTime,
-    separator: u8,
-    seconds: Option<u8>,
-    zone: Zone,
+    local: PrimitiveDateTime,
+    offset: UtcOffset,
+    spelling: Spelling,
 }
 
 impl DateTimeOffset {
@@ -307,10 +366,15 @@ impl DateTimeOffset {
         let second = (head[17] - b'0') * 10 + (head[18] - b'0');
         let (nanos, digits, zone) = match rest {
             [b'.', fraction @ ..] => {
-                let mut word = [0u8; 8];
-                let available = fraction.len().min(8);
-                word[..available].copy_from_slice(&fraction[..available]);
-                let word = u64::from_le_bytes(word);
+                let word = match fraction.first_chunk::<8>() {
+                    Some(chunk) => u64::from_le_bytes(*chunk),
+                    // Fewer than eight bytes left (six digits and `Z`): the input's last eight,
+                    // shifted so that the fraction starts the word and zeros, not digits, follow.
+                    None => {
+                        let missing = 8 - fraction.len() as u32;
+                        u64::from_le_bytes(*b.last_chunk::<8>()?).checked_shr(8 * missing).unwrap_or(0)
+                    }
+                };
                 let digits = swar::leading_digits(word);
                 // Nine digits (or a tenth, which is an error) are left to the general reader.
                 if digits == 0 || (digits == 8 && fraction.get(8).is_some_and(u8::is_ascii_digit)) {
@@ -324,7 +388,7 @@ impl DateTimeOffset {
             _ => (0, 0, rest),
         };
         let (offset, zone) = match *zone {
-            [z @ (b'Z' | b'z')] => (UtcOffset::UTC, Zone::Letter(z)),
+            [z @ (b'Z' | b'z')] => (UtcOffset::UTC, Zone::letter(z)),
             [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
                 if ![h1, h2, m1, m2].iter().all(u8::is_ascii_digit) {
                     return None;
@@ -338,10 +402,11 @@ impl DateTimeOffset {
             }
             _ => return None,
         };
-        let date = time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()?;
+        let month = *MONTHS.get(usize::from(month).wrapping_sub(1))?;
+        let date = time::Date::from_calendar_date(year, month, day).ok()?;
         let time = time::Time::from_hms_nano(hour, minute, second, nanos).ok()?;
-        let value = PrimitiveDateTime::new(date, time).assume_offset(offset);
-        Some(Self { value, separator, seconds: Some(digits), zone })
+        let local = PrimitiveDateTime::new(date, time);
+        Some(Self { local, offset, spelling: Spelling::new(separator, Some(digits), zone) })
     }
 
     fn parse_from(c: &mut Cursor<'_>) -> Result<Self, &'static str> {
@@ -352,7 +417,7 @@ impl DateTimeOffset {
         };
         let (time, seconds) = parse_time(c)?;
         let (offset, zone) = match c.next() {
-            Some(z @ (b'Z' | b'z')) => (UtcOffset::UTC, Zone::Letter(z)),
+            Some(z @ (b'Z' | b'z')) => (UtcOffset::UTC, Zone::letter(z)),
             Some(sign @ (b'+' | b'-')) => {
                 let h = c.fixed(2).filter(|h| *h < 24);
                 let m = c.eat(b':').then(|| c.fixed(2)).flatten().filter(|m| *m < 60);
@@ -365,22 +430,22 @@ impl DateTimeOffset {
             }
             None if separator == b' ' => {
                 separator = b'T';
-                (UtcOffset::UTC, Zone::Letter(b'Z'))
+                (UtcOffset::UTC, Zone::Z)
             }
             _ => return Err("expected 'Z' or a ±HH:MM offset"),
         };
-        let value = PrimitiveDateTime::new(date, time).assume_offset(offset);
-        Ok(Self { value, separator, seconds, zone })
+        let local = PrimitiveDateTime::new(date, time);
+        Ok(Self { local, offset, spelling: Spelling::new(separator, seconds, zone) })
     }
 
     /// The instant with its offset.
     pub fn as_offset_date_time(&self) -> OffsetDateTime {
-        self.value
+        self.local.assume_offset(self.offset)
     }
 
     /// Unwraps into the `time` value, dropping the remembered spelling.
     pub fn into_inner(self) -> OffsetDateTime {
-        self.value
+        self.as_offset_date_time()
     }
 }
 
@@ -392,28 +457,61 @@ impl From<OffsetDateTime> for DateTimeOffset {
             0 => value,
             _ => value.checked_to_offset(UtcOffset::UTC).unwrap_or(value),
         };
-        let zone = if value.offset().is_utc() { Zone::Letter(b'Z') } else { Zone::Offset };
-        let seconds = Some(minimal_digits(value.nanosecond()));
-        Self { value, separator: b'T', seconds, zone }
+        let zone = if value.offset().is_utc() { Zone::Z } else { Zone::Offset };
+        let spelling = Spelling::new(b'T', Some(minimal_digits(value.nanosecond())), zone);
+        Self { local: PrimitiveDateTime::new(value.date(), value.time()), offset: value.offset(), spelling }
+    }
+}
+
+impl fmt::Debug for DateTimeOffset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("DateTimeOffset").field(&format_args!("{self}")).finish()
     }
 }
 
 impl fmt::Display for DateTimeOffset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_date(f, self.value.date())?;
-        f.write_char(char::from(self.separator))?;
-        write_time(f, self.value.time(), self.seconds)?;
-        match self.zone {
-            Zone::Letter(z) => f.write_char(char::from(z)),
+        write_date(f, self.local.date())?;
+        f.write_char(char::from(self.spelling.separator()))?;
+        write_time(f, self.local.time(), self.spelling.seconds())?;
+        match self.spelling.zone() {
+            Zone::Z => f.write_char('Z'),
+            Zone::LowerZ => f.write_char('z'),
             Zone::MinusZero => f.write_str("-00:00"),
             Zone::Offset => {
-                let offset = self.value.offset();
-                let (h, m, s) = offset.as_hms();
-                let sign = if offset.is_negative() { '-' } else { '+' };
+                let (h, m, s) = self.offset.as_hms();
+                let sign = if self.offset.is_negative() { '-' } else { '+' };
                 write!(f, "{sign}{:02}:{:02}", h.unsigned_abs(), m.unsigned_abs())?;
                 if s == 0 { Ok(()) } else { write!(f, ":{:02}", s.unsigned_abs()) }
             }
         }
+    }
+}
+
+/// Equality, hashing and ordering by the instant, ignoring the offset and the spelling.
+impl PartialEq for DateTimeOffset {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_offset_date_time() == other.as_offset_date_time()
+    }
+}
+
+impl Eq for DateTimeOffset {}
+
+impl Hash for DateTimeOffset {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_offset_date_time().hash(state);
+    }
+}
+
+impl PartialOrd for DateTimeOffset {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for DateTimeOffset {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_offset_date_time().cmp(&other.as_offset_date_time())
     }
 }
 
@@ -616,7 +714,7 @@ macro_rules! compare_by_value {
     )*};
 }
 
-compare_by_value!(DateTimeOffset, TimeOfDay, Duration);
+compare_by_value!(TimeOfDay, Duration);
 
 /// Decodes both alphabets, padded or not, once `-_` have been mapped to `+/`.
 const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
@@ -942,7 +1040,7 @@ mod tests {
                     fast += 1;
                     let general =
                         general.unwrap_or_else(|e| panic!("{input}: the general parser rejects it: {e}"));
-                    assert_eq!(quick.value, general.value, "{input}");
+                    assert_eq!((quick.local, quick.offset), (general.local, general.offset), "{input}");
                     assert_eq!(quick.to_string(), general.to_string(), "{input}");
                     assert_eq!(quick.to_string(), *input, "{input}");
                 }
@@ -980,8 +1078,32 @@ mod tests {
                     if let Some(quick) = DateTimeOffset::parse_common(&bytes) {
                         let general =
                             general.unwrap_or_else(|| panic!("{bytes:?}: only the fast path reads it"));
-                        assert_eq!(quick.value, general.value, "{bytes:?}");
+                        assert_eq!((quick.local, quick.offset), (general.local, general.offset), "{bytes:?}");
                     }
+                }
+            }
+        }
+    }
+
+    /// A page holds one timestamp per item and property, so the remembered spelling must not
+    /// make one bigger than the `time` value it wraps, optional or not.
+    #[test]
+    fn a_date_time_offset_is_as_small_as_an_offset_date_time() {
+        use std::mem::size_of;
+        assert_eq!(size_of::<DateTimeOffset>(), size_of::<OffsetDateTime>());
+        assert_eq!(size_of::<Option<DateTimeOffset>>(), size_of::<OffsetDateTime>());
+    }
+
+    #[test]
+    fn every_spelling_survives_packing() {
+        for separator in [b'T', b't', b' '] {
+            for seconds in (0..=9).map(Some).chain([None]) {
+                for zone in [Zone::Z, Zone::LowerZ, Zone::Offset, Zone::MinusZero] {
+                    let spelling = Spelling::new(separator, seconds, zone);
+                    assert_eq!(
+                        (spelling.separator(), spelling.seconds(), spelling.zone()),
+                        (separator, seconds, zone)
+                    );
                 }
             }
         }
