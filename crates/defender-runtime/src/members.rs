@@ -17,11 +17,13 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use thin_vec::ThinVec;
 
 /// Undeclared members of a JSON object, in the order they arrived, each as raw JSON text.
 ///
 /// Serializes as the members of an object (generated types flatten it into their own), writing
-/// each value back byte for byte.
+/// each value back byte for byte. One pointer wide, with its length and capacity kept beside
+/// the members (a [`ThinVec`]): a page holds one per item, and nearly all are empty.
 ///
 /// ```
 /// use defender_runtime::members::RawMembers;
@@ -33,21 +35,21 @@ use serde_json::{Map, Value};
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Clone, Default)]
-pub struct RawMembers(Vec<Member>);
+pub struct RawMembers(ThinVec<Member>);
 
 type Member = (String, Box<RawValue>);
 
 impl RawMembers {
     /// No members.
     pub const fn new() -> Self {
-        Self(Vec::new())
+        Self(ThinVec::new())
     }
 
     fn members(&self) -> &[Member] {
         &self.0
     }
 
-    fn members_mut(&mut self) -> &mut Vec<Member> {
+    fn members_mut(&mut self) -> &mut ThinVec<Member> {
         &mut self.0
     }
 
@@ -114,8 +116,8 @@ impl RawMembers {
     }
 
     /// The members in the order they arrived.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &RawValue)> {
-        self.members().iter().map(|(name, value)| (name.as_str(), &**value))
+    pub fn iter(&self) -> Iter<'_> {
+        Iter(self.members().iter())
     }
 
     /// The members' names in the order they arrived.
@@ -146,7 +148,15 @@ impl RawMembers {
     /// Drops every member that a later member of the same name replaces: a JSON object that
     /// repeats a name means its last value, as in `serde_json::Map`.
     #[doc(hidden)]
+    #[inline]
     pub fn keep_last_duplicates(&mut self) {
+        // Nearly every object has no undeclared member, or one.
+        if self.0.len() > 1 {
+            self.drop_replaced();
+        }
+    }
+
+    fn drop_replaced(&mut self) {
         let members = &mut self.0;
         let replaced: Vec<bool> = if members.len() <= 16 {
             // Few members (the usual case): comparing each with the later ones allocates nothing
@@ -235,16 +245,44 @@ impl<'de> Deserialize<'de> for RawMembers {
 
 impl<'a> IntoIterator for &'a RawMembers {
     type Item = (&'a str, &'a RawValue);
-    type IntoIter = Box<dyn ExactSizeIterator<Item = (&'a str, &'a RawValue)> + 'a>;
-    fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.iter())
+    type IntoIter = Iter<'a>;
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
     }
 }
+
+/// The members of a [`RawMembers`] in the order they arrived, as names and raw JSON text.
+#[derive(Clone, Debug)]
+pub struct Iter<'a>(std::slice::Iter<'a, Member>);
+
+fn borrow_member(member: &Member) -> (&str, &RawValue) {
+    (member.0.as_str(), &member.1)
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a str, &'a RawValue);
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(borrow_member)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for Iter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0.next_back().map(borrow_member)
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+impl std::iter::FusedIterator for Iter<'_> {}
 
 impl TryFrom<Map<String, Value>> for RawMembers {
     type Error = serde_json::Error;
     fn try_from(map: Map<String, Value>) -> serde_json::Result<Self> {
-        let members: Vec<Member> = map
+        let members: ThinVec<Member> = map
             .into_iter()
             .map(|(name, value)| Ok((name, serde_json::value::to_raw_value(&value)?)))
             .collect::<serde_json::Result<_>>()?;
@@ -336,6 +374,23 @@ mod tests {
 
     fn members(json: &str) -> RawMembers {
         serde_json::from_str(json).expect(json)
+    }
+
+    /// Every item of a page carries both, nearly always empty: each costs one pointer.
+    #[test]
+    fn both_are_one_pointer_wide() {
+        assert_eq!(std::mem::size_of::<RawMembers>(), std::mem::size_of::<usize>());
+        assert_eq!(std::mem::size_of::<Annotations>(), std::mem::size_of::<usize>());
+    }
+
+    #[test]
+    fn iterating_by_reference_walks_both_ways_in_arrival_order() {
+        let kept = members(r#"{"b": 1, "a": [2], "c": "3"}"#);
+        let forward: Vec<(&str, &str)> = (&kept).into_iter().map(|(name, raw)| (name, raw.get())).collect();
+        assert_eq!(forward, [("b", "1"), ("a", "[2]"), ("c", "\"3\"")]);
+        let backward: Vec<&str> = kept.iter().rev().map(|(name, _)| name).collect();
+        assert_eq!(backward, ["c", "a", "b"]);
+        assert_eq!(kept.iter().len(), 3);
     }
 
     #[test]

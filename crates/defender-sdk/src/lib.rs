@@ -62,9 +62,9 @@ mod library;
 use std::sync::Arc;
 
 pub use defender_runtime::{
-    AccessToken, ApiHost, ClientCertificateCredential, ClientSecretCredential, Cloud, CollectionRequest,
+    AccessToken, Annotations, ApiHost, ClientCertificateCredential, ClientSecretCredential, Cloud, CollectionRequest,
     EntityRequest, EnvironmentCredential, Error, ErrorKind, ODataClient, Page, QueryOptions, RateLimiter,
-    Region, Result, RetryPolicy, StaticTokenCredential, TokenCredential, edm, error, transport,
+    RawMembers, Region, Result, RetryPolicy, StaticTokenCredential, TokenCredential, edm, error, transport,
 };
 pub use generated::*;
 #[cfg(feature = "libraryfiles")]
