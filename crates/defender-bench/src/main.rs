@@ -67,6 +67,7 @@ struct BaselineMachine {
 }
 
 #[derive(Deserialize)]
+#[allow(dead_code)] // Decoded for the cost of decoding it.
 struct BaselineMachinePage {
     value: Vec<BaselineMachine>,
 }
@@ -110,13 +111,59 @@ fn machines_page(items: usize) -> Vec<u8> {
 const PAGE_ITEMS: usize = 10_000;
 const PAGES: usize = 10;
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
+/// Times of the SDK and the baseline doing the same work back to back, one pair per round.
+#[derive(Default)]
+struct Pairs(Vec<(Duration, Duration)>);
+
+impl Pairs {
+    fn push(&mut self, sdk: Duration, baseline: Duration) {
+        self.0.push((sdk, baseline));
+    }
+
+    /// The median of the rounds' SDK / baseline ratios. A ratio taken within a round cancels
+    /// the machine's drift (frequency, neighbours), which a ratio of two medians taken over
+    /// the whole run would leave in; callers alternate which side runs first.
+    fn median_ratio(&self) -> f64 {
+        let mut ratios: Vec<f64> =
+            self.0.iter().map(|(sdk, baseline)| sdk.as_secs_f64() / baseline.as_secs_f64()).collect();
+        ratios.sort_by(f64::total_cmp);
+        ratios.get(ratios.len() / 2).copied().unwrap_or(f64::NAN)
+    }
 }
 
-fn ratio(sdk: Duration, baseline: Duration) -> f64 {
-    sdk.as_secs_f64() / baseline.as_secs_f64()
+/// Runs `work` and returns its result with the time it took.
+async fn timed<T, E>(work: impl IntoFuture<Output = Result<T, E>>) -> Result<(T, Duration), E> {
+    let started = Instant::now();
+    let value = work.await?;
+    Ok((value, started.elapsed()))
+}
+
+/// Decodes `body` as `T`, and returns the time it took; the value is dropped after the clock stops.
+fn time_decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> serde_json::Result<Duration> {
+    let started = Instant::now();
+    let decoded: T = serde_json::from_slice(body)?;
+    let elapsed = started.elapsed();
+    drop(std::hint::black_box(decoded));
+    Ok(elapsed)
+}
+
+/// The decode ratio of `Sdk` against `Baseline` over one body, in alternating order.
+fn decode_ratio<Sdk, Baseline>(body: &[u8], rounds: usize) -> serde_json::Result<f64>
+where
+    Sdk: serde::de::DeserializeOwned,
+    Baseline: serde::de::DeserializeOwned,
+{
+    let mut pairs = Pairs::default();
+    for round in 0..rounds {
+        if round % 2 == 0 {
+            let sdk = time_decode::<Sdk>(body)?;
+            pairs.push(sdk, time_decode::<Baseline>(body)?);
+        } else {
+            let baseline = time_decode::<Baseline>(body)?;
+            pairs.push(time_decode::<Sdk>(body)?, baseline);
+        }
+    }
+    Ok(pairs.median_ratio())
 }
 
 #[tokio::main]
@@ -138,47 +185,50 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Ok::<_, Box<dyn std::error::Error>>(body)
         }
     };
+    let baseline_score = async || {
+        let body = baseline_get(format!("{base}/api/exposureScore")).await?;
+        Ok::<_, Box<dyn std::error::Error>>(serde_json::from_slice::<BaselineScore>(&body)?)
+    };
 
     // Warm both paths (connections, token, page cache on the server).
     sdk.exposure_score().await?;
-    baseline_get(format!("{base}/api/exposureScore")).await?;
+    baseline_score().await?;
 
-    // single_entity_wall_ratio: alternate calls so that drift affects both sides alike.
+    // single_entity_wall_ratio: one call of each per round.
     let calls = if quick { 200 } else { 2_000 };
-    let (mut sdk_times, mut baseline_times) = (Vec::with_capacity(calls), Vec::with_capacity(calls));
-    for _ in 0..calls {
-        let started = Instant::now();
-        let score = sdk.exposure_score().await?;
-        sdk_times.push(started.elapsed());
-        std::hint::black_box(score);
-        let started = Instant::now();
-        let body = baseline_get(format!("{base}/api/exposureScore")).await?;
-        let score: BaselineScore = serde_json::from_slice(&body)?;
-        baseline_times.push(started.elapsed());
-        std::hint::black_box(score);
+    let mut pairs = Pairs::default();
+    for call in 0..calls {
+        if call % 2 == 0 {
+            let (score, sdk_time) = timed(sdk.exposure_score()).await?;
+            std::hint::black_box(score);
+            let (score, baseline_time) = timed(baseline_score()).await?;
+            std::hint::black_box(score);
+            pairs.push(sdk_time, baseline_time);
+        } else {
+            let (score, baseline_time) = timed(baseline_score()).await?;
+            std::hint::black_box(score);
+            let (score, sdk_time) = timed(sdk.exposure_score()).await?;
+            std::hint::black_box(score);
+            pairs.push(sdk_time, baseline_time);
+        }
     }
-    println!("single_entity_wall_ratio: {:.3}", ratio(median(sdk_times), median(baseline_times)));
+    println!("single_entity_wall_ratio: {:.3}", pairs.median_ratio());
 
     // collection_100k: the SDK streams; the baseline collects every page, as hand-written
     // paging code usually does.
-    let rounds = if quick { 2 } else { 5 };
-    let (mut sdk_times, mut baseline_times) = (Vec::new(), Vec::new());
-    let (mut sdk_peak, mut baseline_peak) = (0usize, 0usize);
-    for _ in 0..rounds {
+    let sdk_stream = async || {
         let peak = Peak::start(&ALLOCATOR);
-        let started = Instant::now();
         let mut count = 0usize;
         let mut items = sdk.exposure_score().by_machine_groups().items();
         while let Some(item) = items.try_next().await? {
             std::hint::black_box(&item);
             count += 1;
         }
-        sdk_times.push(started.elapsed());
-        sdk_peak = sdk_peak.max(peak.bytes());
         assert_eq!(count, PAGE_ITEMS * PAGES);
-
+        Ok::<_, Box<dyn std::error::Error>>(peak.bytes())
+    };
+    let baseline_collect = async || {
         let peak = Peak::start(&ALLOCATOR);
-        let started = Instant::now();
         let mut all = Vec::new();
         let mut next = Some(format!("{base}/api/exposureScore/ByMachineGroups"));
         while let Some(url) = next {
@@ -187,46 +237,40 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             all.extend(page.value);
             next = page.next_link;
         }
-        baseline_times.push(started.elapsed());
-        baseline_peak = baseline_peak.max(peak.bytes());
         assert_eq!(all.len(), PAGE_ITEMS * PAGES);
-        drop(all);
+        Ok::<_, Box<dyn std::error::Error>>(peak.bytes())
+    };
+    let rounds = if quick { 2 } else { 9 };
+    let mut pairs = Pairs::default();
+    let (mut sdk_peak, mut baseline_peak) = (0usize, 0usize);
+    for round in 0..rounds {
+        let ((sdk_bytes, sdk_time), (baseline_bytes, baseline_time)) = if round % 2 == 0 {
+            let sdk_run = timed(sdk_stream()).await?;
+            (sdk_run, timed(baseline_collect()).await?)
+        } else {
+            let baseline_run = timed(baseline_collect()).await?;
+            (timed(sdk_stream()).await?, baseline_run)
+        };
+        pairs.push(sdk_time, baseline_time);
+        sdk_peak = sdk_peak.max(sdk_bytes);
+        baseline_peak = baseline_peak.max(baseline_bytes);
     }
-    println!("collection_100k_wall_ratio: {:.3}", ratio(median(sdk_times), median(baseline_times)));
+    println!("collection_100k_wall_ratio: {:.3}", pairs.median_ratio());
     println!("collection_100k_peak_mib_sdk: {:.1}", sdk_peak as f64 / (1024.0 * 1024.0));
     println!("collection_100k_peak_mib_baseline: {:.1}", baseline_peak as f64 / (1024.0 * 1024.0));
 
     // decode_10k_ratio: one page, bytes already in memory.
+    let rounds = if quick { 10 } else { 101 };
     let page = server::page_body(&base, PAGE_ITEMS, 1, PAGES);
-    let iterations = if quick { 10 } else { 60 };
-    let (mut sdk_times, mut baseline_times) = (Vec::new(), Vec::new());
-    for _ in 0..iterations {
-        let started = Instant::now();
-        let decoded: Page<ExposureScore> = serde_json::from_slice(&page)?;
-        sdk_times.push(started.elapsed());
-        std::hint::black_box(decoded);
-        let started = Instant::now();
-        let decoded: BaselinePage = serde_json::from_slice(&page)?;
-        baseline_times.push(started.elapsed());
-        std::hint::black_box(decoded.value.len());
-    }
-    println!("decode_10k_ratio: {:.3}", ratio(median(sdk_times), median(baseline_times)));
+    println!("decode_10k_ratio: {:.3}", decode_ratio::<Page<ExposureScore>, BaselinePage>(&page, rounds)?);
 
     // decode_10k_lossless_ratio: machines with three undocumented members each, kept by the
     // SDK and dropped by the baseline.
     let machines = machines_page(PAGE_ITEMS);
-    let (mut sdk_times, mut baseline_times) = (Vec::new(), Vec::new());
-    for _ in 0..iterations {
-        let started = Instant::now();
-        let decoded: Page<defender_sdk::Machine> = serde_json::from_slice(&machines)?;
-        sdk_times.push(started.elapsed());
-        assert_eq!(decoded.items[0].additional_properties.len(), 3);
-        std::hint::black_box(decoded);
-        let started = Instant::now();
-        let decoded: BaselineMachinePage = serde_json::from_slice(&machines)?;
-        baseline_times.push(started.elapsed());
-        std::hint::black_box(decoded.value.len());
-    }
-    println!("decode_10k_lossless_ratio: {:.3}", ratio(median(sdk_times), median(baseline_times)));
+    let sample: Page<defender_sdk::Machine> = serde_json::from_slice(&machines)?;
+    assert_eq!(sample.items[0].additional_properties.len(), 3);
+    drop(sample);
+    let lossless = decode_ratio::<Page<defender_sdk::Machine>, BaselineMachinePage>(&machines, rounds)?;
+    println!("decode_10k_lossless_ratio: {lossless:.3}");
     Ok(())
 }
