@@ -62,9 +62,10 @@ mod library;
 use std::sync::Arc;
 
 pub use defender_runtime::{
-    AccessToken, Annotations, ApiHost, ClientCertificateCredential, ClientSecretCredential, Cloud, CollectionRequest,
-    EntityRequest, EnvironmentCredential, Error, ErrorKind, ODataClient, Page, QueryOptions, RateLimiter,
-    RawMembers, Region, Result, RetryPolicy, StaticTokenCredential, TokenCredential, edm, error, transport,
+    AccessToken, Annotations, ApiHost, ClientCertificateCredential, ClientSecretCredential, Cloud,
+    CollectionRequest, EntityRequest, EnvironmentCredential, Error, ErrorKind, ODataClient, Page,
+    QueryOptions, RateLimiter, RawMembers, Region, Result, RetryPolicy, StaticTokenCredential,
+    TokenCredential, edm, error, transport,
 };
 pub use generated::*;
 #[cfg(feature = "libraryfiles")]
