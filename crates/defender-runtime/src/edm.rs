@@ -488,33 +488,6 @@ impl fmt::Display for DateTimeOffset {
     }
 }
 
-/// Equality, hashing and ordering by the instant, ignoring the offset and the spelling.
-impl PartialEq for DateTimeOffset {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_offset_date_time() == other.as_offset_date_time()
-    }
-}
-
-impl Eq for DateTimeOffset {}
-
-impl Hash for DateTimeOffset {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.as_offset_date_time().hash(state);
-    }
-}
-
-impl PartialOrd for DateTimeOffset {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for DateTimeOffset {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.as_offset_date_time().cmp(&other.as_offset_date_time())
-    }
-}
-
 /// `Edm.Date`: a calendar date without time or zone, wire form `YYYY-MM-DD`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Date(time::Date);
@@ -682,13 +655,13 @@ impl fmt::Display for Duration {
     }
 }
 
-/// Equality, hashing and ordering by `self.value`, ignoring the remembered spelling.
-/// (`OffsetDateTime`'s own impls already compare instants, whatever the offset.)
-macro_rules! compare_by_value {
-    ($($ty:ident),*) => {$(
+/// Equality, hashing and ordering by the value a type denotes (`$key()`), ignoring the
+/// remembered spelling. `OffsetDateTime`'s own impls compare instants, whatever the offset.
+macro_rules! compare_by {
+    ($($ty:ident by $key:ident),*) => {$(
         impl PartialEq for $ty {
             fn eq(&self, other: &Self) -> bool {
-                self.value == other.value
+                self.$key() == other.$key()
             }
         }
 
@@ -696,7 +669,7 @@ macro_rules! compare_by_value {
 
         impl Hash for $ty {
             fn hash<H: Hasher>(&self, state: &mut H) {
-                self.value.hash(state);
+                self.$key().hash(state);
             }
         }
 
@@ -708,13 +681,13 @@ macro_rules! compare_by_value {
 
         impl Ord for $ty {
             fn cmp(&self, other: &Self) -> Ordering {
-                self.value.cmp(&other.value)
+                self.$key().cmp(&other.$key())
             }
         }
     )*};
 }
 
-compare_by_value!(TimeOfDay, Duration);
+compare_by!(DateTimeOffset by as_offset_date_time, TimeOfDay by as_time, Duration by as_duration);
 
 /// Decodes both alphabets, padded or not, once `-_` have been mapped to `+/`.
 const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
