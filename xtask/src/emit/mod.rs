@@ -388,43 +388,35 @@ fn make(
             else {
                 return Ok(Made::default());
             };
-            let doc = "Endpoint methods and request builders.";
-            Ok(Made {
-                files: vec![GeneratedFile {
-                    path: format!("{}.rs", calls::MODULE),
-                    contents: render(tokens, options, doc)?,
-                }],
-                client: true,
-                ..Made::default()
-            })
+            let made = module_file(calls::MODULE, tokens, options, "Endpoint methods and request builders.")?;
+            Ok(Made { client: true, ..made })
         }
         Job::Catalog(entries) => {
-            let doc = "Every endpoint and type as data, for tools that call or answer endpoints by name.";
             let tokens = catalog::catalog_module(model, features, entries, &options.root_path);
-            Ok(Made {
-                files: vec![GeneratedFile {
-                    path: format!("{}.rs", catalog::MODULE),
-                    contents: render(tokens, options, doc)?,
-                }],
-                extra_decls: vec![format!("#[doc = \" {doc}\"] pub mod {};", catalog::MODULE)],
-                ..Made::default()
-            })
+            let doc = "Every endpoint and type as data, for tools that call or answer endpoints by name.";
+            module_file(catalog::MODULE, tokens, options, doc)
         }
         Job::Registry => {
             let Some(tokens) = registry::registry_module(model, layout, features) else {
                 return Ok(Made::default());
             };
-            let doc = "Decoding by type name, for tools that check saved responses.";
-            Ok(Made {
-                files: vec![GeneratedFile {
-                    path: format!("{}.rs", registry::MODULE),
-                    contents: render(tokens, options, doc)?,
-                }],
-                extra_decls: vec![format!("#[doc = \" {doc}\"] pub mod {};", registry::MODULE)],
-                ..Made::default()
-            })
+            module_file(
+                registry::MODULE,
+                tokens,
+                options,
+                "Decoding by type name, for tools that check saved responses.",
+            )
         }
     }
+}
+
+/// A job's one module: its rendered file, and its `pub mod` declaration with `doc`.
+fn module_file(module: &str, tokens: TokenStream, options: &Options, doc: &str) -> Result<Made, String> {
+    Ok(Made {
+        files: vec![GeneratedFile { path: format!("{module}.rs"), contents: render(tokens, options, doc)? }],
+        extra_decls: vec![format!("#[doc = \" {doc}\"] pub mod {module};")],
+        ..Made::default()
+    })
 }
 
 /// Generates every file for `model`.
@@ -495,10 +487,6 @@ pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
         let doc = format!(" {doc}");
         quote!(#[doc = #doc] pub mod #module;)
     });
-    let client_decl = has_client.then(|| {
-        let module = Ident::new(calls::MODULE, Span::call_site());
-        quote!(#[doc = " Endpoint methods and request builders."] pub mod #module;)
-    });
     // Glob re-exports are only unambiguous when no two schemas declare the same type name.
     let mut seen = std::collections::HashSet::new();
     let unique = layout.idents.values().all(|name| seen.insert(name.clone()));
@@ -514,7 +502,6 @@ pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
     });
     let mod_rs = quote! {
         #(#decls)*
-        #client_decl
         #(#extra_decls)*
         #(#reexports)*
         #client_reexport
