@@ -181,22 +181,46 @@ async fn plain_http_is_refused_except_to_loopback() {
 }
 
 #[tokio::test]
-async fn a_token_close_to_expiry_is_replaced_before_use() {
+async fn a_short_lived_token_is_reused_for_half_its_life() {
     let server = MockServer::start().await;
-    // Valid for two minutes: inside the five-minute refresh margin, so never reused.
+    // Five minutes: with a fixed five-minute margin it was never reused, and 30 concurrent
+    // calls made 30 token requests.
     Mock::given(method("POST"))
         .and(path(format!("/{TENANT}/oauth2/v2.0/token")))
         .respond_with(
             ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({"expires_in": 120, "access_token": TOKEN})),
+                .set_body_json(serde_json::json!({"expires_in": 300, "access_token": TOKEN})),
         )
-        .expect(3)
+        .expect(1)
         .mount(&server)
         .await;
     serve_exposure_score(&server).await;
 
     let client = defender_client(&server);
-    for _ in 0..3 {
-        client.exposure_score().await.unwrap_or_else(|e| panic!("{e}"));
+    let calls = (0..30).map(|_| client.exposure_score().get().send());
+    for result in futures_util::future::join_all(calls).await {
+        result.unwrap_or_else(|e| panic!("{e}"));
     }
+}
+
+#[tokio::test]
+async fn a_token_past_half_its_life_is_replaced_before_use() {
+    let server = MockServer::start().await;
+    // Two seconds: due for refresh after one.
+    Mock::given(method("POST"))
+        .and(path(format!("/{TENANT}/oauth2/v2.0/token")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"expires_in": 2, "access_token": TOKEN})),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    serve_exposure_score(&server).await;
+
+    let client = defender_client(&server);
+    client.exposure_score().await.unwrap_or_else(|e| panic!("{e}"));
+    client.exposure_score().await.unwrap_or_else(|e| panic!("{e}"));
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    client.exposure_score().await.unwrap_or_else(|e| panic!("{e}"));
 }

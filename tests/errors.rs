@@ -4,7 +4,7 @@ use std::io::Write;
 use std::net::TcpListener;
 use std::time::{Duration, SystemTime};
 
-use defender_e2e::{defender_client, fixture, mount_token_endpoint, quick_retries};
+use defender_e2e::{defender_client, fixture, mount_token_endpoint, quick_retries, read_request_head};
 use defender_sdk::{DefenderClient, ErrorKind, StaticTokenCredential};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -153,6 +153,7 @@ async fn a_lost_connection_is_a_transport_error_after_retries() {
     let accepted = std::thread::spawn(move || {
         let mut count = 0;
         for mut stream in listener.incoming().take(3).flatten() {
+            read_request_head(&mut stream);
             let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"sc");
             count += 1;
         }
@@ -170,6 +171,12 @@ async fn a_lost_connection_is_a_transport_error_after_retries() {
     let error = client.exposure_score().await.err().unwrap_or_else(|| panic!("a cut body decoded"));
     assert!(matches!(error.kind(), ErrorKind::Transport(_)), "{error:?}");
     assert_eq!(accepted.join().unwrap_or_default(), 3, "each attempt reconnects");
+    // The message says what happened, not only "error decoding response body".
+    let message = error.to_string();
+    assert!(message.starts_with("failed reading the body of GET http://127.0.0.1:"), "{message}");
+    assert!(message.contains("the connection closed after 4 of 100 bytes"), "{message}");
+    assert!(message.ends_with("(gave up after 3 attempts)"), "{message}");
+    assert_eq!(error.attempts(), 3);
 }
 
 #[tokio::test]

@@ -167,8 +167,7 @@ async fn a_token_endpoint_that_fails_twice_then_recovers() {
 }
 
 fn reqwest_client() -> defender_sdk::transport::HttpClient {
-    defender_sdk::transport::Transport::default_http_client(Duration::from_secs(10))
-        .unwrap_or_else(|e| panic!("{e}"))
+    defender_sdk::transport::Transport::default_http_client().unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[tokio::test]

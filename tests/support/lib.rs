@@ -120,3 +120,14 @@ pub fn sample_argument(catalog: &Catalog, ty: TypeRef) -> String {
         },
     }
 }
+
+/// Reads a request's head from a raw connection, so that a hand-written answer comes after the
+/// request, as it would from a server.
+pub fn read_request_head(stream: &mut std::net::TcpStream) {
+    use std::io::Read;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
+        head.push(byte[0]);
+    }
+}

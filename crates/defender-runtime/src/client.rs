@@ -16,7 +16,9 @@ use crate::limit::RateLimiter;
 use crate::multipart::MultipartForm;
 use crate::odata::error_from_response;
 use crate::retry::RetryPolicy;
-use crate::transport::{DEFAULT_MAX_BODY_BYTES, RawResponse, Transport};
+use crate::transport::{
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, RawResponse, Transport,
+};
 
 /// A client for one Defender for Endpoint API host, with its credential, retry policy and limits.
 ///
@@ -54,6 +56,7 @@ pub struct ClientBuilder {
     scope: Option<String>,
     retry: RetryPolicy,
     timeout: Duration,
+    read_timeout: Duration,
     max_body_bytes: usize,
     http: Option<reqwest::Client>,
     limiter: Option<RateLimiter>,
@@ -67,7 +70,8 @@ impl Default for ClientBuilder {
             credential: None,
             scope: None,
             retry: RetryPolicy::default(),
-            timeout: Duration::from_secs(100),
+            timeout: DEFAULT_RESPONSE_TIMEOUT,
+            read_timeout: DEFAULT_READ_TIMEOUT,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             http: None,
             limiter: None,
@@ -120,9 +124,18 @@ impl ClientBuilder {
         self
     }
 
-    /// The time one attempt may take, body included. 100 seconds by default.
+    /// How long one attempt waits for the service to start answering: 60 s by default. The
+    /// attempt then fails and is retried, within the retry policy's deadline for the whole call
+    /// (120 s by default; see [`RetryPolicy::deadline`]).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// How long a response body may go without sending a byte: 30 s by default. A large body
+    /// keeps arriving for as long as it takes, within the call's deadline.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
         self
     }
 
@@ -158,10 +171,11 @@ impl ClientBuilder {
         }
         let http = match self.http {
             Some(http) => http,
-            None => Transport::default_http_client(self.timeout)?,
+            None => Transport::default_http_client()?,
         };
         let scope = self.scope.unwrap_or_else(|| self.cloud.scope());
-        let mut transport = Transport::new(http, self.retry, self.max_body_bytes);
+        let mut transport = Transport::new(http, self.retry, self.max_body_bytes)
+            .with_timeouts(self.timeout, self.read_timeout);
         if let Some(limiter) = self.limiter {
             transport = transport.with_rate_limiter(limiter);
         }

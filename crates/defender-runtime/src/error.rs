@@ -22,7 +22,14 @@ pub const BODY_EXCERPT_CHARS: usize = 256;
 /// The kind is boxed so that `Result<T, Error>` stays one pointer wide on the happy path.
 #[derive(Debug)]
 pub struct Error {
-    kind: Box<ErrorKind>,
+    inner: Box<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    kind: ErrorKind,
+    /// How many attempts the call made before it gave up; 1 when it was not retried.
+    attempts: u32,
 }
 
 /// What went wrong, with the details a caller can act on.
@@ -111,17 +118,28 @@ pub struct TransportError {
 impl Error {
     /// Creates an error of the given kind.
     pub fn new(kind: ErrorKind) -> Self {
-        Self { kind: Box::new(kind) }
+        Self { inner: Box::new(Inner { kind, attempts: 1 }) }
     }
 
     /// What went wrong.
     pub fn kind(&self) -> &ErrorKind {
-        &self.kind
+        &self.inner.kind
     }
 
     /// Consumes the error, giving its kind by value.
     pub fn into_kind(self) -> ErrorKind {
-        *self.kind
+        self.inner.kind
+    }
+
+    /// How many attempts the call made before it gave up: 1 when the failure was not retried.
+    pub fn attempts(&self) -> u32 {
+        self.inner.attempts
+    }
+
+    /// The same error, recording that the call made `attempts` attempts.
+    pub fn with_attempts(mut self, attempts: u32) -> Self {
+        self.inner.attempts = attempts.max(1);
+        self
     }
 
     /// A configuration error: the client cannot work as configured.
@@ -131,7 +149,7 @@ impl Error {
 
     /// The HTTP status the service answered with, if any.
     pub fn status(&self) -> Option<StatusCode> {
-        match &*self.kind {
+        match &self.inner.kind {
             ErrorKind::Http(e) | ErrorKind::Throttled { error: e, .. } => Some(e.status),
             ErrorKind::Auth(e) => e.status,
             ErrorKind::Decode(e) => e.status,
@@ -141,7 +159,7 @@ impl Error {
 
     /// The OData error code (`ResourceNotFound`, `InvalidRequestBody`, …), if the service sent one.
     pub fn odata_code(&self) -> Option<&str> {
-        match &*self.kind {
+        match &self.inner.kind {
             ErrorKind::Http(e) | ErrorKind::Throttled { error: e, .. } => e.code.as_deref(),
             ErrorKind::Auth(e) => e.code.as_deref(),
             _ => None,
@@ -150,7 +168,7 @@ impl Error {
 
     /// The id to quote to Microsoft support: the `request-id` header, else the error `target`.
     pub fn request_id(&self) -> Option<&str> {
-        match &*self.kind {
+        match &self.inner.kind {
             ErrorKind::Http(e) | ErrorKind::Throttled { error: e, .. } => {
                 e.request_id.as_deref().or(e.target.as_deref())
             }
@@ -161,7 +179,7 @@ impl Error {
 
     /// True for failures that may succeed if the same call is made again later.
     pub fn is_transient(&self) -> bool {
-        match &*self.kind {
+        match &self.inner.kind {
             ErrorKind::Throttled { .. } | ErrorKind::Transport(_) => true,
             ErrorKind::Http(e) => e.status.is_server_error(),
             _ => false,
@@ -177,7 +195,7 @@ impl From<ErrorKind> for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &*self.kind {
+        match &self.inner.kind {
             ErrorKind::Auth(e) => write!(f, "authentication failed: {e}"),
             ErrorKind::Http(e) => write!(f, "{e}"),
             ErrorKind::Throttled { error, retry_after } => {
@@ -190,13 +208,17 @@ impl fmt::Display for Error {
             ErrorKind::Decode(e) => write!(f, "{e}"),
             ErrorKind::Transport(e) => write!(f, "{e}"),
             ErrorKind::Config(message) => write!(f, "invalid configuration: {message}"),
+        }?;
+        match self.inner.attempts {
+            0 | 1 => Ok(()),
+            attempts => write!(f, " (gave up after {attempts} attempts)"),
         }
     }
 }
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &*self.kind {
+        match &self.inner.kind {
             ErrorKind::Transport(e) => e.source.as_deref().map(|s| s as _),
             _ => None,
         }
@@ -249,14 +271,27 @@ impl fmt::Display for DecodeError {
 }
 
 impl fmt::Display for TransportError {
+    /// The context, then every cause down the source chain that adds something, so that the
+    /// reason (`Connection refused`, `connection closed before message completed`) is in the
+    /// message and not only in `Debug`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.timed_out {
             write!(f, "timed out {}", self.context)?;
         } else {
             write!(f, "failed {}", self.context)?;
         }
-        if let Some(source) = &self.source {
-            write!(f, ": {}", one_line(&source.to_string()))?;
+        let mut said: Vec<String> = Vec::new();
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = self.source.as_deref().map(|s| s as _);
+        while let Some(error) = cause {
+            let text = one_line(&error.to_string());
+            // Wrappers often repeat their source's text; say each thing once.
+            if !text.is_empty() && !said.iter().any(|s| s.contains(&text)) {
+                said.push(text);
+            }
+            cause = error.source();
+        }
+        for text in said {
+            write!(f, ": {text}")?;
         }
         Ok(())
     }

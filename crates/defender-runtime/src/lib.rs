@@ -51,3 +51,5 @@ pub use patch::Patch;
 pub use request::{ActionBody, CollectionRequest, EntityRequest, QueryOptions};
 pub use reqwest::{Method, StatusCode};
 pub use retry::RetryPolicy;
+/// URLs, as the builders and credentials take them.
+pub use url::Url;

@@ -176,7 +176,7 @@ pub fn error_from_response(response: &RawResponse) -> Error {
         body_excerpt: excerpt,
     };
     let delay = retry_after(&response.headers);
-    match response.status.as_u16() {
+    let error = match response.status.as_u16() {
         401 | 403 => Error::new(ErrorKind::Auth(AuthError {
             status: Some(http.status),
             message: http
@@ -190,7 +190,8 @@ pub fn error_from_response(response: &RawResponse) -> Error {
         429 => Error::new(ErrorKind::Throttled { error: http, retry_after: delay }),
         503 if delay.is_some() => Error::new(ErrorKind::Throttled { error: http, retry_after: delay }),
         _ => Error::new(ErrorKind::Http(http)),
-    }
+    };
+    error.with_attempts(response.attempts)
 }
 
 #[cfg(test)]

@@ -216,10 +216,21 @@ impl<T: DeserializeOwned> EntityRequest<T> {
     pub async fn send(self) -> Result<T> {
         let url = self.query.apply(self.client.url(&self.path)?);
         let response = self.client.send(reqwest::Method::GET, url, None).await?;
-        decode_body::<T>(&response.body, Some(response.status)).or_else(|error| {
-            unwrap_single(&response.body).and_then(|inner| serde_json::from_value(inner).ok()).ok_or(error)
-        })
+        // Checked first, since an entity whose key may be left out (see `Keyed`) would also
+        // decode from the envelope itself, keeping `value` as an unknown member. Only a body
+        // that names a `value` member pays for the look.
+        if contains(&response.body, b"\"value\"")
+            && let Some(inner) = unwrap_single(&response.body)
+            && let Ok(entity) = serde_json::from_value(inner)
+        {
+            return Ok(entity);
+        }
+        decode_body::<T>(&response.body, Some(response.status))
     }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle)
 }
 
 /// The one item of a `{"value": [item]}` envelope, with the envelope's annotations added to it.
@@ -252,12 +263,16 @@ impl<T: DeserializeOwned + Send + 'static> IntoFuture for EntityRequest<T> {
 /// Nothing is sent until one of [`first_page`](Self::first_page), [`pages`](Self::pages),
 /// [`items`](Self::items) or [`collect_all`](Self::collect_all) is used. The streams follow
 /// `@odata.nextLink` lazily, so memory stays around one page however long the collection is.
+///
+/// [`top`](Self::top) caps what the streams yield, whatever the service does with `$top`.
 #[must_use = "a request does nothing until it is sent"]
 pub struct CollectionRequest<T> {
     client: ODataClient,
     path: String,
     query: QueryOptions,
     page_size: Option<u64>,
+    /// The most items the streams yield: set by `top`, kept when `page_size` replaces `$top`.
+    limit: Option<u64>,
     _type: PhantomData<fn() -> T>,
 }
 
@@ -274,6 +289,7 @@ impl<T> Clone for CollectionRequest<T> {
             path: self.path.clone(),
             query: self.query.clone(),
             page_size: self.page_size,
+            limit: self.limit,
             _type: PhantomData,
         }
     }
@@ -287,6 +303,7 @@ impl<T> CollectionRequest<T> {
             path: path.into(),
             query: QueryOptions::default(),
             page_size: None,
+            limit: None,
             _type: PhantomData,
         }
     }
@@ -297,7 +314,8 @@ impl<T> CollectionRequest<T> {
     /// Each request asks for `$top=size`, starting at `$skip` (0, or what [`skip`](Self::skip)
     /// set). A page that carries an `@odata.nextLink` is followed by the link; one without it
     /// is followed by the next `$skip` while pages come back full, and the stream ends at the
-    /// first short or empty page. It replaces any [`top`](Self::top).
+    /// first short or empty page. It replaces `$top` in the requests, but a [`top`](Self::top)
+    /// still caps how many items the streams yield.
     pub fn page_size(mut self, size: u64) -> Self {
         self.page_size = Some(size.max(1));
         self
@@ -336,9 +354,17 @@ impl<T> CollectionRequest<T> {
         self
     }
 
-    /// `$top`: at most this many items.
+    /// At most this many items: sends `$top` and stops the streams once they have yielded `top`
+    /// items.
+    ///
+    /// Services differ in what `$top` means. Some stop there; others (Defender's larger sets
+    /// among them) treat it as a page size and still send an `@odata.nextLink`. Either way,
+    /// [`pages`](Self::pages), [`items`](Self::items) and [`collect_all`](Self::collect_all)
+    /// yield at most `top` items, cut the page that passes it, and request no page after it.
+    /// [`first_page`](Self::first_page) returns the first page as the service sent it.
     pub fn top(mut self, top: u64) -> Self {
         self.query.top = Some(top);
+        self.limit = Some(top);
         self
     }
 
@@ -388,14 +414,31 @@ impl<T: DeserializeOwned + Send + 'static> CollectionRequest<T> {
             Ok(url) => (Ok(query.apply(url.clone())), Some(url)),
             Err(e) => (Err(e), None),
         };
-        let (client, page_size) = (self.client, self.page_size);
-        let start = Cursor { next: Some(first), skip: first_skip };
+        if let (Some(size), Some(limit)) = (self.page_size, self.limit) {
+            query.top = Some(size.min(limit.max(1)));
+        }
+        let (client, page_size, limit) = (self.client, self.page_size, self.limit);
+        let start = Cursor { next: Some(first), skip: first_skip, yielded: 0 };
         let pages = stream::try_unfold(start, move |cursor| {
             let (client, base, mut query) = (client.clone(), base.clone(), query.clone());
             async move {
                 let Some(url) = cursor.next else { return Ok(None) };
-                let page: Page<T> = client.get(url?).await?;
+                if limit.is_some_and(|limit| cursor.yielded >= limit) {
+                    return Ok(None);
+                }
+                let mut page: Page<T> = client.get(url?).await?;
                 let taken = page.items.len() as u64;
+                let yielded = cursor.yielded + taken;
+                if let Some(limit) = limit
+                    && yielded >= limit
+                {
+                    // The caller has what it asked for: cut this page and ask for no other.
+                    page.items.truncate((limit - cursor.yielded) as usize);
+                    return Ok(Some((
+                        page,
+                        Cursor { next: None, skip: cursor.skip + taken, yielded: limit },
+                    )));
+                }
                 let next = match (&page.next_link, page_size) {
                     (Some(link), _) => Some(Ok(next_page_url(&client, link)?)),
                     // Without a link, a full page means there may be more at the next offset.
@@ -405,7 +448,7 @@ impl<T: DeserializeOwned + Send + 'static> CollectionRequest<T> {
                     }),
                     (None, _) => None,
                 };
-                Ok(Some((page, Cursor { next, skip: cursor.skip + taken })))
+                Ok(Some((page, Cursor { next, skip: cursor.skip + taken, yielded })))
             }
         });
         Box::pin(pages)
@@ -427,10 +470,12 @@ impl<T: DeserializeOwned + Send + 'static> CollectionRequest<T> {
     }
 }
 
-/// Where paging stands: the next URL to fetch, and how many items came before it.
+/// Where paging stands: the next URL to fetch, how many items came before it, and how many the
+/// stream has yielded.
 struct Cursor {
     next: Option<Result<Url>>,
     skip: u64,
+    yielded: u64,
 }
 
 fn next_page_url(client: &ODataClient, link: &str) -> Result<Url> {

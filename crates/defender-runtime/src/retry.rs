@@ -32,15 +32,15 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// Four attempts, backoff from 800 ms up to 30 s, `Retry-After` honoured up to 5 minutes,
-    /// and 5 minutes for the whole call.
+    /// Four attempts, backoff from 800 ms up to 30 s, `Retry-After` honoured up to 5 minutes
+    /// (within the deadline), and 120 s for the whole call, retries and waits included.
     fn default() -> Self {
         Self {
             max_attempts: 4,
             initial_backoff: Duration::from_millis(800),
             max_backoff: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(300),
-            deadline: Duration::from_secs(300),
+            deadline: Duration::from_secs(120),
         }
     }
 }

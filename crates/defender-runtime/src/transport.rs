@@ -25,6 +25,18 @@ pub type HttpClient = reqwest::Client;
 /// this is a fault (or an attack) rather than data.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
 
+/// How long an attempt waits for the service to start answering (its status and headers) by
+/// default. Azure SDKs allow 100 s for a whole attempt; Defender answers most calls within a
+/// second, and an advanced hunting query that runs longer than a minute is better retried.
+pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long a response body may go without sending a byte, by default. A large page keeps
+/// arriving for as long as it takes; a connection that goes silent fails after this.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long opening a connection (DNS, TCP, TLS) may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A complete HTTP response.
 #[derive(Debug, Clone)]
 pub struct RawResponse {
@@ -34,6 +46,8 @@ pub struct RawResponse {
     pub headers: HeaderMap,
     /// Its whole body.
     pub body: Bytes,
+    /// How many attempts the call made; 1 when the first was answered.
+    pub attempts: u32,
 }
 
 impl RawResponse {
@@ -43,19 +57,37 @@ impl RawResponse {
     }
 }
 
-/// An HTTP client with a retry policy and a body cap.
+/// An HTTP client with a retry policy, per-attempt timeouts and a body cap.
 #[derive(Debug, Clone)]
 pub struct Transport {
     http: reqwest::Client,
     retry: RetryPolicy,
     max_body_bytes: usize,
     limiter: Option<RateLimiter>,
+    response_timeout: Duration,
+    read_timeout: Duration,
 }
 
 impl Transport {
-    /// Wraps a `reqwest::Client`.
+    /// Wraps a `reqwest::Client`, with the default timeouts ([`DEFAULT_RESPONSE_TIMEOUT`],
+    /// [`DEFAULT_READ_TIMEOUT`]).
     pub fn new(http: reqwest::Client, retry: RetryPolicy, max_body_bytes: usize) -> Self {
-        Self { http, retry, max_body_bytes, limiter: None }
+        Self {
+            http,
+            retry,
+            max_body_bytes,
+            limiter: None,
+            response_timeout: DEFAULT_RESPONSE_TIMEOUT,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+        }
+    }
+
+    /// How long each attempt waits for the status and headers, and how long its body may go
+    /// without sending a byte. The retry policy's deadline bounds the whole call on top.
+    pub fn with_timeouts(mut self, response: Duration, read: Duration) -> Self {
+        self.response_timeout = response;
+        self.read_timeout = read;
+        self
     }
 
     /// Delays every attempt until it fits `limiter`'s windows for its API.
@@ -64,17 +96,18 @@ impl Transport {
         self
     }
 
-    /// A client with this crate's defaults: rustls, a 100 s per-attempt timeout, redirects
-    /// followed only within the same origin (so that a bearer token never leaves its host).
-    pub fn default_http_client(timeout: Duration) -> Result<reqwest::Client> {
+    /// A client with this crate's defaults: rustls, [`CONNECT_TIMEOUT`], redirects followed
+    /// only within the same origin (so that a bearer token never leaves its host). The
+    /// response and read timeouts are the transport's ([`with_timeouts`](Self::with_timeouts)),
+    /// so that they apply to a client of the caller's too.
+    pub fn default_http_client() -> Result<reqwest::Client> {
         let redirects = reqwest::redirect::Policy::custom(|attempt| {
             let same_origin =
                 attempt.previous().last().is_some_and(|previous| previous.origin() == attempt.url().origin());
             if attempt.previous().len() >= 5 || !same_origin { attempt.stop() } else { attempt.follow() }
         });
         reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(Duration::from_secs(30))
+            .connect_timeout(CONNECT_TIMEOUT)
             .redirect(redirects)
             .user_agent(concat!("defender-sdk-rust/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -112,9 +145,17 @@ impl Transport {
                 Ok(outcome) => outcome,
                 Err(_) => Err(AttemptError {
                     failure: Failure::InFlight,
-                    error: transport_error(&what, true, None),
+                    error: transport_error(
+                        format!(
+                            "sending {what}: the call's deadline of {} s passed",
+                            self.retry.call_deadline().as_secs_f64()
+                        ),
+                        true,
+                        None,
+                    ),
                 }),
             };
+            let outcome = outcome.map(|response| RawResponse { attempts: attempt, ..response });
             let (failure, retry_after) = match &outcome {
                 Ok(response) if response.status.is_success() => {
                     return outcome.map_err(|e| e.error);
@@ -138,17 +179,51 @@ impl Transport {
                     tokio::time::sleep(delay).await;
                     attempt += 1;
                 }
-                _ => return outcome.map_err(|e| e.error),
+                _ => return outcome.map_err(|e| e.error.with_attempts(attempt)),
             }
         }
     }
 
     async fn attempt(&self, request: Request) -> std::result::Result<RawResponse, AttemptError> {
         let what = format!("{} {}", request.method(), redact_query(request.url()));
-        let mut response = self.http.execute(request).await.map_err(|e| AttemptError {
-            failure: if e.is_connect() { Failure::ConnectFailed } else { Failure::InFlight },
-            error: transport_error(&what, e.is_timeout(), Some(Box::new(e.without_url()))),
-        })?;
+        let host = request.url().host_str().unwrap_or_default().to_owned();
+        let sent = tokio::time::timeout(self.response_timeout, self.http.execute(request));
+        let mut response = match sent.await {
+            Ok(Ok(response)) => response,
+            Ok(Err(e)) if e.is_connect() => {
+                return Err(AttemptError {
+                    failure: Failure::ConnectFailed,
+                    error: transport_error(
+                        format!("connecting to {host} for {what}"),
+                        e.is_timeout(),
+                        Some(Box::new(e.without_url())),
+                    ),
+                });
+            }
+            Ok(Err(e)) => {
+                return Err(AttemptError {
+                    failure: Failure::InFlight,
+                    error: transport_error(
+                        format!("sending {what}"),
+                        e.is_timeout(),
+                        Some(Box::new(e.without_url())),
+                    ),
+                });
+            }
+            Err(_) => {
+                return Err(AttemptError {
+                    failure: Failure::InFlight,
+                    error: transport_error(
+                        format!(
+                            "sending {what}: {host} did not answer within {} s",
+                            self.response_timeout.as_secs_f64()
+                        ),
+                        true,
+                        None,
+                    ),
+                });
+            }
+        };
         let status = response.status();
         let headers = response.headers().clone();
         let declared =
@@ -157,28 +232,49 @@ impl Transport {
             return Err(self.too_large(&what));
         }
         let mut body = BytesMut::with_capacity(declared.map_or(8 * 1024, |n| n as usize));
+        let received = |body: &BytesMut| match declared {
+            Some(declared) => format!("{} of {declared} bytes", body.len()),
+            None => format!("{} bytes", body.len()),
+        };
         loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
+            match tokio::time::timeout(self.read_timeout, response.chunk()).await {
+                Ok(Ok(Some(chunk))) => {
                     if body.len() + chunk.len() > self.max_body_bytes {
                         return Err(self.too_large(&what));
                     }
                     body.extend_from_slice(&chunk);
                 }
-                Ok(None) => break,
-                Err(e) => {
+                Ok(Ok(None)) => break,
+                Ok(Err(e)) => {
                     return Err(AttemptError {
                         failure: Failure::InFlight,
                         error: transport_error(
-                            &format!("reading the body of {what}"),
+                            format!(
+                                "reading the body of {what}: the connection closed after {}",
+                                received(&body)
+                            ),
                             e.is_timeout(),
                             Some(Box::new(e.without_url())),
                         ),
                     });
                 }
+                Err(_) => {
+                    return Err(AttemptError {
+                        failure: Failure::InFlight,
+                        error: transport_error(
+                            format!(
+                                "reading the body of {what}: nothing arrived for {} s after {}",
+                                self.read_timeout.as_secs_f64(),
+                                received(&body)
+                            ),
+                            true,
+                            None,
+                        ),
+                    });
+                }
             }
         }
-        Ok(RawResponse { status, headers, body: body.freeze() })
+        Ok(RawResponse { status, headers, body: body.freeze(), attempts: 1 })
     }
 
     fn too_large(&self, what: &str) -> AttemptError {
@@ -203,11 +299,11 @@ struct AttemptError {
 }
 
 fn transport_error(
-    what: &str,
+    context: String,
     timed_out: bool,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 ) -> Error {
-    Error::new(ErrorKind::Transport(TransportError { context: format!("sending {what}"), timed_out, source }))
+    Error::new(ErrorKind::Transport(TransportError { context, timed_out, source }))
 }
 
 /// The URL without its query, which may carry filter values a user would rather not log.

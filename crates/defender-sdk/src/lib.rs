@@ -61,6 +61,9 @@ mod library;
 
 use std::sync::Arc;
 
+/// The URL type of [`ClientSecretCredential::with_authority_host`] and similar settings,
+/// re-exported so that callers need no `url` dependency of their own.
+pub use defender_runtime::Url;
 pub use defender_runtime::{
     AccessToken, Annotations, ApiHost, ClientCertificateCredential, ClientSecretCredential, Cloud,
     CollectionRequest, EntityRequest, EnvironmentCredential, Error, ErrorKind, ODataClient, Page,
@@ -146,9 +149,16 @@ impl DefenderClientBuilder {
         self
     }
 
-    /// The time one attempt may take.
+    /// How long one attempt waits for the service to start answering (60 s by default); see
+    /// [`defender_runtime::ClientBuilder::timeout`].
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.inner = self.inner.timeout(timeout);
+        self
+    }
+
+    /// How long a response body may go without sending a byte (30 s by default).
+    pub fn read_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.inner = self.inner.read_timeout(timeout);
         self
     }
 

@@ -1,14 +1,22 @@
 //! Reusing a token until shortly before it expires, with one refresh at a time.
 
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use super::{AccessToken, TokenCredential};
 use crate::error::Result;
 
-/// How long before expiry a token is replaced. Entra ID tokens live 60–90 minutes; five minutes
-/// leaves room for clock skew and for a request that starts just before the refresh.
+/// How long before expiry a token is replaced at most. Entra ID tokens live 60–90 minutes; five
+/// minutes leaves room for clock skew and for a request that starts just before the refresh.
 const REFRESH_MARGIN: Duration = Duration::from_secs(300);
+
+/// When a token that arrived at `obtained` should be replaced: [`REFRESH_MARGIN`] before it
+/// expires, or halfway through its life when it lives less than twice that, so that a short-lived
+/// token (a proxy's, a test's) is still reused for half its life rather than never.
+fn refresh_at(obtained: SystemTime, expires_on: SystemTime) -> SystemTime {
+    let lifetime = expires_on.duration_since(obtained).unwrap_or_default();
+    expires_on - REFRESH_MARGIN.min(lifetime / 2)
+}
 
 /// A [`TokenCredential`] with a cache in front of it.
 ///
@@ -18,7 +26,8 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 pub struct TokenCache {
     credential: Arc<dyn TokenCredential>,
     scope: String,
-    current: RwLock<Option<AccessToken>>,
+    /// The token and when to replace it.
+    current: RwLock<Option<(AccessToken, SystemTime)>>,
     refresh: tokio::sync::Mutex<()>,
 }
 
@@ -38,7 +47,8 @@ impl TokenCache {
         &self.scope
     }
 
-    /// A token valid for at least the refresh margin, fetching one if needed.
+    /// A token that is not due for refresh (five minutes before expiry, or halfway through the
+    /// life of a token that lives less than ten minutes), fetching one if needed.
     pub async fn token(&self) -> Result<AccessToken> {
         if let Some(token) = self.cached() {
             return Ok(token);
@@ -49,8 +59,9 @@ impl TokenCache {
             return Ok(token);
         }
         let token = self.credential.get_token(&self.scope).await?;
+        let due = refresh_at(SystemTime::now(), token.expires_on());
         if let Ok(mut current) = self.current.write() {
-            *current = Some(token.clone());
+            *current = Some((token.clone(), due));
         }
         tracing::debug!(scope = %self.scope, expires_on = ?token.expires_on(), "obtained an access token");
         Ok(token)
@@ -60,7 +71,7 @@ impl TokenCache {
     /// A newer token that another caller already fetched is kept.
     pub fn invalidate(&self, rejected: &AccessToken) {
         if let Ok(mut current) = self.current.write()
-            && current.as_ref().is_some_and(|t| t.secret() == rejected.secret())
+            && current.as_ref().is_some_and(|(t, _)| t.secret() == rejected.secret())
         {
             *current = None;
         }
@@ -68,6 +79,7 @@ impl TokenCache {
 
     fn cached(&self) -> Option<AccessToken> {
         let current = self.current.read().ok()?;
-        current.as_ref().filter(|t| t.is_valid_for(REFRESH_MARGIN)).cloned()
+        let now = SystemTime::now();
+        current.as_ref().filter(|(_, due)| now < *due).map(|(token, _)| token.clone())
     }
 }

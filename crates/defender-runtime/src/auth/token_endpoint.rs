@@ -25,8 +25,14 @@ impl TokenEndpoint {
         Self { tenant_id, authority_host: Cloud::Commercial.authority_host(), transport: None }
     }
 
+    /// The token URL below the authority. An authority with a path (`https://host/custom`) keeps
+    /// it, with or without a trailing slash: `Url::join` would replace its last segment.
     pub(crate) fn url(&self) -> Result<Url> {
-        self.authority_host
+        let mut authority = self.authority_host.clone();
+        if !authority.path().ends_with('/') {
+            authority.set_path(&format!("{}/", authority.path()));
+        }
+        authority
             .join(&format!("{}/oauth2/v2.0/token", self.tenant_id))
             .map_err(|e| Error::config(format!("invalid authority host or tenant id: {e}")))
     }
@@ -36,7 +42,7 @@ impl TokenEndpoint {
         let transport = match &self.transport {
             Some(transport) => transport.clone(),
             None => Transport::new(
-                Transport::default_http_client(Duration::from_secs(60))?,
+                Transport::default_http_client()?,
                 RetryPolicy::default(),
                 DEFAULT_MAX_BODY_BYTES,
             ),
