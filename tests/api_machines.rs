@@ -109,7 +109,7 @@ async fn list_machines_decodes_the_documented_device() {
     assert_eq!(machine.rbac_group_name.as_deref(), Some("The-A-Team"));
     assert_eq!(machine.is_aad_joined, Some(true));
     assert_eq!(
-        machine.aad_device_id.map(|g| g.to_string()).as_deref(),
+        machine.aad_device_id.as_ref().map(|g| g.to_string()).as_deref(),
         Some("80fe8ff8-2624-418e-9591-41f0491218f9")
     );
     assert_eq!(

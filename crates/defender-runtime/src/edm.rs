@@ -32,9 +32,11 @@ use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 use crate::wire::{OrNull, WireValue};
 
-/// `Edm.Guid`. The `uuid` crate's serde form (lowercase, hyphenated) is already the OData wire
-/// form, so no wrapper is needed.
-pub use uuid::Uuid as Guid;
+mod guid;
+
+pub use guid::Guid;
+/// The GUID type [`Guid::as_uuid`] returns, re-exported so that callers need no `uuid` dependency.
+pub use uuid::Uuid;
 
 /// A string could not be read as the named OData `Edm` primitive type.
 #[derive(Clone, Debug, PartialEq, Eq)]
