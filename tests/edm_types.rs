@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 use defender_e2e::FixtureClient;
-use defender_e2e::generated::types::{Sample, Severity};
+use defender_e2e::generated::types::{Counter, Sample, Severity};
 use defender_sdk::{ErrorKind, ODataClient, StaticTokenCredential, edm};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, method, path};
@@ -97,9 +97,20 @@ fn numbers_where_strings_are_declared_and_unknown_members_are_kept() {
 }
 
 #[test]
-fn a_missing_key_is_a_decode_error_but_a_missing_property_is_not() {
-    let error = serde_json::from_value::<Sample>(json!({"flag": true})).err().map(|e| e.to_string());
-    assert_eq!(error.as_deref(), Some("missing field `id`"));
+fn a_string_key_may_be_left_out_but_a_numeric_key_may_not() {
+    // A body selected by another tool (`$select=flag`) has no key: it decodes, and writes back
+    // without one.
+    let selected: Sample = serde_json::from_value(json!({"flag": true})).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(selected.id, "");
+    assert_eq!(selected.flag, Some(true));
+    let written = serde_json::to_value(&selected).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(written.get("id"), None, "{written}");
+    assert_eq!(written["flag"], json!(true));
+
+    // `0` is a real key value, so a numeric key stays required.
+    let error = serde_json::from_value::<Counter>(json!({"label": "x"})).err().map(|e| e.to_string());
+    assert_eq!(error.as_deref(), Some("missing field `number`"));
+
     let sample: Sample = serde_json::from_value(json!({"id": "x"})).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(sample.double, None);
 }

@@ -19,6 +19,13 @@ impl crate::FixtureClient {
         SampleSetRequest::new(self.runtime().clone(), "samples".to_owned())
     }
 
+    /// The `counters` entity set.
+    ///
+    /// `GET /api/counters` lists it; `get` addresses one entity by key.
+    pub fn counters(&self) -> CounterSetRequest {
+        CounterSetRequest::new(self.runtime().clone(), "counters".to_owned())
+    }
+
     /// Calls `countAbove`.
     ///
     /// `GET /api/countAbove(threshold={threshold})`
@@ -54,6 +61,71 @@ impl crate::FixtureClient {
             .send_json(defender_runtime::Method::POST, url, &body)
             .await?;
         Ok(())
+    }
+}
+
+/// A request for one [`Counter`](super::types::Counter). Await it to read the entity.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct CounterRequest {
+    client: ODataClient,
+    path: String,
+}
+
+impl CounterRequest {
+    fn new(client: ODataClient, path: String) -> Self {
+        Self { client, path }
+    }
+
+    /// The path of the entity, relative to the service root.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// A request for the entity itself, to refine with `$select` or `$expand` before
+    /// awaiting it.
+    pub fn get(&self) -> EntityRequest<super::types::Counter> {
+        EntityRequest::new(self.client.clone(), self.path.clone())
+    }
+}
+
+impl IntoFuture for CounterRequest {
+    type Output = Result<super::types::Counter>;
+    type IntoFuture = <EntityRequest<super::types::Counter> as IntoFuture>::IntoFuture;
+    fn into_future(self) -> Self::IntoFuture {
+        self.get().into_future()
+    }
+}
+
+/// A request for a collection of [`Counter`](super::types::Counter).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct CounterSetRequest {
+    client: ODataClient,
+    path: String,
+}
+
+impl CounterSetRequest {
+    fn new(client: ODataClient, path: String) -> Self {
+        Self { client, path }
+    }
+
+    /// The path of the collection, relative to the service root.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Lists the collection, page by page, with query options.
+    pub fn list(&self) -> CollectionRequest<super::types::Counter> {
+        CollectionRequest::new(self.client.clone(), self.path.clone())
+    }
+
+    /// The entity with this key (`number`).
+    pub fn get(&self, number: i32) -> CounterRequest {
+        CounterRequest::new(
+            self.client.clone(),
+            format!("{}({})", self.path, number.to_literal()),
+        )
     }
 }
 

@@ -11,11 +11,15 @@ use serde_json::Value;
 /// Every entity and complex type this crate decodes: qualified CSDL name and kind.
 pub const TYPES: &[(&str, &str)] = &[
     ("Fixture.Types.Folder", "complex"),
+    ("Fixture.Types.Counter", "entity"),
     ("Fixture.Types.Sample", "entity"),
 ];
 /// Entity sets and singletons with the qualified name of their entity type, for reading
 /// `@odata.context` (`…/$metadata#machines/$entity`).
-pub const ROOTS: &[(&str, &str)] = &[("samples", "Fixture.Types.Sample")];
+pub const ROOTS: &[(&str, &str)] = &[
+    ("samples", "Fixture.Types.Sample"),
+    ("counters", "Fixture.Types.Counter"),
+];
 /// Decodes `body` as the type named `name` (qualified, aliased or bare CSDL name), or as a
 /// collection page of it, and writes the decoded value back as JSON. `None` when no type
 /// has that name (or its feature is off).
@@ -27,6 +31,9 @@ pub fn decode_as(
     match name {
         "Fixture.Types.Folder" | "Folder" | "Self.Folder" => {
             Some(round_trip::<super::types::Folder>(body, collection))
+        }
+        "Fixture.Types.Counter" | "Counter" | "Self.Counter" => {
+            Some(round_trip::<super::types::Counter>(body, collection))
         }
         "Fixture.Types.Sample" | "Sample" | "Self.Sample" => {
             Some(round_trip::<super::types::Sample>(body, collection))

@@ -160,6 +160,16 @@ struct Field<'a> {
     key: bool,
 }
 
+impl Field<'_> {
+    /// A string key that a body may leave out: a `$select` made by another tool need not ask
+    /// for it. It decodes as the empty string and is left out again when written, so that
+    /// such a body still decodes and round-trips. Other key types stay required, since their
+    /// default (`0`) is a real key value.
+    fn omissible_key(&self) -> bool {
+        self.key && !self.property.ty.collection && self.property.ty.name == "Edm.String"
+    }
+}
+
 /// A struct for an entity or complex type, with its lossless `Deserialize` implementation.
 pub fn structured(
     model: &Model,
@@ -207,9 +217,10 @@ pub fn structured(
             Doc::described(model, &field.property.annotations, &owner, &format!("The `{wire}` property."));
         doc.paragraph(&property_contract(field));
         let doc = doc.tokens();
+        let skip = field.omissible_key().then(|| quote!(, skip_serializing_if = "String::is_empty"));
         quote! {
             #doc
-            #[serde(rename = #wire)]
+            #[serde(rename = #wire #skip)]
             pub #ident: #ty,
         }
     });
@@ -440,7 +451,12 @@ fn property_contract(field: &Field<'_>) -> String {
         property.ty.name.clone()
     };
     let mut text = format!("`{ty}`");
-    if field.key {
+    if field.omissible_key() {
+        text.push_str(
+            ", part of the key: present in every full body. A body selected without it (`$select` \
+             made by another tool) decodes with an empty string here, left out again when written.",
+        );
+    } else if field.key {
         text.push_str(", part of the key: always present.");
     } else if property.nullable {
         text.push_str(", nullable.");
@@ -477,7 +493,9 @@ fn deserialize_impl(name: &Ident, wire_name: &str, fields: &[Field<'_>], cfg: &T
     let inits = fields.iter().map(|f| {
         let field = &f.ident;
         let ident = local(f);
-        if f.key {
+        if f.omissible_key() {
+            quote!(#field: #ident.unwrap_or_default(),)
+        } else if f.key {
             let wire = &f.property.name;
             quote!(#field: #ident.ok_or_else(|| de::Error::missing_field(#wire))?,)
         } else {

@@ -280,8 +280,8 @@ pub struct Machine {
     pub annotations: Annotations,
     /// The device id.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "id")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// The device's fully qualified domain name.
     ///
@@ -567,7 +567,7 @@ impl<'de> Deserialize<'de> for Machine {
                 additional_properties.keep_last_duplicates();
                 Ok(Machine {
                     annotations,
-                    id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
+                    id: field_id.unwrap_or_default(),
                     computer_dns_name: field_computer_dns_name,
                     first_seen: field_first_seen,
                     last_seen: field_last_seen,
@@ -4342,8 +4342,8 @@ pub struct DeviceAvInfo {
     pub annotations: Annotations,
     /// The row id (the device id in practice).
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "id")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// The device id.
     ///
@@ -4674,7 +4674,7 @@ impl<'de> Deserialize<'de> for DeviceAvInfo {
                 additional_properties.keep_last_duplicates();
                 Ok(DeviceAvInfo {
                     annotations,
-                    id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
+                    id: field_id.unwrap_or_default(),
                     machine_id: field_machine_id,
                     computer_dns_name: field_computer_dns_name,
                     os_kind: field_os_kind,
@@ -5412,8 +5412,8 @@ pub struct MachineAction {
     ///
     /// The resource page types it as a GUID, but the pages also use a 40 hex digit value and a placeholder as machine action ids, so it is kept as a string.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "id")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Which response action this is.
     ///
@@ -5669,7 +5669,7 @@ impl<'de> Deserialize<'de> for MachineAction {
                 additional_properties.keep_last_duplicates();
                 Ok(MachineAction {
                     annotations,
-                    id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
+                    id: field_id.unwrap_or_default(),
                     r#type: field_type,
                     title: field_title,
                     scope: field_scope,
@@ -5797,8 +5797,8 @@ pub struct LibraryFile {
     pub annotations: Annotations,
     /// The file's name, unique within the library.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "fileName")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "fileName", skip_serializing_if = "String::is_empty")]
     pub file_name: String,
     /// SHA-256 hash of the file's content.
     ///
@@ -5923,8 +5923,7 @@ impl<'de> Deserialize<'de> for LibraryFile {
                 additional_properties.keep_last_duplicates();
                 Ok(LibraryFile {
                     annotations,
-                    file_name: field_file_name
-                        .ok_or_else(|| de::Error::missing_field("fileName"))?,
+                    file_name: field_file_name.unwrap_or_default(),
                     sha256: field_sha256,
                     description: field_description,
                     creation_time: field_creation_time,
@@ -6942,8 +6941,8 @@ pub struct Alert {
     pub annotations: Annotations,
     /// The alert id.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "id")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// The incident the alert belongs to.
     ///
@@ -7302,7 +7301,7 @@ impl<'de> Deserialize<'de> for Alert {
                 additional_properties.keep_last_duplicates();
                 Ok(Alert {
                     annotations,
-                    id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
+                    id: field_id.unwrap_or_default(),
                     incident_id: field_incident_id,
                     investigation_id: field_investigation_id,
                     assigned_to: field_assigned_to,
@@ -7600,8 +7599,8 @@ pub struct Indicator {
     pub annotations: Annotations,
     /// The indicator id.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "id")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// The value the indicator matches: a hash, thumbprint, IP address, domain or URL.
     ///
@@ -7902,7 +7901,7 @@ impl<'de> Deserialize<'de> for Indicator {
                 additional_properties.keep_last_duplicates();
                 Ok(Indicator {
                     annotations,
-                    id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
+                    id: field_id.unwrap_or_default(),
                     indicator_value: field_indicator_value,
                     indicator_type: field_indicator_type,
                     action: field_action,
@@ -8256,8 +8255,8 @@ pub struct Investigation {
     pub annotations: Annotations,
     /// The investigation id.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "id")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// When the investigation was created.
     ///
@@ -8389,7 +8388,7 @@ impl<'de> Deserialize<'de> for Investigation {
                 additional_properties.keep_last_duplicates();
                 Ok(Investigation {
                     annotations,
-                    id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
+                    id: field_id.unwrap_or_default(),
                     start_time: field_start_time,
                     end_time: field_end_time,
                     state: field_state,
@@ -8716,8 +8715,8 @@ pub struct File {
     pub annotations: Annotations,
     /// SHA-1 hash of the file content; the key.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "sha1")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "sha1", skip_serializing_if = "String::is_empty")]
     pub sha1: String,
     /// SHA-256 hash of the file content.
     ///
@@ -8936,7 +8935,7 @@ impl<'de> Deserialize<'de> for File {
                 additional_properties.keep_last_duplicates();
                 Ok(File {
                     annotations,
-                    sha1: field_sha1.ok_or_else(|| de::Error::missing_field("sha1"))?,
+                    sha1: field_sha1.unwrap_or_default(),
                     sha256: field_sha256,
                     md5: field_md5,
                     global_prevalence: field_global_prevalence,
@@ -9243,8 +9242,8 @@ pub struct Ip {
     pub annotations: Annotations,
     /// The IP address itself; the key.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "id")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
@@ -9287,7 +9286,7 @@ impl<'de> Deserialize<'de> for Ip {
                 additional_properties.keep_last_duplicates();
                 Ok(Ip {
                     annotations,
-                    id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
+                    id: field_id.unwrap_or_default(),
                     additional_properties,
                 })
             }
@@ -9450,8 +9449,8 @@ pub struct Domain {
     pub annotations: Annotations,
     /// The domain name; the key.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "host")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "host", skip_serializing_if = "String::is_empty")]
     pub host: String,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
@@ -9497,7 +9496,7 @@ impl<'de> Deserialize<'de> for Domain {
                 additional_properties.keep_last_duplicates();
                 Ok(Domain {
                     annotations,
-                    host: field_host.ok_or_else(|| de::Error::missing_field("host"))?,
+                    host: field_host.unwrap_or_default(),
                     additional_properties,
                 })
             }
@@ -9662,8 +9661,8 @@ pub struct User {
     pub annotations: Annotations,
     /// Domain and account name, such as `contoso\user1`; the key.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "id")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Account name without domain.
     ///
@@ -9827,7 +9826,7 @@ impl<'de> Deserialize<'de> for User {
                 additional_properties.keep_last_duplicates();
                 Ok(User {
                     annotations,
-                    id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
+                    id: field_id.unwrap_or_default(),
                     account_name: field_account_name,
                     account_domain: field_account_domain,
                     account_sid: field_account_sid,
@@ -9922,8 +9921,8 @@ pub struct Vulnerability {
     pub annotations: Annotations,
     /// Vulnerability id, usually the CVE id; the key.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "id")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Title of the vulnerability.
     ///
@@ -10166,7 +10165,7 @@ impl<'de> Deserialize<'de> for Vulnerability {
                 additional_properties.keep_last_duplicates();
                 Ok(Vulnerability {
                     annotations,
-                    id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
+                    id: field_id.unwrap_or_default(),
                     name: field_name,
                     description: field_description,
                     severity: field_severity,
@@ -10300,8 +10299,8 @@ pub struct MachineVulnerability {
     pub annotations: Annotations,
     /// Row id combining device, CVE, vendor, product, version and KB; the key.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "id")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// The vulnerability.
     ///
@@ -10423,7 +10422,7 @@ impl<'de> Deserialize<'de> for MachineVulnerability {
                 additional_properties.keep_last_duplicates();
                 Ok(MachineVulnerability {
                     annotations,
-                    id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
+                    id: field_id.unwrap_or_default(),
                     cve_id: field_cve_id,
                     machine_id: field_machine_id,
                     fixing_kb_id: field_fixing_kb_id,
@@ -10498,8 +10497,8 @@ pub struct MachineReference {
     pub annotations: Annotations,
     /// Device id; the key.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "id")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Device name.
     ///
@@ -10585,7 +10584,7 @@ impl<'de> Deserialize<'de> for MachineReference {
                 additional_properties.keep_last_duplicates();
                 Ok(MachineReference {
                     annotations,
-                    id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
+                    id: field_id.unwrap_or_default(),
                     computer_dns_name: field_computer_dns_name,
                     os_platform: field_os_platform,
                     rbac_group_name: field_rbac_group_name,
@@ -10647,8 +10646,8 @@ pub struct Software {
     pub annotations: Annotations,
     /// Software id, `vendor-_-product`; the key.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "id")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Product name.
     ///
@@ -10771,7 +10770,7 @@ impl<'de> Deserialize<'de> for Software {
                 additional_properties.keep_last_duplicates();
                 Ok(Software {
                     annotations,
-                    id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
+                    id: field_id.unwrap_or_default(),
                     name: field_name,
                     vendor: field_vendor,
                     weaknesses: field_weaknesses,
@@ -10953,8 +10952,8 @@ pub struct ProductFix {
     pub annotations: Annotations,
     /// KB number; the key.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "id")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Name of the update.
     ///
@@ -11055,7 +11054,7 @@ impl<'de> Deserialize<'de> for ProductFix {
                 additional_properties.keep_last_duplicates();
                 Ok(ProductFix {
                     annotations,
-                    id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
+                    id: field_id.unwrap_or_default(),
                     name: field_name,
                     products_names: field_products_names,
                     url: field_url,
@@ -11113,8 +11112,8 @@ pub struct Recommendation {
     pub annotations: Annotations,
     /// Recommendation id; the key.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "id")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Software the recommendation is about.
     ///
@@ -11421,7 +11420,7 @@ impl<'de> Deserialize<'de> for Recommendation {
                 additional_properties.keep_last_duplicates();
                 Ok(Recommendation {
                     annotations,
-                    id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
+                    id: field_id.unwrap_or_default(),
                     product_name: field_product_name,
                     recommendation_name: field_recommendation_name,
                     weaknesses: field_weaknesses,
@@ -11576,8 +11575,8 @@ pub struct RemediationActivity {
     pub annotations: Annotations,
     /// Activity id; the key.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "id")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Title of the activity.
     ///
@@ -11922,7 +11921,7 @@ impl<'de> Deserialize<'de> for RemediationActivity {
                 additional_properties.keep_last_duplicates();
                 Ok(RemediationActivity {
                     annotations,
-                    id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
+                    id: field_id.unwrap_or_default(),
                     title: field_title,
                     created_on: field_created_on,
                     requester_id: field_requester_id,
@@ -12092,8 +12091,8 @@ pub struct BaselineProfile {
     pub annotations: Annotations,
     /// Profile id; the key.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "id")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Profile name.
     ///
@@ -12304,7 +12303,7 @@ impl<'de> Deserialize<'de> for BaselineProfile {
                 additional_properties.keep_last_duplicates();
                 Ok(BaselineProfile {
                     annotations,
-                    id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
+                    id: field_id.unwrap_or_default(),
                     name: field_name,
                     description: field_description,
                     benchmark: field_benchmark,
@@ -12414,8 +12413,8 @@ pub struct BaselineConfiguration {
     pub annotations: Annotations,
     /// Configuration id unique across benchmarks; the key.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "uniqueId")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "uniqueId", skip_serializing_if = "String::is_empty")]
     pub unique_id: String,
     /// Configuration id inside its benchmark.
     ///
@@ -12604,8 +12603,7 @@ impl<'de> Deserialize<'de> for BaselineConfiguration {
                 additional_properties.keep_last_duplicates();
                 Ok(BaselineConfiguration {
                     annotations,
-                    unique_id: field_unique_id
-                        .ok_or_else(|| de::Error::missing_field("uniqueId"))?,
+                    unique_id: field_unique_id.unwrap_or_default(),
                     id: field_id,
                     benchmark_name: field_benchmark_name,
                     benchmark_version: field_benchmark_version,
@@ -13759,8 +13757,8 @@ pub struct ScanDefinition {
     pub annotations: Annotations,
     /// Scan definition id; the key.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "id")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// What the scan targets.
     ///
@@ -13923,7 +13921,7 @@ impl<'de> Deserialize<'de> for ScanDefinition {
                 additional_properties.keep_last_duplicates();
                 Ok(ScanDefinition {
                     annotations,
-                    id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
+                    id: field_id.unwrap_or_default(),
                     scan_type: field_scan_type,
                     scan_name: field_scan_name,
                     is_active: field_is_active,
@@ -14063,8 +14061,8 @@ pub struct ScanAgent {
     pub annotations: Annotations,
     /// Scanner agent id; the key.
     ///
-    /// `Edm.String`, part of the key: always present.
-    #[serde(rename = "id")]
+    /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
+    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Device id of the scanning device.
     ///
@@ -14187,7 +14185,7 @@ impl<'de> Deserialize<'de> for ScanAgent {
                 additional_properties.keep_last_duplicates();
                 Ok(ScanAgent {
                     annotations,
-                    id: field_id.ok_or_else(|| de::Error::missing_field("id"))?,
+                    id: field_id.unwrap_or_default(),
                     machine_id: field_machine_id,
                     last_seen: field_last_seen,
                     computer_dns_name: field_computer_dns_name,
