@@ -8,17 +8,20 @@ use serde_json::{Value, json};
 
 use crate::{CloudArg, Connection, RegionArg, exit};
 
-/// The flags (with their environment variables already applied by clap) as settings.
+/// The flags (with their environment variables already applied by clap) as settings. An empty
+/// value counts as unset, as in azure-identity: `AZURE_CLIENT_SECRET=` is a missing secret, not
+/// an empty one to send.
 fn from_flags(connection: &Connection) -> Settings {
     let name = |value: Option<clap::builder::PossibleValue>| value.map(|v| v.get_name().to_owned());
+    let set = |value: &Option<String>| value.clone().filter(|v| !v.trim().is_empty());
     Settings {
-        tenant_id: connection.tenant_id.clone(),
-        client_id: connection.client_id.clone(),
-        client_secret: connection.client_secret.clone().map(Secret::new),
+        tenant_id: set(&connection.tenant_id),
+        client_id: set(&connection.client_id),
+        client_secret: set(&connection.client_secret).map(Secret::new),
         cloud: name(connection.cloud.and_then(|c| c.to_possible_value())),
         region: name(connection.region.and_then(|r| r.to_possible_value())),
-        base_url: connection.base_url.clone(),
-        authority_host: connection.authority_host.clone(),
+        base_url: set(&connection.base_url),
+        authority_host: set(&connection.authority_host),
     }
 }
 

@@ -317,7 +317,7 @@ async fn run(cli: Cli) -> ExitCode {
         Err(code_and_message) => return fail(code_and_message.0, &code_and_message.1),
     };
     let result = match cli.command {
-        Command::Scores => scores(&client).await,
+        Command::Scores => scores(&client, cli.output).await,
         Command::Machines { command: MachinesCommand::List(args) } => {
             let columns = [
                 "id",
@@ -370,13 +370,23 @@ async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-async fn scores(client: &DefenderClient) -> Result<(), Error> {
+/// The main job: the three score endpoints at once, as a report, one JSON object, or CSV rows.
+async fn scores(client: &DefenderClient, format: Format) -> Result<(), Error> {
+    use defender_cli::scores;
     let (exposure, secure, groups) = tokio::try_join!(
         client.exposure_score().get().send(),
         client.configuration_score().get().send(),
         client.exposure_score().by_machine_groups().collect_all(),
     )?;
-    emit(&defender_cli::scores::report(&exposure, &secure, &groups));
+    match format {
+        Format::Table => emit(&scores::report(&exposure, &secure, &groups)),
+        Format::Json => emit(&format!("{}\n", scores::json(&exposure, &secure, &groups))),
+        Format::Csv => {
+            let columns = scores::COLUMNS.map(str::to_owned);
+            let rows = scores::rows(&exposure, &secure, &groups);
+            let _ = write_rows(&mut std::io::stdout().lock(), format, &columns, &rows);
+        }
+    }
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use defender_sdk::{ConfigurationScore, ExposureScore};
+use serde_json::{Value, json};
 
 /// Width of a full bar, for a score of 100.
 const BAR: usize = 30;
@@ -77,6 +78,56 @@ pub fn report(exposure: &ExposureScore, secure: &ConfigurationScore, groups: &[E
         );
     }
     out
+}
+
+/// The scores as one JSON object: the organization's two scores and every group's, each the
+/// entity as decoded (full precision, timestamps with the digits the service sent, members the
+/// SDK does not type kept), for `-o json`.
+pub fn json(exposure: &ExposureScore, secure: &ConfigurationScore, groups: &[ExposureScore]) -> Value {
+    json!({
+        "exposureScore": entity_json(exposure),
+        "deviceSecureScore": entity_json(secure),
+        "exposureByDeviceGroup": groups.iter().map(entity_json).collect::<Vec<_>>(),
+    })
+}
+
+fn entity_json<T: serde::Serialize>(entity: &T) -> Value {
+    serde_json::to_value(entity).unwrap_or(Value::Null)
+}
+
+/// The columns of [`rows`].
+pub const COLUMNS: [&str; 5] = ["score", "deviceGroup", "value", "band", "time"];
+
+/// The scores as rows, one per score (organization first, then each group in the order the
+/// service sent them), for `-o csv`. Values are unrounded.
+pub fn rows(exposure: &ExposureScore, secure: &ConfigurationScore, groups: &[ExposureScore]) -> Vec<Value> {
+    let time = |t: &Option<defender_sdk::edm::DateTimeOffset>| t.as_ref().map(ToString::to_string);
+    let mut rows = vec![
+        json!({
+            "score": "exposure",
+            "deviceGroup": null,
+            "value": exposure.score,
+            "band": exposure.score.map(exposure_band),
+            "time": time(&exposure.time),
+        }),
+        json!({
+            "score": "device secure score",
+            "deviceGroup": null,
+            "value": secure.score,
+            "band": secure.score.map(secure_band),
+            "time": time(&secure.time),
+        }),
+    ];
+    rows.extend(groups.iter().map(|group| {
+        json!({
+            "score": "group exposure",
+            "deviceGroup": group_name(group),
+            "value": group.score,
+            "band": group.score.map(exposure_band),
+            "time": time(&group.time),
+        })
+    }));
+    rows
 }
 
 fn group_name(group: &ExposureScore) -> String {

@@ -111,6 +111,38 @@ fn scores_against_the_emulator_print_the_report() {
 }
 
 #[test]
+fn scores_honour_the_output_format() {
+    let json = defender(&["--emulator", "scores", "-o", "json"], b"");
+    assert!(json.status.success(), "{}", String::from_utf8_lossy(&json.stderr));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap_or_else(|e| panic!("{e}"));
+    // Unrounded, and the timestamp with the digits the service sent.
+    assert_eq!(report["exposureScore"]["score"], serde_json::json!(33.491554051195706));
+    assert_eq!(report["exposureScore"]["time"], "2019-12-03T07:23:53.280499Z");
+    assert_eq!(report["deviceSecureScore"]["score"], serde_json::json!(340.0));
+    let groups = report["exposureByDeviceGroup"].as_array().cloned().unwrap_or_default();
+    assert_eq!(groups.len(), 4);
+    assert!(groups.iter().all(|g| g["score"].is_f64() && g["rbacGroupName"].is_string()), "{groups:?}");
+
+    let csv = defender(&["--emulator", "scores", "-o", "csv"], b"");
+    assert!(csv.status.success(), "{}", String::from_utf8_lossy(&csv.stderr));
+    let text = stdout(&csv);
+    assert_eq!(text.lines().next(), Some("score,deviceGroup,value,band,time"));
+    assert_eq!(text.lines().count(), 1 + 2 + 4, "{text}");
+    insta::assert_snapshot!("scores_csv", text);
+}
+
+#[test]
+fn an_empty_secret_in_the_environment_counts_as_missing() {
+    let output = command()
+        .args(["--tenant-id", "t", "--client-id", "c", "scores"])
+        .env("AZURE_CLIENT_SECRET", "")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no credentials"));
+}
+
+#[test]
 fn machines_list_in_every_output_format() {
     let table = defender(&["--emulator", "machines", "list", "--top", "3"], b"");
     assert!(table.status.success(), "{}", String::from_utf8_lossy(&table.stderr));
