@@ -246,6 +246,9 @@ fn past_machine_action(synth: &mut Synth<'_>, item: &mut Value) {
     if kind != "LiveResponse" {
         action.insert("commands".into(), json!([]));
     }
+    // Null in every action real tenants have sent; 0 is "no error".
+    action.insert("troubleshootInfo".into(), Value::Null);
+    action.insert("errorHResult".into(), Value::from(0));
     action.insert("type".into(), Value::from(kind));
     action.insert("status".into(), Value::from(status));
     action.insert("requestor".into(), Value::from("secops@contoso.com"));
@@ -282,6 +285,10 @@ fn machine(rng: &mut fastrand::Rng, n: usize) -> Value {
     let (platform, version) = *pick(rng, PLATFORMS);
     let tags: Vec<&str> = TAGS.iter().copied().filter(|_| rng.u8(..10) < 2).collect();
     let joined = rng.bool();
+    let last_ip = format!("10.{}.{}.{}", rng.u8(..255), rng.u8(..255), rng.u8(1..255));
+    let cloud_vm = rng.u8(..10) < 3;
+    let subscription =
+        format!("{}-{}-{}-{}-{}", hex(rng, 8), hex(rng, 4), hex(rng, 4), hex(rng, 4), hex(rng, 12));
     json!({
         "id": hex(rng, 40),
         "computerDnsName": format!("device-{n:05}.contoso.com"),
@@ -290,7 +297,7 @@ fn machine(rng: &mut fastrand::Rng, n: usize) -> Value {
         "osPlatform": platform,
         "version": version,
         "osProcessor": "x64",
-        "lastIpAddress": format!("10.{}.{}.{}", rng.u8(..255), rng.u8(..255), rng.u8(1..255)),
+        "lastIpAddress": last_ip,
         "lastExternalIpAddress": format!("203.0.113.{}", rng.u8(1..255)),
         "osBuild": rng.i64(17_000..23_000),
         "healthStatus": pick(rng, HEALTH),
@@ -303,7 +310,39 @@ fn machine(rng: &mut fastrand::Rng, n: usize) -> Value {
         "aadDeviceId": if joined { Value::from(format!("{}-{}-4{}-a{}-{}", hex(rng, 8), hex(rng, 4), hex(rng, 3), hex(rng, 3), hex(rng, 12))) } else { Value::Null },
         "machineTags": tags,
         "deviceValue": "Normal",
+        "osArchitecture": "64-bit",
+        "ipAddresses": ip_addresses(rng, &last_ip),
+        "osVersion": null,
+        "agentVersion": format!("10.8{}.{}.{}", rng.u32(100..999), version_build(platform), rng.u32(1000..9999)),
+        "managedBy": pick(rng, &["Intune", "MicrosoftDefenderForEndpoint", "Unknown"]),
+        "managedByStatus": pick(rng, &["Success", "Unknown"]),
+        "mergedIntoMachineId": null,
+        "isPotentialDuplication": false,
+        "isExcluded": false,
+        "exclusionReason": null,
+        "vmMetadata": cloud_vm.then(|| json!({
+            "vmId": format!("{}-{}-{}-{}-{}", hex(rng, 8), hex(rng, 4), hex(rng, 4), hex(rng, 4), hex(rng, 12)),
+            "cloudProvider": "Azure",
+            "resourceId": format!("/subscriptions/{subscription}/resourceGroups/servers/providers/Microsoft.Compute/virtualMachines/device-{n:05}"),
+            "subscriptionId": subscription,
+        })),
     })
+}
+
+/// A device's adapters as real tenants list them: the wired adapter with the last IPv4 address
+/// and a link-local IPv6 one, and the loopback adapter, which has no MAC address.
+fn ip_addresses(rng: &mut fastrand::Rng, last_ip: &str) -> Value {
+    let mac = hex(rng, 12).to_uppercase();
+    json!([
+        {"ipAddress": last_ip, "macAddress": mac, "type": "Ethernet", "operationalStatus": "Up"},
+        {"ipAddress": format!("fe80::{}:{}:{}:{}", hex(rng, 4), hex(rng, 4), hex(rng, 4), hex(rng, 4)), "macAddress": mac, "type": "Ethernet", "operationalStatus": "Up"},
+        {"ipAddress": "127.0.0.1", "macAddress": null, "type": "SoftwareLoopback", "operationalStatus": "Up"},
+    ])
+}
+
+/// The Windows build a platform's sensor version carries, roughly.
+fn version_build(platform: &str) -> u32 {
+    if platform.contains("11") { 22621 } else { 19041 }
 }
 
 fn alert(rng: &mut fastrand::Rng, n: usize, machine: Option<&Value>) -> Value {

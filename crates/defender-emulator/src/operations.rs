@@ -109,6 +109,8 @@ pub fn handle(context: &Context<'_>, tenant: &mut Tenant, call: &Call<'_>) -> Op
                         member(call.body, "Comment").cloned().unwrap_or(Value::Null),
                     ),
                     ("status".to_owned(), Value::from("Pending")),
+                    ("troubleshootInfo".to_owned(), Value::Null),
+                    ("errorHResult".to_owned(), Value::from(0)),
                     ("machineId".to_owned(), machine["id"].clone()),
                     ("computerDnsName".to_owned(), machine["computerDnsName"].clone()),
                     ("creationDateTimeUtc".to_owned(), Value::from(now.as_str())),

@@ -272,3 +272,27 @@ async fn typed_filters_select_and_orderby_render_and_answer_like_their_text() {
     assert!(typed.iter().all(|m| m.computer_dns_name.is_none()), "$select from typed names");
     assert_eq!(Machine::LAST_SEEN.desc(), "lastSeen desc");
 }
+
+#[tokio::test]
+async fn machines_have_the_shape_real_tenants_send_and_every_member_is_typed() {
+    let emulator = start(small()).await;
+    let client = client(&emulator, quick());
+    let machines: Vec<Machine> =
+        client.machines().list().top(200).collect_all().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(machines.len(), 200);
+    for machine in &machines {
+        let adapters = machine.ip_addresses.as_deref().unwrap_or_default();
+        assert!(adapters.len() >= 2, "{machine:?}");
+        assert_eq!(adapters[0].ip_address, machine.last_ip_address);
+        assert!(
+            adapters
+                .iter()
+                .any(|a| a.r#type.as_deref() == Some("SoftwareLoopback") && a.mac_address.is_none())
+        );
+        assert!(machine.agent_version.is_some() && machine.managed_by.is_some());
+        assert_eq!(machine.is_excluded, Some(false));
+        assert!(machine.additional_properties.is_empty(), "untyped: {:?}", machine.additional_properties);
+    }
+    let in_the_cloud = machines.iter().filter_map(|m| m.vm_metadata.as_ref()).count();
+    assert!(in_the_cloud > 0 && in_the_cloud < machines.len(), "{in_the_cloud}");
+}

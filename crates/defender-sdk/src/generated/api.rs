@@ -398,6 +398,76 @@ pub struct Machine {
     /// `Edm.String`, nullable.
     #[serde(rename = "osArchitecture")]
     pub os_architecture: Option<String>,
+    /// The full operating system version.
+    ///
+    /// Not on the reference pages: declared by the service's live `$metadata` (as a public project that generated its client from it found) and sent by real tenants (recorded in swimlane/techpubs-knowledgecenter's Defender connector pages and elastic/integrations' microsoft_defender_endpoint pipeline tests). Null in every recorded body so far.
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "osVersion")]
+    pub os_version: Option<String>,
+    /// The version of the Defender for Endpoint sensor on the device, such as `10.8470.19041.2788`.
+    ///
+    /// Not on the reference pages: declared by the service's live `$metadata` (as a public project that generated its client from it found) and sent by real tenants (recorded in swimlane/techpubs-knowledgecenter's Defender connector pages and elastic/integrations' microsoft_defender_endpoint pipeline tests).
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "agentVersion")]
+    pub agent_version: Option<String>,
+    /// What manages the device's security settings, such as `Intune`, `MicrosoftDefenderForEndpoint` or `Unknown`.
+    ///
+    /// Not on the reference pages: declared by the service's live `$metadata` (as a public project that generated its client from it found) and sent by real tenants (recorded in swimlane/techpubs-knowledgecenter's Defender connector pages and elastic/integrations' microsoft_defender_endpoint pipeline tests).
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "managedBy")]
+    pub managed_by: Option<String>,
+    /// Whether that management is in effect, such as `Success` or `Unknown`.
+    ///
+    /// Not on the reference pages: declared by the service's live `$metadata` (as a public project that generated its client from it found) and sent by real tenants (recorded in swimlane/techpubs-knowledgecenter's Defender connector pages and elastic/integrations' microsoft_defender_endpoint pipeline tests).
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "managedByStatus")]
+    pub managed_by_status: Option<String>,
+    /// The device this one was merged into, when Defender found both to be one device.
+    ///
+    /// Not on the reference pages: declared by the service's live `$metadata` (as a public project that generated its client from it found) and sent by real tenants (recorded in swimlane/techpubs-knowledgecenter's Defender connector pages and elastic/integrations' microsoft_defender_endpoint pipeline tests).
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "mergedIntoMachineId")]
+    pub merged_into_machine_id: Option<String>,
+    /// Whether Defender suspects this device is a duplicate of another.
+    ///
+    /// Not on the reference pages: declared by the service's live `$metadata` (as a public project that generated its client from it found) and sent by real tenants (recorded in swimlane/techpubs-knowledgecenter's Defender connector pages and elastic/integrations' microsoft_defender_endpoint pipeline tests).
+    ///
+    /// `Edm.Boolean`, nullable.
+    #[serde(rename = "isPotentialDuplication")]
+    pub is_potential_duplication: Option<bool>,
+    /// Whether the device is excluded from vulnerability management views and counts.
+    ///
+    /// Not on the reference pages: declared by the service's live `$metadata` (as a public project that generated its client from it found) and sent by real tenants (recorded in swimlane/techpubs-knowledgecenter's Defender connector pages and elastic/integrations' microsoft_defender_endpoint pipeline tests).
+    ///
+    /// `Edm.Boolean`, nullable.
+    #[serde(rename = "isExcluded")]
+    pub is_excluded: Option<bool>,
+    /// Why the device is excluded, when it is.
+    ///
+    /// Not on the reference pages: declared by the service's live `$metadata` (as a public project that generated its client from it found) and sent by real tenants (recorded in swimlane/techpubs-knowledgecenter's Defender connector pages and elastic/integrations' microsoft_defender_endpoint pipeline tests). Null in every recorded body so far, so its type is a guess: a string.
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "exclusionReason")]
+    pub exclusion_reason: Option<String>,
+    /// Where the device runs, when it is a cloud virtual machine.
+    ///
+    /// Not on the reference pages: declared by the service's live `$metadata` (as a public project that generated its client from it found) and sent by real tenants (recorded in swimlane/techpubs-knowledgecenter's Defender connector pages and elastic/integrations' microsoft_defender_endpoint pipeline tests). Null in every recorded body so far; the members are the live metadata's.
+    ///
+    /// `microsoft.windowsDefenderATP.api.VmMetadata`, nullable.
+    #[serde(rename = "vmMetadata")]
+    pub vm_metadata: Option<VmMetadata>,
+    /// The state of Microsoft Defender Antivirus on the device, such as `Updated`.
+    ///
+    /// Not on the reference pages or in the live metadata's list: sent in responses recorded in 2021 (demisto/content's Defender for Endpoint integration tests) and 2023 (swimlane/techpubs-knowledgecenter), absent from those of 2024 on. Kept for older tenants' bodies.
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "defenderAvStatus")]
+    pub defender_av_status: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
@@ -450,6 +520,16 @@ impl<'de> Deserialize<'de> for Machine {
                 let mut field_device_value = None;
                 let mut field_ip_addresses = None;
                 let mut field_os_architecture = None;
+                let mut field_os_version = None;
+                let mut field_agent_version = None;
+                let mut field_managed_by = None;
+                let mut field_managed_by_status = None;
+                let mut field_merged_into_machine_id = None;
+                let mut field_is_potential_duplication = None;
+                let mut field_is_excluded = None;
+                let mut field_exclusion_reason = None;
+                let mut field_vm_metadata = None;
+                let mut field_defender_av_status = None;
                 while let Some(key) = map.next_key::<FieldKey<'de>>()? {
                     match key.as_str() {
                         "id" => {
@@ -553,6 +633,54 @@ impl<'de> Deserialize<'de> for Machine {
                                 .next_value::<Wire<Option<String>>>()?
                                 .into_inner();
                         }
+                        "osVersion" => {
+                            field_os_version = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "agentVersion" => {
+                            field_agent_version = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "managedBy" => {
+                            field_managed_by = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "managedByStatus" => {
+                            field_managed_by_status = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "mergedIntoMachineId" => {
+                            field_merged_into_machine_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "isPotentialDuplication" => {
+                            field_is_potential_duplication = map
+                                .next_value::<Wire<Option<bool>>>()?
+                                .into_inner();
+                        }
+                        "isExcluded" => {
+                            field_is_excluded = map
+                                .next_value::<Wire<Option<bool>>>()?
+                                .into_inner();
+                        }
+                        "exclusionReason" => {
+                            field_exclusion_reason = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "vmMetadata" => {
+                            field_vm_metadata = map.next_value::<Option<VmMetadata>>()?;
+                        }
+                        "defenderAvStatus" => {
+                            field_defender_av_status = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
                         _ => {
                             let key = key.into_owned();
                             if is_annotation(&key) {
@@ -589,6 +717,16 @@ impl<'de> Deserialize<'de> for Machine {
                     device_value: field_device_value,
                     ip_addresses: field_ip_addresses,
                     os_architecture: field_os_architecture,
+                    os_version: field_os_version,
+                    agent_version: field_agent_version,
+                    managed_by: field_managed_by,
+                    managed_by_status: field_managed_by_status,
+                    merged_into_machine_id: field_merged_into_machine_id,
+                    is_potential_duplication: field_is_potential_duplication,
+                    is_excluded: field_is_excluded,
+                    exclusion_reason: field_exclusion_reason,
+                    vm_metadata: field_vm_metadata,
+                    defender_av_status: field_defender_av_status,
                     additional_properties,
                 })
             }
@@ -708,6 +846,46 @@ impl Machine {
     pub const OS_ARCHITECTURE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
         "osArchitecture",
     );
+    /// The `osVersion` property, for typed query options.
+    pub const OS_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "osVersion",
+    );
+    /// The `agentVersion` property, for typed query options.
+    pub const AGENT_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "agentVersion",
+    );
+    /// The `managedBy` property, for typed query options.
+    pub const MANAGED_BY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "managedBy",
+    );
+    /// The `managedByStatus` property, for typed query options.
+    pub const MANAGED_BY_STATUS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "managedByStatus",
+    );
+    /// The `mergedIntoMachineId` property, for typed query options.
+    pub const MERGED_INTO_MACHINE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "mergedIntoMachineId",
+    );
+    /// The `isPotentialDuplication` property, for typed query options.
+    pub const IS_POTENTIAL_DUPLICATION: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "isPotentialDuplication",
+    );
+    /// The `isExcluded` property, for typed query options.
+    pub const IS_EXCLUDED: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "isExcluded",
+    );
+    /// The `exclusionReason` property, for typed query options.
+    pub const EXCLUSION_REASON: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "exclusionReason",
+    );
+    /// The `vmMetadata` property, for typed query options.
+    pub const VM_METADATA: defender_runtime::filter::Property<VmMetadata> = defender_runtime::filter::Property::new(
+        "vmMetadata",
+    );
+    /// The `defenderAvStatus` property, for typed query options.
+    pub const DEFENDER_AV_STATUS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "defenderAvStatus",
+    );
 }
 /** The fields of a create or update request for [`Machine`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -790,6 +968,36 @@ pub struct MachineInput {
     /// `osArchitecture`: The architecture of the operating system; use it instead of `osProcessor`.
     #[serde(rename = "osArchitecture", skip_serializing_if = "Patch::is_absent")]
     pub os_architecture: Patch<String>,
+    /// `osVersion`: The full operating system version.
+    #[serde(rename = "osVersion", skip_serializing_if = "Patch::is_absent")]
+    pub os_version: Patch<String>,
+    /// `agentVersion`: The version of the Defender for Endpoint sensor on the device, such as `10.8470.19041.2788`.
+    #[serde(rename = "agentVersion", skip_serializing_if = "Patch::is_absent")]
+    pub agent_version: Patch<String>,
+    /// `managedBy`: What manages the device's security settings, such as `Intune`, `MicrosoftDefenderForEndpoint` or `Unknown`.
+    #[serde(rename = "managedBy", skip_serializing_if = "Patch::is_absent")]
+    pub managed_by: Patch<String>,
+    /// `managedByStatus`: Whether that management is in effect, such as `Success` or `Unknown`.
+    #[serde(rename = "managedByStatus", skip_serializing_if = "Patch::is_absent")]
+    pub managed_by_status: Patch<String>,
+    /// `mergedIntoMachineId`: The device this one was merged into, when Defender found both to be one device.
+    #[serde(rename = "mergedIntoMachineId", skip_serializing_if = "Patch::is_absent")]
+    pub merged_into_machine_id: Patch<String>,
+    /// `isPotentialDuplication`: Whether Defender suspects this device is a duplicate of another.
+    #[serde(rename = "isPotentialDuplication", skip_serializing_if = "Patch::is_absent")]
+    pub is_potential_duplication: Patch<bool>,
+    /// `isExcluded`: Whether the device is excluded from vulnerability management views and counts.
+    #[serde(rename = "isExcluded", skip_serializing_if = "Patch::is_absent")]
+    pub is_excluded: Patch<bool>,
+    /// `exclusionReason`: Why the device is excluded, when it is.
+    #[serde(rename = "exclusionReason", skip_serializing_if = "Patch::is_absent")]
+    pub exclusion_reason: Patch<String>,
+    /// `vmMetadata`: Where the device runs, when it is a cloud virtual machine.
+    #[serde(rename = "vmMetadata", skip_serializing_if = "Patch::is_absent")]
+    pub vm_metadata: Patch<VmMetadataInput>,
+    /// `defenderAvStatus`: The state of Microsoft Defender Antivirus on the device, such as `Updated`.
+    #[serde(rename = "defenderAvStatus", skip_serializing_if = "Patch::is_absent")]
+    pub defender_av_status: Patch<String>,
     /// Members the metadata does not declare, sent as they are.
     #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
@@ -827,6 +1035,13 @@ pub struct IpAddress {
     /// `Edm.String`, nullable.
     #[serde(rename = "operationalStatus")]
     pub operational_status: Option<String>,
+    /// The kind of adapter, such as `Ethernet`, `Wireless80211`, `SoftwareLoopback` or `Other`.
+    ///
+    /// Not on the reference pages; sent by real tenants (swimlane/techpubs-knowledgecenter, elastic/integrations, demisto/content recorded machines).
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "type")]
+    pub r#type: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
@@ -860,6 +1075,7 @@ impl<'de> Deserialize<'de> for IpAddress {
                 let mut field_ip_address = None;
                 let mut field_mac_address = None;
                 let mut field_operational_status = None;
+                let mut field_type = None;
                 while let Some(key) = map.next_key::<FieldKey<'de>>()? {
                     match key.as_str() {
                         "ipAddress" => {
@@ -874,6 +1090,11 @@ impl<'de> Deserialize<'de> for IpAddress {
                         }
                         "operationalStatus" => {
                             field_operational_status = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "type" => {
+                            field_type = map
                                 .next_value::<Wire<Option<String>>>()?
                                 .into_inner();
                         }
@@ -894,6 +1115,7 @@ impl<'de> Deserialize<'de> for IpAddress {
                     ip_address: field_ip_address,
                     mac_address: field_mac_address,
                     operational_status: field_operational_status,
+                    r#type: field_type,
                     additional_properties,
                 })
             }
@@ -937,6 +1159,10 @@ impl IpAddress {
     pub const OPERATIONAL_STATUS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
         "operationalStatus",
     );
+    /// The `type` property, for typed query options.
+    pub const TYPE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "type",
+    );
 }
 /** The fields of a create or update request for [`IpAddress`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -962,6 +1188,200 @@ pub struct IpAddressInput {
     /// `operationalStatus`: The operational status of the adapter, such as `Up`.
     #[serde(rename = "operationalStatus", skip_serializing_if = "Patch::is_absent")]
     pub operational_status: Patch<String>,
+    /// `type`: The kind of adapter, such as `Ethernet`, `Wireless80211`, `SoftwareLoopback` or `Other`.
+    #[serde(rename = "type", skip_serializing_if = "Patch::is_absent")]
+    pub r#type: Patch<String>,
+    /// Members the metadata does not declare, sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: Map<String, Value>,
+}
+
+/// Where a device that is a cloud virtual machine runs.
+///
+/// CSDL: complex type `microsoft.windowsDefenderATP.api.VmMetadata`.
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct VmMetadata {
+    /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
+    #[serde(flatten)]
+    pub annotations: Annotations,
+    /// The virtual machine's id at its cloud provider.
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "vmId")]
+    pub vm_id: Option<String>,
+    /// The cloud provider, such as `Azure`.
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "cloudProvider")]
+    pub cloud_provider: Option<String>,
+    /// The virtual machine's resource id.
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "resourceId")]
+    pub resource_id: Option<String>,
+    /// The subscription the virtual machine belongs to.
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "subscriptionId")]
+    pub subscription_id: Option<String>,
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
+    #[serde(flatten)]
+    pub additional_properties: RawMembers,
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl<'de> Deserialize<'de> for VmMetadata {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct VmMetadataVisitor;
+        impl<'de> Visitor<'de> for VmMetadataVisitor {
+            type Value = VmMetadata;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object for `VmMetadata`")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<VmMetadata, A::Error> {
+                let mut annotations = Annotations::new();
+                let mut additional_properties = RawMembers::new();
+                let mut field_vm_id = None;
+                let mut field_cloud_provider = None;
+                let mut field_resource_id = None;
+                let mut field_subscription_id = None;
+                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "vmId" => {
+                            field_vm_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "cloudProvider" => {
+                            field_cloud_provider = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "resourceId" => {
+                            field_resource_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "subscriptionId" => {
+                            field_subscription_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        _ => {
+                            let key = key.into_owned();
+                            if is_annotation(&key) {
+                                annotations.insert(key, map.next_value::<Value>()?);
+                            } else {
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                            }
+                        }
+                    }
+                }
+                additional_properties.keep_last_duplicates();
+                Ok(VmMetadata {
+                    annotations,
+                    vm_id: field_vm_id,
+                    cloud_provider: field_cloud_provider,
+                    resource_id: field_resource_id,
+                    subscription_id: field_subscription_id,
+                    additional_properties,
+                })
+            }
+        }
+        deserializer.deserialize_map(VmMetadataVisitor)
+    }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl defender_runtime::request::Keyed for VmMetadata {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl VmMetadata {
+    /// The `vmId` property, for typed query options.
+    pub const VM_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "vmId",
+    );
+    /// The `cloudProvider` property, for typed query options.
+    pub const CLOUD_PROVIDER: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "cloudProvider",
+    );
+    /// The `resourceId` property, for typed query options.
+    pub const RESOURCE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "resourceId",
+    );
+    /// The `subscriptionId` property, for typed query options.
+    pub const SUBSCRIPTION_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "subscriptionId",
+    );
+}
+/** The fields of a create or update request for [`VmMetadata`]: each is sent only when it is not
+ [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
+
+ Build it with struct update syntax: `VmMetadataInput { field: value.into(), ..Default::default() }`.*/
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct VmMetadataInput {
+    /// `vmId`: The virtual machine's id at its cloud provider.
+    #[serde(rename = "vmId", skip_serializing_if = "Patch::is_absent")]
+    pub vm_id: Patch<String>,
+    /// `cloudProvider`: The cloud provider, such as `Azure`.
+    #[serde(rename = "cloudProvider", skip_serializing_if = "Patch::is_absent")]
+    pub cloud_provider: Patch<String>,
+    /// `resourceId`: The virtual machine's resource id.
+    #[serde(rename = "resourceId", skip_serializing_if = "Patch::is_absent")]
+    pub resource_id: Patch<String>,
+    /// `subscriptionId`: The subscription the virtual machine belongs to.
+    #[serde(rename = "subscriptionId", skip_serializing_if = "Patch::is_absent")]
+    pub subscription_id: Patch<String>,
     /// Members the metadata does not declare, sent as they are.
     #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
@@ -5506,6 +5926,13 @@ pub struct MachineAction {
     /// `Edm.Int32`, nullable.
     #[serde(rename = "errorHResult")]
     pub error_h_result: Option<i32>,
+    /// Details of a troubleshooting-mode action, when the action is one.
+    ///
+    /// Not on the reference pages: declared by the live `$metadata`, and sent (as null) in responses recorded in elastic/integrations, demisto/content and a 2023 live response capture (Cloud-Architekt's blog). Its type is a guess: a string.
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "troubleshootInfo")]
+    pub troubleshoot_info: Option<String>,
     /// The file the action targeted, for stop and quarantine actions; null otherwise.
     ///
     /// `microsoft.windowsDefenderATP.api.RelatedFileInfo`, nullable.
@@ -5558,6 +5985,7 @@ impl<'de> Deserialize<'de> for MachineAction {
                 let mut field_cancellation_comment = None;
                 let mut field_cancellation_date_time_utc = None;
                 let mut field_error_h_result = None;
+                let mut field_troubleshoot_info = None;
                 let mut field_related_file_info = None;
                 let mut field_commands = None;
                 while let Some(key) = map.next_key::<FieldKey<'de>>()? {
@@ -5647,6 +6075,11 @@ impl<'de> Deserialize<'de> for MachineAction {
                                 .next_value::<Wire<Option<i32>>>()?
                                 .into_inner();
                         }
+                        "troubleshootInfo" => {
+                            field_troubleshoot_info = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
                         "relatedFileInfo" => {
                             field_related_file_info = map
                                 .next_value::<Option<RelatedFileInfo>>()?;
@@ -5687,6 +6120,7 @@ impl<'de> Deserialize<'de> for MachineAction {
                     cancellation_comment: field_cancellation_comment,
                     cancellation_date_time_utc: field_cancellation_date_time_utc,
                     error_h_result: field_error_h_result,
+                    troubleshoot_info: field_troubleshoot_info,
                     related_file_info: field_related_file_info,
                     commands: field_commands,
                     additional_properties,
@@ -5775,6 +6209,10 @@ impl MachineAction {
     /// The `errorHResult` property, for typed query options.
     pub const ERROR_H_RESULT: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
         "errorHResult",
+    );
+    /// The `troubleshootInfo` property, for typed query options.
+    pub const TROUBLESHOOT_INFO: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "troubleshootInfo",
     );
     /// The `relatedFileInfo` property, for typed query options.
     pub const RELATED_FILE_INFO: defender_runtime::filter::Property<RelatedFileInfo> = defender_runtime::filter::Property::new(
@@ -7652,17 +8090,17 @@ pub struct Indicator {
     pub created_by: Option<String>,
     /// The display name of the submitter.
     ///
-    /// Known only from the list of filterable properties; no example sends it.
+    /// Known from the list of filterable properties, and sent in the indicator lists recorded from two tenants.
     ///
     /// `Edm.String`, nullable.
     #[serde(rename = "createdByDisplayName")]
     pub created_by_display_name: Option<String>,
     /// An id of the caller's choosing, for correlation with other systems.
     ///
-    /// Spelled as the resource page spells it; no example sends it.
+    /// The resource page spells it `externalID`; the indicator lists recorded from two tenants (swimlane/techpubs-knowledgecenter, 2023; the Google SecOps Defender integration, 2020 and 2022) spell it `externalId`, which is used here.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "externalID")]
+    #[serde(rename = "externalId")]
     pub external_id: Option<String>,
     /// The indicator's title, used as the title of the alerts it raises.
     ///
@@ -7730,6 +8168,76 @@ pub struct Indicator {
     /// `Edm.String`, nullable.
     #[serde(rename = "educateUrl")]
     pub educate_url: Option<String>,
+    /// A numeric category the service assigns to the indicator.
+    ///
+    /// Not on the reference pages: sent in every indicator of two tenants' recorded lists (swimlane/techpubs-knowledgecenter's Get Indicators page, 2023; the Google SecOps Defender integration's JSON results, 2020 and 2022).
+    ///
+    /// `Edm.Int32`, nullable.
+    #[serde(rename = "category")]
+    pub category: Option<i32>,
+    /// For a warn action, how many hours a user's bypass lasts.
+    ///
+    /// Not on the reference pages: sent in every indicator of two tenants' recorded lists (swimlane/techpubs-knowledgecenter's Get Indicators page, 2023; the Google SecOps Defender integration's JSON results, 2020 and 2022). Null in the recorded lists, so its type follows the portal's setting: whole hours.
+    ///
+    /// `Edm.Int32`, nullable.
+    #[serde(rename = "bypassDurationHours")]
+    pub bypass_duration_hours: Option<i32>,
+    /// The custom end-user notification shown for the indicator.
+    ///
+    /// Not on the reference pages: sent in every indicator of two tenants' recorded lists (swimlane/techpubs-knowledgecenter's Get Indicators page, 2023; the Google SecOps Defender integration's JSON results, 2020 and 2022). Null in the recorded lists; a string is a guess.
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "notificationId")]
+    pub notification_id: Option<String>,
+    /// The text of that notification.
+    ///
+    /// Not on the reference pages: sent in every indicator of two tenants' recorded lists (swimlane/techpubs-knowledgecenter's Get Indicators page, 2023; the Google SecOps Defender integration's JSON results, 2020 and 2022). Null in the recorded lists.
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "notificationBody")]
+    pub notification_body: Option<String>,
+    /// The indicator's version.
+    ///
+    /// Not on the reference pages: sent in every indicator of two tenants' recorded lists (swimlane/techpubs-knowledgecenter's Get Indicators page, 2023; the Google SecOps Defender integration's JSON results, 2020 and 2022). Null in the recorded lists; a string is a guess.
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "version")]
+    pub version: Option<String>,
+    /// MITRE ATT&CK technique ids the indicator is linked to.
+    ///
+    /// Not on the reference pages: sent in every indicator of two tenants' recorded lists (swimlane/techpubs-knowledgecenter's Get Indicators page, 2023; the Google SecOps Defender integration's JSON results, 2020 and 2022).
+    ///
+    /// `Collection(Edm.String)`, nullable.
+    #[serde(rename = "mitreTechniques")]
+    pub mitre_techniques: Option<Vec<String>>,
+    /// Whether alerts are raised for matches in past events too.
+    ///
+    /// Not on the reference pages: sent in every indicator of two tenants' recorded lists (swimlane/techpubs-knowledgecenter's Get Indicators page, 2023; the Google SecOps Defender integration's JSON results, 2020 and 2022).
+    ///
+    /// `Edm.Boolean`, nullable.
+    #[serde(rename = "historicalDetection")]
+    pub historical_detection: Option<bool>,
+    /// How far back historical detection looks.
+    ///
+    /// Not on the reference pages: sent in every indicator of two tenants' recorded lists (swimlane/techpubs-knowledgecenter's Get Indicators page, 2023; the Google SecOps Defender integration's JSON results, 2020 and 2022). Null in the recorded lists; a string is a guess.
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "lookBackPeriod")]
+    pub look_back_period: Option<String>,
+    /// Further information about the indicator.
+    ///
+    /// Not on the reference pages: sent in every indicator of two tenants' recorded lists (swimlane/techpubs-knowledgecenter's Get Indicators page, 2023; the Google SecOps Defender integration's JSON results, 2020 and 2022). Null in the recorded lists.
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "additionalInfo")]
+    pub additional_info: Option<String>,
+    /// Details of a certificate indicator.
+    ///
+    /// Not on the reference pages: sent in every indicator of two tenants' recorded lists (swimlane/techpubs-knowledgecenter's Get Indicators page, 2023; the Google SecOps Defender integration's JSON results, 2020 and 2022). Null in the recorded lists; a string is a guess.
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "certificateInfo")]
+    pub certificate_info: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
@@ -7775,6 +8283,16 @@ impl<'de> Deserialize<'de> for Indicator {
                 let mut field_rbac_group_ids = None;
                 let mut field_generate_alert = None;
                 let mut field_educate_url = None;
+                let mut field_category = None;
+                let mut field_bypass_duration_hours = None;
+                let mut field_notification_id = None;
+                let mut field_notification_body = None;
+                let mut field_version = None;
+                let mut field_mitre_techniques = None;
+                let mut field_historical_detection = None;
+                let mut field_look_back_period = None;
+                let mut field_additional_info = None;
+                let mut field_certificate_info = None;
                 while let Some(key) = map.next_key::<FieldKey<'de>>()? {
                     match key.as_str() {
                         "id" => {
@@ -7823,7 +8341,7 @@ impl<'de> Deserialize<'de> for Indicator {
                                 .next_value::<Wire<Option<String>>>()?
                                 .into_inner();
                         }
-                        "externalID" => {
+                        "externalId" => {
                             field_external_id = map
                                 .next_value::<Wire<Option<String>>>()?
                                 .into_inner();
@@ -7887,6 +8405,56 @@ impl<'de> Deserialize<'de> for Indicator {
                                 .next_value::<Wire<Option<String>>>()?
                                 .into_inner();
                         }
+                        "category" => {
+                            field_category = map
+                                .next_value::<Wire<Option<i32>>>()?
+                                .into_inner();
+                        }
+                        "bypassDurationHours" => {
+                            field_bypass_duration_hours = map
+                                .next_value::<Wire<Option<i32>>>()?
+                                .into_inner();
+                        }
+                        "notificationId" => {
+                            field_notification_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "notificationBody" => {
+                            field_notification_body = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "version" => {
+                            field_version = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "mitreTechniques" => {
+                            field_mitre_techniques = map
+                                .next_value::<Wire<Option<Vec<String>>>>()?
+                                .into_inner();
+                        }
+                        "historicalDetection" => {
+                            field_historical_detection = map
+                                .next_value::<Wire<Option<bool>>>()?
+                                .into_inner();
+                        }
+                        "lookBackPeriod" => {
+                            field_look_back_period = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "additionalInfo" => {
+                            field_additional_info = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "certificateInfo" => {
+                            field_certificate_info = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
                         _ => {
                             let key = key.into_owned();
                             if is_annotation(&key) {
@@ -7924,6 +8492,16 @@ impl<'de> Deserialize<'de> for Indicator {
                     rbac_group_ids: field_rbac_group_ids,
                     generate_alert: field_generate_alert,
                     educate_url: field_educate_url,
+                    category: field_category,
+                    bypass_duration_hours: field_bypass_duration_hours,
+                    notification_id: field_notification_id,
+                    notification_body: field_notification_body,
+                    version: field_version,
+                    mitre_techniques: field_mitre_techniques,
+                    historical_detection: field_historical_detection,
+                    look_back_period: field_look_back_period,
+                    additional_info: field_additional_info,
+                    certificate_info: field_certificate_info,
                     additional_properties,
                 })
             }
@@ -7979,9 +8557,9 @@ impl Indicator {
     pub const CREATED_BY_DISPLAY_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
         "createdByDisplayName",
     );
-    /// The `externalID` property, for typed query options.
+    /// The `externalId` property, for typed query options.
     pub const EXTERNAL_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "externalID",
+        "externalId",
     );
     /// The `title` property, for typed query options.
     pub const TITLE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
@@ -8031,6 +8609,46 @@ impl Indicator {
     pub const EDUCATE_URL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
         "educateUrl",
     );
+    /// The `category` property, for typed query options.
+    pub const CATEGORY: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
+        "category",
+    );
+    /// The `bypassDurationHours` property, for typed query options.
+    pub const BYPASS_DURATION_HOURS: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
+        "bypassDurationHours",
+    );
+    /// The `notificationId` property, for typed query options.
+    pub const NOTIFICATION_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "notificationId",
+    );
+    /// The `notificationBody` property, for typed query options.
+    pub const NOTIFICATION_BODY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "notificationBody",
+    );
+    /// The `version` property, for typed query options.
+    pub const VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "version",
+    );
+    /// The `mitreTechniques` property, for typed query options.
+    pub const MITRE_TECHNIQUES: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
+        "mitreTechniques",
+    );
+    /// The `historicalDetection` property, for typed query options.
+    pub const HISTORICAL_DETECTION: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
+        "historicalDetection",
+    );
+    /// The `lookBackPeriod` property, for typed query options.
+    pub const LOOK_BACK_PERIOD: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "lookBackPeriod",
+    );
+    /// The `additionalInfo` property, for typed query options.
+    pub const ADDITIONAL_INFO: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "additionalInfo",
+    );
+    /// The `certificateInfo` property, for typed query options.
+    pub const CERTIFICATE_INFO: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "certificateInfo",
+    );
 }
 /** The fields of a create or update request for [`Indicator`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -8069,8 +8687,8 @@ pub struct IndicatorInput {
     /// `createdByDisplayName`: The display name of the submitter.
     #[serde(rename = "createdByDisplayName", skip_serializing_if = "Patch::is_absent")]
     pub created_by_display_name: Patch<String>,
-    /// `externalID`: An id of the caller's choosing, for correlation with other systems.
-    #[serde(rename = "externalID", skip_serializing_if = "Patch::is_absent")]
+    /// `externalId`: An id of the caller's choosing, for correlation with other systems.
+    #[serde(rename = "externalId", skip_serializing_if = "Patch::is_absent")]
     pub external_id: Patch<String>,
     /// `title`: The indicator's title, used as the title of the alerts it raises.
     #[serde(rename = "title", skip_serializing_if = "Patch::is_absent")]
@@ -8111,6 +8729,36 @@ pub struct IndicatorInput {
     /// `educateUrl`: A custom notification or support URL shown to users, for Block and Warn on URL indicators.
     #[serde(rename = "educateUrl", skip_serializing_if = "Patch::is_absent")]
     pub educate_url: Patch<String>,
+    /// `category`: A numeric category the service assigns to the indicator.
+    #[serde(rename = "category", skip_serializing_if = "Patch::is_absent")]
+    pub category: Patch<i32>,
+    /// `bypassDurationHours`: For a warn action, how many hours a user's bypass lasts.
+    #[serde(rename = "bypassDurationHours", skip_serializing_if = "Patch::is_absent")]
+    pub bypass_duration_hours: Patch<i32>,
+    /// `notificationId`: The custom end-user notification shown for the indicator.
+    #[serde(rename = "notificationId", skip_serializing_if = "Patch::is_absent")]
+    pub notification_id: Patch<String>,
+    /// `notificationBody`: The text of that notification.
+    #[serde(rename = "notificationBody", skip_serializing_if = "Patch::is_absent")]
+    pub notification_body: Patch<String>,
+    /// `version`: The indicator's version.
+    #[serde(rename = "version", skip_serializing_if = "Patch::is_absent")]
+    pub version: Patch<String>,
+    /// `mitreTechniques`: MITRE ATT&CK technique ids the indicator is linked to.
+    #[serde(rename = "mitreTechniques", skip_serializing_if = "Patch::is_absent")]
+    pub mitre_techniques: Patch<Vec<String>>,
+    /// `historicalDetection`: Whether alerts are raised for matches in past events too.
+    #[serde(rename = "historicalDetection", skip_serializing_if = "Patch::is_absent")]
+    pub historical_detection: Patch<bool>,
+    /// `lookBackPeriod`: How far back historical detection looks.
+    #[serde(rename = "lookBackPeriod", skip_serializing_if = "Patch::is_absent")]
+    pub look_back_period: Patch<String>,
+    /// `additionalInfo`: Further information about the indicator.
+    #[serde(rename = "additionalInfo", skip_serializing_if = "Patch::is_absent")]
+    pub additional_info: Patch<String>,
+    /// `certificateInfo`: Details of a certificate indicator.
+    #[serde(rename = "certificateInfo", skip_serializing_if = "Patch::is_absent")]
+    pub certificate_info: Patch<String>,
     /// Members the metadata does not declare, sent as they are.
     #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
@@ -9088,6 +9736,20 @@ pub struct InOrgFileStats {
     /// `Collection(Edm.String)`, nullable.
     #[serde(rename = "topFileNames")]
     pub top_file_names: Option<Vec<String>>,
+    /// The organization prevalence as text: the same count as `organizationPrevalence`.
+    ///
+    /// Not on the reference pages, whose examples send only the number: sent beside it, as text, in file statistics recorded from real tenants (swimlane/techpubs-knowledgecenter's Get File Statistics page, 2023; demisto/content's Defender for Endpoint integration tests).
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "orgPrevalence")]
+    pub org_prevalence: Option<String>,
+    /// The global prevalence as text: the same count as `globallyPrevalence`.
+    ///
+    /// Not on the reference pages, whose examples send only the number: sent beside it, as text, in file statistics recorded from real tenants (swimlane/techpubs-knowledgecenter's Get File Statistics page, 2023; demisto/content's Defender for Endpoint integration tests).
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "globalPrevalence")]
+    pub global_prevalence: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
@@ -9118,6 +9780,8 @@ impl<'de> Deserialize<'de> for InOrgFileStats {
                 let mut field_global_first_observed = None;
                 let mut field_global_last_observed = None;
                 let mut field_top_file_names = None;
+                let mut field_org_prevalence = None;
+                let mut field_global_prevalence = None;
                 while let Some(key) = map.next_key::<FieldKey<'de>>()? {
                     match key.as_str() {
                         "sha1" => {
@@ -9160,6 +9824,16 @@ impl<'de> Deserialize<'de> for InOrgFileStats {
                                 .next_value::<Wire<Option<Vec<String>>>>()?
                                 .into_inner();
                         }
+                        "orgPrevalence" => {
+                            field_org_prevalence = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "globalPrevalence" => {
+                            field_global_prevalence = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
                         _ => {
                             let key = key.into_owned();
                             if is_annotation(&key) {
@@ -9182,6 +9856,8 @@ impl<'de> Deserialize<'de> for InOrgFileStats {
                     global_first_observed: field_global_first_observed,
                     global_last_observed: field_global_last_observed,
                     top_file_names: field_top_file_names,
+                    org_prevalence: field_org_prevalence,
+                    global_prevalence: field_global_prevalence,
                     additional_properties,
                 })
             }
@@ -9228,6 +9904,14 @@ impl InOrgFileStats {
     /// The `topFileNames` property, for typed query options.
     pub const TOP_FILE_NAMES: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
         "topFileNames",
+    );
+    /// The `orgPrevalence` property, for typed query options.
+    pub const ORG_PREVALENCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "orgPrevalence",
+    );
+    /// The `globalPrevalence` property, for typed query options.
+    pub const GLOBAL_PREVALENCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "globalPrevalence",
     );
 }
 
@@ -9339,6 +10023,13 @@ pub struct InOrgIpStats {
     /// `Edm.DateTimeOffset`, nullable.
     #[serde(rename = "orgLastSeen")]
     pub org_last_seen: Option<edm::DateTimeOffset>,
+    /// The organization prevalence as text: the same count as `organizationPrevalence`.
+    ///
+    /// Not on the reference pages: sent beside the number, as text, in IP statistics recorded from a real tenant (swimlane/techpubs-knowledgecenter's Get IP Statistics page, 2023), as file statistics do.
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "orgPrevalence")]
+    pub org_prevalence: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
@@ -9365,6 +10056,7 @@ impl<'de> Deserialize<'de> for InOrgIpStats {
                 let mut field_organization_prevalence = None;
                 let mut field_org_first_seen = None;
                 let mut field_org_last_seen = None;
+                let mut field_org_prevalence = None;
                 while let Some(key) = map.next_key::<FieldKey<'de>>()? {
                     match key.as_str() {
                         "ipAddress" => {
@@ -9387,6 +10079,11 @@ impl<'de> Deserialize<'de> for InOrgIpStats {
                                 .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
                                 .into_inner();
                         }
+                        "orgPrevalence" => {
+                            field_org_prevalence = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
                         _ => {
                             let key = key.into_owned();
                             if is_annotation(&key) {
@@ -9405,6 +10102,7 @@ impl<'de> Deserialize<'de> for InOrgIpStats {
                     organization_prevalence: field_organization_prevalence,
                     org_first_seen: field_org_first_seen,
                     org_last_seen: field_org_last_seen,
+                    org_prevalence: field_org_prevalence,
                     additional_properties,
                 })
             }
@@ -9435,6 +10133,10 @@ impl InOrgIpStats {
     /// The `orgLastSeen` property, for typed query options.
     pub const ORG_LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
         "orgLastSeen",
+    );
+    /// The `orgPrevalence` property, for typed query options.
+    pub const ORG_PREVALENCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
+        "orgPrevalence",
     );
 }
 

@@ -34,6 +34,16 @@ pub const TYPES: &[(&str, &str)] = &[
         )
     )]
     ("microsoft.windowsDefenderATP.api.IpAddress", "complex"),
+    #[cfg(
+        any(
+            feature = "alerts",
+            feature = "domains",
+            feature = "files",
+            feature = "machines",
+            feature = "users"
+        )
+    )]
+    ("microsoft.windowsDefenderATP.api.VmMetadata", "complex"),
     #[cfg(feature = "machines")]
     ("microsoft.windowsDefenderATP.api.ExportFilesResponse", "complex"),
     #[cfg(feature = "machines")]
@@ -269,6 +279,19 @@ pub fn decode_as(
         )]
         "microsoft.windowsDefenderATP.api.IpAddress" | "IpAddress" => {
             Some(round_trip::<super::api::IpAddress>(body, collection))
+        }
+
+        #[cfg(
+            any(
+                feature = "alerts",
+                feature = "domains",
+                feature = "files",
+                feature = "machines",
+                feature = "users"
+            )
+        )]
+        "microsoft.windowsDefenderATP.api.VmMetadata" | "VmMetadata" => {
+            Some(round_trip::<super::api::VmMetadata>(body, collection))
         }
 
         #[cfg(feature = "machines")]
