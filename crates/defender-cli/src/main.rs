@@ -158,6 +158,9 @@ enum Command {
         /// List the types the SDK can decode, and exit.
         #[arg(long)]
         list_types: bool,
+        /// Fail (exit 1) when any member is kept without a typed field.
+        #[arg(long)]
+        strict: bool,
         /// The saved body; `-` or nothing reads standard input.
         file: Option<PathBuf>,
     },
@@ -222,8 +225,8 @@ enum AlertsCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
-        Command::Decode { type_name, list_types, file } => {
-            return run_decode(type_name.as_deref(), *list_types, file.clone());
+        Command::Decode { type_name, list_types, strict, file } => {
+            return run_decode(type_name.as_deref(), *list_types, *strict, file.clone());
         }
         Command::Config => {
             return match connect::describe(&cli.connection) {
@@ -507,7 +510,7 @@ fn fail(code: u8, message: &str) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn run_decode(type_name: Option<&str>, list_types: bool, file: Option<PathBuf>) -> ExitCode {
+fn run_decode(type_name: Option<&str>, list_types: bool, strict: bool, file: Option<PathBuf>) -> ExitCode {
     if list_types {
         let names: Vec<String> =
             defender_sdk::registry::TYPES.iter().map(|(name, kind)| format!("{name} ({kind})\n")).collect();
@@ -534,6 +537,17 @@ fn run_decode(type_name: Option<&str>, list_types: bool, file: Option<PathBuf>) 
             }
             let shape = if decoded.collection { "a collection of " } else { "" };
             eprintln!("decoded as {shape}{}; nothing lost", decoded.type_name);
+            // Where the spec lags behind the service: said on stderr, so stdout stays JSON.
+            for kept in &decoded.kept {
+                let times = if kept.count > 1 { format!(" ({} times)", kept.count) } else { String::new() };
+                eprintln!("kept {}: {}{times}", kept.path, kept.why);
+            }
+            if strict && !decoded.kept.is_empty() {
+                return fail(
+                    exit::FAILED,
+                    &format!("decode: {} member(s) have no typed field (--strict)", decoded.kept.len()),
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(failure) => {

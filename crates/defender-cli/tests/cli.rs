@@ -65,6 +65,37 @@ fn decode_prints_the_value_and_exits_zero_when_nothing_is_lost() {
 }
 
 #[test]
+fn decode_reports_members_kept_without_a_typed_field_and_strict_fails_on_them() {
+    let output = defender(&["decode", "-"], SCORES.as_bytes());
+    assert!(output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("kept value[*].newField: no typed field: kept as raw JSON"), "{said}");
+
+    let strict = defender(&["decode", "--strict", "-"], SCORES.as_bytes());
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&strict.stderr).contains("1 member(s) have no typed field (--strict)"));
+
+    let typed = r#"{"@odata.context": "https://x/api/$metadata#ExposureScore", "value": [{"score": 1.5}]}"#;
+    let clean = defender(&["decode", "--strict", "-"], typed.as_bytes());
+    assert!(clean.status.success(), "{}", String::from_utf8_lossy(&clean.stderr));
+    assert!(!String::from_utf8_lossy(&clean.stderr).contains("kept"));
+}
+
+#[test]
+fn decode_takes_alerts_selected_without_their_key() {
+    // A page another tool fetched with `$select=title,severity`: no `id`.
+    let page = r#"{
+        "@odata.context": "https://api.security.microsoft.com/api/$metadata#Alerts(title,severity)",
+        "value": [{"title": "Suspicious PowerShell", "severity": "High"}, {"title": "Ransomware", "severity": "High"}]
+    }"#;
+    let output = defender(&["decode", "--strict", "-"], page.as_bytes());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(printed["value"][1]["title"], "Ransomware");
+    assert_eq!(printed["value"][0].get("id"), None, "no key is made up");
+}
+
+#[test]
 fn decode_takes_a_type_and_a_file() {
     let path = std::env::temp_dir().join(format!("defender-decode-{}.json", std::process::id()));
     std::fs::write(&path, r#"{"time": "2019-12-03T09:15:58.1665846Z", "score": 340}"#)
