@@ -16,6 +16,7 @@ use serde_json::Value;
 
 mod connect;
 mod generic;
+mod shell;
 
 /// Exit codes, as `--help` lists them.
 mod exit {
@@ -148,6 +149,15 @@ enum Command {
     },
     /// Show the settings in effect and where each comes from.
     Config,
+    /// Print a completion script for a shell: subcommands, flags, entity sets and endpoint
+    /// names (`defender completions bash > /etc/bash_completion.d/defender`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: shell::Shell,
+    },
+    /// Print the manual page, `defender(1)`, as roff (`defender man > defender.1`).
+    Man,
     /// Check that the SDK decodes a saved response body without losing anything, and print the
     /// decoded value as JSON.
     Decode {
@@ -228,6 +238,11 @@ fn main() -> ExitCode {
         Command::Decode { type_name, list_types, strict, file } => {
             return run_decode(type_name.as_deref(), *list_types, *strict, file.clone());
         }
+        Command::Completions { shell } => {
+            shell::completions(*shell, &mut std::io::stdout().lock());
+            return ExitCode::SUCCESS;
+        }
+        Command::Man => return finish(shell::man(&mut std::io::stdout().lock())),
         Command::Config => {
             return match connect::describe(&cli.connection) {
                 Ok(rows) => finish(write_rows(
@@ -365,7 +380,11 @@ async fn run(cli: Cli) -> ExitCode {
             }
             None => Ok(()),
         },
-        Command::Decode { .. } | Command::Config | Command::Api { .. } => Ok(()),
+        Command::Decode { .. }
+        | Command::Config
+        | Command::Api { .. }
+        | Command::Completions { .. }
+        | Command::Man => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -413,3 +413,35 @@ fn a_configuration_file_profile_connects_and_its_secret_stays_hidden() {
     let _ = std::fs::remove_file(&path);
     drop(emulator);
 }
+
+#[test]
+fn completions_cover_subcommands_flags_sets_and_endpoint_names() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let output = defender(&["completions", shell], b"");
+        assert!(output.status.success(), "{shell}: {}", String::from_utf8_lossy(&output.stderr));
+        let script = stdout(&output);
+        for word in ["scores", "decode", "emulator", "filter", "strict"] {
+            assert!(script.contains(word), "{shell} lacks {word}");
+        }
+    }
+    for shell in ["bash", "zsh"] {
+        let script = stdout(&defender(&["completions", shell], b""));
+        // `call`'s endpoint names and `list`'s entity sets come from the catalog.
+        for word in
+            ["machines.isolate", "indicators.create", "vulnerabilities", "exposureScore.ByMachineGroups"]
+        {
+            assert!(script.contains(word), "{shell} lacks {word}");
+        }
+    }
+    let refused = defender(&["completions", "tcsh"], b"");
+    assert_eq!(refused.status.code(), Some(2));
+}
+
+#[test]
+fn man_prints_the_manual_page() {
+    let output = defender(&["man"], b"");
+    assert!(output.status.success());
+    let page = stdout(&output);
+    assert!(page.contains(".TH defender 1"), "{page}");
+    assert!(page.contains("scores") && page.contains("completions"), "{page}");
+}
