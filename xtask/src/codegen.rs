@@ -71,6 +71,12 @@ pub fn manifest_with_features(manifest: &str, features: &[String]) -> String {
     for feature in features {
         table.push_str(&format!("{feature} = []\n"));
     }
+    table.push_str(&format!(
+        "## The catalog and the registry: endpoints and types as data, decoding by type name. For\n\
+         ## tools (the `defender` command, the emulator); off for an application.\n\
+         {} = [\"defender-runtime/tools\"]\n",
+        crate::emit::TOOLS_FEATURE
+    ));
     table.push_str(FEATURES_END);
     match (manifest.find(FEATURES_BEGIN), manifest.find(FEATURES_END)) {
         (Some(begin), Some(end)) if begin < end => {
@@ -181,7 +187,7 @@ pub fn standalone(spec: &Path, out: &Path) -> Result<(), String> {
     let runtime = workspace_root().join("crates/defender-runtime");
     let manifest = format!(
         "[package]\nname = \"odata-{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-         [dependencies]\ndefender-runtime = {{ path = {runtime:?} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n\n\
+         [dependencies]\ndefender-runtime = {{ path = {runtime:?}, features = [\"tools\"] }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n\n\
          [workspace]\n"
     );
     let lib = format!(

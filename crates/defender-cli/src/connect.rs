@@ -101,27 +101,43 @@ pub fn describe(connection: &Connection) -> Result<Vec<Value>, (u8, String)> {
     Ok(rows)
 }
 
+/// What keeps a started emulator alive while a command runs.
+#[cfg(feature = "emulator")]
+pub type Running = Option<defender_emulator::Emulator>;
+/// What keeps a started emulator alive while a command runs: nothing, without the emulator.
+#[cfg(not(feature = "emulator"))]
+pub type Running = Option<()>;
+
+/// A client for an emulator started in this process.
+#[cfg(feature = "emulator")]
+async fn emulated() -> Result<(DefenderClient, Running), (u8, String)> {
+    let config_error = |e: Error| (exit::USAGE, e.to_string());
+    let emulator = defender_emulator::Emulator::start(defender_emulator::Config::default())
+        .await
+        .map_err(|e| (exit::FAILED, format!("cannot start the emulator: {e}")))?;
+    let config = emulator.config();
+    let authority = url::Url::parse(&emulator.authority()).map_err(|e| (exit::FAILED, e.to_string()))?;
+    let credential = ClientSecretCredential::new(&config.tenant_id, &config.client_id, &config.client_secret)
+        .with_authority_host(authority);
+    let client = DefenderClient::builder()
+        .base_url(&emulator.base_url())
+        .map_err(config_error)?
+        .credential(credential)
+        .build()
+        .map_err(config_error)?;
+    Ok((client, Some(emulator)))
+}
+
+#[cfg(not(feature = "emulator"))]
+async fn emulated() -> Result<(DefenderClient, Running), (u8, String)> {
+    Err((exit::USAGE, "this defender was built without the emulator (Cargo feature \"emulator\")".into()))
+}
+
 /// A client for the settings in effect, or for an emulator started here.
-pub async fn connect(
-    connection: &Connection,
-) -> Result<(DefenderClient, Option<defender_emulator::Emulator>), (u8, String)> {
+pub async fn connect(connection: &Connection) -> Result<(DefenderClient, Running), (u8, String)> {
     let config_error = |e: Error| (exit::USAGE, e.to_string());
     if connection.emulator {
-        let emulator = defender_emulator::Emulator::start(defender_emulator::Config::default())
-            .await
-            .map_err(|e| (exit::FAILED, format!("cannot start the emulator: {e}")))?;
-        let config = emulator.config();
-        let authority = url::Url::parse(&emulator.authority()).map_err(|e| (exit::FAILED, e.to_string()))?;
-        let credential =
-            ClientSecretCredential::new(&config.tenant_id, &config.client_id, &config.client_secret)
-                .with_authority_host(authority);
-        let client = DefenderClient::builder()
-            .base_url(&emulator.base_url())
-            .map_err(config_error)?
-            .credential(credential)
-            .build()
-            .map_err(config_error)?;
-        return Ok((client, Some(emulator)));
+        return emulated().await;
     }
     let file = config_file(connection)?;
     let settings = from_flags(connection).over(file_settings(connection, file.as_ref())?);

@@ -68,7 +68,7 @@ pub async fn call(
         eprintln!("{}: done ({})", endpoint.name, response.status);
         return Ok(());
     }
-    let value: Value = defender_runtime::client::decode(&response)?;
+    let value: Value = defender_runtime::odata::decode(&response)?;
     match returns {
         Some(ty) if structured(ty) && ty.collection => {
             check(ty, true, &value)?;

@@ -47,9 +47,9 @@ struct Inner {
     tokens: Option<TokenCache>,
 }
 
-/// Builds an [`ODataClient`].
-#[derive(Debug)]
-pub struct ClientBuilder {
+/// Builds an [`ODataClient`], or a client that wraps one (`C`), such as the SDK's
+/// `DefenderClient`: one builder, so that a wrapper need not forward each setting.
+pub struct ClientBuilder<C = ODataClient> {
     cloud: Cloud,
     api_host: Option<ApiHost>,
     credential: Option<Arc<dyn TokenCredential>>,
@@ -60,9 +60,26 @@ pub struct ClientBuilder {
     max_body_bytes: usize,
     http: Option<reqwest::Client>,
     limiter: Option<RateLimiter>,
+    _builds: std::marker::PhantomData<fn() -> C>,
 }
 
-impl Default for ClientBuilder {
+impl<C> std::fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("cloud", &self.cloud)
+            .field("api_host", &self.api_host)
+            .field("credential", &self.credential)
+            .field("scope", &self.scope)
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("limiter", &self.limiter)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C> Default for ClientBuilder<C> {
     fn default() -> Self {
         Self {
             cloud: Cloud::Commercial,
@@ -75,11 +92,12 @@ impl Default for ClientBuilder {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             http: None,
             limiter: None,
+            _builds: std::marker::PhantomData,
         }
     }
 }
 
-impl ClientBuilder {
+impl<C: From<ODataClient>> ClientBuilder<C> {
     /// The cloud, which picks the default API host and the token scope. Commercial by default.
     pub fn cloud(mut self, cloud: Cloud) -> Self {
         self.cloud = cloud;
@@ -161,7 +179,7 @@ impl ClientBuilder {
     }
 
     /// Checks the configuration and builds the client.
-    pub fn build(self) -> Result<ODataClient> {
+    pub fn build(self) -> Result<C> {
         let host = self.api_host.unwrap_or_else(|| self.cloud.default_api_host());
         let service_root = host.service_root();
         if !is_allowed_url(&service_root) {
@@ -179,13 +197,13 @@ impl ClientBuilder {
         if let Some(limiter) = self.limiter {
             transport = transport.with_rate_limiter(limiter);
         }
-        Ok(ODataClient {
+        Ok(C::from(ODataClient {
             inner: Arc::new(Inner {
                 transport,
                 service_root,
                 tokens: self.credential.map(|credential| TokenCache::new(credential, scope)),
             }),
-        })
+        }))
     }
 }
 

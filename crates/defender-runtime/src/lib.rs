@@ -10,30 +10,43 @@
 //!   limits, and an optional client-side rate limiter;
 //! - [`odata`] and [`request`]: collection pages, `@odata.nextLink` paging, query options and
 //!   the OData error document;
-//! - [`edm`] and [`wire`]: OData primitive values that round-trip without loss, decoded
-//!   leniently;
-//! - [`error`]: the one [`Error`] type, whose [`ErrorKind`] callers match on;
-//! - [`catalog`]: endpoints and types as data, for tools that call or answer endpoints named at
-//!   run time.
+//! - [`edm`] and [`members`]: OData primitive values that round-trip without loss, decoded
+//!   leniently, and the members a generated type keeps beside its properties;
+//! - [`error`]: the one [`Error`] type, whose [`ErrorKind`] callers match on.
+//!
+//! The crate has three faces. The modules above are the application API, which `defender-sdk`
+//! re-exports. `codegen` (hidden from the documentation) is what generated code stands on and
+//! changes with the generator. `catalog` and `lossless` (feature `tools`) describe endpoints and
+//! types as data and check saved responses, for the `defender` command and the emulator; a plain
+//! SDK user does not compile them.
 
+// The application API.
 pub mod auth;
-pub mod catalog;
-pub mod client;
 pub mod cloud;
 pub mod edm;
 pub mod error;
 pub mod filter;
 pub mod limit;
-pub mod literal;
-pub mod lossless;
 pub mod members;
-pub mod multipart;
 pub mod odata;
 pub mod patch;
 pub mod request;
 pub mod retry;
 pub mod transport;
-pub mod wire;
+
+// Generated-code support, reached through `codegen`.
+mod client;
+#[doc(hidden)]
+pub mod codegen;
+mod literal;
+mod multipart;
+mod wire;
+
+// The tools' part.
+#[cfg(feature = "tools")]
+pub mod catalog;
+#[cfg(feature = "tools")]
+pub mod lossless;
 
 #[cfg(feature = "azure-core")]
 pub use auth::AzureCoreCredential;

@@ -36,7 +36,7 @@ pub trait ODataLiteral {
 /// Quotes and escapes a string literal.
 ///
 /// ```
-/// use defender_runtime::literal::quote_string;
+/// use defender_runtime::codegen::quote_string;
 /// assert_eq!(quote_string("O'Neil/1 #2"), "'O''Neil%2F1%20%232'");
 /// ```
 pub fn quote_string(value: &str) -> String {
@@ -47,7 +47,7 @@ pub fn quote_string(value: &str) -> String {
 /// separated by commas inside the quotes).
 ///
 /// ```
-/// use defender_runtime::literal::enum_literal;
+/// use defender_runtime::codegen::enum_literal;
 /// assert_eq!(enum_literal("ns.Color", "Red"), "ns.Color'Red'");
 /// ```
 pub fn enum_literal(qualified_type: &str, member: &str) -> String {
@@ -58,7 +58,7 @@ pub fn enum_literal(qualified_type: &str, member: &str) -> String {
 /// the query (`?@p={json}`): the URL conventions pass such values by alias, not inline.
 ///
 /// ```
-/// use defender_runtime::literal::json_alias_value;
+/// use defender_runtime::codegen::json_alias_value;
 /// assert_eq!(json_alias_value(&vec!["a b", "c"]), "%5B%22a%20b%22,%22c%22%5D");
 /// ```
 pub fn json_alias_value<T: serde::Serialize + ?Sized>(value: &T) -> String {
@@ -75,7 +75,7 @@ const ALIAS_VALUE: &AsciiSet = &IN_PATH.add(b'[').add(b']').add(b'=').add(b';');
 /// as OData literals in parentheses: values are written as text, percent-encoded, unquoted.
 ///
 /// ```
-/// use defender_runtime::literal::QueryString;
+/// use defender_runtime::codegen::QueryString;
 ///
 /// let mut query = QueryString::default();
 /// query.push("tag", "Finance & Ops");

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 /// A `multipart/form-data` body.
 ///
 /// ```
-/// use defender_runtime::multipart::MultipartForm;
+/// use defender_runtime::codegen::MultipartForm;
 ///
 /// let form = MultipartForm::new()
 ///     .text("Description", "collects logs")

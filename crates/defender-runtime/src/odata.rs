@@ -1,5 +1,7 @@
 //! The OData JSON envelopes around the data: collection pages and error documents.
 
+/// Decoding a response's JSON body, naming the JSON path of a value that does not fit.
+pub use crate::client::{decode, decode_body};
 use std::fmt;
 use std::marker::PhantomData;
 

@@ -23,16 +23,19 @@
 //!
 //! # Endpoints as data
 //!
-//! [`catalog::CATALOG`] describes every endpoint the client calls (verb, path template,
-//! parameters, permissions and the method that sends it) and every type, for tools that work
-//! with endpoints named at run time:
+//! With the `tools` feature (off by default), `catalog::CATALOG` describes every endpoint the
+//! client calls (verb, path template, parameters, permissions and the method that sends it) and
+//! every type, and `registry` decodes by type name, for tools that work with endpoints named at
+//! run time, such as the `defender` command:
 //!
 //! ```
+//! # #[cfg(feature = "tools")] {
 //! use defender_sdk::catalog::CATALOG;
 //!
 //! let isolate = CATALOG.endpoint("machines.isolate").unwrap();
 //! assert_eq!(isolate.display(CATALOG.root), "POST /api/machines/{id}/isolate");
 //! assert_eq!(isolate.sdk, "machines().get(id).isolate(comment, isolation_type)");
+//! # }
 //! ```
 //!
 //! # Where the documentation disagrees
@@ -59,14 +62,12 @@ mod generated;
 #[cfg(feature = "libraryfiles")]
 mod library;
 
-use std::sync::Arc;
-
 /// The URL type of [`ClientSecretCredential::with_authority_host`] and similar settings,
 /// re-exported so that callers need no `url` dependency of their own.
 pub use defender_runtime::Url;
 pub use defender_runtime::{
-    AccessToken, Annotations, ApiHost, ClientCertificateCredential, ClientSecretCredential, Cloud,
-    CollectionRequest, EntityRequest, EnvironmentCredential, Error, ErrorKind, ODataClient, Page,
+    AccessToken, Annotations, ApiHost, ClientBuilder, ClientCertificateCredential, ClientSecretCredential,
+    Cloud, CollectionRequest, EntityRequest, EnvironmentCredential, Error, ErrorKind, ODataClient, Page,
     QueryOptions, RateLimiter, RawMembers, Region, Result, RetryPolicy, StaticTokenCredential,
     TokenCredential, edm, error, transport,
 };
@@ -84,9 +85,10 @@ pub struct DefenderClient {
 }
 
 impl DefenderClient {
-    /// Starts configuring a client: cloud, host, credential, retries, limits.
+    /// Starts configuring a client: cloud, host, credential, retries, timeouts, limits. See
+    /// [`ClientBuilder`] for every setting and its default.
     pub fn builder() -> DefenderClientBuilder {
-        DefenderClientBuilder { inner: ODataClient::builder() }
+        DefenderClientBuilder::default()
     }
 
     /// Wraps a runtime client configured elsewhere.
@@ -100,85 +102,14 @@ impl DefenderClient {
     }
 }
 
-/// Configures a [`DefenderClient`]; see [`defender_runtime::ClientBuilder`] for the details.
-#[derive(Debug)]
-pub struct DefenderClientBuilder {
-    inner: defender_runtime::ClientBuilder,
-}
-
-impl DefenderClientBuilder {
-    /// The cloud: picks the default host, the sign-in authority's scope. Commercial by default.
-    pub fn cloud(mut self, cloud: Cloud) -> Self {
-        self.inner = self.inner.cloud(cloud);
-        self
-    }
-
-    /// One of the documented API hosts.
-    pub fn api_host(mut self, host: ApiHost) -> Self {
-        self.inner = self.inner.api_host(host);
-        self
-    }
-
-    /// A custom base URL, such as a local emulator.
-    pub fn base_url(mut self, url: &str) -> Result<Self> {
-        self.inner = self.inner.base_url(url)?;
-        Ok(self)
-    }
-
-    /// The credential that provides access tokens.
-    pub fn credential(mut self, credential: impl TokenCredential + 'static) -> Self {
-        self.inner = self.inner.credential(credential);
-        self
-    }
-
-    /// A credential shared with other clients.
-    pub fn shared_credential(mut self, credential: Arc<dyn TokenCredential>) -> Self {
-        self.inner = self.inner.shared_credential(credential);
-        self
-    }
-
-    /// The OAuth2 scope, instead of the cloud's.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.inner = self.inner.scope(scope);
-        self
-    }
-
-    /// How failed requests are retried.
-    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.inner = self.inner.retry_policy(retry);
-        self
-    }
-
-    /// How long one attempt waits for the service to start answering (60 s by default); see
-    /// [`defender_runtime::ClientBuilder::timeout`].
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.inner = self.inner.timeout(timeout);
-        self
-    }
-
-    /// How long a response body may go without sending a byte (30 s by default).
-    pub fn read_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.inner = self.inner.read_timeout(timeout);
-        self
-    }
-
-    /// The largest response body accepted.
-    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
-        self.inner = self.inner.max_body_bytes(bytes);
-        self
-    }
-
-    /// Keeps the client under per-API call rates; see [`RateLimiter::defender`].
-    pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
-        self.inner = self.inner.rate_limiter(limiter);
-        self
-    }
-
-    /// Builds the client.
-    pub fn build(self) -> Result<DefenderClient> {
-        Ok(DefenderClient { runtime: self.inner.build()? })
+impl From<ODataClient> for DefenderClient {
+    fn from(runtime: ODataClient) -> Self {
+        Self { runtime }
     }
 }
+
+/// Configures a [`DefenderClient`]: the runtime's [`ClientBuilder`], building this client.
+pub type DefenderClientBuilder = ClientBuilder<DefenderClient>;
 
 // Compiles the README's usage example as a doctest, so that the front page stays true.
 #[cfg(doctest)]

@@ -1,7 +1,7 @@
 //! Uploading to the live response library: a `multipart/form-data` request, which CSDL cannot
 //! describe, so this one endpoint is written by hand on top of the runtime.
 
-use defender_runtime::multipart::MultipartForm;
+use defender_runtime::codegen::MultipartForm;
 
 use crate::{DefenderClient, LibraryFile, Result};
 

@@ -5,10 +5,10 @@
 
 use std::future::IntoFuture;
 use defender_runtime::edm;
-use defender_runtime::odata::ValueEnvelope;
-use defender_runtime::request::ActionBody;
-use defender_runtime::wire::Wire;
-use defender_runtime::literal::ODataLiteral;
+use defender_runtime::codegen::ValueEnvelope;
+use defender_runtime::codegen::ActionBody;
+use defender_runtime::codegen::Wire;
+use defender_runtime::codegen::ODataLiteral;
 use defender_runtime::{CollectionRequest, EntityRequest, ODataClient, Result};
 
 impl crate::FixtureClient {

@@ -5,7 +5,7 @@
 
 use std::fmt;
 use defender_runtime::edm;
-use defender_runtime::wire::{FieldKey, Wire, is_annotation};
+use defender_runtime::codegen::{FieldKey, Wire, is_annotation};
 use defender_runtime::{Annotations, RawMembers};
 use serde_json::value::RawValue;
 use serde::de::{self, MapAccess, Visitor};
@@ -712,9 +712,9 @@ impl fmt::Display for Severity {
     }
 }
 
-impl defender_runtime::literal::ODataLiteral for Severity {
+impl defender_runtime::codegen::ODataLiteral for Severity {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal("Fixture.Types.Severity", self.as_str())
+        defender_runtime::codegen::enum_literal("Fixture.Types.Severity", self.as_str())
     }
 }
 
@@ -856,9 +856,9 @@ impl fmt::Display for Access {
     }
 }
 
-impl defender_runtime::literal::ODataLiteral for Access {
+impl defender_runtime::codegen::ODataLiteral for Access {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal("Fixture.Types.Access", self.as_str())
+        defender_runtime::codegen::enum_literal("Fixture.Types.Access", self.as_str())
     }
 }
 
@@ -947,9 +947,9 @@ impl<'de> Deserialize<'de> for AccessSet {
     }
 }
 
-impl defender_runtime::literal::ODataLiteral for AccessSet {
+impl defender_runtime::codegen::ODataLiteral for AccessSet {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "Fixture.Types.Access",
             &self.to_string(),
         )

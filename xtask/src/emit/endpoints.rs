@@ -439,19 +439,19 @@ fn imports(text: &str, gated: bool) -> TokenStream {
     add(
         "ValueEnvelope",
         quote!(
-            use defender_runtime::odata::ValueEnvelope;
+            use defender_runtime::codegen::ValueEnvelope;
         ),
     );
     add(
         "ActionBody",
         quote!(
-            use defender_runtime::request::ActionBody;
+            use defender_runtime::codegen::ActionBody;
         ),
     );
     add(
         "Wire <",
         quote!(
-            use defender_runtime::wire::Wire;
+            use defender_runtime::codegen::Wire;
         ),
     );
     let literal: Vec<TokenStream> = [
@@ -468,7 +468,7 @@ fn imports(text: &str, gated: bool) -> TokenStream {
     })
     .collect();
     if !literal.is_empty() {
-        uses.push(quote!(use defender_runtime::literal::{#(#literal),*};));
+        uses.push(quote!(use defender_runtime::codegen::{#(#literal),*};));
     }
     let runtime: Vec<TokenStream> = ["CollectionRequest", "EntityRequest", "ODataClient", "Result"]
         .iter()

@@ -394,20 +394,32 @@ fn make(
         Job::Catalog(entries) => {
             let tokens = catalog::catalog_module(model, features, entries, &options.root_path);
             let doc = "Every endpoint and type as data, for tools that call or answer endpoints by name.";
-            module_file(catalog::MODULE, tokens, options, doc)
+            let made = module_file(catalog::MODULE, tokens, options, doc)?;
+            Ok(for_tools(made, options))
         }
         Job::Registry => {
             let Some(tokens) = registry::registry_module(model, layout, features) else {
                 return Ok(Made::default());
             };
-            module_file(
-                registry::MODULE,
-                tokens,
-                options,
-                "Decoding by type name, for tools that check saved responses.",
-            )
+            let doc = "Decoding by type name, for tools that check saved responses.";
+            let made = module_file(registry::MODULE, tokens, options, doc)?;
+            Ok(for_tools(made, options))
         }
     }
+}
+
+/// The name of the Cargo feature that compiles the catalog and the registry, when the target has
+/// features: tools need them, an application calling the API does not.
+pub const TOOLS_FEATURE: &str = "tools";
+
+/// `made` with its module declaration behind [`TOOLS_FEATURE`], when the target has features.
+fn for_tools(mut made: Made, options: &Options) -> Made {
+    if options.features {
+        for decl in &mut made.extra_decls {
+            *decl = format!("#[cfg(feature = \"{TOOLS_FEATURE}\")] {decl}");
+        }
+    }
+    made
 }
 
 /// A job's one module: its rendered file, and its `pub mod` declaration with `doc`.
@@ -560,11 +572,11 @@ fn module_uses(needed: &BTreeSet<&'static str>, gated: bool) -> TokenStream {
         wire.push(quote!(serialize_typed));
     }
     if !wire.is_empty() {
-        uses.push(quote!(use defender_runtime::wire::{#(#wire),*};));
+        uses.push(quote!(use defender_runtime::codegen::{#(#wire),*};));
     }
     if uses_any(&["FieldKey"]) {
         uses.push(quote!(
-            use defender_runtime::wire::{FieldKey, Wire, is_annotation};
+            use defender_runtime::codegen::{FieldKey, Wire, is_annotation};
         ));
     }
     if uses_any(&["RawMembers"]) {

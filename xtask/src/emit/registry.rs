@@ -61,7 +61,7 @@ pub fn registry_module(model: &Model, layout: &Layout, features: &Features) -> O
         })
         .collect();
     Some(quote! {
-        use defender_runtime::client::decode_body;
+        use defender_runtime::codegen::decode_body;
         use serde::Serialize;
         use serde::de::DeserializeOwned;
         use serde_json::Value;

@@ -674,9 +674,9 @@ pub fn enumeration(
         }
 
         #cfg
-        impl defender_runtime::literal::ODataLiteral for #name {
+        impl defender_runtime::codegen::ODataLiteral for #name {
             fn to_literal(&self) -> String {
-                defender_runtime::literal::enum_literal(#qualified, self.as_str())
+                defender_runtime::codegen::enum_literal(#qualified, self.as_str())
             }
         }
 
@@ -835,9 +835,9 @@ fn flags(member: &Ident, set: &Ident, qualified: &str, cfg: &TokenStream) -> Tok
         }
 
         #cfg
-        impl defender_runtime::literal::ODataLiteral for #set {
+        impl defender_runtime::codegen::ODataLiteral for #set {
             fn to_literal(&self) -> String {
-                defender_runtime::literal::enum_literal(#qualified, &self.to_string())
+                defender_runtime::codegen::enum_literal(#qualified, &self.to_string())
             }
         }
 

@@ -10,10 +10,10 @@ use std::fmt;
 use defender_runtime::edm;
 
 #[allow(unused_imports)]
-use defender_runtime::wire::{odata_type_name, serialize_typed};
+use defender_runtime::codegen::{odata_type_name, serialize_typed};
 
 #[allow(unused_imports)]
-use defender_runtime::wire::{FieldKey, Wire, is_annotation};
+use defender_runtime::codegen::{FieldKey, Wire, is_annotation};
 
 #[allow(unused_imports)]
 use defender_runtime::{Annotations, RawMembers};
@@ -15598,9 +15598,9 @@ impl fmt::Display for MachineHealthStatus {
         feature = "users"
     )
 )]
-impl defender_runtime::literal::ODataLiteral for MachineHealthStatus {
+impl defender_runtime::codegen::ODataLiteral for MachineHealthStatus {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.MachineHealthStatus",
             self.as_str(),
         )
@@ -15842,9 +15842,9 @@ impl fmt::Display for MachineRiskScore {
         feature = "users"
     )
 )]
-impl defender_runtime::literal::ODataLiteral for MachineRiskScore {
+impl defender_runtime::codegen::ODataLiteral for MachineRiskScore {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.MachineRiskScore",
             self.as_str(),
         )
@@ -16071,9 +16071,9 @@ impl fmt::Display for MachineExposureLevel {
         feature = "users"
     )
 )]
-impl defender_runtime::literal::ODataLiteral for MachineExposureLevel {
+impl defender_runtime::codegen::ODataLiteral for MachineExposureLevel {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.MachineExposureLevel",
             self.as_str(),
         )
@@ -16293,9 +16293,9 @@ impl fmt::Display for DeviceValue {
         feature = "users"
     )
 )]
-impl defender_runtime::literal::ODataLiteral for DeviceValue {
+impl defender_runtime::codegen::ODataLiteral for DeviceValue {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.DeviceValue",
             self.as_str(),
         )
@@ -16521,9 +16521,9 @@ impl fmt::Display for OnboardingStatus {
         feature = "users"
     )
 )]
-impl defender_runtime::literal::ODataLiteral for OnboardingStatus {
+impl defender_runtime::codegen::ODataLiteral for OnboardingStatus {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.OnboardingStatus",
             self.as_str(),
         )
@@ -16681,9 +16681,9 @@ impl fmt::Display for MachineTagAction {
 }
 
 #[cfg(feature = "machines")]
-impl defender_runtime::literal::ODataLiteral for MachineTagAction {
+impl defender_runtime::codegen::ODataLiteral for MachineTagAction {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.MachineTagAction",
             self.as_str(),
         )
@@ -16838,9 +16838,9 @@ impl fmt::Display for ExploitabilityLevel {
 }
 
 #[cfg(feature = "machines")]
-impl defender_runtime::literal::ODataLiteral for ExploitabilityLevel {
+impl defender_runtime::codegen::ODataLiteral for ExploitabilityLevel {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.ExploitabilityLevel",
             self.as_str(),
         )
@@ -16988,9 +16988,9 @@ impl fmt::Display for VulnerabilityChangeStatus {
 }
 
 #[cfg(feature = "machines")]
-impl defender_runtime::literal::ODataLiteral for VulnerabilityChangeStatus {
+impl defender_runtime::codegen::ODataLiteral for VulnerabilityChangeStatus {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.VulnerabilityChangeStatus",
             self.as_str(),
         )
@@ -17162,9 +17162,9 @@ impl fmt::Display for BrowserExtensionRisk {
 }
 
 #[cfg(feature = "machines")]
-impl defender_runtime::literal::ODataLiteral for BrowserExtensionRisk {
+impl defender_runtime::codegen::ODataLiteral for BrowserExtensionRisk {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.BrowserExtensionRisk",
             self.as_str(),
         )
@@ -17312,9 +17312,9 @@ impl fmt::Display for AvUpToDateStatus {
 }
 
 #[cfg(feature = "deviceavinfo")]
-impl defender_runtime::literal::ODataLiteral for AvUpToDateStatus {
+impl defender_runtime::codegen::ODataLiteral for AvUpToDateStatus {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.AvUpToDateStatus",
             self.as_str(),
         )
@@ -17458,9 +17458,9 @@ impl fmt::Display for AvScanResult {
 }
 
 #[cfg(feature = "deviceavinfo")]
-impl defender_runtime::literal::ODataLiteral for AvScanResult {
+impl defender_runtime::codegen::ODataLiteral for AvScanResult {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.AvScanResult",
             self.as_str(),
         )
@@ -17657,9 +17657,9 @@ impl fmt::Display for MachineActionType {
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
-impl defender_runtime::literal::ODataLiteral for MachineActionType {
+impl defender_runtime::codegen::ODataLiteral for MachineActionType {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.MachineActionType",
             self.as_str(),
         )
@@ -17838,9 +17838,9 @@ impl fmt::Display for MachineActionStatus {
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
-impl defender_runtime::literal::ODataLiteral for MachineActionStatus {
+impl defender_runtime::codegen::ODataLiteral for MachineActionStatus {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.MachineActionStatus",
             self.as_str(),
         )
@@ -17990,9 +17990,9 @@ impl fmt::Display for MachineActionScope {
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
-impl defender_runtime::literal::ODataLiteral for MachineActionScope {
+impl defender_runtime::codegen::ODataLiteral for MachineActionScope {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.MachineActionScope",
             self.as_str(),
         )
@@ -18140,9 +18140,9 @@ impl fmt::Display for FileIdentifierType {
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
-impl defender_runtime::literal::ODataLiteral for FileIdentifierType {
+impl defender_runtime::codegen::ODataLiteral for FileIdentifierType {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.FileIdentifierType",
             self.as_str(),
         )
@@ -18294,9 +18294,9 @@ impl fmt::Display for IsolationType {
 }
 
 #[cfg(feature = "machines")]
-impl defender_runtime::literal::ODataLiteral for IsolationType {
+impl defender_runtime::codegen::ODataLiteral for IsolationType {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.IsolationType",
             self.as_str(),
         )
@@ -18427,9 +18427,9 @@ impl fmt::Display for AntiVirusScanType {
 }
 
 #[cfg(feature = "machines")]
-impl defender_runtime::literal::ODataLiteral for AntiVirusScanType {
+impl defender_runtime::codegen::ODataLiteral for AntiVirusScanType {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.AntiVirusScanType",
             self.as_str(),
         )
@@ -18579,9 +18579,9 @@ impl fmt::Display for LiveResponseCommandType {
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
-impl defender_runtime::literal::ODataLiteral for LiveResponseCommandType {
+impl defender_runtime::codegen::ODataLiteral for LiveResponseCommandType {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.LiveResponseCommandType",
             self.as_str(),
         )
@@ -18729,9 +18729,9 @@ impl fmt::Display for LiveResponseCommandStatus {
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
-impl defender_runtime::literal::ODataLiteral for LiveResponseCommandStatus {
+impl defender_runtime::codegen::ODataLiteral for LiveResponseCommandStatus {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.LiveResponseCommandStatus",
             self.as_str(),
         )
@@ -18959,9 +18959,9 @@ impl fmt::Display for AlertSeverity {
         feature = "users"
     )
 )]
-impl defender_runtime::literal::ODataLiteral for AlertSeverity {
+impl defender_runtime::codegen::ODataLiteral for AlertSeverity {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.AlertSeverity",
             self.as_str(),
         )
@@ -19196,9 +19196,9 @@ impl fmt::Display for AlertStatus {
         feature = "users"
     )
 )]
-impl defender_runtime::literal::ODataLiteral for AlertStatus {
+impl defender_runtime::codegen::ODataLiteral for AlertStatus {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.AlertStatus",
             self.as_str(),
         )
@@ -19422,9 +19422,9 @@ impl fmt::Display for AlertClassification {
         feature = "users"
     )
 )]
-impl defender_runtime::literal::ODataLiteral for AlertClassification {
+impl defender_runtime::codegen::ODataLiteral for AlertClassification {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.AlertClassification",
             self.as_str(),
         )
@@ -19758,9 +19758,9 @@ impl fmt::Display for AlertDetermination {
         feature = "users"
     )
 )]
-impl defender_runtime::literal::ODataLiteral for AlertDetermination {
+impl defender_runtime::codegen::ODataLiteral for AlertDetermination {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.AlertDetermination",
             self.as_str(),
         )
@@ -20058,9 +20058,9 @@ impl fmt::Display for AlertCategory {
 }
 
 #[cfg(feature = "alerts")]
-impl defender_runtime::literal::ODataLiteral for AlertCategory {
+impl defender_runtime::codegen::ODataLiteral for AlertCategory {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.AlertCategory",
             self.as_str(),
         )
@@ -20398,9 +20398,9 @@ impl fmt::Display for InvestigationState {
         feature = "users"
     )
 )]
-impl defender_runtime::literal::ODataLiteral for InvestigationState {
+impl defender_runtime::codegen::ODataLiteral for InvestigationState {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.InvestigationState",
             self.as_str(),
         )
@@ -20618,9 +20618,9 @@ impl fmt::Display for IndicatorType {
 }
 
 #[cfg(feature = "indicators")]
-impl defender_runtime::literal::ODataLiteral for IndicatorType {
+impl defender_runtime::codegen::ODataLiteral for IndicatorType {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.IndicatorType",
             self.as_str(),
         )
@@ -20801,9 +20801,9 @@ impl fmt::Display for IndicatorAction {
 }
 
 #[cfg(feature = "indicators")]
-impl defender_runtime::literal::ODataLiteral for IndicatorAction {
+impl defender_runtime::codegen::ODataLiteral for IndicatorAction {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.IndicatorAction",
             self.as_str(),
         )
@@ -20934,9 +20934,9 @@ impl fmt::Display for IndicatorSourceType {
 }
 
 #[cfg(feature = "indicators")]
-impl defender_runtime::literal::ODataLiteral for IndicatorSourceType {
+impl defender_runtime::codegen::ODataLiteral for IndicatorSourceType {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.IndicatorSourceType",
             self.as_str(),
         )
@@ -21097,9 +21097,9 @@ impl fmt::Display for IndicatorSeverity {
 }
 
 #[cfg(feature = "indicators")]
-impl defender_runtime::literal::ODataLiteral for IndicatorSeverity {
+impl defender_runtime::codegen::ODataLiteral for IndicatorSeverity {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.IndicatorSeverity",
             self.as_str(),
         )
@@ -21302,9 +21302,9 @@ impl fmt::Display for VulnerabilitySeverity {
         feature = "vulnerabilities"
     )
 )]
-impl defender_runtime::literal::ODataLiteral for VulnerabilitySeverity {
+impl defender_runtime::codegen::ODataLiteral for VulnerabilitySeverity {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.VulnerabilitySeverity",
             self.as_str(),
         )
@@ -21495,9 +21495,9 @@ impl fmt::Display for RecommendationCategory {
 }
 
 #[cfg(any(feature = "machines", feature = "recommendations"))]
-impl defender_runtime::literal::ODataLiteral for RecommendationCategory {
+impl defender_runtime::codegen::ODataLiteral for RecommendationCategory {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.RecommendationCategory",
             self.as_str(),
         )
@@ -21670,9 +21670,9 @@ impl fmt::Display for RemediationType {
 #[cfg(
     any(feature = "machines", feature = "recommendations", feature = "remediation-tasks")
 )]
-impl defender_runtime::literal::ODataLiteral for RemediationType {
+impl defender_runtime::codegen::ODataLiteral for RemediationType {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.RemediationType",
             self.as_str(),
         )
@@ -21809,9 +21809,9 @@ impl fmt::Display for RecommendationStatus {
 }
 
 #[cfg(any(feature = "machines", feature = "recommendations"))]
-impl defender_runtime::literal::ODataLiteral for RecommendationStatus {
+impl defender_runtime::codegen::ODataLiteral for RecommendationStatus {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.RecommendationStatus",
             self.as_str(),
         )
@@ -21951,9 +21951,9 @@ impl fmt::Display for RemediationActivityStatus {
 }
 
 #[cfg(feature = "remediation-tasks")]
-impl defender_runtime::literal::ODataLiteral for RemediationActivityStatus {
+impl defender_runtime::codegen::ODataLiteral for RemediationActivityStatus {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.RemediationActivityStatus",
             self.as_str(),
         )
@@ -22103,9 +22103,9 @@ impl fmt::Display for RemediationActivityPriority {
 }
 
 #[cfg(feature = "remediation-tasks")]
-impl defender_runtime::literal::ODataLiteral for RemediationActivityPriority {
+impl defender_runtime::codegen::ODataLiteral for RemediationActivityPriority {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.RemediationActivityPriority",
             self.as_str(),
         )
@@ -22247,9 +22247,9 @@ impl fmt::Display for ScanType {
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
-impl defender_runtime::literal::ODataLiteral for ScanType {
+impl defender_runtime::codegen::ODataLiteral for ScanType {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.ScanType",
             self.as_str(),
         )
@@ -22421,9 +22421,9 @@ impl fmt::Display for ScanAuthenticationType {
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
-impl defender_runtime::literal::ODataLiteral for ScanAuthenticationType {
+impl defender_runtime::codegen::ODataLiteral for ScanAuthenticationType {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.ScanAuthenticationType",
             self.as_str(),
         )
@@ -22563,9 +22563,9 @@ impl fmt::Display for SnmpAuthProtocol {
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
-impl defender_runtime::literal::ODataLiteral for SnmpAuthProtocol {
+impl defender_runtime::codegen::ODataLiteral for SnmpAuthProtocol {
     fn to_literal(&self) -> String {
-        defender_runtime::literal::enum_literal(
+        defender_runtime::codegen::enum_literal(
             "microsoft.windowsDefenderATP.api.SnmpAuthProtocol",
             self.as_str(),
         )

@@ -10,16 +10,16 @@ use std::future::IntoFuture;
 use defender_runtime::edm;
 
 #[allow(unused_imports)]
-use defender_runtime::odata::ValueEnvelope;
+use defender_runtime::codegen::ValueEnvelope;
 
 #[allow(unused_imports)]
-use defender_runtime::request::ActionBody;
+use defender_runtime::codegen::ActionBody;
 
 #[allow(unused_imports)]
-use defender_runtime::wire::Wire;
+use defender_runtime::codegen::Wire;
 
 #[allow(unused_imports)]
-use defender_runtime::literal::{ODataLiteral, key_segment, QueryString};
+use defender_runtime::codegen::{ODataLiteral, key_segment, QueryString};
 
 #[allow(unused_imports)]
 use defender_runtime::{CollectionRequest, EntityRequest, ODataClient, Result};

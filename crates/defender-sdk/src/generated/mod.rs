@@ -7,8 +7,10 @@
 pub mod api;
 /// Endpoint methods and request builders.
 pub mod client;
+#[cfg(feature = "tools")]
 /// Every endpoint and type as data, for tools that call or answer endpoints by name.
 pub mod catalog;
+#[cfg(feature = "tools")]
 /// Decoding by type name, for tools that check saved responses.
 pub mod registry;
 pub use api::*;
