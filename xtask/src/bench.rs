@@ -1,6 +1,7 @@
 //! The generator's figures for `cargo xtask bench`: how long generation takes on the specs, on
 //! the largest public corpus document and on a synthetic 3 MB document, and how long a clean
-//! `cargo check` of the SDK takes with all and with the fewest features.
+//! `cargo check` of the SDK takes with all and with the fewest features, and how a clean build of
+//! a small program with the SDK compares with the same program written by hand.
 
 use std::path::Path;
 use std::process::Command;
@@ -84,6 +85,125 @@ pub fn sdk_check_seconds(args: &[&str]) -> Result<f64, String> {
     Ok(started.elapsed().as_secs_f64())
 }
 
+/// The small program a user writes first: the three score endpoints, printed.
+const SCORES_WITH_SDK: &str = r#"use defender_sdk::{DefenderClient, EnvironmentCredential};
+
+#[tokio::main]
+async fn main() -> defender_sdk::Result<()> {
+    let client = DefenderClient::builder().credential(EnvironmentCredential::from_env()?).build()?;
+    let exposure = client.exposure_score().await?;
+    let secure = client.configuration_score().await?;
+    let groups = client.exposure_score().by_machine_groups().collect_all().await?;
+    println!("{:?} {:?} {}", exposure.score, secure.score, groups.len());
+    Ok(())
+}
+"#;
+
+/// The same program with reqwest, serde and tokio alone: a client-credentials token, then the
+/// three endpoints into plain structs.
+const SCORES_BY_HAND: &str = r#"use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Token { access_token: String }
+#[derive(Deserialize)]
+struct Score { score: Option<f64>, time: Option<String>, #[serde(rename = "rbacGroupName")] group: Option<String> }
+#[derive(Deserialize)]
+struct Page { value: Vec<Score>, #[serde(rename = "@odata.nextLink")] next: Option<String> }
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let env = |name: &str| std::env::var(name).unwrap_or_default();
+    let http = reqwest::Client::new();
+    let token: Token = http
+        .post(format!("https://login.microsoftonline.com/{}/oauth2/v2.0/token", env("AZURE_TENANT_ID")))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &env("AZURE_CLIENT_ID")),
+            ("client_secret", &env("AZURE_CLIENT_SECRET")),
+            ("scope", "https://api.securitycenter.microsoft.com/.default"),
+        ])
+        .send().await?.error_for_status()?.json().await?;
+    let get = |path: String| http.get(path).bearer_auth(&token.access_token).send();
+    let root = "https://api.security.microsoft.com/api";
+    let exposure: Score = get(format!("{root}/exposureScore")).await?.error_for_status()?.json().await?;
+    let secure: Score = get(format!("{root}/configurationScore")).await?.error_for_status()?.json().await?;
+    let mut groups = Vec::new();
+    let mut next = Some(format!("{root}/exposureScore/ByMachineGroups"));
+    while let Some(url) = next {
+        let page: Page = get(url).await?.error_for_status()?.json().await?;
+        groups.extend(page.value);
+        next = page.next;
+    }
+    println!("{:?} {:?} {:?} {}", exposure.score, exposure.time, secure.score, groups.iter().filter_map(|g| g.group.as_ref()).count());
+    Ok(())
+}
+"#;
+
+/// Seconds for a clean `cargo build` (dev profile) of a one-file program with `dependencies`,
+/// in a crate and target directory of its own under `target/bench-small/NAME`. The workspace's
+/// lockfile is copied in so that both programs build the same versions of what they share.
+fn clean_build_seconds(name: &str, dependencies: &str, main: &str) -> Result<f64, String> {
+    let root = codegen::workspace_root();
+    let dir = root.join("target/bench-small").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("src")).map_err(|e| e.to_string())?;
+    let manifest = format!(
+        "[package]\nname = \"bench-small-{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+         [dependencies]\n{dependencies}\n[workspace]\n"
+    );
+    std::fs::write(dir.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("src/main.rs"), main).map_err(|e| e.to_string())?;
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    // Resolved and fetched first, so that only compiling is timed.
+    let fetched = Command::new(&cargo).args(["fetch", "--quiet"]).current_dir(&dir).status();
+    if !fetched.is_ok_and(|s| s.success()) {
+        return Err(format!("cargo fetch failed in {}", dir.display()));
+    }
+    let started = Instant::now();
+    let built = Command::new(&cargo)
+        .args(["build", "--quiet"])
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        // As a dependency from crates.io builds: without incremental compilation, which cargo
+        // would otherwise use for a path dependency.
+        .env("CARGO_INCREMENTAL", "0")
+        .env_remove("RUSTFLAGS")
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !built.success() {
+        return Err(format!("cargo build failed in {}: {built}", dir.display()));
+    }
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// `small_program_build_ratio`: a clean build of the score program with the SDK's default
+/// features against the same program by hand, in two rounds with the order swapped; the mean
+/// of the rounds' ratios, with each side's seconds.
+pub fn small_program_build(rounds: usize) -> Result<(f64, Vec<(f64, f64)>), String> {
+    let root = codegen::workspace_root();
+    let sdk_dependency = format!(
+        "defender-sdk = {{ path = {:?} }}\ntokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }}\n",
+        root.join("crates/defender-sdk")
+    );
+    let by_hand = "reqwest = { version = \"0.13\", default-features = false, features = [\"rustls\", \"json\", \"form\"] }\n\
+                   serde = { version = \"1\", features = [\"derive\"] }\n\
+                   tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }\n";
+    let mut pairs = Vec::new();
+    for round in 0..rounds.max(1) {
+        let (sdk, baseline) = if round % 2 == 0 {
+            let sdk = clean_build_seconds("sdk", &sdk_dependency, SCORES_WITH_SDK)?;
+            (sdk, clean_build_seconds("baseline", by_hand, SCORES_BY_HAND)?)
+        } else {
+            let baseline = clean_build_seconds("baseline", by_hand, SCORES_BY_HAND)?;
+            (clean_build_seconds("sdk", &sdk_dependency, SCORES_WITH_SDK)?, baseline)
+        };
+        pairs.push((sdk, baseline));
+    }
+    let ratio = pairs.iter().map(|(sdk, baseline)| sdk / baseline).sum::<f64>() / pairs.len() as f64;
+    Ok((ratio, pairs))
+}
+
 /// Runs every figure and prints `name: value` lines.
 pub fn run(quick: bool) -> Result<(), String> {
     let root = codegen::workspace_root();
@@ -104,6 +224,10 @@ pub fn run(quick: bool) -> Result<(), String> {
         println!("sdk_check_s_all_features: {:.1}", sdk_check_seconds(&[])?);
         let scores = ["--no-default-features", "--features", "exposure-score,configuration-score"];
         println!("sdk_check_s_scores_only: {:.1}", sdk_check_seconds(&scores)?);
+        let (ratio, pairs) = small_program_build(2)?;
+        let seconds: Vec<String> =
+            pairs.iter().map(|(sdk, hand)| format!("{sdk:.1} s / {hand:.1} s")).collect();
+        println!("small_program_build_ratio: {ratio:.3} ({})", seconds.join(", "));
     }
     Ok(())
 }

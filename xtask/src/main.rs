@@ -44,6 +44,14 @@ enum Command {
         #[arg(long)]
         quick: bool,
     },
+    /// Only `small_program_build_ratio` (part of `bench`): clean builds of a small program with
+    /// the SDK and by hand.
+    #[command(hide = true)]
+    BenchBuild {
+        /// Rounds, each building both programs, alternating which goes first.
+        #[arg(long, default_value_t = 2)]
+        rounds: usize,
+    },
     /// Generate a crate from every CSDL document in a corpus and check that it compiles
     /// without warnings.
     Conformance {
@@ -106,6 +114,12 @@ fn main() -> ExitCode {
         Command::Conformance { corpus } => run_conformance(corpus),
         Command::Bench { quick } => run_bench(quick),
         Command::BenchCodegen { quick } => xtask::bench::run(quick),
+        Command::BenchBuild { rounds } => xtask::bench::small_program_build(rounds).map(|(ratio, pairs)| {
+            for (sdk, hand) in &pairs {
+                println!("round: sdk {sdk:.1} s, by hand {hand:.1} s, ratio {:.3}", sdk / hand);
+            }
+            println!("small_program_build_ratio: {ratio:.3}");
+        }),
         Command::Metadata { command } => run_metadata(command),
     };
     match result {

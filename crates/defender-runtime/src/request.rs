@@ -219,9 +219,12 @@ impl<T: DeserializeOwned> EntityRequest<T> {
         // Checked first, since an entity whose key may be left out (see `Keyed`) would also
         // decode from the envelope itself, keeping `value` as an unknown member. Only a body
         // that names a `value` member pays for the look.
+        // Decoded from bytes like every other body, so that each entity type needs one decoder
+        // (a second one from `serde_json::Value` would double what the SDK compiles).
         if contains(&response.body, b"\"value\"")
             && let Some(inner) = unwrap_single(&response.body)
-            && let Ok(entity) = serde_json::from_value(inner)
+            && let Ok(bytes) = serde_json::to_vec(&inner)
+            && let Ok(entity) = serde_json::from_slice(&bytes)
         {
             return Ok(entity);
         }

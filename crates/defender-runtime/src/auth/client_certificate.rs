@@ -107,7 +107,7 @@ impl ClientCertificateCredential {
             "aud": audience,
             "iss": self.client_id,
             "sub": self.client_id,
-            "jti": uuid::Uuid::new_v4().to_string(),
+            "jti": random_uuid()?.to_string(),
             "nbf": now,
             "iat": now,
             "exp": now + ASSERTION_LIFETIME_SECS,
@@ -164,4 +164,14 @@ impl TokenCredential for ClientCertificateCredential {
     fn get_token<'a>(&'a self, scope: &'a str) -> BoxFuture<'a, Result<AccessToken>> {
         Box::pin(self.request_token(scope))
     }
+}
+
+/// A version 4 UUID from the system's secure random source, for an assertion's unique `jti`.
+fn random_uuid() -> Result<uuid::Uuid> {
+    use aws_lc_rs::rand::SecureRandom as _;
+    let mut bytes = [0u8; 16];
+    aws_lc_rs::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| Error::config("the system's random source failed"))?;
+    Ok(uuid::Builder::from_random_bytes(bytes).into_uuid())
 }
