@@ -143,17 +143,12 @@ impl Transport {
             let remaining = deadline.saturating_sub(started.elapsed());
             let outcome = match tokio::time::timeout(remaining, self.attempt(this_try)).await {
                 Ok(outcome) => outcome,
-                Err(_) => Err(AttemptError {
-                    failure: Failure::InFlight,
-                    error: transport_error(
-                        format!(
-                            "sending {what}: the call's deadline of {} s passed",
-                            self.retry.call_deadline().as_secs_f64()
-                        ),
-                        true,
-                        None,
-                    ),
-                }),
+                Err(_) => {
+                    let deadline = self.retry.call_deadline().as_secs_f64();
+                    Err(AttemptError::timed_out(format!(
+                        "sending {what}: the call's deadline of {deadline} s passed"
+                    )))
+                }
             };
             let outcome = outcome.map(|response| RawResponse { attempts: attempt, ..response });
             let (failure, retry_after) = match &outcome {
@@ -191,37 +186,18 @@ impl Transport {
         let mut response = match sent.await {
             Ok(Ok(response)) => response,
             Ok(Err(e)) if e.is_connect() => {
-                return Err(AttemptError {
-                    failure: Failure::ConnectFailed,
-                    error: transport_error(
-                        format!("connecting to {host} for {what}"),
-                        e.is_timeout(),
-                        Some(Box::new(e.without_url())),
-                    ),
-                });
+                return Err(AttemptError::reqwest(
+                    Failure::ConnectFailed,
+                    format!("connecting to {host} for {what}"),
+                    e,
+                ));
             }
-            Ok(Err(e)) => {
-                return Err(AttemptError {
-                    failure: Failure::InFlight,
-                    error: transport_error(
-                        format!("sending {what}"),
-                        e.is_timeout(),
-                        Some(Box::new(e.without_url())),
-                    ),
-                });
-            }
+            Ok(Err(e)) => return Err(AttemptError::reqwest(Failure::InFlight, format!("sending {what}"), e)),
             Err(_) => {
-                return Err(AttemptError {
-                    failure: Failure::InFlight,
-                    error: transport_error(
-                        format!(
-                            "sending {what}: {host} did not answer within {} s",
-                            self.response_timeout.as_secs_f64()
-                        ),
-                        true,
-                        None,
-                    ),
-                });
+                let waited = self.response_timeout.as_secs_f64();
+                return Err(AttemptError::timed_out(format!(
+                    "sending {what}: {host} did not answer within {waited} s"
+                )));
             }
         };
         let status = response.status();
@@ -246,31 +222,19 @@ impl Transport {
                 }
                 Ok(Ok(None)) => break,
                 Ok(Err(e)) => {
-                    return Err(AttemptError {
-                        failure: Failure::InFlight,
-                        error: transport_error(
-                            format!(
-                                "reading the body of {what}: the connection closed after {}",
-                                received(&body)
-                            ),
-                            e.is_timeout(),
-                            Some(Box::new(e.without_url())),
-                        ),
-                    });
+                    let context = format!(
+                        "reading the body of {what}: the connection closed after {}",
+                        received(&body)
+                    );
+                    return Err(AttemptError::reqwest(Failure::InFlight, context, e));
                 }
                 Err(_) => {
-                    return Err(AttemptError {
-                        failure: Failure::InFlight,
-                        error: transport_error(
-                            format!(
-                                "reading the body of {what}: nothing arrived for {} s after {}",
-                                self.read_timeout.as_secs_f64(),
-                                received(&body)
-                            ),
-                            true,
-                            None,
-                        ),
-                    });
+                    let silent = self.read_timeout.as_secs_f64();
+                    let context = format!(
+                        "reading the body of {what}: nothing arrived for {silent} s after {}",
+                        received(&body)
+                    );
+                    return Err(AttemptError::timed_out(context));
                 }
             }
         }
@@ -296,6 +260,19 @@ impl Transport {
 struct AttemptError {
     failure: Failure,
     error: Error,
+}
+
+impl AttemptError {
+    /// reqwest failed while doing what `context` says.
+    fn reqwest(failure: Failure, context: String, error: reqwest::Error) -> Self {
+        let timed_out = error.is_timeout();
+        Self { failure, error: transport_error(context, timed_out, Some(Box::new(error.without_url()))) }
+    }
+
+    /// One of the transport's own timeouts ran out while doing what `context` says.
+    fn timed_out(context: String) -> Self {
+        Self { failure: Failure::InFlight, error: transport_error(context, true, None) }
+    }
 }
 
 fn transport_error(
