@@ -43,9 +43,22 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
+/// Reads a CSDL file, saying on stderr each departure from the specification it accepted and
+/// how many of each kind.
+pub fn load_reporting(spec: &Path) -> Result<csdl::Model, String> {
+    let model = csdl::load(spec).map_err(|e| e.to_string())?;
+    for warning in &model.warnings {
+        eprintln!("{warning}");
+    }
+    if let Some(summary) = csdl::diagnostics::summary(&model.warnings) {
+        eprintln!("{}: {summary}", spec.display());
+    }
+    Ok(model)
+}
+
 /// Generates the files of one target in memory.
 pub fn generate_target(root: &Path, target: &Target) -> Result<Generated, String> {
-    let model = csdl::load(&root.join(target.spec)).map_err(|e| e.to_string())?;
+    let model = load_reporting(&root.join(target.spec))?;
     emit::generate(
         &model,
         &Options {
@@ -168,7 +181,7 @@ fn existing_rs_files(dir: &Path) -> Result<Vec<String>, String> {
 /// Generates a standalone crate from any CSDL file: `Cargo.toml`, `src/lib.rs` with a `Client`,
 /// and `src/generated/`.
 pub fn standalone(spec: &Path, out: &Path) -> Result<(), String> {
-    let model = csdl::load(spec).map_err(|e| e.to_string())?;
+    let model = load_reporting(spec)?;
     let files = emit::generate(
         &model,
         &Options {

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::CsdlError;
+use super::diagnostics::{Departure, Warning, is_simple_identifier};
 use super::model::*;
 use super::xml::Pos;
 
@@ -88,11 +89,15 @@ pub struct Model {
     targeted: HashMap<String, Vec<Annotation>>,
     /// Derived types by base type, transitively, computed once: generation asks for every type.
     derived: HashMap<String, Vec<String>>,
+    /// What the document does that the specification does not allow but the generator accepts,
+    /// in document order.
+    pub warnings: Vec<Warning>,
 }
 
 impl Model {
-    /// Indexes and checks `document`.
-    pub fn new(document: Document) -> Result<Self, CsdlError> {
+    /// Indexes and checks `document`, adding the departures it finds to `warnings` (those the
+    /// XML reader found). Every error is reported, not only the first.
+    pub fn new(document: Document, warnings: Vec<Warning>) -> Result<Self, CsdlError> {
         let mut model = Self {
             aliases: HashMap::new(),
             external: HashSet::new(),
@@ -100,15 +105,23 @@ impl Model {
             operations: BTreeMap::new(),
             targeted: HashMap::new(),
             derived: HashMap::new(),
+            warnings,
             document,
         };
-        model.index()?;
-        model.check()?;
+        let mut errors = Vec::new();
+        let mut warnings = Vec::new();
+        model.index(&mut errors, &mut warnings);
+        model.check(&mut errors, &mut warnings);
+        if let Some(error) = CsdlError::all(errors) {
+            return Err(error);
+        }
+        warnings.sort_by_key(|w| (w.pos.line, w.pos.column));
+        model.warnings.extend(warnings);
         model.derived = model.derived_types();
         Ok(model)
     }
 
-    fn index(&mut self) -> Result<(), CsdlError> {
+    fn index(&mut self, errors: &mut Vec<CsdlError>, warnings: &mut Vec<Warning>) {
         for reference in &self.document.references {
             for include in &reference.includes {
                 self.external.insert(include.namespace.clone());
@@ -117,6 +130,9 @@ impl Model {
                 }
             }
         }
+        // Types, terms and containers share one namespace per schema; so do operations in the
+        // specification, but real metadata gives operations the names of types, and the two
+        // never meet in generated code (a type and a method), so that is a warning.
         let mut declared: HashMap<String, Pos> = HashMap::new();
         for (s, schema) in self.document.schemas.iter().enumerate() {
             if let Some(alias) = &schema.alias {
@@ -126,37 +142,42 @@ impl Model {
                 |name: &str, pos: Pos, loc: Option<TypeLoc>, types: &mut BTreeMap<String, TypeLoc>| {
                     let qualified = format!("{}.{name}", schema.namespace);
                     if let Some(first) = declared.insert(qualified.clone(), pos) {
-                        return Err(CsdlError::at(
+                        declared.insert(qualified.clone(), first);
+                        errors.push(CsdlError::at(
                             pos,
                             format!("`{qualified}` is declared twice (first at {first})"),
                         ));
-                    }
-                    if let Some(loc) = loc {
+                    } else if let Some(loc) = loc {
                         types.insert(qualified, loc);
                     }
-                    Ok(())
                 };
             for (i, ty) in schema.structured_types.iter().enumerate() {
-                declare(&ty.name, ty.pos, Some(TypeLoc::Structured(s, i)), &mut self.types)?;
+                declare(&ty.name, ty.pos, Some(TypeLoc::Structured(s, i)), &mut self.types);
             }
             for (i, ty) in schema.enum_types.iter().enumerate() {
-                declare(&ty.name, ty.pos, Some(TypeLoc::Enum(s, i)), &mut self.types)?;
+                declare(&ty.name, ty.pos, Some(TypeLoc::Enum(s, i)), &mut self.types);
             }
             for (i, ty) in schema.type_definitions.iter().enumerate() {
-                declare(&ty.name, ty.pos, Some(TypeLoc::Definition(s, i)), &mut self.types)?;
+                declare(&ty.name, ty.pos, Some(TypeLoc::Definition(s, i)), &mut self.types);
             }
             for term in &schema.terms {
-                declare(&term.name, term.pos, None, &mut self.types)?;
+                declare(&term.name, term.pos, None, &mut self.types);
             }
             if let Some(container) = &schema.container {
-                declare(&container.name, container.pos, None, &mut self.types)?;
+                declare(&container.name, container.pos, None, &mut self.types);
             }
-            // Overloads share a name, so operations are declared once per name.
+            // Overloads share a name, so the first of each name is what a clash is reported at.
             let mut operation_names = HashSet::new();
             for (i, operation) in schema.operations.iter().enumerate() {
                 let qualified = format!("{}.{}", schema.namespace, operation.name);
-                if operation_names.insert(operation.name.clone()) {
-                    declare(&operation.name, operation.pos, None, &mut self.types)?;
+                if operation_names.insert(operation.name.clone())
+                    && let Some(first) = declared.get(&qualified)
+                {
+                    warnings.push(Warning::at(
+                        operation.pos,
+                        Departure::OperationNamedLikeType,
+                        format!("operation `{qualified}` has the name of the type declared at {first}; both are kept"),
+                    ));
                 }
                 self.operations.entry(qualified).or_default().push((s, i));
             }
@@ -172,85 +193,122 @@ impl Model {
                 }));
             }
         }
-        Ok(())
     }
 
-    fn check(&self) -> Result<(), CsdlError> {
+    fn check(&self, errors: &mut Vec<CsdlError>, warnings: &mut Vec<Warning>) {
         for schema in &self.document.schemas {
             for ty in &schema.structured_types {
                 if let Some(base) = &ty.base_type {
                     match self.resolve(base) {
-                        Some(Resolved::Structured(_, base_ty)) if base_ty.kind == ty.kind => {}
-                        Some(_) => {
-                            return Err(CsdlError::at(
-                                ty.pos,
-                                format!(
-                                    "the base type `{base}` of `{}` is not a type of the same kind",
-                                    ty.name
-                                ),
-                            ));
+                        Some(Resolved::Structured(_, base_ty)) if base_ty.kind == ty.kind => {
+                            if let Err(e) = self.check_no_cycle(schema, ty) {
+                                errors.push(e);
+                            }
                         }
-                        None => return Err(undefined(ty.pos, base)),
+                        Some(_) => errors.push(CsdlError::at(
+                            ty.pos,
+                            format!("the base type `{base}` of `{}` is not a type of the same kind", ty.name),
+                        )),
+                        None => errors.push(undefined(ty.pos, base)),
                     }
-                    self.check_no_cycle(schema, ty)?;
                 }
+                let mut names: HashMap<String, &str> = HashMap::new();
                 for property in &ty.properties {
-                    self.check_type(&property.ty, property.pos)?;
+                    self.check_value_type(
+                        &property.ty,
+                        property.pos,
+                        &format!("property `{}`", property.name),
+                        errors,
+                        warnings,
+                    );
+                    self.check_property_name(&property.name, property.pos, &mut names, warnings);
                 }
                 for navigation in &ty.navigation_properties {
+                    self.check_property_name(&navigation.name, navigation.pos, &mut names, warnings);
                     match self.resolve(&navigation.ty.name) {
                         Some(Resolved::Structured(_, target)) if target.kind == StructuredKind::Entity => {}
-                        Some(_) => {
-                            return Err(CsdlError::at(
-                                navigation.pos,
-                                format!("navigation property `{}` must have an entity type", navigation.name),
-                            ));
-                        }
-                        None => return Err(undefined(navigation.pos, &navigation.ty.name)),
+                        Some(Resolved::Edm(abstract_type @ "EntityType")) => warnings.push(Warning::at(
+                            navigation.pos,
+                            Departure::AbstractType,
+                            format!(
+                                "navigation property `{}` has the abstract type `Edm.{abstract_type}`: any entity, kept as JSON",
+                                navigation.name
+                            ),
+                        )),
+                        Some(_) => errors.push(CsdlError::at(
+                            navigation.pos,
+                            format!("navigation property `{}` must have an entity type", navigation.name),
+                        )),
+                        None => errors.push(undefined(navigation.pos, &navigation.ty.name)),
                     }
                 }
                 let all = self.all_properties(schema, ty);
                 for key in &ty.key {
                     let first = key.split('/').next().unwrap_or(key);
                     if !all.iter().any(|p| p.name == first) {
-                        return Err(CsdlError::at(
+                        errors.push(CsdlError::at(
                             ty.pos,
                             format!("the key of `{}` names `{key}`, which is not a property", ty.name),
                         ));
                     }
                 }
+                self.check_repeated(&ty.annotations, warnings);
+            }
+            for ty in &schema.enum_types {
+                if ty.members.is_empty() {
+                    warnings.push(Warning::at(
+                        ty.pos,
+                        Departure::EnumWithoutMembers,
+                        format!("enumeration `{}` declares no member: every value it meets is kept as unrecognized", ty.name),
+                    ));
+                }
             }
             for definition in &schema.type_definitions {
-                match self.resolve(&definition.underlying_type) {
-                    Some(Resolved::Edm(_)) => {}
-                    _ => {
-                        return Err(CsdlError::at(
-                            definition.pos,
-                            format!(
-                                "the underlying type of `{}` must be an Edm primitive type",
-                                definition.name
-                            ),
-                        ));
-                    }
+                if !matches!(self.resolve(&definition.underlying_type), Some(Resolved::Edm(_))) {
+                    errors.push(CsdlError::at(
+                        definition.pos,
+                        format!("the underlying type of `{}` must be an Edm primitive type", definition.name),
+                    ));
                 }
             }
             for operation in &schema.operations {
                 for parameter in &operation.parameters {
-                    self.check_type(&parameter.ty, parameter.pos)?;
+                    let what = format!("parameter `{}` of `{}`", parameter.name, operation.name);
+                    self.check_value_type(&parameter.ty, parameter.pos, &what, errors, warnings);
                 }
                 if let Some(returns) = &operation.return_type {
-                    self.check_type(&returns.ty, operation.pos)?;
+                    let what = format!("the return type of `{}`", operation.name);
+                    self.check_value_type(&returns.ty, operation.pos, &what, errors, warnings);
                 }
             }
             for term in &schema.terms {
-                self.check_type(&term.ty, term.pos)?;
+                if let Err(e) = self.check_type(&term.ty, term.pos) {
+                    errors.push(e);
+                }
+            }
+            for block in &schema.annotation_blocks {
+                if !self.target_exists(&block.target) {
+                    warnings.push(Warning::at(
+                        block.pos,
+                        Departure::MissingAnnotationTarget,
+                        format!(
+                            "annotations target `{}`, which the document does not declare; they are ignored",
+                            block.target
+                        ),
+                    ));
+                }
+                self.check_repeated(&block.annotations, warnings);
             }
             if let Some(container) = &schema.container {
                 for set in &container.entity_sets {
-                    self.check_entity(&set.entity_type, set.pos)?;
+                    if let Err(e) = self.check_entity(&set.entity_type, set.pos) {
+                        errors.push(e);
+                    }
                 }
                 for singleton in &container.singletons {
-                    self.check_entity(&singleton.ty, singleton.pos)?;
+                    if let Err(e) = self.check_entity(&singleton.ty, singleton.pos) {
+                        errors.push(e);
+                    }
                 }
                 for import in &container.imports {
                     let kind_matches = self
@@ -258,7 +316,7 @@ impl Model {
                         .iter()
                         .any(|(_, op)| op.kind == import.kind && !op.is_bound);
                     if !kind_matches {
-                        return Err(CsdlError::at(
+                        errors.push(CsdlError::at(
                             import.pos,
                             format!(
                                 "import `{}` names `{}`, which is no unbound {:?}",
@@ -269,7 +327,136 @@ impl Model {
                 }
             }
         }
-        Ok(())
+    }
+
+    /// A property's, parameter's or return type: declared, and not `Edm.EntityType` or
+    /// `Edm.ComplexType` (accepted with a warning and kept as JSON).
+    fn check_value_type(
+        &self,
+        ty: &TypeRef,
+        pos: Pos,
+        what: &str,
+        errors: &mut Vec<CsdlError>,
+        warnings: &mut Vec<Warning>,
+    ) {
+        match self.resolve(&ty.name) {
+            None => errors.push(undefined(pos, &ty.name)),
+            // CSDL 4.01 allows `Edm.PrimitiveType` and `Edm.Untyped` here; the structured
+            // abstract types belong to vocabularies' terms.
+            Some(Resolved::Edm(name @ ("EntityType" | "ComplexType"))) => {
+                warnings.push(Warning::at(
+                    pos,
+                    Departure::AbstractType,
+                    format!("{what} has the abstract type `Edm.{name}`: kept as JSON"),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// A property name that is no simple identifier, or that differs from another of the same
+    /// type only in case; `names` holds the type's names so far, lowercased.
+    fn check_property_name<'a>(
+        &self,
+        name: &'a str,
+        pos: Pos,
+        names: &mut HashMap<String, &'a str>,
+        warnings: &mut Vec<Warning>,
+    ) {
+        if !is_simple_identifier(name) {
+            warnings.push(Warning::at(
+                pos,
+                Departure::PropertyName,
+                format!("property name `{name}` is not an identifier; its Rust name is made from it and it keeps its wire name"),
+            ));
+        }
+        if let Some(other) = names.insert(name.to_lowercase(), name)
+            && other != name
+        {
+            warnings.push(Warning::at(
+                pos,
+                Departure::PropertyName,
+                format!("property `{name}` differs from `{other}` only in case; each gets its own Rust name"),
+            ));
+        }
+    }
+
+    /// Annotations of one element that repeat a term with the same qualifier; the first one is
+    /// the one read.
+    fn check_repeated(&self, annotations: &[Annotation], warnings: &mut Vec<Warning>) {
+        let mut seen: HashMap<(String, Option<&str>), Pos> = HashMap::new();
+        for annotation in annotations {
+            let key = (self.qualify(&annotation.term), annotation.qualifier.as_deref());
+            if let Some(first) = seen.get(&key) {
+                warnings.push(Warning::at(
+                    annotation.pos,
+                    Departure::RepeatedAnnotation,
+                    format!(
+                        "term `{}` is applied again (first at {first}); the first is used",
+                        annotation.term
+                    ),
+                ));
+            } else {
+                seen.insert(key, annotation.pos);
+            }
+        }
+    }
+
+    /// Whether an `Annotations` target names something declared: a schema element, a member of
+    /// a type or container, or an operation (overload parameters are not checked).
+    fn target_exists(&self, target: &str) -> bool {
+        let target = self.qualify_path(target);
+        let (head, member) = target.split_once('/').map_or((target.as_str(), None), |(h, m)| (h, Some(m)));
+        let name = head.split('(').next().unwrap_or(head);
+        if !self.operations(name).is_empty() {
+            return true;
+        }
+        let member = member.map(|m| m.split('/').next().unwrap_or(m));
+        if let Some(resolved) = self.resolve(name) {
+            return match (resolved, member) {
+                (_, None) | (Resolved::External | Resolved::Edm(_), _) => true,
+                (Resolved::Structured(_, ty), Some(member)) => self.member_of(ty, member),
+                (Resolved::Enum(_, ty), Some(member)) => ty.members.iter().any(|m| m.name == member),
+                (Resolved::Definition(..), Some(_)) => false,
+            };
+        }
+        let container = self.document.schemas.iter().find_map(|schema| {
+            schema.container.as_ref().filter(|c| format!("{}.{}", schema.namespace, c.name) == name)
+        });
+        if let Some(container) = container {
+            return member.is_none_or(|m| {
+                container.entity_sets.iter().any(|e| e.name == m)
+                    || container.singletons.iter().any(|e| e.name == m)
+                    || container.imports.iter().any(|e| e.name == m)
+            });
+        }
+        // A term of this document, or anything of a namespace it only references.
+        let namespace = name.rsplit_once('.').map_or("", |(ns, _)| ns);
+        self.external.contains(namespace)
+            || self
+                .document
+                .schemas
+                .iter()
+                .any(|schema| schema.terms.iter().any(|t| format!("{}.{}", schema.namespace, t.name) == name))
+    }
+
+    /// Whether `member` is a property or navigation property of `ty` or a type it derives from.
+    fn member_of(&self, ty: &StructuredType, member: &str) -> bool {
+        let mut current = Some(ty);
+        let mut steps = 0;
+        while let Some(ty) = current {
+            if ty.properties.iter().any(|p| p.name == member)
+                || ty.navigation_properties.iter().any(|n| n.name == member)
+            {
+                return true;
+            }
+            steps += 1;
+            current = match ty.base_type.as_deref().and_then(|b| self.resolve(b)) {
+                Some(Resolved::Structured(_, base)) if steps < 64 => Some(base),
+                _ => None,
+            };
+        }
+        false
     }
 
     fn check_type(&self, ty: &TypeRef, pos: Pos) -> Result<(), CsdlError> {

@@ -9,6 +9,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
 use super::CsdlError;
+use super::diagnostics::{Departure, Warning};
 
 /// A line and column in the source, both counted from 1 (columns in characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -79,9 +80,29 @@ impl<'a> LineIndex<'a> {
     }
 }
 
-/// Parses `source` into its root element.
-pub fn parse(source: &str) -> Result<Element, CsdlError> {
-    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+/// Parses `source` into its root element, with a warning for each departure the text itself
+/// makes (a byte order mark, no XML declaration).
+pub fn parse(source: &str) -> Result<(Element, Vec<Warning>), CsdlError> {
+    let start = Pos { line: 1, column: 1 };
+    let mut warnings = Vec::new();
+    let source = match source.strip_prefix('\u{feff}') {
+        Some(rest) => {
+            warnings.push(Warning::at(
+                start,
+                Departure::ByteOrderMark,
+                "the file starts with a UTF-8 byte order mark; it is skipped",
+            ));
+            rest
+        }
+        None => source,
+    };
+    if !source.trim_start().starts_with("<?xml") {
+        warnings.push(Warning::at(
+            start,
+            Departure::NoXmlDeclaration,
+            "the file has no `<?xml …?>` declaration; read as XML 1.0 in UTF-8",
+        ));
+    }
     let index = LineIndex::new(source);
     let mut reader = Reader::from_str(source);
     reader.config_mut().check_end_names = true;
@@ -136,7 +157,8 @@ pub fn parse(source: &str) -> Result<Element, CsdlError> {
             format!("the document ends before <{}> (opened at {}) is closed", open.name, open.pos),
         ));
     }
-    root.ok_or_else(|| CsdlError::at(Pos { line: 1, column: 1 }, "the document has no root element"))
+    let root = root.ok_or_else(|| CsdlError::at(start, "the document has no root element"))?;
+    Ok((root, warnings))
 }
 
 fn attach(

@@ -12,7 +12,7 @@ use crate::csdl::{self, CsdlError};
 /// The canonical form of `source`, after checking that it is a valid CSDL document.
 pub fn normalize(source: &str) -> Result<String, CsdlError> {
     csdl::parse(source)?;
-    let root = csdl::xml::parse(source)?;
+    let (root, _) = csdl::xml::parse(source)?;
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     write(&mut out, &root, 0);
     Ok(out)
