@@ -10,3 +10,24 @@ pub use crate::multipart::MultipartForm;
 pub use crate::odata::ValueEnvelope;
 pub use crate::request::ActionBody;
 pub use crate::wire::{FieldKey, Wire, WireValue, is_annotation, odata_type_name, serialize_typed};
+
+/// Everything generated modules name without a path: each generated module starts with
+/// `use defender_runtime::codegen::prelude::*;` and imports nothing else, so no generator has to
+/// guess from its output what to import. The generator reserves these names, so that no
+/// generated type shadows one of them.
+pub mod prelude {
+    pub use std::fmt;
+    pub use std::future::IntoFuture;
+
+    pub use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
+    pub use serde::{Deserialize, Deserializer, Serialize};
+    pub use serde_json::value::RawValue;
+    pub use serde_json::{Map, Value};
+
+    pub use super::{
+        ActionBody, FieldKey, ODataLiteral, QueryString, ValueEnvelope, Wire, decode_body, is_annotation,
+        json_alias_value, key_segment, odata_type_name, serialize_typed,
+    };
+    pub use crate::request::{CollectionRequest, EntityRequest};
+    pub use crate::{Annotations, ODataClient, Patch, RawMembers, Result, edm};
+}

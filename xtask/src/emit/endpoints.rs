@@ -317,7 +317,7 @@ pub fn client_module(
         #(#builder_items)*
         #(#extra_items)*
     };
-    let uses = imports(&body.to_string(), features.gates_anything());
+    let uses = super::prelude();
     // Grouped by where they start, in the container's order.
     let order: Vec<String> = container
         .singletons
@@ -414,75 +414,6 @@ fn key_base(context: &Context<'_>, builder: &Builder<'_>, set: &Base) -> Option<
 /// A rustdoc link to a builder's entity type from the client module.
 fn link(layout: &Layout, builder: &Builder<'_>) -> String {
     layout.path(&builder.schema.namespace, &builder.ty.name, MODULE).to_string().replace(' ', "")
-}
-
-/// The `use` lines the generated text needs, and no others.
-fn imports(text: &str, gated: bool) -> TokenStream {
-    let mut uses = Vec::new();
-    let mut add = |needle: &str, tokens: TokenStream| {
-        if text.contains(needle) {
-            uses.push(tokens);
-        }
-    };
-    add(
-        "IntoFuture",
-        quote!(
-            use std::future::IntoFuture;
-        ),
-    );
-    add(
-        "edm ::",
-        quote!(
-            use defender_runtime::edm;
-        ),
-    );
-    add(
-        "ValueEnvelope",
-        quote!(
-            use defender_runtime::codegen::ValueEnvelope;
-        ),
-    );
-    add(
-        "ActionBody",
-        quote!(
-            use defender_runtime::codegen::ActionBody;
-        ),
-    );
-    add(
-        "Wire <",
-        quote!(
-            use defender_runtime::codegen::Wire;
-        ),
-    );
-    let literal: Vec<TokenStream> = [
-        ("to_literal", "ODataLiteral"),
-        ("key_segment", "key_segment"),
-        ("json_alias_value", "json_alias_value"),
-        ("QueryString", "QueryString"),
-    ]
-    .iter()
-    .filter(|(needle, _)| text.contains(needle))
-    .map(|(_, name)| {
-        let name = ident(name);
-        quote!(#name)
-    })
-    .collect();
-    if !literal.is_empty() {
-        uses.push(quote!(use defender_runtime::codegen::{#(#literal),*};));
-    }
-    let runtime: Vec<TokenStream> = ["CollectionRequest", "EntityRequest", "ODataClient", "Result"]
-        .iter()
-        .filter(|name| text.contains(*name))
-        .map(|name| {
-            let name = ident(name);
-            quote!(#name)
-        })
-        .collect();
-    uses.push(quote!(use defender_runtime::{#(#runtime),*};));
-    // With some endpoints compiled out by features, an import may have no user left.
-    let allow = gated.then(|| quote!(#[allow(unused_imports)]));
-    let uses = uses.into_iter().map(|u| quote!(#allow #u));
-    quote!(#(#uses)*)
 }
 
 fn builder_items(

@@ -13,7 +13,7 @@ pub mod names;
 pub mod registry;
 pub mod types;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -72,8 +72,13 @@ impl Layout {
     fn new(model: &Model) -> Self {
         let mut layout = Layout::default();
         let input_types = input_closure(model);
-        let mut module_scope =
-            names::Scope::with_reserved(&[calls::MODULE, registry::MODULE, catalog::MODULE, "mod"]);
+        let mut module_scope = names::Scope::with_reserved(&[
+            calls::MODULE,
+            registry::MODULE,
+            catalog::MODULE,
+            "mod",
+            "prelude",
+        ]);
         for schema in &model.document.schemas {
             let has_types = !schema.structured_types.is_empty()
                 || !schema.enum_types.is_empty()
@@ -84,7 +89,7 @@ impl Layout {
             let last = schema.namespace.rsplit('.').next().unwrap_or(&schema.namespace);
             let wanted = names::snake(last).trim_start_matches("r#").to_owned();
             let module = module_scope.claim(&wanted);
-            let mut type_scope = names::Scope::default();
+            let mut type_scope = names::Scope::with_reserved(PRELUDE_NAMES);
             let declared = schema
                 .structured_types
                 .iter()
@@ -291,7 +296,6 @@ struct TypesPart {
     module: String,
     namespace: String,
     code: String,
-    needed: BTreeSet<&'static str>,
 }
 
 /// What a job made: files, and the module declarations `mod.rs` needs for them.
@@ -371,13 +375,11 @@ fn make(
                 .iter()
                 .map(|ty| types::definition(model, layout, features, schema, ty));
             let items: Vec<TokenStream> = structured.chain(enumerations).chain(definitions).collect();
-            let text: String = items.iter().map(ToString::to_string).collect();
             Ok(Made {
                 part: Some(TypesPart {
                     module: (*module).clone(),
                     namespace: schema.namespace.clone(),
                     code: unparse(quote!(#(#items)*))?,
-                    needed: needed_imports(&text),
                 }),
                 ..Made::default()
             })
@@ -461,7 +463,7 @@ pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
     let mut current: Option<TypesPart> = None;
     let finish = |part: TypesPart, files: &mut Vec<GeneratedFile>, decls: &mut Vec<(String, String)>| {
         let doc = format!("Types of the `{}` schema.", part.namespace);
-        let uses = module_uses(&part.needed, features.gates_anything());
+        let uses = prelude();
         let code = format!("{}{}", unparse(uses)?, part.code);
         files.push(GeneratedFile {
             path: format!("{}.rs", part.module),
@@ -477,7 +479,6 @@ pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
             match &mut current {
                 Some(open) if open.module == part.module => {
                     open.code.push_str(&part.code);
-                    open.needed.extend(part.needed);
                 }
                 _ => {
                     if let Some(done) = current.replace(part) {
@@ -526,108 +527,52 @@ pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
     Ok(Generated { files, features: features.names().map(str::to_owned).collect() })
 }
 
-/// Imports a types module needs, decided from the items so that nothing unused is imported.
-/// Text in generated items that calls for an import (token text, so paths are spaced: `edm ::`).
-const IMPORT_NEEDLES: &[&str] = &[
-    "fmt ::",
-    "edm ::",
-    "odata_type_name",
-    "serialize_typed",
-    "FieldKey",
-    "RawMembers",
-    "RawValue",
-    "de :: Error",
+/// The names the runtime's `codegen::prelude` brings into every generated module. Generated
+/// types may not take them, or they would shadow what generated code means by them; keep this
+/// list and the prelude in step (`xtask/tests/prelude.rs` fails to compile when the prelude
+/// lacks one).
+pub const PRELUDE_NAMES: &[&str] = &[
+    "fmt",
+    "IntoFuture",
+    "de",
+    "DeserializeOwned",
     "MapAccess",
     "Visitor",
     "Deserialize",
-    "Map <",
+    "Deserializer",
+    "Serialize",
+    "RawValue",
+    "Map",
     "Value",
-    "Patch <",
+    "ActionBody",
+    "FieldKey",
+    "ODataLiteral",
+    "QueryString",
+    "ValueEnvelope",
+    "Wire",
+    "decode_body",
+    "is_annotation",
+    "json_alias_value",
+    "key_segment",
+    "odata_type_name",
+    "serialize_typed",
+    "CollectionRequest",
+    "EntityRequest",
+    "Annotations",
+    "ODataClient",
+    "Patch",
+    "RawMembers",
+    "Result",
+    "edm",
 ];
 
-/// Which of [`IMPORT_NEEDLES`] the token text of some items contains.
-fn needed_imports(text: &str) -> BTreeSet<&'static str> {
-    IMPORT_NEEDLES.iter().copied().filter(|needle| text.contains(needle)).collect()
-}
-
-/// The `use` lines for items that contain `needed`.
-fn module_uses(needed: &BTreeSet<&'static str>, gated: bool) -> TokenStream {
-    let uses_any = |needles: &[&str]| needles.iter().any(|n| needed.contains(n));
-    let mut uses = Vec::new();
-    if uses_any(&["fmt ::"]) {
-        uses.push(quote!(
-            use std::fmt;
-        ));
+/// The one import every generated module starts with. A module rarely needs every name, and
+/// features may compile out the rest, so the glob is allowed to go partly unused.
+pub fn prelude() -> TokenStream {
+    quote! {
+        #[allow(unused_imports)]
+        use defender_runtime::codegen::prelude::*;
     }
-    if uses_any(&["edm ::"]) {
-        uses.push(quote!(
-            use defender_runtime::edm;
-        ));
-    }
-    let mut wire = Vec::new();
-    if uses_any(&["odata_type_name"]) {
-        wire.push(quote!(odata_type_name));
-    }
-    if uses_any(&["serialize_typed"]) {
-        wire.push(quote!(serialize_typed));
-    }
-    if !wire.is_empty() {
-        uses.push(quote!(use defender_runtime::codegen::{#(#wire),*};));
-    }
-    if uses_any(&["FieldKey"]) {
-        uses.push(quote!(
-            use defender_runtime::codegen::{FieldKey, Wire, is_annotation};
-        ));
-    }
-    if uses_any(&["RawMembers"]) {
-        uses.push(quote!(
-            use defender_runtime::{Annotations, RawMembers};
-        ));
-    }
-    if uses_any(&["RawValue"]) {
-        uses.push(quote!(
-            use serde_json::value::RawValue;
-        ));
-    }
-    let mut de_items = Vec::new();
-    if uses_any(&["de :: Error"]) {
-        de_items.push(quote!(self));
-    }
-    if uses_any(&["MapAccess"]) {
-        de_items.push(quote!(MapAccess));
-    }
-    if uses_any(&["Visitor"]) {
-        de_items.push(quote!(Visitor));
-    }
-    if !de_items.is_empty() {
-        uses.push(quote!(use serde::de::{#(#de_items),*};));
-    }
-    if uses_any(&["Deserialize"]) {
-        uses.push(quote!(
-            use serde::{Deserialize, Deserializer, Serialize};
-        ));
-    }
-    match (uses_any(&["Map <"]), uses_any(&["Value"])) {
-        (true, true) => uses.push(quote!(
-            use serde_json::{Map, Value};
-        )),
-        (true, false) => uses.push(quote!(
-            use serde_json::Map;
-        )),
-        (false, true) => uses.push(quote!(
-            use serde_json::Value;
-        )),
-        (false, false) => {}
-    }
-    if uses_any(&["Patch <"]) {
-        uses.push(quote!(
-            use defender_runtime::Patch;
-        ));
-    }
-    // With some types compiled out by features, an import may have no user left.
-    let allow = gated.then(|| quote!(#[allow(unused_imports)]));
-    let uses = uses.into_iter().map(|u| quote!(#allow #u));
-    quote!(#(#uses)*)
 }
 
 fn render(tokens: TokenStream, options: &Options, doc: &str) -> Result<String, String> {
@@ -699,8 +644,12 @@ pub fn summary(model: &Model) -> String {
             if let Some(input) = layout.inputs.get(&qualified) {
                 line.push_str(&format!(" (bodies as {input})"));
             }
-            let fields: Vec<String> =
-                ty.properties.iter().map(|p| format!("{}={}", p.name, names::snake(&p.name))).collect();
+            // The type's own properties, under the names the struct gives them.
+            let fields: Vec<String> = types::field_names(model, schema, ty)
+                .into_iter()
+                .filter(|(property, _)| ty.properties.iter().any(|own| std::ptr::eq(own, *property)))
+                .map(|(property, name)| format!("{}={name}", property.name))
+                .collect();
             if !fields.is_empty() {
                 line.push_str(&format!(" [{}]", fields.join(" ")));
             }

@@ -60,11 +60,9 @@ pub fn registry_module(model: &Model, layout: &Layout, features: &Features) -> O
             _ => None,
         })
         .collect();
+    let prelude = super::prelude();
     Some(quote! {
-        use defender_runtime::codegen::decode_body;
-        use serde::Serialize;
-        use serde::de::DeserializeOwned;
-        use serde_json::Value;
+        #prelude
 
         /// Every entity and complex type this crate decodes: qualified CSDL name and kind.
         pub const TYPES: &[(&str, &str)] = &[#(#names)*];

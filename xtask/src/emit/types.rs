@@ -170,6 +170,21 @@ impl Field<'_> {
     }
 }
 
+/// The Rust field name of each property of `ty`, inherited ones first, claimed in one scope
+/// (so `Name` beside `name` is `name_2`). The struct and the conformance summary both ask here.
+pub fn field_names<'a>(
+    model: &'a Model,
+    schema: &'a Schema,
+    ty: &'a StructuredType,
+) -> Vec<(&'a Property, String)> {
+    let mut scope = names::Scope::with_reserved(RESERVED_FIELDS);
+    model
+        .all_properties(schema, ty)
+        .into_iter()
+        .map(|property| (property, scope.claim(&names::snake(&property.name))))
+        .collect()
+}
+
 /// A struct for an entity or complex type, with its lossless `Deserialize` implementation.
 pub fn structured(
     model: &Model,
@@ -190,16 +205,14 @@ pub fn structured(
     if let Some(base) = &ty.base_type {
         doc.line(format!("Derived from `{}`; its properties are included.", model.qualify(base)));
     }
-    let mut scope = names::Scope::with_reserved(RESERVED_FIELDS);
     let key: BTreeSet<&str> = key_of(model, ty).into_iter().collect();
-    let fields: Vec<Field<'_>> = model
-        .all_properties(schema, ty)
+    let fields: Vec<Field<'_>> = field_names(model, schema, ty)
         .into_iter()
-        .map(|property| {
+        .map(|(property, name)| {
             let rust = rust_type(model, layout, &property.ty, module);
             let boxed = !rust.collection
                 && rust.structured.as_deref().is_some_and(|child| reaches(model, child, &qualified));
-            let ident: TokenStream = scope.claim(&names::snake(&property.name)).parse().unwrap_or_default();
+            let ident: TokenStream = name.parse().unwrap_or_default();
             Field { property, ident, ty: rust, boxed, key: key.contains(property.name.as_str()) }
         })
         .collect();
@@ -475,13 +488,10 @@ fn property_contract(field: &Field<'_>) -> String {
 fn deserialize_impl(name: &Ident, wire_name: &str, fields: &[Field<'_>], cfg: &TokenStream) -> TokenStream {
     let visitor = format_ident!("{}Visitor", name.to_string().trim_start_matches("r#"));
     let expecting = format!("a JSON object for `{wire_name}`");
-    let locals = fields.iter().map(|f| {
-        let ident = local(f);
-        quote!(let mut #ident = None;)
-    });
-    let arms = fields.iter().map(|f| {
+    let names = locals(fields);
+    let locals = names.iter().map(|ident| quote!(let mut #ident = None;));
+    let arms = fields.iter().zip(&names).map(|(f, ident)| {
         let wire = &f.property.name;
-        let ident = local(f);
         let value = f.ty.value();
         let decoded = match (f.ty.decode, f.boxed) {
             (Decode::Wire, _) => quote!(map.next_value::<Wire<Option<#value>>>()?.into_inner()),
@@ -490,9 +500,8 @@ fn deserialize_impl(name: &Ident, wire_name: &str, fields: &[Field<'_>], cfg: &T
         };
         quote!(#wire => #ident = #decoded,)
     });
-    let inits = fields.iter().map(|f| {
+    let inits = fields.iter().zip(&names).map(|(f, ident)| {
         let field = &f.ident;
-        let ident = local(f);
         if f.omissible_key() {
             quote!(#field: #ident.unwrap_or_default(),)
         } else if f.key {
@@ -558,9 +567,19 @@ fn deserialize_impl(name: &Ident, wire_name: &str, fields: &[Field<'_>], cfg: &T
 
 /// The local variable that collects a field while decoding; prefixed so it cannot clash with
 /// the visitor's own variables.
-fn local(field: &Field<'_>) -> Ident {
-    let name = field.ident.to_string();
-    Ident::new(&format!("field_{}", name.trim_start_matches("r#")), Span::call_site())
+/// The decoder's local variable of each field: `field_` and the field's name, without a raw
+/// prefix or the underscore a name that starts with a digit gets (`field_2nd_attempt`, not the
+/// non-snake-case `field__2nd_attempt`), claimed in one scope so that they stay distinct.
+fn locals(fields: &[Field<'_>]) -> Vec<Ident> {
+    let mut scope = names::Scope::default();
+    fields
+        .iter()
+        .map(|field| {
+            let name = field.ident.to_string();
+            let bare = name.trim_start_matches("r#").trim_start_matches('_');
+            Ident::new(&scope.claim(&format!("field_{bare}")), Span::call_site())
+        })
+        .collect()
 }
 
 /// An enum for an enumeration type, with a variant that keeps values this version does not know.

@@ -4,34 +4,7 @@
 //! spec or the generator and regenerate.
 
 #[allow(unused_imports)]
-use std::fmt;
-
-#[allow(unused_imports)]
-use defender_runtime::edm;
-
-#[allow(unused_imports)]
-use defender_runtime::codegen::{odata_type_name, serialize_typed};
-
-#[allow(unused_imports)]
-use defender_runtime::codegen::{FieldKey, Wire, is_annotation};
-
-#[allow(unused_imports)]
-use defender_runtime::{Annotations, RawMembers};
-
-#[allow(unused_imports)]
-use serde_json::value::RawValue;
-
-#[allow(unused_imports)]
-use serde::de::{self, MapAccess, Visitor};
-
-#[allow(unused_imports)]
-use serde::{Deserialize, Deserializer, Serialize};
-
-#[allow(unused_imports)]
-use serde_json::{Map, Value};
-
-#[allow(unused_imports)]
-use defender_runtime::Patch;
+use defender_runtime::codegen::prelude::*;
 
 /// An exposure score: how exposed the organization's devices are to threats and vulnerabilities, from 0 (least) to 100 (most).
 ///

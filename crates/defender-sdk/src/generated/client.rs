@@ -4,25 +4,7 @@
 //! spec or the generator and regenerate.
 
 #[allow(unused_imports)]
-use std::future::IntoFuture;
-
-#[allow(unused_imports)]
-use defender_runtime::edm;
-
-#[allow(unused_imports)]
-use defender_runtime::codegen::ValueEnvelope;
-
-#[allow(unused_imports)]
-use defender_runtime::codegen::ActionBody;
-
-#[allow(unused_imports)]
-use defender_runtime::codegen::Wire;
-
-#[allow(unused_imports)]
-use defender_runtime::codegen::{ODataLiteral, key_segment, QueryString};
-
-#[allow(unused_imports)]
-use defender_runtime::{CollectionRequest, EntityRequest, ODataClient, Result};
+use defender_runtime::codegen::prelude::*;
 
 impl crate::DefenderClient {
     /// The organizational exposure score.
