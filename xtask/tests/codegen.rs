@@ -144,3 +144,34 @@ fn adding_an_operation_only_inserts_the_lines_for_it() {
     assert!(hunks.iter().any(|h| h.contains("pub fn trend(&self, days: i32)")), "{hunks:#?}");
     assert!(hunks.iter().any(|h| h.contains(r#"path: "exposureScore/Trend(days={days})""#)), "{hunks:#?}");
 }
+
+/// Graph's entity types inherit their key (`id`) from `entity`: the key is worked out once, in
+/// the model, so the set gets `get(key)`, the entity builder is reachable and the catalog knows
+/// the key (before, the builder had key fields but the set no `get`).
+#[test]
+fn a_set_whose_type_inherits_its_key_gets_a_read_by_key() {
+    let spec = r#"<?xml version="1.0"?>
+<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">
+  <edmx:DataServices>
+    <Schema Namespace="Test" xmlns="http://docs.oasis-open.org/odata/ns/edm">
+      <EntityType Name="entity" Abstract="true">
+        <Key><PropertyRef Name="id"/></Key>
+        <Property Name="id" Type="Edm.String" Nullable="false"/>
+      </EntityType>
+      <EntityType Name="incident" BaseType="Test.entity">
+        <Property Name="title" Type="Edm.String"/>
+      </EntityType>
+      <EntityContainer Name="Service">
+        <EntitySet Name="incidents" EntityType="Test.incident"/>
+      </EntityContainer>
+    </Schema>
+  </edmx:DataServices>
+</edmx:Edmx>"#;
+    let model = csdl::parse(spec).unwrap_or_else(|e| panic!("{e}"));
+    let files = emit::generate(&model, &options()).unwrap_or_else(|e| panic!("{e}")).files;
+    let file =
+        |name: &str| files.iter().find(|f| f.path == name).map(|f| f.contents.clone()).unwrap_or_default();
+    let client = file("client.rs");
+    assert!(client.contains("pub fn get(&self, id: &str) -> IncidentRequest"), "{client}");
+    assert!(file("catalog.rs").contains("key: &[\"id\"]"), "{}", file("catalog.rs"));
+}

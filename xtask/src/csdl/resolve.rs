@@ -568,6 +568,23 @@ impl Model {
             .unwrap_or_default()
     }
 
+    /// The key of an entity type: its own, or the one it inherits (Graph's entity types inherit
+    /// `id` from `entity`). Empty for a complex type, or an entity type without a key. The one
+    /// place keys are worked out: the types, the request builders and the catalog ask here.
+    pub fn key<'a>(&'a self, ty: &'a StructuredType) -> Vec<&'a str> {
+        let mut current = ty;
+        for _ in 0..64 {
+            if !current.key.is_empty() || current.kind == StructuredKind::Complex {
+                return current.key.iter().map(String::as_str).collect();
+            }
+            match current.base_type.as_deref().and_then(|b| self.resolve(b)) {
+                Some(Resolved::Structured(_, base)) => current = base,
+                _ => break,
+            }
+        }
+        Vec::new()
+    }
+
     /// A type's properties, inherited ones first.
     pub fn all_properties<'a>(&'a self, _schema: &'a Schema, ty: &'a StructuredType) -> Vec<&'a Property> {
         let mut chain = vec![ty];

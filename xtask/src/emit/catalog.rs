@@ -223,7 +223,7 @@ fn type_entries(model: &Model, features: &Features) -> Vec<TokenStream> {
             };
             let properties = ty.properties.iter().map(|p| property(&p.name, &p.ty, p.nullable));
             let navigation = ty.navigation_properties.iter().map(|n| property(&n.name, &n.ty, n.nullable));
-            let (is_abstract, open, key) = (ty.is_abstract, ty.open_type, &ty.key);
+            let (is_abstract, open, key) = (ty.is_abstract, ty.open_type, model.key(ty));
             let structure = quote! {
                 Structure {
                     base: #base,

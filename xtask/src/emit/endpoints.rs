@@ -378,7 +378,7 @@ fn key_base(context: &Context<'_>, builder: &Builder<'_>, set: &Base) -> Option<
     let model = context.model;
     let properties = model.all_properties(builder.schema, builder.ty);
     let key: Vec<_> =
-        builder.ty.key.iter().filter_map(|k| properties.iter().find(|p| &p.name == k)).collect();
+        model.key(builder.ty).into_iter().filter_map(|k| properties.iter().find(|p| p.name == k)).collect();
     if key.is_empty() {
         return None;
     }
@@ -758,7 +758,7 @@ fn key_method(context: &Context<'_>, builder: &Builder<'_>) -> TokenStream {
     let Context { model, layout, conventions } = context;
     let properties = model.all_properties(builder.schema, builder.ty);
     let key: Vec<_> =
-        builder.ty.key.iter().filter_map(|k| properties.iter().find(|p| &p.name == k)).collect();
+        model.key(builder.ty).into_iter().filter_map(|k| properties.iter().find(|p| p.name == k)).collect();
     if key.is_empty() {
         return quote!();
     }

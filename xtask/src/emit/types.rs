@@ -117,6 +117,13 @@ pub fn input_type(model: &Model, layout: &Layout, ty: &TypeRef, from: &str) -> T
     }
 }
 
+/// The structured types a field of type `qualified` holds by value: the type, and every type
+/// derived from it, since such a field is the `Any…` enum whose variants hold them.
+fn held_by_value(model: &Model, qualified: String) -> impl Iterator<Item = String> + '_ {
+    let derived = model.derived(&qualified);
+    std::iter::once(qualified).chain(derived)
+}
+
 /// Qualified names of the structured types a value of `qualified` contains directly (not
 /// through a collection), used to find the cycles that need a `Box`.
 fn direct_children(model: &Model, qualified: &str) -> Vec<String> {
@@ -131,13 +138,16 @@ fn direct_children(model: &Model, qualified: &str) -> Vec<String> {
             Some(Resolved::Structured(s, t)) => Some(format!("{}.{}", s.namespace, t.name)),
             _ => None,
         })
+        .flat_map(|child| held_by_value(model, child))
         .collect()
 }
 
-/// Whether a value of `from` can contain a value of `to` without going through a collection.
+/// Whether a field of type `from` (the type or its `Any…` enum) can contain a value of `to`
+/// without going through a collection: then the field needs a `Box`, or the type would have
+/// infinite size.
 fn reaches(model: &Model, from: &str, to: &str) -> bool {
     let mut seen = HashSet::new();
-    let mut stack = vec![from.to_owned()];
+    let mut stack: Vec<String> = held_by_value(model, from.to_owned()).collect();
     while let Some(current) = stack.pop() {
         if current == to {
             return true;
@@ -205,7 +215,7 @@ pub fn structured(
     if let Some(base) = &ty.base_type {
         doc.line(format!("Derived from `{}`; its properties are included.", model.qualify(base)));
     }
-    let key: BTreeSet<&str> = key_of(model, ty).into_iter().collect();
+    let key: BTreeSet<&str> = model.key(ty).into_iter().collect();
     let fields: Vec<Field<'_>> = field_names(model, schema, ty)
         .into_iter()
         .map(|(property, name)| {
@@ -252,7 +262,7 @@ pub fn structured(
         .any_input_ident(&qualified)
         .map(|any| polymorphic(model, layout, module, &any, &qualified, &cfg, true));
     let paths = property_paths(&name, &fields, &cfg);
-    let keys = key_of(model, ty);
+    let keys = model.key(ty);
     let keyed = quote! {
         #cfg
         impl defender_runtime::request::Keyed for #name {
@@ -345,13 +355,26 @@ fn polymorphic(
         let odata_type = format!("#{derived}");
         quote!(Self::#variant(value) => serialize_typed(value, #odata_type, serializer),)
     });
+    // A bare `@odata.type` (`#participant`) names a type of the base type's namespace; two
+    // derived types of one bare name in different namespaces are told apart by the qualified
+    // name only, the one in the base's namespace keeping the bare name.
+    let base_namespace = qualified.rsplit_once('.').map_or("", |(ns, _)| ns);
+    let bare_name_of = |derived: &str, short: &str| {
+        let ambiguous = variants.iter().filter(|(_, _, other, _)| other == short).count() > 1;
+        let home = derived.rsplit_once('.').is_some_and(|(ns, _)| ns == base_namespace);
+        (!ambiguous || home).then(|| short.to_owned())
+    };
     let deserialize_arms = variants.iter().map(|(variant, derived, short, _)| {
-        quote!(Some(#derived | #short) => serde_json::from_value(value).map(Self::#variant).map_err(de::Error::custom),)
+        let names = match bare_name_of(derived, short) {
+            Some(short) => quote!(#derived | #short),
+            None => quote!(#derived),
+        };
+        quote!(Some(#names) => serde_json::from_value(value).map(Self::#variant).map_err(de::Error::custom),)
     });
     let base_doc = format!(" A `{qualified}`, or a type derived from it that this SDK does not know.");
     let doc = format!(" A `{base_name}` or a type derived from it, told apart by `@odata.type`.");
     let keys: Vec<&str> = match model.resolve(qualified) {
-        Some(Resolved::Structured(_, ty)) => key_of(model, ty),
+        Some(Resolved::Structured(_, ty)) => model.key(ty),
         _ => Vec::new(),
     };
     let deserialize = (!input).then(|| {
@@ -438,19 +461,6 @@ fn input_struct(
             /// Members the metadata does not declare, sent as they are.
             #[serde(flatten)]
             pub additional_properties: Map<String, Value>,
-        }
-    }
-}
-
-fn key_of<'a>(model: &'a Model, ty: &'a StructuredType) -> Vec<&'a str> {
-    let mut current = ty;
-    loop {
-        if !current.key.is_empty() || current.kind == StructuredKind::Complex {
-            return current.key.iter().map(String::as_str).collect();
-        }
-        match current.base_type.as_deref().and_then(|b| model.resolve(b)) {
-            Some(Resolved::Structured(_, base)) => current = base,
-            _ => return Vec::new(),
         }
     }
 }
