@@ -180,8 +180,16 @@ fn existing_rs_files(dir: &Path) -> Result<Vec<String>, String> {
 
 /// Generates a standalone crate from any CSDL file: `Cargo.toml`, `src/lib.rs` with a `Client`,
 /// and `src/generated/`.
-pub fn standalone(spec: &Path, out: &Path) -> Result<(), String> {
-    let model = load_reporting(spec)?;
+///
+/// With `include` paths, only what they reach is generated, as `metadata subset` would cut it.
+pub fn standalone(spec: &Path, out: &Path, include: &[String]) -> Result<(), String> {
+    let mut model = load_reporting(spec)?;
+    if !include.is_empty() {
+        let source = fs::read_to_string(spec).map_err(|e| format!("{}: {e}", spec.display()))?;
+        let subset = crate::metadata::subset::subset(&source, include, &[])
+            .map_err(|e| format!("{}: {e}", spec.display()))?;
+        model = csdl::parse(&subset).map_err(|e| format!("{} (subset): {e}", spec.display()))?;
+    }
     let files = emit::generate(
         &model,
         &Options {

@@ -84,7 +84,7 @@ pub fn run(corpus: &Path) -> Result<Vec<Outcome>, String> {
             }
         };
         let out = target_dir.join("conformance").join(&stem);
-        let failure = codegen::standalone(&document, &out)
+        let failure = codegen::standalone(&document, &out, &[])
             .err()
             .or_else(|| check(&out, &target_dir).err())
             .or_else(|| check_summary(&name, &stem, &names).err());

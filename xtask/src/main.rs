@@ -26,6 +26,10 @@ enum Command {
         /// Where the standalone crate goes.
         #[arg(long, requires = "spec")]
         out: Option<PathBuf>,
+        /// Generate only what these paths reach (see `metadata subset`), such as
+        /// `security/incidents/**`.
+        #[arg(long, value_name = "PATH", requires = "spec")]
+        include: Vec<String>,
     },
     /// Keep `specs/` in step with the service's `$metadata`.
     Metadata {
@@ -90,6 +94,24 @@ enum MetadataCommand {
         #[arg(long)]
         changelog: bool,
     },
+    /// Write the part of a document that URL paths reach as a valid document of its own.
+    ///
+    /// A path is an entity set, singleton or import, then navigation properties or bound
+    /// operations, with `*` for one segment and `**` for any depth:
+    /// `--include 'security/incidents/**' --include security/runHuntingQuery`.
+    Subset {
+        /// The document.
+        file: PathBuf,
+        /// The paths to keep.
+        #[arg(long, value_name = "PATH", required = true)]
+        include: Vec<String>,
+        /// Leave out annotations of this term (`Org.OData.Core.V1.Description`, or by alias).
+        #[arg(long, value_name = "TERM")]
+        drop_term: Vec<String>,
+        /// Where to write it (standard output by default).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Write a CSDL document in canonical form (stable order and formatting).
     Normalize {
         /// The document.
@@ -103,11 +125,11 @@ enum MetadataCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Codegen { check, spec: Some(spec), out: Some(out) } => {
+        Command::Codegen { check, spec: Some(spec), out: Some(out), include } => {
             if check {
                 Err("--check applies to the workspace's own specs, not to --spec".to_owned())
             } else {
-                codegen::standalone(&spec, &out).map(|()| println!("generated {}", out.display()))
+                codegen::standalone(&spec, &out, &include).map(|()| println!("generated {}", out.display()))
             }
         }
         Command::Codegen { check, .. } => run_codegen(check),
@@ -219,6 +241,18 @@ fn run_metadata(command: MetadataCommand) -> Result<(), String> {
             };
             emit(&text);
             Ok(())
+        }
+        MetadataCommand::Subset { file, include, drop_term, out } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let subset = xtask::metadata::subset::subset(&text, &include, &drop_term)
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            match out {
+                Some(out) => std::fs::write(&out, subset).map_err(|e| format!("{}: {e}", out.display())),
+                None => {
+                    emit(&subset);
+                    Ok(())
+                }
+            }
         }
         MetadataCommand::Normalize { file, in_place } => {
             let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;

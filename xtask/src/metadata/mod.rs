@@ -1,10 +1,11 @@
 //! `cargo xtask metadata`: keeping `specs/` in step with the service's `$metadata`: fetching it
-//! ([`fetch`]), writing it canonically ([`normalize`]), and saying what changed and what that
-//! means for the crate's version ([`diff`]).
+//! ([`fetch`]), writing it canonically ([`normalize`]), saying what changed and what that means
+//! for the crate's version ([`diff`]), and cutting out the part a few paths reach ([`subset`]).
 
 pub mod diff;
 pub mod fetch;
 pub mod normalize;
+pub mod subset;
 
 use std::path::Path;
 use std::process::Command;

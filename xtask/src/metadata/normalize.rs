@@ -49,7 +49,8 @@ fn sort_key(element: &Element) -> String {
         .to_owned()
 }
 
-fn write(out: &mut String, element: &Element, depth: usize) {
+/// Writes `element` and its children in the canonical form, at `depth` levels of indentation.
+pub(crate) fn write(out: &mut String, element: &Element, depth: usize) {
     let indent = "  ".repeat(depth);
     out.push_str(&format!("{indent}<{}", element.qualified_name));
     let mut attributes: Vec<&(String, String)> = element.attributes.iter().collect();
