@@ -3,7 +3,8 @@
 //! Each document in the corpus directory (by default `../shared/csdl-corpus`, read in place) is
 //! generated into a standalone crate under `target/conformance/`, and `cargo check`ed with
 //! warnings denied for that crate only. The run fails if any document fails to parse, to
-//! generate, to compile, or compiles with a warning.
+//! generate, to compile, or compiles with a warning. A document with known subsets
+//! ([`SUBSETS`], such as Graph's Defender part) is also checked cut down to each of them.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,6 +22,11 @@ pub struct Outcome {
     /// Why it failed, if it did.
     pub failure: Option<String>,
 }
+
+/// Subsets checked beside a whole document, by the start of the document's file name: the
+/// subset's name (the suffix of its snapshot) and its paths.
+pub const SUBSETS: &[(&str, &str, &[&str])] =
+    &[("microsoft-graph-", "defender", crate::metadata::subset::GRAPH_DEFENDER_PATHS)];
 
 /// The default corpus: beside the repository, as CI lays it out.
 pub fn default_corpus() -> PathBuf {
@@ -88,9 +94,42 @@ pub fn run(corpus: &Path) -> Result<Vec<Outcome>, String> {
             .err()
             .or_else(|| check(&out, &target_dir).err())
             .or_else(|| check_summary(&name, &stem, &names).err());
-        outcomes.push(Outcome { name, summary, failure });
+        outcomes.push(Outcome { name: name.clone(), summary, failure });
+        for (prefix, subset, paths) in SUBSETS {
+            if name.starts_with(prefix) {
+                outcomes.push(check_subset(&document, &name, &stem, subset, paths, &target_dir));
+            }
+        }
     }
     Ok(outcomes)
+}
+
+/// Generates and checks `document` cut down to `paths`, and compares its summary.
+fn check_subset(
+    document: &Path,
+    name: &str,
+    stem: &str,
+    subset: &str,
+    paths: &[&str],
+    target_dir: &Path,
+) -> Outcome {
+    let label = format!("{name} ({subset} subset)");
+    let paths: Vec<String> = paths.iter().map(|p| (*p).to_owned()).collect();
+    let cut = std::fs::read_to_string(document)
+        .map_err(|e| e.to_string())
+        .and_then(|source| crate::metadata::subset::subset(&source, &paths, &[]))
+        .and_then(|text| csdl::parse(&text).map_err(|e| e.to_string()));
+    let model = match cut {
+        Ok(model) => model,
+        Err(e) => return Outcome { name: label, summary: String::new(), failure: Some(e) },
+    };
+    let snapshot = format!("{stem}-{subset}");
+    let out = target_dir.join("conformance").join(&snapshot);
+    let failure = codegen::standalone(document, &out, &paths)
+        .err()
+        .or_else(|| check(&out, target_dir).err())
+        .or_else(|| check_summary(&label, &snapshot, &crate::emit::summary(&model)).err());
+    Outcome { name: label, summary: summarize(&model), failure }
 }
 
 /// Counts of what a document declares.

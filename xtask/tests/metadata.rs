@@ -183,3 +183,26 @@ async fn fetch_reads_metadata_with_the_token_and_normalizes_it() {
     let fetched = xtask::metadata::fetch::fetch(&client).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(fetched, normalize(NEW).unwrap_or_else(|e| panic!("{e}")));
 }
+
+/// Microsoft Graph's published metadata against an edited copy of itself (when ../shared is
+/// beside the repository): its departures no longer stop the diff, and the edits are found.
+#[test]
+fn graph_metadata_diffs_against_an_edited_copy_of_itself() {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/metadata/microsoft-graph-v1.0-2025-08.xml");
+    let Ok(old) = std::fs::read_to_string(&path) else { return };
+    // The first `assignedTo` of the document, renamed.
+    let property = r#"<Property Name="assignedTo" Type="Edm.String" />"#;
+    assert!(old.contains(property), "the document no longer has the edited property");
+    let new = old.replacen(property, r#"<Property Name="assignedToName" Type="Edm.String" />"#, 1);
+    let parse = |text: &str| csdl::parse(text).unwrap_or_else(|e| panic!("{e}"));
+    let same = diff(&parse(&old), &parse(&old));
+    assert!(same.changes.is_empty(), "{same:?}");
+    let report = diff(&parse(&old), &parse(&new));
+    assert_eq!(report.bump(), "major", "{report:?}");
+    assert!(
+        report.changes.iter().any(|c| c.target.ends_with("/assignedTo") && c.impact == Impact::Breaking),
+        "{report:?}"
+    );
+    assert!(report.changes.iter().any(|c| c.target.ends_with("/assignedToName")), "{report:?}");
+}

@@ -282,6 +282,8 @@ impl Keep<'_> {
         for child in &mut element.children {
             self.filter(child, namespace.as_deref());
         }
+        // A schema left with nothing in it says nothing.
+        element.children.retain(|child| child.name != "Schema" || !child.children.is_empty());
     }
 
     fn keeps(&self, child: &Element, namespace: Option<&str>, owner: Option<&str>) -> bool {
