@@ -5,6 +5,7 @@ pub mod diagnostics;
 pub mod model;
 pub mod read;
 pub mod resolve;
+pub mod vocab;
 pub mod xml;
 
 use std::fmt;

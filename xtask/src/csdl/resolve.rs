@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::CsdlError;
 use super::diagnostics::{Departure, Warning, is_simple_identifier};
 use super::model::*;
+use super::vocab::Term;
 use super::xml::Pos;
 
 /// The Edm primitive and abstract types a document may name without declaring them.
@@ -643,10 +644,10 @@ impl Model {
 
     /// The value of the unqualified annotation of term `term` (full namespace, for example
     /// `Org.OData.Core.V1.Description`) among `inline` and those targeting `target`.
-    pub fn annotation<'a>(&'a self, inline: &'a [Annotation], target: &str, term: &str) -> Option<&'a Expr> {
+    pub fn annotation<'a>(&'a self, inline: &'a [Annotation], target: &str, term: Term) -> Option<&'a Expr> {
         self.annotations(inline, target)
             .into_iter()
-            .find(|a| a.qualifier.is_none() && self.qualify(&a.term) == term)
+            .find(|a| a.qualifier.is_none() && self.qualify(&a.term) == term.name())
             .map(|a| &a.value)
     }
 

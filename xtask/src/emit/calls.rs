@@ -2,28 +2,19 @@
 //! expects them: OData literals in parentheses, JSON parameter aliases, plain query options,
 //! or a JSON body.
 
+use crate::csdl::vocab::Term;
 use std::collections::HashSet;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use super::Layout;
-use super::docs::{CORE_DESCRIPTION, Doc, OPERATION_RESTRICTIONS};
+use super::docs::Doc;
 use super::names;
 use super::types::{Decode, RustType, rust_type};
 use crate::csdl::Model;
 use crate::csdl::model::{EntityContainer, Expr, Operation, OperationKind, Parameter, Schema};
 use crate::csdl::resolve::Resolved;
-
-const KEY_AS_SEGMENT: &str = "Org.OData.Capabilities.V1.KeyAsSegmentSupported";
-const DEFAULT_NAMESPACE: &str = "Org.OData.Core.V1.DefaultNamespace";
-const OPTIONAL_PARAMETER: &str = "Org.OData.Core.V1.OptionalParameter";
-/// Functions without parameters are called without `()`.
-pub const EMPTY_PARAMETER_LIST_OMITTED: &str = "RustSdk.UrlConventions.V1.EmptyParameterListOmitted";
-/// A function's parameters are plain query options.
-pub const PARAMETERS_AS_QUERY_OPTIONS: &str = "RustSdk.UrlConventions.V1.ParametersAsQueryOptions";
-/// An import's path relative to the service root.
-pub const PATH: &str = "RustSdk.UrlConventions.V1.Path";
 
 /// The module endpoints are generated into.
 pub const MODULE: &str = "client";
@@ -47,13 +38,15 @@ impl Conventions {
         let tag = |term| is_tag(model.annotation(&container.annotations, &target, term));
         Self {
             root: root.trim_end_matches('/').to_owned(),
-            key_as_segment: tag(KEY_AS_SEGMENT),
-            omit_empty_parentheses: tag(EMPTY_PARAMETER_LIST_OMITTED),
+            key_as_segment: tag(Term::KeyAsSegmentSupported),
+            omit_empty_parentheses: tag(Term::EmptyParameterListOmitted),
             unqualified: model
                 .document
                 .schemas
                 .iter()
-                .filter(|s| is_tag(model.annotation(&s.annotations, &s.namespace, DEFAULT_NAMESPACE)))
+                .filter(|s| {
+                    is_tag(model.annotation(&s.annotations, &s.namespace, Term::CoreDefaultNamespace))
+                })
                 .map(|s| s.namespace.clone())
                 .collect(),
         }
@@ -120,7 +113,7 @@ fn arguments<'a>(context: &Context<'_>, call: &Call<'a>) -> (Vec<Arg<'a>>, bool)
     let model = context.model;
     let operation = call.operation;
     let query_options =
-        is_tag(model.annotation(&operation.annotations, &call.target, PARAMETERS_AS_QUERY_OPTIONS));
+        is_tag(model.annotation(&operation.annotations, &call.target, Term::ParametersAsQueryOptions));
     let mut arg_scope = names::Scope::with_reserved(&["self", "body", "url", "path", "query", "envelope"]);
     let args = operation
         .parameters
@@ -129,7 +122,7 @@ fn arguments<'a>(context: &Context<'_>, call: &Call<'a>) -> (Vec<Arg<'a>>, bool)
         .map(|parameter| {
             let target = format!("{}/{}", call.target, parameter.name);
             let optional = parameter.nullable
-                || model.annotation(&parameter.annotations, &target, OPTIONAL_PARAMETER).is_some();
+                || model.annotation(&parameter.annotations, &target, Term::CoreOptionalParameter).is_some();
             let is_str = parameter.ty.name == "Edm.String" && !parameter.ty.collection;
             let ty =
                 if is_str { quote!(&str) } else { parameter_type(context, &parameter.ty, operation.kind) };
@@ -321,7 +314,7 @@ fn body_struct_items(context: &Context<'_>, call: &Call<'_>, name: &Ident, args:
         let value = parameter_type(context, &a.parameter.ty, OperationKind::Action);
         let target = format!("{}/{}", call.target, wire);
         let text = model
-            .annotation(&a.parameter.annotations, &target, CORE_DESCRIPTION)
+            .annotation(&a.parameter.annotations, &target, Term::CoreDescription)
             .and_then(Expr::as_str)
             .unwrap_or("");
         let doc = format!(" `{wire}`: {text}");
@@ -474,7 +467,7 @@ fn operation_doc(
         Some(returns) => format!("Returns one `{}`.", model.qualify(&returns.ty.name)),
         None => "Returns nothing on success.".to_owned(),
     });
-    doc.permissions(model, &operation.annotations, &call.target, OPERATION_RESTRICTIONS);
+    doc.permissions(model, &operation.annotations, &call.target, Term::OperationRestrictions);
     if !args.is_empty() {
         let place = match operation.kind {
             OperationKind::Action => "JSON body",
@@ -489,7 +482,7 @@ fn operation_doc(
         for arg in args {
             let target = format!("{}/{}", call.target, arg.parameter.name);
             let description = model
-                .annotation(&arg.parameter.annotations, &target, CORE_DESCRIPTION)
+                .annotation(&arg.parameter.annotations, &target, Term::CoreDescription)
                 .and_then(Expr::as_str)
                 .unwrap_or("");
             let optional = if arg.optional { ", optional: `None` leaves it out" } else { "" };

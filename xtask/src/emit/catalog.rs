@@ -5,12 +5,12 @@
 //! `calls.rs`), so the catalog names exactly the requests the SDK sends and the methods that
 //! send them.
 
+use crate::csdl::vocab::Term;
 use std::collections::{BTreeSet, HashSet};
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::docs::CORE_DESCRIPTION;
 use super::features::Features;
 use crate::csdl::Model;
 use crate::csdl::model::{Annotation, Expr, StructuredKind};
@@ -77,7 +77,7 @@ pub struct Base {
 }
 
 /// The permissions a restrictions annotation lists, as (permission type, permission) pairs.
-pub fn permissions(model: &Model, inline: &[Annotation], target: &str, term: &str) -> Vec<(String, String)> {
+pub fn permissions(model: &Model, inline: &[Annotation], target: &str, term: Term) -> Vec<(String, String)> {
     let Some(permissions) = model.annotation(inline, target, term).and_then(|r| r.field("Permissions"))
     else {
         return Vec::new();
@@ -102,7 +102,7 @@ pub fn permissions(model: &Model, inline: &[Annotation], target: &str, term: &st
 /// The first line of an element's `Core.Description`.
 pub fn summary(model: &Model, inline: &[Annotation], target: &str) -> String {
     model
-        .annotation(inline, target, CORE_DESCRIPTION)
+        .annotation(inline, target, Term::CoreDescription)
         .and_then(Expr::as_str)
         .and_then(|text| text.lines().map(str::trim).find(|line| !line.is_empty()))
         .unwrap_or("")

@@ -1,19 +1,11 @@
 //! Rustdoc from CSDL annotations: descriptions, permissions, and what the metadata promises.
 
+use crate::csdl::vocab::Term;
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::csdl::Model;
 use crate::csdl::model::{Annotation, Expr};
-
-/// `Core.Description`: a short description.
-pub const CORE_DESCRIPTION: &str = "Org.OData.Core.V1.Description";
-/// `Core.LongDescription`: more detail.
-pub const CORE_LONG_DESCRIPTION: &str = "Org.OData.Core.V1.LongDescription";
-/// `Capabilities.ReadRestrictions`: permissions to read an entity set or singleton.
-pub const READ_RESTRICTIONS: &str = "Org.OData.Capabilities.V1.ReadRestrictions";
-/// `Capabilities.OperationRestrictions`: permissions to call an operation.
-pub const OPERATION_RESTRICTIONS: &str = "Org.OData.Capabilities.V1.OperationRestrictions";
 
 /// Lines of documentation, turned into `///` comments.
 #[derive(Debug, Default, Clone)]
@@ -26,11 +18,12 @@ impl Doc {
     /// `fallback` when it has none.
     pub fn described(model: &Model, inline: &[Annotation], target: &str, fallback: &str) -> Self {
         let mut doc = Doc::default();
-        match model.annotation(inline, target, CORE_DESCRIPTION).and_then(Expr::as_str) {
+        match model.annotation(inline, target, Term::CoreDescription).and_then(Expr::as_str) {
             Some(description) => doc.paragraph(description),
             None => doc.paragraph(fallback),
         }
-        if let Some(long) = model.annotation(inline, target, CORE_LONG_DESCRIPTION).and_then(Expr::as_str) {
+        if let Some(long) = model.annotation(inline, target, Term::CoreLongDescription).and_then(Expr::as_str)
+        {
             doc.paragraph(long);
         }
         doc
@@ -50,7 +43,7 @@ impl Doc {
     }
 
     /// Adds a `# Permissions` section from a restrictions annotation's `Permissions`.
-    pub fn permissions(&mut self, model: &Model, inline: &[Annotation], target: &str, term: &str) {
+    pub fn permissions(&mut self, model: &Model, inline: &[Annotation], target: &str, term: Term) {
         let Some(permissions) = model.annotation(inline, target, term).and_then(|r| r.field("Permissions"))
         else {
             return;

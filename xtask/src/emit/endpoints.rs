@@ -7,23 +7,20 @@
 //! (`Capabilities.KeyAsSegmentSupported`), unqualified operation names (`Core.DefaultNamespace`),
 //! and this project's `RustSdk.UrlConventions.V1` terms.
 
+use crate::csdl::vocab::Term;
 use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::calls::{Call, Context, Conventions, MODULE, PATH, catalog_call, ident, operation_method};
+use super::calls::{Call, Context, Conventions, MODULE, catalog_call, ident, operation_method};
 use super::catalog::{Base, Entry, Param};
-use super::docs::{Doc, OPERATION_RESTRICTIONS, READ_RESTRICTIONS};
+use super::docs::Doc;
 use super::features::Features;
 use super::{Layout, names};
 use crate::csdl::Model;
 use crate::csdl::model::{Annotation, Expr, Schema, StructuredType};
 use crate::csdl::resolve::Resolved;
-
-const INSERT_RESTRICTIONS: &str = "Org.OData.Capabilities.V1.InsertRestrictions";
-const UPDATE_RESTRICTIONS: &str = "Org.OData.Capabilities.V1.UpdateRestrictions";
-const DELETE_RESTRICTIONS: &str = "Org.OData.Capabilities.V1.DeleteRestrictions";
 
 /// Request builders for one entity type: a single entity, and a collection of them.
 struct Builder<'a> {
@@ -55,7 +52,7 @@ pub(crate) fn allows(
     model: &Model,
     annotations: &[Annotation],
     target: &str,
-    term: &str,
+    term: Term,
     flag: &str,
 ) -> bool {
     match model.annotation(annotations, target, term) {
@@ -158,7 +155,7 @@ pub fn client_module(
                 model,
                 &singleton.annotations,
                 &target,
-                READ_RESTRICTIONS,
+                Term::ReadRestrictions,
             ),
             summary: super::catalog::summary(model, &singleton.annotations, &target),
             sdk: base.sdk.clone(),
@@ -179,7 +176,7 @@ pub fn client_module(
             builder.ty.name,
             link(layout, builder)
         ));
-        doc.permissions(model, &singleton.annotations, &target, READ_RESTRICTIONS);
+        doc.permissions(model, &singleton.annotations, &target, Term::ReadRestrictions);
         let (doc, single, path) = (doc.tokens(), &builder.single, &singleton.name);
         let cfg = features.cfg(&feature_set(&singleton.name));
         methods.push(quote! {
@@ -206,7 +203,8 @@ pub fn client_module(
             features: feature_set(&set.name),
         };
         let entity_base = key_base(&context, builder, &set_base);
-        let permissions = super::catalog::permissions(model, &set.annotations, &target, READ_RESTRICTIONS);
+        let permissions =
+            super::catalog::permissions(model, &set.annotations, &target, Term::ReadRestrictions);
         let summary = super::catalog::summary(model, &set.annotations, &target);
         let qualified = model.qualify(&set.entity_type);
         entries.push(Entry {
@@ -247,7 +245,7 @@ pub fn client_module(
             "`GET {}/{}` lists it; `get` addresses one entity by key.",
             conventions.root, set.name
         ));
-        doc.permissions(model, &set.annotations, &target, READ_RESTRICTIONS);
+        doc.permissions(model, &set.annotations, &target, Term::ReadRestrictions);
         let (doc, set_builder, path) = (doc.tokens(), &builder.set, &set.name);
         let cfg = features.cfg(&feature_set(&set.name));
         methods.push(quote! {
@@ -261,7 +259,7 @@ pub fn client_module(
     for import in &container.imports {
         let import_target = container_target(&import.name);
         let segment = model
-            .annotation(&import.annotations, &import_target, PATH)
+            .annotation(&import.annotations, &import_target, Term::UrlPath)
             .and_then(Expr::as_str)
             .unwrap_or(&import.name)
             .trim_matches('/')
@@ -365,7 +363,7 @@ fn operation_entry(
             model,
             &operation.annotations,
             &call.target,
-            OPERATION_RESTRICTIONS,
+            Term::OperationRestrictions,
         ),
         summary: super::catalog::summary(model, &operation.annotations, &call.target),
         sdk,
@@ -526,7 +524,7 @@ fn builder_items(
             }
         });
     }
-    let writes = |term: &str, flag: &str| {
+    let writes = |term: Term, flag: &str| {
         builder
             .writes
             .iter()
@@ -538,7 +536,7 @@ fn builder_items(
                        verb: &'static str,
                        base: &Base,
                        entity: bool,
-                       term: &str,
+                       term: Term,
                        annotations: &[Annotation],
                        target: &str,
                        call: &str| {
@@ -568,7 +566,7 @@ fn builder_items(
     };
     let input = layout.input_path(&builder.schema.namespace, &builder.ty.name, MODULE);
     let name = &builder.ty.name;
-    let updatable = writes(UPDATE_RESTRICTIONS, "Updatable");
+    let updatable = writes(Term::UpdateRestrictions, "Updatable");
     if input.is_some() {
         for (target, annotations, _, entity) in &updatable {
             if let Some(entity) = entity {
@@ -577,7 +575,7 @@ fn builder_items(
                     "Patch",
                     entity,
                     true,
-                    UPDATE_RESTRICTIONS,
+                    Term::UpdateRestrictions,
                     annotations,
                     target,
                     "update(&changes)",
@@ -592,7 +590,7 @@ fn builder_items(
             &builder.single_paths.iter().map(|p| format!("`PATCH {p}`")).collect::<Vec<_>>().join("  \n"),
         );
         doc.paragraph("Returns the updated entity when the service sends it back.");
-        doc.permissions(model, annotations, target, UPDATE_RESTRICTIONS);
+        doc.permissions(model, annotations, target, Term::UpdateRestrictions);
         let doc = doc.tokens();
         single_ops.push(quote! {
             #doc
@@ -602,7 +600,7 @@ fn builder_items(
             }
         });
     }
-    let deletable = writes(DELETE_RESTRICTIONS, "Deletable");
+    let deletable = writes(Term::DeleteRestrictions, "Deletable");
     for (target, annotations, _, entity) in &deletable {
         if let Some(entity) = entity {
             entries.push(write_entry(
@@ -610,7 +608,7 @@ fn builder_items(
                 "Delete",
                 entity,
                 false,
-                DELETE_RESTRICTIONS,
+                Term::DeleteRestrictions,
                 annotations,
                 target,
                 "delete()",
@@ -623,7 +621,7 @@ fn builder_items(
         doc.paragraph(
             &builder.single_paths.iter().map(|p| format!("`DELETE {p}`")).collect::<Vec<_>>().join("  \n"),
         );
-        doc.permissions(model, annotations, target, DELETE_RESTRICTIONS);
+        doc.permissions(model, annotations, target, Term::DeleteRestrictions);
         let doc = doc.tokens();
         single_ops.push(quote! {
             #doc
@@ -633,7 +631,7 @@ fn builder_items(
             }
         });
     }
-    let insertable = writes(INSERT_RESTRICTIONS, "Insertable");
+    let insertable = writes(Term::InsertRestrictions, "Insertable");
     if input.is_some() {
         for (target, annotations, set, _) in &insertable {
             entries.push(write_entry(
@@ -641,7 +639,7 @@ fn builder_items(
                 "Post",
                 set,
                 true,
-                INSERT_RESTRICTIONS,
+                Term::InsertRestrictions,
                 annotations,
                 target,
                 "create(&input)",
@@ -655,7 +653,7 @@ fn builder_items(
             &builder.set_paths.iter().map(|p| format!("`POST {p}`")).collect::<Vec<_>>().join("  \n"),
         );
         doc.paragraph("Returns the created entity when the service sends it back.");
-        doc.permissions(model, annotations, target, INSERT_RESTRICTIONS);
+        doc.permissions(model, annotations, target, Term::InsertRestrictions);
         let doc = doc.tokens();
         set_ops.push(quote! {
             #doc

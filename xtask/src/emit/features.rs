@@ -5,6 +5,7 @@
 //! endpoints can send or return: the root's entity type, the operations bound to it, and from
 //! there every property, base type, parameter and return type.
 
+use crate::csdl::vocab::Term;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use heck::ToKebabCase;
@@ -14,10 +15,6 @@ use quote::quote;
 use crate::csdl::Model;
 use crate::csdl::model::Operation;
 use crate::csdl::resolve::Resolved;
-
-/// The project's URL-convention term that gives an import its path; its first segment names
-/// the import's feature.
-const PATH: &str = "RustSdk.UrlConventions.V1.Path";
 
 /// Which feature each root and type belongs to. Empty when features are off.
 #[derive(Debug, Default)]
@@ -47,7 +44,7 @@ impl Features {
         }
         for import in &container.imports {
             let target = format!("{}.{}/{}", schema.namespace, container.name, import.name);
-            let path = model.annotation(&import.annotations, &target, PATH).and_then(|e| e.as_str());
+            let path = model.annotation(&import.annotations, &target, Term::UrlPath).and_then(|e| e.as_str());
             let feature = path.and_then(|p| p.split('/').next()).unwrap_or(&import.name).to_kebab_case();
             let types = model
                 .operations(&import.operation)

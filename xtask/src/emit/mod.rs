@@ -13,6 +13,7 @@ pub mod names;
 pub mod registry;
 pub mod types;
 
+use crate::csdl::vocab::Term;
 use std::collections::{BTreeMap, HashMap};
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -265,12 +266,9 @@ fn needs_input(model: &Model, namespace: &str, name: &str) -> bool {
     let qualified = format!("{namespace}.{name}");
     container.entity_sets.iter().filter(|set| model.qualify(&set.entity_type) == qualified).any(|set| {
         let target = format!("{}.{}/{}", schema.namespace, container.name, set.name);
-        [
-            ("Org.OData.Capabilities.V1.InsertRestrictions", "Insertable"),
-            ("Org.OData.Capabilities.V1.UpdateRestrictions", "Updatable"),
-        ]
-        .iter()
-        .any(|(term, flag)| endpoints::allows(model, &set.annotations, &target, term, flag))
+        [(Term::InsertRestrictions, "Insertable"), (Term::UpdateRestrictions, "Updatable")]
+            .iter()
+            .any(|(term, flag)| endpoints::allows(model, &set.annotations, &target, *term, flag))
     })
 }
 

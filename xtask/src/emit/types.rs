@@ -1,6 +1,7 @@
 //! Rust types for CSDL types: structs for entity and complex types, enums for enumerations,
 //! aliases for type definitions, and the mapping of every Edm primitive.
 
+use crate::csdl::vocab::Term;
 use std::collections::{BTreeSet, HashSet};
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -442,7 +443,7 @@ fn input_struct(
         let value = if field.boxed { quote!(Box<#value>) } else { value };
         let owner = format!("{qualified}/{wire}");
         let text = model
-            .annotation(&field.property.annotations, &owner, super::docs::CORE_DESCRIPTION)
+            .annotation(&field.property.annotations, &owner, Term::CoreDescription)
             .and_then(crate::csdl::model::Expr::as_str)
             .unwrap_or("");
         let doc = format!(" `{wire}`: {text}");

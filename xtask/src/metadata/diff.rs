@@ -2,6 +2,7 @@
 //! generated Rust API: breaking (callers' code may stop compiling or decoding), additive (new
 //! API only), or documentation only.
 
+use crate::csdl::vocab::Term;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -328,7 +329,7 @@ fn compare_structured(
     }
     let description = |model: &Model, ty: &StructuredType| {
         model
-            .annotation(&ty.annotations, name, "Org.OData.Core.V1.Description")
+            .annotation(&ty.annotations, name, Term::CoreDescription)
             .and_then(Expr::as_str)
             .map(str::to_owned)
     };
