@@ -8,6 +8,7 @@
 use std::fmt;
 
 use defender_runtime::catalog::TypeInfo;
+use defender_runtime::edm::Primitive;
 use defender_runtime::lossless::{Loss, first_loss};
 use defender_sdk::catalog::CATALOG;
 use defender_sdk::registry::{ROOTS, TYPES, decode_as};
@@ -139,7 +140,7 @@ fn walk(value: &Value, declared: &'static TypeInfo, path: &str, note: &mut dyn F
             _ => vec![(member, member_path)],
         };
         for (element, element_path) in elements {
-            if property.ty.name == "Edm.Guid"
+            if property.ty.primitive() == Some(Primitive::Guid)
                 && let Value::String(text) = element
                 && !text.parse::<defender_sdk::edm::Guid>().is_ok_and(|g| g.is_valid())
             {

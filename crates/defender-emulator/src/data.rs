@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use defender_runtime::catalog::EndpointKind;
+use defender_runtime::edm::Primitive;
 use defender_sdk::catalog::CATALOG;
 use serde_json::{Value, json};
 
@@ -168,9 +169,9 @@ fn set_key(synth: &mut Synth<'_>, set: &str, type_name: &str, n: usize, item: &m
     let properties = CATALOG.properties(info);
     for key in CATALOG.key(info) {
         let Some(property) = properties.iter().find(|p| p.name == *key) else { continue };
-        let value = match (set, *key, property.ty.name) {
-            (_, _, "Edm.Int32" | "Edm.Int64") => Value::from(1_000 + n as i64),
-            (_, _, "Edm.Guid") => Value::from(synth.guid()),
+        let value = match (set, *key, property.ty.primitive()) {
+            (_, _, Some(Primitive::Int32 | Primitive::Int64)) => Value::from(1_000 + n as i64),
+            (_, _, Some(Primitive::Guid)) => Value::from(synth.guid()),
             ("vulnerabilities", ..) => {
                 let id = format!("CVE-{}-{}", 2020 + n % 6, 20_000 + n);
                 name_as(item, &id);

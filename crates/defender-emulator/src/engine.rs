@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use defender_runtime::catalog::{Endpoint, EndpointKind, ParameterLocation, Shape, Verb};
+use defender_runtime::edm::Primitive;
 use defender_sdk::catalog::CATALOG;
 use serde_json::{Map, Value};
 
@@ -203,7 +204,7 @@ fn check_parameters(
             }
         }
         if parameter.location == ParameterLocation::Query
-            && matches!(parameter.ty.name, "Edm.Int32" | "Edm.Int64")
+            && matches!(parameter.ty.primitive(), Some(Primitive::Int32 | Primitive::Int64))
             && given.as_str().is_some_and(|text| text.parse::<i64>().is_err())
         {
             return Err(Failure::new(

@@ -5,6 +5,7 @@
 //! Everything comes from a seeded generator, so the same seed gives the same tenant.
 
 use defender_runtime::catalog::{Catalog, Shape, TypeRef};
+use defender_runtime::edm::Primitive;
 use serde_json::{Map, Value, json};
 
 /// Complex values nest at most this deep; deeper ones are `null` or empty.
@@ -105,20 +106,27 @@ impl<'a> Synth<'a> {
                 Value::from(enumeration.members[self.rng.usize(..enumeration.members.len())].0)
             }
             Some(Shape::Enum(_)) => Value::Null,
-            Some(Shape::Definition { underlying }) => self.primitive(underlying, name, n, anchor),
-            None => self.primitive(ty.name, name, n, anchor),
+            Some(Shape::Definition { underlying }) => match Primitive::from_name(underlying) {
+                Some(primitive) => self.primitive(primitive, name, n, anchor),
+                None => Value::Null,
+            },
+            None => match ty.primitive() {
+                Some(primitive) => self.primitive(primitive, name, n, anchor),
+                // A type of a referenced vocabulary: some JSON, as for an untyped value.
+                None => json!({"source": "emulator"}),
+            },
         }
     }
 
-    fn primitive(&mut self, edm: &str, name: &str, n: usize, anchor: &Anchor) -> Value {
+    fn primitive(&mut self, primitive: Primitive, name: &str, n: usize, anchor: &Anchor) -> Value {
         let lower = name.to_ascii_lowercase();
-        match edm {
-            "Edm.String" => Value::from(self.string(&lower, n, anchor)),
-            "Edm.Boolean" => Value::from(self.rng.bool()),
-            "Edm.Byte" | "Edm.SByte" | "Edm.Int16" | "Edm.Int32" | "Edm.Int64" => {
+        match primitive {
+            Primitive::String => Value::from(self.string(&lower, n, anchor)),
+            Primitive::Boolean => Value::from(self.rng.bool()),
+            Primitive::Byte | Primitive::SByte | Primitive::Int16 | Primitive::Int32 | Primitive::Int64 => {
                 Value::from(self.integer(&lower, anchor))
             }
-            "Edm.Double" | "Edm.Single" | "Edm.Decimal" => {
+            Primitive::Double | Primitive::Single | Primitive::Decimal => {
                 let top = if lower.contains("cvss") || lower.contains("severity") {
                     10.0
                 } else if lower.contains("epss") {
@@ -128,18 +136,46 @@ impl<'a> Synth<'a> {
                 };
                 Value::from((self.rng.f64() * top * 100.0).round() / 100.0)
             }
-            "Edm.DateTimeOffset" => Value::from(self.timestamp()),
-            "Edm.Date" => {
+            Primitive::DateTimeOffset => Value::from(self.timestamp()),
+            Primitive::Date => {
                 Value::from(format!("2025-{:02}-{:02}", self.rng.u32(1..=12), self.rng.u32(1..=28)))
             }
-            "Edm.TimeOfDay" => {
+            Primitive::TimeOfDay => {
                 Value::from(format!("{:02}:{:02}:00", self.rng.u32(0..24), self.rng.u32(0..60)))
             }
-            "Edm.Duration" => Value::from(format!("PT{}M", self.rng.u32(1..600))),
-            "Edm.Guid" => Value::from(self.guid()),
-            "Edm.Binary" => Value::from("AAECAwQ="),
+            Primitive::Duration => Value::from(format!("PT{}M", self.rng.u32(1..600))),
+            Primitive::Guid => Value::from(self.guid()),
+            Primitive::Binary => Value::from("AAECAwQ="),
             // Untyped members carry whatever the service sends; an object is the usual shape.
-            _ => json!({"source": "emulator"}),
+            Primitive::Untyped
+            | Primitive::PrimitiveType
+            | Primitive::ComplexType
+            | Primitive::EntityType => {
+                json!({"source": "emulator"})
+            }
+            // Nothing in a Defender body has these types; they have no value to make up.
+            Primitive::Stream
+            | Primitive::AnnotationPath
+            | Primitive::PropertyPath
+            | Primitive::NavigationPropertyPath
+            | Primitive::AnyPropertyPath
+            | Primitive::ModelElementPath
+            | Primitive::Geography
+            | Primitive::GeographyPoint
+            | Primitive::GeographyLineString
+            | Primitive::GeographyPolygon
+            | Primitive::GeographyMultiPoint
+            | Primitive::GeographyMultiLineString
+            | Primitive::GeographyMultiPolygon
+            | Primitive::GeographyCollection
+            | Primitive::Geometry
+            | Primitive::GeometryPoint
+            | Primitive::GeometryLineString
+            | Primitive::GeometryPolygon
+            | Primitive::GeometryMultiPoint
+            | Primitive::GeometryMultiLineString
+            | Primitive::GeometryMultiPolygon
+            | Primitive::GeometryCollection => Value::Null,
         }
     }
 

@@ -33,8 +33,10 @@ use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 use crate::wire::{OrNull, WireValue};
 
 mod guid;
+mod primitive;
 
 pub use guid::Guid;
+pub use primitive::{JsonForm, Primitive};
 /// The GUID type [`Guid::as_uuid`] returns, re-exported so that callers need no `uuid` dependency.
 pub use uuid::Uuid;
 

@@ -3,57 +3,13 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use defender_runtime::edm::Primitive;
+
 use super::CsdlError;
 use super::diagnostics::{Departure, Warning, is_simple_identifier};
 use super::model::*;
 use super::vocab::Term;
 use super::xml::Pos;
-
-/// The Edm primitive and abstract types a document may name without declaring them.
-const EDM_TYPES: &[&str] = &[
-    "Binary",
-    "Boolean",
-    "Byte",
-    "Date",
-    "DateTimeOffset",
-    "Decimal",
-    "Double",
-    "Duration",
-    "Guid",
-    "Int16",
-    "Int32",
-    "Int64",
-    "SByte",
-    "Single",
-    "Stream",
-    "String",
-    "TimeOfDay",
-    "Untyped",
-    "PrimitiveType",
-    "ComplexType",
-    "EntityType",
-    "AnnotationPath",
-    "PropertyPath",
-    "NavigationPropertyPath",
-    "AnyPropertyPath",
-    "ModelElementPath",
-    "Geography",
-    "GeographyPoint",
-    "GeographyLineString",
-    "GeographyPolygon",
-    "GeographyMultiPoint",
-    "GeographyMultiLineString",
-    "GeographyMultiPolygon",
-    "GeographyCollection",
-    "Geometry",
-    "GeometryPoint",
-    "GeometryLineString",
-    "GeometryPolygon",
-    "GeometryMultiPoint",
-    "GeometryMultiLineString",
-    "GeometryMultiPolygon",
-    "GeometryCollection",
-];
 
 /// Where a named type is declared: schema index and index within its list.
 #[derive(Debug, Clone, Copy)]
@@ -66,8 +22,8 @@ enum TypeLoc {
 /// What a type reference resolves to.
 #[derive(Debug, Clone, Copy)]
 pub enum Resolved<'a> {
-    /// An Edm primitive or abstract type, by its name without `Edm.`.
-    Edm(&'a str),
+    /// An Edm primitive or abstract type.
+    Edm(Primitive),
     /// An entity or complex type.
     Structured(&'a Schema, &'a StructuredType),
     /// An enumeration type.
@@ -228,11 +184,11 @@ impl Model {
                     self.check_property_name(&navigation.name, navigation.pos, &mut names, warnings);
                     match self.resolve(&navigation.ty.name) {
                         Some(Resolved::Structured(_, target)) if target.kind == StructuredKind::Entity => {}
-                        Some(Resolved::Edm(abstract_type @ "EntityType")) => warnings.push(Warning::at(
+                        Some(Resolved::Edm(Primitive::EntityType)) => warnings.push(Warning::at(
                             navigation.pos,
                             Departure::AbstractType,
                             format!(
-                                "navigation property `{}` has the abstract type `Edm.{abstract_type}`: any entity, kept as JSON",
+                                "navigation property `{}` has the abstract type `Edm.EntityType`: any entity, kept as JSON",
                                 navigation.name
                             ),
                         )),
@@ -344,11 +300,11 @@ impl Model {
             None => errors.push(undefined(pos, &ty.name)),
             // CSDL 4.01 allows `Edm.PrimitiveType` and `Edm.Untyped` here; the structured
             // abstract types belong to vocabularies' terms.
-            Some(Resolved::Edm(name @ ("EntityType" | "ComplexType"))) => {
+            Some(Resolved::Edm(abstract_type @ (Primitive::EntityType | Primitive::ComplexType))) => {
                 warnings.push(Warning::at(
                     pos,
                     Departure::AbstractType,
-                    format!("{what} has the abstract type `Edm.{name}`: kept as JSON"),
+                    format!("{what} has the abstract type `{}`: kept as JSON", abstract_type.name()),
                 ));
             }
             Some(_) => {}
@@ -530,8 +486,8 @@ impl Model {
 
     /// The declaration a type name refers to, or `None` when nothing declares it.
     pub fn resolve<'a>(&'a self, name: &'a str) -> Option<Resolved<'a>> {
-        if let Some(edm) = name.strip_prefix("Edm.") {
-            return EDM_TYPES.contains(&edm).then_some(Resolved::Edm(edm));
+        if name.starts_with("Edm.") {
+            return Primitive::from_name(name).map(Resolved::Edm);
         }
         let qualified = self.qualify(name);
         match self.types.get(&qualified) {

@@ -11,6 +11,8 @@ use super::Layout;
 use super::docs::Doc;
 use super::features::Features;
 use super::names;
+use defender_runtime::edm::{JsonForm, Primitive};
+
 use crate::csdl::Model;
 use crate::csdl::model::{
     EnumType, Property, Schema, StructuredKind, StructuredType, TypeDefinition, TypeRef,
@@ -46,39 +48,63 @@ impl RustType {
     }
 }
 
-/// Maps an Edm primitive (name without `Edm.`) to Rust.
-pub fn edm_type(name: &str) -> TokenStream {
-    match name {
-        "String" => quote!(String),
-        "Boolean" => quote!(bool),
-        "Byte" => quote!(u8),
-        "SByte" => quote!(i8),
-        "Int16" => quote!(i16),
-        "Int32" => quote!(i32),
-        "Int64" => quote!(i64),
-        "Single" => quote!(f32),
-        "Double" => quote!(f64),
-        "Decimal" => quote!(edm::Decimal),
-        "DateTimeOffset" => quote!(edm::DateTimeOffset),
-        "Date" => quote!(edm::Date),
-        "TimeOfDay" => quote!(edm::TimeOfDay),
-        "Duration" => quote!(edm::Duration),
-        "Guid" => quote!(edm::Guid),
-        "Binary" => quote!(edm::Binary),
-        // Streams, spatial values, untyped and abstract types have no fixed shape: keep the JSON.
-        _ => quote!(Value),
+/// The Rust type of an Edm type. Streams, spatial values, untyped and abstract types have no
+/// fixed shape: their JSON is kept.
+pub fn edm_type(primitive: Primitive) -> TokenStream {
+    match primitive {
+        Primitive::String => quote!(String),
+        Primitive::Boolean => quote!(bool),
+        Primitive::Byte => quote!(u8),
+        Primitive::SByte => quote!(i8),
+        Primitive::Int16 => quote!(i16),
+        Primitive::Int32 => quote!(i32),
+        Primitive::Int64 => quote!(i64),
+        Primitive::Single => quote!(f32),
+        Primitive::Double => quote!(f64),
+        Primitive::Decimal => quote!(edm::Decimal),
+        Primitive::DateTimeOffset => quote!(edm::DateTimeOffset),
+        Primitive::Date => quote!(edm::Date),
+        Primitive::TimeOfDay => quote!(edm::TimeOfDay),
+        Primitive::Duration => quote!(edm::Duration),
+        Primitive::Guid => quote!(edm::Guid),
+        Primitive::Binary => quote!(edm::Binary),
+        Primitive::Stream
+        | Primitive::Untyped
+        | Primitive::PrimitiveType
+        | Primitive::ComplexType
+        | Primitive::EntityType
+        | Primitive::AnnotationPath
+        | Primitive::PropertyPath
+        | Primitive::NavigationPropertyPath
+        | Primitive::AnyPropertyPath
+        | Primitive::ModelElementPath
+        | Primitive::Geography
+        | Primitive::GeographyPoint
+        | Primitive::GeographyLineString
+        | Primitive::GeographyPolygon
+        | Primitive::GeographyMultiPoint
+        | Primitive::GeographyMultiLineString
+        | Primitive::GeographyMultiPolygon
+        | Primitive::GeographyCollection
+        | Primitive::Geometry
+        | Primitive::GeometryPoint
+        | Primitive::GeometryLineString
+        | Primitive::GeometryPolygon
+        | Primitive::GeometryMultiPoint
+        | Primitive::GeometryMultiLineString
+        | Primitive::GeometryMultiPolygon
+        | Primitive::GeometryCollection => quote!(Value),
     }
 }
 
-/// How an Edm primitive is decoded: strings, booleans and numbers leniently through `Wire`
+/// How an Edm value is decoded: strings, booleans and numbers leniently through `Wire`
 /// (services send numbers as strings and back), and the text-only `edm` types through `Wire`
 /// too, which reads an optional value and `null` in one pass over the input. `Decimal`, `Guid`
 /// and JSON values use their own `Deserialize`, which already accepts every form.
-fn edm_decode(name: &str) -> Decode {
-    match name {
-        "String" | "Boolean" | "Byte" | "SByte" | "Int16" | "Int32" | "Int64" | "Single" | "Double"
-        | "DateTimeOffset" | "Date" | "TimeOfDay" | "Duration" | "Binary" => Decode::Wire,
-        _ => Decode::Own,
+fn edm_decode(primitive: Primitive) -> Decode {
+    match (primitive, primitive.json_form()) {
+        (Primitive::Decimal | Primitive::Guid, _) | (_, JsonForm::Any) => Decode::Own,
+        (_, JsonForm::Boolean | JsonForm::Integer | JsonForm::Number | JsonForm::String) => Decode::Wire,
     }
 }
 
@@ -770,7 +796,8 @@ pub fn definition(
     let mut doc =
         Doc::described(model, &ty.annotations, &qualified, &format!("The `{}` type definition.", ty.name));
     doc.paragraph(&format!("CSDL: type definition `{qualified}` over `{}`.", ty.underlying_type));
-    let underlying = edm_type(ty.underlying_type.trim_start_matches("Edm."));
+    let underlying =
+        Primitive::from_name(&model.qualify(&ty.underlying_type)).map_or_else(|| quote!(Value), edm_type);
     let doc = doc.tokens();
     let cfg = features.cfg(&features.of_type(&qualified));
     quote! {

@@ -136,6 +136,11 @@ impl TypeRef {
     pub const fn collection_of(name: &'static str) -> Self {
         Self { name, collection: true }
     }
+
+    /// The Edm type it names, when it names one.
+    pub fn primitive(&self) -> Option<crate::edm::Primitive> {
+        crate::edm::Primitive::from_name(self.name)
+    }
 }
 
 impl std::fmt::Display for TypeRef {

@@ -4,6 +4,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::edm::{JsonForm, Primitive};
+
 use super::{Catalog, Endpoint, ParameterLocation, Shape, TypeRef, Verb};
 use crate::literal::{QueryString, enum_literal, key_segment, quote_string};
 use crate::{Error, Result};
@@ -138,16 +140,13 @@ impl Catalog {
         if ty.collection {
             return Err(Error::config("a collection cannot be written inside a path"));
         }
-        match self.primitive(ty.name) {
-            Some("Edm.String") => Ok(quote_string(text)),
-            Some(
-                name @ ("Edm.Boolean" | "Edm.Byte" | "Edm.SByte" | "Edm.Int16" | "Edm.Int32" | "Edm.Int64"
-                | "Edm.Single" | "Edm.Double" | "Edm.Decimal"),
-            ) => {
-                scalar(text, name)?;
+        match self.primitive(ty.name).map(|p| (p, p.json_form())) {
+            Some((Primitive::String, _)) => Ok(quote_string(text)),
+            Some((primitive, JsonForm::Boolean | JsonForm::Integer | JsonForm::Number)) => {
+                scalar(text, primitive)?;
                 Ok(text.trim().to_owned())
             }
-            Some(_) => Ok(key_segment(text)),
+            Some((_, JsonForm::String | JsonForm::Any)) => Ok(key_segment(text)),
             None => match self.type_info(ty.name).map(|t| t.shape) {
                 Some(Shape::Enum(_)) => {
                     let member = self.member(text, ty.name)?;
@@ -205,12 +204,12 @@ impl Catalog {
     }
 
     /// The primitive type `name` is, through type definitions; `None` for other types.
-    fn primitive(&self, name: &'static str) -> Option<&'static str> {
-        if name.starts_with("Edm.") {
-            return Some(name);
+    fn primitive(&self, name: &'static str) -> Option<Primitive> {
+        if let Some(primitive) = Primitive::from_name(name) {
+            return Some(primitive);
         }
         match self.type_info(name).map(|t| t.shape) {
-            Some(Shape::Definition { underlying }) => Some(underlying),
+            Some(Shape::Definition { underlying }) => Primitive::from_name(underlying),
             _ => None,
         }
     }
@@ -238,23 +237,23 @@ impl Catalog {
 }
 
 /// A primitive value from text, checked: JSON numbers and booleans, strings for the rest.
-fn scalar(text: &str, primitive: &str) -> Result<Value> {
+fn scalar(text: &str, primitive: Primitive) -> Result<Value> {
     let trimmed = text.trim();
-    match primitive {
-        "Edm.Boolean" => match trimmed.to_ascii_lowercase().as_str() {
+    match primitive.json_form() {
+        JsonForm::Boolean => match trimmed.to_ascii_lowercase().as_str() {
             "true" => Ok(Value::Bool(true)),
             "false" => Ok(Value::Bool(false)),
             _ => Err(Error::config(format!("`{text}` is not true or false"))),
         },
-        "Edm.Byte" | "Edm.SByte" | "Edm.Int16" | "Edm.Int32" | "Edm.Int64" => trimmed
+        JsonForm::Integer => trimmed
             .parse::<i64>()
             .map(Value::from)
             .map_err(|_| Error::config(format!("`{text}` is not an integer"))),
-        "Edm.Single" | "Edm.Double" | "Edm.Decimal" => match serde_json::from_str::<Value>(trimmed) {
+        JsonForm::Number => match serde_json::from_str::<Value>(trimmed) {
             Ok(number @ Value::Number(_)) => Ok(number),
             _ => Err(Error::config(format!("`{text}` is not a number"))),
         },
-        _ => Ok(Value::String(text.to_owned())),
+        JsonForm::String | JsonForm::Any => Ok(Value::String(text.to_owned())),
     }
 }
 
