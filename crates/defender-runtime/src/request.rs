@@ -237,10 +237,15 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// The one item of a `{"value": [item]}` envelope, with the envelope's annotations added to it.
+/// Only an envelope whose `@odata.context` (when it has one) says it holds one entity
+/// (`…/$entity`) counts, so that an entity with a `value` property is not taken apart.
 fn unwrap_single(body: &[u8]) -> Option<serde_json::Value> {
     let serde_json::Value::Object(mut envelope) = serde_json::from_slice(body).ok()? else { return None };
+    let one_entity = envelope
+        .get("@odata.context")
+        .is_none_or(|context| context.as_str().is_some_and(|c| c.ends_with("/$entity")));
     let serde_json::Value::Array(mut items) = envelope.remove("value")? else { return None };
-    if items.len() != 1 || envelope.keys().any(|k| !crate::wire::is_annotation(k)) {
+    if !one_entity || items.len() != 1 || envelope.keys().any(|k| !crate::wire::is_annotation(k)) {
         return None;
     }
     let mut item = items.pop()?;
@@ -521,5 +526,26 @@ impl ActionBody {
             Some(value) => self.param(name, value),
             None => Ok(self),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_one_entity_envelope_is_unwrapped() {
+        let wrapped = br#"{"@odata.context":"https://x/api/$metadata#Agents/$entity","value":[{"id":"a"}]}"#;
+        let item = unwrap_single(wrapped).unwrap_or_default();
+        assert_eq!(item["id"], "a");
+        assert_eq!(item["@odata.context"], "https://x/api/$metadata#Agents/$entity");
+        assert!(unwrap_single(br#"{"value":[{"id":"a"}]}"#).is_some());
+        // An entity selected down to a collection property called `value` stays whole.
+        assert!(
+            unwrap_single(br#"{"@odata.context":"https://x/api/$metadata#Things(value)","value":[1]}"#)
+                .is_none()
+        );
+        assert!(unwrap_single(br#"{"value":[{"id":"a"}],"other":1}"#).is_none());
+        assert!(unwrap_single(br#"{"value":[{"id":"a"},{"id":"b"}]}"#).is_none());
     }
 }
