@@ -81,6 +81,11 @@ fn a_path_that_matches_nothing_is_an_error() {
     let model = csdl::parse(&source()).unwrap_or_else(|e| panic!("{e}"));
     let error = select(&model, &["shops/orders".to_owned()]).err().unwrap_or_default();
     assert!(error.contains("`shops`"), "{error}");
+    let error = select(&model, &["shop/orderz/**".to_owned()]).err().unwrap_or_default();
+    assert!(
+        error.contains("`orderz`") && error.contains("no navigation property or bound operation"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -60,8 +60,13 @@ struct Position {
 /// typo does not silently give an empty subset.
 pub fn select(model: &Model, paths: &[String]) -> Result<Selection, String> {
     let (_, container) = model.container().ok_or("the document has no entity container")?;
-    let mut walk =
-        Walk { model, selection: Selection::default(), slots: Vec::new(), visited: HashSet::new() };
+    let mut walk = Walk {
+        model,
+        selection: Selection::default(),
+        slots: Vec::new(),
+        visited: HashSet::new(),
+        unmatched: Vec::new(),
+    };
     for path in paths {
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let Some((first, rest)) = segments.split_first() else { return Err(format!("empty path {path:?}")) };
@@ -94,6 +99,11 @@ pub fn select(model: &Model, paths: &[String]) -> Result<Selection, String> {
         if !matched {
             return Err(format!("`{first}` of path {path:?} is no entity set, singleton or import"));
         }
+        if let Some(segment) = walk.unmatched.pop() {
+            return Err(format!(
+                "`{segment}` of path {path:?} is no navigation property or bound operation there"
+            ));
+        }
     }
     walk.close();
     Ok(walk.selection)
@@ -110,6 +120,8 @@ struct Walk<'a> {
     slots: Vec<String>,
     /// Positions already expanded by `**`, so that cycles of navigation end.
     visited: HashSet<Position>,
+    /// Named segments that matched nothing where the path put them.
+    unmatched: Vec<String>,
 }
 
 impl<'a> Walk<'a> {
@@ -127,7 +139,12 @@ impl<'a> Walk<'a> {
             }
             return;
         }
-        for next in self.children(&at, segment) {
+        let operations = self.selection.operations.len();
+        let children = self.children(&at, segment);
+        if children.is_empty() && self.selection.operations.len() == operations && *segment != "*" {
+            self.unmatched.push((*segment).to_owned());
+        }
+        for next in children {
             self.from(next, rest);
         }
     }
