@@ -34,6 +34,26 @@ pub enum Resolved<'a> {
     External,
 }
 
+/// What an `Annotations` block's target names ([`Model::annotation_target`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnnotationTarget {
+    /// An operation, by qualified name (all its overloads).
+    Operation(String),
+    /// A declared type, by qualified name, or one of its properties or enum members.
+    Type {
+        /// The type's qualified name.
+        name: String,
+        /// The member, for `ns.Type/member`.
+        member: Option<String>,
+    },
+    /// The entity container, or one of its children by name.
+    ContainerChild(Option<String>),
+    /// A term of the document, an Edm type, or something of a namespace it only references.
+    Elsewhere,
+    /// Nothing the document declares.
+    Missing,
+}
+
 /// A checked document with its lookup tables.
 #[derive(Debug)]
 pub struct Model {
@@ -244,7 +264,7 @@ impl Model {
                 }
             }
             for block in &schema.annotation_blocks {
-                if !self.target_exists(&block.target) {
+                if self.annotation_target(&block.target) == AnnotationTarget::Missing {
                     warnings.push(Warning::at(
                         block.pos,
                         Departure::MissingAnnotationTarget,
@@ -359,42 +379,55 @@ impl Model {
         }
     }
 
-    /// Whether an `Annotations` target names something declared: a schema element, a member of
-    /// a type or container, or an operation (overload parameters are not checked).
-    fn target_exists(&self, target: &str) -> bool {
+    /// What an `Annotations` target names, aliases resolved: a schema element, a member of a
+    /// type or of the container, or an operation (overload parameters are not checked). The
+    /// reader warns about a [`AnnotationTarget::Missing`] one; `metadata subset` keeps the
+    /// annotations of what it keeps.
+    pub fn annotation_target(&self, target: &str) -> AnnotationTarget {
         let target = self.qualify_path(target);
         let (head, member) = target.split_once('/').map_or((target.as_str(), None), |(h, m)| (h, Some(m)));
         let name = head.split('(').next().unwrap_or(head);
-        if !self.operations(name).is_empty() {
-            return true;
+        let member = member.map(|m| m.split('/').next().unwrap_or(m).to_owned());
+        // `ns.f(…)` names an operation; a bare name is a type first, where an operation has the
+        // name of a type (Graph's `image`).
+        let is_operation = !self.operations(name).is_empty();
+        if is_operation && (head.contains('(') || self.resolve(name).is_none()) {
+            return AnnotationTarget::Operation(name.to_owned());
         }
-        let member = member.map(|m| m.split('/').next().unwrap_or(m));
         if let Some(resolved) = self.resolve(name) {
-            return match (resolved, member) {
+            let exists = match (resolved, member.as_deref()) {
                 (_, None) | (Resolved::External | Resolved::Edm(_), _) => true,
                 (Resolved::Structured(_, ty), Some(member)) => self.member_of(ty, member),
                 (Resolved::Enum(_, ty), Some(member)) => ty.members.iter().any(|m| m.name == member),
                 (Resolved::Definition(..), Some(_)) => false,
             };
+            return match (exists, resolved) {
+                (false, _) => AnnotationTarget::Missing,
+                (true, Resolved::External | Resolved::Edm(_)) => AnnotationTarget::Elsewhere,
+                (true, _) => AnnotationTarget::Type { name: name.to_owned(), member },
+            };
         }
-        let container = self.document.schemas.iter().find_map(|schema| {
-            schema.container.as_ref().filter(|c| format!("{}.{}", schema.namespace, c.name) == name)
-        });
-        if let Some(container) = container {
-            return member.is_none_or(|m| {
+        if let Some((schema, container)) = self.container()
+            && format!("{}.{}", schema.namespace, container.name) == name
+        {
+            let exists = member.as_deref().is_none_or(|m| {
                 container.entity_sets.iter().any(|e| e.name == m)
                     || container.singletons.iter().any(|e| e.name == m)
                     || container.imports.iter().any(|e| e.name == m)
             });
+            return if exists { AnnotationTarget::ContainerChild(member) } else { AnnotationTarget::Missing };
         }
         // A term of this document, or anything of a namespace it only references.
         let namespace = name.rsplit_once('.').map_or("", |(ns, _)| ns);
-        self.external.contains(namespace)
-            || self
-                .document
-                .schemas
-                .iter()
-                .any(|schema| schema.terms.iter().any(|t| format!("{}.{}", schema.namespace, t.name) == name))
+        let term =
+            self.document.schemas.iter().any(|schema| {
+                schema.terms.iter().any(|t| format!("{}.{}", schema.namespace, t.name) == name)
+            });
+        if self.external.contains(namespace) || term {
+            AnnotationTarget::Elsewhere
+        } else {
+            AnnotationTarget::Missing
+        }
     }
 
     /// Whether `member` is a property or navigation property of `ty` or a type it derives from.

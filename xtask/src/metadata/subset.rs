@@ -22,7 +22,7 @@
 use std::collections::{BTreeSet, HashSet};
 
 use crate::csdl::model::{Operation, StructuredType, TypeRef};
-use crate::csdl::resolve::Resolved;
+use crate::csdl::resolve::{AnnotationTarget, Resolved};
 use crate::csdl::xml::Element;
 use crate::csdl::{self, Model};
 
@@ -338,35 +338,26 @@ impl Keep<'_> {
 
     /// Whether an `Annotations` target is still in the subset.
     fn target_kept(&self, target: &str) -> bool {
-        let target = self.model.qualify_path(target);
-        let (head, member) = target.split_once('/').map_or((target.as_str(), None), |(h, m)| (h, Some(m)));
-        let head = head.split('(').next().unwrap_or(head);
-        if self.selection.types.contains(head) {
-            let member = member.map(|m| m.split('/').next().unwrap_or(m));
-            return match (member, self.model.resolve(head)) {
-                (None, _) => true,
-                (Some(member), Some(Resolved::Structured(_, ty))) => {
-                    ty.properties.iter().any(|p| p.name == member)
-                        || self.selection.navigation.contains(&format!("{head}/{member}"))
-                }
-                (Some(_), _) => true,
-            };
-        }
-        if !self.model.operations(head).is_empty() {
-            let kept = self
-                .model
-                .operations(head)
-                .iter()
-                .any(|(_, op)| self.selection.operations.contains(&(op.pos.line, op.pos.column)));
-            return kept;
-        }
-        match (self.model.container(), member) {
-            (Some((schema, container)), member)
-                if head == format!("{}.{}", schema.namespace, container.name) =>
-            {
-                member.is_none_or(|m| self.selection.container.contains(m.split('/').next().unwrap_or(m)))
+        match self.model.annotation_target(target) {
+            AnnotationTarget::Type { name, member } => {
+                self.selection.types.contains(&name)
+                    && member.is_none_or(|member| match self.model.resolve(&name) {
+                        Some(Resolved::Structured(schema, ty)) => {
+                            self.model.all_properties(schema, ty).iter().any(|p| p.name == member)
+                                || self.selection.navigation.contains(&format!("{name}/{member}"))
+                        }
+                        _ => true,
+                    })
             }
-            _ => false,
+            AnnotationTarget::Operation(name) => self
+                .model
+                .operations(&name)
+                .iter()
+                .any(|(_, op)| self.selection.operations.contains(&(op.pos.line, op.pos.column))),
+            AnnotationTarget::ContainerChild(member) => {
+                member.is_none_or(|member| self.selection.container.contains(&member))
+            }
+            AnnotationTarget::Elsewhere | AnnotationTarget::Missing => false,
         }
     }
 }
