@@ -10,3 +10,4 @@ pub mod conformance;
 pub mod csdl;
 pub mod emit;
 pub mod metadata;
+pub mod plan;

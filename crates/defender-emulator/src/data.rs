@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use defender_runtime::catalog::EndpointKind;
 use defender_runtime::edm::Primitive;
 use defender_sdk::catalog::CATALOG;
 use serde_json::{Value, json};
@@ -80,9 +79,14 @@ impl Tenant {
             .collect();
         let mut sets = BTreeMap::new();
         let anchors: Vec<Anchor> = machines.iter().take(2_000).map(anchor_of).collect();
-        for endpoint in CATALOG.endpoints.iter().filter(|e| e.kind == EndpointKind::List) {
+        // Every entity set: those listed, and those only read by key (`Readable=false`).
+        let mut filled = std::collections::BTreeSet::new();
+        for endpoint in CATALOG.endpoints.iter().filter(|e| crate::engine::reads_a_set(e)) {
             let Some(returns) = endpoint.returns else { continue };
             let root = endpoint.root;
+            if !filled.insert(root) {
+                continue;
+            }
             let size = match root {
                 "machines" | "alerts" => continue,
                 "machineactions" => (machines.len() / 100).clamp(20, 500),
@@ -377,7 +381,7 @@ mod tests {
         let tenant = Tenant::generate(7, 200);
         assert_eq!(tenant.sets, Tenant::generate(7, 200).sets);
         assert_ne!(tenant.sets, Tenant::generate(8, 200).sets);
-        for endpoint in CATALOG.endpoints.iter().filter(|e| e.kind == EndpointKind::List) {
+        for endpoint in CATALOG.endpoints.iter().filter(|e| crate::engine::reads_a_set(e)) {
             assert!(!tenant.set(endpoint.root).is_empty(), "{} is empty", endpoint.root);
         }
         assert_eq!(tenant.set("machines").len(), 200);
@@ -390,7 +394,7 @@ mod tests {
             let Some(ty) = CATALOG
                 .endpoints
                 .iter()
-                .find(|e| e.kind == EndpointKind::List && e.root == set)
+                .find(|e| crate::engine::reads_a_set(e) && e.root == set)
                 .and_then(|e| e.returns)
                 .and_then(|r| CATALOG.type_info(r.name))
             else {

@@ -227,9 +227,15 @@ pub fn entity_set_type(root: &str) -> Option<&'static defender_runtime::catalog:
     CATALOG
         .endpoints
         .iter()
-        .find(|e| e.kind == EndpointKind::List && e.root == root)
+        .find(|e| reads_a_set(e) && e.root == root)
         .and_then(|e| e.returns)
         .and_then(|ty| CATALOG.type_info(ty.name))
+}
+
+/// Whether an endpoint lists an entity set or reads one of its entities by key: between them
+/// they name every set, including those the spec says cannot be listed.
+pub fn reads_a_set(endpoint: &defender_runtime::catalog::Endpoint) -> bool {
+    matches!(endpoint.kind, EndpointKind::List | EndpointKind::Get)
 }
 
 /// The set whose entities have type `type_name`.
@@ -237,7 +243,7 @@ pub fn set_of(type_name: &str) -> Option<&'static str> {
     CATALOG
         .endpoints
         .iter()
-        .find(|e| e.kind == EndpointKind::List && e.returns.is_some_and(|r| r.name == type_name))
+        .find(|e| reads_a_set(e) && e.returns.is_some_and(|r| r.name == type_name))
         .map(|e| e.root)
 }
 

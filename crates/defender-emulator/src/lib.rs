@@ -70,10 +70,10 @@ impl Default for Config {
 }
 
 /// A running emulator; it stops when dropped.
-#[derive(Debug)]
 pub struct Emulator {
     address: SocketAddr,
     config: Config,
+    shared: Arc<server::Shared>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -91,13 +91,13 @@ impl Emulator {
             faults: faults::Faults::new(config.faults.clone()),
             max_page: config.max_page.max(1),
         });
-        let app = server::router(shared);
+        let app = server::router(shared.clone());
         let task = tokio::spawn(async move {
             if let Err(error) = axum::serve(listener, app).await {
                 eprintln!("defender-emulator: {error}");
             }
         });
-        Ok(Self { address, config, task })
+        Ok(Self { address, config, shared, task })
     }
 
     /// The API's base URL (`http://127.0.0.1:port`; the service root is `/api/` below it).
@@ -113,6 +113,24 @@ impl Emulator {
     /// The configuration it runs with (tenant, client id and secret to sign in with).
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The entities the emulated tenant holds in the entity set `set` now, as the API sends
+    /// them; empty for a set it does not know. Some sets cannot be listed through the API (the
+    /// spec marks them `Readable=false`, as the service documents), so this is how a test
+    /// finds a key of one.
+    pub fn entities(&self, set: &str) -> Vec<serde_json::Value> {
+        let tenant = self.shared.tenant.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        tenant.set(set).to_vec()
+    }
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("address", &self.address)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 

@@ -5,6 +5,7 @@ pub mod diagnostics;
 pub mod model;
 pub mod read;
 pub mod resolve;
+pub mod semantics;
 pub mod vocab;
 pub mod xml;
 

@@ -66,6 +66,9 @@ pub struct Model {
     targeted: HashMap<String, Vec<Annotation>>,
     /// Derived types by base type, transitively, computed once: generation asks for every type.
     derived: HashMap<String, Vec<String>>,
+    /// Bound operations by the qualified name of their binding parameter's type (element type
+    /// for a collection), in document order, computed once.
+    bound: HashMap<String, Vec<(usize, usize)>>,
     /// What the document does that the specification does not allow but the generator accepts,
     /// in document order.
     pub warnings: Vec<Warning>,
@@ -82,6 +85,7 @@ impl Model {
             operations: BTreeMap::new(),
             targeted: HashMap::new(),
             derived: HashMap::new(),
+            bound: HashMap::new(),
             warnings,
             document,
         };
@@ -95,6 +99,7 @@ impl Model {
         warnings.sort_by_key(|w| (w.pos.line, w.pos.column));
         model.warnings.extend(warnings);
         model.derived = model.derived_types();
+        model.bound = model.bound_by_type();
         Ok(model)
     }
 
@@ -598,6 +603,34 @@ impl Model {
         self.derived.get(&self.qualify(qualified)).cloned().unwrap_or_default()
     }
 
+    /// The operations bound to the type `qualified` or to a collection of it, in document
+    /// order, each with its schema.
+    pub fn bound_operations(&self, qualified: &str) -> Vec<(&Schema, &Operation)> {
+        self.bound
+            .get(&self.qualify(qualified))
+            .map(|locs| {
+                locs.iter()
+                    .map(|(s, i)| {
+                        let schema = &self.document.schemas[*s];
+                        (schema, &schema.operations[*i])
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn bound_by_type(&self) -> HashMap<String, Vec<(usize, usize)>> {
+        let mut bound: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        for (s, schema) in self.document.schemas.iter().enumerate() {
+            for (i, operation) in schema.operations.iter().enumerate().filter(|(_, op)| op.is_bound) {
+                if let Some(binding) = operation.parameters.first() {
+                    bound.entry(self.qualify(&binding.ty.name)).or_default().push((s, i));
+                }
+            }
+        }
+        bound
+    }
+
     fn derived_types(&self) -> HashMap<String, Vec<String>> {
         let mut derived: HashMap<String, Vec<String>> = HashMap::new();
         for schema in &self.document.schemas {
@@ -623,7 +656,7 @@ impl Model {
     }
 
     /// The inline annotations plus those an `Annotations` block applies to `target`.
-    pub fn annotations<'a>(&'a self, inline: &'a [Annotation], target: &str) -> Vec<&'a Annotation> {
+    pub(super) fn annotations<'a>(&'a self, inline: &'a [Annotation], target: &str) -> Vec<&'a Annotation> {
         let mut all: Vec<&Annotation> = inline.iter().collect();
         if let Some(targeted) = self.targeted.get(target) {
             all.extend(targeted.iter());
@@ -633,7 +666,12 @@ impl Model {
 
     /// The value of the unqualified annotation of term `term` (full namespace, for example
     /// `Org.OData.Core.V1.Description`) among `inline` and those targeting `target`.
-    pub fn annotation<'a>(&'a self, inline: &'a [Annotation], target: &str, term: Term) -> Option<&'a Expr> {
+    pub(super) fn annotation<'a>(
+        &'a self,
+        inline: &'a [Annotation],
+        target: &str,
+        term: Term,
+    ) -> Option<&'a Expr> {
         self.annotations(inline, target)
             .into_iter()
             .find(|a| a.qualifier.is_none() && self.qualify(&a.term) == term.name())

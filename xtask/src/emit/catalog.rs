@@ -1,129 +1,27 @@
 //! The `catalog` module: every endpoint and type as data a program can read at run time
 //! (`defender_runtime::catalog`), for tools that call endpoints by name or answer them.
 //!
-//! Endpoints are recorded by the code that writes the endpoint methods (`endpoints.rs` and
-//! `calls.rs`), so the catalog names exactly the requests the SDK sends and the methods that
-//! send them.
-
-use crate::csdl::vocab::Term;
-use std::collections::{BTreeSet, HashSet};
+//! Its endpoints are the [`ApiPlan`]'s, the same record the client module is printed from, so
+//! the catalog names exactly the requests the SDK sends and the methods that send them.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::features::Features;
+use super::client::ident;
 use crate::csdl::Model;
-use crate::csdl::model::{Annotation, Expr, StructuredKind};
-
-/// The module's name.
-pub const MODULE: &str = "catalog";
-
-/// One endpoint, recorded while its method is generated.
-#[derive(Debug, Clone)]
-pub struct Entry {
-    /// `root.action`, made unique when the catalog is written.
-    pub name: String,
-    /// The entity set, singleton or import the path starts from.
-    pub root: String,
-    /// The `EndpointKind` variant.
-    pub kind: &'static str,
-    /// The `Verb` variant.
-    pub verb: &'static str,
-    /// The path template relative to the service root.
-    pub path: String,
-    /// Parameters, in the SDK method's order (key parts first).
-    pub parameters: Vec<Param>,
-    /// Qualified return type, and whether it is a collection.
-    pub returns: Option<(String, bool)>,
-    /// Permission type and permission.
-    pub permissions: Vec<(String, String)>,
-    /// First line of the description.
-    pub summary: String,
-    /// The SDK call from the client.
-    pub sdk: String,
-    /// The features that compile the SDK method.
-    pub features: BTreeSet<String>,
-}
-
-/// One parameter of an [`Entry`].
-#[derive(Debug, Clone)]
-pub struct Param {
-    /// Wire name (placeholder name in the path).
-    pub name: String,
-    /// Qualified type name.
-    pub ty: String,
-    /// `Collection(…)`.
-    pub collection: bool,
-    /// May be left out.
-    pub optional: bool,
-    /// The `ParameterLocation` variant.
-    pub location: &'static str,
-}
-
-/// Where an endpoint starts: an entity set or singleton path, with the key parts that address
-/// one entity of it and the SDK call that reaches it.
-#[derive(Debug, Clone)]
-pub struct Base {
-    /// The set or singleton's name.
-    pub root: String,
-    /// Path template relative to the service root (`machines/{id}`, `exposureScore`).
-    pub path: String,
-    /// Key parts in the path.
-    pub keys: Vec<Param>,
-    /// The SDK call that reaches it (`machines().get(id)`).
-    pub sdk: String,
-    /// Features that compile it.
-    pub features: BTreeSet<String>,
-}
-
-/// The permissions a restrictions annotation lists, as (permission type, permission) pairs.
-pub fn permissions(model: &Model, inline: &[Annotation], target: &str, term: Term) -> Vec<(String, String)> {
-    let Some(permissions) = model.annotation(inline, target, term).and_then(|r| r.field("Permissions"))
-    else {
-        return Vec::new();
-    };
-    permissions
-        .items()
-        .iter()
-        .flat_map(|permission| {
-            let scheme = permission.field("SchemeName").and_then(Expr::as_str).unwrap_or("").to_owned();
-            permission
-                .field("Scopes")
-                .map(Expr::items)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|scope| scope.field("Scope").and_then(Expr::as_str))
-                .map(|scope| (scheme.clone(), scope.to_owned()))
-                .collect::<Vec<_>>()
-        })
-        .collect()
-}
-
-/// The first line of an element's `Core.Description`.
-pub fn summary(model: &Model, inline: &[Annotation], target: &str) -> String {
-    model
-        .annotation(inline, target, Term::CoreDescription)
-        .and_then(Expr::as_str)
-        .and_then(|text| text.lines().map(str::trim).find(|line| !line.is_empty()))
-        .unwrap_or("")
-        .to_owned()
-}
+use crate::csdl::model::StructuredKind;
+use crate::plan::{ApiPlan, Features};
 
 /// The `catalog` module.
-pub fn catalog_module(model: &Model, features: &Features, entries: &[Entry], root: &str) -> TokenStream {
-    let mut taken = HashSet::new();
-    let endpoints = entries.iter().map(|entry| {
-        let mut name = entry.name.clone();
-        let mut n = 2;
-        while !taken.insert(name.to_ascii_lowercase()) {
-            name = format!("{}_{n}", entry.name);
-            n += 1;
-        }
-        let kind = super::calls::ident(entry.kind);
-        let verb = super::calls::ident(entry.verb);
+pub fn catalog_module(model: &Model, features: &Features, plan: &ApiPlan) -> TokenStream {
+    let endpoints = plan.endpoints.iter().map(|entry| {
+        let name = &entry.name;
+        // The plan's enums are named as the runtime's.
+        let kind = ident(&format!("{:?}", entry.kind));
+        let verb = ident(&format!("{:?}", entry.verb));
         let parameters = entry.parameters.iter().map(|p| {
             let (name, ty, collection, optional) = (&p.name, &p.ty, p.collection, p.optional);
-            let location = super::calls::ident(p.location);
+            let location = ident(&format!("{:?}", p.location));
             let ty =
                 if collection { quote!(TypeRef::collection_of(#ty)) } else { quote!(TypeRef::single(#ty)) };
             if optional {
@@ -158,6 +56,7 @@ pub fn catalog_module(model: &Model, features: &Features, entries: &[Entry], roo
     });
     let endpoints: Vec<TokenStream> = endpoints.collect();
     let types = type_entries(model, features);
+    let root = &plan.root;
     let body = quote! {
         /// Every endpoint the SDK sends requests to, grouped by the entity set, singleton or
         /// import it starts from.
@@ -187,7 +86,7 @@ pub fn catalog_module(model: &Model, features: &Features, entries: &[Entry], roo
     ]
     .iter()
     .filter(|name| text.split(|c: char| !c.is_alphanumeric() && c != '_').any(|word| word == **name))
-    .map(|name| super::calls::ident(name))
+    .map(|name| ident(name))
     .collect();
     // With some endpoints compiled out by features, an import may have no user left.
     let allow = features.gates_anything().then(|| quote!(#[allow(unused_imports)]));

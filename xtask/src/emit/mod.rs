@@ -1,25 +1,21 @@
-//! From a checked model to formatted Rust files.
+//! Rendering: from the checked model and its [plan](crate::plan) to formatted Rust files.
 //!
-//! Each schema that declares types becomes a module ([`types`]); the entity container becomes
-//! the `client` module of endpoint methods ([`operations`]). Everything is walked in document
-//! order and formatted with prettyplease, so the same document always gives the same bytes.
+//! Each schema that declares types becomes a module ([`types`]); the [`ApiPlan`] becomes the
+//! `client` module of endpoint methods ([`client`]) and the `catalog` module ([`catalog`]).
+//! Renderers print what the plan decided; they claim no names and read no annotations.
+//! Everything is walked in document order and formatted with prettyplease, so the same document
+//! always gives the same bytes.
 
-pub mod calls;
 pub mod catalog;
-pub mod docs;
-pub mod endpoints;
-pub mod features;
-pub mod names;
+pub mod client;
 pub mod registry;
 pub mod types;
-
-use crate::csdl::vocab::Term;
-use std::collections::{BTreeMap, HashMap};
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::csdl::Model;
+use crate::plan::{ApiPlan, CATALOG_MODULE, CLIENT_MODULE, Features, Layout, REGISTRY_MODULE};
 
 /// What to generate, and for which crate.
 #[derive(Debug, Clone)]
@@ -53,231 +49,12 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
-/// Module and type names for every declared type.
-#[derive(Debug, Default)]
-pub struct Layout {
-    modules: BTreeMap<String, String>,
-    idents: HashMap<String, String>,
-    /// Create/update body types: entity types some set creates or updates, and every
-    /// structured type their properties reach.
-    inputs: HashMap<String, String>,
-    /// Types with derived types: the enum that holds any of them (`AnyFoo`).
-    any: HashMap<String, String>,
-    /// The same for body types (`AnyFooInput`).
-    any_inputs: HashMap<String, String>,
-    /// Flags enumerations: the set type that holds a combination of members (`FooSet`).
-    flag_sets: HashMap<String, String>,
-}
-
-impl Layout {
-    fn new(model: &Model) -> Self {
-        let mut layout = Layout::default();
-        let input_types = input_closure(model);
-        let mut module_scope = names::Scope::with_reserved(&[
-            calls::MODULE,
-            registry::MODULE,
-            catalog::MODULE,
-            "mod",
-            "prelude",
-        ]);
-        for schema in &model.document.schemas {
-            let has_types = !schema.structured_types.is_empty()
-                || !schema.enum_types.is_empty()
-                || !schema.type_definitions.is_empty();
-            if !has_types {
-                continue;
-            }
-            let last = schema.namespace.rsplit('.').next().unwrap_or(&schema.namespace);
-            let wanted = names::snake(last).trim_start_matches("r#").to_owned();
-            let module = module_scope.claim(&wanted);
-            let mut type_scope = names::Scope::with_reserved(PRELUDE_NAMES);
-            let declared = schema
-                .structured_types
-                .iter()
-                .map(|t| &t.name)
-                .chain(schema.enum_types.iter().map(|t| &t.name))
-                .chain(schema.type_definitions.iter().map(|t| &t.name));
-            for name in declared {
-                let ident = type_scope.claim(&names::camel(name));
-                layout.idents.insert(format!("{}.{name}", schema.namespace), ident);
-            }
-            for ty in schema.enum_types.iter().filter(|t| t.is_flags) {
-                let ident = type_scope.claim(&format!("{}Set", names::camel(&ty.name)));
-                layout.flag_sets.insert(format!("{}.{}", schema.namespace, ty.name), ident);
-            }
-            for ty in &schema.structured_types {
-                let qualified = format!("{}.{}", schema.namespace, ty.name);
-                let polymorphic = !model.derived(&qualified).is_empty();
-                if polymorphic {
-                    layout.any.insert(
-                        qualified.clone(),
-                        type_scope.claim(&format!("Any{}", names::camel(&ty.name))),
-                    );
-                }
-                if input_types.contains(&qualified) {
-                    layout.inputs.insert(
-                        qualified.clone(),
-                        type_scope.claim(&format!("{}Input", names::camel(&ty.name))),
-                    );
-                    if polymorphic {
-                        let any = type_scope.claim(&format!("Any{}Input", names::camel(&ty.name)));
-                        layout.any_inputs.insert(qualified, any);
-                    }
-                }
-            }
-            layout.modules.insert(schema.namespace.clone(), module);
-        }
-        layout
-    }
-
-    fn qualified_path(&self, qualified: &str, ident: &str, from: &str) -> TokenStream {
-        let ident = Ident::new(ident, Span::call_site());
-        let namespace = qualified.rsplit_once('.').map_or("", |(ns, _)| ns);
-        match self.modules.get(namespace) {
-            Some(module) if module != from => {
-                let module = Ident::new(module, Span::call_site());
-                quote!(super::#module::#ident)
-            }
-            _ => quote!(#ident),
-        }
-    }
-
-    /// The Rust type that holds a value of structured type `qualified`: the type itself, or
-    /// the `Any…` enum when types derive from it.
-    pub fn value_path(&self, qualified: &str, from: &str) -> TokenStream {
-        match self.any.get(qualified).or_else(|| self.idents.get(qualified)) {
-            Some(ident) => self.qualified_path(qualified, ident, from),
-            None => quote!(Value),
-        }
-    }
-
-    /// The body type that holds a value of structured type `qualified` in a request, when it
-    /// has one.
-    pub fn input_value_path(&self, qualified: &str, from: &str) -> Option<TokenStream> {
-        let ident = self.any_inputs.get(qualified).or_else(|| self.inputs.get(qualified))?;
-        Some(self.qualified_path(qualified, ident, from))
-    }
-
-    /// The type itself (never its `Any…` enum), as written in module `from`.
-    pub fn exact_path(&self, qualified: &str, from: &str) -> TokenStream {
-        match self.idents.get(qualified) {
-            Some(ident) => self.qualified_path(qualified, ident, from),
-            None => quote!(Value),
-        }
-    }
-
-    /// The type's own body type (never its `Any…Input` enum), when it has one.
-    pub fn input_value_path_exact(&self, qualified: &str, from: &str) -> Option<TokenStream> {
-        let ident = self.inputs.get(qualified)?;
-        Some(self.qualified_path(qualified, ident, from))
-    }
-
-    /// The set type of a flags enumeration, as written in module `from`.
-    pub fn flag_set_path(&self, qualified: &str, from: &str) -> Option<TokenStream> {
-        let ident = self.flag_sets.get(qualified)?;
-        Some(self.qualified_path(qualified, ident, from))
-    }
-
-    /// The set type's name of a flags enumeration.
-    pub fn flag_set_ident(&self, qualified: &str) -> Option<Ident> {
-        self.flag_sets.get(qualified).map(|i| Ident::new(i, Span::call_site()))
-    }
-
-    /// The `Any…` enum of a type with derived types.
-    pub fn any_ident(&self, qualified: &str) -> Option<Ident> {
-        self.any.get(qualified).map(|i| Ident::new(i, Span::call_site()))
-    }
-
-    /// The `Any…Input` enum of a body type with derived types.
-    pub fn any_input_ident(&self, qualified: &str) -> Option<Ident> {
-        self.any_inputs.get(qualified).map(|i| Ident::new(i, Span::call_site()))
-    }
-
-    /// The Rust name of a declared type.
-    pub fn ident(&self, namespace: &str, name: &str) -> Ident {
-        let ident = self.idents.get(&format!("{namespace}.{name}")).map_or(name, String::as_str);
-        Ident::new(ident, Span::call_site())
-    }
-
-    /// The name of the create/update body type of an entity type, when it has one.
-    pub fn input_ident(&self, namespace: &str, name: &str) -> Option<Ident> {
-        self.inputs.get(&format!("{namespace}.{name}")).map(|i| Ident::new(i, Span::call_site()))
-    }
-
-    /// The path of an entity type's create/update body type as written in module `from`.
-    pub fn input_path(&self, namespace: &str, name: &str, from: &str) -> Option<TokenStream> {
-        let ident = self.input_ident(namespace, name)?;
-        Some(match self.modules.get(namespace) {
-            Some(module) if module != from => {
-                let module = Ident::new(module, Span::call_site());
-                quote!(super::#module::#ident)
-            }
-            _ => quote!(#ident),
-        })
-    }
-
-    /// The path of a declared type as written in module `from`.
-    pub fn path(&self, namespace: &str, name: &str, from: &str) -> TokenStream {
-        let ident = self.ident(namespace, name);
-        match self.modules.get(namespace) {
-            Some(module) if module != from => {
-                let module = Ident::new(module, Span::call_site());
-                quote!(super::#module::#ident)
-            }
-            _ => quote!(#ident),
-        }
-    }
-}
-
-/// Every structured type a create or update body can contain: the entity types that need one,
-/// the types their properties reach, and the types derived from any of those.
-fn input_closure(model: &Model) -> std::collections::HashSet<String> {
-    let mut stack: Vec<String> = model
-        .document
-        .schemas
-        .iter()
-        .flat_map(|s| s.structured_types.iter().map(move |t| (s, t)))
-        .filter(|(s, t)| needs_input(model, &s.namespace, &t.name))
-        .map(|(s, t)| format!("{}.{}", s.namespace, t.name))
-        .collect();
-    let mut seen = std::collections::HashSet::new();
-    while let Some(qualified) = stack.pop() {
-        if !seen.insert(qualified.clone()) {
-            continue;
-        }
-        stack.extend(model.derived(&qualified));
-        if let Some(crate::csdl::resolve::Resolved::Structured(schema, ty)) = model.resolve(&qualified) {
-            for property in model.all_properties(schema, ty) {
-                if let Some(crate::csdl::resolve::Resolved::Structured(s, t)) =
-                    model.resolve(&property.ty.name)
-                {
-                    stack.push(format!("{}.{}", s.namespace, t.name));
-                }
-            }
-        }
-    }
-    seen
-}
-
-/// Whether some entity set of this entity type can be created or updated, so that the type needs
-/// a request body type.
-fn needs_input(model: &Model, namespace: &str, name: &str) -> bool {
-    let Some((schema, container)) = model.container() else { return false };
-    let qualified = format!("{namespace}.{name}");
-    container.entity_sets.iter().filter(|set| model.qualify(&set.entity_type) == qualified).any(|set| {
-        let target = format!("{}.{}/{}", schema.namespace, container.name, set.name);
-        [(Term::InsertRestrictions, "Insertable"), (Term::UpdateRestrictions, "Updatable")]
-            .iter()
-            .any(|(term, flag)| endpoints::allows(model, &set.annotations, &target, *term, flag))
-    })
-}
-
 /// One piece of the output that can be built and rendered on its own.
 enum Job<'a> {
     /// The client module.
-    Client,
+    Client(&'a ApiPlan),
     /// The catalog of what the client module calls.
-    Catalog(&'a [catalog::Entry]),
+    Catalog(&'a ApiPlan),
     /// The registry module.
     Registry,
     /// A run of one schema's types (structured, then enumerations, then definitions), so that
@@ -310,7 +87,7 @@ struct Made {
 /// Rendering (parsing the tokens back and pretty-printing them) is most of the generator's time
 /// on large documents, and the modules are independent of each other. Workers take the next
 /// job from a shared counter, so one large module next to many small ones still shares the
-/// work. Token streams are not `Send`, so each worker builds and renders its own.
+/// work. Token streams are not `Send`, so each worker renders its own from the shared plan.
 fn run_jobs<J: Sync, O: Send>(jobs: &[J], work: impl Fn(&J) -> O + Sync) -> Vec<O> {
     let workers = std::thread::available_parallelism().map_or(1, usize::from).min(jobs.len());
     if workers <= 1 {
@@ -350,7 +127,7 @@ fn make(
     job: &Job<'_>,
     model: &Model,
     layout: &Layout,
-    features: &features::Features,
+    features: &Features,
     options: &Options,
 ) -> Result<Made, String> {
     match job {
@@ -382,19 +159,16 @@ fn make(
                 ..Made::default()
             })
         }
-        Job::Client => {
-            let Some((tokens, _)) =
-                endpoints::client_module(model, layout, features, &client_type(options)?, &options.root_path)
-            else {
-                return Ok(Made::default());
-            };
-            let made = module_file(calls::MODULE, tokens, options, "Endpoint methods and request builders.")?;
+        Job::Client(plan) => {
+            let printer = client::Printer { model, layout, features };
+            let tokens = client::client_module(&printer, plan, &client_type(options)?);
+            let made = module_file(CLIENT_MODULE, tokens, options, "Endpoint methods and request builders.")?;
             Ok(Made { client: true, ..made })
         }
-        Job::Catalog(entries) => {
-            let tokens = catalog::catalog_module(model, features, entries, &options.root_path);
+        Job::Catalog(plan) => {
+            let tokens = catalog::catalog_module(model, features, plan);
             let doc = "Every endpoint and type as data, for tools that call or answer endpoints by name.";
-            let made = module_file(catalog::MODULE, tokens, options, doc)?;
+            let made = module_file(CATALOG_MODULE, tokens, options, doc)?;
             Ok(for_tools(made, options))
         }
         Job::Registry => {
@@ -402,7 +176,7 @@ fn make(
                 return Ok(Made::default());
             };
             let doc = "Decoding by type name, for tools that check saved responses.";
-            let made = module_file(registry::MODULE, tokens, options, doc)?;
+            let made = module_file(REGISTRY_MODULE, tokens, options, doc)?;
             Ok(for_tools(made, options))
         }
     }
@@ -433,20 +207,22 @@ fn module_file(module: &str, tokens: TokenStream, options: &Options, doc: &str) 
 
 /// Generates every file for `model`.
 pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
+    // Decide first: names, features and the API, once.
     let layout = Layout::new(model);
-    let features = features::Features::new(model, options.features);
-    // The catalog records what the client module calls; the client module is built once here
-    // for the record and again, with its rendering, in its job, since token streams cannot
-    // move between threads.
-    let entries =
-        endpoints::client_module(model, &layout, &features, &client_type(options)?, &options.root_path)
-            .map(|(_, entries)| entries);
-    // The client, catalog and registry first: they are the largest modules of a typical service.
-    let mut jobs = vec![Job::Client];
-    jobs.extend(entries.as_deref().map(Job::Catalog));
+    let features = Features::new(model, options.features);
+    let plan = ApiPlan::new(model, &layout, &features, &options.root_path);
+    // Render second. The client, catalog and registry first: they are the largest modules of a
+    // typical service.
+    let mut jobs: Vec<Job<'_>> =
+        plan.iter().flat_map(|plan| [Job::Client(plan), Job::Catalog(plan)]).collect();
     jobs.push(Job::Registry);
-    for schema in &model.document.schemas {
-        let Some(module) = layout.modules.get(&schema.namespace) else { continue };
+    let modules: Vec<(&crate::csdl::model::Schema, String)> = model
+        .document
+        .schemas
+        .iter()
+        .filter_map(|schema| Some((schema, layout.module_of(&schema.namespace)?.to_owned())))
+        .collect();
+    for (schema, module) in &modules {
         let total = schema.structured_types.len() + schema.enum_types.len() + schema.type_definitions.len();
         for first in (0..total).step_by(TYPES_PER_JOB) {
             jobs.push(Job::Types { schema, module, first, count: TYPES_PER_JOB.min(total - first) });
@@ -499,14 +275,13 @@ pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
         quote!(#[doc = #doc] pub mod #module;)
     });
     // Glob re-exports are only unambiguous when no two schemas declare the same type name.
-    let mut seen = std::collections::HashSet::new();
-    let unique = layout.idents.values().all(|name| seen.insert(name.clone()));
+    let unique = layout.type_names_unique();
     let reexports = module_decls.iter().filter(|_| unique).map(|(module, _)| {
         let module = Ident::new(module, Span::call_site());
         quote!(pub use #module::*;)
     });
     let client_reexport = has_client.then(|| {
-        let module = Ident::new(calls::MODULE, Span::call_site());
+        let module = Ident::new(CLIENT_MODULE, Span::call_site());
         // With every endpoint feature off, the module has nothing to re-export.
         let allow = features.gates_anything().then(|| quote!(#[allow(unused_imports)]));
         quote!(#allow pub use #module::*;)
@@ -522,7 +297,11 @@ pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
         contents: render(mod_rs, options, "Code generated from the service's CSDL metadata.")?,
     });
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Generated { files, features: features.names().map(str::to_owned).collect() })
+    let features = match &plan {
+        Some(plan) => plan.features.clone(),
+        None => features.names().map(str::to_owned).collect(),
+    };
+    Ok(Generated { files, features })
 }
 
 /// The names the runtime's `codegen::prelude` brings into every generated module. Generated
@@ -621,13 +400,28 @@ fn space_items(code: &str) -> String {
 }
 
 /// A summary of what the generator makes of a document, one line per item: every type with the
-/// Rust name chosen for it and its module, and every endpoint with its method. Conformance runs
-/// keep it to show how a change to the generator changes the names it picks.
+/// Rust name chosen for it and its module, every operation with the methods that call it, and
+/// every client method. Conformance runs keep it to show how a change to the generator changes
+/// the names it picks; it is printed from the same [`Layout`] and [`ApiPlan`] the code is.
 pub fn summary(model: &Model) -> String {
     let layout = Layout::new(model);
+    let plan = ApiPlan::new(model, &layout, &Features::default(), "");
+    // The methods that call each operation, by its name in the document.
+    let mut callers: std::collections::HashMap<&str, Vec<String>> = std::collections::HashMap::new();
+    if let Some(plan) = &plan {
+        for builder in &plan.builders {
+            for bound in &builder.operations {
+                let on = if bound.on_collection { &builder.set } else { &builder.single };
+                callers
+                    .entry(&bound.operation.qualified_name)
+                    .or_default()
+                    .push(format!("{on}::{}", bound.operation.method));
+            }
+        }
+    }
     let mut lines = Vec::new();
     for schema in &model.document.schemas {
-        let module = layout.modules.get(&schema.namespace).cloned().unwrap_or_else(|| "-".into());
+        let module = layout.module_of(&schema.namespace).unwrap_or("-");
         lines.push(format!("schema {} -> mod {module}", schema.namespace));
         for ty in &schema.structured_types {
             let qualified = format!("{}.{}", schema.namespace, ty.name);
@@ -636,10 +430,10 @@ pub fn summary(model: &Model) -> String {
                 crate::csdl::model::StructuredKind::Complex => "complex",
             };
             let mut line = format!("  {kind} {} -> {}", ty.name, layout.ident(&schema.namespace, &ty.name));
-            if let Some(any) = layout.any.get(&qualified) {
+            if let Some(any) = layout.any_name(&qualified) {
                 line.push_str(&format!(" (values as {any})"));
             }
-            if let Some(input) = layout.inputs.get(&qualified) {
+            if let Some(input) = layout.input_name(&qualified) {
                 line.push_str(&format!(" (bodies as {input})"));
             }
             // The type's own properties, under the names the struct gives them.
@@ -654,7 +448,8 @@ pub fn summary(model: &Model) -> String {
             lines.push(line);
         }
         for ty in &schema.enum_types {
-            let members: Vec<String> = ty.members.iter().map(|m| names::camel(&m.name)).collect();
+            let members: Vec<String> =
+                ty.members.iter().map(|m| crate::plan::names::camel(&m.name)).collect();
             lines.push(format!(
                 "  enum {} -> {} [{}]",
                 ty.name,
@@ -665,30 +460,34 @@ pub fn summary(model: &Model) -> String {
         for ty in &schema.type_definitions {
             lines.push(format!("  typedef {} -> {}", ty.name, layout.ident(&schema.namespace, &ty.name)));
         }
-        for op in &schema.operations {
+        let mut shown = std::collections::HashSet::new();
+        for op in schema.operations.iter().filter(|op| op.is_bound) {
+            if !shown.insert(&op.name) {
+                continue;
+            }
             let kind = match op.kind {
                 crate::csdl::model::OperationKind::Function => "function",
                 crate::csdl::model::OperationKind::Action => "action",
             };
-            let binding = if op.is_bound {
-                op.parameters.first().map(|p| format!(" on {}", p.ty.name)).unwrap_or_default()
-            } else {
-                String::new()
-            };
-            lines.push(format!("  {kind} {}{binding} -> {}", op.name, names::snake(&op.name)));
+            let qualified = format!("{}.{}", schema.namespace, op.name);
+            let methods =
+                callers.get(qualified.as_str()).map_or_else(|| "(no method)".to_owned(), |m| m.join(" "));
+            lines.push(format!("  bound {kind} {} -> {methods}", op.name));
         }
     }
-    if let Some((_, container)) = model.container() {
+    if let (Some((_, container)), Some(plan)) = (model.container(), &plan) {
         lines.push(format!("container {}", container.name));
-        for set in &container.entity_sets {
-            lines.push(format!("  entity set {} -> {}()", set.name, names::snake(&set.name)));
+        for method in &plan.methods {
+            lines.push(match method {
+                crate::plan::ClientMethod::Root { method, builder, path, .. } => {
+                    format!("  {path} -> {method}() -> {builder}")
+                }
+                crate::plan::ClientMethod::Operation { operation, .. } => {
+                    format!("  {} -> {}", operation.segment, operation.call())
+                }
+            });
         }
-        for singleton in &container.singletons {
-            lines.push(format!("  singleton {} -> {}()", singleton.name, names::snake(&singleton.name)));
-        }
-        for import in &container.imports {
-            lines.push(format!("  import {} -> {}()", import.name, names::snake(&import.name)));
-        }
+        lines.push(format!("endpoints {}", plan.endpoints.len()));
     }
     lines.push(String::new());
     lines.join("\n")

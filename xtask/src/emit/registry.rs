@@ -4,14 +4,10 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::Layout;
-use super::features::Features;
 use crate::csdl::Model;
 use crate::csdl::model::StructuredKind;
 use crate::csdl::resolve::Resolved;
-
-/// The module's name.
-pub const MODULE: &str = "registry";
+use crate::plan::{Features, Layout};
 
 /// The `registry` module for every entity and complex type, or nothing when there is none.
 pub fn registry_module(model: &Model, layout: &Layout, features: &Features) -> Option<TokenStream> {
@@ -25,7 +21,7 @@ pub fn registry_module(model: &Model, layout: &Layout, features: &Features) -> O
     for schema in &model.document.schemas {
         for ty in &schema.structured_types {
             let qualified = format!("{}.{}", schema.namespace, ty.name);
-            let path = layout.path(&schema.namespace, &ty.name, MODULE);
+            let path = layout.path(&schema.namespace, &ty.name, crate::plan::REGISTRY_MODULE);
             let cfg = features.cfg(&features.of_type(&qualified));
             let mut spellings = vec![qualified.clone()];
             if bare_counts.get(ty.name.as_str()) == Some(&1) {

@@ -1,16 +1,13 @@
 //! Rust types for CSDL types: structs for entity and complex types, enums for enumerations,
 //! aliases for type definitions, and the mapping of every Edm primitive.
 
-use crate::csdl::vocab::Term;
 use std::collections::{BTreeSet, HashSet};
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use super::Layout;
-use super::docs::Doc;
-use super::features::Features;
-use super::names;
+use crate::plan::names;
+use crate::plan::{Doc, Features, Layout};
 use defender_runtime::edm::{JsonForm, Primitive};
 
 use crate::csdl::Model;
@@ -237,7 +234,10 @@ pub fn structured(
         StructuredKind::Entity => "entity type",
         StructuredKind::Complex => "complex type",
     };
-    let mut doc = Doc::described(model, &ty.annotations, &qualified, &format!("The `{}` {kind}.", ty.name));
+    let mut doc = Doc::described(
+        &model.documentation(&ty.annotations, &qualified),
+        &format!("The `{}` {kind}.", ty.name),
+    );
     doc.paragraph(&format!("CSDL: {kind} `{qualified}`."));
     if let Some(base) = &ty.base_type {
         doc.line(format!("Derived from `{}`; its properties are included.", model.qualify(base)));
@@ -263,8 +263,10 @@ pub fn structured(
         }
         let ty = if field.key { value } else { quote!(Option<#value>) };
         let owner = format!("{qualified}/{}", field.property.name);
-        let mut doc =
-            Doc::described(model, &field.property.annotations, &owner, &format!("The `{wire}` property."));
+        let mut doc = Doc::described(
+            &model.documentation(&field.property.annotations, &owner),
+            &format!("The `{wire}` property."),
+        );
         doc.paragraph(&property_contract(field));
         let doc = doc.tokens();
         let skip = field.omissible_key().then(|| quote!(, skip_serializing_if = "String::is_empty"));
@@ -326,10 +328,10 @@ fn property_paths(name: &Ident, fields: &[Field<'_>], cfg: &TokenStream) -> Toke
     if fields.is_empty() {
         return quote!();
     }
-    let mut scope = super::names::Scope::default();
+    let mut scope = names::Scope::default();
     let constants = fields.iter().map(|field| {
         let wire = &field.property.name;
-        let constant = Ident::new(&scope.claim(&super::names::shouty(wire)), Span::call_site());
+        let constant = Ident::new(&scope.claim(&names::shouty(wire)), Span::call_site());
         let value = field.ty.value();
         let doc = format!(" The `{wire}` property, for typed query options.");
         quote! {
@@ -366,13 +368,13 @@ fn polymorphic(
         }
     };
     let mut variants = Vec::new();
-    let mut scope = super::names::Scope::default();
+    let mut scope = names::Scope::default();
     for derived in model.derived(qualified) {
         let short = derived.rsplit('.').next().unwrap_or(&derived).to_owned();
-        let variant = Ident::new(&scope.claim(&super::names::camel(&short)), Span::call_site());
+        let variant = Ident::new(&scope.claim(&names::camel(&short)), Span::call_site());
         variants.push((variant, derived.clone(), short, path(&derived)));
     }
-    let base_variant = Ident::new(&scope.claim(&super::names::camel(base_name)), Span::call_site());
+    let base_variant = Ident::new(&scope.claim(&names::camel(base_name)), Span::call_site());
     let base_path = path(qualified);
     let defs = variants.iter().map(|(variant, derived, _, path)| {
         let doc = format!(" A `{derived}`.");
@@ -468,10 +470,7 @@ fn input_struct(
         let value = input_type(model, layout, &field.property.ty, module);
         let value = if field.boxed { quote!(Box<#value>) } else { value };
         let owner = format!("{qualified}/{wire}");
-        let text = model
-            .annotation(&field.property.annotations, &owner, Term::CoreDescription)
-            .and_then(crate::csdl::model::Expr::as_str)
-            .unwrap_or("");
+        let text = model.documentation(&field.property.annotations, &owner).description.unwrap_or_default();
         let doc = format!(" `{wire}`: {text}");
         quote! {
             #[doc = #doc]
@@ -629,8 +628,10 @@ pub fn enumeration(
 ) -> TokenStream {
     let qualified = format!("{}.{}", schema.namespace, ty.name);
     let name = layout.ident(&schema.namespace, &ty.name);
-    let mut doc =
-        Doc::described(model, &ty.annotations, &qualified, &format!("The `{}` enumeration.", ty.name));
+    let mut doc = Doc::described(
+        &model.documentation(&ty.annotations, &qualified),
+        &format!("The `{}` enumeration.", ty.name),
+    );
     doc.paragraph(&format!(
         "CSDL: enumeration `{qualified}`. Values this version of the SDK does not know decode as \
          [`{name}::Unrecognized`] instead of failing, and are written back unchanged. The enum is \
@@ -646,7 +647,10 @@ pub fn enumeration(
         .map(|member| {
             let ident = Ident::new(&scope.claim(&names::camel(&member.name)), Span::call_site());
             let target = format!("{qualified}/{}", member.name);
-            let mut doc = Doc::described(model, &member.annotations, &target, &format!("`{}`", member.name));
+            let mut doc = Doc::described(
+                &model.documentation(&member.annotations, &target),
+                &format!("`{}`", member.name),
+            );
             doc.paragraph(&format!("Wire value `{}`, numeric value {}.", member.name, member.value));
             (ident, member.name.as_str(), member.value, doc.tokens())
         })
@@ -793,8 +797,10 @@ pub fn definition(
 ) -> TokenStream {
     let qualified = format!("{}.{}", schema.namespace, ty.name);
     let name = layout.ident(&schema.namespace, &ty.name);
-    let mut doc =
-        Doc::described(model, &ty.annotations, &qualified, &format!("The `{}` type definition.", ty.name));
+    let mut doc = Doc::described(
+        &model.documentation(&ty.annotations, &qualified),
+        &format!("The `{}` type definition.", ty.name),
+    );
     doc.paragraph(&format!("CSDL: type definition `{qualified}` over `{}`.", ty.underlying_type));
     let underlying =
         Primitive::from_name(&model.qualify(&ty.underlying_type)).map_or_else(|| quote!(Value), edm_type);

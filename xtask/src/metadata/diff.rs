@@ -2,12 +2,11 @@
 //! generated Rust API: breaking (callers' code may stop compiling or decoding), additive (new
 //! API only), or documentation only.
 
-use crate::csdl::vocab::Term;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::csdl::Model;
-use crate::csdl::model::{Expr, Operation, StructuredType, TypeRef};
+use crate::csdl::model::{Operation, StructuredType, TypeRef};
 use crate::csdl::resolve::Resolved;
 
 /// How a change affects users of the generated crate.
@@ -327,12 +326,8 @@ fn compare_structured(
     if old_base != new_base {
         add(Impact::Breaking, "base type changed", name.to_owned(), format!("{old_base:?} → {new_base:?}"));
     }
-    let description = |model: &Model, ty: &StructuredType| {
-        model
-            .annotation(&ty.annotations, name, Term::CoreDescription)
-            .and_then(Expr::as_str)
-            .map(str::to_owned)
-    };
+    let description =
+        |model: &Model, ty: &StructuredType| model.documentation(&ty.annotations, name).description;
     if description(old, ot) != description(new, nt) {
         add(Impact::Patch, "description changed", name.to_owned(), String::new());
     }

@@ -1937,22 +1937,6 @@ pub static ENDPOINTS: &[Endpoint] = &[
     },
     #[cfg(feature = "files")]
     Endpoint {
-        name: "files.list",
-        root: "files",
-        kind: EndpointKind::List,
-        verb: Verb::Get,
-        path: "files",
-        parameters: &[],
-        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.File")),
-        permissions: &[
-            Permission::new("Application", "File.Read.All"),
-            Permission::new("Delegated (work or school account)", "File.Read.All"),
-        ],
-        summary: "Files, read one at a time by SHA-1 or SHA-256.",
-        sdk: "files().list()",
-    },
-    #[cfg(feature = "files")]
-    Endpoint {
         name: "files.get",
         root: "files",
         kind: EndpointKind::Get,
@@ -2054,19 +2038,6 @@ pub static ENDPOINTS: &[Endpoint] = &[
     },
     #[cfg(feature = "ips")]
     Endpoint {
-        name: "ips.list",
-        root: "ips",
-        kind: EndpointKind::List,
-        verb: Verb::Get,
-        path: "ips",
-        parameters: &[],
-        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Ip")),
-        permissions: &[],
-        summary: "IP addresses, reached only through the operations bound to one address (`/api/ips/{ip}/...`).",
-        sdk: "ips().list()",
-    },
-    #[cfg(feature = "ips")]
-    Endpoint {
         name: "ips.get",
         root: "ips",
         kind: EndpointKind::Get,
@@ -2134,19 +2105,6 @@ pub static ENDPOINTS: &[Endpoint] = &[
         ],
         summary: "Reads the prevalence statistics of an IP address.",
         sdk: "ips().get(id).stats(look_back_hours)",
-    },
-    #[cfg(feature = "domains")]
-    Endpoint {
-        name: "domains.list",
-        root: "domains",
-        kind: EndpointKind::List,
-        verb: Verb::Get,
-        path: "domains",
-        parameters: &[],
-        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Domain")),
-        permissions: &[],
-        summary: "Domains, reached only through the operations bound to one domain (`/api/domains/{domain}/...`).",
-        sdk: "domains().list()",
     },
     #[cfg(feature = "domains")]
     Endpoint {
@@ -2245,19 +2203,6 @@ pub static ENDPOINTS: &[Endpoint] = &[
         ],
         summary: "Reads the prevalence statistics of a domain.",
         sdk: "domains().get(host).stats(look_back_hours)",
-    },
-    #[cfg(feature = "users")]
-    Endpoint {
-        name: "users.list",
-        root: "users",
-        kind: EndpointKind::List,
-        verb: Verb::Get,
-        path: "users",
-        parameters: &[],
-        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.User")),
-        permissions: &[],
-        summary: "Users, reached only through the operations bound to one user (`/api/users/{id}/...`).",
-        sdk: "users().list()",
     },
     #[cfg(feature = "users")]
     Endpoint {

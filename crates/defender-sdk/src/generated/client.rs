@@ -183,7 +183,7 @@ impl crate::DefenderClient {
     ///
     /// Rate limit: 100 calls per minute and 1500 calls per hour. Listing files is not documented; only reading one by key (404 Not Found when unknown) and the operations bound to a file.
     ///
-    /// `GET /api/files` lists it; `get` addresses one entity by key.
+    /// `get` addresses one entity of `/api/files` by key; the metadata says the set cannot be listed.
     ///
     /// # Permissions
     ///
@@ -202,7 +202,7 @@ impl crate::DefenderClient {
     ///
     /// Neither listing nor reading an address by key is documented.
     ///
-    /// `GET /api/ips` lists it; `get` addresses one entity by key.
+    /// `get` addresses one entity of `/api/ips` by key; the metadata says the set cannot be listed.
     #[cfg(feature = "ips")]
     pub fn ips(&self) -> IpSetRequest {
         IpSetRequest::new(self.runtime().clone(), "ips".to_owned())
@@ -212,7 +212,7 @@ impl crate::DefenderClient {
     ///
     /// Neither listing nor reading a domain by key is documented.
     ///
-    /// `GET /api/domains` lists it; `get` addresses one entity by key.
+    /// `get` addresses one entity of `/api/domains` by key; the metadata says the set cannot be listed.
     #[cfg(feature = "domains")]
     pub fn domains(&self) -> DomainSetRequest {
         DomainSetRequest::new(self.runtime().clone(), "domains".to_owned())
@@ -222,7 +222,7 @@ impl crate::DefenderClient {
     ///
     /// Neither listing nor reading a user by key is documented. The key in the URL is the account name without domain.
     ///
-    /// `GET /api/users` lists it; `get` addresses one entity by key.
+    /// `get` addresses one entity of `/api/users` by key; the metadata says the set cannot be listed.
     #[cfg(feature = "users")]
     pub fn users(&self) -> UserSetRequest {
         UserSetRequest::new(self.runtime().clone(), "users".to_owned())
@@ -1156,11 +1156,6 @@ impl DomainSetRequest {
         &self.path
     }
 
-    /// Lists the collection, page by page, with query options.
-    pub fn list(&self) -> CollectionRequest<super::api::Domain> {
-        CollectionRequest::new(self.client.clone(), self.path.clone())
-    }
-
     /// The entity with this key (`host`).
     pub fn get(&self, host: &str) -> DomainRequest {
         DomainRequest::new(
@@ -1352,11 +1347,6 @@ impl FileSetRequest {
     /// The path of the collection, relative to the service root.
     pub fn path(&self) -> &str {
         &self.path
-    }
-
-    /// Lists the collection, page by page, with query options.
-    pub fn list(&self) -> CollectionRequest<super::api::File> {
-        CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`sha1`).
@@ -1713,11 +1703,6 @@ impl IpSetRequest {
     /// The path of the collection, relative to the service root.
     pub fn path(&self) -> &str {
         &self.path
-    }
-
-    /// Lists the collection, page by page, with query options.
-    pub fn list(&self) -> CollectionRequest<super::api::Ip> {
-        CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`id`).
@@ -4036,11 +4021,6 @@ impl UserSetRequest {
     /// The path of the collection, relative to the service root.
     pub fn path(&self) -> &str {
         &self.path
-    }
-
-    /// Lists the collection, page by page, with query options.
-    pub fn list(&self) -> CollectionRequest<super::api::User> {
-        CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`id`).

@@ -5,7 +5,6 @@
 //! endpoints can send or return: the root's entity type, the operations bound to it, and from
 //! there every property, base type, parameter and return type.
 
-use crate::csdl::vocab::Term;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use heck::ToKebabCase;
@@ -43,9 +42,8 @@ impl Features {
             roots.push((set.name.clone(), set.name.to_kebab_case(), bound_types(model, &set.entity_type)));
         }
         for import in &container.imports {
-            let target = format!("{}.{}/{}", schema.namespace, container.name, import.name);
-            let path = model.annotation(&import.annotations, &target, Term::UrlPath).and_then(|e| e.as_str());
-            let feature = path.and_then(|p| p.split('/').next()).unwrap_or(&import.name).to_kebab_case();
+            let path = model.import_path(schema, container, import);
+            let feature = path.split('/').next().unwrap_or(&import.name).to_kebab_case();
             let types = model
                 .operations(&import.operation)
                 .into_iter()
@@ -109,12 +107,8 @@ impl Features {
 fn bound_types(model: &Model, entity_type: &str) -> Vec<String> {
     let qualified = model.qualify(entity_type);
     let mut types = vec![qualified.clone()];
-    for schema in &model.document.schemas {
-        for operation in schema.operations.iter().filter(|op| op.is_bound) {
-            if operation.parameters.first().is_some_and(|p| model.qualify(&p.ty.name) == qualified) {
-                types.extend(operation_types(operation));
-            }
-        }
+    for (_, operation) in model.bound_operations(&qualified) {
+        types.extend(operation_types(operation));
     }
     types
 }

@@ -1,0 +1,174 @@
+//! The plan stage: the API is decided once, as plain data, and the client module, the catalog,
+//! the features table and the conformance summary are printed from that one record.
+
+use std::collections::BTreeSet;
+
+use xtask::codegen;
+use xtask::csdl;
+use xtask::emit::{self, Options};
+use xtask::plan::{ApiPlan, ClientMethod, EndpointKind, Features, Layout};
+
+/// A service with a set the metadata says cannot be listed, a set of a type that inherits its
+/// key, and an updatable, deletable set.
+const SERVICE: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<edmx:Edmx xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx" Version="4.0">
+  <edmx:Reference Uri="https://oasis-tcs.github.io/odata-vocabularies/vocabularies/Org.OData.Capabilities.V1.xml">
+    <edmx:Include Namespace="Org.OData.Capabilities.V1" Alias="Capabilities"/>
+  </edmx:Reference>
+  <edmx:DataServices>
+    <Schema xmlns="http://docs.oasis-open.org/odata/ns/edm" Namespace="plan.test">
+      <EntityType Name="base" Abstract="true">
+        <Key><PropertyRef Name="id"/></Key>
+        <Property Name="id" Type="Edm.String" Nullable="false"/>
+      </EntityType>
+      <EntityType Name="file" BaseType="plan.test.base">
+        <Property Name="name" Type="Edm.String"/>
+      </EntityType>
+      <EntityType Name="note" BaseType="plan.test.base">
+        <Property Name="text" Type="Edm.String"/>
+      </EntityType>
+      <Action Name="quarantine" IsBound="true">
+        <Parameter Name="bindingParameter" Type="plan.test.file"/>
+        <Parameter Name="comment" Type="Edm.String"/>
+      </Action>
+      <EntityContainer Name="Service">
+        <EntitySet Name="files" EntityType="plan.test.file">
+          <Annotation Term="Capabilities.ReadRestrictions">
+            <Record><PropertyValue Property="Readable" Bool="false"/></Record>
+          </Annotation>
+        </EntitySet>
+        <EntitySet Name="notes" EntityType="plan.test.note">
+          <Annotation Term="Capabilities.UpdateRestrictions">
+            <Record><PropertyValue Property="Updatable" Bool="true"/></Record>
+          </Annotation>
+          <Annotation Term="Capabilities.DeleteRestrictions">
+            <Record><PropertyValue Property="Deletable" Bool="true"/></Record>
+          </Annotation>
+        </EntitySet>
+      </EntityContainer>
+    </Schema>
+  </edmx:DataServices>
+</edmx:Edmx>
+"#;
+
+fn options() -> Options {
+    Options {
+        source_label: "plan-test.xml".into(),
+        client_type: "crate::Client".into(),
+        root_path: "/api".into(),
+        features: true,
+    }
+}
+
+fn plan_of(source: &str) -> ApiPlan {
+    let model = csdl::parse(source).unwrap_or_else(|e| panic!("{e}"));
+    let layout = Layout::new(&model);
+    let features = Features::new(&model, true);
+    ApiPlan::new(&model, &layout, &features, "/api").unwrap_or_else(|| panic!("no container"))
+}
+
+fn file<'a>(generated: &'a emit::Generated, path: &str) -> &'a str {
+    generated
+        .files
+        .iter()
+        .find(|f| f.path == path)
+        .map(|f| f.contents.as_str())
+        .unwrap_or_else(|| panic!("no {path}"))
+}
+
+#[test]
+fn the_plan_is_plain_data_that_can_cross_threads() {
+    fn send_and_sync<T: Send + Sync + Clone + PartialEq + std::fmt::Debug>() {}
+    send_and_sync::<ApiPlan>();
+    // Planned twice, the same plan: nothing in it depends on the order of a hash map.
+    assert_eq!(plan_of(SERVICE), plan_of(SERVICE));
+}
+
+#[test]
+fn a_set_the_metadata_says_cannot_be_listed_has_no_list_and_no_list_endpoint() {
+    let plan = plan_of(SERVICE);
+    let files = plan.builders.iter().find(|b| b.entity == "plan.test.file").unwrap_or_else(|| panic!("file"));
+    assert!(files.listed && !files.readable);
+    let notes = plan.builders.iter().find(|b| b.entity == "plan.test.note").unwrap_or_else(|| panic!("note"));
+    assert!(notes.readable);
+    let kinds = |root: &str| -> Vec<EndpointKind> {
+        plan.endpoints.iter().filter(|e| e.root == root).map(|e| e.kind).collect()
+    };
+    assert_eq!(kinds("files"), [EndpointKind::Get, EndpointKind::Action]);
+    assert_eq!(
+        kinds("notes"),
+        [EndpointKind::List, EndpointKind::Get, EndpointKind::Update, EndpointKind::Delete]
+    );
+
+    let model = csdl::parse(SERVICE).unwrap_or_else(|e| panic!("{e}"));
+    let generated = emit::generate(&model, &options()).unwrap_or_else(|e| panic!("{e}"));
+    let client = file(&generated, "client.rs");
+    let file_set = client.split("impl FileSetRequest").nth(1).unwrap_or_else(|| panic!("{client}"));
+    let file_set = file_set.split("\n}\n").next().unwrap_or_default();
+    assert!(!file_set.contains("pub fn list("), "{file_set}");
+    assert!(file_set.contains("pub fn get(&self, id: &str) -> FileRequest"), "{file_set}");
+    assert!(client.contains("the metadata says the set cannot be listed"));
+    let catalog = file(&generated, "catalog.rs");
+    assert!(!catalog.contains("\"files.list\""), "{catalog}");
+    assert!(catalog.contains("\"notes.list\""));
+}
+
+#[test]
+fn a_key_inherited_from_an_abstract_base_still_gives_get_by_key() {
+    let plan = plan_of(SERVICE);
+    for builder in &plan.builders {
+        let key = builder.key.as_ref().unwrap_or_else(|| panic!("{} has no key lookup", builder.entity));
+        let wire: Vec<&str> = key.parts.iter().map(|p| p.wire.as_str()).collect();
+        assert_eq!(wire, ["id"], "{}", builder.entity);
+    }
+}
+
+#[test]
+fn the_catalog_and_the_client_agree_on_every_method_for_the_defender_spec() {
+    let root = codegen::workspace_root();
+    let model = csdl::load(&root.join("specs/defender-endpoint.xml")).unwrap_or_else(|e| panic!("{e}"));
+    let layout = Layout::new(&model);
+    let features = Features::new(&model, true);
+    let plan = ApiPlan::new(&model, &layout, &features, "/api").unwrap_or_else(|| panic!("no container"));
+    let generated = codegen::generate_target(&root, &codegen::TARGETS[0]).unwrap_or_else(|e| panic!("{e}"));
+    let client = file(&generated, "client.rs");
+    let catalog = file(&generated, "catalog.rs");
+
+    // Every client method the plan names is written, and every catalog entry starts from one.
+    let methods: BTreeSet<&str> = plan
+        .methods
+        .iter()
+        .map(|m| match m {
+            ClientMethod::Root { method, .. } => method.as_str(),
+            ClientMethod::Operation { operation, .. } => operation.method.as_str(),
+        })
+        .collect();
+    for method in &methods {
+        assert!(
+            client.contains(&format!("pub fn {method}("))
+                || client.contains(&format!("pub async fn {method}("))
+        );
+    }
+    for endpoint in &plan.endpoints {
+        let first = endpoint.sdk.split('(').next().unwrap_or_default();
+        assert!(methods.contains(first), "{} starts from `{first}`, which the client lacks", endpoint.name);
+        assert!(
+            catalog.contains(&format!("name: {:?},", endpoint.name)),
+            "{} is not in the catalog",
+            endpoint.name
+        );
+        assert!(catalog.contains(&format!("sdk: {:?},", endpoint.sdk)), "{}", endpoint.sdk);
+    }
+    // Names are unique ignoring case, and the catalog holds exactly the plan's endpoints.
+    let names: BTreeSet<String> = plan.endpoints.iter().map(|e| e.name.to_ascii_lowercase()).collect();
+    assert_eq!(names.len(), plan.endpoints.len());
+    assert_eq!(catalog.matches("    Endpoint {").count(), plan.endpoints.len());
+    // The features table is the plan's.
+    assert_eq!(generated.features, plan.features);
+    // The summary counts the same endpoints and names the same client methods.
+    let summary = emit::summary(&model);
+    assert!(summary.contains(&format!("endpoints {}", plan.endpoints.len())), "{summary}");
+    for method in &methods {
+        assert!(summary.contains(&format!("-> {method}(")), "the summary lacks {method}");
+    }
+}
