@@ -22,7 +22,7 @@ pub fn registry_module(model: &Model, layout: &Layout, features: &Features) -> O
         for ty in &schema.structured_types {
             let qualified = format!("{}.{}", schema.namespace, ty.name);
             let path = layout.path(&schema.namespace, &ty.name, crate::plan::REGISTRY_MODULE);
-            let cfg = features.cfg(&features.of_type(&qualified));
+            let cfg = features.cfg(features.of_type(&qualified));
             let mut spellings = vec![qualified.clone()];
             if bare_counts.get(ty.name.as_str()) == Some(&1) {
                 spellings.push(ty.name.clone());

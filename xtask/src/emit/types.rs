@@ -279,7 +279,7 @@ pub fn structured(
 
     let doc = doc.tokens();
     let derive_default = if fields.iter().any(|f| f.key) { quote!() } else { quote!(Default,) };
-    let cfg = features.cfg(&features.of_type(&qualified));
+    let cfg = features.cfg(features.of_type(&qualified));
     let deserialize = deserialize_impl(&name, &ty.name, &fields, &cfg);
     let input = layout
         .input_ident(&schema.namespace, &ty.name)
@@ -663,7 +663,7 @@ pub fn enumeration(
     let all = variants.iter().map(|(ident, ..)| quote!(Self::#ident));
     let expecting = format!("a `{}` member name or value", ty.name);
     let doc = doc.tokens();
-    let cfg = features.cfg(&features.of_type(&qualified));
+    let cfg = features.cfg(features.of_type(&qualified));
     let flag_set =
         layout.flag_set_ident(&qualified).map(|set| flags(&name, &set, &qualified, &cfg)).unwrap_or_default();
     quote! {
@@ -805,7 +805,7 @@ pub fn definition(
     let underlying =
         Primitive::from_name(&model.qualify(&ty.underlying_type)).map_or_else(|| quote!(Value), edm_type);
     let doc = doc.tokens();
-    let cfg = features.cfg(&features.of_type(&qualified));
+    let cfg = features.cfg(features.of_type(&qualified));
     quote! {
         #doc
         #cfg

@@ -5,7 +5,7 @@
 //! endpoints can send or return: the root's entity type, the operations bound to it, and from
 //! there every property, base type, parameter and return type.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use heck::ToKebabCase;
 use proc_macro2::TokenStream;
@@ -19,7 +19,9 @@ use crate::csdl::resolve::Resolved;
 #[derive(Debug, Default)]
 pub struct Features {
     of_root: BTreeMap<String, String>,
-    of_type: HashMap<String, BTreeSet<String>>,
+    /// Each type's index into `sets`: types reached by the same features share one set.
+    of_type: HashMap<String, usize>,
+    sets: Vec<BTreeSet<String>>,
     all: BTreeSet<String>,
 }
 
@@ -51,19 +53,38 @@ impl Features {
                 .collect();
             roots.push((import.name.clone(), feature, types));
         }
-        for (root, feature, types) in roots {
-            for ty in closure(model, types) {
-                features.of_type.entry(ty).or_default().insert(feature.clone());
+        let graph = TypeGraph::new(model);
+        // Which roots' features reach each type, as feature names.
+        let mut reached_by: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); graph.names.len()];
+        for (root, feature, types) in &roots {
+            for at in graph.closure(model, types) {
+                reached_by[at].insert(feature);
             }
-            features.of_root.insert(root, feature.clone());
-            features.all.insert(feature);
+            features.of_root.insert(root.clone(), feature.clone());
+            features.all.insert(feature.clone());
         }
         // A type no feature reaches is always compiled, and so must be everything it uses.
-        let declared: Vec<String> = model.types().map(|(name, _)| name.to_owned()).collect();
-        let orphans: Vec<String> =
-            declared.into_iter().filter(|t| !features.of_type.contains_key(t)).collect();
-        for ty in closure(model, orphans) {
-            features.of_type.insert(ty, features.all.clone());
+        let orphans: Vec<String> = reached_by
+            .iter()
+            .zip(&graph.names)
+            .filter(|(reached, _)| reached.is_empty())
+            .map(|(_, name)| name.clone())
+            .collect();
+        let all: BTreeSet<&str> = features.all.iter().map(String::as_str).collect();
+        for at in graph.closure(model, &orphans) {
+            reached_by[at] = all.clone();
+        }
+        let mut interned: HashMap<BTreeSet<&str>, usize> = HashMap::new();
+        for (name, reached) in graph.names.iter().zip(reached_by) {
+            if reached.is_empty() {
+                continue;
+            }
+            let next = interned.len();
+            let id = *interned.entry(reached.clone()).or_insert(next);
+            if id == next {
+                features.sets.push(reached.iter().map(|f| (*f).to_owned()).collect());
+            }
+            features.of_type.insert(name.clone(), id);
         }
         features
     }
@@ -79,8 +100,8 @@ impl Features {
     }
 
     /// The features that reach a type.
-    pub fn of_type(&self, qualified: &str) -> BTreeSet<String> {
-        self.of_type.get(qualified).cloned().unwrap_or_else(|| self.all.clone())
+    pub fn of_type(&self, qualified: &str) -> &BTreeSet<String> {
+        self.of_type.get(qualified).map_or(&self.all, |&id| &self.sets[id])
     }
 
     /// `#[cfg(…)]` for code that any of `features` needs; nothing when every feature needs it.
@@ -93,6 +114,18 @@ impl Features {
             quote!(#[cfg(feature = #(#names)*)])
         } else {
             quote!(#[cfg(any(#(feature = #names),*))])
+        }
+    }
+
+    /// [`Features::cfg`] as text, for modules written as text; empty when nothing gates it.
+    pub fn cfg_text(&self, features: &BTreeSet<String>) -> String {
+        if self.all.is_empty() || features.is_empty() || *features == self.all {
+            return String::new();
+        }
+        let names: Vec<String> = features.iter().map(|f| format!("feature = {f:?}")).collect();
+        match names.as_slice() {
+            [one] => format!("#[cfg({one})]"),
+            _ => format!("#[cfg(any({}))]", names.join(", ")),
         }
     }
 
@@ -122,26 +155,54 @@ fn operation_types(operation: &Operation) -> Vec<String> {
         .collect()
 }
 
-/// Every declared type reachable from `start`, qualified.
-fn closure(model: &Model, start: Vec<String>) -> HashSet<String> {
-    let mut seen = HashSet::new();
-    let mut stack = start;
-    while let Some(name) = stack.pop() {
-        let qualified = model.qualify(&name);
-        if name.starts_with("Edm.") || !seen.insert(qualified.clone()) {
-            continue;
-        }
-        if let Some(Resolved::Structured(schema, ty)) = model.resolve(&qualified) {
-            // A value of a base type may arrive as any derived type.
-            stack.extend(model.derived(&qualified));
-            let properties = model.all_properties(schema, ty);
-            stack.extend(properties.iter().map(|p| p.ty.name.clone()));
-            stack.extend(ty.navigation_properties.iter().map(|n| n.ty.name.clone()));
-            stack.extend(ty.base_type.iter().cloned());
-        }
+/// What a value of each declared type can hold: its derived types (a value of a base type may
+/// arrive as any of them), the types of its properties and navigation properties (inherited
+/// ones too) and its base type. Built once, so that the reach of every endpoint root is a walk
+/// over indexes: Graph's roots each reach most of its 3,000 types through `entity`.
+struct TypeGraph {
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+    edges: Vec<Vec<usize>>,
+}
+
+impl TypeGraph {
+    fn new(model: &Model) -> Self {
+        let names: Vec<String> = model.types().map(|(name, _)| name.to_owned()).collect();
+        let index: HashMap<String, usize> = names.iter().enumerate().map(|(i, n)| (n.clone(), i)).collect();
+        let find = |name: &str| index.get(&model.qualify(name)).copied();
+        let edges = names
+            .iter()
+            .map(|qualified| {
+                let Some(Resolved::Structured(schema, ty)) = model.resolve(qualified) else {
+                    return Vec::new();
+                };
+                let derived = model.derived(qualified);
+                let properties = model.all_properties(schema, ty);
+                derived
+                    .iter()
+                    .map(String::as_str)
+                    .chain(properties.iter().map(|p| p.ty.name.as_str()))
+                    .chain(ty.navigation_properties.iter().map(|n| n.ty.name.as_str()))
+                    .chain(ty.base_type.as_deref())
+                    .filter_map(find)
+                    .collect()
+            })
+            .collect();
+        Self { names, index, edges }
     }
-    seen.retain(|name| {
-        model.resolve(name).is_some_and(|r| !matches!(r, Resolved::Edm(_) | Resolved::External))
-    });
-    seen
+
+    /// The indexes of every declared type reachable from `start` (names as written); Edm and
+    /// external names reach nothing.
+    fn closure(&self, model: &Model, start: &[String]) -> Vec<usize> {
+        let mut seen = vec![false; self.names.len()];
+        let mut stack: Vec<usize> =
+            start.iter().filter_map(|name| self.index.get(&model.qualify(name)).copied()).collect();
+        while let Some(at) = stack.pop() {
+            if std::mem::replace(&mut seen[at], true) {
+                continue;
+            }
+            stack.extend(self.edges[at].iter().copied().filter(|&next| !seen[next]));
+        }
+        seen.iter().enumerate().filter(|(_, seen)| **seen).map(|(at, _)| at).collect()
+    }
 }

@@ -5,8 +5,8 @@
 
 #[allow(unused_imports)]
 use defender_runtime::catalog::{
-    Catalog, Endpoint, EndpointKind, Enumeration, Parameter, ParameterLocation,
-    Permission, Property, Shape, Structure, TypeInfo, TypeRef, Verb,
+    Catalog, Endpoint, EndpointKind, Enumeration, Parameter, ParameterLocation, Permission,
+    Property, Shape, Structure, TypeInfo, TypeRef, Verb,
 };
 
 /// Every endpoint the SDK sends requests to, grouped by the entity set, singleton or
@@ -36,9 +36,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "exposureScore/ByMachineGroups",
         parameters: &[],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.ExposureScore"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.ExposureScore")),
         permissions: &[
             Permission::new("Application", "Score.Read.All"),
             Permission::new("Delegated (work or school account)", "Score.Read"),
@@ -54,9 +52,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "configurationScore",
         parameters: &[],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.ConfigurationScore"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ConfigurationScore")),
         permissions: &[
             Permission::new("Application", "Score.Read.All"),
             Permission::new("Delegated (work or school account)", "Score.Read"),
@@ -72,9 +68,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines",
         parameters: &[],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine")),
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -92,11 +86,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/{id}",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Machine")),
         permissions: &[
@@ -116,11 +106,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/{id}/logonusers",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.User")),
         permissions: &[
@@ -138,11 +124,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/{id}/alerts",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Alert")),
         permissions: &[
@@ -162,15 +144,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/{id}/software",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.Software"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Software")),
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -186,15 +162,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/{id}/vulnerabilities",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.Vulnerability"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Vulnerability")),
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -210,21 +180,12 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/{id}/recommendations",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.Recommendation"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Recommendation")),
         permissions: &[
             Permission::new("Application", "SecurityRecommendation.Read.All"),
-            Permission::new(
-                "Delegated (work or school account)",
-                "SecurityRecommendation.Read",
-            ),
+            Permission::new("Delegated (work or school account)", "SecurityRecommendation.Read"),
         ],
         summary: "Lists the security recommendations for the device.",
         sdk: "machines().get(id).recommendations()",
@@ -237,16 +198,12 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/{id}/getmissingkbs",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.ProductFix"),
-        ),
-        permissions: &[Permission::new("Application", "Software.Read.All")],
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.ProductFix")),
+        permissions: &[
+            Permission::new("Application", "Software.Read.All"),
+        ],
         summary: "Lists the security updates (KBs) the device is missing.",
         sdk: "machines().get(id).getmissingkbs()",
     },
@@ -258,21 +215,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "machines/{id}/tags",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
-            Parameter::required(
-                "Value",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
-            Parameter::required(
-                "Action",
-                TypeRef::single("microsoft.windowsDefenderATP.api.MachineTagAction"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
+            Parameter::required("Value", TypeRef::single("Edm.String"), ParameterLocation::Body),
+            Parameter::required("Action", TypeRef::single("microsoft.windowsDefenderATP.api.MachineTagAction"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Machine")),
         permissions: &[
@@ -290,16 +235,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "machines/{id}/setDeviceValue",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
-            Parameter::required(
-                "DeviceValue",
-                TypeRef::single("microsoft.windowsDefenderATP.api.DeviceValue"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
+            Parameter::required("DeviceValue", TypeRef::single("microsoft.windowsDefenderATP.api.DeviceValue"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Machine")),
         permissions: &[
@@ -317,25 +254,11 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "machines/AddOrRemoveTagForMultipleMachines",
         parameters: &[
-            Parameter::required(
-                "Value",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
-            Parameter::required(
-                "Action",
-                TypeRef::single("microsoft.windowsDefenderATP.api.MachineTagAction"),
-                ParameterLocation::Body,
-            ),
-            Parameter::required(
-                "MachineIds",
-                TypeRef::collection_of("Edm.String"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("Value", TypeRef::single("Edm.String"), ParameterLocation::Body),
+            Parameter::required("Action", TypeRef::single("microsoft.windowsDefenderATP.api.MachineTagAction"), ParameterLocation::Body),
+            Parameter::required("MachineIds", TypeRef::collection_of("Edm.String"), ParameterLocation::Body),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine")),
         permissions: &[
             Permission::new("Application", "Machine.ReadWrite.All"),
             Permission::new("Delegated (work or school account)", "Machine.ReadWrite"),
@@ -351,20 +274,10 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/findbyip(ip={ip},timestamp={timestamp})",
         parameters: &[
-            Parameter::required(
-                "ip",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Literal,
-            ),
-            Parameter::required(
-                "timestamp",
-                TypeRef::single("Edm.DateTimeOffset"),
-                ParameterLocation::Literal,
-            ),
+            Parameter::required("ip", TypeRef::single("Edm.String"), ParameterLocation::Literal),
+            Parameter::required("timestamp", TypeRef::single("Edm.DateTimeOffset"), ParameterLocation::Literal),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine")),
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -382,20 +295,10 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/find(timestamp={timestamp},key={key})",
         parameters: &[
-            Parameter::required(
-                "timestamp",
-                TypeRef::single("Edm.DateTimeOffset"),
-                ParameterLocation::Literal,
-            ),
-            Parameter::required(
-                "key",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Literal,
-            ),
+            Parameter::required("timestamp", TypeRef::single("Edm.DateTimeOffset"), ParameterLocation::Literal),
+            Parameter::required("key", TypeRef::single("Edm.String"), ParameterLocation::Literal),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine")),
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -411,20 +314,10 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/findbytag",
         parameters: &[
-            Parameter::required(
-                "tag",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Query,
-            ),
-            Parameter::optional(
-                "useStartsWithFilter",
-                TypeRef::single("Edm.Boolean"),
-                ParameterLocation::Query,
-            ),
+            Parameter::required("tag", TypeRef::single("Edm.String"), ParameterLocation::Query),
+            Parameter::optional("useStartsWithFilter", TypeRef::single("Edm.Boolean"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine")),
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -442,15 +335,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/SecureConfigurationsAssessmentByMachine",
         parameters: &[
-            Parameter::optional(
-                "pageSize",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::optional("pageSize", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.AssetConfiguration"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.AssetConfiguration")),
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -466,15 +353,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/SecureConfigurationsAssessmentExport",
         parameters: &[
-            Parameter::optional(
-                "sasValidHours",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::optional("sasValidHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse")),
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -490,15 +371,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/SoftwareInventoryByMachine",
         parameters: &[
-            Parameter::optional(
-                "pageSize",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::optional("pageSize", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.AssetSoftware"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.AssetSoftware")),
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -514,15 +389,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/SoftwareInventoryExport",
         parameters: &[
-            Parameter::optional(
-                "sasValidHours",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::optional("sasValidHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse")),
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -538,17 +407,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/SoftwareInventoryNoProductCodeByMachine",
         parameters: &[
-            Parameter::optional(
-                "pageSize",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::optional("pageSize", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::collection_of(
-                "microsoft.windowsDefenderATP.api.AssetNonCpeSoftware",
-            ),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.AssetNonCpeSoftware")),
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -564,15 +425,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/SoftwareInventoryNonCpeExport",
         parameters: &[
-            Parameter::optional(
-                "sasValidHours",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::optional("sasValidHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse")),
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -588,15 +443,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/SoftwareVulnerabilitiesByMachine",
         parameters: &[
-            Parameter::optional(
-                "pageSize",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::optional("pageSize", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.AssetVulnerability"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.AssetVulnerability")),
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -612,15 +461,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/SoftwareVulnerabilitiesExport",
         parameters: &[
-            Parameter::optional(
-                "sasValidHours",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::optional("sasValidHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse")),
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -636,22 +479,10 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/SoftwareVulnerabilityChangesByMachine",
         parameters: &[
-            Parameter::required(
-                "sinceTime",
-                TypeRef::single("Edm.DateTimeOffset"),
-                ParameterLocation::Query,
-            ),
-            Parameter::optional(
-                "pageSize",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::required("sinceTime", TypeRef::single("Edm.DateTimeOffset"), ParameterLocation::Query),
+            Parameter::optional("pageSize", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::collection_of(
-                "microsoft.windowsDefenderATP.api.DeltaAssetVulnerability",
-            ),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.DeltaAssetVulnerability")),
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -667,17 +498,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/BrowserExtensionsInventoryByMachine",
         parameters: &[
-            Parameter::optional(
-                "pageSize",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::optional("pageSize", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::collection_of(
-                "microsoft.windowsDefenderATP.api.AssetBrowserExtension",
-            ),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.AssetBrowserExtension")),
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -693,15 +516,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/browserextensionsinventoryExport",
         parameters: &[
-            Parameter::optional(
-                "sasValidHours",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::optional("sasValidHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse")),
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -717,17 +534,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/certificateAssessmentByMachine",
         parameters: &[
-            Parameter::optional(
-                "pageSize",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::optional("pageSize", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::collection_of(
-                "microsoft.windowsDefenderATP.api.AssetCertificateAssessment",
-            ),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.AssetCertificateAssessment")),
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -743,15 +552,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/certificateAssessmentExport",
         parameters: &[
-            Parameter::optional(
-                "sasValidHours",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::optional("sasValidHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse")),
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -767,17 +570,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/HardwareFirmwareInventoryByMachine",
         parameters: &[
-            Parameter::optional(
-                "pageSize",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::optional("pageSize", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::collection_of(
-                "microsoft.windowsDefenderATP.api.AssetHardwareFirmware",
-            ),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.AssetHardwareFirmware")),
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -793,15 +588,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/HardwareFirmwareInventoryExport",
         parameters: &[
-            Parameter::optional(
-                "sasValidHours",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::optional("sasValidHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse")),
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -817,23 +606,12 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/baselineComplianceAssessmentByMachine",
         parameters: &[
-            Parameter::optional(
-                "pageSize",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::optional("pageSize", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::collection_of(
-                "microsoft.windowsDefenderATP.api.AssetBaselineAssessment",
-            ),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.AssetBaselineAssessment")),
         permissions: &[
             Permission::new("Application", "SecurityBaselinesAssessment.Read.All"),
-            Permission::new(
-                "Delegated (work or school account)",
-                "SecurityBaselinesAssessment.Read",
-            ),
+            Permission::new("Delegated (work or school account)", "SecurityBaselinesAssessment.Read"),
         ],
         summary: "Lists how every device fares against the configurations of the security baseline profiles, page by page.",
         sdk: "machines().baseline_compliance_assessment_by_machine(page_size)",
@@ -846,21 +624,12 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/BaselineComplianceAssessmentExport",
         parameters: &[
-            Parameter::optional(
-                "sasValidHours",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::optional("sasValidHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse")),
         permissions: &[
             Permission::new("Application", "SecurityBaselinesAssessment.Read.All"),
-            Permission::new(
-                "Delegated (work or school account)",
-                "SecurityBaselinesAssessment.Read",
-            ),
+            Permission::new("Delegated (work or school account)", "SecurityBaselinesAssessment.Read"),
         ],
         summary: "Exports the security baselines assessment of every device as files.",
         sdk: "machines().baseline_compliance_assessment_export(sas_valid_hours)",
@@ -873,15 +642,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machines/InfoGatheringExport",
         parameters: &[
-            Parameter::optional(
-                "sasValidHours",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::optional("sasValidHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse")),
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -897,21 +660,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "machines/{id}/isolate",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
-            Parameter::required(
-                "Comment",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
-            Parameter::optional(
-                "IsolationType",
-                TypeRef::single("microsoft.windowsDefenderATP.api.IsolationType"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
+            Parameter::required("Comment", TypeRef::single("Edm.String"), ParameterLocation::Body),
+            Parameter::optional("IsolationType", TypeRef::single("microsoft.windowsDefenderATP.api.IsolationType"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
         permissions: &[
@@ -929,16 +680,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "machines/{id}/unisolate",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
-            Parameter::required(
-                "Comment",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
+            Parameter::required("Comment", TypeRef::single("Edm.String"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
         permissions: &[
@@ -956,24 +699,13 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "machines/{id}/restrictCodeExecution",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
-            Parameter::required(
-                "Comment",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
+            Parameter::required("Comment", TypeRef::single("Edm.String"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
         permissions: &[
             Permission::new("Application", "Machine.RestrictExecution"),
-            Permission::new(
-                "Delegated (work or school account)",
-                "Machine.RestrictExecution",
-            ),
+            Permission::new("Delegated (work or school account)", "Machine.RestrictExecution"),
         ],
         summary: "Restricts the device to running only a predefined set of applications.",
         sdk: "machines().get(id).restrict_code_execution(comment)",
@@ -986,24 +718,13 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "machines/{id}/unrestrictCodeExecution",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
-            Parameter::required(
-                "Comment",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
+            Parameter::required("Comment", TypeRef::single("Edm.String"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
         permissions: &[
             Permission::new("Application", "Machine.RestrictExecution"),
-            Permission::new(
-                "Delegated (work or school account)",
-                "Machine.RestrictExecution",
-            ),
+            Permission::new("Delegated (work or school account)", "Machine.RestrictExecution"),
         ],
         summary: "Lifts the application execution restriction from the device.",
         sdk: "machines().get(id).unrestrict_code_execution(comment)",
@@ -1016,21 +737,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "machines/{id}/runAntiVirusScan",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
-            Parameter::required(
-                "Comment",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
-            Parameter::required(
-                "ScanType",
-                TypeRef::single("microsoft.windowsDefenderATP.api.AntiVirusScanType"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
+            Parameter::required("Comment", TypeRef::single("Edm.String"), ParameterLocation::Body),
+            Parameter::required("ScanType", TypeRef::single("microsoft.windowsDefenderATP.api.AntiVirusScanType"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
         permissions: &[
@@ -1048,24 +757,13 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "machines/{id}/collectInvestigationPackage",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
-            Parameter::required(
-                "Comment",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
+            Parameter::required("Comment", TypeRef::single("Edm.String"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
         permissions: &[
             Permission::new("Application", "Machine.CollectForensics"),
-            Permission::new(
-                "Delegated (work or school account)",
-                "Machine.CollectForensics",
-            ),
+            Permission::new("Delegated (work or school account)", "Machine.CollectForensics"),
         ],
         summary: "Collects an investigation package (forensic data) from the device.",
         sdk: "machines().get(id).collect_investigation_package(comment)",
@@ -1078,31 +776,16 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "machines/{id}/StopAndQuarantineFile",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
-            Parameter::required(
-                "Comment",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
-            Parameter::required(
-                "Sha1",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
+            Parameter::required("Comment", TypeRef::single("Edm.String"), ParameterLocation::Body),
+            Parameter::required("Sha1", TypeRef::single("Edm.String"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
         permissions: &[
             Permission::new("Application", "Machine.StopAndQuarantine"),
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
-            Permission::new(
-                "Delegated (work or school account)",
-                "Machine.StopAndQuarantine",
-            ),
+            Permission::new("Delegated (work or school account)", "Machine.StopAndQuarantine"),
         ],
         summary: "Stops a running file on the device and quarantines it.",
         sdk: "machines().get(id).stop_and_quarantine_file(comment, sha1)",
@@ -1115,16 +798,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "machines/{id}/offboard",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
-            Parameter::required(
-                "Comment",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
+            Parameter::required("Comment", TypeRef::single("Edm.String"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
         permissions: &[
@@ -1142,23 +817,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "machines/{id}/runliveresponse",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
-            Parameter::optional(
-                "Comment",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
-            Parameter::required(
-                "Commands",
-                TypeRef::collection_of(
-                    "microsoft.windowsDefenderATP.api.LiveResponseCommand",
-                ),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
+            Parameter::optional("Comment", TypeRef::single("Edm.String"), ParameterLocation::Body),
+            Parameter::required("Commands", TypeRef::collection_of("microsoft.windowsDefenderATP.api.LiveResponseCommand"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
         permissions: &[
@@ -1176,16 +837,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "machines/{id}/startInvestigation",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
-            Parameter::required(
-                "Comment",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
+            Parameter::required("Comment", TypeRef::single("Edm.String"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Investigation")),
         permissions: &[
@@ -1203,16 +856,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Patch,
         path: "machines/{id}",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
-            Parameter::required(
-                "entity",
-                TypeRef::single("microsoft.windowsDefenderATP.api.Machine"),
-                ParameterLocation::Entity,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
+            Parameter::required("entity", TypeRef::single("microsoft.windowsDefenderATP.api.Machine"), ParameterLocation::Entity),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Machine")),
         permissions: &[
@@ -1230,9 +875,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "deviceavinfo",
         parameters: &[],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.DeviceAvInfo"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.DeviceAvInfo")),
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Delegated (work or school account)", "Machine.Read"),
@@ -1248,11 +891,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "deviceavinfo/{id}",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.DeviceAvInfo")),
         permissions: &[
@@ -1270,9 +909,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machineactions",
         parameters: &[],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.MachineAction"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.MachineAction")),
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -1290,11 +927,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machineactions/{id}",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
         permissions: &[
@@ -1314,16 +947,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "machineactions/{id}/cancel",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
-            Parameter::optional(
-                "Comment",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
+            Parameter::optional("Comment", TypeRef::single("Edm.String"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
         permissions: &[
@@ -1334,21 +959,12 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Permission::new("Application", "Machine.Offboard"),
             Permission::new("Application", "Machine.StopAndQuarantine"),
             Permission::new("Application", "Machine.LiveResponse"),
-            Permission::new(
-                "Delegated (work or school account)",
-                "Machine.CollectForensics",
-            ),
+            Permission::new("Delegated (work or school account)", "Machine.CollectForensics"),
             Permission::new("Delegated (work or school account)", "Machine.Isolate"),
-            Permission::new(
-                "Delegated (work or school account)",
-                "Machine.RestrictExecution",
-            ),
+            Permission::new("Delegated (work or school account)", "Machine.RestrictExecution"),
             Permission::new("Delegated (work or school account)", "Machine.Scan"),
             Permission::new("Delegated (work or school account)", "Machine.Offboard"),
-            Permission::new(
-                "Delegated (work or school account)",
-                "Machine.StopAndQuarantine",
-            ),
+            Permission::new("Delegated (work or school account)", "Machine.StopAndQuarantine"),
             Permission::new("Delegated (work or school account)", "Machine.LiveResponse"),
         ],
         summary: "Cancels a machine action that has not reached a final state.",
@@ -1362,20 +978,13 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machineactions/{id}/getPackageUri",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("Edm.String")),
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
-            Permission::new(
-                "Delegated (work or school account)",
-                "Machine.CollectForensics",
-            ),
+            Permission::new("Delegated (work or school account)", "Machine.CollectForensics"),
         ],
         summary: "Gets a short-lived download link for the investigation package a collection action produced.",
         sdk: "machineactions().get(id).get_package_uri()",
@@ -1388,16 +997,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "machineactions/{id}/GetLiveResponseResultDownloadLink(index={index})",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
-            Parameter::required(
-                "index",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Literal,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
+            Parameter::required("index", TypeRef::single("Edm.Int32"), ParameterLocation::Literal),
         ],
         returns: Some(TypeRef::single("Edm.String")),
         permissions: &[
@@ -1416,9 +1017,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "libraryfiles",
         parameters: &[],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.LibraryFile"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.LibraryFile")),
         permissions: &[
             Permission::new("Application", "Library.Manage"),
             Permission::new("Delegated (work or school account)", "Library.Manage"),
@@ -1434,11 +1033,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "libraryfiles/{fileName}",
         parameters: &[
-            Parameter::required(
-                "fileName",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("fileName", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.LibraryFile")),
         permissions: &[
@@ -1456,11 +1051,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Delete,
         path: "libraryfiles/{fileName}",
         parameters: &[
-            Parameter::required(
-                "fileName",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("fileName", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: None,
         permissions: &[
@@ -1496,11 +1087,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "alerts/{id}",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Alert")),
         permissions: &[
@@ -1520,36 +1107,12 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "alerts/batchUpdate",
         parameters: &[
-            Parameter::required(
-                "alertIds",
-                TypeRef::collection_of("Edm.String"),
-                ParameterLocation::Body,
-            ),
-            Parameter::optional(
-                "status",
-                TypeRef::single("microsoft.windowsDefenderATP.api.AlertStatus"),
-                ParameterLocation::Body,
-            ),
-            Parameter::optional(
-                "assignedTo",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
-            Parameter::optional(
-                "classification",
-                TypeRef::single("microsoft.windowsDefenderATP.api.AlertClassification"),
-                ParameterLocation::Body,
-            ),
-            Parameter::optional(
-                "determination",
-                TypeRef::single("microsoft.windowsDefenderATP.api.AlertDetermination"),
-                ParameterLocation::Body,
-            ),
-            Parameter::optional(
-                "comment",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("alertIds", TypeRef::collection_of("Edm.String"), ParameterLocation::Body),
+            Parameter::optional("status", TypeRef::single("microsoft.windowsDefenderATP.api.AlertStatus"), ParameterLocation::Body),
+            Parameter::optional("assignedTo", TypeRef::single("Edm.String"), ParameterLocation::Body),
+            Parameter::optional("classification", TypeRef::single("microsoft.windowsDefenderATP.api.AlertClassification"), ParameterLocation::Body),
+            Parameter::optional("determination", TypeRef::single("microsoft.windowsDefenderATP.api.AlertDetermination"), ParameterLocation::Body),
+            Parameter::optional("comment", TypeRef::single("Edm.String"), ParameterLocation::Body),
         ],
         returns: None,
         permissions: &[
@@ -1567,46 +1130,14 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "alerts/CreateAlertByReference",
         parameters: &[
-            Parameter::required(
-                "eventTime",
-                TypeRef::single("Edm.DateTimeOffset"),
-                ParameterLocation::Body,
-            ),
-            Parameter::required(
-                "reportId",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
-            Parameter::required(
-                "machineId",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
-            Parameter::required(
-                "severity",
-                TypeRef::single("microsoft.windowsDefenderATP.api.AlertSeverity"),
-                ParameterLocation::Body,
-            ),
-            Parameter::required(
-                "title",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
-            Parameter::required(
-                "description",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
-            Parameter::required(
-                "recommendedAction",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
-            Parameter::required(
-                "category",
-                TypeRef::single("microsoft.windowsDefenderATP.api.AlertCategory"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("eventTime", TypeRef::single("Edm.DateTimeOffset"), ParameterLocation::Body),
+            Parameter::required("reportId", TypeRef::single("Edm.String"), ParameterLocation::Body),
+            Parameter::required("machineId", TypeRef::single("Edm.String"), ParameterLocation::Body),
+            Parameter::required("severity", TypeRef::single("microsoft.windowsDefenderATP.api.AlertSeverity"), ParameterLocation::Body),
+            Parameter::required("title", TypeRef::single("Edm.String"), ParameterLocation::Body),
+            Parameter::required("description", TypeRef::single("Edm.String"), ParameterLocation::Body),
+            Parameter::required("recommendedAction", TypeRef::single("Edm.String"), ParameterLocation::Body),
+            Parameter::required("category", TypeRef::single("microsoft.windowsDefenderATP.api.AlertCategory"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Alert")),
         permissions: &[
@@ -1624,11 +1155,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "alerts/{id}/domains",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Domain")),
         permissions: &[
@@ -1646,11 +1173,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "alerts/{id}/files",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.File")),
         permissions: &[
@@ -1668,11 +1191,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "alerts/{id}/ips",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Ip")),
         permissions: &[
@@ -1690,11 +1209,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "alerts/{id}/machine",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Machine")),
         permissions: &[
@@ -1714,11 +1229,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "alerts/{id}/user",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.User")),
         permissions: &[
@@ -1736,16 +1247,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Patch,
         path: "alerts/{id}",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
-            Parameter::required(
-                "entity",
-                TypeRef::single("microsoft.windowsDefenderATP.api.Alert"),
-                ParameterLocation::Entity,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
+            Parameter::required("entity", TypeRef::single("microsoft.windowsDefenderATP.api.Alert"), ParameterLocation::Entity),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Alert")),
         permissions: &[
@@ -1763,9 +1266,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "indicators",
         parameters: &[],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.Indicator"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Indicator")),
         permissions: &[
             Permission::new("Application", "Ti.ReadWrite"),
             Permission::new("Application", "Ti.ReadWrite.All"),
@@ -1782,11 +1283,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "indicators/{id}",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Indicator")),
         permissions: &[
@@ -1805,17 +1302,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "indicators/import",
         parameters: &[
-            Parameter::required(
-                "Indicators",
-                TypeRef::collection_of("microsoft.windowsDefenderATP.api.Indicator"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("Indicators", TypeRef::collection_of("microsoft.windowsDefenderATP.api.Indicator"), ParameterLocation::Body),
         ],
-        returns: Some(
-            TypeRef::collection_of(
-                "microsoft.windowsDefenderATP.api.ImportIndicatorResult",
-            ),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.ImportIndicatorResult")),
         permissions: &[
             Permission::new("Application", "Ti.ReadWrite"),
             Permission::new("Application", "Ti.ReadWrite.All"),
@@ -1832,11 +1321,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "indicators/BatchDelete",
         parameters: &[
-            Parameter::required(
-                "IndicatorIds",
-                TypeRef::collection_of("Edm.String"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("IndicatorIds", TypeRef::collection_of("Edm.String"), ParameterLocation::Body),
         ],
         returns: None,
         permissions: &[
@@ -1854,11 +1339,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Delete,
         path: "indicators/{id}",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: None,
         permissions: &[
@@ -1876,11 +1357,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "indicators",
         parameters: &[
-            Parameter::required(
-                "entity",
-                TypeRef::single("microsoft.windowsDefenderATP.api.Indicator"),
-                ParameterLocation::Entity,
-            ),
+            Parameter::required("entity", TypeRef::single("microsoft.windowsDefenderATP.api.Indicator"), ParameterLocation::Entity),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Indicator")),
         permissions: &[
@@ -1899,9 +1376,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "investigations",
         parameters: &[],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.Investigation"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Investigation")),
         permissions: &[
             Permission::new("Application", "Alert.Read.All"),
             Permission::new("Application", "Alert.ReadWrite.All"),
@@ -1919,11 +1394,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "investigations/{id}",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Investigation")),
         permissions: &[
@@ -1943,11 +1414,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "files/{sha1}",
         parameters: &[
-            Parameter::required(
-                "sha1",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("sha1", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.File")),
         permissions: &[
@@ -1965,11 +1432,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "files/{sha1}/alerts",
         parameters: &[
-            Parameter::required(
-                "sha1",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("sha1", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Alert")),
         permissions: &[
@@ -1989,15 +1452,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "files/{sha1}/machines",
         parameters: &[
-            Parameter::required(
-                "sha1",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("sha1", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine")),
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -2015,20 +1472,10 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "files/{sha1}/stats",
         parameters: &[
-            Parameter::required(
-                "sha1",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
-            Parameter::optional(
-                "lookBackHours",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::required("sha1", TypeRef::single("Edm.String"), ParameterLocation::Segment),
+            Parameter::optional("lookBackHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.InOrgFileStats"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.InOrgFileStats")),
         permissions: &[
             Permission::new("Application", "File.Read.All"),
             Permission::new("Delegated (work or school account)", "File.Read.All"),
@@ -2044,11 +1491,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "ips/{id}",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Ip")),
         permissions: &[],
@@ -2063,11 +1506,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "ips/{id}/alerts",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Alert")),
         permissions: &[
@@ -2087,16 +1526,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "ips/{id}/stats",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
-            Parameter::optional(
-                "lookBackHours",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
+            Parameter::optional("lookBackHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.InOrgIPStats")),
         permissions: &[
@@ -2114,11 +1545,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "domains/{host}",
         parameters: &[
-            Parameter::required(
-                "host",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("host", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Domain")),
         permissions: &[],
@@ -2133,11 +1560,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "domains/{host}/alerts",
         parameters: &[
-            Parameter::required(
-                "host",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("host", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Alert")),
         permissions: &[
@@ -2157,15 +1580,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "domains/{host}/machines",
         parameters: &[
-            Parameter::required(
-                "host",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("host", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine")),
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -2183,20 +1600,10 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "domains/{host}/stats",
         parameters: &[
-            Parameter::required(
-                "host",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
-            Parameter::optional(
-                "lookBackHours",
-                TypeRef::single("Edm.Int32"),
-                ParameterLocation::Query,
-            ),
+            Parameter::required("host", TypeRef::single("Edm.String"), ParameterLocation::Segment),
+            Parameter::optional("lookBackHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.InOrgDomainStats"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.InOrgDomainStats")),
         permissions: &[
             Permission::new("Application", "URL.Read.All"),
             Permission::new("Delegated (work or school account)", "URL.Read.All"),
@@ -2212,11 +1619,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "users/{id}",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.User")),
         permissions: &[],
@@ -2231,11 +1634,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "users/{id}/alerts",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Alert")),
         permissions: &[
@@ -2255,15 +1654,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "users/{id}/machines",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine")),
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -2281,9 +1674,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "vulnerabilities",
         parameters: &[],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.Vulnerability"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Vulnerability")),
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -2299,11 +1690,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "vulnerabilities/{id}",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Vulnerability")),
         permissions: &[
@@ -2321,15 +1708,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "vulnerabilities/{id}/machineReferences",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.MachineReference"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.MachineReference")),
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -2345,11 +1726,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "vulnerabilities/machinesVulnerabilities",
         parameters: &[],
-        returns: Some(
-            TypeRef::collection_of(
-                "microsoft.windowsDefenderATP.api.MachineVulnerability",
-            ),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.MachineVulnerability")),
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -2365,9 +1742,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "Software",
         parameters: &[],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.Software"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Software")),
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -2383,11 +1758,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "Software/{id}",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Software")),
         permissions: &[
@@ -2405,15 +1776,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "Software/{id}/distributions",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.Distribution"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Distribution")),
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -2429,15 +1794,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "Software/{id}/machineReferences",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.MachineReference"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.MachineReference")),
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -2453,15 +1812,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "Software/{id}/vulnerabilities",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.Vulnerability"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Vulnerability")),
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -2477,15 +1830,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "Software/{id}/getmissingkbs",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.ProductFix"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.ProductFix")),
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -2501,15 +1848,10 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "recommendations",
         parameters: &[],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.Recommendation"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Recommendation")),
         permissions: &[
             Permission::new("Application", "SecurityRecommendation.Read.All"),
-            Permission::new(
-                "Delegated (work or school account)",
-                "SecurityRecommendation.Read",
-            ),
+            Permission::new("Delegated (work or school account)", "SecurityRecommendation.Read"),
         ],
         summary: "The security recommendations affecting the organization.",
         sdk: "recommendations().list()",
@@ -2522,21 +1864,12 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "recommendations/{id}",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.Recommendation"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Recommendation")),
         permissions: &[
             Permission::new("Application", "SecurityRecommendation.Read.All"),
-            Permission::new(
-                "Delegated (work or school account)",
-                "SecurityRecommendation.Read",
-            ),
+            Permission::new("Delegated (work or school account)", "SecurityRecommendation.Read"),
         ],
         summary: "The security recommendations affecting the organization.",
         sdk: "recommendations().get(id)",
@@ -2549,19 +1882,12 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "recommendations/{id}/software",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Software")),
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
-            Permission::new(
-                "Delegated (work or school account)",
-                "SecurityRecommendation.Read",
-            ),
+            Permission::new("Delegated (work or school account)", "SecurityRecommendation.Read"),
         ],
         summary: "Reads the software product a security recommendation is about.",
         sdk: "recommendations().get(id).software()",
@@ -2574,21 +1900,12 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "recommendations/{id}/machineReferences",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.MachineReference"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.MachineReference")),
         permissions: &[
             Permission::new("Application", "SecurityRecommendation.Read.All"),
-            Permission::new(
-                "Delegated (work or school account)",
-                "SecurityRecommendation.Read",
-            ),
+            Permission::new("Delegated (work or school account)", "SecurityRecommendation.Read"),
         ],
         summary: "Lists the devices a security recommendation applies to.",
         sdk: "recommendations().get(id).machine_references()",
@@ -2601,15 +1918,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "recommendations/{id}/vulnerabilities",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.Vulnerability"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Vulnerability")),
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -2625,11 +1936,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "remediationTasks",
         parameters: &[],
-        returns: Some(
-            TypeRef::collection_of(
-                "microsoft.windowsDefenderATP.api.RemediationActivity",
-            ),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.RemediationActivity")),
         permissions: &[
             Permission::new("Application", "RemediationTasks.Read.All"),
             Permission::new("Delegated (work or school account)", "RemediationTask.Read"),
@@ -2645,15 +1952,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "remediationTasks/{id}",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.RemediationActivity"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.RemediationActivity")),
         permissions: &[
             Permission::new("Application", "RemediationTasks.Read.All"),
             Permission::new("Delegated (work or school account)", "RemediationTask.Read"),
@@ -2669,15 +1970,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "remediationTasks/{id}/machineReferences",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.MachineReference"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.MachineReference")),
         permissions: &[
             Permission::new("Application", "RemediationTasks.Read.All"),
             Permission::new("Delegated (work or school account)", "RemediationTask.Read"),
@@ -2693,9 +1988,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "baselineProfiles",
         parameters: &[],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.BaselineProfile"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.BaselineProfile")),
         permissions: &[],
         summary: "The security baselines assessment profiles of the organization.",
         sdk: "baseline_profiles().list()",
@@ -2708,15 +2001,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "baselineProfiles/{id}",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.BaselineProfile"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.BaselineProfile")),
         permissions: &[],
         summary: "The security baselines assessment profiles of the organization.",
         sdk: "baseline_profiles().get(id)",
@@ -2729,11 +2016,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "baselineConfigurations",
         parameters: &[],
-        returns: Some(
-            TypeRef::collection_of(
-                "microsoft.windowsDefenderATP.api.BaselineConfiguration",
-            ),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.BaselineConfiguration")),
         permissions: &[],
         summary: "The configurations assessed by active security baselines profiles.",
         sdk: "baseline_configurations().list()",
@@ -2746,15 +2029,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "baselineConfigurations/{uniqueId}",
         parameters: &[
-            Parameter::required(
-                "uniqueId",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("uniqueId", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.BaselineConfiguration"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.BaselineConfiguration")),
         permissions: &[],
         summary: "The configurations assessed by active security baselines profiles.",
         sdk: "baseline_configurations().get(unique_id)",
@@ -2767,9 +2044,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "DeviceAuthenticatedScanDefinitions",
         parameters: &[],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.ScanDefinition"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.ScanDefinition")),
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Delegated (work or school account)", "Machine.Read.All"),
@@ -2785,15 +2060,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "DeviceAuthenticatedScanDefinitions/{id}",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.ScanDefinition"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ScanDefinition")),
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Delegated (work or school account)", "Machine.Read.All"),
@@ -2809,11 +2078,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "DeviceAuthenticatedScanDefinitions/BatchDelete",
         parameters: &[
-            Parameter::required(
-                "ScanDefinitionIds",
-                TypeRef::collection_of("Edm.String"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("ScanDefinitionIds", TypeRef::collection_of("Edm.String"), ParameterLocation::Body),
         ],
         returns: None,
         permissions: &[
@@ -2831,17 +2096,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "DeviceAuthenticatedScanDefinitions/GetScanHistoryByScanDefinitionId",
         parameters: &[
-            Parameter::required(
-                "ScanDefinitionIds",
-                TypeRef::collection_of("Edm.String"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("ScanDefinitionIds", TypeRef::collection_of("Edm.String"), ParameterLocation::Body),
         ],
-        returns: Some(
-            TypeRef::collection_of(
-                "microsoft.windowsDefenderATP.api.ScanHistoryByDefinition",
-            ),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.ScanHistoryByDefinition")),
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Delegated (work or school account)", "Machine.Read.All"),
@@ -2857,17 +2114,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "DeviceAuthenticatedScanDefinitions/GetScanHistoryBySessionId",
         parameters: &[
-            Parameter::required(
-                "SessionIds",
-                TypeRef::collection_of("Edm.String"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("SessionIds", TypeRef::collection_of("Edm.String"), ParameterLocation::Body),
         ],
-        returns: Some(
-            TypeRef::collection_of(
-                "microsoft.windowsDefenderATP.api.ScanHistoryBySession",
-            ),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.ScanHistoryBySession")),
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Delegated (work or school account)", "Machine.Read.All"),
@@ -2883,20 +2132,10 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Patch,
         path: "DeviceAuthenticatedScanDefinitions/{id}",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
-            Parameter::required(
-                "entity",
-                TypeRef::single("microsoft.windowsDefenderATP.api.ScanDefinition"),
-                ParameterLocation::Entity,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
+            Parameter::required("entity", TypeRef::single("microsoft.windowsDefenderATP.api.ScanDefinition"), ParameterLocation::Entity),
         ],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.ScanDefinition"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ScanDefinition")),
         permissions: &[
             Permission::new("Application", "Machine.ReadWrite.All"),
             Permission::new("Delegated (work or school account)", "Machine.ReadWrite"),
@@ -2912,15 +2151,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "DeviceAuthenticatedScanDefinitions",
         parameters: &[
-            Parameter::required(
-                "entity",
-                TypeRef::single("microsoft.windowsDefenderATP.api.ScanDefinition"),
-                ParameterLocation::Entity,
-            ),
+            Parameter::required("entity", TypeRef::single("microsoft.windowsDefenderATP.api.ScanDefinition"), ParameterLocation::Entity),
         ],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.ScanDefinition"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ScanDefinition")),
         permissions: &[
             Permission::new("Application", "Machine.ReadWrite.All"),
             Permission::new("Delegated (work or school account)", "Machine.ReadWrite"),
@@ -2936,9 +2169,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "DeviceAuthenticatedScanAgents",
         parameters: &[],
-        returns: Some(
-            TypeRef::collection_of("microsoft.windowsDefenderATP.api.ScanAgent"),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.ScanAgent")),
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Delegated (work or school account)", "Machine.Read.All"),
@@ -2954,11 +2185,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "DeviceAuthenticatedScanAgents/{id}",
         parameters: &[
-            Parameter::required(
-                "id",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Segment,
-            ),
+            Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ScanAgent")),
         permissions: &[
@@ -2976,11 +2203,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "browserextensions/permissionsinfo",
         parameters: &[],
-        returns: Some(
-            TypeRef::collection_of(
-                "microsoft.windowsDefenderATP.api.BrowserExtensionPermissionInfo",
-            ),
-        ),
+        returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.BrowserExtensionPermissionInfo")),
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -2996,15 +2219,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Post,
         path: "advancedqueries/run",
         parameters: &[
-            Parameter::required(
-                "Query",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Body,
-            ),
+            Parameter::required("Query", TypeRef::single("Edm.String"), ParameterLocation::Body),
         ],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.AdvancedQueryResponse"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.AdvancedQueryResponse")),
         permissions: &[
             Permission::new("Application", "AdvancedQuery.Read.All"),
             Permission::new("Delegated (work or school account)", "AdvancedQuery.Read"),
@@ -3020,20 +2237,15 @@ pub static ENDPOINTS: &[Endpoint] = &[
         verb: Verb::Get,
         path: "advancedqueries",
         parameters: &[
-            Parameter::required(
-                "key",
-                TypeRef::single("Edm.String"),
-                ParameterLocation::Query,
-            ),
+            Parameter::required("key", TypeRef::single("Edm.String"), ParameterLocation::Query),
         ],
-        returns: Some(
-            TypeRef::single("microsoft.windowsDefenderATP.api.AdvancedQueryResponse"),
-        ),
+        returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.AdvancedQueryResponse")),
         permissions: &[],
         summary: "Runs an advanced hunting query given in the URL, as the Power BI sample does.",
         sdk: "advancedqueries(key)",
     },
 ];
+
 /// Every type the metadata declares.
 pub static TYPES: &[TypeInfo] = &[
     #[cfg(feature = "exposure-score")]
@@ -3068,15 +2280,7 @@ pub static TYPES: &[TypeInfo] = &[
             navigation: &[],
         }),
     },
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.Machine",
         shape: Shape::Entity(Structure {
@@ -3090,90 +2294,38 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("firstSeen", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("lastSeen", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("osPlatform", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "onboardingStatus",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.OnboardingStatus"),
-                    true,
-                ),
+                Property::new("onboardingStatus", TypeRef::single("microsoft.windowsDefenderATP.api.OnboardingStatus"), true),
                 Property::new("osProcessor", TypeRef::single("Edm.String"), true),
                 Property::new("version", TypeRef::single("Edm.String"), true),
                 Property::new("osBuild", TypeRef::single("Edm.Int64"), true),
                 Property::new("lastIpAddress", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "lastExternalIpAddress",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "healthStatus",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.MachineHealthStatus",
-                    ),
-                    true,
-                ),
+                Property::new("lastExternalIpAddress", TypeRef::single("Edm.String"), true),
+                Property::new("healthStatus", TypeRef::single("microsoft.windowsDefenderATP.api.MachineHealthStatus"), true),
                 Property::new("rbacGroupName", TypeRef::single("Edm.String"), true),
                 Property::new("rbacGroupId", TypeRef::single("Edm.Int64"), true),
-                Property::new(
-                    "riskScore",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.MachineRiskScore"),
-                    true,
-                ),
+                Property::new("riskScore", TypeRef::single("microsoft.windowsDefenderATP.api.MachineRiskScore"), true),
                 Property::new("aadDeviceId", TypeRef::single("Edm.Guid"), true),
                 Property::new("isAadJoined", TypeRef::single("Edm.Boolean"), true),
                 Property::new("machineTags", TypeRef::collection_of("Edm.String"), true),
-                Property::new(
-                    "exposureLevel",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.MachineExposureLevel",
-                    ),
-                    true,
-                ),
-                Property::new(
-                    "deviceValue",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.DeviceValue"),
-                    true,
-                ),
-                Property::new(
-                    "ipAddresses",
-                    TypeRef::collection_of("microsoft.windowsDefenderATP.api.IpAddress"),
-                    true,
-                ),
+                Property::new("exposureLevel", TypeRef::single("microsoft.windowsDefenderATP.api.MachineExposureLevel"), true),
+                Property::new("deviceValue", TypeRef::single("microsoft.windowsDefenderATP.api.DeviceValue"), true),
+                Property::new("ipAddresses", TypeRef::collection_of("microsoft.windowsDefenderATP.api.IpAddress"), true),
                 Property::new("osArchitecture", TypeRef::single("Edm.String"), true),
                 Property::new("osVersion", TypeRef::single("Edm.String"), true),
                 Property::new("agentVersion", TypeRef::single("Edm.String"), true),
                 Property::new("managedBy", TypeRef::single("Edm.String"), true),
                 Property::new("managedByStatus", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "mergedIntoMachineId",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "isPotentialDuplication",
-                    TypeRef::single("Edm.Boolean"),
-                    true,
-                ),
+                Property::new("mergedIntoMachineId", TypeRef::single("Edm.String"), true),
+                Property::new("isPotentialDuplication", TypeRef::single("Edm.Boolean"), true),
                 Property::new("isExcluded", TypeRef::single("Edm.Boolean"), true),
                 Property::new("exclusionReason", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "vmMetadata",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.VmMetadata"),
-                    true,
-                ),
+                Property::new("vmMetadata", TypeRef::single("microsoft.windowsDefenderATP.api.VmMetadata"), true),
                 Property::new("defenderAvStatus", TypeRef::single("Edm.String"), true),
             ],
             navigation: &[],
         }),
     },
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.IpAddress",
         shape: Shape::Complex(Structure {
@@ -3190,15 +2342,7 @@ pub static TYPES: &[TypeInfo] = &[
             navigation: &[],
         }),
     },
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.VmMetadata",
         shape: Shape::Complex(Structure {
@@ -3225,11 +2369,7 @@ pub static TYPES: &[TypeInfo] = &[
             key: &[],
             properties: &[
                 Property::new("exportFiles", TypeRef::collection_of("Edm.String"), true),
-                Property::new(
-                    "generatedTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
+                Property::new("generatedTime", TypeRef::single("Edm.DateTimeOffset"), true),
             ],
             navigation: &[],
         }),
@@ -3251,34 +2391,14 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("rbacGroupId", TypeRef::single("Edm.Int64"), true),
                 Property::new("timestamp", TypeRef::single("Edm.String"), true),
                 Property::new("configurationId", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "configurationCategory",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "configurationSubcategory",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "configurationImpact",
-                    TypeRef::single("Edm.Double"),
-                    true,
-                ),
+                Property::new("configurationCategory", TypeRef::single("Edm.String"), true),
+                Property::new("configurationSubcategory", TypeRef::single("Edm.String"), true),
+                Property::new("configurationImpact", TypeRef::single("Edm.Double"), true),
                 Property::new("configurationName", TypeRef::single("Edm.String"), true),
                 Property::new("isCompliant", TypeRef::single("Edm.Boolean"), true),
                 Property::new("isApplicable", TypeRef::single("Edm.Boolean"), true),
-                Property::new(
-                    "isExpectedUserImpact",
-                    TypeRef::single("Edm.Boolean"),
-                    true,
-                ),
-                Property::new(
-                    "recommendationReference",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
+                Property::new("isExpectedUserImpact", TypeRef::single("Edm.Boolean"), true),
+                Property::new("recommendationReference", TypeRef::single("Edm.String"), true),
             ],
             navigation: &[],
         }),
@@ -3302,16 +2422,8 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("softwareVersion", TypeRef::single("Edm.String"), true),
                 Property::new("numberOfWeaknesses", TypeRef::single("Edm.Int32"), true),
                 Property::new("diskPaths", TypeRef::collection_of("Edm.String"), true),
-                Property::new(
-                    "registryPaths",
-                    TypeRef::collection_of("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "softwareFirstSeenTimestamp",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
+                Property::new("registryPaths", TypeRef::collection_of("Edm.String"), true),
+                Property::new("softwareFirstSeenTimestamp", TypeRef::single("Edm.String"), true),
                 Property::new("endOfSupportStatus", TypeRef::single("Edm.String"), true),
                 Property::new("endOfSupportDate", TypeRef::single("Edm.String"), true),
             ],
@@ -3335,11 +2447,7 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("softwareVendor", TypeRef::single("Edm.String"), true),
                 Property::new("softwareName", TypeRef::single("Edm.String"), true),
                 Property::new("softwareVersion", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "softwareLastSeenTimestamp",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
+                Property::new("softwareLastSeenTimestamp", TypeRef::single("Edm.String"), true),
             ],
             navigation: &[],
         }),
@@ -3366,51 +2474,17 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("softwareVersion", TypeRef::single("Edm.String"), true),
                 Property::new("cveId", TypeRef::single("Edm.String"), true),
                 Property::new("cvssScore", TypeRef::single("Edm.Double"), true),
-                Property::new(
-                    "vulnerabilitySeverityLevel",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "exploitabilityLevel",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.ExploitabilityLevel",
-                    ),
-                    true,
-                ),
-                Property::new(
-                    "recommendedSecurityUpdate",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "recommendedSecurityUpdateId",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "recommendedSecurityUpdateUrl",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
+                Property::new("vulnerabilitySeverityLevel", TypeRef::single("Edm.String"), true),
+                Property::new("exploitabilityLevel", TypeRef::single("microsoft.windowsDefenderATP.api.ExploitabilityLevel"), true),
+                Property::new("recommendedSecurityUpdate", TypeRef::single("Edm.String"), true),
+                Property::new("recommendedSecurityUpdateId", TypeRef::single("Edm.String"), true),
+                Property::new("recommendedSecurityUpdateUrl", TypeRef::single("Edm.String"), true),
                 Property::new("diskPaths", TypeRef::collection_of("Edm.String"), true),
-                Property::new(
-                    "registryPaths",
-                    TypeRef::collection_of("Edm.String"),
-                    true,
-                ),
+                Property::new("registryPaths", TypeRef::collection_of("Edm.String"), true),
                 Property::new("firstSeenTimestamp", TypeRef::single("Edm.String"), true),
                 Property::new("lastSeenTimestamp", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "recommendationReference",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "securityUpdateAvailable",
-                    TypeRef::single("Edm.Boolean"),
-                    true,
-                ),
+                Property::new("recommendationReference", TypeRef::single("Edm.String"), true),
+                Property::new("securityUpdateAvailable", TypeRef::single("Edm.Boolean"), true),
             ],
             navigation: &[],
         }),
@@ -3424,13 +2498,7 @@ pub static TYPES: &[TypeInfo] = &[
             open: false,
             key: &[],
             properties: &[
-                Property::new(
-                    "status",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.VulnerabilityChangeStatus",
-                    ),
-                    true,
-                ),
+                Property::new("status", TypeRef::single("microsoft.windowsDefenderATP.api.VulnerabilityChangeStatus"), true),
                 Property::new("eventTimestamp", TypeRef::single("Edm.String"), true),
                 Property::new("isOnboarded", TypeRef::single("Edm.Boolean"), true),
             ],
@@ -3454,27 +2522,11 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("BrowserName", TypeRef::single("Edm.String"), true),
                 Property::new("ExtensionId", TypeRef::single("Edm.String"), true),
                 Property::new("ExtensionName", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "ExtensionDescription",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
+                Property::new("ExtensionDescription", TypeRef::single("Edm.String"), true),
                 Property::new("ExtensionVersion", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "ExtensionRisk",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.BrowserExtensionRisk",
-                    ),
-                    true,
-                ),
+                Property::new("ExtensionRisk", TypeRef::single("microsoft.windowsDefenderATP.api.BrowserExtensionRisk"), true),
                 Property::new("IsActivated", TypeRef::single("Edm.Boolean"), true),
-                Property::new(
-                    "Permissions",
-                    TypeRef::collection_of(
-                        "microsoft.windowsDefenderATP.api.BrowserExtensionPermission",
-                    ),
-                    true,
-                ),
+                Property::new("Permissions", TypeRef::collection_of("microsoft.windowsDefenderATP.api.BrowserExtensionPermission"), true),
             ],
             navigation: &[],
         }),
@@ -3490,13 +2542,7 @@ pub static TYPES: &[TypeInfo] = &[
             properties: &[
                 Property::new("Id", TypeRef::single("Edm.String"), true),
                 Property::new("IsRequired", TypeRef::single("Edm.Boolean"), true),
-                Property::new(
-                    "Risk",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.BrowserExtensionRisk",
-                    ),
-                    true,
-                ),
+                Property::new("Risk", TypeRef::single("microsoft.windowsDefenderATP.api.BrowserExtensionRisk"), true),
             ],
             navigation: &[],
         }),
@@ -3538,16 +2584,8 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("serialNumber", TypeRef::single("Edm.String"), true),
                 Property::new("subjectObject", TypeRef::single("Edm.Untyped"), true),
                 Property::new("issuerObject", TypeRef::single("Edm.Untyped"), true),
-                Property::new(
-                    "keyUsageArray",
-                    TypeRef::collection_of("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "extendedKeyUsageArray",
-                    TypeRef::collection_of("Edm.String"),
-                    true,
-                ),
+                Property::new("keyUsageArray", TypeRef::collection_of("Edm.String"), true),
+                Property::new("extendedKeyUsageArray", TypeRef::collection_of("Edm.String"), true),
                 Property::new("isSelfSigned", TypeRef::single("Edm.Boolean"), true),
                 Property::new("rbacGroupId", TypeRef::single("Edm.Int64"), true),
                 Property::new("rbacGroupName", TypeRef::single("Edm.String"), true),
@@ -3597,26 +2635,10 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("rbacGroupName", TypeRef::single("Edm.String"), true),
                 Property::new("isApplicable", TypeRef::single("Edm.Boolean"), true),
                 Property::new("isCompliant", TypeRef::single("Edm.Boolean"), true),
-                Property::new(
-                    "dataCollectionTimeOffset",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "complianceCalculationTimeOffset",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "recommendedValue",
-                    TypeRef::collection_of("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "currentValue",
-                    TypeRef::collection_of("Edm.String"),
-                    true,
-                ),
+                Property::new("dataCollectionTimeOffset", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("complianceCalculationTimeOffset", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("recommendedValue", TypeRef::collection_of("Edm.String"), true),
+                Property::new("currentValue", TypeRef::collection_of("Edm.String"), true),
                 Property::new("source", TypeRef::collection_of("Edm.String"), true),
             ],
             navigation: &[],
@@ -3641,73 +2663,21 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("avSignatureVersion", TypeRef::single("Edm.String"), true),
                 Property::new("avEngineVersion", TypeRef::single("Edm.String"), true),
                 Property::new("avPlatformVersion", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "lastSeenTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "quickScanResult",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.AvScanResult"),
-                    true,
-                ),
+                Property::new("lastSeenTime", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("quickScanResult", TypeRef::single("microsoft.windowsDefenderATP.api.AvScanResult"), true),
                 Property::new("quickScanError", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "quickScanTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "fullScanResult",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.AvScanResult"),
-                    true,
-                ),
+                Property::new("quickScanTime", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("fullScanResult", TypeRef::single("microsoft.windowsDefenderATP.api.AvScanResult"), true),
                 Property::new("fullScanError", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "fullScanTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "dataRefreshTimestamp",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "avEngineUpdateTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "avSignatureUpdateTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "avPlatformUpdateTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "avSignaturePublishTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "avIsSignatureUpToDate",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.AvUpToDateStatus"),
-                    true,
-                ),
-                Property::new(
-                    "avIsEngineUpToDate",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.AvUpToDateStatus"),
-                    true,
-                ),
-                Property::new(
-                    "avIsPlatformUpToDate",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.AvUpToDateStatus"),
-                    true,
-                ),
+                Property::new("fullScanTime", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("dataRefreshTimestamp", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("avEngineUpdateTime", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("avSignatureUpdateTime", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("avPlatformUpdateTime", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("avSignaturePublishTime", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("avIsSignatureUpToDate", TypeRef::single("microsoft.windowsDefenderATP.api.AvUpToDateStatus"), true),
+                Property::new("avIsEngineUpToDate", TypeRef::single("microsoft.windowsDefenderATP.api.AvUpToDateStatus"), true),
+                Property::new("avIsPlatformUpToDate", TypeRef::single("microsoft.windowsDefenderATP.api.AvUpToDateStatus"), true),
                 Property::new("rbacGroupId", TypeRef::single("Edm.Int64"), true),
                 Property::new("rbacGroupName", TypeRef::single("Edm.String"), true),
             ],
@@ -3724,13 +2694,7 @@ pub static TYPES: &[TypeInfo] = &[
             key: &[],
             properties: &[
                 Property::new("fileIdentifier", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "fileIdentifierType",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.FileIdentifierType",
-                    ),
-                    true,
-                ),
+                Property::new("fileIdentifierType", TypeRef::single("microsoft.windowsDefenderATP.api.FileIdentifierType"), true),
             ],
             navigation: &[],
         }),
@@ -3759,20 +2723,8 @@ pub static TYPES: &[TypeInfo] = &[
             open: false,
             key: &[],
             properties: &[
-                Property::new(
-                    "type",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.LiveResponseCommandType",
-                    ),
-                    true,
-                ),
-                Property::new(
-                    "params",
-                    TypeRef::collection_of(
-                        "microsoft.windowsDefenderATP.api.LiveResponseCommandParameter",
-                    ),
-                    true,
-                ),
+                Property::new("type", TypeRef::single("microsoft.windowsDefenderATP.api.LiveResponseCommandType"), true),
+                Property::new("params", TypeRef::collection_of("microsoft.windowsDefenderATP.api.LiveResponseCommandParameter"), true),
             ],
             navigation: &[],
         }),
@@ -3789,21 +2741,9 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("index", TypeRef::single("Edm.Int32"), true),
                 Property::new("startTime", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("endTime", TypeRef::single("Edm.DateTimeOffset"), true),
-                Property::new(
-                    "commandStatus",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.LiveResponseCommandStatus",
-                    ),
-                    true,
-                ),
+                Property::new("commandStatus", TypeRef::single("microsoft.windowsDefenderATP.api.LiveResponseCommandStatus"), true),
                 Property::new("errors", TypeRef::collection_of("Edm.Untyped"), true),
-                Property::new(
-                    "command",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.LiveResponseCommand",
-                    ),
-                    true,
-                ),
+                Property::new("command", TypeRef::single("microsoft.windowsDefenderATP.api.LiveResponseCommand"), true),
             ],
             navigation: &[],
         }),
@@ -3834,78 +2774,26 @@ pub static TYPES: &[TypeInfo] = &[
             key: &["id"],
             properties: &[
                 Property::new("id", TypeRef::single("Edm.String"), false),
-                Property::new(
-                    "type",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.MachineActionType",
-                    ),
-                    true,
-                ),
+                Property::new("type", TypeRef::single("microsoft.windowsDefenderATP.api.MachineActionType"), true),
                 Property::new("title", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "scope",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.MachineActionScope",
-                    ),
-                    true,
-                ),
+                Property::new("scope", TypeRef::single("microsoft.windowsDefenderATP.api.MachineActionScope"), true),
                 Property::new("requestor", TypeRef::single("Edm.String"), true),
                 Property::new("requestorComment", TypeRef::single("Edm.String"), true),
                 Property::new("requestSource", TypeRef::single("Edm.String"), true),
                 Property::new("externalId", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "status",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.MachineActionStatus",
-                    ),
-                    true,
-                ),
+                Property::new("status", TypeRef::single("microsoft.windowsDefenderATP.api.MachineActionStatus"), true),
                 Property::new("machineId", TypeRef::single("Edm.String"), true),
                 Property::new("computerDnsName", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "creationDateTimeUtc",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "lastUpdateDateTimeUtc",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "lastUpdateTimeUtc",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "cancellationRequestor",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "cancellationComment",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "cancellationDateTimeUtc",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
+                Property::new("creationDateTimeUtc", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("lastUpdateDateTimeUtc", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("lastUpdateTimeUtc", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("cancellationRequestor", TypeRef::single("Edm.String"), true),
+                Property::new("cancellationComment", TypeRef::single("Edm.String"), true),
+                Property::new("cancellationDateTimeUtc", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("errorHResult", TypeRef::single("Edm.Int32"), true),
                 Property::new("troubleshootInfo", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "relatedFileInfo",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.RelatedFileInfo"),
-                    true,
-                ),
-                Property::new(
-                    "commands",
-                    TypeRef::collection_of(
-                        "microsoft.windowsDefenderATP.api.MachineActionCommand",
-                    ),
-                    true,
-                ),
+                Property::new("relatedFileInfo", TypeRef::single("microsoft.windowsDefenderATP.api.RelatedFileInfo"), true),
+                Property::new("commands", TypeRef::collection_of("microsoft.windowsDefenderATP.api.MachineActionCommand"), true),
             ],
             navigation: &[],
         }),
@@ -3922,37 +2810,16 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("fileName", TypeRef::single("Edm.String"), false),
                 Property::new("sha256", TypeRef::single("Edm.String"), true),
                 Property::new("description", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "creationTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "lastUpdatedTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
+                Property::new("creationTime", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("lastUpdatedTime", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("createdBy", TypeRef::single("Edm.String"), true),
                 Property::new("hasParameters", TypeRef::single("Edm.Boolean"), true),
-                Property::new(
-                    "parametersDescription",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
+                Property::new("parametersDescription", TypeRef::single("Edm.String"), true),
             ],
             navigation: &[],
         }),
     },
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "ips",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.AlertComment",
         shape: Shape::Complex(Structure {
@@ -3968,16 +2835,7 @@ pub static TYPES: &[TypeInfo] = &[
             navigation: &[],
         }),
     },
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "ips",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.AlertRelatedUser",
         shape: Shape::Complex(Structure {
@@ -3992,16 +2850,7 @@ pub static TYPES: &[TypeInfo] = &[
             navigation: &[],
         }),
     },
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "ips",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.AlertEvidence",
         shape: Shape::Complex(Structure {
@@ -4011,38 +2860,18 @@ pub static TYPES: &[TypeInfo] = &[
             key: &[],
             properties: &[
                 Property::new("entityType", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "evidenceCreationTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
+                Property::new("evidenceCreationTime", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("sha1", TypeRef::single("Edm.String"), true),
                 Property::new("sha256", TypeRef::single("Edm.String"), true),
                 Property::new("fileName", TypeRef::single("Edm.String"), true),
                 Property::new("filePath", TypeRef::single("Edm.String"), true),
                 Property::new("processId", TypeRef::single("Edm.Int64"), true),
                 Property::new("processCommandLine", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "processCreationTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
+                Property::new("processCreationTime", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("parentProcessId", TypeRef::single("Edm.Int64"), true),
-                Property::new(
-                    "parentProcessCreationTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "parentProcessFileName",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "parentProcessFilePath",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
+                Property::new("parentProcessCreationTime", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("parentProcessFileName", TypeRef::single("Edm.String"), true),
+                Property::new("parentProcessFilePath", TypeRef::single("Edm.String"), true),
                 Property::new("ipAddress", TypeRef::single("Edm.String"), true),
                 Property::new("url", TypeRef::single("Edm.String"), true),
                 Property::new("registryKey", TypeRef::single("Edm.String"), true),
@@ -4059,16 +2888,7 @@ pub static TYPES: &[TypeInfo] = &[
             navigation: &[],
         }),
     },
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "ips",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.Alert",
         shape: Shape::Entity(Structure {
@@ -4081,97 +2901,31 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("incidentId", TypeRef::single("Edm.Int64"), true),
                 Property::new("investigationId", TypeRef::single("Edm.Int64"), true),
                 Property::new("assignedTo", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "severity",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.AlertSeverity"),
-                    false,
-                ),
-                Property::new(
-                    "status",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.AlertStatus"),
-                    false,
-                ),
-                Property::new(
-                    "classification",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.AlertClassification",
-                    ),
-                    true,
-                ),
-                Property::new(
-                    "determination",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.AlertDetermination",
-                    ),
-                    true,
-                ),
-                Property::new(
-                    "investigationState",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.InvestigationState",
-                    ),
-                    true,
-                ),
+                Property::new("severity", TypeRef::single("microsoft.windowsDefenderATP.api.AlertSeverity"), false),
+                Property::new("status", TypeRef::single("microsoft.windowsDefenderATP.api.AlertStatus"), false),
+                Property::new("classification", TypeRef::single("microsoft.windowsDefenderATP.api.AlertClassification"), true),
+                Property::new("determination", TypeRef::single("microsoft.windowsDefenderATP.api.AlertDetermination"), true),
+                Property::new("investigationState", TypeRef::single("microsoft.windowsDefenderATP.api.InvestigationState"), true),
                 Property::new("detectionSource", TypeRef::single("Edm.String"), true),
                 Property::new("detectorId", TypeRef::single("Edm.String"), true),
                 Property::new("category", TypeRef::single("Edm.String"), true),
                 Property::new("threatFamilyName", TypeRef::single("Edm.String"), true),
                 Property::new("title", TypeRef::single("Edm.String"), true),
                 Property::new("description", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "alertCreationTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "firstEventTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "lastEventTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "lastUpdateTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "resolvedTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
+                Property::new("alertCreationTime", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("firstEventTime", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("lastEventTime", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("lastUpdateTime", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("resolvedTime", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("machineId", TypeRef::single("Edm.String"), true),
                 Property::new("computerDnsName", TypeRef::single("Edm.String"), true),
                 Property::new("rbacGroupName", TypeRef::single("Edm.String"), true),
                 Property::new("aadTenantId", TypeRef::single("Edm.String"), true),
                 Property::new("threatName", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "mitreTechniques",
-                    TypeRef::collection_of("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "relatedUser",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.AlertRelatedUser"),
-                    true,
-                ),
-                Property::new(
-                    "comments",
-                    TypeRef::collection_of(
-                        "microsoft.windowsDefenderATP.api.AlertComment",
-                    ),
-                    true,
-                ),
-                Property::new(
-                    "evidence",
-                    TypeRef::collection_of(
-                        "microsoft.windowsDefenderATP.api.AlertEvidence",
-                    ),
-                    true,
-                ),
+                Property::new("mitreTechniques", TypeRef::collection_of("Edm.String"), true),
+                Property::new("relatedUser", TypeRef::single("microsoft.windowsDefenderATP.api.AlertRelatedUser"), true),
+                Property::new("comments", TypeRef::collection_of("microsoft.windowsDefenderATP.api.AlertComment"), true),
+                Property::new("evidence", TypeRef::collection_of("microsoft.windowsDefenderATP.api.AlertEvidence"), true),
             ],
             navigation: &[],
         }),
@@ -4187,69 +2941,25 @@ pub static TYPES: &[TypeInfo] = &[
             properties: &[
                 Property::new("id", TypeRef::single("Edm.String"), false),
                 Property::new("indicatorValue", TypeRef::single("Edm.String"), false),
-                Property::new(
-                    "indicatorType",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.IndicatorType"),
-                    false,
-                ),
-                Property::new(
-                    "action",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.IndicatorAction"),
-                    false,
-                ),
+                Property::new("indicatorType", TypeRef::single("microsoft.windowsDefenderATP.api.IndicatorType"), false),
+                Property::new("action", TypeRef::single("microsoft.windowsDefenderATP.api.IndicatorAction"), false),
                 Property::new("application", TypeRef::single("Edm.String"), true),
                 Property::new("source", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "sourceType",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.IndicatorSourceType",
-                    ),
-                    true,
-                ),
+                Property::new("sourceType", TypeRef::single("microsoft.windowsDefenderATP.api.IndicatorSourceType"), true),
                 Property::new("createdBySource", TypeRef::single("Edm.String"), true),
                 Property::new("createdBy", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "createdByDisplayName",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
+                Property::new("createdByDisplayName", TypeRef::single("Edm.String"), true),
                 Property::new("externalId", TypeRef::single("Edm.String"), true),
                 Property::new("title", TypeRef::single("Edm.String"), false),
                 Property::new("description", TypeRef::single("Edm.String"), false),
                 Property::new("recommendedActions", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "severity",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.IndicatorSeverity",
-                    ),
-                    true,
-                ),
-                Property::new(
-                    "creationTimeDateTimeUtc",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "expirationTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "lastUpdateTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
+                Property::new("severity", TypeRef::single("microsoft.windowsDefenderATP.api.IndicatorSeverity"), true),
+                Property::new("creationTimeDateTimeUtc", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("expirationTime", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("lastUpdateTime", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("lastUpdatedBy", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "rbacGroupNames",
-                    TypeRef::collection_of("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "rbacGroupIds",
-                    TypeRef::collection_of("Edm.String"),
-                    true,
-                ),
+                Property::new("rbacGroupNames", TypeRef::collection_of("Edm.String"), true),
+                Property::new("rbacGroupIds", TypeRef::collection_of("Edm.String"), true),
                 Property::new("generateAlert", TypeRef::single("Edm.Boolean"), true),
                 Property::new("educateUrl", TypeRef::single("Edm.String"), true),
                 Property::new("category", TypeRef::single("Edm.Int32"), true),
@@ -4257,16 +2967,8 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("notificationId", TypeRef::single("Edm.String"), true),
                 Property::new("notificationBody", TypeRef::single("Edm.String"), true),
                 Property::new("version", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "mitreTechniques",
-                    TypeRef::collection_of("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "historicalDetection",
-                    TypeRef::single("Edm.Boolean"),
-                    true,
-                ),
+                Property::new("mitreTechniques", TypeRef::collection_of("Edm.String"), true),
+                Property::new("historicalDetection", TypeRef::single("Edm.Boolean"), true),
                 Property::new("lookBackPeriod", TypeRef::single("Edm.String"), true),
                 Property::new("additionalInfo", TypeRef::single("Edm.String"), true),
                 Property::new("certificateInfo", TypeRef::single("Edm.String"), true),
@@ -4303,13 +3005,7 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("id", TypeRef::single("Edm.String"), false),
                 Property::new("startTime", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("endTime", TypeRef::single("Edm.DateTimeOffset"), true),
-                Property::new(
-                    "state",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.InvestigationState",
-                    ),
-                    false,
-                ),
+                Property::new("state", TypeRef::single("microsoft.windowsDefenderATP.api.InvestigationState"), false),
                 Property::new("cancelledBy", TypeRef::single("Edm.String"), true),
                 Property::new("statusDetails", TypeRef::single("Edm.String"), true),
                 Property::new("machineId", TypeRef::single("Edm.String"), true),
@@ -4355,20 +3051,8 @@ pub static TYPES: &[TypeInfo] = &[
             open: false,
             key: &[],
             properties: &[
-                Property::new(
-                    "Schema",
-                    TypeRef::collection_of(
-                        "microsoft.windowsDefenderATP.api.AdvancedQuerySchemaColumn",
-                    ),
-                    true,
-                ),
-                Property::new(
-                    "Results",
-                    TypeRef::collection_of(
-                        "microsoft.windowsDefenderATP.api.AdvancedQueryResultRow",
-                    ),
-                    true,
-                ),
+                Property::new("Schema", TypeRef::collection_of("microsoft.windowsDefenderATP.api.AdvancedQuerySchemaColumn"), true),
+                Property::new("Results", TypeRef::collection_of("microsoft.windowsDefenderATP.api.AdvancedQueryResultRow"), true),
             ],
             navigation: &[],
         }),
@@ -4386,16 +3070,8 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("sha256", TypeRef::single("Edm.String"), true),
                 Property::new("md5", TypeRef::single("Edm.String"), true),
                 Property::new("globalPrevalence", TypeRef::single("Edm.Int64"), true),
-                Property::new(
-                    "globalFirstObserved",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "globalLastObserved",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
+                Property::new("globalFirstObserved", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("globalLastObserved", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("size", TypeRef::single("Edm.Int64"), true),
                 Property::new("fileType", TypeRef::single("Edm.String"), true),
                 Property::new("isPeFile", TypeRef::single("Edm.Boolean"), true),
@@ -4404,11 +3080,7 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("signer", TypeRef::single("Edm.String"), true),
                 Property::new("issuer", TypeRef::single("Edm.String"), true),
                 Property::new("signerHash", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "isValidCertificate",
-                    TypeRef::single("Edm.Boolean"),
-                    true,
-                ),
+                Property::new("isValidCertificate", TypeRef::single("Edm.Boolean"), true),
                 Property::new("determinationType", TypeRef::single("Edm.String"), true),
                 Property::new("determinationValue", TypeRef::single("Edm.String"), true),
             ],
@@ -4425,37 +3097,13 @@ pub static TYPES: &[TypeInfo] = &[
             key: &[],
             properties: &[
                 Property::new("sha1", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "organizationPrevalence",
-                    TypeRef::single("Edm.Int64"),
-                    true,
-                ),
-                Property::new(
-                    "orgFirstSeen",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "orgLastSeen",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
+                Property::new("organizationPrevalence", TypeRef::single("Edm.Int64"), true),
+                Property::new("orgFirstSeen", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("orgLastSeen", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("globallyPrevalence", TypeRef::single("Edm.Int64"), true),
-                Property::new(
-                    "globalFirstObserved",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "globalLastObserved",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "topFileNames",
-                    TypeRef::collection_of("Edm.String"),
-                    true,
-                ),
+                Property::new("globalFirstObserved", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("globalLastObserved", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("topFileNames", TypeRef::collection_of("Edm.String"), true),
                 Property::new("orgPrevalence", TypeRef::single("Edm.String"), true),
                 Property::new("globalPrevalence", TypeRef::single("Edm.String"), true),
             ],
@@ -4470,7 +3118,9 @@ pub static TYPES: &[TypeInfo] = &[
             is_abstract: false,
             open: false,
             key: &["id"],
-            properties: &[Property::new("id", TypeRef::single("Edm.String"), false)],
+            properties: &[
+                Property::new("id", TypeRef::single("Edm.String"), false),
+            ],
             navigation: &[],
         }),
     },
@@ -4484,21 +3134,9 @@ pub static TYPES: &[TypeInfo] = &[
             key: &[],
             properties: &[
                 Property::new("ipAddress", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "organizationPrevalence",
-                    TypeRef::single("Edm.Int64"),
-                    true,
-                ),
-                Property::new(
-                    "orgFirstSeen",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "orgLastSeen",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
+                Property::new("organizationPrevalence", TypeRef::single("Edm.Int64"), true),
+                Property::new("orgFirstSeen", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("orgLastSeen", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("orgPrevalence", TypeRef::single("Edm.String"), true),
             ],
             navigation: &[],
@@ -4512,7 +3150,9 @@ pub static TYPES: &[TypeInfo] = &[
             is_abstract: false,
             open: false,
             key: &["host"],
-            properties: &[Property::new("host", TypeRef::single("Edm.String"), false)],
+            properties: &[
+                Property::new("host", TypeRef::single("Edm.String"), false),
+            ],
             navigation: &[],
         }),
     },
@@ -4526,16 +3166,8 @@ pub static TYPES: &[TypeInfo] = &[
             key: &[],
             properties: &[
                 Property::new("host", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "organizationPrevalence",
-                    TypeRef::single("Edm.Int64"),
-                    true,
-                ),
-                Property::new(
-                    "orgFirstSeen",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
+                Property::new("organizationPrevalence", TypeRef::single("Edm.Int64"), true),
+                Property::new("orgFirstSeen", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("orgLastSeen", TypeRef::single("Edm.DateTimeOffset"), true),
             ],
             navigation: &[],
@@ -4556,16 +3188,8 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("accountSid", TypeRef::single("Edm.String"), true),
                 Property::new("firstSeen", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("lastSeen", TypeRef::single("Edm.DateTimeOffset"), true),
-                Property::new(
-                    "mostPrevalentMachineId",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "leastPrevalentMachineId",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
+                Property::new("mostPrevalentMachineId", TypeRef::single("Edm.String"), true),
+                Property::new("leastPrevalentMachineId", TypeRef::single("Edm.String"), true),
                 Property::new("logonTypes", TypeRef::single("Edm.String"), true),
                 Property::new("logOnMachinesCount", TypeRef::single("Edm.Int32"), true),
                 Property::new("isDomainAdmin", TypeRef::single("Edm.Boolean"), true),
@@ -4574,14 +3198,7 @@ pub static TYPES: &[TypeInfo] = &[
             navigation: &[],
         }),
     },
-    #[cfg(
-        any(
-            feature = "machines",
-            feature = "recommendations",
-            feature = "software",
-            feature = "vulnerabilities"
-        )
-    )]
+    #[cfg(any(feature = "machines", feature = "recommendations", feature = "software", feature = "vulnerabilities"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.Vulnerability",
         shape: Shape::Entity(Structure {
@@ -4593,35 +3210,17 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("id", TypeRef::single("Edm.String"), false),
                 Property::new("name", TypeRef::single("Edm.String"), true),
                 Property::new("description", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "severity",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.VulnerabilitySeverity",
-                    ),
-                    true,
-                ),
+                Property::new("severity", TypeRef::single("microsoft.windowsDefenderATP.api.VulnerabilitySeverity"), true),
                 Property::new("cvssV3", TypeRef::single("Edm.Double"), true),
                 Property::new("cvssVector", TypeRef::single("Edm.String"), true),
                 Property::new("exposedMachines", TypeRef::single("Edm.Int64"), true),
-                Property::new(
-                    "publishedOn",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
+                Property::new("publishedOn", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("updatedOn", TypeRef::single("Edm.DateTimeOffset"), true),
-                Property::new(
-                    "firstDetected",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
+                Property::new("firstDetected", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("publicExploit", TypeRef::single("Edm.Boolean"), true),
                 Property::new("exploitVerified", TypeRef::single("Edm.Boolean"), true),
                 Property::new("exploitInKit", TypeRef::single("Edm.Boolean"), true),
-                Property::new(
-                    "exploitTypes",
-                    TypeRef::collection_of("Edm.String"),
-                    true,
-                ),
+                Property::new("exploitTypes", TypeRef::collection_of("Edm.String"), true),
                 Property::new("exploitUris", TypeRef::collection_of("Edm.String"), true),
                 Property::new("cveSupportability", TypeRef::single("Edm.String"), true),
                 Property::new("tags", TypeRef::collection_of("Edm.String"), true),
@@ -4646,25 +3245,12 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("productName", TypeRef::single("Edm.String"), true),
                 Property::new("productVendor", TypeRef::single("Edm.String"), true),
                 Property::new("productVersion", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "severity",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.VulnerabilitySeverity",
-                    ),
-                    true,
-                ),
+                Property::new("severity", TypeRef::single("microsoft.windowsDefenderATP.api.VulnerabilitySeverity"), true),
             ],
             navigation: &[],
         }),
     },
-    #[cfg(
-        any(
-            feature = "recommendations",
-            feature = "remediation-tasks",
-            feature = "software",
-            feature = "vulnerabilities"
-        )
-    )]
+    #[cfg(any(feature = "recommendations", feature = "remediation-tasks", feature = "software", feature = "vulnerabilities"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.MachineReference",
         shape: Shape::Entity(Structure {
@@ -4729,11 +3315,7 @@ pub static TYPES: &[TypeInfo] = &[
             properties: &[
                 Property::new("id", TypeRef::single("Edm.String"), false),
                 Property::new("name", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "productsNames",
-                    TypeRef::collection_of("Edm.String"),
-                    true,
-                ),
+                Property::new("productsNames", TypeRef::collection_of("Edm.String"), true),
                 Property::new("url", TypeRef::single("Edm.String"), true),
                 Property::new("machineMissedOn", TypeRef::single("Edm.Int64"), true),
                 Property::new("cveAddressed", TypeRef::single("Edm.Int64"), true),
@@ -4758,55 +3340,23 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("recommendedVersion", TypeRef::single("Edm.String"), true),
                 Property::new("recommendedProgram", TypeRef::single("Edm.String"), true),
                 Property::new("recommendedVendor", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "recommendationCategory",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.RecommendationCategory",
-                    ),
-                    true,
-                ),
+                Property::new("recommendationCategory", TypeRef::single("microsoft.windowsDefenderATP.api.RecommendationCategory"), true),
                 Property::new("subCategory", TypeRef::single("Edm.String"), true),
                 Property::new("severityScore", TypeRef::single("Edm.Double"), true),
                 Property::new("publicExploit", TypeRef::single("Edm.Boolean"), true),
                 Property::new("activeAlert", TypeRef::single("Edm.Boolean"), true),
-                Property::new(
-                    "associatedThreats",
-                    TypeRef::collection_of("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "remediationType",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.RemediationType"),
-                    true,
-                ),
-                Property::new(
-                    "status",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.RecommendationStatus",
-                    ),
-                    true,
-                ),
+                Property::new("associatedThreats", TypeRef::collection_of("Edm.String"), true),
+                Property::new("remediationType", TypeRef::single("microsoft.windowsDefenderATP.api.RemediationType"), true),
+                Property::new("status", TypeRef::single("microsoft.windowsDefenderATP.api.RecommendationStatus"), true),
                 Property::new("configScoreImpact", TypeRef::single("Edm.Double"), true),
                 Property::new("exposureImpact", TypeRef::single("Edm.Double"), true),
                 Property::new("totalMachineCount", TypeRef::single("Edm.Int64"), true),
-                Property::new(
-                    "exposedMachinesCount",
-                    TypeRef::single("Edm.Int64"),
-                    true,
-                ),
-                Property::new(
-                    "nonProductivityImpactedAssets",
-                    TypeRef::single("Edm.Int64"),
-                    true,
-                ),
+                Property::new("exposedMachinesCount", TypeRef::single("Edm.Int64"), true),
+                Property::new("nonProductivityImpactedAssets", TypeRef::single("Edm.Int64"), true),
                 Property::new("relatedComponent", TypeRef::single("Edm.String"), true),
                 Property::new("hasUnpatchableCve", TypeRef::single("Edm.Boolean"), true),
                 Property::new("tags", TypeRef::collection_of("Edm.String"), true),
-                Property::new(
-                    "exposedCriticalDevices",
-                    TypeRef::single("Edm.Int64"),
-                    true,
-                ),
+                Property::new("exposedCriticalDevices", TypeRef::single("Edm.Int64"), true),
             ],
             navigation: &[],
         }),
@@ -4825,51 +3375,23 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("createdOn", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("requesterId", TypeRef::single("Edm.String"), true),
                 Property::new("requesterEmail", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "status",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.RemediationActivityStatus",
-                    ),
-                    true,
-                ),
-                Property::new(
-                    "statusLastModifiedOn",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
+                Property::new("status", TypeRef::single("microsoft.windowsDefenderATP.api.RemediationActivityStatus"), true),
+                Property::new("statusLastModifiedOn", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("description", TypeRef::single("Edm.String"), true),
                 Property::new("relatedComponent", TypeRef::single("Edm.String"), true),
                 Property::new("targetDevices", TypeRef::single("Edm.Int64"), true),
-                Property::new(
-                    "rbacGroupNames",
-                    TypeRef::collection_of("Edm.String"),
-                    true,
-                ),
+                Property::new("rbacGroupNames", TypeRef::collection_of("Edm.String"), true),
                 Property::new("fixedDevices", TypeRef::single("Edm.Int64"), true),
                 Property::new("requesterNotes", TypeRef::single("Edm.String"), true),
                 Property::new("dueOn", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("category", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "productivityImpactRemediationType",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "priority",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.RemediationActivityPriority",
-                    ),
-                    true,
-                ),
+                Property::new("productivityImpactRemediationType", TypeRef::single("Edm.String"), true),
+                Property::new("priority", TypeRef::single("microsoft.windowsDefenderATP.api.RemediationActivityPriority"), true),
                 Property::new("completionMethod", TypeRef::single("Edm.String"), true),
                 Property::new("completerId", TypeRef::single("Edm.String"), true),
                 Property::new("completerEmail", TypeRef::single("Edm.String"), true),
                 Property::new("scid", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "type",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.RemediationType"),
-                    true,
-                ),
+                Property::new("type", TypeRef::single("microsoft.windowsDefenderATP.api.RemediationType"), true),
                 Property::new("productId", TypeRef::single("Edm.String"), true),
                 Property::new("vendorId", TypeRef::single("Edm.String"), true),
                 Property::new("nameId", TypeRef::single("Edm.String"), true),
@@ -4895,26 +3417,14 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("benchmark", TypeRef::single("Edm.String"), true),
                 Property::new("version", TypeRef::single("Edm.String"), true),
                 Property::new("operatingSystem", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "operatingSystemVersion",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
+                Property::new("operatingSystemVersion", TypeRef::single("Edm.String"), true),
                 Property::new("status", TypeRef::single("Edm.Boolean"), true),
                 Property::new("complianceLevel", TypeRef::single("Edm.String"), true),
                 Property::new("settingsNumber", TypeRef::single("Edm.Int32"), true),
                 Property::new("createdBy", TypeRef::single("Edm.String"), true),
                 Property::new("lastUpdatedBy", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "createdOnTimestampUTC",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "lastUpdateTimestampUTC",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
+                Property::new("createdOnTimestampUTC", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("lastUpdateTimestampUTC", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("passedDevices", TypeRef::single("Edm.Int32"), true),
                 Property::new("totalDevices", TypeRef::single("Edm.Int32"), true),
             ],
@@ -4937,19 +3447,11 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("name", TypeRef::single("Edm.String"), true),
                 Property::new("description", TypeRef::single("Edm.String"), true),
                 Property::new("category", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "complianceLevels",
-                    TypeRef::collection_of("Edm.String"),
-                    true,
-                ),
+                Property::new("complianceLevels", TypeRef::collection_of("Edm.String"), true),
                 Property::new("cce", TypeRef::single("Edm.String"), true),
                 Property::new("rationale", TypeRef::single("Edm.String"), true),
                 Property::new("source", TypeRef::collection_of("Edm.String"), true),
-                Property::new(
-                    "recommendedValue",
-                    TypeRef::collection_of("Edm.String"),
-                    true,
-                ),
+                Property::new("recommendedValue", TypeRef::collection_of("Edm.String"), true),
                 Property::new("remediation", TypeRef::single("Edm.String"), true),
                 Property::new("isCustom", TypeRef::single("Edm.Boolean"), true),
             ],
@@ -4965,13 +3467,7 @@ pub static TYPES: &[TypeInfo] = &[
             open: false,
             key: &[],
             properties: &[
-                Property::new(
-                    "type",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.ScanAuthenticationType",
-                    ),
-                    true,
-                ),
+                Property::new("type", TypeRef::single("microsoft.windowsDefenderATP.api.ScanAuthenticationType"), true),
                 Property::new("keyVaultUrl", TypeRef::single("Edm.String"), true),
                 Property::new("keyVaultSecretName", TypeRef::single("Edm.String"), true),
                 Property::new("username", TypeRef::single("Edm.String"), true),
@@ -5004,11 +3500,7 @@ pub static TYPES: &[TypeInfo] = &[
             key: &[],
             properties: &[
                 Property::new("communityString", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "authProtocol",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.SnmpAuthProtocol"),
-                    true,
-                ),
+                Property::new("authProtocol", TypeRef::single("microsoft.windowsDefenderATP.api.SnmpAuthProtocol"), true),
                 Property::new("authPassword", TypeRef::single("Edm.String"), true),
                 Property::new("privProtocol", TypeRef::single("Edm.String"), true),
                 Property::new("privPassword", TypeRef::single("Edm.String"), true),
@@ -5029,21 +3521,9 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("machineId", TypeRef::single("Edm.String"), true),
                 Property::new("machineName", TypeRef::single("Edm.String"), true),
                 Property::new("lastSeen", TypeRef::single("Edm.DateTimeOffset"), true),
-                Property::new(
-                    "assignedApplicationId",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "scannerSoftwareVersion",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "lastCommandExecutionTimestamp",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
+                Property::new("assignedApplicationId", TypeRef::single("Edm.String"), true),
+                Property::new("scannerSoftwareVersion", TypeRef::single("Edm.String"), true),
+                Property::new("lastCommandExecutionTimestamp", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("mdeClientVersion", TypeRef::single("Edm.String"), true),
             ],
             navigation: &[],
@@ -5060,11 +3540,7 @@ pub static TYPES: &[TypeInfo] = &[
             properties: &[
                 Property::new("status", TypeRef::single("Edm.String"), true),
                 Property::new("failureReason", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "executionDateTime",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
+                Property::new("executionDateTime", TypeRef::single("Edm.DateTimeOffset"), true),
             ],
             navigation: &[],
         }),
@@ -5079,11 +3555,7 @@ pub static TYPES: &[TypeInfo] = &[
             key: &["id"],
             properties: &[
                 Property::new("id", TypeRef::single("Edm.String"), false),
-                Property::new(
-                    "scanType",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.ScanType"),
-                    true,
-                ),
+                Property::new("scanType", TypeRef::single("microsoft.windowsDefenderATP.api.ScanType"), true),
                 Property::new("scanName", TypeRef::single("Edm.String"), true),
                 Property::new("isActive", TypeRef::single("Edm.Boolean"), true),
                 Property::new("orgId", TypeRef::single("Edm.String"), true),
@@ -5091,23 +3563,9 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("createdBy", TypeRef::single("Edm.String"), true),
                 Property::new("targetType", TypeRef::single("Edm.String"), true),
                 Property::new("target", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "scanAuthenticationParams",
-                    TypeRef::single(
-                        "microsoft.windowsDefenderATP.api.ScanAuthenticationParams",
-                    ),
-                    true,
-                ),
-                Property::new(
-                    "scannerAgent",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.ScannerAgent"),
-                    true,
-                ),
-                Property::new(
-                    "latestScan",
-                    TypeRef::single("microsoft.windowsDefenderATP.api.LatestScan"),
-                    true,
-                ),
+                Property::new("scanAuthenticationParams", TypeRef::single("microsoft.windowsDefenderATP.api.ScanAuthenticationParams"), true),
+                Property::new("scannerAgent", TypeRef::single("microsoft.windowsDefenderATP.api.ScannerAgent"), true),
+                Property::new("latestScan", TypeRef::single("microsoft.windowsDefenderATP.api.LatestScan"), true),
             ],
             navigation: &[],
         }),
@@ -5125,21 +3583,9 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("machineId", TypeRef::single("Edm.String"), true),
                 Property::new("lastSeen", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("computerDnsName", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "AssignedApplicationId",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "ScannerSoftwareVersion",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
-                Property::new(
-                    "LastCommandExecutionTimestamp",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
+                Property::new("AssignedApplicationId", TypeRef::single("Edm.String"), true),
+                Property::new("ScannerSoftwareVersion", TypeRef::single("Edm.String"), true),
+                Property::new("LastCommandExecutionTimestamp", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("mdeClientVersion", TypeRef::single("Edm.String"), true),
             ],
             navigation: &[],
@@ -5155,11 +3601,7 @@ pub static TYPES: &[TypeInfo] = &[
             key: &[],
             properties: &[
                 Property::new("ScanDefinitionIds", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "LastScanned",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
+                Property::new("LastScanned", TypeRef::single("Edm.DateTimeOffset"), true),
                 Property::new("ScanStatus", TypeRef::single("Edm.String"), true),
                 Property::new("ScannerId", TypeRef::single("Edm.String"), true),
             ],
@@ -5177,11 +3619,7 @@ pub static TYPES: &[TypeInfo] = &[
             properties: &[
                 Property::new("Ip", TypeRef::single("Edm.String"), true),
                 Property::new("Hostname", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "ScannedDeviceDescription",
-                    TypeRef::single("Edm.String"),
-                    true,
-                ),
+                Property::new("ScannedDeviceDescription", TypeRef::single("Edm.String"), true),
                 Property::new("ErrorMessage", TypeRef::single("Edm.String"), true),
                 Property::new("ScanStatus", TypeRef::single("Edm.String"), true),
                 Property::new("ScanDuration", TypeRef::single("Edm.String"), true),
@@ -5201,38 +3639,16 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("orgId", TypeRef::single("Edm.String"), true),
                 Property::new("ScanDefinitionIds", TypeRef::single("Edm.String"), true),
                 Property::new("SessionIds", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "NumberOfSuccessfullyScannedTargets",
-                    TypeRef::single("Edm.Int32"),
-                    true,
-                ),
+                Property::new("NumberOfSuccessfullyScannedTargets", TypeRef::single("Edm.Int32"), true),
                 Property::new("NumberOfTargets", TypeRef::single("Edm.Int32"), true),
                 Property::new("ScanStatus", TypeRef::single("Edm.String"), true),
-                Property::new(
-                    "LastScanned",
-                    TypeRef::single("Edm.DateTimeOffset"),
-                    true,
-                ),
-                Property::new(
-                    "ListScannedTargets",
-                    TypeRef::collection_of(
-                        "microsoft.windowsDefenderATP.api.ScannedTarget",
-                    ),
-                    true,
-                ),
+                Property::new("LastScanned", TypeRef::single("Edm.DateTimeOffset"), true),
+                Property::new("ListScannedTargets", TypeRef::collection_of("microsoft.windowsDefenderATP.api.ScannedTarget"), true),
             ],
             navigation: &[],
         }),
     },
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.MachineHealthStatus",
         shape: Shape::Enum(Enumeration {
@@ -5247,15 +3663,7 @@ pub static TYPES: &[TypeInfo] = &[
             flags: false,
         }),
     },
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.MachineRiskScore",
         shape: Shape::Enum(Enumeration {
@@ -5269,47 +3677,32 @@ pub static TYPES: &[TypeInfo] = &[
             flags: false,
         }),
     },
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.MachineExposureLevel",
         shape: Shape::Enum(Enumeration {
-            members: &[("None", 0i64), ("Low", 1i64), ("Medium", 2i64), ("High", 3i64)],
+            members: &[
+                ("None", 0i64),
+                ("Low", 1i64),
+                ("Medium", 2i64),
+                ("High", 3i64),
+            ],
             flags: false,
         }),
     },
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.DeviceValue",
         shape: Shape::Enum(Enumeration {
-            members: &[("Normal", 0i64), ("Low", 1i64), ("High", 2i64)],
+            members: &[
+                ("Normal", 0i64),
+                ("Low", 1i64),
+                ("High", 2i64),
+            ],
             flags: false,
         }),
     },
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.OnboardingStatus",
         shape: Shape::Enum(Enumeration {
@@ -5326,7 +3719,10 @@ pub static TYPES: &[TypeInfo] = &[
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.MachineTagAction",
         shape: Shape::Enum(Enumeration {
-            members: &[("Add", 0i64), ("Remove", 1i64)],
+            members: &[
+                ("Add", 0i64),
+                ("Remove", 1i64),
+            ],
             flags: false,
         }),
     },
@@ -5347,7 +3743,11 @@ pub static TYPES: &[TypeInfo] = &[
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.VulnerabilityChangeStatus",
         shape: Shape::Enum(Enumeration {
-            members: &[("New", 0i64), ("Fixed", 1i64), ("Updated", 2i64)],
+            members: &[
+                ("New", 0i64),
+                ("Fixed", 1i64),
+                ("Updated", 2i64),
+            ],
             flags: false,
         }),
     },
@@ -5369,7 +3769,11 @@ pub static TYPES: &[TypeInfo] = &[
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.AvUpToDateStatus",
         shape: Shape::Enum(Enumeration {
-            members: &[("True", 0i64), ("False", 1i64), ("Unknown", 2i64)],
+            members: &[
+                ("True", 0i64),
+                ("False", 1i64),
+                ("Unknown", 2i64),
+            ],
             flags: false,
         }),
     },
@@ -5377,7 +3781,11 @@ pub static TYPES: &[TypeInfo] = &[
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.AvScanResult",
         shape: Shape::Enum(Enumeration {
-            members: &[("Completed", 0i64), ("Canceled", 1i64), ("Failed", 2i64)],
+            members: &[
+                ("Completed", 0i64),
+                ("Canceled", 1i64),
+                ("Failed", 2i64),
+            ],
             flags: false,
         }),
     },
@@ -5418,7 +3826,11 @@ pub static TYPES: &[TypeInfo] = &[
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.MachineActionScope",
         shape: Shape::Enum(Enumeration {
-            members: &[("Full", 0i64), ("Selective", 1i64), ("Quick", 2i64)],
+            members: &[
+                ("Full", 0i64),
+                ("Selective", 1i64),
+                ("Quick", 2i64),
+            ],
             flags: false,
         }),
     },
@@ -5426,7 +3838,11 @@ pub static TYPES: &[TypeInfo] = &[
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.FileIdentifierType",
         shape: Shape::Enum(Enumeration {
-            members: &[("Sha1", 0i64), ("Sha256", 1i64), ("Md5", 2i64)],
+            members: &[
+                ("Sha1", 0i64),
+                ("Sha256", 1i64),
+                ("Md5", 2i64),
+            ],
             flags: false,
         }),
     },
@@ -5434,7 +3850,11 @@ pub static TYPES: &[TypeInfo] = &[
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.IsolationType",
         shape: Shape::Enum(Enumeration {
-            members: &[("Full", 0i64), ("Selective", 1i64), ("UnManagedDevice", 2i64)],
+            members: &[
+                ("Full", 0i64),
+                ("Selective", 1i64),
+                ("UnManagedDevice", 2i64),
+            ],
             flags: false,
         }),
     },
@@ -5442,7 +3862,10 @@ pub static TYPES: &[TypeInfo] = &[
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.AntiVirusScanType",
         shape: Shape::Enum(Enumeration {
-            members: &[("Quick", 0i64), ("Full", 1i64)],
+            members: &[
+                ("Quick", 0i64),
+                ("Full", 1i64),
+            ],
             flags: false,
         }),
     },
@@ -5450,7 +3873,11 @@ pub static TYPES: &[TypeInfo] = &[
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.LiveResponseCommandType",
         shape: Shape::Enum(Enumeration {
-            members: &[("PutFile", 0i64), ("RunScript", 1i64), ("GetFile", 2i64)],
+            members: &[
+                ("PutFile", 0i64),
+                ("RunScript", 1i64),
+                ("GetFile", 2i64),
+            ],
             flags: false,
         }),
     },
@@ -5458,20 +3885,15 @@ pub static TYPES: &[TypeInfo] = &[
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.LiveResponseCommandStatus",
         shape: Shape::Enum(Enumeration {
-            members: &[("Created", 0i64), ("Completed", 1i64), ("Failed", 2i64)],
+            members: &[
+                ("Created", 0i64),
+                ("Completed", 1i64),
+                ("Failed", 2i64),
+            ],
             flags: false,
         }),
     },
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "ips",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.AlertSeverity",
         shape: Shape::Enum(Enumeration {
@@ -5485,16 +3907,7 @@ pub static TYPES: &[TypeInfo] = &[
             flags: false,
         }),
     },
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "ips",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.AlertStatus",
         shape: Shape::Enum(Enumeration {
@@ -5507,16 +3920,7 @@ pub static TYPES: &[TypeInfo] = &[
             flags: false,
         }),
     },
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "ips",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.AlertClassification",
         shape: Shape::Enum(Enumeration {
@@ -5528,16 +3932,7 @@ pub static TYPES: &[TypeInfo] = &[
             flags: false,
         }),
     },
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "ips",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.AlertDetermination",
         shape: Shape::Enum(Enumeration {
@@ -5585,17 +3980,7 @@ pub static TYPES: &[TypeInfo] = &[
             flags: false,
         }),
     },
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "investigations",
-            feature = "ips",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "investigations", feature = "ips", feature = "machines", feature = "users"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.InvestigationState",
         shape: Shape::Enum(Enumeration {
@@ -5658,7 +4043,10 @@ pub static TYPES: &[TypeInfo] = &[
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.IndicatorSourceType",
         shape: Shape::Enum(Enumeration {
-            members: &[("User", 0i64), ("AadApp", 1i64)],
+            members: &[
+                ("User", 0i64),
+                ("AadApp", 1i64),
+            ],
             flags: false,
         }),
     },
@@ -5675,14 +4063,7 @@ pub static TYPES: &[TypeInfo] = &[
             flags: false,
         }),
     },
-    #[cfg(
-        any(
-            feature = "machines",
-            feature = "recommendations",
-            feature = "software",
-            feature = "vulnerabilities"
-        )
-    )]
+    #[cfg(any(feature = "machines", feature = "recommendations", feature = "software", feature = "vulnerabilities"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.VulnerabilitySeverity",
         shape: Shape::Enum(Enumeration {
@@ -5709,13 +4090,7 @@ pub static TYPES: &[TypeInfo] = &[
             flags: false,
         }),
     },
-    #[cfg(
-        any(
-            feature = "machines",
-            feature = "recommendations",
-            feature = "remediation-tasks"
-        )
-    )]
+    #[cfg(any(feature = "machines", feature = "recommendations", feature = "remediation-tasks"))]
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.RemediationType",
         shape: Shape::Enum(Enumeration {
@@ -5732,7 +4107,10 @@ pub static TYPES: &[TypeInfo] = &[
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.RecommendationStatus",
         shape: Shape::Enum(Enumeration {
-            members: &[("Active", 0i64), ("Exception", 1i64)],
+            members: &[
+                ("Active", 0i64),
+                ("Exception", 1i64),
+            ],
             flags: false,
         }),
     },
@@ -5740,7 +4118,10 @@ pub static TYPES: &[TypeInfo] = &[
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.RemediationActivityStatus",
         shape: Shape::Enum(Enumeration {
-            members: &[("Active", 0i64), ("Completed", 1i64)],
+            members: &[
+                ("Active", 0i64),
+                ("Completed", 1i64),
+            ],
             flags: false,
         }),
     },
@@ -5748,7 +4129,11 @@ pub static TYPES: &[TypeInfo] = &[
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.RemediationActivityPriority",
         shape: Shape::Enum(Enumeration {
-            members: &[("High", 0i64), ("Medium", 1i64), ("Low", 2i64)],
+            members: &[
+                ("High", 0i64),
+                ("Medium", 1i64),
+                ("Low", 2i64),
+            ],
             flags: false,
         }),
     },
@@ -5756,7 +4141,10 @@ pub static TYPES: &[TypeInfo] = &[
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.ScanType",
         shape: Shape::Enum(Enumeration {
-            members: &[("Windows", 0i64), ("Network", 1i64)],
+            members: &[
+                ("Windows", 0i64),
+                ("Network", 1i64),
+            ],
             flags: false,
         }),
     },
@@ -5779,14 +4167,14 @@ pub static TYPES: &[TypeInfo] = &[
     TypeInfo {
         name: "microsoft.windowsDefenderATP.api.SnmpAuthProtocol",
         shape: Shape::Enum(Enumeration {
-            members: &[("MD5", 0i64), ("SHA1", 1i64)],
+            members: &[
+                ("MD5", 0i64),
+                ("SHA1", 1i64),
+            ],
             flags: false,
         }),
     },
 ];
+
 /// The endpoints and types together.
-pub static CATALOG: Catalog = Catalog {
-    root: "/api",
-    endpoints: ENDPOINTS,
-    types: TYPES,
-};
+pub static CATALOG: Catalog = Catalog { root: "/api", endpoints: ENDPOINTS, types: TYPES };
