@@ -99,17 +99,14 @@ impl defender_runtime::request::Keyed for Folder {
 
 impl Folder {
     /// The `name` property, for typed query options.
-    pub const NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "name",
-    );
+    pub const NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("name");
     /// The `parent` property, for typed query options.
-    pub const PARENT: defender_runtime::filter::Property<Folder> = defender_runtime::filter::Property::new(
-        "parent",
-    );
+    pub const PARENT: defender_runtime::filter::Property<Folder> =
+        defender_runtime::filter::Property::new("parent");
     /// The `children` property, for typed query options.
-    pub const CHILDREN: defender_runtime::filter::Property<Vec<Folder>> = defender_runtime::filter::Property::new(
-        "children",
-    );
+    pub const CHILDREN: defender_runtime::filter::Property<Vec<Folder>> =
+        defender_runtime::filter::Property::new("children");
 }
 
 /// The `Counter` entity type.
@@ -196,13 +193,11 @@ impl defender_runtime::request::Keyed for Counter {
 
 impl Counter {
     /// The `number` property, for typed query options.
-    pub const NUMBER: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
-        "number",
-    );
+    pub const NUMBER: defender_runtime::filter::Property<i32> =
+        defender_runtime::filter::Property::new("number");
     /// The `label` property, for typed query options.
-    pub const LABEL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "label",
-    );
+    pub const LABEL: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("label");
 }
 
 /// The `Sample` entity type.
@@ -520,97 +515,74 @@ impl defender_runtime::request::Keyed for Sample {
 
 impl Sample {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `flag` property, for typed query options.
-    pub const FLAG: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "flag",
-    );
+    pub const FLAG: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("flag");
     /// The `byte` property, for typed query options.
-    pub const BYTE: defender_runtime::filter::Property<u8> = defender_runtime::filter::Property::new(
-        "byte",
-    );
+    pub const BYTE: defender_runtime::filter::Property<u8> =
+        defender_runtime::filter::Property::new("byte");
     /// The `sbyte` property, for typed query options.
-    pub const SBYTE: defender_runtime::filter::Property<i8> = defender_runtime::filter::Property::new(
-        "sbyte",
-    );
+    pub const SBYTE: defender_runtime::filter::Property<i8> =
+        defender_runtime::filter::Property::new("sbyte");
     /// The `int16` property, for typed query options.
-    pub const INT16: defender_runtime::filter::Property<i16> = defender_runtime::filter::Property::new(
-        "int16",
-    );
+    pub const INT16: defender_runtime::filter::Property<i16> =
+        defender_runtime::filter::Property::new("int16");
     /// The `int32` property, for typed query options.
-    pub const INT32: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
-        "int32",
-    );
+    pub const INT32: defender_runtime::filter::Property<i32> =
+        defender_runtime::filter::Property::new("int32");
     /// The `int64` property, for typed query options.
-    pub const INT64: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "int64",
-    );
+    pub const INT64: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("int64");
     /// The `single` property, for typed query options.
-    pub const SINGLE: defender_runtime::filter::Property<f32> = defender_runtime::filter::Property::new(
-        "single",
-    );
+    pub const SINGLE: defender_runtime::filter::Property<f32> =
+        defender_runtime::filter::Property::new("single");
     /// The `double` property, for typed query options.
-    pub const DOUBLE: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
-        "double",
-    );
+    pub const DOUBLE: defender_runtime::filter::Property<f64> =
+        defender_runtime::filter::Property::new("double");
     /// The `decimal` property, for typed query options.
-    pub const DECIMAL: defender_runtime::filter::Property<edm::Decimal> = defender_runtime::filter::Property::new(
-        "decimal",
-    );
+    pub const DECIMAL: defender_runtime::filter::Property<edm::Decimal> =
+        defender_runtime::filter::Property::new("decimal");
     /// The `when` property, for typed query options.
-    pub const WHEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "when",
-    );
+    pub const WHEN: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("when");
     /// The `date` property, for typed query options.
-    pub const DATE: defender_runtime::filter::Property<edm::Date> = defender_runtime::filter::Property::new(
-        "date",
-    );
+    pub const DATE: defender_runtime::filter::Property<edm::Date> =
+        defender_runtime::filter::Property::new("date");
     /// The `timeOfDay` property, for typed query options.
-    pub const TIME_OF_DAY: defender_runtime::filter::Property<edm::TimeOfDay> = defender_runtime::filter::Property::new(
-        "timeOfDay",
-    );
+    pub const TIME_OF_DAY: defender_runtime::filter::Property<edm::TimeOfDay> =
+        defender_runtime::filter::Property::new("timeOfDay");
     /// The `duration` property, for typed query options.
-    pub const DURATION: defender_runtime::filter::Property<edm::Duration> = defender_runtime::filter::Property::new(
-        "duration",
-    );
+    pub const DURATION: defender_runtime::filter::Property<edm::Duration> =
+        defender_runtime::filter::Property::new("duration");
     /// The `guid` property, for typed query options.
-    pub const GUID: defender_runtime::filter::Property<edm::Guid> = defender_runtime::filter::Property::new(
-        "guid",
-    );
+    pub const GUID: defender_runtime::filter::Property<edm::Guid> =
+        defender_runtime::filter::Property::new("guid");
     /// The `binary` property, for typed query options.
-    pub const BINARY: defender_runtime::filter::Property<edm::Binary> = defender_runtime::filter::Property::new(
-        "binary",
-    );
+    pub const BINARY: defender_runtime::filter::Property<edm::Binary> =
+        defender_runtime::filter::Property::new("binary");
     /// The `tags` property, for typed query options.
-    pub const TAGS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "tags",
-    );
+    pub const TAGS: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("tags");
     /// The `severity` property, for typed query options.
-    pub const SEVERITY: defender_runtime::filter::Property<Severity> = defender_runtime::filter::Property::new(
-        "severity",
-    );
+    pub const SEVERITY: defender_runtime::filter::Property<Severity> =
+        defender_runtime::filter::Property::new("severity");
     /// The `access` property, for typed query options.
-    pub const ACCESS: defender_runtime::filter::Property<AccessSet> = defender_runtime::filter::Property::new(
-        "access",
-    );
+    pub const ACCESS: defender_runtime::filter::Property<AccessSet> =
+        defender_runtime::filter::Property::new("access");
     /// The `hash` property, for typed query options.
-    pub const HASH: defender_runtime::filter::Property<Sha256> = defender_runtime::filter::Property::new(
-        "hash",
-    );
+    pub const HASH: defender_runtime::filter::Property<Sha256> =
+        defender_runtime::filter::Property::new("hash");
     /// The `folder` property, for typed query options.
-    pub const FOLDER: defender_runtime::filter::Property<Folder> = defender_runtime::filter::Property::new(
-        "folder",
-    );
+    pub const FOLDER: defender_runtime::filter::Property<Folder> =
+        defender_runtime::filter::Property::new("folder");
     /// The `type` property, for typed query options.
-    pub const TYPE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "type",
-    );
+    pub const TYPE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("type");
     /// The `location` property, for typed query options.
-    pub const LOCATION: defender_runtime::filter::Property<Value> = defender_runtime::filter::Property::new(
-        "location",
-    );
+    pub const LOCATION: defender_runtime::filter::Property<Value> =
+        defender_runtime::filter::Property::new("location");
 }
 
 /// How bad it is.
@@ -647,6 +619,7 @@ impl Severity {
         Self::Medium,
         Self::High,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -732,23 +705,14 @@ impl<'de> Deserialize<'de> for Severity {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `Severity` member name or value")
             }
-
             fn visit_str<E: de::Error>(self, value: &str) -> Result<Severity, E> {
                 Ok(Severity::from(value))
             }
-
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<Severity, E> {
                 Ok(Severity::from_value(value))
             }
-
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<Severity, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| Severity::Unrecognized(value.to_string()),
-                            Severity::from_value,
-                        ),
-                )
+                Ok(i64::try_from(value).map_or_else(|_| Severity::Unrecognized(value.to_string()), Severity::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -791,6 +755,7 @@ impl Access {
         Self::Admin,
         Self::ReadWrite,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -970,23 +935,14 @@ impl<'de> Deserialize<'de> for Access {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `Access` member name or value")
             }
-
             fn visit_str<E: de::Error>(self, value: &str) -> Result<Access, E> {
                 Ok(Access::from(value))
             }
-
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<Access, E> {
                 Ok(Access::from_value(value))
             }
-
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<Access, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| Access::Unrecognized(value.to_string()),
-                            Access::from_value,
-                        ),
-                )
+                Ok(i64::try_from(value).map_or_else(|_| Access::Unrecognized(value.to_string()), Access::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)

@@ -141,21 +141,37 @@ fn make(
             };
             let structured = schema.structured_types[range(0, n_structured)]
                 .iter()
-                .map(|ty| types::structured(model, layout, features, schema, ty, module));
+                .flat_map(|ty| types::structured(model, layout, features, schema, ty, module));
             let enumerations = schema.enum_types[range(n_structured, n_enums)]
                 .iter()
-                .map(|ty| types::enumeration(model, layout, features, schema, ty));
+                .flat_map(|ty| types::enumeration(model, layout, features, schema, ty));
             let definitions = range(n_structured + n_enums, schema.type_definitions.len());
             let definitions = schema.type_definitions[definitions]
                 .iter()
-                .map(|ty| types::definition(model, layout, features, schema, ty));
-            let items: TokenStream = structured.chain(enumerations).chain(definitions).collect();
+                .map(|ty| types::Chunk::Tokens(types::definition(model, layout, features, schema, ty)));
+            // Runs of token items are formatted together, text items appended as they are;
+            // spaced here, on the job's core, rather than once over the whole module.
+            let mut code = String::new();
+            let mut tokens = TokenStream::new();
+            for chunk in structured.chain(enumerations).chain(definitions) {
+                match chunk {
+                    types::Chunk::Tokens(items) => tokens.extend(items),
+                    types::Chunk::Text(text) => {
+                        if !tokens.is_empty() {
+                            join_spaced(&mut code, &space_items(&unparse(std::mem::take(&mut tokens))?));
+                        }
+                        join_spaced(&mut code, &text);
+                    }
+                }
+            }
+            if !tokens.is_empty() {
+                join_spaced(&mut code, &space_items(&unparse(tokens)?));
+            }
             Ok(Made {
                 part: Some(TypesPart {
                     module: (*module).clone(),
                     namespace: schema.namespace.clone(),
-                    // Spaced here, on the job's core, rather than once over the whole module.
-                    code: space_items(&unparse(items)?),
+                    code,
                 }),
                 ..Made::default()
             })

@@ -227,7 +227,7 @@ pub fn structured(
     schema: &Schema,
     ty: &StructuredType,
     module: &str,
-) -> TokenStream {
+) -> Vec<Chunk> {
     let qualified = format!("{}.{}", schema.namespace, ty.name);
     let name = layout.ident(&schema.namespace, &ty.name);
     let kind = match ty.kind {
@@ -290,7 +290,7 @@ pub fn structured(
     let any_input = layout
         .any_input_ident(&qualified)
         .map(|any| polymorphic(model, layout, module, &any, &qualified, &cfg, true));
-    let paths = property_paths(&name, &fields, &cfg);
+    let paths = property_paths(&name, &fields, &features.cfg_text(features.of_type(&qualified)));
     let keys = model.key(ty);
     let keyed = quote! {
         #cfg
@@ -298,7 +298,7 @@ pub fn structured(
             const KEY_PROPERTIES: &'static [&'static str] = &[#(#keys),*];
         }
     };
-    quote! {
+    let declaration = quote! {
         #doc
         #cfg
         #[derive(Debug, Clone, PartialEq, #derive_default Serialize)]
@@ -315,36 +315,88 @@ pub fn structured(
 
         #deserialize
         #keyed
-        #paths
+    };
+    let rest = quote! {
         #input
         #any
         #any_input
+    };
+    vec![Chunk::Tokens(declaration), Chunk::Text(paths), Chunk::Tokens(rest)]
+}
+
+/// A piece of a types module: items built as tokens (parsed back and pretty-printed), or items
+/// whose layout is fixed, written as formatted text directly.
+pub enum Chunk {
+    /// Items to format.
+    Tokens(TokenStream),
+    /// Formatted items, each line ending in `\n`.
+    Text(String),
+}
+
+/// A type as formatted Rust text: `Option<Vec<super::graph::Foo>>`, as prettyplease writes it.
+fn type_text(tokens: TokenStream) -> String {
+    let mut out = String::new();
+    let mut after_word = false;
+    for token in tokens {
+        match token {
+            proc_macro2::TokenTree::Ident(ident) => {
+                if after_word {
+                    out.push(' ');
+                }
+                out.push_str(&ident.to_string());
+                after_word = true;
+            }
+            proc_macro2::TokenTree::Punct(punct) => {
+                out.push(punct.as_char());
+                if punct.as_char() == ',' {
+                    out.push(' ');
+                }
+                after_word = false;
+            }
+            proc_macro2::TokenTree::Literal(literal) => {
+                out.push_str(&literal.to_string());
+                after_word = true;
+            }
+            proc_macro2::TokenTree::Group(group) => {
+                let (open, close) = match group.delimiter() {
+                    proc_macro2::Delimiter::Parenthesis => ("(", ")"),
+                    proc_macro2::Delimiter::Bracket => ("[", "]"),
+                    proc_macro2::Delimiter::Brace => ("{", "}"),
+                    proc_macro2::Delimiter::None => ("", ""),
+                };
+                out.push_str(open);
+                out.push_str(&type_text(group.stream()));
+                out.push_str(close);
+                after_word = false;
+            }
+        }
     }
+    out
 }
 
 /// Constants naming each property, for typed `$filter`, `$select` and `$orderby`
 /// (`Machine::HEALTH_STATUS.eq(MachineHealthStatus::Active)`).
-fn property_paths(name: &Ident, fields: &[Field<'_>], cfg: &TokenStream) -> TokenStream {
+fn property_paths(name: &Ident, fields: &[Field<'_>], cfg: &str) -> String {
+    use std::fmt::Write;
     if fields.is_empty() {
-        return quote!();
+        return String::new();
     }
+    let mut out = String::new();
+    if !cfg.is_empty() {
+        let _ = writeln!(out, "{cfg}");
+    }
+    let _ = writeln!(out, "impl {name} {{");
     let mut scope = names::Scope::default();
-    let constants = fields.iter().map(|field| {
+    for field in fields {
         let wire = &field.property.name;
-        let constant = Ident::new(&scope.claim(&names::shouty(wire)), Span::call_site());
-        let value = field.ty.value();
-        let doc = format!(" The `{wire}` property, for typed query options.");
-        quote! {
-            #[doc = #doc]
-            pub const #constant: defender_runtime::filter::Property<#value> = defender_runtime::filter::Property::new(#wire);
-        }
-    });
-    quote! {
-        #cfg
-        impl #name {
-            #(#constants)*
-        }
+        let constant = scope.claim(&names::shouty(wire));
+        let value = type_text(field.ty.value());
+        let _ = writeln!(out, "    /// The `{wire}` property, for typed query options.");
+        let _ = writeln!(out, "    pub const {constant}: defender_runtime::filter::Property<{value}> =");
+        let _ = writeln!(out, "        defender_runtime::filter::Property::new({wire:?});");
     }
+    out.push_str("}\n");
+    out
 }
 
 /// `Any…` (or `Any…Input`): a value of `qualified` or of any type derived from it, told apart by
@@ -625,7 +677,8 @@ pub fn enumeration(
     features: &Features,
     schema: &Schema,
     ty: &EnumType,
-) -> TokenStream {
+) -> Vec<Chunk> {
+    use std::fmt::Write;
     let qualified = format!("{}.{}", schema.namespace, ty.name);
     let name = layout.ident(&schema.namespace, &ty.name);
     let mut doc = Doc::described(
@@ -641,150 +694,96 @@ pub fn enumeration(
         doc.paragraph("A flags enumeration: the wire may combine members, as `A,B`; a combination decodes as `Unrecognized` with the text as sent.");
     }
     let mut scope = names::Scope::with_reserved(&["Unrecognized"]);
-    let variants: Vec<(Ident, &str, i64, TokenStream)> = ty
+    // (variant, wire name, literal of the wire name, numeric value, rustdoc)
+    let variants: Vec<(String, &str, String, i64, Doc)> = ty
         .members
         .iter()
         .map(|member| {
-            let ident = Ident::new(&scope.claim(&names::camel(&member.name)), Span::call_site());
+            let variant = scope.claim(&names::camel(&member.name));
             let target = format!("{qualified}/{}", member.name);
             let mut doc = Doc::described(
                 &model.documentation(&member.annotations, &target),
                 &format!("`{}`", member.name),
             );
             doc.paragraph(&format!("Wire value `{}`, numeric value {}.", member.name, member.value));
-            (ident, member.name.as_str(), member.value, doc.tokens())
+            (variant, member.name.as_str(), format!("{:?}", member.name), member.value, doc)
         })
         .collect();
-    let defs = variants.iter().map(|(ident, _, _, doc)| quote!(#doc #ident,));
-    let to_str = variants.iter().map(|(ident, wire, _, _)| quote!(Self::#ident => #wire,));
-    let from_str = variants.iter().map(|(ident, wire, _, _)| quote!(#wire => Self::#ident,));
-    let values = variants.iter().map(|(ident, _, value, _)| quote!(Self::#ident => Some(#value),));
-    let from_value = variants.iter().map(|(ident, _, value, _)| quote!(#value => Self::#ident,));
-    let all = variants.iter().map(|(ident, ..)| quote!(Self::#ident));
-    let expecting = format!("a `{}` member name or value", ty.name);
-    let doc = doc.tokens();
-    let cfg = features.cfg(features.of_type(&qualified));
-    let flag_set =
-        layout.flag_set_ident(&qualified).map(|set| flags(&name, &set, &qualified, &cfg)).unwrap_or_default();
-    quote! {
-        #doc
-        #cfg
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum #name {
-            #(#defs)*
-            /// A value the metadata this SDK was generated from does not list, as sent.
-            Unrecognized(String),
+    let cfg_text = features.cfg_text(features.of_type(&qualified));
+    let cfg = if cfg_text.is_empty() { String::new() } else { format!("{cfg_text}\n") };
+    let expecting = format!("{:?}", format!("a `{}` member name or value", ty.name));
+    // The enum and its methods: a fixed shape, written as text (see `Chunk`).
+    let mut out = doc.text("");
+    let _ = write!(
+        out,
+        "{cfg}#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]\n#[non_exhaustive]\npub enum {name} {{\n"
+    );
+    for (variant, _, _, _, doc) in &variants {
+        out.push_str(&doc.text("    "));
+        let _ = writeln!(out, "    {variant},");
+    }
+    out.push_str("    /// A value the metadata this SDK was generated from does not list, as sent.\n    Unrecognized(String),\n}\n\n");
+    let _ =
+        writeln!(out, "{cfg}impl {name} {{\n    /// Every member the metadata lists, in declaration order.");
+    out.push_str("    pub const KNOWN: &'static [Self] = &[");
+    if !variants.is_empty() {
+        out.push('\n');
+        for (variant, ..) in &variants {
+            let _ = writeln!(out, "        Self::{variant},");
         }
-
-        #cfg
-        impl #name {
-            /// Every member the metadata lists, in declaration order.
-            pub const KNOWN: &'static [Self] = &[#(#all),*];
-
-            /// The member's name as the service spells it.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #(#to_str)*
-                    Self::Unrecognized(value) => value,
-                }
-            }
-
-            /// The member's numeric value, when it is a listed member.
-            pub fn value(&self) -> Option<i64> {
-                match self {
-                    #(#values)*
-                    Self::Unrecognized(_) => None,
-                }
-            }
-
-            /// The member with this numeric value, or `Unrecognized` with the number as text.
-            pub fn from_value(value: i64) -> Self {
-                match value {
-                    #(#from_value)*
-                    other => Self::Unrecognized(other.to_string()),
-                }
-            }
-        }
-
-        #cfg
-        impl From<&str> for #name {
-            fn from(value: &str) -> Self {
-                match value {
-                    #(#from_str)*
-                    other => Self::Unrecognized(other.to_owned()),
-                }
-            }
-        }
-
-        #cfg
-        impl std::str::FromStr for #name {
-            type Err = std::convert::Infallible;
-
-            fn from_str(value: &str) -> Result<Self, Self::Err> {
-                Ok(Self::from(value))
-            }
-        }
-
-        #cfg
-        impl fmt::Display for #name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        #cfg
-        impl defender_runtime::codegen::ODataLiteral for #name {
-            fn to_literal(&self) -> String {
-                defender_runtime::codegen::enum_literal(#qualified, self.as_str())
-            }
-        }
-
-        #cfg
-        impl defender_runtime::filter::FilterValue for #name {
-            fn filter_literal(&self) -> String {
-                defender_runtime::filter::enum_filter_literal(self.as_str())
-            }
-        }
-
-        #flag_set
-
-        #cfg
-        impl Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        #cfg
-        impl<'de> Deserialize<'de> for #name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct MemberVisitor;
-
-                impl Visitor<'_> for MemberVisitor {
-                    type Value = #name;
-
-                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                        f.write_str(#expecting)
-                    }
-
-                    fn visit_str<E: de::Error>(self, value: &str) -> Result<#name, E> {
-                        Ok(#name::from(value))
-                    }
-
-                    fn visit_i64<E: de::Error>(self, value: i64) -> Result<#name, E> {
-                        Ok(#name::from_value(value))
-                    }
-
-                    fn visit_u64<E: de::Error>(self, value: u64) -> Result<#name, E> {
-                        Ok(i64::try_from(value).map_or_else(|_| #name::Unrecognized(value.to_string()), #name::from_value))
-                    }
-                }
-
-                deserializer.deserialize_any(MemberVisitor)
-            }
+        out.push_str("    ");
+    }
+    out.push_str("];\n\n    /// The member's name as the service spells it.\n    pub fn as_str(&self) -> &str {\n        match self {\n");
+    for (variant, _, wire, ..) in &variants {
+        let _ = writeln!(out, "            Self::{variant} => {wire},");
+    }
+    out.push_str("            Self::Unrecognized(value) => value,\n        }\n    }\n\n");
+    out.push_str("    /// The member's numeric value, when it is a listed member.\n    pub fn value(&self) -> Option<i64> {\n        match self {\n");
+    for (variant, _, _, value, _) in &variants {
+        let _ = writeln!(out, "            Self::{variant} => Some({value}i64),");
+    }
+    out.push_str("            Self::Unrecognized(_) => None,\n        }\n    }\n\n");
+    out.push_str("    /// The member with this numeric value, or `Unrecognized` with the number as text.\n    pub fn from_value(value: i64) -> Self {\n        match value {\n");
+    let mut seen_values = HashSet::new();
+    for (variant, _, _, value, _) in &variants {
+        // Two members with one value: the first is the one a number decodes as.
+        if seen_values.insert(*value) {
+            let _ = writeln!(out, "            {value}i64 => Self::{variant},");
         }
     }
+    out.push_str("            other => Self::Unrecognized(other.to_string()),\n        }\n    }\n}\n\n");
+    let _ = write!(
+        out,
+        "{cfg}impl From<&str> for {name} {{\n    fn from(value: &str) -> Self {{\n        match value {{\n"
+    );
+    for (variant, _, wire, ..) in &variants {
+        let _ = writeln!(out, "            {wire} => Self::{variant},");
+    }
+    out.push_str("            other => Self::Unrecognized(other.to_owned()),\n        }\n    }\n}\n\n");
+    let _ = write!(
+        out,
+        "{cfg}impl std::str::FromStr for {name} {{\n    type Err = std::convert::Infallible;\n    fn from_str(value: &str) -> Result<Self, Self::Err> {{\n        Ok(Self::from(value))\n    }}\n}}\n\n\
+         {cfg}impl fmt::Display for {name} {{\n    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {{\n        f.write_str(self.as_str())\n    }}\n}}\n\n\
+         {cfg}impl defender_runtime::codegen::ODataLiteral for {name} {{\n    fn to_literal(&self) -> String {{\n        defender_runtime::codegen::enum_literal({qualified:?}, self.as_str())\n    }}\n}}\n\n\
+         {cfg}impl defender_runtime::filter::FilterValue for {name} {{\n    fn filter_literal(&self) -> String {{\n        defender_runtime::filter::enum_filter_literal(self.as_str())\n    }}\n}}\n"
+    );
+    let mut chunks = vec![Chunk::Text(out)];
+    if let Some(set) = layout.flag_set_ident(&qualified) {
+        chunks.push(Chunk::Tokens(flags(
+            &name,
+            &set,
+            &qualified,
+            &features.cfg(features.of_type(&qualified)),
+        )));
+    }
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "{cfg}impl Serialize for {name} {{\n    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n        serializer.serialize_str(self.as_str())\n    }}\n}}\n\n\
+         {cfg}impl<'de> Deserialize<'de> for {name} {{\n    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n        struct MemberVisitor;\n        impl Visitor<'_> for MemberVisitor {{\n            type Value = {name};\n            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {{\n                f.write_str({expecting})\n            }}\n            fn visit_str<E: de::Error>(self, value: &str) -> Result<{name}, E> {{\n                Ok({name}::from(value))\n            }}\n            fn visit_i64<E: de::Error>(self, value: i64) -> Result<{name}, E> {{\n                Ok({name}::from_value(value))\n            }}\n            fn visit_u64<E: de::Error>(self, value: u64) -> Result<{name}, E> {{\n                Ok(i64::try_from(value).map_or_else(|_| {name}::Unrecognized(value.to_string()), {name}::from_value))\n            }}\n        }}\n        deserializer.deserialize_any(MemberVisitor)\n    }}\n}}\n"
+    );
+    chunks.push(Chunk::Text(out));
+    chunks
 }
 
 /// A type alias for a type definition.

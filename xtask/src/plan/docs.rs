@@ -55,6 +55,21 @@ impl Doc {
         }
     }
 
+    /// The documentation as `///` lines at `indent`, as prettyplease prints the attributes.
+    pub fn text(&self, indent: &str) -> String {
+        let mut out = String::new();
+        for line in &self.lines {
+            out.push_str(indent);
+            out.push_str("///");
+            if !line.is_empty() {
+                out.push(' ');
+                out.push_str(line);
+            }
+            out.push('\n');
+        }
+        out
+    }
+
     /// The `#[doc]` attributes.
     pub fn tokens(&self) -> TokenStream {
         let lines = self.lines.iter().map(|line| {

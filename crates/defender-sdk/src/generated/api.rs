@@ -119,21 +119,17 @@ impl defender_runtime::request::Keyed for ExposureScore {
 #[cfg(feature = "exposure-score")]
 impl ExposureScore {
     /// The `time` property, for typed query options.
-    pub const TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "time",
-    );
+    pub const TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("time");
     /// The `score` property, for typed query options.
-    pub const SCORE: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
-        "score",
-    );
+    pub const SCORE: defender_runtime::filter::Property<f64> =
+        defender_runtime::filter::Property::new("score");
     /// The `rbacGroupId` property, for typed query options.
-    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "rbacGroupId",
-    );
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("rbacGroupId");
     /// The `rbacGroupName` property, for typed query options.
-    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "rbacGroupName",
-    );
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("rbacGroupName");
 }
 
 /// The organization's device secure score: how well device configurations follow the security recommendations.
@@ -223,13 +219,11 @@ impl defender_runtime::request::Keyed for ConfigurationScore {
 #[cfg(feature = "configuration-score")]
 impl ConfigurationScore {
     /// The `time` property, for typed query options.
-    pub const TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "time",
-    );
+    pub const TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("time");
     /// The `score` property, for typed query options.
-    pub const SCORE: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
-        "score",
-    );
+    pub const SCORE: defender_runtime::filter::Property<f64> =
+        defender_runtime::filter::Property::new("score");
 }
 
 /// A device known to Defender for Endpoint.
@@ -721,144 +715,104 @@ impl defender_runtime::request::Keyed for Machine {
     const KEY_PROPERTIES: &'static [&'static str] = &["id"];
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl Machine {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `computerDnsName` property, for typed query options.
-    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "computerDnsName",
-    );
+    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("computerDnsName");
     /// The `firstSeen` property, for typed query options.
-    pub const FIRST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "firstSeen",
-    );
+    pub const FIRST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("firstSeen");
     /// The `lastSeen` property, for typed query options.
-    pub const LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "lastSeen",
-    );
+    pub const LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("lastSeen");
     /// The `osPlatform` property, for typed query options.
-    pub const OS_PLATFORM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "osPlatform",
-    );
+    pub const OS_PLATFORM: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osPlatform");
     /// The `onboardingStatus` property, for typed query options.
-    pub const ONBOARDING_STATUS: defender_runtime::filter::Property<OnboardingStatus> = defender_runtime::filter::Property::new(
-        "onboardingStatus",
-    );
+    pub const ONBOARDING_STATUS: defender_runtime::filter::Property<OnboardingStatus> =
+        defender_runtime::filter::Property::new("onboardingStatus");
     /// The `osProcessor` property, for typed query options.
-    pub const OS_PROCESSOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "osProcessor",
-    );
+    pub const OS_PROCESSOR: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osProcessor");
     /// The `version` property, for typed query options.
-    pub const VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "version",
-    );
+    pub const VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("version");
     /// The `osBuild` property, for typed query options.
-    pub const OS_BUILD: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "osBuild",
-    );
+    pub const OS_BUILD: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("osBuild");
     /// The `lastIpAddress` property, for typed query options.
-    pub const LAST_IP_ADDRESS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "lastIpAddress",
-    );
+    pub const LAST_IP_ADDRESS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("lastIpAddress");
     /// The `lastExternalIpAddress` property, for typed query options.
-    pub const LAST_EXTERNAL_IP_ADDRESS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "lastExternalIpAddress",
-    );
+    pub const LAST_EXTERNAL_IP_ADDRESS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("lastExternalIpAddress");
     /// The `healthStatus` property, for typed query options.
-    pub const HEALTH_STATUS: defender_runtime::filter::Property<MachineHealthStatus> = defender_runtime::filter::Property::new(
-        "healthStatus",
-    );
+    pub const HEALTH_STATUS: defender_runtime::filter::Property<MachineHealthStatus> =
+        defender_runtime::filter::Property::new("healthStatus");
     /// The `rbacGroupName` property, for typed query options.
-    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "rbacGroupName",
-    );
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("rbacGroupName");
     /// The `rbacGroupId` property, for typed query options.
-    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "rbacGroupId",
-    );
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("rbacGroupId");
     /// The `riskScore` property, for typed query options.
-    pub const RISK_SCORE: defender_runtime::filter::Property<MachineRiskScore> = defender_runtime::filter::Property::new(
-        "riskScore",
-    );
+    pub const RISK_SCORE: defender_runtime::filter::Property<MachineRiskScore> =
+        defender_runtime::filter::Property::new("riskScore");
     /// The `aadDeviceId` property, for typed query options.
-    pub const AAD_DEVICE_ID: defender_runtime::filter::Property<edm::Guid> = defender_runtime::filter::Property::new(
-        "aadDeviceId",
-    );
+    pub const AAD_DEVICE_ID: defender_runtime::filter::Property<edm::Guid> =
+        defender_runtime::filter::Property::new("aadDeviceId");
     /// The `isAadJoined` property, for typed query options.
-    pub const IS_AAD_JOINED: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "isAadJoined",
-    );
+    pub const IS_AAD_JOINED: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("isAadJoined");
     /// The `machineTags` property, for typed query options.
-    pub const MACHINE_TAGS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "machineTags",
-    );
+    pub const MACHINE_TAGS: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("machineTags");
     /// The `exposureLevel` property, for typed query options.
-    pub const EXPOSURE_LEVEL: defender_runtime::filter::Property<MachineExposureLevel> = defender_runtime::filter::Property::new(
-        "exposureLevel",
-    );
+    pub const EXPOSURE_LEVEL: defender_runtime::filter::Property<MachineExposureLevel> =
+        defender_runtime::filter::Property::new("exposureLevel");
     /// The `deviceValue` property, for typed query options.
-    pub const DEVICE_VALUE: defender_runtime::filter::Property<DeviceValue> = defender_runtime::filter::Property::new(
-        "deviceValue",
-    );
+    pub const DEVICE_VALUE: defender_runtime::filter::Property<DeviceValue> =
+        defender_runtime::filter::Property::new("deviceValue");
     /// The `ipAddresses` property, for typed query options.
-    pub const IP_ADDRESSES: defender_runtime::filter::Property<Vec<IpAddress>> = defender_runtime::filter::Property::new(
-        "ipAddresses",
-    );
+    pub const IP_ADDRESSES: defender_runtime::filter::Property<Vec<IpAddress>> =
+        defender_runtime::filter::Property::new("ipAddresses");
     /// The `osArchitecture` property, for typed query options.
-    pub const OS_ARCHITECTURE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "osArchitecture",
-    );
+    pub const OS_ARCHITECTURE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osArchitecture");
     /// The `osVersion` property, for typed query options.
-    pub const OS_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "osVersion",
-    );
+    pub const OS_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osVersion");
     /// The `agentVersion` property, for typed query options.
-    pub const AGENT_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "agentVersion",
-    );
+    pub const AGENT_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("agentVersion");
     /// The `managedBy` property, for typed query options.
-    pub const MANAGED_BY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "managedBy",
-    );
+    pub const MANAGED_BY: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("managedBy");
     /// The `managedByStatus` property, for typed query options.
-    pub const MANAGED_BY_STATUS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "managedByStatus",
-    );
+    pub const MANAGED_BY_STATUS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("managedByStatus");
     /// The `mergedIntoMachineId` property, for typed query options.
-    pub const MERGED_INTO_MACHINE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "mergedIntoMachineId",
-    );
+    pub const MERGED_INTO_MACHINE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("mergedIntoMachineId");
     /// The `isPotentialDuplication` property, for typed query options.
-    pub const IS_POTENTIAL_DUPLICATION: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "isPotentialDuplication",
-    );
+    pub const IS_POTENTIAL_DUPLICATION: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("isPotentialDuplication");
     /// The `isExcluded` property, for typed query options.
-    pub const IS_EXCLUDED: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "isExcluded",
-    );
+    pub const IS_EXCLUDED: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("isExcluded");
     /// The `exclusionReason` property, for typed query options.
-    pub const EXCLUSION_REASON: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "exclusionReason",
-    );
+    pub const EXCLUSION_REASON: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("exclusionReason");
     /// The `vmMetadata` property, for typed query options.
-    pub const VM_METADATA: defender_runtime::filter::Property<VmMetadata> = defender_runtime::filter::Property::new(
-        "vmMetadata",
-    );
+    pub const VM_METADATA: defender_runtime::filter::Property<VmMetadata> =
+        defender_runtime::filter::Property::new("vmMetadata");
     /// The `defenderAvStatus` property, for typed query options.
-    pub const DEFENDER_AV_STATUS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "defenderAvStatus",
-    );
+    pub const DEFENDER_AV_STATUS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("defenderAvStatus");
 }
 /** The fields of a create or update request for [`Machine`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -1110,32 +1064,20 @@ impl defender_runtime::request::Keyed for IpAddress {
     const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl IpAddress {
     /// The `ipAddress` property, for typed query options.
-    pub const IP_ADDRESS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "ipAddress",
-    );
+    pub const IP_ADDRESS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("ipAddress");
     /// The `macAddress` property, for typed query options.
-    pub const MAC_ADDRESS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "macAddress",
-    );
+    pub const MAC_ADDRESS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("macAddress");
     /// The `operationalStatus` property, for typed query options.
-    pub const OPERATIONAL_STATUS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "operationalStatus",
-    );
+    pub const OPERATIONAL_STATUS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("operationalStatus");
     /// The `type` property, for typed query options.
-    pub const TYPE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "type",
-    );
+    pub const TYPE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("type");
 }
 /** The fields of a create or update request for [`IpAddress`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -1301,32 +1243,20 @@ impl defender_runtime::request::Keyed for VmMetadata {
     const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl VmMetadata {
     /// The `vmId` property, for typed query options.
-    pub const VM_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "vmId",
-    );
+    pub const VM_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("vmId");
     /// The `cloudProvider` property, for typed query options.
-    pub const CLOUD_PROVIDER: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "cloudProvider",
-    );
+    pub const CLOUD_PROVIDER: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("cloudProvider");
     /// The `resourceId` property, for typed query options.
-    pub const RESOURCE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "resourceId",
-    );
+    pub const RESOURCE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("resourceId");
     /// The `subscriptionId` property, for typed query options.
-    pub const SUBSCRIPTION_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "subscriptionId",
-    );
+    pub const SUBSCRIPTION_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("subscriptionId");
 }
 /** The fields of a create or update request for [`VmMetadata`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -1449,13 +1379,11 @@ impl defender_runtime::request::Keyed for ExportFilesResponse {
 #[cfg(feature = "machines")]
 impl ExportFilesResponse {
     /// The `exportFiles` property, for typed query options.
-    pub const EXPORT_FILES: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "exportFiles",
-    );
+    pub const EXPORT_FILES: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("exportFiles");
     /// The `generatedTime` property, for typed query options.
-    pub const GENERATED_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "generatedTime",
-    );
+    pub const GENERATED_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("generatedTime");
 }
 
 /// One security configuration on one device, with its compliance state.
@@ -1721,69 +1649,53 @@ impl defender_runtime::request::Keyed for AssetConfiguration {
 #[cfg(feature = "machines")]
 impl AssetConfiguration {
     /// The `deviceId` property, for typed query options.
-    pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "deviceId",
-    );
+    pub const DEVICE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("deviceId");
     /// The `deviceName` property, for typed query options.
-    pub const DEVICE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "deviceName",
-    );
+    pub const DEVICE_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("deviceName");
     /// The `osPlatform` property, for typed query options.
-    pub const OS_PLATFORM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "osPlatform",
-    );
+    pub const OS_PLATFORM: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osPlatform");
     /// The `osVersion` property, for typed query options.
-    pub const OS_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "osVersion",
-    );
+    pub const OS_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osVersion");
     /// The `rbacGroupName` property, for typed query options.
-    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "rbacGroupName",
-    );
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("rbacGroupName");
     /// The `rbacGroupId` property, for typed query options.
-    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "rbacGroupId",
-    );
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("rbacGroupId");
     /// The `timestamp` property, for typed query options.
-    pub const TIMESTAMP: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "timestamp",
-    );
+    pub const TIMESTAMP: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("timestamp");
     /// The `configurationId` property, for typed query options.
-    pub const CONFIGURATION_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "configurationId",
-    );
+    pub const CONFIGURATION_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("configurationId");
     /// The `configurationCategory` property, for typed query options.
-    pub const CONFIGURATION_CATEGORY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "configurationCategory",
-    );
+    pub const CONFIGURATION_CATEGORY: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("configurationCategory");
     /// The `configurationSubcategory` property, for typed query options.
-    pub const CONFIGURATION_SUBCATEGORY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "configurationSubcategory",
-    );
+    pub const CONFIGURATION_SUBCATEGORY: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("configurationSubcategory");
     /// The `configurationImpact` property, for typed query options.
-    pub const CONFIGURATION_IMPACT: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
-        "configurationImpact",
-    );
+    pub const CONFIGURATION_IMPACT: defender_runtime::filter::Property<f64> =
+        defender_runtime::filter::Property::new("configurationImpact");
     /// The `configurationName` property, for typed query options.
-    pub const CONFIGURATION_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "configurationName",
-    );
+    pub const CONFIGURATION_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("configurationName");
     /// The `isCompliant` property, for typed query options.
-    pub const IS_COMPLIANT: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "isCompliant",
-    );
+    pub const IS_COMPLIANT: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("isCompliant");
     /// The `isApplicable` property, for typed query options.
-    pub const IS_APPLICABLE: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "isApplicable",
-    );
+    pub const IS_APPLICABLE: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("isApplicable");
     /// The `isExpectedUserImpact` property, for typed query options.
-    pub const IS_EXPECTED_USER_IMPACT: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "isExpectedUserImpact",
-    );
+    pub const IS_EXPECTED_USER_IMPACT: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("isExpectedUserImpact");
     /// The `recommendationReference` property, for typed query options.
-    pub const RECOMMENDATION_REFERENCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "recommendationReference",
-    );
+    pub const RECOMMENDATION_REFERENCE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("recommendationReference");
 }
 
 /// One software product (with a CPE) installed on one device.
@@ -2027,61 +1939,47 @@ impl defender_runtime::request::Keyed for AssetSoftware {
 #[cfg(feature = "machines")]
 impl AssetSoftware {
     /// The `deviceId` property, for typed query options.
-    pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "deviceId",
-    );
+    pub const DEVICE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("deviceId");
     /// The `deviceName` property, for typed query options.
-    pub const DEVICE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "deviceName",
-    );
+    pub const DEVICE_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("deviceName");
     /// The `osPlatform` property, for typed query options.
-    pub const OS_PLATFORM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "osPlatform",
-    );
+    pub const OS_PLATFORM: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osPlatform");
     /// The `rbacGroupName` property, for typed query options.
-    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "rbacGroupName",
-    );
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("rbacGroupName");
     /// The `rbacGroupId` property, for typed query options.
-    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "rbacGroupId",
-    );
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("rbacGroupId");
     /// The `softwareVendor` property, for typed query options.
-    pub const SOFTWARE_VENDOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "softwareVendor",
-    );
+    pub const SOFTWARE_VENDOR: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("softwareVendor");
     /// The `softwareName` property, for typed query options.
-    pub const SOFTWARE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "softwareName",
-    );
+    pub const SOFTWARE_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("softwareName");
     /// The `softwareVersion` property, for typed query options.
-    pub const SOFTWARE_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "softwareVersion",
-    );
+    pub const SOFTWARE_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("softwareVersion");
     /// The `numberOfWeaknesses` property, for typed query options.
-    pub const NUMBER_OF_WEAKNESSES: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
-        "numberOfWeaknesses",
-    );
+    pub const NUMBER_OF_WEAKNESSES: defender_runtime::filter::Property<i32> =
+        defender_runtime::filter::Property::new("numberOfWeaknesses");
     /// The `diskPaths` property, for typed query options.
-    pub const DISK_PATHS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "diskPaths",
-    );
+    pub const DISK_PATHS: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("diskPaths");
     /// The `registryPaths` property, for typed query options.
-    pub const REGISTRY_PATHS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "registryPaths",
-    );
+    pub const REGISTRY_PATHS: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("registryPaths");
     /// The `softwareFirstSeenTimestamp` property, for typed query options.
-    pub const SOFTWARE_FIRST_SEEN_TIMESTAMP: defender_runtime::filter::Property<
-        String,
-    > = defender_runtime::filter::Property::new("softwareFirstSeenTimestamp");
+    pub const SOFTWARE_FIRST_SEEN_TIMESTAMP: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("softwareFirstSeenTimestamp");
     /// The `endOfSupportStatus` property, for typed query options.
-    pub const END_OF_SUPPORT_STATUS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "endOfSupportStatus",
-    );
+    pub const END_OF_SUPPORT_STATUS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("endOfSupportStatus");
     /// The `endOfSupportDate` property, for typed query options.
-    pub const END_OF_SUPPORT_DATE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "endOfSupportDate",
-    );
+    pub const END_OF_SUPPORT_DATE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("endOfSupportDate");
 }
 
 /// One software product without a CPE installed on one device.
@@ -2261,41 +2159,32 @@ impl defender_runtime::request::Keyed for AssetNonCpeSoftware {
 #[cfg(feature = "machines")]
 impl AssetNonCpeSoftware {
     /// The `deviceId` property, for typed query options.
-    pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "deviceId",
-    );
+    pub const DEVICE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("deviceId");
     /// The `deviceName` property, for typed query options.
-    pub const DEVICE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "deviceName",
-    );
+    pub const DEVICE_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("deviceName");
     /// The `osPlatform` property, for typed query options.
-    pub const OS_PLATFORM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "osPlatform",
-    );
+    pub const OS_PLATFORM: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osPlatform");
     /// The `rbacGroupName` property, for typed query options.
-    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "rbacGroupName",
-    );
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("rbacGroupName");
     /// The `rbacGroupId` property, for typed query options.
-    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "rbacGroupId",
-    );
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("rbacGroupId");
     /// The `softwareVendor` property, for typed query options.
-    pub const SOFTWARE_VENDOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "softwareVendor",
-    );
+    pub const SOFTWARE_VENDOR: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("softwareVendor");
     /// The `softwareName` property, for typed query options.
-    pub const SOFTWARE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "softwareName",
-    );
+    pub const SOFTWARE_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("softwareName");
     /// The `softwareVersion` property, for typed query options.
-    pub const SOFTWARE_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "softwareVersion",
-    );
+    pub const SOFTWARE_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("softwareVersion");
     /// The `softwareLastSeenTimestamp` property, for typed query options.
-    pub const SOFTWARE_LAST_SEEN_TIMESTAMP: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "softwareLastSeenTimestamp",
-    );
+    pub const SOFTWARE_LAST_SEEN_TIMESTAMP: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("softwareLastSeenTimestamp");
 }
 
 /// One vulnerability (CVE) of one software version on one device.
@@ -2660,101 +2549,77 @@ impl defender_runtime::request::Keyed for AssetVulnerability {
 #[cfg(feature = "machines")]
 impl AssetVulnerability {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `deviceId` property, for typed query options.
-    pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "deviceId",
-    );
+    pub const DEVICE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("deviceId");
     /// The `deviceName` property, for typed query options.
-    pub const DEVICE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "deviceName",
-    );
+    pub const DEVICE_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("deviceName");
     /// The `osPlatform` property, for typed query options.
-    pub const OS_PLATFORM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "osPlatform",
-    );
+    pub const OS_PLATFORM: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osPlatform");
     /// The `osVersion` property, for typed query options.
-    pub const OS_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "osVersion",
-    );
+    pub const OS_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osVersion");
     /// The `osArchitecture` property, for typed query options.
-    pub const OS_ARCHITECTURE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "osArchitecture",
-    );
+    pub const OS_ARCHITECTURE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osArchitecture");
     /// The `rbacGroupName` property, for typed query options.
-    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "rbacGroupName",
-    );
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("rbacGroupName");
     /// The `rbacGroupId` property, for typed query options.
-    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "rbacGroupId",
-    );
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("rbacGroupId");
     /// The `softwareVendor` property, for typed query options.
-    pub const SOFTWARE_VENDOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "softwareVendor",
-    );
+    pub const SOFTWARE_VENDOR: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("softwareVendor");
     /// The `softwareName` property, for typed query options.
-    pub const SOFTWARE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "softwareName",
-    );
+    pub const SOFTWARE_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("softwareName");
     /// The `softwareVersion` property, for typed query options.
-    pub const SOFTWARE_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "softwareVersion",
-    );
+    pub const SOFTWARE_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("softwareVersion");
     /// The `cveId` property, for typed query options.
-    pub const CVE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "cveId",
-    );
+    pub const CVE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("cveId");
     /// The `cvssScore` property, for typed query options.
-    pub const CVSS_SCORE: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
-        "cvssScore",
-    );
+    pub const CVSS_SCORE: defender_runtime::filter::Property<f64> =
+        defender_runtime::filter::Property::new("cvssScore");
     /// The `vulnerabilitySeverityLevel` property, for typed query options.
-    pub const VULNERABILITY_SEVERITY_LEVEL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "vulnerabilitySeverityLevel",
-    );
+    pub const VULNERABILITY_SEVERITY_LEVEL: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("vulnerabilitySeverityLevel");
     /// The `exploitabilityLevel` property, for typed query options.
-    pub const EXPLOITABILITY_LEVEL: defender_runtime::filter::Property<
-        ExploitabilityLevel,
-    > = defender_runtime::filter::Property::new("exploitabilityLevel");
+    pub const EXPLOITABILITY_LEVEL: defender_runtime::filter::Property<ExploitabilityLevel> =
+        defender_runtime::filter::Property::new("exploitabilityLevel");
     /// The `recommendedSecurityUpdate` property, for typed query options.
-    pub const RECOMMENDED_SECURITY_UPDATE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "recommendedSecurityUpdate",
-    );
+    pub const RECOMMENDED_SECURITY_UPDATE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("recommendedSecurityUpdate");
     /// The `recommendedSecurityUpdateId` property, for typed query options.
-    pub const RECOMMENDED_SECURITY_UPDATE_ID: defender_runtime::filter::Property<
-        String,
-    > = defender_runtime::filter::Property::new("recommendedSecurityUpdateId");
+    pub const RECOMMENDED_SECURITY_UPDATE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("recommendedSecurityUpdateId");
     /// The `recommendedSecurityUpdateUrl` property, for typed query options.
-    pub const RECOMMENDED_SECURITY_UPDATE_URL: defender_runtime::filter::Property<
-        String,
-    > = defender_runtime::filter::Property::new("recommendedSecurityUpdateUrl");
+    pub const RECOMMENDED_SECURITY_UPDATE_URL: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("recommendedSecurityUpdateUrl");
     /// The `diskPaths` property, for typed query options.
-    pub const DISK_PATHS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "diskPaths",
-    );
+    pub const DISK_PATHS: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("diskPaths");
     /// The `registryPaths` property, for typed query options.
-    pub const REGISTRY_PATHS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "registryPaths",
-    );
+    pub const REGISTRY_PATHS: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("registryPaths");
     /// The `firstSeenTimestamp` property, for typed query options.
-    pub const FIRST_SEEN_TIMESTAMP: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "firstSeenTimestamp",
-    );
+    pub const FIRST_SEEN_TIMESTAMP: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("firstSeenTimestamp");
     /// The `lastSeenTimestamp` property, for typed query options.
-    pub const LAST_SEEN_TIMESTAMP: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "lastSeenTimestamp",
-    );
+    pub const LAST_SEEN_TIMESTAMP: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("lastSeenTimestamp");
     /// The `recommendationReference` property, for typed query options.
-    pub const RECOMMENDATION_REFERENCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "recommendationReference",
-    );
+    pub const RECOMMENDATION_REFERENCE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("recommendationReference");
     /// The `securityUpdateAvailable` property, for typed query options.
-    pub const SECURITY_UPDATE_AVAILABLE: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "securityUpdateAvailable",
-    );
+    pub const SECURITY_UPDATE_AVAILABLE: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("securityUpdateAvailable");
 }
 
 /// A `AssetVulnerability` or a type derived from it, told apart by `@odata.type`.
@@ -3210,113 +3075,86 @@ impl defender_runtime::request::Keyed for DeltaAssetVulnerability {
 #[cfg(feature = "machines")]
 impl DeltaAssetVulnerability {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `deviceId` property, for typed query options.
-    pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "deviceId",
-    );
+    pub const DEVICE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("deviceId");
     /// The `deviceName` property, for typed query options.
-    pub const DEVICE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "deviceName",
-    );
+    pub const DEVICE_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("deviceName");
     /// The `osPlatform` property, for typed query options.
-    pub const OS_PLATFORM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "osPlatform",
-    );
+    pub const OS_PLATFORM: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osPlatform");
     /// The `osVersion` property, for typed query options.
-    pub const OS_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "osVersion",
-    );
+    pub const OS_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osVersion");
     /// The `osArchitecture` property, for typed query options.
-    pub const OS_ARCHITECTURE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "osArchitecture",
-    );
+    pub const OS_ARCHITECTURE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osArchitecture");
     /// The `rbacGroupName` property, for typed query options.
-    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "rbacGroupName",
-    );
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("rbacGroupName");
     /// The `rbacGroupId` property, for typed query options.
-    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "rbacGroupId",
-    );
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("rbacGroupId");
     /// The `softwareVendor` property, for typed query options.
-    pub const SOFTWARE_VENDOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "softwareVendor",
-    );
+    pub const SOFTWARE_VENDOR: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("softwareVendor");
     /// The `softwareName` property, for typed query options.
-    pub const SOFTWARE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "softwareName",
-    );
+    pub const SOFTWARE_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("softwareName");
     /// The `softwareVersion` property, for typed query options.
-    pub const SOFTWARE_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "softwareVersion",
-    );
+    pub const SOFTWARE_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("softwareVersion");
     /// The `cveId` property, for typed query options.
-    pub const CVE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "cveId",
-    );
+    pub const CVE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("cveId");
     /// The `cvssScore` property, for typed query options.
-    pub const CVSS_SCORE: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
-        "cvssScore",
-    );
+    pub const CVSS_SCORE: defender_runtime::filter::Property<f64> =
+        defender_runtime::filter::Property::new("cvssScore");
     /// The `vulnerabilitySeverityLevel` property, for typed query options.
-    pub const VULNERABILITY_SEVERITY_LEVEL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "vulnerabilitySeverityLevel",
-    );
+    pub const VULNERABILITY_SEVERITY_LEVEL: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("vulnerabilitySeverityLevel");
     /// The `exploitabilityLevel` property, for typed query options.
-    pub const EXPLOITABILITY_LEVEL: defender_runtime::filter::Property<
-        ExploitabilityLevel,
-    > = defender_runtime::filter::Property::new("exploitabilityLevel");
+    pub const EXPLOITABILITY_LEVEL: defender_runtime::filter::Property<ExploitabilityLevel> =
+        defender_runtime::filter::Property::new("exploitabilityLevel");
     /// The `recommendedSecurityUpdate` property, for typed query options.
-    pub const RECOMMENDED_SECURITY_UPDATE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "recommendedSecurityUpdate",
-    );
+    pub const RECOMMENDED_SECURITY_UPDATE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("recommendedSecurityUpdate");
     /// The `recommendedSecurityUpdateId` property, for typed query options.
-    pub const RECOMMENDED_SECURITY_UPDATE_ID: defender_runtime::filter::Property<
-        String,
-    > = defender_runtime::filter::Property::new("recommendedSecurityUpdateId");
+    pub const RECOMMENDED_SECURITY_UPDATE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("recommendedSecurityUpdateId");
     /// The `recommendedSecurityUpdateUrl` property, for typed query options.
-    pub const RECOMMENDED_SECURITY_UPDATE_URL: defender_runtime::filter::Property<
-        String,
-    > = defender_runtime::filter::Property::new("recommendedSecurityUpdateUrl");
+    pub const RECOMMENDED_SECURITY_UPDATE_URL: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("recommendedSecurityUpdateUrl");
     /// The `diskPaths` property, for typed query options.
-    pub const DISK_PATHS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "diskPaths",
-    );
+    pub const DISK_PATHS: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("diskPaths");
     /// The `registryPaths` property, for typed query options.
-    pub const REGISTRY_PATHS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "registryPaths",
-    );
+    pub const REGISTRY_PATHS: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("registryPaths");
     /// The `firstSeenTimestamp` property, for typed query options.
-    pub const FIRST_SEEN_TIMESTAMP: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "firstSeenTimestamp",
-    );
+    pub const FIRST_SEEN_TIMESTAMP: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("firstSeenTimestamp");
     /// The `lastSeenTimestamp` property, for typed query options.
-    pub const LAST_SEEN_TIMESTAMP: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "lastSeenTimestamp",
-    );
+    pub const LAST_SEEN_TIMESTAMP: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("lastSeenTimestamp");
     /// The `recommendationReference` property, for typed query options.
-    pub const RECOMMENDATION_REFERENCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "recommendationReference",
-    );
+    pub const RECOMMENDATION_REFERENCE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("recommendationReference");
     /// The `securityUpdateAvailable` property, for typed query options.
-    pub const SECURITY_UPDATE_AVAILABLE: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "securityUpdateAvailable",
-    );
+    pub const SECURITY_UPDATE_AVAILABLE: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("securityUpdateAvailable");
     /// The `status` property, for typed query options.
-    pub const STATUS: defender_runtime::filter::Property<VulnerabilityChangeStatus> = defender_runtime::filter::Property::new(
-        "status",
-    );
+    pub const STATUS: defender_runtime::filter::Property<VulnerabilityChangeStatus> =
+        defender_runtime::filter::Property::new("status");
     /// The `eventTimestamp` property, for typed query options.
-    pub const EVENT_TIMESTAMP: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "eventTimestamp",
-    );
+    pub const EVENT_TIMESTAMP: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("eventTimestamp");
     /// The `isOnboarded` property, for typed query options.
-    pub const IS_ONBOARDED: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "isOnboarded",
-    );
+    pub const IS_ONBOARDED: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("isOnboarded");
 }
 
 /// One browser extension installed in one browser on one device.
@@ -3542,57 +3380,44 @@ impl defender_runtime::request::Keyed for AssetBrowserExtension {
 #[cfg(feature = "machines")]
 impl AssetBrowserExtension {
     /// The `DeviceId` property, for typed query options.
-    pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "DeviceId",
-    );
+    pub const DEVICE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("DeviceId");
     /// The `DeviceName` property, for typed query options.
-    pub const DEVICE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "DeviceName",
-    );
+    pub const DEVICE_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("DeviceName");
     /// The `RbacGroupId` property, for typed query options.
-    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "RbacGroupId",
-    );
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("RbacGroupId");
     /// The `RbacGroupName` property, for typed query options.
-    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "RbacGroupName",
-    );
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("RbacGroupName");
     /// The `InstallationTime` property, for typed query options.
-    pub const INSTALLATION_TIME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "InstallationTime",
-    );
+    pub const INSTALLATION_TIME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("InstallationTime");
     /// The `BrowserName` property, for typed query options.
-    pub const BROWSER_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "BrowserName",
-    );
+    pub const BROWSER_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("BrowserName");
     /// The `ExtensionId` property, for typed query options.
-    pub const EXTENSION_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "ExtensionId",
-    );
+    pub const EXTENSION_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("ExtensionId");
     /// The `ExtensionName` property, for typed query options.
-    pub const EXTENSION_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "ExtensionName",
-    );
+    pub const EXTENSION_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("ExtensionName");
     /// The `ExtensionDescription` property, for typed query options.
-    pub const EXTENSION_DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "ExtensionDescription",
-    );
+    pub const EXTENSION_DESCRIPTION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("ExtensionDescription");
     /// The `ExtensionVersion` property, for typed query options.
-    pub const EXTENSION_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "ExtensionVersion",
-    );
+    pub const EXTENSION_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("ExtensionVersion");
     /// The `ExtensionRisk` property, for typed query options.
-    pub const EXTENSION_RISK: defender_runtime::filter::Property<BrowserExtensionRisk> = defender_runtime::filter::Property::new(
-        "ExtensionRisk",
-    );
+    pub const EXTENSION_RISK: defender_runtime::filter::Property<BrowserExtensionRisk> =
+        defender_runtime::filter::Property::new("ExtensionRisk");
     /// The `IsActivated` property, for typed query options.
-    pub const IS_ACTIVATED: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "IsActivated",
-    );
+    pub const IS_ACTIVATED: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("IsActivated");
     /// The `Permissions` property, for typed query options.
-    pub const PERMISSIONS: defender_runtime::filter::Property<
-        Vec<BrowserExtensionPermission>,
-    > = defender_runtime::filter::Property::new("Permissions");
+    pub const PERMISSIONS: defender_runtime::filter::Property<Vec<BrowserExtensionPermission>> =
+        defender_runtime::filter::Property::new("Permissions");
 }
 
 /// A permission a browser extension requests, with its risk.
@@ -3693,17 +3518,14 @@ impl defender_runtime::request::Keyed for BrowserExtensionPermission {
 #[cfg(feature = "machines")]
 impl BrowserExtensionPermission {
     /// The `Id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "Id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("Id");
     /// The `IsRequired` property, for typed query options.
-    pub const IS_REQUIRED: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "IsRequired",
-    );
+    pub const IS_REQUIRED: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("IsRequired");
     /// The `Risk` property, for typed query options.
-    pub const RISK: defender_runtime::filter::Property<BrowserExtensionRisk> = defender_runtime::filter::Property::new(
-        "Risk",
-    );
+    pub const RISK: defender_runtime::filter::Property<BrowserExtensionRisk> =
+        defender_runtime::filter::Property::new("Risk");
 }
 
 /// A description of a permission browser extensions can request.
@@ -3807,17 +3629,14 @@ impl defender_runtime::request::Keyed for BrowserExtensionPermissionInfo {
 #[cfg(feature = "browserextensions")]
 impl BrowserExtensionPermissionInfo {
     /// The `key` property, for typed query options.
-    pub const KEY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "key",
-    );
+    pub const KEY: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("key");
     /// The `permissionName` property, for typed query options.
-    pub const PERMISSION_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "permissionName",
-    );
+    pub const PERMISSION_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("permissionName");
     /// The `description` property, for typed query options.
-    pub const DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "description",
-    );
+    pub const DESCRIPTION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("description");
 }
 
 /// One certificate found on one device.
@@ -4107,73 +3926,56 @@ impl defender_runtime::request::Keyed for AssetCertificateAssessment {
 #[cfg(feature = "machines")]
 impl AssetCertificateAssessment {
     /// The `deviceId` property, for typed query options.
-    pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "deviceId",
-    );
+    pub const DEVICE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("deviceId");
     /// The `deviceName` property, for typed query options.
-    pub const DEVICE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "deviceName",
-    );
+    pub const DEVICE_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("deviceName");
     /// The `thumbprint` property, for typed query options.
-    pub const THUMBPRINT: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "thumbprint",
-    );
+    pub const THUMBPRINT: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("thumbprint");
     /// The `path` property, for typed query options.
-    pub const PATH: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "path",
-    );
+    pub const PATH: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("path");
     /// The `signatureAlgorithm` property, for typed query options.
-    pub const SIGNATURE_ALGORITHM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "signatureAlgorithm",
-    );
+    pub const SIGNATURE_ALGORITHM: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("signatureAlgorithm");
     /// The `keyLength` property, for typed query options.
-    pub const KEY_LENGTH: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
-        "keyLength",
-    );
+    pub const KEY_LENGTH: defender_runtime::filter::Property<i32> =
+        defender_runtime::filter::Property::new("keyLength");
     /// The `notAfter` property, for typed query options.
-    pub const NOT_AFTER: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "notAfter",
-    );
+    pub const NOT_AFTER: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("notAfter");
     /// The `notBefore` property, for typed query options.
-    pub const NOT_BEFORE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "notBefore",
-    );
+    pub const NOT_BEFORE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("notBefore");
     /// The `subjectType` property, for typed query options.
-    pub const SUBJECT_TYPE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "subjectType",
-    );
+    pub const SUBJECT_TYPE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("subjectType");
     /// The `serialNumber` property, for typed query options.
-    pub const SERIAL_NUMBER: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "serialNumber",
-    );
+    pub const SERIAL_NUMBER: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("serialNumber");
     /// The `subjectObject` property, for typed query options.
-    pub const SUBJECT_OBJECT: defender_runtime::filter::Property<Value> = defender_runtime::filter::Property::new(
-        "subjectObject",
-    );
+    pub const SUBJECT_OBJECT: defender_runtime::filter::Property<Value> =
+        defender_runtime::filter::Property::new("subjectObject");
     /// The `issuerObject` property, for typed query options.
-    pub const ISSUER_OBJECT: defender_runtime::filter::Property<Value> = defender_runtime::filter::Property::new(
-        "issuerObject",
-    );
+    pub const ISSUER_OBJECT: defender_runtime::filter::Property<Value> =
+        defender_runtime::filter::Property::new("issuerObject");
     /// The `keyUsageArray` property, for typed query options.
-    pub const KEY_USAGE_ARRAY: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "keyUsageArray",
-    );
+    pub const KEY_USAGE_ARRAY: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("keyUsageArray");
     /// The `extendedKeyUsageArray` property, for typed query options.
-    pub const EXTENDED_KEY_USAGE_ARRAY: defender_runtime::filter::Property<
-        Vec<String>,
-    > = defender_runtime::filter::Property::new("extendedKeyUsageArray");
+    pub const EXTENDED_KEY_USAGE_ARRAY: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("extendedKeyUsageArray");
     /// The `isSelfSigned` property, for typed query options.
-    pub const IS_SELF_SIGNED: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "isSelfSigned",
-    );
+    pub const IS_SELF_SIGNED: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("isSelfSigned");
     /// The `rbacGroupId` property, for typed query options.
-    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "rbacGroupId",
-    );
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("rbacGroupId");
     /// The `rbacGroupName` property, for typed query options.
-    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "rbacGroupName",
-    );
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("rbacGroupName");
 }
 
 /// One hardware or firmware component of one device.
@@ -4353,41 +4155,32 @@ impl defender_runtime::request::Keyed for AssetHardwareFirmware {
 #[cfg(feature = "machines")]
 impl AssetHardwareFirmware {
     /// The `deviceId` property, for typed query options.
-    pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "deviceId",
-    );
+    pub const DEVICE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("deviceId");
     /// The `deviceName` property, for typed query options.
-    pub const DEVICE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "deviceName",
-    );
+    pub const DEVICE_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("deviceName");
     /// The `rbacGroupId` property, for typed query options.
-    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "rbacGroupId",
-    );
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("rbacGroupId");
     /// The `rbacGroupName` property, for typed query options.
-    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "rbacGroupName",
-    );
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("rbacGroupName");
     /// The `componentType` property, for typed query options.
-    pub const COMPONENT_TYPE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "componentType",
-    );
+    pub const COMPONENT_TYPE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("componentType");
     /// The `manufacturer` property, for typed query options.
-    pub const MANUFACTURER: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "manufacturer",
-    );
+    pub const MANUFACTURER: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("manufacturer");
     /// The `componentName` property, for typed query options.
-    pub const COMPONENT_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "componentName",
-    );
+    pub const COMPONENT_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("componentName");
     /// The `componentVersion` property, for typed query options.
-    pub const COMPONENT_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "componentVersion",
-    );
+    pub const COMPONENT_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("componentVersion");
     /// The `additionalFields` property, for typed query options.
-    pub const ADDITIONAL_FIELDS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "additionalFields",
-    );
+    pub const ADDITIONAL_FIELDS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("additionalFields");
 }
 
 /// How one device fares against one configuration of one security baseline profile.
@@ -4657,69 +4450,53 @@ impl defender_runtime::request::Keyed for AssetBaselineAssessment {
 #[cfg(feature = "machines")]
 impl AssetBaselineAssessment {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `configurationId` property, for typed query options.
-    pub const CONFIGURATION_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "configurationId",
-    );
+    pub const CONFIGURATION_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("configurationId");
     /// The `profileId` property, for typed query options.
-    pub const PROFILE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "profileId",
-    );
+    pub const PROFILE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("profileId");
     /// The `deviceId` property, for typed query options.
-    pub const DEVICE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "deviceId",
-    );
+    pub const DEVICE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("deviceId");
     /// The `deviceName` property, for typed query options.
-    pub const DEVICE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "deviceName",
-    );
+    pub const DEVICE_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("deviceName");
     /// The `osPlatform` property, for typed query options.
-    pub const OS_PLATFORM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "osPlatform",
-    );
+    pub const OS_PLATFORM: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osPlatform");
     /// The `osVersion` property, for typed query options.
-    pub const OS_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "osVersion",
-    );
+    pub const OS_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osVersion");
     /// The `rbacGroupId` property, for typed query options.
-    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "rbacGroupId",
-    );
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("rbacGroupId");
     /// The `rbacGroupName` property, for typed query options.
-    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "rbacGroupName",
-    );
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("rbacGroupName");
     /// The `isApplicable` property, for typed query options.
-    pub const IS_APPLICABLE: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "isApplicable",
-    );
+    pub const IS_APPLICABLE: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("isApplicable");
     /// The `isCompliant` property, for typed query options.
-    pub const IS_COMPLIANT: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "isCompliant",
-    );
+    pub const IS_COMPLIANT: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("isCompliant");
     /// The `dataCollectionTimeOffset` property, for typed query options.
-    pub const DATA_COLLECTION_TIME_OFFSET: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("dataCollectionTimeOffset");
+    pub const DATA_COLLECTION_TIME_OFFSET: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("dataCollectionTimeOffset");
     /// The `complianceCalculationTimeOffset` property, for typed query options.
-    pub const COMPLIANCE_CALCULATION_TIME_OFFSET: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("complianceCalculationTimeOffset");
+    pub const COMPLIANCE_CALCULATION_TIME_OFFSET: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("complianceCalculationTimeOffset");
     /// The `recommendedValue` property, for typed query options.
-    pub const RECOMMENDED_VALUE: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "recommendedValue",
-    );
+    pub const RECOMMENDED_VALUE: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("recommendedValue");
     /// The `currentValue` property, for typed query options.
-    pub const CURRENT_VALUE: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "currentValue",
-    );
+    pub const CURRENT_VALUE: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("currentValue");
     /// The `source` property, for typed query options.
-    pub const SOURCE: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "source",
-    );
+    pub const SOURCE: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("source");
 }
 
 /// The Microsoft Defender Antivirus health of one device.
@@ -5110,113 +4887,86 @@ impl defender_runtime::request::Keyed for DeviceAvInfo {
 #[cfg(feature = "deviceavinfo")]
 impl DeviceAvInfo {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `machineId` property, for typed query options.
-    pub const MACHINE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "machineId",
-    );
+    pub const MACHINE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("machineId");
     /// The `computerDnsName` property, for typed query options.
-    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "computerDnsName",
-    );
+    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("computerDnsName");
     /// The `osKind` property, for typed query options.
-    pub const OS_KIND: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "osKind",
-    );
+    pub const OS_KIND: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osKind");
     /// The `osPlatform` property, for typed query options.
-    pub const OS_PLATFORM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "osPlatform",
-    );
+    pub const OS_PLATFORM: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osPlatform");
     /// The `osVersion` property, for typed query options.
-    pub const OS_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "osVersion",
-    );
+    pub const OS_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osVersion");
     /// The `avMode` property, for typed query options.
-    pub const AV_MODE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "avMode",
-    );
+    pub const AV_MODE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("avMode");
     /// The `avSignatureVersion` property, for typed query options.
-    pub const AV_SIGNATURE_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "avSignatureVersion",
-    );
+    pub const AV_SIGNATURE_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("avSignatureVersion");
     /// The `avEngineVersion` property, for typed query options.
-    pub const AV_ENGINE_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "avEngineVersion",
-    );
+    pub const AV_ENGINE_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("avEngineVersion");
     /// The `avPlatformVersion` property, for typed query options.
-    pub const AV_PLATFORM_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "avPlatformVersion",
-    );
+    pub const AV_PLATFORM_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("avPlatformVersion");
     /// The `lastSeenTime` property, for typed query options.
-    pub const LAST_SEEN_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "lastSeenTime",
-    );
+    pub const LAST_SEEN_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("lastSeenTime");
     /// The `quickScanResult` property, for typed query options.
-    pub const QUICK_SCAN_RESULT: defender_runtime::filter::Property<AvScanResult> = defender_runtime::filter::Property::new(
-        "quickScanResult",
-    );
+    pub const QUICK_SCAN_RESULT: defender_runtime::filter::Property<AvScanResult> =
+        defender_runtime::filter::Property::new("quickScanResult");
     /// The `quickScanError` property, for typed query options.
-    pub const QUICK_SCAN_ERROR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "quickScanError",
-    );
+    pub const QUICK_SCAN_ERROR: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("quickScanError");
     /// The `quickScanTime` property, for typed query options.
-    pub const QUICK_SCAN_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "quickScanTime",
-    );
+    pub const QUICK_SCAN_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("quickScanTime");
     /// The `fullScanResult` property, for typed query options.
-    pub const FULL_SCAN_RESULT: defender_runtime::filter::Property<AvScanResult> = defender_runtime::filter::Property::new(
-        "fullScanResult",
-    );
+    pub const FULL_SCAN_RESULT: defender_runtime::filter::Property<AvScanResult> =
+        defender_runtime::filter::Property::new("fullScanResult");
     /// The `fullScanError` property, for typed query options.
-    pub const FULL_SCAN_ERROR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "fullScanError",
-    );
+    pub const FULL_SCAN_ERROR: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("fullScanError");
     /// The `fullScanTime` property, for typed query options.
-    pub const FULL_SCAN_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "fullScanTime",
-    );
+    pub const FULL_SCAN_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("fullScanTime");
     /// The `dataRefreshTimestamp` property, for typed query options.
-    pub const DATA_REFRESH_TIMESTAMP: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("dataRefreshTimestamp");
+    pub const DATA_REFRESH_TIMESTAMP: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("dataRefreshTimestamp");
     /// The `avEngineUpdateTime` property, for typed query options.
-    pub const AV_ENGINE_UPDATE_TIME: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("avEngineUpdateTime");
+    pub const AV_ENGINE_UPDATE_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("avEngineUpdateTime");
     /// The `avSignatureUpdateTime` property, for typed query options.
-    pub const AV_SIGNATURE_UPDATE_TIME: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("avSignatureUpdateTime");
+    pub const AV_SIGNATURE_UPDATE_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("avSignatureUpdateTime");
     /// The `avPlatformUpdateTime` property, for typed query options.
-    pub const AV_PLATFORM_UPDATE_TIME: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("avPlatformUpdateTime");
+    pub const AV_PLATFORM_UPDATE_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("avPlatformUpdateTime");
     /// The `avSignaturePublishTime` property, for typed query options.
-    pub const AV_SIGNATURE_PUBLISH_TIME: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("avSignaturePublishTime");
+    pub const AV_SIGNATURE_PUBLISH_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("avSignaturePublishTime");
     /// The `avIsSignatureUpToDate` property, for typed query options.
-    pub const AV_IS_SIGNATURE_UP_TO_DATE: defender_runtime::filter::Property<
-        AvUpToDateStatus,
-    > = defender_runtime::filter::Property::new("avIsSignatureUpToDate");
+    pub const AV_IS_SIGNATURE_UP_TO_DATE: defender_runtime::filter::Property<AvUpToDateStatus> =
+        defender_runtime::filter::Property::new("avIsSignatureUpToDate");
     /// The `avIsEngineUpToDate` property, for typed query options.
-    pub const AV_IS_ENGINE_UP_TO_DATE: defender_runtime::filter::Property<
-        AvUpToDateStatus,
-    > = defender_runtime::filter::Property::new("avIsEngineUpToDate");
+    pub const AV_IS_ENGINE_UP_TO_DATE: defender_runtime::filter::Property<AvUpToDateStatus> =
+        defender_runtime::filter::Property::new("avIsEngineUpToDate");
     /// The `avIsPlatformUpToDate` property, for typed query options.
-    pub const AV_IS_PLATFORM_UP_TO_DATE: defender_runtime::filter::Property<
-        AvUpToDateStatus,
-    > = defender_runtime::filter::Property::new("avIsPlatformUpToDate");
+    pub const AV_IS_PLATFORM_UP_TO_DATE: defender_runtime::filter::Property<AvUpToDateStatus> =
+        defender_runtime::filter::Property::new("avIsPlatformUpToDate");
     /// The `rbacGroupId` property, for typed query options.
-    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "rbacGroupId",
-    );
+    pub const RBAC_GROUP_ID: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("rbacGroupId");
     /// The `rbacGroupName` property, for typed query options.
-    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "rbacGroupName",
-    );
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("rbacGroupName");
 }
 
 /// The file a machine action was taken on.
@@ -5305,13 +5055,11 @@ impl defender_runtime::request::Keyed for RelatedFileInfo {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl RelatedFileInfo {
     /// The `fileIdentifier` property, for typed query options.
-    pub const FILE_IDENTIFIER: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "fileIdentifier",
-    );
+    pub const FILE_IDENTIFIER: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("fileIdentifier");
     /// The `fileIdentifierType` property, for typed query options.
-    pub const FILE_IDENTIFIER_TYPE: defender_runtime::filter::Property<
-        FileIdentifierType,
-    > = defender_runtime::filter::Property::new("fileIdentifierType");
+    pub const FILE_IDENTIFIER_TYPE: defender_runtime::filter::Property<FileIdentifierType> =
+        defender_runtime::filter::Property::new("fileIdentifierType");
 }
 
 /// One named argument of a live response command.
@@ -5405,13 +5153,11 @@ impl defender_runtime::request::Keyed for LiveResponseCommandParameter {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl LiveResponseCommandParameter {
     /// The `key` property, for typed query options.
-    pub const KEY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "key",
-    );
+    pub const KEY: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("key");
     /// The `value` property, for typed query options.
-    pub const VALUE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "value",
-    );
+    pub const VALUE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("value");
 }
 
 /// A live response command and its arguments, as sent in a run live response request and echoed in the machine action.
@@ -5499,13 +5245,11 @@ impl defender_runtime::request::Keyed for LiveResponseCommand {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl LiveResponseCommand {
     /// The `type` property, for typed query options.
-    pub const TYPE: defender_runtime::filter::Property<LiveResponseCommandType> = defender_runtime::filter::Property::new(
-        "type",
-    );
+    pub const TYPE: defender_runtime::filter::Property<LiveResponseCommandType> =
+        defender_runtime::filter::Property::new("type");
     /// The `params` property, for typed query options.
-    pub const PARAMS: defender_runtime::filter::Property<
-        Vec<LiveResponseCommandParameter>,
-    > = defender_runtime::filter::Property::new("params");
+    pub const PARAMS: defender_runtime::filter::Property<Vec<LiveResponseCommandParameter>> =
+        defender_runtime::filter::Property::new("params");
 }
 
 /// The progress of one command of a live response machine action.
@@ -5641,29 +5385,23 @@ impl defender_runtime::request::Keyed for MachineActionCommand {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl MachineActionCommand {
     /// The `index` property, for typed query options.
-    pub const INDEX: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
-        "index",
-    );
+    pub const INDEX: defender_runtime::filter::Property<i32> =
+        defender_runtime::filter::Property::new("index");
     /// The `startTime` property, for typed query options.
-    pub const START_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "startTime",
-    );
+    pub const START_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("startTime");
     /// The `endTime` property, for typed query options.
-    pub const END_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "endTime",
-    );
+    pub const END_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("endTime");
     /// The `commandStatus` property, for typed query options.
-    pub const COMMAND_STATUS: defender_runtime::filter::Property<
-        LiveResponseCommandStatus,
-    > = defender_runtime::filter::Property::new("commandStatus");
+    pub const COMMAND_STATUS: defender_runtime::filter::Property<LiveResponseCommandStatus> =
+        defender_runtime::filter::Property::new("commandStatus");
     /// The `errors` property, for typed query options.
-    pub const ERRORS: defender_runtime::filter::Property<Vec<Value>> = defender_runtime::filter::Property::new(
-        "errors",
-    );
+    pub const ERRORS: defender_runtime::filter::Property<Vec<Value>> =
+        defender_runtime::filter::Property::new("errors");
     /// The `command` property, for typed query options.
-    pub const COMMAND: defender_runtime::filter::Property<LiveResponseCommand> = defender_runtime::filter::Property::new(
-        "command",
-    );
+    pub const COMMAND: defender_runtime::filter::Property<LiveResponseCommand> =
+        defender_runtime::filter::Property::new("command");
 }
 
 /// The content of the result file of a RunScript command, downloaded from the link `GetLiveResponseResultDownloadLink` returns.
@@ -5775,21 +5513,17 @@ impl defender_runtime::request::Keyed for LiveResponseScriptResult {
 
 impl LiveResponseScriptResult {
     /// The `script_name` property, for typed query options.
-    pub const SCRIPT_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "script_name",
-    );
+    pub const SCRIPT_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("script_name");
     /// The `exit_code` property, for typed query options.
-    pub const EXIT_CODE: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
-        "exit_code",
-    );
+    pub const EXIT_CODE: defender_runtime::filter::Property<i32> =
+        defender_runtime::filter::Property::new("exit_code");
     /// The `script_output` property, for typed query options.
-    pub const SCRIPT_OUTPUT: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "script_output",
-    );
+    pub const SCRIPT_OUTPUT: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("script_output");
     /// The `script_errors` property, for typed query options.
-    pub const SCRIPT_ERRORS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "script_errors",
-    );
+    pub const SCRIPT_ERRORS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("script_errors");
 }
 
 /// A response action requested on a device, with its state.
@@ -6112,89 +5846,68 @@ impl defender_runtime::request::Keyed for MachineAction {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl MachineAction {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `type` property, for typed query options.
-    pub const TYPE: defender_runtime::filter::Property<MachineActionType> = defender_runtime::filter::Property::new(
-        "type",
-    );
+    pub const TYPE: defender_runtime::filter::Property<MachineActionType> =
+        defender_runtime::filter::Property::new("type");
     /// The `title` property, for typed query options.
-    pub const TITLE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "title",
-    );
+    pub const TITLE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("title");
     /// The `scope` property, for typed query options.
-    pub const SCOPE: defender_runtime::filter::Property<MachineActionScope> = defender_runtime::filter::Property::new(
-        "scope",
-    );
+    pub const SCOPE: defender_runtime::filter::Property<MachineActionScope> =
+        defender_runtime::filter::Property::new("scope");
     /// The `requestor` property, for typed query options.
-    pub const REQUESTOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "requestor",
-    );
+    pub const REQUESTOR: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("requestor");
     /// The `requestorComment` property, for typed query options.
-    pub const REQUESTOR_COMMENT: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "requestorComment",
-    );
+    pub const REQUESTOR_COMMENT: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("requestorComment");
     /// The `requestSource` property, for typed query options.
-    pub const REQUEST_SOURCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "requestSource",
-    );
+    pub const REQUEST_SOURCE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("requestSource");
     /// The `externalId` property, for typed query options.
-    pub const EXTERNAL_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "externalId",
-    );
+    pub const EXTERNAL_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("externalId");
     /// The `status` property, for typed query options.
-    pub const STATUS: defender_runtime::filter::Property<MachineActionStatus> = defender_runtime::filter::Property::new(
-        "status",
-    );
+    pub const STATUS: defender_runtime::filter::Property<MachineActionStatus> =
+        defender_runtime::filter::Property::new("status");
     /// The `machineId` property, for typed query options.
-    pub const MACHINE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "machineId",
-    );
+    pub const MACHINE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("machineId");
     /// The `computerDnsName` property, for typed query options.
-    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "computerDnsName",
-    );
+    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("computerDnsName");
     /// The `creationDateTimeUtc` property, for typed query options.
-    pub const CREATION_DATE_TIME_UTC: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("creationDateTimeUtc");
+    pub const CREATION_DATE_TIME_UTC: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("creationDateTimeUtc");
     /// The `lastUpdateDateTimeUtc` property, for typed query options.
-    pub const LAST_UPDATE_DATE_TIME_UTC: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("lastUpdateDateTimeUtc");
+    pub const LAST_UPDATE_DATE_TIME_UTC: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("lastUpdateDateTimeUtc");
     /// The `lastUpdateTimeUtc` property, for typed query options.
-    pub const LAST_UPDATE_TIME_UTC: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("lastUpdateTimeUtc");
+    pub const LAST_UPDATE_TIME_UTC: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("lastUpdateTimeUtc");
     /// The `cancellationRequestor` property, for typed query options.
-    pub const CANCELLATION_REQUESTOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "cancellationRequestor",
-    );
+    pub const CANCELLATION_REQUESTOR: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("cancellationRequestor");
     /// The `cancellationComment` property, for typed query options.
-    pub const CANCELLATION_COMMENT: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "cancellationComment",
-    );
+    pub const CANCELLATION_COMMENT: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("cancellationComment");
     /// The `cancellationDateTimeUtc` property, for typed query options.
-    pub const CANCELLATION_DATE_TIME_UTC: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("cancellationDateTimeUtc");
+    pub const CANCELLATION_DATE_TIME_UTC: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("cancellationDateTimeUtc");
     /// The `errorHResult` property, for typed query options.
-    pub const ERROR_H_RESULT: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
-        "errorHResult",
-    );
+    pub const ERROR_H_RESULT: defender_runtime::filter::Property<i32> =
+        defender_runtime::filter::Property::new("errorHResult");
     /// The `troubleshootInfo` property, for typed query options.
-    pub const TROUBLESHOOT_INFO: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "troubleshootInfo",
-    );
+    pub const TROUBLESHOOT_INFO: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("troubleshootInfo");
     /// The `relatedFileInfo` property, for typed query options.
-    pub const RELATED_FILE_INFO: defender_runtime::filter::Property<RelatedFileInfo> = defender_runtime::filter::Property::new(
-        "relatedFileInfo",
-    );
+    pub const RELATED_FILE_INFO: defender_runtime::filter::Property<RelatedFileInfo> =
+        defender_runtime::filter::Property::new("relatedFileInfo");
     /// The `commands` property, for typed query options.
-    pub const COMMANDS: defender_runtime::filter::Property<Vec<MachineActionCommand>> = defender_runtime::filter::Property::new(
-        "commands",
-    );
+    pub const COMMANDS: defender_runtime::filter::Property<Vec<MachineActionCommand>> =
+        defender_runtime::filter::Property::new("commands");
 }
 
 /// A file in the organization's live response library: a script or tool that live response commands can use.
@@ -6358,37 +6071,29 @@ impl defender_runtime::request::Keyed for LibraryFile {
 #[cfg(feature = "libraryfiles")]
 impl LibraryFile {
     /// The `fileName` property, for typed query options.
-    pub const FILE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "fileName",
-    );
+    pub const FILE_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("fileName");
     /// The `sha256` property, for typed query options.
-    pub const SHA256: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "sha256",
-    );
+    pub const SHA256: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("sha256");
     /// The `description` property, for typed query options.
-    pub const DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "description",
-    );
+    pub const DESCRIPTION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("description");
     /// The `creationTime` property, for typed query options.
-    pub const CREATION_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "creationTime",
-    );
+    pub const CREATION_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("creationTime");
     /// The `lastUpdatedTime` property, for typed query options.
-    pub const LAST_UPDATED_TIME: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("lastUpdatedTime");
+    pub const LAST_UPDATED_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("lastUpdatedTime");
     /// The `createdBy` property, for typed query options.
-    pub const CREATED_BY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "createdBy",
-    );
+    pub const CREATED_BY: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("createdBy");
     /// The `hasParameters` property, for typed query options.
-    pub const HAS_PARAMETERS: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "hasParameters",
-    );
+    pub const HAS_PARAMETERS: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("hasParameters");
     /// The `parametersDescription` property, for typed query options.
-    pub const PARAMETERS_DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "parametersDescription",
-    );
+    pub const PARAMETERS_DESCRIPTION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("parametersDescription");
 }
 
 /// A comment left on an alert.
@@ -6516,29 +6221,17 @@ impl defender_runtime::request::Keyed for AlertComment {
     const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl AlertComment {
     /// The `comment` property, for typed query options.
-    pub const COMMENT: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "comment",
-    );
+    pub const COMMENT: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("comment");
     /// The `createdBy` property, for typed query options.
-    pub const CREATED_BY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "createdBy",
-    );
+    pub const CREATED_BY: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("createdBy");
     /// The `createdTime` property, for typed query options.
-    pub const CREATED_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "createdTime",
-    );
+    pub const CREATED_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("createdTime");
 }
 /** The fields of a create or update request for [`AlertComment`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -6683,25 +6376,14 @@ impl defender_runtime::request::Keyed for AlertRelatedUser {
     const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl AlertRelatedUser {
     /// The `userName` property, for typed query options.
-    pub const USER_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "userName",
-    );
+    pub const USER_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("userName");
     /// The `domainName` property, for typed query options.
-    pub const DOMAIN_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "domainName",
-    );
+    pub const DOMAIN_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("domainName");
 }
 /** The fields of a create or update request for [`AlertRelatedUser`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -7119,117 +6801,83 @@ impl defender_runtime::request::Keyed for AlertEvidence {
     const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl AlertEvidence {
     /// The `entityType` property, for typed query options.
-    pub const ENTITY_TYPE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "entityType",
-    );
+    pub const ENTITY_TYPE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("entityType");
     /// The `evidenceCreationTime` property, for typed query options.
-    pub const EVIDENCE_CREATION_TIME: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("evidenceCreationTime");
+    pub const EVIDENCE_CREATION_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("evidenceCreationTime");
     /// The `sha1` property, for typed query options.
-    pub const SHA1: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "sha1",
-    );
+    pub const SHA1: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("sha1");
     /// The `sha256` property, for typed query options.
-    pub const SHA256: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "sha256",
-    );
+    pub const SHA256: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("sha256");
     /// The `fileName` property, for typed query options.
-    pub const FILE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "fileName",
-    );
+    pub const FILE_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("fileName");
     /// The `filePath` property, for typed query options.
-    pub const FILE_PATH: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "filePath",
-    );
+    pub const FILE_PATH: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("filePath");
     /// The `processId` property, for typed query options.
-    pub const PROCESS_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "processId",
-    );
+    pub const PROCESS_ID: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("processId");
     /// The `processCommandLine` property, for typed query options.
-    pub const PROCESS_COMMAND_LINE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "processCommandLine",
-    );
+    pub const PROCESS_COMMAND_LINE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("processCommandLine");
     /// The `processCreationTime` property, for typed query options.
-    pub const PROCESS_CREATION_TIME: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("processCreationTime");
+    pub const PROCESS_CREATION_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("processCreationTime");
     /// The `parentProcessId` property, for typed query options.
-    pub const PARENT_PROCESS_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "parentProcessId",
-    );
+    pub const PARENT_PROCESS_ID: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("parentProcessId");
     /// The `parentProcessCreationTime` property, for typed query options.
-    pub const PARENT_PROCESS_CREATION_TIME: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("parentProcessCreationTime");
+    pub const PARENT_PROCESS_CREATION_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("parentProcessCreationTime");
     /// The `parentProcessFileName` property, for typed query options.
-    pub const PARENT_PROCESS_FILE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "parentProcessFileName",
-    );
+    pub const PARENT_PROCESS_FILE_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("parentProcessFileName");
     /// The `parentProcessFilePath` property, for typed query options.
-    pub const PARENT_PROCESS_FILE_PATH: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "parentProcessFilePath",
-    );
+    pub const PARENT_PROCESS_FILE_PATH: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("parentProcessFilePath");
     /// The `ipAddress` property, for typed query options.
-    pub const IP_ADDRESS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "ipAddress",
-    );
+    pub const IP_ADDRESS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("ipAddress");
     /// The `url` property, for typed query options.
-    pub const URL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "url",
-    );
+    pub const URL: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("url");
     /// The `registryKey` property, for typed query options.
-    pub const REGISTRY_KEY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "registryKey",
-    );
+    pub const REGISTRY_KEY: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("registryKey");
     /// The `registryHive` property, for typed query options.
-    pub const REGISTRY_HIVE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "registryHive",
-    );
+    pub const REGISTRY_HIVE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("registryHive");
     /// The `registryValueType` property, for typed query options.
-    pub const REGISTRY_VALUE_TYPE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "registryValueType",
-    );
+    pub const REGISTRY_VALUE_TYPE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("registryValueType");
     /// The `registryValue` property, for typed query options.
-    pub const REGISTRY_VALUE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "registryValue",
-    );
+    pub const REGISTRY_VALUE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("registryValue");
     /// The `accountName` property, for typed query options.
-    pub const ACCOUNT_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "accountName",
-    );
+    pub const ACCOUNT_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("accountName");
     /// The `domainName` property, for typed query options.
-    pub const DOMAIN_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "domainName",
-    );
+    pub const DOMAIN_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("domainName");
     /// The `userSid` property, for typed query options.
-    pub const USER_SID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "userSid",
-    );
+    pub const USER_SID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("userSid");
     /// The `aadUserId` property, for typed query options.
-    pub const AAD_USER_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "aadUserId",
-    );
+    pub const AAD_USER_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("aadUserId");
     /// The `userPrincipalName` property, for typed query options.
-    pub const USER_PRINCIPAL_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "userPrincipalName",
-    );
+    pub const USER_PRINCIPAL_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("userPrincipalName");
     /// The `detectionStatus` property, for typed query options.
-    pub const DETECTION_STATUS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "detectionStatus",
-    );
+    pub const DETECTION_STATUS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("detectionStatus");
 }
 /** The fields of a create or update request for [`AlertEvidence`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -7763,133 +7411,95 @@ impl defender_runtime::request::Keyed for Alert {
     const KEY_PROPERTIES: &'static [&'static str] = &["id"];
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl Alert {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `incidentId` property, for typed query options.
-    pub const INCIDENT_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "incidentId",
-    );
+    pub const INCIDENT_ID: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("incidentId");
     /// The `investigationId` property, for typed query options.
-    pub const INVESTIGATION_ID: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "investigationId",
-    );
+    pub const INVESTIGATION_ID: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("investigationId");
     /// The `assignedTo` property, for typed query options.
-    pub const ASSIGNED_TO: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "assignedTo",
-    );
+    pub const ASSIGNED_TO: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("assignedTo");
     /// The `severity` property, for typed query options.
-    pub const SEVERITY: defender_runtime::filter::Property<AlertSeverity> = defender_runtime::filter::Property::new(
-        "severity",
-    );
+    pub const SEVERITY: defender_runtime::filter::Property<AlertSeverity> =
+        defender_runtime::filter::Property::new("severity");
     /// The `status` property, for typed query options.
-    pub const STATUS: defender_runtime::filter::Property<AlertStatus> = defender_runtime::filter::Property::new(
-        "status",
-    );
+    pub const STATUS: defender_runtime::filter::Property<AlertStatus> =
+        defender_runtime::filter::Property::new("status");
     /// The `classification` property, for typed query options.
-    pub const CLASSIFICATION: defender_runtime::filter::Property<AlertClassification> = defender_runtime::filter::Property::new(
-        "classification",
-    );
+    pub const CLASSIFICATION: defender_runtime::filter::Property<AlertClassification> =
+        defender_runtime::filter::Property::new("classification");
     /// The `determination` property, for typed query options.
-    pub const DETERMINATION: defender_runtime::filter::Property<AlertDetermination> = defender_runtime::filter::Property::new(
-        "determination",
-    );
+    pub const DETERMINATION: defender_runtime::filter::Property<AlertDetermination> =
+        defender_runtime::filter::Property::new("determination");
     /// The `investigationState` property, for typed query options.
-    pub const INVESTIGATION_STATE: defender_runtime::filter::Property<
-        InvestigationState,
-    > = defender_runtime::filter::Property::new("investigationState");
+    pub const INVESTIGATION_STATE: defender_runtime::filter::Property<InvestigationState> =
+        defender_runtime::filter::Property::new("investigationState");
     /// The `detectionSource` property, for typed query options.
-    pub const DETECTION_SOURCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "detectionSource",
-    );
+    pub const DETECTION_SOURCE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("detectionSource");
     /// The `detectorId` property, for typed query options.
-    pub const DETECTOR_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "detectorId",
-    );
+    pub const DETECTOR_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("detectorId");
     /// The `category` property, for typed query options.
-    pub const CATEGORY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "category",
-    );
+    pub const CATEGORY: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("category");
     /// The `threatFamilyName` property, for typed query options.
-    pub const THREAT_FAMILY_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "threatFamilyName",
-    );
+    pub const THREAT_FAMILY_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("threatFamilyName");
     /// The `title` property, for typed query options.
-    pub const TITLE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "title",
-    );
+    pub const TITLE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("title");
     /// The `description` property, for typed query options.
-    pub const DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "description",
-    );
+    pub const DESCRIPTION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("description");
     /// The `alertCreationTime` property, for typed query options.
-    pub const ALERT_CREATION_TIME: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("alertCreationTime");
+    pub const ALERT_CREATION_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("alertCreationTime");
     /// The `firstEventTime` property, for typed query options.
-    pub const FIRST_EVENT_TIME: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("firstEventTime");
+    pub const FIRST_EVENT_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("firstEventTime");
     /// The `lastEventTime` property, for typed query options.
-    pub const LAST_EVENT_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "lastEventTime",
-    );
+    pub const LAST_EVENT_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("lastEventTime");
     /// The `lastUpdateTime` property, for typed query options.
-    pub const LAST_UPDATE_TIME: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("lastUpdateTime");
+    pub const LAST_UPDATE_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("lastUpdateTime");
     /// The `resolvedTime` property, for typed query options.
-    pub const RESOLVED_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "resolvedTime",
-    );
+    pub const RESOLVED_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("resolvedTime");
     /// The `machineId` property, for typed query options.
-    pub const MACHINE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "machineId",
-    );
+    pub const MACHINE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("machineId");
     /// The `computerDnsName` property, for typed query options.
-    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "computerDnsName",
-    );
+    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("computerDnsName");
     /// The `rbacGroupName` property, for typed query options.
-    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "rbacGroupName",
-    );
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("rbacGroupName");
     /// The `aadTenantId` property, for typed query options.
-    pub const AAD_TENANT_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "aadTenantId",
-    );
+    pub const AAD_TENANT_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("aadTenantId");
     /// The `threatName` property, for typed query options.
-    pub const THREAT_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "threatName",
-    );
+    pub const THREAT_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("threatName");
     /// The `mitreTechniques` property, for typed query options.
-    pub const MITRE_TECHNIQUES: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "mitreTechniques",
-    );
+    pub const MITRE_TECHNIQUES: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("mitreTechniques");
     /// The `relatedUser` property, for typed query options.
-    pub const RELATED_USER: defender_runtime::filter::Property<AlertRelatedUser> = defender_runtime::filter::Property::new(
-        "relatedUser",
-    );
+    pub const RELATED_USER: defender_runtime::filter::Property<AlertRelatedUser> =
+        defender_runtime::filter::Property::new("relatedUser");
     /// The `comments` property, for typed query options.
-    pub const COMMENTS: defender_runtime::filter::Property<Vec<AlertComment>> = defender_runtime::filter::Property::new(
-        "comments",
-    );
+    pub const COMMENTS: defender_runtime::filter::Property<Vec<AlertComment>> =
+        defender_runtime::filter::Property::new("comments");
     /// The `evidence` property, for typed query options.
-    pub const EVIDENCE: defender_runtime::filter::Property<Vec<AlertEvidence>> = defender_runtime::filter::Property::new(
-        "evidence",
-    );
+    pub const EVIDENCE: defender_runtime::filter::Property<Vec<AlertEvidence>> =
+        defender_runtime::filter::Property::new("evidence");
 }
 /** The fields of a create or update request for [`Alert`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -8491,137 +8101,104 @@ impl defender_runtime::request::Keyed for Indicator {
 #[cfg(feature = "indicators")]
 impl Indicator {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `indicatorValue` property, for typed query options.
-    pub const INDICATOR_VALUE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "indicatorValue",
-    );
+    pub const INDICATOR_VALUE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("indicatorValue");
     /// The `indicatorType` property, for typed query options.
-    pub const INDICATOR_TYPE: defender_runtime::filter::Property<IndicatorType> = defender_runtime::filter::Property::new(
-        "indicatorType",
-    );
+    pub const INDICATOR_TYPE: defender_runtime::filter::Property<IndicatorType> =
+        defender_runtime::filter::Property::new("indicatorType");
     /// The `action` property, for typed query options.
-    pub const ACTION: defender_runtime::filter::Property<IndicatorAction> = defender_runtime::filter::Property::new(
-        "action",
-    );
+    pub const ACTION: defender_runtime::filter::Property<IndicatorAction> =
+        defender_runtime::filter::Property::new("action");
     /// The `application` property, for typed query options.
-    pub const APPLICATION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "application",
-    );
+    pub const APPLICATION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("application");
     /// The `source` property, for typed query options.
-    pub const SOURCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "source",
-    );
+    pub const SOURCE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("source");
     /// The `sourceType` property, for typed query options.
-    pub const SOURCE_TYPE: defender_runtime::filter::Property<IndicatorSourceType> = defender_runtime::filter::Property::new(
-        "sourceType",
-    );
+    pub const SOURCE_TYPE: defender_runtime::filter::Property<IndicatorSourceType> =
+        defender_runtime::filter::Property::new("sourceType");
     /// The `createdBySource` property, for typed query options.
-    pub const CREATED_BY_SOURCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "createdBySource",
-    );
+    pub const CREATED_BY_SOURCE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("createdBySource");
     /// The `createdBy` property, for typed query options.
-    pub const CREATED_BY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "createdBy",
-    );
+    pub const CREATED_BY: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("createdBy");
     /// The `createdByDisplayName` property, for typed query options.
-    pub const CREATED_BY_DISPLAY_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "createdByDisplayName",
-    );
+    pub const CREATED_BY_DISPLAY_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("createdByDisplayName");
     /// The `externalId` property, for typed query options.
-    pub const EXTERNAL_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "externalId",
-    );
+    pub const EXTERNAL_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("externalId");
     /// The `title` property, for typed query options.
-    pub const TITLE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "title",
-    );
+    pub const TITLE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("title");
     /// The `description` property, for typed query options.
-    pub const DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "description",
-    );
+    pub const DESCRIPTION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("description");
     /// The `recommendedActions` property, for typed query options.
-    pub const RECOMMENDED_ACTIONS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "recommendedActions",
-    );
+    pub const RECOMMENDED_ACTIONS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("recommendedActions");
     /// The `severity` property, for typed query options.
-    pub const SEVERITY: defender_runtime::filter::Property<IndicatorSeverity> = defender_runtime::filter::Property::new(
-        "severity",
-    );
+    pub const SEVERITY: defender_runtime::filter::Property<IndicatorSeverity> =
+        defender_runtime::filter::Property::new("severity");
     /// The `creationTimeDateTimeUtc` property, for typed query options.
-    pub const CREATION_TIME_DATE_TIME_UTC: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("creationTimeDateTimeUtc");
+    pub const CREATION_TIME_DATE_TIME_UTC: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("creationTimeDateTimeUtc");
     /// The `expirationTime` property, for typed query options.
-    pub const EXPIRATION_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "expirationTime",
-    );
+    pub const EXPIRATION_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("expirationTime");
     /// The `lastUpdateTime` property, for typed query options.
-    pub const LAST_UPDATE_TIME: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("lastUpdateTime");
+    pub const LAST_UPDATE_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("lastUpdateTime");
     /// The `lastUpdatedBy` property, for typed query options.
-    pub const LAST_UPDATED_BY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "lastUpdatedBy",
-    );
+    pub const LAST_UPDATED_BY: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("lastUpdatedBy");
     /// The `rbacGroupNames` property, for typed query options.
-    pub const RBAC_GROUP_NAMES: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "rbacGroupNames",
-    );
+    pub const RBAC_GROUP_NAMES: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("rbacGroupNames");
     /// The `rbacGroupIds` property, for typed query options.
-    pub const RBAC_GROUP_IDS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "rbacGroupIds",
-    );
+    pub const RBAC_GROUP_IDS: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("rbacGroupIds");
     /// The `generateAlert` property, for typed query options.
-    pub const GENERATE_ALERT: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "generateAlert",
-    );
+    pub const GENERATE_ALERT: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("generateAlert");
     /// The `educateUrl` property, for typed query options.
-    pub const EDUCATE_URL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "educateUrl",
-    );
+    pub const EDUCATE_URL: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("educateUrl");
     /// The `category` property, for typed query options.
-    pub const CATEGORY: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
-        "category",
-    );
+    pub const CATEGORY: defender_runtime::filter::Property<i32> =
+        defender_runtime::filter::Property::new("category");
     /// The `bypassDurationHours` property, for typed query options.
-    pub const BYPASS_DURATION_HOURS: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
-        "bypassDurationHours",
-    );
+    pub const BYPASS_DURATION_HOURS: defender_runtime::filter::Property<i32> =
+        defender_runtime::filter::Property::new("bypassDurationHours");
     /// The `notificationId` property, for typed query options.
-    pub const NOTIFICATION_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "notificationId",
-    );
+    pub const NOTIFICATION_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("notificationId");
     /// The `notificationBody` property, for typed query options.
-    pub const NOTIFICATION_BODY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "notificationBody",
-    );
+    pub const NOTIFICATION_BODY: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("notificationBody");
     /// The `version` property, for typed query options.
-    pub const VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "version",
-    );
+    pub const VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("version");
     /// The `mitreTechniques` property, for typed query options.
-    pub const MITRE_TECHNIQUES: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "mitreTechniques",
-    );
+    pub const MITRE_TECHNIQUES: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("mitreTechniques");
     /// The `historicalDetection` property, for typed query options.
-    pub const HISTORICAL_DETECTION: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "historicalDetection",
-    );
+    pub const HISTORICAL_DETECTION: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("historicalDetection");
     /// The `lookBackPeriod` property, for typed query options.
-    pub const LOOK_BACK_PERIOD: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "lookBackPeriod",
-    );
+    pub const LOOK_BACK_PERIOD: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("lookBackPeriod");
     /// The `additionalInfo` property, for typed query options.
-    pub const ADDITIONAL_INFO: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "additionalInfo",
-    );
+    pub const ADDITIONAL_INFO: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("additionalInfo");
     /// The `certificateInfo` property, for typed query options.
-    pub const CERTIFICATE_INFO: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "certificateInfo",
-    );
+    pub const CERTIFICATE_INFO: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("certificateInfo");
 }
 /** The fields of a create or update request for [`Indicator`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -8848,21 +8425,17 @@ impl defender_runtime::request::Keyed for ImportIndicatorResult {
 #[cfg(feature = "indicators")]
 impl ImportIndicatorResult {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `indicator` property, for typed query options.
-    pub const INDICATOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "indicator",
-    );
+    pub const INDICATOR: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("indicator");
     /// The `isFailed` property, for typed query options.
-    pub const IS_FAILED: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "isFailed",
-    );
+    pub const IS_FAILED: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("isFailed");
     /// The `failureReason` property, for typed query options.
-    pub const FAILURE_REASON: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "failureReason",
-    );
+    pub const FAILURE_REASON: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("failureReason");
 }
 
 /// An automated investigation on a device.
@@ -9034,41 +8607,32 @@ impl defender_runtime::request::Keyed for Investigation {
 #[cfg(any(feature = "investigations", feature = "machines"))]
 impl Investigation {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `startTime` property, for typed query options.
-    pub const START_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "startTime",
-    );
+    pub const START_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("startTime");
     /// The `endTime` property, for typed query options.
-    pub const END_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "endTime",
-    );
+    pub const END_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("endTime");
     /// The `state` property, for typed query options.
-    pub const STATE: defender_runtime::filter::Property<InvestigationState> = defender_runtime::filter::Property::new(
-        "state",
-    );
+    pub const STATE: defender_runtime::filter::Property<InvestigationState> =
+        defender_runtime::filter::Property::new("state");
     /// The `cancelledBy` property, for typed query options.
-    pub const CANCELLED_BY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "cancelledBy",
-    );
+    pub const CANCELLED_BY: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("cancelledBy");
     /// The `statusDetails` property, for typed query options.
-    pub const STATUS_DETAILS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "statusDetails",
-    );
+    pub const STATUS_DETAILS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("statusDetails");
     /// The `machineId` property, for typed query options.
-    pub const MACHINE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "machineId",
-    );
+    pub const MACHINE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("machineId");
     /// The `computerDnsName` property, for typed query options.
-    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "computerDnsName",
-    );
+    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("computerDnsName");
     /// The `triggeringAlertId` property, for typed query options.
-    pub const TRIGGERING_ALERT_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "triggeringAlertId",
-    );
+    pub const TRIGGERING_ALERT_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("triggeringAlertId");
 }
 
 /// One column of an advanced hunting result: its name and type.
@@ -9160,13 +8724,11 @@ impl defender_runtime::request::Keyed for AdvancedQuerySchemaColumn {
 #[cfg(feature = "advancedqueries")]
 impl AdvancedQuerySchemaColumn {
     /// The `Name` property, for typed query options.
-    pub const NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "Name",
-    );
+    pub const NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("Name");
     /// The `Type` property, for typed query options.
-    pub const TYPE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "Type",
-    );
+    pub const TYPE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("Type");
 }
 
 /// One row of an advanced hunting result: one member per column of the query's output.
@@ -9314,13 +8876,11 @@ impl defender_runtime::request::Keyed for AdvancedQueryResponse {
 #[cfg(feature = "advancedqueries")]
 impl AdvancedQueryResponse {
     /// The `Schema` property, for typed query options.
-    pub const SCHEMA: defender_runtime::filter::Property<
-        Vec<AdvancedQuerySchemaColumn>,
-    > = defender_runtime::filter::Property::new("Schema");
+    pub const SCHEMA: defender_runtime::filter::Property<Vec<AdvancedQuerySchemaColumn>> =
+        defender_runtime::filter::Property::new("Schema");
     /// The `Results` property, for typed query options.
-    pub const RESULTS: defender_runtime::filter::Property<Vec<AdvancedQueryResultRow>> = defender_runtime::filter::Property::new(
-        "Results",
-    );
+    pub const RESULTS: defender_runtime::filter::Property<Vec<AdvancedQueryResultRow>> =
+        defender_runtime::filter::Property::new("Results");
 }
 
 /// A file known to Defender for Endpoint, identified by its hashes.
@@ -9589,73 +9149,56 @@ impl defender_runtime::request::Keyed for File {
 #[cfg(any(feature = "alerts", feature = "files"))]
 impl File {
     /// The `sha1` property, for typed query options.
-    pub const SHA1: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "sha1",
-    );
+    pub const SHA1: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("sha1");
     /// The `sha256` property, for typed query options.
-    pub const SHA256: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "sha256",
-    );
+    pub const SHA256: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("sha256");
     /// The `md5` property, for typed query options.
-    pub const MD5: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "md5",
-    );
+    pub const MD5: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("md5");
     /// The `globalPrevalence` property, for typed query options.
-    pub const GLOBAL_PREVALENCE: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "globalPrevalence",
-    );
+    pub const GLOBAL_PREVALENCE: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("globalPrevalence");
     /// The `globalFirstObserved` property, for typed query options.
-    pub const GLOBAL_FIRST_OBSERVED: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("globalFirstObserved");
+    pub const GLOBAL_FIRST_OBSERVED: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("globalFirstObserved");
     /// The `globalLastObserved` property, for typed query options.
-    pub const GLOBAL_LAST_OBSERVED: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("globalLastObserved");
+    pub const GLOBAL_LAST_OBSERVED: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("globalLastObserved");
     /// The `size` property, for typed query options.
-    pub const SIZE: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "size",
-    );
+    pub const SIZE: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("size");
     /// The `fileType` property, for typed query options.
-    pub const FILE_TYPE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "fileType",
-    );
+    pub const FILE_TYPE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("fileType");
     /// The `isPeFile` property, for typed query options.
-    pub const IS_PE_FILE: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "isPeFile",
-    );
+    pub const IS_PE_FILE: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("isPeFile");
     /// The `filePublisher` property, for typed query options.
-    pub const FILE_PUBLISHER: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "filePublisher",
-    );
+    pub const FILE_PUBLISHER: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("filePublisher");
     /// The `fileProductName` property, for typed query options.
-    pub const FILE_PRODUCT_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "fileProductName",
-    );
+    pub const FILE_PRODUCT_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("fileProductName");
     /// The `signer` property, for typed query options.
-    pub const SIGNER: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "signer",
-    );
+    pub const SIGNER: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("signer");
     /// The `issuer` property, for typed query options.
-    pub const ISSUER: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "issuer",
-    );
+    pub const ISSUER: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("issuer");
     /// The `signerHash` property, for typed query options.
-    pub const SIGNER_HASH: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "signerHash",
-    );
+    pub const SIGNER_HASH: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("signerHash");
     /// The `isValidCertificate` property, for typed query options.
-    pub const IS_VALID_CERTIFICATE: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "isValidCertificate",
-    );
+    pub const IS_VALID_CERTIFICATE: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("isValidCertificate");
     /// The `determinationType` property, for typed query options.
-    pub const DETERMINATION_TYPE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "determinationType",
-    );
+    pub const DETERMINATION_TYPE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("determinationType");
     /// The `determinationValue` property, for typed query options.
-    pub const DETERMINATION_VALUE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "determinationValue",
-    );
+    pub const DETERMINATION_VALUE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("determinationValue");
 }
 
 /// How widespread a file is inside the organization and worldwide.
@@ -9847,45 +9390,35 @@ impl defender_runtime::request::Keyed for InOrgFileStats {
 #[cfg(feature = "files")]
 impl InOrgFileStats {
     /// The `sha1` property, for typed query options.
-    pub const SHA1: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "sha1",
-    );
+    pub const SHA1: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("sha1");
     /// The `organizationPrevalence` property, for typed query options.
-    pub const ORGANIZATION_PREVALENCE: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "organizationPrevalence",
-    );
+    pub const ORGANIZATION_PREVALENCE: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("organizationPrevalence");
     /// The `orgFirstSeen` property, for typed query options.
-    pub const ORG_FIRST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "orgFirstSeen",
-    );
+    pub const ORG_FIRST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("orgFirstSeen");
     /// The `orgLastSeen` property, for typed query options.
-    pub const ORG_LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "orgLastSeen",
-    );
+    pub const ORG_LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("orgLastSeen");
     /// The `globallyPrevalence` property, for typed query options.
-    pub const GLOBALLY_PREVALENCE: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "globallyPrevalence",
-    );
+    pub const GLOBALLY_PREVALENCE: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("globallyPrevalence");
     /// The `globalFirstObserved` property, for typed query options.
-    pub const GLOBAL_FIRST_OBSERVED: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("globalFirstObserved");
+    pub const GLOBAL_FIRST_OBSERVED: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("globalFirstObserved");
     /// The `globalLastObserved` property, for typed query options.
-    pub const GLOBAL_LAST_OBSERVED: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("globalLastObserved");
+    pub const GLOBAL_LAST_OBSERVED: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("globalLastObserved");
     /// The `topFileNames` property, for typed query options.
-    pub const TOP_FILE_NAMES: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "topFileNames",
-    );
+    pub const TOP_FILE_NAMES: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("topFileNames");
     /// The `orgPrevalence` property, for typed query options.
-    pub const ORG_PREVALENCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "orgPrevalence",
-    );
+    pub const ORG_PREVALENCE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("orgPrevalence");
     /// The `globalPrevalence` property, for typed query options.
-    pub const GLOBAL_PREVALENCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "globalPrevalence",
-    );
+    pub const GLOBAL_PREVALENCE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("globalPrevalence");
 }
 
 /// An IP address seen by Defender for Endpoint.
@@ -9960,9 +9493,8 @@ impl defender_runtime::request::Keyed for Ip {
 #[cfg(any(feature = "alerts", feature = "ips"))]
 impl Ip {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
 }
 
 /// How many devices in the organization talked to an IP address, and when.
@@ -10092,25 +9624,20 @@ impl defender_runtime::request::Keyed for InOrgIpStats {
 #[cfg(feature = "ips")]
 impl InOrgIpStats {
     /// The `ipAddress` property, for typed query options.
-    pub const IP_ADDRESS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "ipAddress",
-    );
+    pub const IP_ADDRESS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("ipAddress");
     /// The `organizationPrevalence` property, for typed query options.
-    pub const ORGANIZATION_PREVALENCE: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "organizationPrevalence",
-    );
+    pub const ORGANIZATION_PREVALENCE: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("organizationPrevalence");
     /// The `orgFirstSeen` property, for typed query options.
-    pub const ORG_FIRST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "orgFirstSeen",
-    );
+    pub const ORG_FIRST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("orgFirstSeen");
     /// The `orgLastSeen` property, for typed query options.
-    pub const ORG_LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "orgLastSeen",
-    );
+    pub const ORG_LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("orgLastSeen");
     /// The `orgPrevalence` property, for typed query options.
-    pub const ORG_PREVALENCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "orgPrevalence",
-    );
+    pub const ORG_PREVALENCE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("orgPrevalence");
 }
 
 /// A domain (host name) seen by Defender for Endpoint.
@@ -10188,9 +9715,8 @@ impl defender_runtime::request::Keyed for Domain {
 #[cfg(any(feature = "alerts", feature = "domains"))]
 impl Domain {
     /// The `host` property, for typed query options.
-    pub const HOST: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "host",
-    );
+    pub const HOST: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("host");
 }
 
 /// How many devices in the organization reached a domain, and when.
@@ -10306,21 +9832,17 @@ impl defender_runtime::request::Keyed for InOrgDomainStats {
 #[cfg(feature = "domains")]
 impl InOrgDomainStats {
     /// The `host` property, for typed query options.
-    pub const HOST: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "host",
-    );
+    pub const HOST: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("host");
     /// The `organizationPrevalence` property, for typed query options.
-    pub const ORGANIZATION_PREVALENCE: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "organizationPrevalence",
-    );
+    pub const ORGANIZATION_PREVALENCE: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("organizationPrevalence");
     /// The `orgFirstSeen` property, for typed query options.
-    pub const ORG_FIRST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "orgFirstSeen",
-    );
+    pub const ORG_FIRST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("orgFirstSeen");
     /// The `orgLastSeen` property, for typed query options.
-    pub const ORG_LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "orgLastSeen",
-    );
+    pub const ORG_LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("orgLastSeen");
 }
 
 /// A user account that signed in to devices.
@@ -10529,53 +10051,41 @@ impl defender_runtime::request::Keyed for User {
 #[cfg(any(feature = "alerts", feature = "machines", feature = "users"))]
 impl User {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `accountName` property, for typed query options.
-    pub const ACCOUNT_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "accountName",
-    );
+    pub const ACCOUNT_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("accountName");
     /// The `accountDomain` property, for typed query options.
-    pub const ACCOUNT_DOMAIN: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "accountDomain",
-    );
+    pub const ACCOUNT_DOMAIN: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("accountDomain");
     /// The `accountSid` property, for typed query options.
-    pub const ACCOUNT_SID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "accountSid",
-    );
+    pub const ACCOUNT_SID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("accountSid");
     /// The `firstSeen` property, for typed query options.
-    pub const FIRST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "firstSeen",
-    );
+    pub const FIRST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("firstSeen");
     /// The `lastSeen` property, for typed query options.
-    pub const LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "lastSeen",
-    );
+    pub const LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("lastSeen");
     /// The `mostPrevalentMachineId` property, for typed query options.
-    pub const MOST_PREVALENT_MACHINE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "mostPrevalentMachineId",
-    );
+    pub const MOST_PREVALENT_MACHINE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("mostPrevalentMachineId");
     /// The `leastPrevalentMachineId` property, for typed query options.
-    pub const LEAST_PREVALENT_MACHINE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "leastPrevalentMachineId",
-    );
+    pub const LEAST_PREVALENT_MACHINE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("leastPrevalentMachineId");
     /// The `logonTypes` property, for typed query options.
-    pub const LOGON_TYPES: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "logonTypes",
-    );
+    pub const LOGON_TYPES: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("logonTypes");
     /// The `logOnMachinesCount` property, for typed query options.
-    pub const LOG_ON_MACHINES_COUNT: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
-        "logOnMachinesCount",
-    );
+    pub const LOG_ON_MACHINES_COUNT: defender_runtime::filter::Property<i32> =
+        defender_runtime::filter::Property::new("logOnMachinesCount");
     /// The `isDomainAdmin` property, for typed query options.
-    pub const IS_DOMAIN_ADMIN: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "isDomainAdmin",
-    );
+    pub const IS_DOMAIN_ADMIN: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("isDomainAdmin");
     /// The `isOnlyNetworkUser` property, for typed query options.
-    pub const IS_ONLY_NETWORK_USER: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "isOnlyNetworkUser",
-    );
+    pub const IS_ONLY_NETWORK_USER: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("isOnlyNetworkUser");
 }
 
 /// A known vulnerability (CVE) and how it affects the organization.
@@ -10878,87 +10388,62 @@ impl defender_runtime::request::Keyed for Vulnerability {
     const KEY_PROPERTIES: &'static [&'static str] = &["id"];
 }
 
-#[cfg(
-    any(
-        feature = "machines",
-        feature = "recommendations",
-        feature = "software",
-        feature = "vulnerabilities"
-    )
-)]
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "software", feature = "vulnerabilities"))]
 impl Vulnerability {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `name` property, for typed query options.
-    pub const NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "name",
-    );
+    pub const NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("name");
     /// The `description` property, for typed query options.
-    pub const DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "description",
-    );
+    pub const DESCRIPTION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("description");
     /// The `severity` property, for typed query options.
-    pub const SEVERITY: defender_runtime::filter::Property<VulnerabilitySeverity> = defender_runtime::filter::Property::new(
-        "severity",
-    );
+    pub const SEVERITY: defender_runtime::filter::Property<VulnerabilitySeverity> =
+        defender_runtime::filter::Property::new("severity");
     /// The `cvssV3` property, for typed query options.
-    pub const CVSS_V3: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
-        "cvssV3",
-    );
+    pub const CVSS_V3: defender_runtime::filter::Property<f64> =
+        defender_runtime::filter::Property::new("cvssV3");
     /// The `cvssVector` property, for typed query options.
-    pub const CVSS_VECTOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "cvssVector",
-    );
+    pub const CVSS_VECTOR: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("cvssVector");
     /// The `exposedMachines` property, for typed query options.
-    pub const EXPOSED_MACHINES: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "exposedMachines",
-    );
+    pub const EXPOSED_MACHINES: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("exposedMachines");
     /// The `publishedOn` property, for typed query options.
-    pub const PUBLISHED_ON: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "publishedOn",
-    );
+    pub const PUBLISHED_ON: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("publishedOn");
     /// The `updatedOn` property, for typed query options.
-    pub const UPDATED_ON: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "updatedOn",
-    );
+    pub const UPDATED_ON: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("updatedOn");
     /// The `firstDetected` property, for typed query options.
-    pub const FIRST_DETECTED: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "firstDetected",
-    );
+    pub const FIRST_DETECTED: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("firstDetected");
     /// The `publicExploit` property, for typed query options.
-    pub const PUBLIC_EXPLOIT: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "publicExploit",
-    );
+    pub const PUBLIC_EXPLOIT: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("publicExploit");
     /// The `exploitVerified` property, for typed query options.
-    pub const EXPLOIT_VERIFIED: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "exploitVerified",
-    );
+    pub const EXPLOIT_VERIFIED: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("exploitVerified");
     /// The `exploitInKit` property, for typed query options.
-    pub const EXPLOIT_IN_KIT: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "exploitInKit",
-    );
+    pub const EXPLOIT_IN_KIT: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("exploitInKit");
     /// The `exploitTypes` property, for typed query options.
-    pub const EXPLOIT_TYPES: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "exploitTypes",
-    );
+    pub const EXPLOIT_TYPES: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("exploitTypes");
     /// The `exploitUris` property, for typed query options.
-    pub const EXPLOIT_URIS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "exploitUris",
-    );
+    pub const EXPLOIT_URIS: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("exploitUris");
     /// The `cveSupportability` property, for typed query options.
-    pub const CVE_SUPPORTABILITY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "cveSupportability",
-    );
+    pub const CVE_SUPPORTABILITY: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("cveSupportability");
     /// The `tags` property, for typed query options.
-    pub const TAGS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "tags",
-    );
+    pub const TAGS: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("tags");
     /// The `epss` property, for typed query options.
-    pub const EPSS: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
-        "epss",
-    );
+    pub const EPSS: defender_runtime::filter::Property<f64> =
+        defender_runtime::filter::Property::new("epss");
 }
 
 /// One vulnerability on one device in one software version.
@@ -11121,37 +10606,29 @@ impl defender_runtime::request::Keyed for MachineVulnerability {
 #[cfg(feature = "vulnerabilities")]
 impl MachineVulnerability {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `cveId` property, for typed query options.
-    pub const CVE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "cveId",
-    );
+    pub const CVE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("cveId");
     /// The `machineId` property, for typed query options.
-    pub const MACHINE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "machineId",
-    );
+    pub const MACHINE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("machineId");
     /// The `fixingKbId` property, for typed query options.
-    pub const FIXING_KB_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "fixingKbId",
-    );
+    pub const FIXING_KB_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("fixingKbId");
     /// The `productName` property, for typed query options.
-    pub const PRODUCT_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "productName",
-    );
+    pub const PRODUCT_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("productName");
     /// The `productVendor` property, for typed query options.
-    pub const PRODUCT_VENDOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "productVendor",
-    );
+    pub const PRODUCT_VENDOR: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("productVendor");
     /// The `productVersion` property, for typed query options.
-    pub const PRODUCT_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "productVersion",
-    );
+    pub const PRODUCT_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("productVersion");
     /// The `severity` property, for typed query options.
-    pub const SEVERITY: defender_runtime::filter::Property<VulnerabilitySeverity> = defender_runtime::filter::Property::new(
-        "severity",
-    );
+    pub const SEVERITY: defender_runtime::filter::Property<VulnerabilitySeverity> =
+        defender_runtime::filter::Property::new("severity");
 }
 
 /// A short reference to a device exposed to a vulnerability, software, recommendation or remediation activity.
@@ -11283,31 +10760,20 @@ impl defender_runtime::request::Keyed for MachineReference {
     const KEY_PROPERTIES: &'static [&'static str] = &["id"];
 }
 
-#[cfg(
-    any(
-        feature = "recommendations",
-        feature = "remediation-tasks",
-        feature = "software",
-        feature = "vulnerabilities"
-    )
-)]
+#[cfg(any(feature = "recommendations", feature = "remediation-tasks", feature = "software", feature = "vulnerabilities"))]
 impl MachineReference {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `computerDnsName` property, for typed query options.
-    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "computerDnsName",
-    );
+    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("computerDnsName");
     /// The `osPlatform` property, for typed query options.
-    pub const OS_PLATFORM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "osPlatform",
-    );
+    pub const OS_PLATFORM: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osPlatform");
     /// The `rbacGroupName` property, for typed query options.
-    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "rbacGroupName",
-    );
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("rbacGroupName");
 }
 
 /// A software product in the organization inventory.
@@ -11469,37 +10935,29 @@ impl defender_runtime::request::Keyed for Software {
 #[cfg(any(feature = "machines", feature = "recommendations", feature = "software"))]
 impl Software {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `name` property, for typed query options.
-    pub const NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "name",
-    );
+    pub const NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("name");
     /// The `vendor` property, for typed query options.
-    pub const VENDOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "vendor",
-    );
+    pub const VENDOR: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("vendor");
     /// The `weaknesses` property, for typed query options.
-    pub const WEAKNESSES: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "weaknesses",
-    );
+    pub const WEAKNESSES: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("weaknesses");
     /// The `publicExploit` property, for typed query options.
-    pub const PUBLIC_EXPLOIT: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "publicExploit",
-    );
+    pub const PUBLIC_EXPLOIT: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("publicExploit");
     /// The `activeAlert` property, for typed query options.
-    pub const ACTIVE_ALERT: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "activeAlert",
-    );
+    pub const ACTIVE_ALERT: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("activeAlert");
     /// The `exposedMachines` property, for typed query options.
-    pub const EXPOSED_MACHINES: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "exposedMachines",
-    );
+    pub const EXPOSED_MACHINES: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("exposedMachines");
     /// The `impactScore` property, for typed query options.
-    pub const IMPACT_SCORE: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
-        "impactScore",
-    );
+    pub const IMPACT_SCORE: defender_runtime::filter::Property<f64> =
+        defender_runtime::filter::Property::new("impactScore");
 }
 
 /// How many devices run one version of a software product.
@@ -11601,17 +11059,14 @@ impl defender_runtime::request::Keyed for Distribution {
 #[cfg(feature = "software")]
 impl Distribution {
     /// The `version` property, for typed query options.
-    pub const VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "version",
-    );
+    pub const VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("version");
     /// The `installations` property, for typed query options.
-    pub const INSTALLATIONS: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "installations",
-    );
+    pub const INSTALLATIONS: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("installations");
     /// The `vulnerabilities` property, for typed query options.
-    pub const VULNERABILITIES: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "vulnerabilities",
-    );
+    pub const VULNERABILITIES: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("vulnerabilities");
 }
 
 /// A security update (KB) that devices are missing.
@@ -11751,29 +11206,23 @@ impl defender_runtime::request::Keyed for ProductFix {
 #[cfg(any(feature = "machines", feature = "software"))]
 impl ProductFix {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `name` property, for typed query options.
-    pub const NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "name",
-    );
+    pub const NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("name");
     /// The `productsNames` property, for typed query options.
-    pub const PRODUCTS_NAMES: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "productsNames",
-    );
+    pub const PRODUCTS_NAMES: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("productsNames");
     /// The `url` property, for typed query options.
-    pub const URL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "url",
-    );
+    pub const URL: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("url");
     /// The `machineMissedOn` property, for typed query options.
-    pub const MACHINE_MISSED_ON: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "machineMissedOn",
-    );
+    pub const MACHINE_MISSED_ON: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("machineMissedOn");
     /// The `cveAddressed` property, for typed query options.
-    pub const CVE_ADDRESSED: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "cveAddressed",
-    );
+    pub const CVE_ADDRESSED: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("cveAddressed");
 }
 
 /// A security recommendation for the organization.
@@ -12136,105 +11585,80 @@ impl defender_runtime::request::Keyed for Recommendation {
 #[cfg(any(feature = "machines", feature = "recommendations"))]
 impl Recommendation {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `productName` property, for typed query options.
-    pub const PRODUCT_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "productName",
-    );
+    pub const PRODUCT_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("productName");
     /// The `recommendationName` property, for typed query options.
-    pub const RECOMMENDATION_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "recommendationName",
-    );
+    pub const RECOMMENDATION_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("recommendationName");
     /// The `weaknesses` property, for typed query options.
-    pub const WEAKNESSES: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "weaknesses",
-    );
+    pub const WEAKNESSES: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("weaknesses");
     /// The `vendor` property, for typed query options.
-    pub const VENDOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "vendor",
-    );
+    pub const VENDOR: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("vendor");
     /// The `recommendedVersion` property, for typed query options.
-    pub const RECOMMENDED_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "recommendedVersion",
-    );
+    pub const RECOMMENDED_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("recommendedVersion");
     /// The `recommendedProgram` property, for typed query options.
-    pub const RECOMMENDED_PROGRAM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "recommendedProgram",
-    );
+    pub const RECOMMENDED_PROGRAM: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("recommendedProgram");
     /// The `recommendedVendor` property, for typed query options.
-    pub const RECOMMENDED_VENDOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "recommendedVendor",
-    );
+    pub const RECOMMENDED_VENDOR: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("recommendedVendor");
     /// The `recommendationCategory` property, for typed query options.
-    pub const RECOMMENDATION_CATEGORY: defender_runtime::filter::Property<
-        RecommendationCategory,
-    > = defender_runtime::filter::Property::new("recommendationCategory");
+    pub const RECOMMENDATION_CATEGORY: defender_runtime::filter::Property<RecommendationCategory> =
+        defender_runtime::filter::Property::new("recommendationCategory");
     /// The `subCategory` property, for typed query options.
-    pub const SUB_CATEGORY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "subCategory",
-    );
+    pub const SUB_CATEGORY: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("subCategory");
     /// The `severityScore` property, for typed query options.
-    pub const SEVERITY_SCORE: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
-        "severityScore",
-    );
+    pub const SEVERITY_SCORE: defender_runtime::filter::Property<f64> =
+        defender_runtime::filter::Property::new("severityScore");
     /// The `publicExploit` property, for typed query options.
-    pub const PUBLIC_EXPLOIT: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "publicExploit",
-    );
+    pub const PUBLIC_EXPLOIT: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("publicExploit");
     /// The `activeAlert` property, for typed query options.
-    pub const ACTIVE_ALERT: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "activeAlert",
-    );
+    pub const ACTIVE_ALERT: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("activeAlert");
     /// The `associatedThreats` property, for typed query options.
-    pub const ASSOCIATED_THREATS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "associatedThreats",
-    );
+    pub const ASSOCIATED_THREATS: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("associatedThreats");
     /// The `remediationType` property, for typed query options.
-    pub const REMEDIATION_TYPE: defender_runtime::filter::Property<RemediationType> = defender_runtime::filter::Property::new(
-        "remediationType",
-    );
+    pub const REMEDIATION_TYPE: defender_runtime::filter::Property<RemediationType> =
+        defender_runtime::filter::Property::new("remediationType");
     /// The `status` property, for typed query options.
-    pub const STATUS: defender_runtime::filter::Property<RecommendationStatus> = defender_runtime::filter::Property::new(
-        "status",
-    );
+    pub const STATUS: defender_runtime::filter::Property<RecommendationStatus> =
+        defender_runtime::filter::Property::new("status");
     /// The `configScoreImpact` property, for typed query options.
-    pub const CONFIG_SCORE_IMPACT: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
-        "configScoreImpact",
-    );
+    pub const CONFIG_SCORE_IMPACT: defender_runtime::filter::Property<f64> =
+        defender_runtime::filter::Property::new("configScoreImpact");
     /// The `exposureImpact` property, for typed query options.
-    pub const EXPOSURE_IMPACT: defender_runtime::filter::Property<f64> = defender_runtime::filter::Property::new(
-        "exposureImpact",
-    );
+    pub const EXPOSURE_IMPACT: defender_runtime::filter::Property<f64> =
+        defender_runtime::filter::Property::new("exposureImpact");
     /// The `totalMachineCount` property, for typed query options.
-    pub const TOTAL_MACHINE_COUNT: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "totalMachineCount",
-    );
+    pub const TOTAL_MACHINE_COUNT: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("totalMachineCount");
     /// The `exposedMachinesCount` property, for typed query options.
-    pub const EXPOSED_MACHINES_COUNT: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "exposedMachinesCount",
-    );
+    pub const EXPOSED_MACHINES_COUNT: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("exposedMachinesCount");
     /// The `nonProductivityImpactedAssets` property, for typed query options.
-    pub const NON_PRODUCTIVITY_IMPACTED_ASSETS: defender_runtime::filter::Property<
-        i64,
-    > = defender_runtime::filter::Property::new("nonProductivityImpactedAssets");
+    pub const NON_PRODUCTIVITY_IMPACTED_ASSETS: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("nonProductivityImpactedAssets");
     /// The `relatedComponent` property, for typed query options.
-    pub const RELATED_COMPONENT: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "relatedComponent",
-    );
+    pub const RELATED_COMPONENT: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("relatedComponent");
     /// The `hasUnpatchableCve` property, for typed query options.
-    pub const HAS_UNPATCHABLE_CVE: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "hasUnpatchableCve",
-    );
+    pub const HAS_UNPATCHABLE_CVE: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("hasUnpatchableCve");
     /// The `tags` property, for typed query options.
-    pub const TAGS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "tags",
-    );
+    pub const TAGS: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("tags");
     /// The `exposedCriticalDevices` property, for typed query options.
-    pub const EXPOSED_CRITICAL_DEVICES: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "exposedCriticalDevices",
-    );
+    pub const EXPOSED_CRITICAL_DEVICES: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("exposedCriticalDevices");
 }
 
 /// A remediation activity created from a security recommendation.
@@ -12640,117 +12064,89 @@ impl defender_runtime::request::Keyed for RemediationActivity {
 #[cfg(feature = "remediation-tasks")]
 impl RemediationActivity {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `title` property, for typed query options.
-    pub const TITLE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "title",
-    );
+    pub const TITLE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("title");
     /// The `createdOn` property, for typed query options.
-    pub const CREATED_ON: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "createdOn",
-    );
+    pub const CREATED_ON: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("createdOn");
     /// The `requesterId` property, for typed query options.
-    pub const REQUESTER_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "requesterId",
-    );
+    pub const REQUESTER_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("requesterId");
     /// The `requesterEmail` property, for typed query options.
-    pub const REQUESTER_EMAIL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "requesterEmail",
-    );
+    pub const REQUESTER_EMAIL: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("requesterEmail");
     /// The `status` property, for typed query options.
-    pub const STATUS: defender_runtime::filter::Property<RemediationActivityStatus> = defender_runtime::filter::Property::new(
-        "status",
-    );
+    pub const STATUS: defender_runtime::filter::Property<RemediationActivityStatus> =
+        defender_runtime::filter::Property::new("status");
     /// The `statusLastModifiedOn` property, for typed query options.
-    pub const STATUS_LAST_MODIFIED_ON: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("statusLastModifiedOn");
+    pub const STATUS_LAST_MODIFIED_ON: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("statusLastModifiedOn");
     /// The `description` property, for typed query options.
-    pub const DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "description",
-    );
+    pub const DESCRIPTION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("description");
     /// The `relatedComponent` property, for typed query options.
-    pub const RELATED_COMPONENT: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "relatedComponent",
-    );
+    pub const RELATED_COMPONENT: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("relatedComponent");
     /// The `targetDevices` property, for typed query options.
-    pub const TARGET_DEVICES: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "targetDevices",
-    );
+    pub const TARGET_DEVICES: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("targetDevices");
     /// The `rbacGroupNames` property, for typed query options.
-    pub const RBAC_GROUP_NAMES: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "rbacGroupNames",
-    );
+    pub const RBAC_GROUP_NAMES: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("rbacGroupNames");
     /// The `fixedDevices` property, for typed query options.
-    pub const FIXED_DEVICES: defender_runtime::filter::Property<i64> = defender_runtime::filter::Property::new(
-        "fixedDevices",
-    );
+    pub const FIXED_DEVICES: defender_runtime::filter::Property<i64> =
+        defender_runtime::filter::Property::new("fixedDevices");
     /// The `requesterNotes` property, for typed query options.
-    pub const REQUESTER_NOTES: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "requesterNotes",
-    );
+    pub const REQUESTER_NOTES: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("requesterNotes");
     /// The `dueOn` property, for typed query options.
-    pub const DUE_ON: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "dueOn",
-    );
+    pub const DUE_ON: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("dueOn");
     /// The `category` property, for typed query options.
-    pub const CATEGORY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "category",
-    );
+    pub const CATEGORY: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("category");
     /// The `productivityImpactRemediationType` property, for typed query options.
-    pub const PRODUCTIVITY_IMPACT_REMEDIATION_TYPE: defender_runtime::filter::Property<
-        String,
-    > = defender_runtime::filter::Property::new("productivityImpactRemediationType");
+    pub const PRODUCTIVITY_IMPACT_REMEDIATION_TYPE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("productivityImpactRemediationType");
     /// The `priority` property, for typed query options.
-    pub const PRIORITY: defender_runtime::filter::Property<
-        RemediationActivityPriority,
-    > = defender_runtime::filter::Property::new("priority");
+    pub const PRIORITY: defender_runtime::filter::Property<RemediationActivityPriority> =
+        defender_runtime::filter::Property::new("priority");
     /// The `completionMethod` property, for typed query options.
-    pub const COMPLETION_METHOD: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "completionMethod",
-    );
+    pub const COMPLETION_METHOD: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("completionMethod");
     /// The `completerId` property, for typed query options.
-    pub const COMPLETER_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "completerId",
-    );
+    pub const COMPLETER_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("completerId");
     /// The `completerEmail` property, for typed query options.
-    pub const COMPLETER_EMAIL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "completerEmail",
-    );
+    pub const COMPLETER_EMAIL: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("completerEmail");
     /// The `scid` property, for typed query options.
-    pub const SCID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "scid",
-    );
+    pub const SCID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("scid");
     /// The `type` property, for typed query options.
-    pub const TYPE: defender_runtime::filter::Property<RemediationType> = defender_runtime::filter::Property::new(
-        "type",
-    );
+    pub const TYPE: defender_runtime::filter::Property<RemediationType> =
+        defender_runtime::filter::Property::new("type");
     /// The `productId` property, for typed query options.
-    pub const PRODUCT_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "productId",
-    );
+    pub const PRODUCT_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("productId");
     /// The `vendorId` property, for typed query options.
-    pub const VENDOR_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "vendorId",
-    );
+    pub const VENDOR_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("vendorId");
     /// The `nameId` property, for typed query options.
-    pub const NAME_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "nameId",
-    );
+    pub const NAME_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("nameId");
     /// The `recommendedVersion` property, for typed query options.
-    pub const RECOMMENDED_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "recommendedVersion",
-    );
+    pub const RECOMMENDED_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("recommendedVersion");
     /// The `recommendedVendor` property, for typed query options.
-    pub const RECOMMENDED_VENDOR: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "recommendedVendor",
-    );
+    pub const RECOMMENDED_VENDOR: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("recommendedVendor");
     /// The `recommendedProgram` property, for typed query options.
-    pub const RECOMMENDED_PROGRAM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "recommendedProgram",
-    );
+    pub const RECOMMENDED_PROGRAM: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("recommendedProgram");
 }
 
 /// A security baselines assessment profile created in the organization.
@@ -13010,69 +12406,53 @@ impl defender_runtime::request::Keyed for BaselineProfile {
 #[cfg(feature = "baseline-profiles")]
 impl BaselineProfile {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `name` property, for typed query options.
-    pub const NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "name",
-    );
+    pub const NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("name");
     /// The `description` property, for typed query options.
-    pub const DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "description",
-    );
+    pub const DESCRIPTION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("description");
     /// The `benchmark` property, for typed query options.
-    pub const BENCHMARK: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "benchmark",
-    );
+    pub const BENCHMARK: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("benchmark");
     /// The `version` property, for typed query options.
-    pub const VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "version",
-    );
+    pub const VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("version");
     /// The `operatingSystem` property, for typed query options.
-    pub const OPERATING_SYSTEM: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "operatingSystem",
-    );
+    pub const OPERATING_SYSTEM: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("operatingSystem");
     /// The `operatingSystemVersion` property, for typed query options.
-    pub const OPERATING_SYSTEM_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "operatingSystemVersion",
-    );
+    pub const OPERATING_SYSTEM_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("operatingSystemVersion");
     /// The `status` property, for typed query options.
-    pub const STATUS: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "status",
-    );
+    pub const STATUS: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("status");
     /// The `complianceLevel` property, for typed query options.
-    pub const COMPLIANCE_LEVEL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "complianceLevel",
-    );
+    pub const COMPLIANCE_LEVEL: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("complianceLevel");
     /// The `settingsNumber` property, for typed query options.
-    pub const SETTINGS_NUMBER: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
-        "settingsNumber",
-    );
+    pub const SETTINGS_NUMBER: defender_runtime::filter::Property<i32> =
+        defender_runtime::filter::Property::new("settingsNumber");
     /// The `createdBy` property, for typed query options.
-    pub const CREATED_BY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "createdBy",
-    );
+    pub const CREATED_BY: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("createdBy");
     /// The `lastUpdatedBy` property, for typed query options.
-    pub const LAST_UPDATED_BY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "lastUpdatedBy",
-    );
+    pub const LAST_UPDATED_BY: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("lastUpdatedBy");
     /// The `createdOnTimestampUTC` property, for typed query options.
-    pub const CREATED_ON_TIMESTAMP_UTC: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("createdOnTimestampUTC");
+    pub const CREATED_ON_TIMESTAMP_UTC: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("createdOnTimestampUTC");
     /// The `lastUpdateTimestampUTC` property, for typed query options.
-    pub const LAST_UPDATE_TIMESTAMP_UTC: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("lastUpdateTimestampUTC");
+    pub const LAST_UPDATE_TIMESTAMP_UTC: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("lastUpdateTimestampUTC");
     /// The `passedDevices` property, for typed query options.
-    pub const PASSED_DEVICES: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
-        "passedDevices",
-    );
+    pub const PASSED_DEVICES: defender_runtime::filter::Property<i32> =
+        defender_runtime::filter::Property::new("passedDevices");
     /// The `totalDevices` property, for typed query options.
-    pub const TOTAL_DEVICES: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
-        "totalDevices",
-    );
+    pub const TOTAL_DEVICES: defender_runtime::filter::Property<i32> =
+        defender_runtime::filter::Property::new("totalDevices");
 }
 
 /// A configuration assessed by an active security baselines profile.
@@ -13308,61 +12688,47 @@ impl defender_runtime::request::Keyed for BaselineConfiguration {
 #[cfg(feature = "baseline-configurations")]
 impl BaselineConfiguration {
     /// The `uniqueId` property, for typed query options.
-    pub const UNIQUE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "uniqueId",
-    );
+    pub const UNIQUE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("uniqueId");
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `benchmarkName` property, for typed query options.
-    pub const BENCHMARK_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "benchmarkName",
-    );
+    pub const BENCHMARK_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("benchmarkName");
     /// The `benchmarkVersion` property, for typed query options.
-    pub const BENCHMARK_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "benchmarkVersion",
-    );
+    pub const BENCHMARK_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("benchmarkVersion");
     /// The `name` property, for typed query options.
-    pub const NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "name",
-    );
+    pub const NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("name");
     /// The `description` property, for typed query options.
-    pub const DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "description",
-    );
+    pub const DESCRIPTION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("description");
     /// The `category` property, for typed query options.
-    pub const CATEGORY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "category",
-    );
+    pub const CATEGORY: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("category");
     /// The `complianceLevels` property, for typed query options.
-    pub const COMPLIANCE_LEVELS: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "complianceLevels",
-    );
+    pub const COMPLIANCE_LEVELS: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("complianceLevels");
     /// The `cce` property, for typed query options.
-    pub const CCE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "cce",
-    );
+    pub const CCE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("cce");
     /// The `rationale` property, for typed query options.
-    pub const RATIONALE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "rationale",
-    );
+    pub const RATIONALE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("rationale");
     /// The `source` property, for typed query options.
-    pub const SOURCE: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "source",
-    );
+    pub const SOURCE: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("source");
     /// The `recommendedValue` property, for typed query options.
-    pub const RECOMMENDED_VALUE: defender_runtime::filter::Property<Vec<String>> = defender_runtime::filter::Property::new(
-        "recommendedValue",
-    );
+    pub const RECOMMENDED_VALUE: defender_runtime::filter::Property<Vec<String>> =
+        defender_runtime::filter::Property::new("recommendedValue");
     /// The `remediation` property, for typed query options.
-    pub const REMEDIATION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "remediation",
-    );
+    pub const REMEDIATION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("remediation");
     /// The `isCustom` property, for typed query options.
-    pub const IS_CUSTOM: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "isCustom",
-    );
+    pub const IS_CUSTOM: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("isCustom");
 }
 
 /// Credentials an authenticated scan uses; the service sends one of the derived types, named by `@odata.type`.
@@ -13477,21 +12843,17 @@ impl defender_runtime::request::Keyed for ScanAuthenticationParams {
 #[cfg(feature = "device-authenticated-scan-definitions")]
 impl ScanAuthenticationParams {
     /// The `type` property, for typed query options.
-    pub const TYPE: defender_runtime::filter::Property<ScanAuthenticationType> = defender_runtime::filter::Property::new(
-        "type",
-    );
+    pub const TYPE: defender_runtime::filter::Property<ScanAuthenticationType> =
+        defender_runtime::filter::Property::new("type");
     /// The `keyVaultUrl` property, for typed query options.
-    pub const KEY_VAULT_URL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "keyVaultUrl",
-    );
+    pub const KEY_VAULT_URL: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("keyVaultUrl");
     /// The `keyVaultSecretName` property, for typed query options.
-    pub const KEY_VAULT_SECRET_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "keyVaultSecretName",
-    );
+    pub const KEY_VAULT_SECRET_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("keyVaultSecretName");
     /// The `username` property, for typed query options.
-    pub const USERNAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "username",
-    );
+    pub const USERNAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("username");
 }
 /** The fields of a create or update request for [`ScanAuthenticationParams`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -13756,29 +13118,23 @@ impl defender_runtime::request::Keyed for WindowsAuthParams {
 #[cfg(feature = "device-authenticated-scan-definitions")]
 impl WindowsAuthParams {
     /// The `type` property, for typed query options.
-    pub const TYPE: defender_runtime::filter::Property<ScanAuthenticationType> = defender_runtime::filter::Property::new(
-        "type",
-    );
+    pub const TYPE: defender_runtime::filter::Property<ScanAuthenticationType> =
+        defender_runtime::filter::Property::new("type");
     /// The `keyVaultUrl` property, for typed query options.
-    pub const KEY_VAULT_URL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "keyVaultUrl",
-    );
+    pub const KEY_VAULT_URL: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("keyVaultUrl");
     /// The `keyVaultSecretName` property, for typed query options.
-    pub const KEY_VAULT_SECRET_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "keyVaultSecretName",
-    );
+    pub const KEY_VAULT_SECRET_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("keyVaultSecretName");
     /// The `username` property, for typed query options.
-    pub const USERNAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "username",
-    );
+    pub const USERNAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("username");
     /// The `domain` property, for typed query options.
-    pub const DOMAIN: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "domain",
-    );
+    pub const DOMAIN: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("domain");
     /// The `isGmsaUser` property, for typed query options.
-    pub const IS_GMSA_USER: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "isGmsaUser",
-    );
+    pub const IS_GMSA_USER: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("isGmsaUser");
 }
 /** The fields of a create or update request for [`WindowsAuthParams`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -13982,41 +13338,32 @@ impl defender_runtime::request::Keyed for SnmpAuthParams {
 #[cfg(feature = "device-authenticated-scan-definitions")]
 impl SnmpAuthParams {
     /// The `type` property, for typed query options.
-    pub const TYPE: defender_runtime::filter::Property<ScanAuthenticationType> = defender_runtime::filter::Property::new(
-        "type",
-    );
+    pub const TYPE: defender_runtime::filter::Property<ScanAuthenticationType> =
+        defender_runtime::filter::Property::new("type");
     /// The `keyVaultUrl` property, for typed query options.
-    pub const KEY_VAULT_URL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "keyVaultUrl",
-    );
+    pub const KEY_VAULT_URL: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("keyVaultUrl");
     /// The `keyVaultSecretName` property, for typed query options.
-    pub const KEY_VAULT_SECRET_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "keyVaultSecretName",
-    );
+    pub const KEY_VAULT_SECRET_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("keyVaultSecretName");
     /// The `username` property, for typed query options.
-    pub const USERNAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "username",
-    );
+    pub const USERNAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("username");
     /// The `communityString` property, for typed query options.
-    pub const COMMUNITY_STRING: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "communityString",
-    );
+    pub const COMMUNITY_STRING: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("communityString");
     /// The `authProtocol` property, for typed query options.
-    pub const AUTH_PROTOCOL: defender_runtime::filter::Property<SnmpAuthProtocol> = defender_runtime::filter::Property::new(
-        "authProtocol",
-    );
+    pub const AUTH_PROTOCOL: defender_runtime::filter::Property<SnmpAuthProtocol> =
+        defender_runtime::filter::Property::new("authProtocol");
     /// The `authPassword` property, for typed query options.
-    pub const AUTH_PASSWORD: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "authPassword",
-    );
+    pub const AUTH_PASSWORD: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("authPassword");
     /// The `privProtocol` property, for typed query options.
-    pub const PRIV_PROTOCOL: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "privProtocol",
-    );
+    pub const PRIV_PROTOCOL: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("privProtocol");
     /// The `privPassword` property, for typed query options.
-    pub const PRIV_PASSWORD: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "privPassword",
-    );
+    pub const PRIV_PASSWORD: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("privPassword");
 }
 /** The fields of a create or update request for [`SnmpAuthParams`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -14218,37 +13565,29 @@ impl defender_runtime::request::Keyed for ScannerAgent {
 #[cfg(feature = "device-authenticated-scan-definitions")]
 impl ScannerAgent {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `machineId` property, for typed query options.
-    pub const MACHINE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "machineId",
-    );
+    pub const MACHINE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("machineId");
     /// The `machineName` property, for typed query options.
-    pub const MACHINE_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "machineName",
-    );
+    pub const MACHINE_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("machineName");
     /// The `lastSeen` property, for typed query options.
-    pub const LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "lastSeen",
-    );
+    pub const LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("lastSeen");
     /// The `assignedApplicationId` property, for typed query options.
-    pub const ASSIGNED_APPLICATION_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "assignedApplicationId",
-    );
+    pub const ASSIGNED_APPLICATION_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("assignedApplicationId");
     /// The `scannerSoftwareVersion` property, for typed query options.
-    pub const SCANNER_SOFTWARE_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "scannerSoftwareVersion",
-    );
+    pub const SCANNER_SOFTWARE_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("scannerSoftwareVersion");
     /// The `lastCommandExecutionTimestamp` property, for typed query options.
-    pub const LAST_COMMAND_EXECUTION_TIMESTAMP: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("lastCommandExecutionTimestamp");
+    pub const LAST_COMMAND_EXECUTION_TIMESTAMP: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("lastCommandExecutionTimestamp");
     /// The `mdeClientVersion` property, for typed query options.
-    pub const MDE_CLIENT_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "mdeClientVersion",
-    );
+    pub const MDE_CLIENT_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("mdeClientVersion");
 }
 /** The fields of a create or update request for [`ScannerAgent`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -14388,17 +13727,14 @@ impl defender_runtime::request::Keyed for LatestScan {
 #[cfg(feature = "device-authenticated-scan-definitions")]
 impl LatestScan {
     /// The `status` property, for typed query options.
-    pub const STATUS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "status",
-    );
+    pub const STATUS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("status");
     /// The `failureReason` property, for typed query options.
-    pub const FAILURE_REASON: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "failureReason",
-    );
+    pub const FAILURE_REASON: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("failureReason");
     /// The `executionDateTime` property, for typed query options.
-    pub const EXECUTION_DATE_TIME: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("executionDateTime");
+    pub const EXECUTION_DATE_TIME: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("executionDateTime");
 }
 /** The fields of a create or update request for [`LatestScan`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -14624,53 +13960,41 @@ impl defender_runtime::request::Keyed for ScanDefinition {
 #[cfg(feature = "device-authenticated-scan-definitions")]
 impl ScanDefinition {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `scanType` property, for typed query options.
-    pub const SCAN_TYPE: defender_runtime::filter::Property<ScanType> = defender_runtime::filter::Property::new(
-        "scanType",
-    );
+    pub const SCAN_TYPE: defender_runtime::filter::Property<ScanType> =
+        defender_runtime::filter::Property::new("scanType");
     /// The `scanName` property, for typed query options.
-    pub const SCAN_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "scanName",
-    );
+    pub const SCAN_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("scanName");
     /// The `isActive` property, for typed query options.
-    pub const IS_ACTIVE: defender_runtime::filter::Property<bool> = defender_runtime::filter::Property::new(
-        "isActive",
-    );
+    pub const IS_ACTIVE: defender_runtime::filter::Property<bool> =
+        defender_runtime::filter::Property::new("isActive");
     /// The `orgId` property, for typed query options.
-    pub const ORG_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "orgId",
-    );
+    pub const ORG_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("orgId");
     /// The `intervalInHours` property, for typed query options.
-    pub const INTERVAL_IN_HOURS: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
-        "intervalInHours",
-    );
+    pub const INTERVAL_IN_HOURS: defender_runtime::filter::Property<i32> =
+        defender_runtime::filter::Property::new("intervalInHours");
     /// The `createdBy` property, for typed query options.
-    pub const CREATED_BY: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "createdBy",
-    );
+    pub const CREATED_BY: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("createdBy");
     /// The `targetType` property, for typed query options.
-    pub const TARGET_TYPE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "targetType",
-    );
+    pub const TARGET_TYPE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("targetType");
     /// The `target` property, for typed query options.
-    pub const TARGET: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "target",
-    );
+    pub const TARGET: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("target");
     /// The `scanAuthenticationParams` property, for typed query options.
-    pub const SCAN_AUTHENTICATION_PARAMS: defender_runtime::filter::Property<
-        AnyScanAuthenticationParams,
-    > = defender_runtime::filter::Property::new("scanAuthenticationParams");
+    pub const SCAN_AUTHENTICATION_PARAMS: defender_runtime::filter::Property<AnyScanAuthenticationParams> =
+        defender_runtime::filter::Property::new("scanAuthenticationParams");
     /// The `scannerAgent` property, for typed query options.
-    pub const SCANNER_AGENT: defender_runtime::filter::Property<ScannerAgent> = defender_runtime::filter::Property::new(
-        "scannerAgent",
-    );
+    pub const SCANNER_AGENT: defender_runtime::filter::Property<ScannerAgent> =
+        defender_runtime::filter::Property::new("scannerAgent");
     /// The `latestScan` property, for typed query options.
-    pub const LATEST_SCAN: defender_runtime::filter::Property<LatestScan> = defender_runtime::filter::Property::new(
-        "latestScan",
-    );
+    pub const LATEST_SCAN: defender_runtime::filter::Property<LatestScan> =
+        defender_runtime::filter::Property::new("latestScan");
 }
 /** The fields of a create or update request for [`ScanDefinition`]: each is sent only when it is not
  [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.
@@ -14884,37 +14208,29 @@ impl defender_runtime::request::Keyed for ScanAgent {
 #[cfg(feature = "device-authenticated-scan-agents")]
 impl ScanAgent {
     /// The `id` property, for typed query options.
-    pub const ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "id",
-    );
+    pub const ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("id");
     /// The `machineId` property, for typed query options.
-    pub const MACHINE_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "machineId",
-    );
+    pub const MACHINE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("machineId");
     /// The `lastSeen` property, for typed query options.
-    pub const LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "lastSeen",
-    );
+    pub const LAST_SEEN: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("lastSeen");
     /// The `computerDnsName` property, for typed query options.
-    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "computerDnsName",
-    );
+    pub const COMPUTER_DNS_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("computerDnsName");
     /// The `AssignedApplicationId` property, for typed query options.
-    pub const ASSIGNED_APPLICATION_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "AssignedApplicationId",
-    );
+    pub const ASSIGNED_APPLICATION_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("AssignedApplicationId");
     /// The `ScannerSoftwareVersion` property, for typed query options.
-    pub const SCANNER_SOFTWARE_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "ScannerSoftwareVersion",
-    );
+    pub const SCANNER_SOFTWARE_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("ScannerSoftwareVersion");
     /// The `LastCommandExecutionTimestamp` property, for typed query options.
-    pub const LAST_COMMAND_EXECUTION_TIMESTAMP: defender_runtime::filter::Property<
-        edm::DateTimeOffset,
-    > = defender_runtime::filter::Property::new("LastCommandExecutionTimestamp");
+    pub const LAST_COMMAND_EXECUTION_TIMESTAMP: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("LastCommandExecutionTimestamp");
     /// The `mdeClientVersion` property, for typed query options.
-    pub const MDE_CLIENT_VERSION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "mdeClientVersion",
-    );
+    pub const MDE_CLIENT_VERSION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("mdeClientVersion");
 }
 
 /// The latest run of one scan definition.
@@ -15030,21 +14346,17 @@ impl defender_runtime::request::Keyed for ScanHistoryByDefinition {
 #[cfg(feature = "device-authenticated-scan-definitions")]
 impl ScanHistoryByDefinition {
     /// The `ScanDefinitionIds` property, for typed query options.
-    pub const SCAN_DEFINITION_IDS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "ScanDefinitionIds",
-    );
+    pub const SCAN_DEFINITION_IDS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("ScanDefinitionIds");
     /// The `LastScanned` property, for typed query options.
-    pub const LAST_SCANNED: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "LastScanned",
-    );
+    pub const LAST_SCANNED: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("LastScanned");
     /// The `ScanStatus` property, for typed query options.
-    pub const SCAN_STATUS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "ScanStatus",
-    );
+    pub const SCAN_STATUS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("ScanStatus");
     /// The `ScannerId` property, for typed query options.
-    pub const SCANNER_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "ScannerId",
-    );
+    pub const SCANNER_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("ScannerId");
 }
 
 /// Result for one target of a scan session.
@@ -15184,29 +14496,23 @@ impl defender_runtime::request::Keyed for ScannedTarget {
 #[cfg(feature = "device-authenticated-scan-definitions")]
 impl ScannedTarget {
     /// The `Ip` property, for typed query options.
-    pub const IP: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "Ip",
-    );
+    pub const IP: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("Ip");
     /// The `Hostname` property, for typed query options.
-    pub const HOSTNAME: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "Hostname",
-    );
+    pub const HOSTNAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("Hostname");
     /// The `ScannedDeviceDescription` property, for typed query options.
-    pub const SCANNED_DEVICE_DESCRIPTION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "ScannedDeviceDescription",
-    );
+    pub const SCANNED_DEVICE_DESCRIPTION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("ScannedDeviceDescription");
     /// The `ErrorMessage` property, for typed query options.
-    pub const ERROR_MESSAGE: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "ErrorMessage",
-    );
+    pub const ERROR_MESSAGE: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("ErrorMessage");
     /// The `ScanStatus` property, for typed query options.
-    pub const SCAN_STATUS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "ScanStatus",
-    );
+    pub const SCAN_STATUS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("ScanStatus");
     /// The `ScanDuration` property, for typed query options.
-    pub const SCAN_DURATION: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "ScanDuration",
-    );
+    pub const SCAN_DURATION: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("ScanDuration");
 }
 
 /// One scan session and its per-target results.
@@ -15369,51 +14675,35 @@ impl defender_runtime::request::Keyed for ScanHistoryBySession {
 #[cfg(feature = "device-authenticated-scan-definitions")]
 impl ScanHistoryBySession {
     /// The `orgId` property, for typed query options.
-    pub const ORG_ID: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "orgId",
-    );
+    pub const ORG_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("orgId");
     /// The `ScanDefinitionIds` property, for typed query options.
-    pub const SCAN_DEFINITION_IDS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "ScanDefinitionIds",
-    );
+    pub const SCAN_DEFINITION_IDS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("ScanDefinitionIds");
     /// The `SessionIds` property, for typed query options.
-    pub const SESSION_IDS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "SessionIds",
-    );
+    pub const SESSION_IDS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("SessionIds");
     /// The `NumberOfSuccessfullyScannedTargets` property, for typed query options.
-    pub const NUMBER_OF_SUCCESSFULLY_SCANNED_TARGETS: defender_runtime::filter::Property<
-        i32,
-    > = defender_runtime::filter::Property::new("NumberOfSuccessfullyScannedTargets");
+    pub const NUMBER_OF_SUCCESSFULLY_SCANNED_TARGETS: defender_runtime::filter::Property<i32> =
+        defender_runtime::filter::Property::new("NumberOfSuccessfullyScannedTargets");
     /// The `NumberOfTargets` property, for typed query options.
-    pub const NUMBER_OF_TARGETS: defender_runtime::filter::Property<i32> = defender_runtime::filter::Property::new(
-        "NumberOfTargets",
-    );
+    pub const NUMBER_OF_TARGETS: defender_runtime::filter::Property<i32> =
+        defender_runtime::filter::Property::new("NumberOfTargets");
     /// The `ScanStatus` property, for typed query options.
-    pub const SCAN_STATUS: defender_runtime::filter::Property<String> = defender_runtime::filter::Property::new(
-        "ScanStatus",
-    );
+    pub const SCAN_STATUS: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("ScanStatus");
     /// The `LastScanned` property, for typed query options.
-    pub const LAST_SCANNED: defender_runtime::filter::Property<edm::DateTimeOffset> = defender_runtime::filter::Property::new(
-        "LastScanned",
-    );
+    pub const LAST_SCANNED: defender_runtime::filter::Property<edm::DateTimeOffset> =
+        defender_runtime::filter::Property::new("LastScanned");
     /// The `ListScannedTargets` property, for typed query options.
-    pub const LIST_SCANNED_TARGETS: defender_runtime::filter::Property<
-        Vec<ScannedTarget>,
-    > = defender_runtime::filter::Property::new("ListScannedTargets");
+    pub const LIST_SCANNED_TARGETS: defender_runtime::filter::Property<Vec<ScannedTarget>> =
+        defender_runtime::filter::Property::new("ListScannedTargets");
 }
 
 /// Whether the device's sensor is reporting and communicating normally.
 ///
 /// CSDL: enumeration `microsoft.windowsDefenderATP.api.MachineHealthStatus`. Values this version of the SDK does not know decode as [`MachineHealthStatus::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum MachineHealthStatus {
@@ -15445,15 +14735,7 @@ pub enum MachineHealthStatus {
     Unrecognized(String),
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl MachineHealthStatus {
     /// Every member the metadata lists, in declaration order.
     pub const KNOWN: &'static [Self] = &[
@@ -15464,6 +14746,7 @@ impl MachineHealthStatus {
         Self::NoSensorDataImpairedCommunication,
         Self::Unknown,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -15471,9 +14754,7 @@ impl MachineHealthStatus {
             Self::Inactive => "Inactive",
             Self::ImpairedCommunication => "ImpairedCommunication",
             Self::NoSensorData => "NoSensorData",
-            Self::NoSensorDataImpairedCommunication => {
-                "NoSensorDataImpairedCommunication"
-            }
+            Self::NoSensorDataImpairedCommunication => "NoSensorDataImpairedCommunication",
             Self::Unknown => "Unknown",
             Self::Unrecognized(value) => value,
         }
@@ -15506,15 +14787,7 @@ impl MachineHealthStatus {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl From<&str> for MachineHealthStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -15522,24 +14795,14 @@ impl From<&str> for MachineHealthStatus {
             "Inactive" => Self::Inactive,
             "ImpairedCommunication" => Self::ImpairedCommunication,
             "NoSensorData" => Self::NoSensorData,
-            "NoSensorDataImpairedCommunication" => {
-                Self::NoSensorDataImpairedCommunication
-            }
+            "NoSensorDataImpairedCommunication" => Self::NoSensorDataImpairedCommunication,
             "Unknown" => Self::Unknown,
             other => Self::Unrecognized(other.to_owned()),
         }
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl std::str::FromStr for MachineHealthStatus {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -15547,78 +14810,35 @@ impl std::str::FromStr for MachineHealthStatus {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl fmt::Display for MachineHealthStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl defender_runtime::codegen::ODataLiteral for MachineHealthStatus {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.MachineHealthStatus",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.MachineHealthStatus", self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl defender_runtime::filter::FilterValue for MachineHealthStatus {
     fn filter_literal(&self) -> String {
         defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl Serialize for MachineHealthStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for MachineHealthStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MemberVisitor;
@@ -15627,32 +14847,14 @@ impl<'de> Deserialize<'de> for MachineHealthStatus {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `MachineHealthStatus` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<MachineHealthStatus, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<MachineHealthStatus, E> {
                 Ok(MachineHealthStatus::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<MachineHealthStatus, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<MachineHealthStatus, E> {
                 Ok(MachineHealthStatus::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<MachineHealthStatus, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| MachineHealthStatus::Unrecognized(value.to_string()),
-                            MachineHealthStatus::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<MachineHealthStatus, E> {
+                Ok(i64::try_from(value).map_or_else(|_| MachineHealthStatus::Unrecognized(value.to_string()), MachineHealthStatus::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -15662,15 +14864,7 @@ impl<'de> Deserialize<'de> for MachineHealthStatus {
 /// The device's risk as Defender for Endpoint assesses it.
 ///
 /// CSDL: enumeration `microsoft.windowsDefenderATP.api.MachineRiskScore`. Values this version of the SDK does not know decode as [`MachineRiskScore::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum MachineRiskScore {
@@ -15698,15 +14892,7 @@ pub enum MachineRiskScore {
     Unrecognized(String),
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl MachineRiskScore {
     /// Every member the metadata lists, in declaration order.
     pub const KNOWN: &'static [Self] = &[
@@ -15716,6 +14902,7 @@ impl MachineRiskScore {
         Self::Medium,
         Self::High,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -15753,15 +14940,7 @@ impl MachineRiskScore {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl From<&str> for MachineRiskScore {
     fn from(value: &str) -> Self {
         match value {
@@ -15775,15 +14954,7 @@ impl From<&str> for MachineRiskScore {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl std::str::FromStr for MachineRiskScore {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -15791,78 +14962,35 @@ impl std::str::FromStr for MachineRiskScore {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl fmt::Display for MachineRiskScore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl defender_runtime::codegen::ODataLiteral for MachineRiskScore {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.MachineRiskScore",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.MachineRiskScore", self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl defender_runtime::filter::FilterValue for MachineRiskScore {
     fn filter_literal(&self) -> String {
         defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl Serialize for MachineRiskScore {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for MachineRiskScore {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MemberVisitor;
@@ -15871,26 +14999,14 @@ impl<'de> Deserialize<'de> for MachineRiskScore {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `MachineRiskScore` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<MachineRiskScore, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<MachineRiskScore, E> {
                 Ok(MachineRiskScore::from(value))
             }
-
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<MachineRiskScore, E> {
                 Ok(MachineRiskScore::from_value(value))
             }
-
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<MachineRiskScore, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| MachineRiskScore::Unrecognized(value.to_string()),
-                            MachineRiskScore::from_value,
-                        ),
-                )
+                Ok(i64::try_from(value).map_or_else(|_| MachineRiskScore::Unrecognized(value.to_string()), MachineRiskScore::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -15900,15 +15016,7 @@ impl<'de> Deserialize<'de> for MachineRiskScore {
 /// How exposed the device is to threats and vulnerabilities.
 ///
 /// CSDL: enumeration `microsoft.windowsDefenderATP.api.MachineExposureLevel`. Values this version of the SDK does not know decode as [`MachineExposureLevel::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum MachineExposureLevel {
@@ -15932,15 +15040,7 @@ pub enum MachineExposureLevel {
     Unrecognized(String),
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl MachineExposureLevel {
     /// Every member the metadata lists, in declaration order.
     pub const KNOWN: &'static [Self] = &[
@@ -15949,6 +15049,7 @@ impl MachineExposureLevel {
         Self::Medium,
         Self::High,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -15983,15 +15084,7 @@ impl MachineExposureLevel {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl From<&str> for MachineExposureLevel {
     fn from(value: &str) -> Self {
         match value {
@@ -16004,15 +15097,7 @@ impl From<&str> for MachineExposureLevel {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl std::str::FromStr for MachineExposureLevel {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -16020,78 +15105,35 @@ impl std::str::FromStr for MachineExposureLevel {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl fmt::Display for MachineExposureLevel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl defender_runtime::codegen::ODataLiteral for MachineExposureLevel {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.MachineExposureLevel",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.MachineExposureLevel", self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl defender_runtime::filter::FilterValue for MachineExposureLevel {
     fn filter_literal(&self) -> String {
         defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl Serialize for MachineExposureLevel {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for MachineExposureLevel {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MemberVisitor;
@@ -16100,32 +15142,14 @@ impl<'de> Deserialize<'de> for MachineExposureLevel {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `MachineExposureLevel` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<MachineExposureLevel, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<MachineExposureLevel, E> {
                 Ok(MachineExposureLevel::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<MachineExposureLevel, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<MachineExposureLevel, E> {
                 Ok(MachineExposureLevel::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<MachineExposureLevel, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| MachineExposureLevel::Unrecognized(value.to_string()),
-                            MachineExposureLevel::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<MachineExposureLevel, E> {
+                Ok(i64::try_from(value).map_or_else(|_| MachineExposureLevel::Unrecognized(value.to_string()), MachineExposureLevel::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -16135,15 +15159,7 @@ impl<'de> Deserialize<'de> for MachineExposureLevel {
 /// The business value assigned to a device, which weighs its exposure.
 ///
 /// CSDL: enumeration `microsoft.windowsDefenderATP.api.DeviceValue`. Values this version of the SDK does not know decode as [`DeviceValue::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DeviceValue {
@@ -16163,18 +15179,15 @@ pub enum DeviceValue {
     Unrecognized(String),
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl DeviceValue {
     /// Every member the metadata lists, in declaration order.
-    pub const KNOWN: &'static [Self] = &[Self::Normal, Self::Low, Self::High];
+    pub const KNOWN: &'static [Self] = &[
+        Self::Normal,
+        Self::Low,
+        Self::High,
+    ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -16206,15 +15219,7 @@ impl DeviceValue {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl From<&str> for DeviceValue {
     fn from(value: &str) -> Self {
         match value {
@@ -16226,15 +15231,7 @@ impl From<&str> for DeviceValue {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl std::str::FromStr for DeviceValue {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -16242,78 +15239,35 @@ impl std::str::FromStr for DeviceValue {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl fmt::Display for DeviceValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl defender_runtime::codegen::ODataLiteral for DeviceValue {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.DeviceValue",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.DeviceValue", self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl defender_runtime::filter::FilterValue for DeviceValue {
     fn filter_literal(&self) -> String {
         defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl Serialize for DeviceValue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for DeviceValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MemberVisitor;
@@ -16322,23 +15276,14 @@ impl<'de> Deserialize<'de> for DeviceValue {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `DeviceValue` member name or value")
             }
-
             fn visit_str<E: de::Error>(self, value: &str) -> Result<DeviceValue, E> {
                 Ok(DeviceValue::from(value))
             }
-
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<DeviceValue, E> {
                 Ok(DeviceValue::from_value(value))
             }
-
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<DeviceValue, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| DeviceValue::Unrecognized(value.to_string()),
-                            DeviceValue::from_value,
-                        ),
-                )
+                Ok(i64::try_from(value).map_or_else(|_| DeviceValue::Unrecognized(value.to_string()), DeviceValue::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -16350,15 +15295,7 @@ impl<'de> Deserialize<'de> for DeviceValue {
 /// The reference writes `onboarded` with a lower-case initial unlike the other members; a value sent as `Onboarded` decodes as `Unrecognized("Onboarded")`.
 ///
 /// CSDL: enumeration `microsoft.windowsDefenderATP.api.OnboardingStatus`. Values this version of the SDK does not know decode as [`OnboardingStatus::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum OnboardingStatus {
@@ -16382,15 +15319,7 @@ pub enum OnboardingStatus {
     Unrecognized(String),
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl OnboardingStatus {
     /// Every member the metadata lists, in declaration order.
     pub const KNOWN: &'static [Self] = &[
@@ -16399,6 +15328,7 @@ impl OnboardingStatus {
         Self::Unsupported,
         Self::InsufficientInfo,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -16433,15 +15363,7 @@ impl OnboardingStatus {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl From<&str> for OnboardingStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -16454,15 +15376,7 @@ impl From<&str> for OnboardingStatus {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl std::str::FromStr for OnboardingStatus {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -16470,78 +15384,35 @@ impl std::str::FromStr for OnboardingStatus {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl fmt::Display for OnboardingStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl defender_runtime::codegen::ODataLiteral for OnboardingStatus {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.OnboardingStatus",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.OnboardingStatus", self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl defender_runtime::filter::FilterValue for OnboardingStatus {
     fn filter_literal(&self) -> String {
         defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl Serialize for OnboardingStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for OnboardingStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MemberVisitor;
@@ -16550,26 +15421,14 @@ impl<'de> Deserialize<'de> for OnboardingStatus {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `OnboardingStatus` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<OnboardingStatus, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<OnboardingStatus, E> {
                 Ok(OnboardingStatus::from(value))
             }
-
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<OnboardingStatus, E> {
                 Ok(OnboardingStatus::from_value(value))
             }
-
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<OnboardingStatus, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| OnboardingStatus::Unrecognized(value.to_string()),
-                            OnboardingStatus::from_value,
-                        ),
-                )
+                Ok(i64::try_from(value).map_or_else(|_| OnboardingStatus::Unrecognized(value.to_string()), OnboardingStatus::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -16598,7 +15457,11 @@ pub enum MachineTagAction {
 #[cfg(feature = "machines")]
 impl MachineTagAction {
     /// Every member the metadata lists, in declaration order.
-    pub const KNOWN: &'static [Self] = &[Self::Add, Self::Remove];
+    pub const KNOWN: &'static [Self] = &[
+        Self::Add,
+        Self::Remove,
+    ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -16656,10 +15519,7 @@ impl fmt::Display for MachineTagAction {
 #[cfg(feature = "machines")]
 impl defender_runtime::codegen::ODataLiteral for MachineTagAction {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.MachineTagAction",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.MachineTagAction", self.as_str())
     }
 }
 
@@ -16686,26 +15546,14 @@ impl<'de> Deserialize<'de> for MachineTagAction {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `MachineTagAction` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<MachineTagAction, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<MachineTagAction, E> {
                 Ok(MachineTagAction::from(value))
             }
-
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<MachineTagAction, E> {
                 Ok(MachineTagAction::from_value(value))
             }
-
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<MachineTagAction, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| MachineTagAction::Unrecognized(value.to_string()),
-                            MachineTagAction::from_value,
-                        ),
-                )
+                Ok(i64::try_from(value).map_or_else(|_| MachineTagAction::Unrecognized(value.to_string()), MachineTagAction::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -16748,6 +15596,7 @@ impl ExploitabilityLevel {
         Self::ExploitIsVerified,
         Self::ExploitIsInKit,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -16813,10 +15662,7 @@ impl fmt::Display for ExploitabilityLevel {
 #[cfg(feature = "machines")]
 impl defender_runtime::codegen::ODataLiteral for ExploitabilityLevel {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.ExploitabilityLevel",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.ExploitabilityLevel", self.as_str())
     }
 }
 
@@ -16843,32 +15689,14 @@ impl<'de> Deserialize<'de> for ExploitabilityLevel {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `ExploitabilityLevel` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<ExploitabilityLevel, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<ExploitabilityLevel, E> {
                 Ok(ExploitabilityLevel::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<ExploitabilityLevel, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<ExploitabilityLevel, E> {
                 Ok(ExploitabilityLevel::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<ExploitabilityLevel, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| ExploitabilityLevel::Unrecognized(value.to_string()),
-                            ExploitabilityLevel::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<ExploitabilityLevel, E> {
+                Ok(i64::try_from(value).map_or_else(|_| ExploitabilityLevel::Unrecognized(value.to_string()), ExploitabilityLevel::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -16901,7 +15729,12 @@ pub enum VulnerabilityChangeStatus {
 #[cfg(feature = "machines")]
 impl VulnerabilityChangeStatus {
     /// Every member the metadata lists, in declaration order.
-    pub const KNOWN: &'static [Self] = &[Self::New, Self::Fixed, Self::Updated];
+    pub const KNOWN: &'static [Self] = &[
+        Self::New,
+        Self::Fixed,
+        Self::Updated,
+    ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -16963,10 +15796,7 @@ impl fmt::Display for VulnerabilityChangeStatus {
 #[cfg(feature = "machines")]
 impl defender_runtime::codegen::ODataLiteral for VulnerabilityChangeStatus {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.VulnerabilityChangeStatus",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.VulnerabilityChangeStatus", self.as_str())
     }
 }
 
@@ -16993,34 +15823,14 @@ impl<'de> Deserialize<'de> for VulnerabilityChangeStatus {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `VulnerabilityChangeStatus` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<VulnerabilityChangeStatus, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<VulnerabilityChangeStatus, E> {
                 Ok(VulnerabilityChangeStatus::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<VulnerabilityChangeStatus, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<VulnerabilityChangeStatus, E> {
                 Ok(VulnerabilityChangeStatus::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<VulnerabilityChangeStatus, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| VulnerabilityChangeStatus::Unrecognized(
-                                value.to_string(),
-                            ),
-                            VulnerabilityChangeStatus::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<VulnerabilityChangeStatus, E> {
+                Ok(i64::try_from(value).map_or_else(|_| VulnerabilityChangeStatus::Unrecognized(value.to_string()), VulnerabilityChangeStatus::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -17068,6 +15878,7 @@ impl BrowserExtensionRisk {
         Self::High,
         Self::Critical,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -17137,10 +15948,7 @@ impl fmt::Display for BrowserExtensionRisk {
 #[cfg(feature = "machines")]
 impl defender_runtime::codegen::ODataLiteral for BrowserExtensionRisk {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.BrowserExtensionRisk",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.BrowserExtensionRisk", self.as_str())
     }
 }
 
@@ -17167,32 +15975,14 @@ impl<'de> Deserialize<'de> for BrowserExtensionRisk {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `BrowserExtensionRisk` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<BrowserExtensionRisk, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<BrowserExtensionRisk, E> {
                 Ok(BrowserExtensionRisk::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<BrowserExtensionRisk, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<BrowserExtensionRisk, E> {
                 Ok(BrowserExtensionRisk::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<BrowserExtensionRisk, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| BrowserExtensionRisk::Unrecognized(value.to_string()),
-                            BrowserExtensionRisk::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<BrowserExtensionRisk, E> {
+                Ok(i64::try_from(value).map_or_else(|_| BrowserExtensionRisk::Unrecognized(value.to_string()), BrowserExtensionRisk::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -17225,7 +16015,12 @@ pub enum AvUpToDateStatus {
 #[cfg(feature = "deviceavinfo")]
 impl AvUpToDateStatus {
     /// Every member the metadata lists, in declaration order.
-    pub const KNOWN: &'static [Self] = &[Self::True, Self::False, Self::Unknown];
+    pub const KNOWN: &'static [Self] = &[
+        Self::True,
+        Self::False,
+        Self::Unknown,
+    ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -17287,10 +16082,7 @@ impl fmt::Display for AvUpToDateStatus {
 #[cfg(feature = "deviceavinfo")]
 impl defender_runtime::codegen::ODataLiteral for AvUpToDateStatus {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.AvUpToDateStatus",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.AvUpToDateStatus", self.as_str())
     }
 }
 
@@ -17317,26 +16109,14 @@ impl<'de> Deserialize<'de> for AvUpToDateStatus {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `AvUpToDateStatus` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<AvUpToDateStatus, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<AvUpToDateStatus, E> {
                 Ok(AvUpToDateStatus::from(value))
             }
-
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<AvUpToDateStatus, E> {
                 Ok(AvUpToDateStatus::from_value(value))
             }
-
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<AvUpToDateStatus, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| AvUpToDateStatus::Unrecognized(value.to_string()),
-                            AvUpToDateStatus::from_value,
-                        ),
-                )
+                Ok(i64::try_from(value).map_or_else(|_| AvUpToDateStatus::Unrecognized(value.to_string()), AvUpToDateStatus::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -17371,7 +16151,12 @@ pub enum AvScanResult {
 #[cfg(feature = "deviceavinfo")]
 impl AvScanResult {
     /// Every member the metadata lists, in declaration order.
-    pub const KNOWN: &'static [Self] = &[Self::Completed, Self::Canceled, Self::Failed];
+    pub const KNOWN: &'static [Self] = &[
+        Self::Completed,
+        Self::Canceled,
+        Self::Failed,
+    ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -17433,10 +16218,7 @@ impl fmt::Display for AvScanResult {
 #[cfg(feature = "deviceavinfo")]
 impl defender_runtime::codegen::ODataLiteral for AvScanResult {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.AvScanResult",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.AvScanResult", self.as_str())
     }
 }
 
@@ -17463,23 +16245,14 @@ impl<'de> Deserialize<'de> for AvScanResult {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `AvScanResult` member name or value")
             }
-
             fn visit_str<E: de::Error>(self, value: &str) -> Result<AvScanResult, E> {
                 Ok(AvScanResult::from(value))
             }
-
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<AvScanResult, E> {
                 Ok(AvScanResult::from_value(value))
             }
-
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<AvScanResult, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| AvScanResult::Unrecognized(value.to_string()),
-                            AvScanResult::from_value,
-                        ),
-                )
+                Ok(i64::try_from(value).map_or_else(|_| AvScanResult::Unrecognized(value.to_string()), AvScanResult::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -17547,6 +16320,7 @@ impl MachineActionType {
         Self::RestrictCodeExecution,
         Self::UnrestrictCodeExecution,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -17632,10 +16406,7 @@ impl fmt::Display for MachineActionType {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl defender_runtime::codegen::ODataLiteral for MachineActionType {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.MachineActionType",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.MachineActionType", self.as_str())
     }
 }
 
@@ -17662,32 +16433,14 @@ impl<'de> Deserialize<'de> for MachineActionType {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `MachineActionType` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<MachineActionType, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<MachineActionType, E> {
                 Ok(MachineActionType::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<MachineActionType, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<MachineActionType, E> {
                 Ok(MachineActionType::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<MachineActionType, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| MachineActionType::Unrecognized(value.to_string()),
-                            MachineActionType::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<MachineActionType, E> {
+                Ok(i64::try_from(value).map_or_else(|_| MachineActionType::Unrecognized(value.to_string()), MachineActionType::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -17740,6 +16493,7 @@ impl MachineActionStatus {
         Self::TimeOut,
         Self::Cancelled,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -17813,10 +16567,7 @@ impl fmt::Display for MachineActionStatus {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl defender_runtime::codegen::ODataLiteral for MachineActionStatus {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.MachineActionStatus",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.MachineActionStatus", self.as_str())
     }
 }
 
@@ -17843,32 +16594,14 @@ impl<'de> Deserialize<'de> for MachineActionStatus {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `MachineActionStatus` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<MachineActionStatus, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<MachineActionStatus, E> {
                 Ok(MachineActionStatus::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<MachineActionStatus, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<MachineActionStatus, E> {
                 Ok(MachineActionStatus::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<MachineActionStatus, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| MachineActionStatus::Unrecognized(value.to_string()),
-                            MachineActionStatus::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<MachineActionStatus, E> {
+                Ok(i64::try_from(value).map_or_else(|_| MachineActionStatus::Unrecognized(value.to_string()), MachineActionStatus::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -17903,7 +16636,12 @@ pub enum MachineActionScope {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl MachineActionScope {
     /// Every member the metadata lists, in declaration order.
-    pub const KNOWN: &'static [Self] = &[Self::Full, Self::Selective, Self::Quick];
+    pub const KNOWN: &'static [Self] = &[
+        Self::Full,
+        Self::Selective,
+        Self::Quick,
+    ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -17965,10 +16703,7 @@ impl fmt::Display for MachineActionScope {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl defender_runtime::codegen::ODataLiteral for MachineActionScope {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.MachineActionScope",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.MachineActionScope", self.as_str())
     }
 }
 
@@ -17995,32 +16730,14 @@ impl<'de> Deserialize<'de> for MachineActionScope {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `MachineActionScope` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<MachineActionScope, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<MachineActionScope, E> {
                 Ok(MachineActionScope::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<MachineActionScope, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<MachineActionScope, E> {
                 Ok(MachineActionScope::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<MachineActionScope, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| MachineActionScope::Unrecognized(value.to_string()),
-                            MachineActionScope::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<MachineActionScope, E> {
+                Ok(i64::try_from(value).map_or_else(|_| MachineActionScope::Unrecognized(value.to_string()), MachineActionScope::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -18053,7 +16770,12 @@ pub enum FileIdentifierType {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl FileIdentifierType {
     /// Every member the metadata lists, in declaration order.
-    pub const KNOWN: &'static [Self] = &[Self::Sha1, Self::Sha256, Self::Md5];
+    pub const KNOWN: &'static [Self] = &[
+        Self::Sha1,
+        Self::Sha256,
+        Self::Md5,
+    ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -18115,10 +16837,7 @@ impl fmt::Display for FileIdentifierType {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl defender_runtime::codegen::ODataLiteral for FileIdentifierType {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.FileIdentifierType",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.FileIdentifierType", self.as_str())
     }
 }
 
@@ -18145,32 +16864,14 @@ impl<'de> Deserialize<'de> for FileIdentifierType {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `FileIdentifierType` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<FileIdentifierType, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<FileIdentifierType, E> {
                 Ok(FileIdentifierType::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<FileIdentifierType, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<FileIdentifierType, E> {
                 Ok(FileIdentifierType::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<FileIdentifierType, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| FileIdentifierType::Unrecognized(value.to_string()),
-                            FileIdentifierType::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<FileIdentifierType, E> {
+                Ok(i64::try_from(value).map_or_else(|_| FileIdentifierType::Unrecognized(value.to_string()), FileIdentifierType::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -18208,6 +16909,7 @@ impl IsolationType {
         Self::Selective,
         Self::UnManagedDevice,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -18269,10 +16971,7 @@ impl fmt::Display for IsolationType {
 #[cfg(feature = "machines")]
 impl defender_runtime::codegen::ODataLiteral for IsolationType {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.IsolationType",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.IsolationType", self.as_str())
     }
 }
 
@@ -18299,23 +16998,14 @@ impl<'de> Deserialize<'de> for IsolationType {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `IsolationType` member name or value")
             }
-
             fn visit_str<E: de::Error>(self, value: &str) -> Result<IsolationType, E> {
                 Ok(IsolationType::from(value))
             }
-
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<IsolationType, E> {
                 Ok(IsolationType::from_value(value))
             }
-
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<IsolationType, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| IsolationType::Unrecognized(value.to_string()),
-                            IsolationType::from_value,
-                        ),
-                )
+                Ok(i64::try_from(value).map_or_else(|_| IsolationType::Unrecognized(value.to_string()), IsolationType::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -18344,7 +17034,11 @@ pub enum AntiVirusScanType {
 #[cfg(feature = "machines")]
 impl AntiVirusScanType {
     /// Every member the metadata lists, in declaration order.
-    pub const KNOWN: &'static [Self] = &[Self::Quick, Self::Full];
+    pub const KNOWN: &'static [Self] = &[
+        Self::Quick,
+        Self::Full,
+    ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -18402,10 +17096,7 @@ impl fmt::Display for AntiVirusScanType {
 #[cfg(feature = "machines")]
 impl defender_runtime::codegen::ODataLiteral for AntiVirusScanType {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.AntiVirusScanType",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.AntiVirusScanType", self.as_str())
     }
 }
 
@@ -18432,32 +17123,14 @@ impl<'de> Deserialize<'de> for AntiVirusScanType {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `AntiVirusScanType` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<AntiVirusScanType, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<AntiVirusScanType, E> {
                 Ok(AntiVirusScanType::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<AntiVirusScanType, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<AntiVirusScanType, E> {
                 Ok(AntiVirusScanType::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<AntiVirusScanType, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| AntiVirusScanType::Unrecognized(value.to_string()),
-                            AntiVirusScanType::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<AntiVirusScanType, E> {
+                Ok(i64::try_from(value).map_or_else(|_| AntiVirusScanType::Unrecognized(value.to_string()), AntiVirusScanType::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -18492,7 +17165,12 @@ pub enum LiveResponseCommandType {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl LiveResponseCommandType {
     /// Every member the metadata lists, in declaration order.
-    pub const KNOWN: &'static [Self] = &[Self::PutFile, Self::RunScript, Self::GetFile];
+    pub const KNOWN: &'static [Self] = &[
+        Self::PutFile,
+        Self::RunScript,
+        Self::GetFile,
+    ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -18554,10 +17232,7 @@ impl fmt::Display for LiveResponseCommandType {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl defender_runtime::codegen::ODataLiteral for LiveResponseCommandType {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.LiveResponseCommandType",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.LiveResponseCommandType", self.as_str())
     }
 }
 
@@ -18584,32 +17259,14 @@ impl<'de> Deserialize<'de> for LiveResponseCommandType {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `LiveResponseCommandType` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<LiveResponseCommandType, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<LiveResponseCommandType, E> {
                 Ok(LiveResponseCommandType::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<LiveResponseCommandType, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<LiveResponseCommandType, E> {
                 Ok(LiveResponseCommandType::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<LiveResponseCommandType, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| LiveResponseCommandType::Unrecognized(value.to_string()),
-                            LiveResponseCommandType::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<LiveResponseCommandType, E> {
+                Ok(i64::try_from(value).map_or_else(|_| LiveResponseCommandType::Unrecognized(value.to_string()), LiveResponseCommandType::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -18642,7 +17299,12 @@ pub enum LiveResponseCommandStatus {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl LiveResponseCommandStatus {
     /// Every member the metadata lists, in declaration order.
-    pub const KNOWN: &'static [Self] = &[Self::Created, Self::Completed, Self::Failed];
+    pub const KNOWN: &'static [Self] = &[
+        Self::Created,
+        Self::Completed,
+        Self::Failed,
+    ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -18704,10 +17366,7 @@ impl fmt::Display for LiveResponseCommandStatus {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl defender_runtime::codegen::ODataLiteral for LiveResponseCommandStatus {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.LiveResponseCommandStatus",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.LiveResponseCommandStatus", self.as_str())
     }
 }
 
@@ -18734,34 +17393,14 @@ impl<'de> Deserialize<'de> for LiveResponseCommandStatus {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `LiveResponseCommandStatus` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<LiveResponseCommandStatus, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<LiveResponseCommandStatus, E> {
                 Ok(LiveResponseCommandStatus::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<LiveResponseCommandStatus, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<LiveResponseCommandStatus, E> {
                 Ok(LiveResponseCommandStatus::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<LiveResponseCommandStatus, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| LiveResponseCommandStatus::Unrecognized(
-                                value.to_string(),
-                            ),
-                            LiveResponseCommandStatus::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<LiveResponseCommandStatus, E> {
+                Ok(i64::try_from(value).map_or_else(|_| LiveResponseCommandStatus::Unrecognized(value.to_string()), LiveResponseCommandStatus::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -18773,16 +17412,7 @@ impl<'de> Deserialize<'de> for LiveResponseCommandStatus {
 /// Creating an alert by reference accepts only Low, Medium and High.
 ///
 /// CSDL: enumeration `microsoft.windowsDefenderATP.api.AlertSeverity`. Values this version of the SDK does not know decode as [`AlertSeverity::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AlertSeverity {
@@ -18810,16 +17440,7 @@ pub enum AlertSeverity {
     Unrecognized(String),
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl AlertSeverity {
     /// Every member the metadata lists, in declaration order.
     pub const KNOWN: &'static [Self] = &[
@@ -18829,6 +17450,7 @@ impl AlertSeverity {
         Self::Medium,
         Self::High,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -18866,16 +17488,7 @@ impl AlertSeverity {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl From<&str> for AlertSeverity {
     fn from(value: &str) -> Self {
         match value {
@@ -18889,16 +17502,7 @@ impl From<&str> for AlertSeverity {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl std::str::FromStr for AlertSeverity {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -18906,83 +17510,35 @@ impl std::str::FromStr for AlertSeverity {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl fmt::Display for AlertSeverity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl defender_runtime::codegen::ODataLiteral for AlertSeverity {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.AlertSeverity",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.AlertSeverity", self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl defender_runtime::filter::FilterValue for AlertSeverity {
     fn filter_literal(&self) -> String {
         defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl Serialize for AlertSeverity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for AlertSeverity {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MemberVisitor;
@@ -18991,23 +17547,14 @@ impl<'de> Deserialize<'de> for AlertSeverity {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `AlertSeverity` member name or value")
             }
-
             fn visit_str<E: de::Error>(self, value: &str) -> Result<AlertSeverity, E> {
                 Ok(AlertSeverity::from(value))
             }
-
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<AlertSeverity, E> {
                 Ok(AlertSeverity::from_value(value))
             }
-
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<AlertSeverity, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| AlertSeverity::Unrecognized(value.to_string()),
-                            AlertSeverity::from_value,
-                        ),
-                )
+                Ok(i64::try_from(value).map_or_else(|_| AlertSeverity::Unrecognized(value.to_string()), AlertSeverity::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -19019,16 +17566,7 @@ impl<'de> Deserialize<'de> for AlertSeverity {
 /// Updates accept New, InProgress and Resolved.
 ///
 /// CSDL: enumeration `microsoft.windowsDefenderATP.api.AlertStatus`. Values this version of the SDK does not know decode as [`AlertStatus::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AlertStatus {
@@ -19052,16 +17590,7 @@ pub enum AlertStatus {
     Unrecognized(String),
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl AlertStatus {
     /// Every member the metadata lists, in declaration order.
     pub const KNOWN: &'static [Self] = &[
@@ -19070,6 +17599,7 @@ impl AlertStatus {
         Self::InProgress,
         Self::Resolved,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -19104,16 +17634,7 @@ impl AlertStatus {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl From<&str> for AlertStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -19126,16 +17647,7 @@ impl From<&str> for AlertStatus {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl std::str::FromStr for AlertStatus {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -19143,83 +17655,35 @@ impl std::str::FromStr for AlertStatus {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl fmt::Display for AlertStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl defender_runtime::codegen::ODataLiteral for AlertStatus {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.AlertStatus",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.AlertStatus", self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl defender_runtime::filter::FilterValue for AlertStatus {
     fn filter_literal(&self) -> String {
         defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl Serialize for AlertStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for AlertStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MemberVisitor;
@@ -19228,23 +17692,14 @@ impl<'de> Deserialize<'de> for AlertStatus {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `AlertStatus` member name or value")
             }
-
             fn visit_str<E: de::Error>(self, value: &str) -> Result<AlertStatus, E> {
                 Ok(AlertStatus::from(value))
             }
-
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<AlertStatus, E> {
                 Ok(AlertStatus::from_value(value))
             }
-
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<AlertStatus, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| AlertStatus::Unrecognized(value.to_string()),
-                            AlertStatus::from_value,
-                        ),
-                )
+                Ok(i64::try_from(value).map_or_else(|_| AlertStatus::Unrecognized(value.to_string()), AlertStatus::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -19254,16 +17709,7 @@ impl<'de> Deserialize<'de> for AlertStatus {
 /// Whether an alert turned out to be a real threat.
 ///
 /// CSDL: enumeration `microsoft.windowsDefenderATP.api.AlertClassification`. Values this version of the SDK does not know decode as [`AlertClassification::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AlertClassification {
@@ -19283,16 +17729,7 @@ pub enum AlertClassification {
     Unrecognized(String),
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl AlertClassification {
     /// Every member the metadata lists, in declaration order.
     pub const KNOWN: &'static [Self] = &[
@@ -19300,6 +17737,7 @@ impl AlertClassification {
         Self::InformationalExpectedActivity,
         Self::FalsePositive,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -19331,16 +17769,7 @@ impl AlertClassification {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl From<&str> for AlertClassification {
     fn from(value: &str) -> Self {
         match value {
@@ -19352,16 +17781,7 @@ impl From<&str> for AlertClassification {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl std::str::FromStr for AlertClassification {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -19369,83 +17789,35 @@ impl std::str::FromStr for AlertClassification {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl fmt::Display for AlertClassification {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl defender_runtime::codegen::ODataLiteral for AlertClassification {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.AlertClassification",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.AlertClassification", self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl defender_runtime::filter::FilterValue for AlertClassification {
     fn filter_literal(&self) -> String {
         defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl Serialize for AlertClassification {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for AlertClassification {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MemberVisitor;
@@ -19454,32 +17826,14 @@ impl<'de> Deserialize<'de> for AlertClassification {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `AlertClassification` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<AlertClassification, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<AlertClassification, E> {
                 Ok(AlertClassification::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<AlertClassification, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<AlertClassification, E> {
                 Ok(AlertClassification::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<AlertClassification, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| AlertClassification::Unrecognized(value.to_string()),
-                            AlertClassification::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<AlertClassification, E> {
+                Ok(i64::try_from(value).map_or_else(|_| AlertClassification::Unrecognized(value.to_string()), AlertClassification::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -19491,16 +17845,7 @@ impl<'de> Deserialize<'de> for AlertClassification {
 /// The pages disagree on two member names (ConfirmedUserActivity or ConfirmedActivity, Clean or NotMalicious); both spellings are listed. The former values Apt and SecurityPersonnel were withdrawn from the API in 2022 and are not listed; if an old alert still carries one it decodes as an unrecognized value.
 ///
 /// CSDL: enumeration `microsoft.windowsDefenderATP.api.AlertDetermination`. Values this version of the SDK does not know decode as [`AlertDetermination::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AlertDetermination {
@@ -19564,16 +17909,7 @@ pub enum AlertDetermination {
     Unrecognized(String),
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl AlertDetermination {
     /// Every member the metadata lists, in declaration order.
     pub const KNOWN: &'static [Self] = &[
@@ -19592,6 +17928,7 @@ impl AlertDetermination {
         Self::InsufficientData,
         Self::Other,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -19656,16 +17993,7 @@ impl AlertDetermination {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl From<&str> for AlertDetermination {
     fn from(value: &str) -> Self {
         match value {
@@ -19688,16 +18016,7 @@ impl From<&str> for AlertDetermination {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl std::str::FromStr for AlertDetermination {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -19705,83 +18024,35 @@ impl std::str::FromStr for AlertDetermination {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl fmt::Display for AlertDetermination {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl defender_runtime::codegen::ODataLiteral for AlertDetermination {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.AlertDetermination",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.AlertDetermination", self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl defender_runtime::filter::FilterValue for AlertDetermination {
     fn filter_literal(&self) -> String {
         defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl Serialize for AlertDetermination {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for AlertDetermination {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MemberVisitor;
@@ -19790,32 +18061,14 @@ impl<'de> Deserialize<'de> for AlertDetermination {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `AlertDetermination` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<AlertDetermination, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<AlertDetermination, E> {
                 Ok(AlertDetermination::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<AlertDetermination, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<AlertDetermination, E> {
                 Ok(AlertDetermination::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<AlertDetermination, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| AlertDetermination::Unrecognized(value.to_string()),
-                            AlertDetermination::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<AlertDetermination, E> {
+                Ok(i64::try_from(value).map_or_else(|_| AlertDetermination::Unrecognized(value.to_string()), AlertDetermination::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -19920,6 +18173,7 @@ impl AlertCategory {
         Self::Ransomware,
         Self::SuspiciousActivity,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -20033,10 +18287,7 @@ impl fmt::Display for AlertCategory {
 #[cfg(feature = "alerts")]
 impl defender_runtime::codegen::ODataLiteral for AlertCategory {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.AlertCategory",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.AlertCategory", self.as_str())
     }
 }
 
@@ -20063,23 +18314,14 @@ impl<'de> Deserialize<'de> for AlertCategory {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `AlertCategory` member name or value")
             }
-
             fn visit_str<E: de::Error>(self, value: &str) -> Result<AlertCategory, E> {
                 Ok(AlertCategory::from(value))
             }
-
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<AlertCategory, E> {
                 Ok(AlertCategory::from_value(value))
             }
-
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<AlertCategory, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| AlertCategory::Unrecognized(value.to_string()),
-                            AlertCategory::from_value,
-                        ),
-                )
+                Ok(i64::try_from(value).map_or_else(|_| AlertCategory::Unrecognized(value.to_string()), AlertCategory::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -20089,17 +18331,7 @@ impl<'de> Deserialize<'de> for AlertCategory {
 /// The state of an automated investigation, as reported on an investigation and on its alerts.
 ///
 /// CSDL: enumeration `microsoft.windowsDefenderATP.api.InvestigationState`. Values this version of the SDK does not know decode as [`InvestigationState::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "investigations",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "investigations", feature = "ips", feature = "machines", feature = "users"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum InvestigationState {
@@ -20179,17 +18411,7 @@ pub enum InvestigationState {
     Unrecognized(String),
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "investigations",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "investigations", feature = "ips", feature = "machines", feature = "users"))]
 impl InvestigationState {
     /// Every member the metadata lists, in declaration order.
     pub const KNOWN: &'static [Self] = &[
@@ -20212,6 +18434,7 @@ impl InvestigationState {
         Self::UnsupportedAlertType,
         Self::SuppressedAlert,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -20288,17 +18511,7 @@ impl InvestigationState {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "investigations",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "investigations", feature = "ips", feature = "machines", feature = "users"))]
 impl From<&str> for InvestigationState {
     fn from(value: &str) -> Self {
         match value {
@@ -20325,17 +18538,7 @@ impl From<&str> for InvestigationState {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "investigations",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "investigations", feature = "ips", feature = "machines", feature = "users"))]
 impl std::str::FromStr for InvestigationState {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -20343,88 +18546,35 @@ impl std::str::FromStr for InvestigationState {
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "investigations",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "investigations", feature = "ips", feature = "machines", feature = "users"))]
 impl fmt::Display for InvestigationState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "investigations",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "investigations", feature = "ips", feature = "machines", feature = "users"))]
 impl defender_runtime::codegen::ODataLiteral for InvestigationState {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.InvestigationState",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.InvestigationState", self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "investigations",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "investigations", feature = "ips", feature = "machines", feature = "users"))]
 impl defender_runtime::filter::FilterValue for InvestigationState {
     fn filter_literal(&self) -> String {
         defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "investigations",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "investigations", feature = "ips", feature = "machines", feature = "users"))]
 impl Serialize for InvestigationState {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "alerts",
-        feature = "domains",
-        feature = "files",
-        feature = "investigations",
-        feature = "ips",
-        feature = "machines",
-        feature = "users"
-    )
-)]
+#[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "investigations", feature = "ips", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for InvestigationState {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MemberVisitor;
@@ -20433,32 +18583,14 @@ impl<'de> Deserialize<'de> for InvestigationState {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `InvestigationState` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<InvestigationState, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<InvestigationState, E> {
                 Ok(InvestigationState::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<InvestigationState, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<InvestigationState, E> {
                 Ok(InvestigationState::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<InvestigationState, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| InvestigationState::Unrecognized(value.to_string()),
-                            InvestigationState::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<InvestigationState, E> {
+                Ok(i64::try_from(value).map_or_else(|_| InvestigationState::Unrecognized(value.to_string()), InvestigationState::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -20516,6 +18648,7 @@ impl IndicatorType {
         Self::DomainName,
         Self::Url,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -20593,10 +18726,7 @@ impl fmt::Display for IndicatorType {
 #[cfg(feature = "indicators")]
 impl defender_runtime::codegen::ODataLiteral for IndicatorType {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.IndicatorType",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.IndicatorType", self.as_str())
     }
 }
 
@@ -20623,23 +18753,14 @@ impl<'de> Deserialize<'de> for IndicatorType {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `IndicatorType` member name or value")
             }
-
             fn visit_str<E: de::Error>(self, value: &str) -> Result<IndicatorType, E> {
                 Ok(IndicatorType::from(value))
             }
-
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<IndicatorType, E> {
                 Ok(IndicatorType::from_value(value))
             }
-
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<IndicatorType, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| IndicatorType::Unrecognized(value.to_string()),
-                            IndicatorType::from_value,
-                        ),
-                )
+                Ok(i64::try_from(value).map_or_else(|_| IndicatorType::Unrecognized(value.to_string()), IndicatorType::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -20699,6 +18820,7 @@ impl IndicatorAction {
         Self::BlockAndRemediate,
         Self::Allowed,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -20776,10 +18898,7 @@ impl fmt::Display for IndicatorAction {
 #[cfg(feature = "indicators")]
 impl defender_runtime::codegen::ODataLiteral for IndicatorAction {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.IndicatorAction",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.IndicatorAction", self.as_str())
     }
 }
 
@@ -20806,23 +18925,14 @@ impl<'de> Deserialize<'de> for IndicatorAction {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `IndicatorAction` member name or value")
             }
-
             fn visit_str<E: de::Error>(self, value: &str) -> Result<IndicatorAction, E> {
                 Ok(IndicatorAction::from(value))
             }
-
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<IndicatorAction, E> {
                 Ok(IndicatorAction::from_value(value))
             }
-
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<IndicatorAction, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| IndicatorAction::Unrecognized(value.to_string()),
-                            IndicatorAction::from_value,
-                        ),
-                )
+                Ok(i64::try_from(value).map_or_else(|_| IndicatorAction::Unrecognized(value.to_string()), IndicatorAction::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -20851,7 +18961,11 @@ pub enum IndicatorSourceType {
 #[cfg(feature = "indicators")]
 impl IndicatorSourceType {
     /// Every member the metadata lists, in declaration order.
-    pub const KNOWN: &'static [Self] = &[Self::User, Self::AadApp];
+    pub const KNOWN: &'static [Self] = &[
+        Self::User,
+        Self::AadApp,
+    ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -20909,10 +19023,7 @@ impl fmt::Display for IndicatorSourceType {
 #[cfg(feature = "indicators")]
 impl defender_runtime::codegen::ODataLiteral for IndicatorSourceType {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.IndicatorSourceType",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.IndicatorSourceType", self.as_str())
     }
 }
 
@@ -20939,32 +19050,14 @@ impl<'de> Deserialize<'de> for IndicatorSourceType {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `IndicatorSourceType` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<IndicatorSourceType, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<IndicatorSourceType, E> {
                 Ok(IndicatorSourceType::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<IndicatorSourceType, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<IndicatorSourceType, E> {
                 Ok(IndicatorSourceType::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<IndicatorSourceType, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| IndicatorSourceType::Unrecognized(value.to_string()),
-                            IndicatorSourceType::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<IndicatorSourceType, E> {
+                Ok(i64::try_from(value).map_or_else(|_| IndicatorSourceType::Unrecognized(value.to_string()), IndicatorSourceType::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -21007,6 +19100,7 @@ impl IndicatorSeverity {
         Self::Medium,
         Self::High,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -21072,10 +19166,7 @@ impl fmt::Display for IndicatorSeverity {
 #[cfg(feature = "indicators")]
 impl defender_runtime::codegen::ODataLiteral for IndicatorSeverity {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.IndicatorSeverity",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.IndicatorSeverity", self.as_str())
     }
 }
 
@@ -21102,32 +19193,14 @@ impl<'de> Deserialize<'de> for IndicatorSeverity {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `IndicatorSeverity` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<IndicatorSeverity, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<IndicatorSeverity, E> {
                 Ok(IndicatorSeverity::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<IndicatorSeverity, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<IndicatorSeverity, E> {
                 Ok(IndicatorSeverity::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<IndicatorSeverity, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| IndicatorSeverity::Unrecognized(value.to_string()),
-                            IndicatorSeverity::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<IndicatorSeverity, E> {
+                Ok(i64::try_from(value).map_or_else(|_| IndicatorSeverity::Unrecognized(value.to_string()), IndicatorSeverity::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -21137,14 +19210,7 @@ impl<'de> Deserialize<'de> for IndicatorSeverity {
 /// How severe a vulnerability is.
 ///
 /// CSDL: enumeration `microsoft.windowsDefenderATP.api.VulnerabilitySeverity`. Values this version of the SDK does not know decode as [`VulnerabilitySeverity::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
-#[cfg(
-    any(
-        feature = "machines",
-        feature = "recommendations",
-        feature = "software",
-        feature = "vulnerabilities"
-    )
-)]
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "software", feature = "vulnerabilities"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VulnerabilitySeverity {
@@ -21168,14 +19234,7 @@ pub enum VulnerabilitySeverity {
     Unrecognized(String),
 }
 
-#[cfg(
-    any(
-        feature = "machines",
-        feature = "recommendations",
-        feature = "software",
-        feature = "vulnerabilities"
-    )
-)]
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "software", feature = "vulnerabilities"))]
 impl VulnerabilitySeverity {
     /// Every member the metadata lists, in declaration order.
     pub const KNOWN: &'static [Self] = &[
@@ -21184,6 +19243,7 @@ impl VulnerabilitySeverity {
         Self::High,
         Self::Critical,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -21218,14 +19278,7 @@ impl VulnerabilitySeverity {
     }
 }
 
-#[cfg(
-    any(
-        feature = "machines",
-        feature = "recommendations",
-        feature = "software",
-        feature = "vulnerabilities"
-    )
-)]
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "software", feature = "vulnerabilities"))]
 impl From<&str> for VulnerabilitySeverity {
     fn from(value: &str) -> Self {
         match value {
@@ -21238,14 +19291,7 @@ impl From<&str> for VulnerabilitySeverity {
     }
 }
 
-#[cfg(
-    any(
-        feature = "machines",
-        feature = "recommendations",
-        feature = "software",
-        feature = "vulnerabilities"
-    )
-)]
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "software", feature = "vulnerabilities"))]
 impl std::str::FromStr for VulnerabilitySeverity {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -21253,73 +19299,35 @@ impl std::str::FromStr for VulnerabilitySeverity {
     }
 }
 
-#[cfg(
-    any(
-        feature = "machines",
-        feature = "recommendations",
-        feature = "software",
-        feature = "vulnerabilities"
-    )
-)]
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "software", feature = "vulnerabilities"))]
 impl fmt::Display for VulnerabilitySeverity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "machines",
-        feature = "recommendations",
-        feature = "software",
-        feature = "vulnerabilities"
-    )
-)]
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "software", feature = "vulnerabilities"))]
 impl defender_runtime::codegen::ODataLiteral for VulnerabilitySeverity {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.VulnerabilitySeverity",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.VulnerabilitySeverity", self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "machines",
-        feature = "recommendations",
-        feature = "software",
-        feature = "vulnerabilities"
-    )
-)]
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "software", feature = "vulnerabilities"))]
 impl defender_runtime::filter::FilterValue for VulnerabilitySeverity {
     fn filter_literal(&self) -> String {
         defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "machines",
-        feature = "recommendations",
-        feature = "software",
-        feature = "vulnerabilities"
-    )
-)]
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "software", feature = "vulnerabilities"))]
 impl Serialize for VulnerabilitySeverity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(
-        feature = "machines",
-        feature = "recommendations",
-        feature = "software",
-        feature = "vulnerabilities"
-    )
-)]
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "software", feature = "vulnerabilities"))]
 impl<'de> Deserialize<'de> for VulnerabilitySeverity {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MemberVisitor;
@@ -21328,32 +19336,14 @@ impl<'de> Deserialize<'de> for VulnerabilitySeverity {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `VulnerabilitySeverity` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<VulnerabilitySeverity, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<VulnerabilitySeverity, E> {
                 Ok(VulnerabilitySeverity::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<VulnerabilitySeverity, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<VulnerabilitySeverity, E> {
                 Ok(VulnerabilitySeverity::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<VulnerabilitySeverity, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| VulnerabilitySeverity::Unrecognized(value.to_string()),
-                            VulnerabilitySeverity::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<VulnerabilitySeverity, E> {
+                Ok(i64::try_from(value).map_or_else(|_| VulnerabilitySeverity::Unrecognized(value.to_string()), VulnerabilitySeverity::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -21401,6 +19391,7 @@ impl RecommendationCategory {
         Self::Os,
         Self::SecurityControls,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -21470,10 +19461,7 @@ impl fmt::Display for RecommendationCategory {
 #[cfg(any(feature = "machines", feature = "recommendations"))]
 impl defender_runtime::codegen::ODataLiteral for RecommendationCategory {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.RecommendationCategory",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.RecommendationCategory", self.as_str())
     }
 }
 
@@ -21500,32 +19488,14 @@ impl<'de> Deserialize<'de> for RecommendationCategory {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `RecommendationCategory` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<RecommendationCategory, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<RecommendationCategory, E> {
                 Ok(RecommendationCategory::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<RecommendationCategory, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<RecommendationCategory, E> {
                 Ok(RecommendationCategory::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<RecommendationCategory, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| RecommendationCategory::Unrecognized(value.to_string()),
-                            RecommendationCategory::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<RecommendationCategory, E> {
+                Ok(i64::try_from(value).map_or_else(|_| RecommendationCategory::Unrecognized(value.to_string()), RecommendationCategory::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -21535,9 +19505,7 @@ impl<'de> Deserialize<'de> for RecommendationCategory {
 /// What has to be done to follow a recommendation or complete a remediation activity.
 ///
 /// CSDL: enumeration `microsoft.windowsDefenderATP.api.RemediationType`. Values this version of the SDK does not know decode as [`RemediationType::Unrecognized`] instead of failing, and are written back unchanged. The enum is `#[non_exhaustive]`: members the service adds become variants in a minor release.
-#[cfg(
-    any(feature = "machines", feature = "recommendations", feature = "remediation-tasks")
-)]
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "remediation-tasks"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum RemediationType {
@@ -21561,9 +19529,7 @@ pub enum RemediationType {
     Unrecognized(String),
 }
 
-#[cfg(
-    any(feature = "machines", feature = "recommendations", feature = "remediation-tasks")
-)]
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "remediation-tasks"))]
 impl RemediationType {
     /// Every member the metadata lists, in declaration order.
     pub const KNOWN: &'static [Self] = &[
@@ -21572,6 +19538,7 @@ impl RemediationType {
         Self::Upgrade,
         Self::Uninstall,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -21606,9 +19573,7 @@ impl RemediationType {
     }
 }
 
-#[cfg(
-    any(feature = "machines", feature = "recommendations", feature = "remediation-tasks")
-)]
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "remediation-tasks"))]
 impl From<&str> for RemediationType {
     fn from(value: &str) -> Self {
         match value {
@@ -21621,9 +19586,7 @@ impl From<&str> for RemediationType {
     }
 }
 
-#[cfg(
-    any(feature = "machines", feature = "recommendations", feature = "remediation-tasks")
-)]
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "remediation-tasks"))]
 impl std::str::FromStr for RemediationType {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -21631,48 +19594,35 @@ impl std::str::FromStr for RemediationType {
     }
 }
 
-#[cfg(
-    any(feature = "machines", feature = "recommendations", feature = "remediation-tasks")
-)]
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "remediation-tasks"))]
 impl fmt::Display for RemediationType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(feature = "machines", feature = "recommendations", feature = "remediation-tasks")
-)]
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "remediation-tasks"))]
 impl defender_runtime::codegen::ODataLiteral for RemediationType {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.RemediationType",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.RemediationType", self.as_str())
     }
 }
 
-#[cfg(
-    any(feature = "machines", feature = "recommendations", feature = "remediation-tasks")
-)]
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "remediation-tasks"))]
 impl defender_runtime::filter::FilterValue for RemediationType {
     fn filter_literal(&self) -> String {
         defender_runtime::filter::enum_filter_literal(self.as_str())
     }
 }
 
-#[cfg(
-    any(feature = "machines", feature = "recommendations", feature = "remediation-tasks")
-)]
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "remediation-tasks"))]
 impl Serialize for RemediationType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-#[cfg(
-    any(feature = "machines", feature = "recommendations", feature = "remediation-tasks")
-)]
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "remediation-tasks"))]
 impl<'de> Deserialize<'de> for RemediationType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MemberVisitor;
@@ -21681,23 +19631,14 @@ impl<'de> Deserialize<'de> for RemediationType {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `RemediationType` member name or value")
             }
-
             fn visit_str<E: de::Error>(self, value: &str) -> Result<RemediationType, E> {
                 Ok(RemediationType::from(value))
             }
-
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<RemediationType, E> {
                 Ok(RemediationType::from_value(value))
             }
-
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<RemediationType, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| RemediationType::Unrecognized(value.to_string()),
-                            RemediationType::from_value,
-                        ),
-                )
+                Ok(i64::try_from(value).map_or_else(|_| RemediationType::Unrecognized(value.to_string()), RemediationType::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -21726,7 +19667,11 @@ pub enum RecommendationStatus {
 #[cfg(any(feature = "machines", feature = "recommendations"))]
 impl RecommendationStatus {
     /// Every member the metadata lists, in declaration order.
-    pub const KNOWN: &'static [Self] = &[Self::Active, Self::Exception];
+    pub const KNOWN: &'static [Self] = &[
+        Self::Active,
+        Self::Exception,
+    ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -21784,10 +19729,7 @@ impl fmt::Display for RecommendationStatus {
 #[cfg(any(feature = "machines", feature = "recommendations"))]
 impl defender_runtime::codegen::ODataLiteral for RecommendationStatus {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.RecommendationStatus",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.RecommendationStatus", self.as_str())
     }
 }
 
@@ -21814,32 +19756,14 @@ impl<'de> Deserialize<'de> for RecommendationStatus {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `RecommendationStatus` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<RecommendationStatus, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<RecommendationStatus, E> {
                 Ok(RecommendationStatus::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<RecommendationStatus, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<RecommendationStatus, E> {
                 Ok(RecommendationStatus::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<RecommendationStatus, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| RecommendationStatus::Unrecognized(value.to_string()),
-                            RecommendationStatus::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<RecommendationStatus, E> {
+                Ok(i64::try_from(value).map_or_else(|_| RecommendationStatus::Unrecognized(value.to_string()), RecommendationStatus::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -21868,7 +19792,11 @@ pub enum RemediationActivityStatus {
 #[cfg(feature = "remediation-tasks")]
 impl RemediationActivityStatus {
     /// Every member the metadata lists, in declaration order.
-    pub const KNOWN: &'static [Self] = &[Self::Active, Self::Completed];
+    pub const KNOWN: &'static [Self] = &[
+        Self::Active,
+        Self::Completed,
+    ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -21926,10 +19854,7 @@ impl fmt::Display for RemediationActivityStatus {
 #[cfg(feature = "remediation-tasks")]
 impl defender_runtime::codegen::ODataLiteral for RemediationActivityStatus {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.RemediationActivityStatus",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.RemediationActivityStatus", self.as_str())
     }
 }
 
@@ -21956,34 +19881,14 @@ impl<'de> Deserialize<'de> for RemediationActivityStatus {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `RemediationActivityStatus` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<RemediationActivityStatus, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<RemediationActivityStatus, E> {
                 Ok(RemediationActivityStatus::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<RemediationActivityStatus, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<RemediationActivityStatus, E> {
                 Ok(RemediationActivityStatus::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<RemediationActivityStatus, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| RemediationActivityStatus::Unrecognized(
-                                value.to_string(),
-                            ),
-                            RemediationActivityStatus::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<RemediationActivityStatus, E> {
+                Ok(i64::try_from(value).map_or_else(|_| RemediationActivityStatus::Unrecognized(value.to_string()), RemediationActivityStatus::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -22016,7 +19921,12 @@ pub enum RemediationActivityPriority {
 #[cfg(feature = "remediation-tasks")]
 impl RemediationActivityPriority {
     /// Every member the metadata lists, in declaration order.
-    pub const KNOWN: &'static [Self] = &[Self::High, Self::Medium, Self::Low];
+    pub const KNOWN: &'static [Self] = &[
+        Self::High,
+        Self::Medium,
+        Self::Low,
+    ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -22078,10 +19988,7 @@ impl fmt::Display for RemediationActivityPriority {
 #[cfg(feature = "remediation-tasks")]
 impl defender_runtime::codegen::ODataLiteral for RemediationActivityPriority {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.RemediationActivityPriority",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.RemediationActivityPriority", self.as_str())
     }
 }
 
@@ -22108,34 +20015,14 @@ impl<'de> Deserialize<'de> for RemediationActivityPriority {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `RemediationActivityPriority` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<RemediationActivityPriority, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<RemediationActivityPriority, E> {
                 Ok(RemediationActivityPriority::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<RemediationActivityPriority, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<RemediationActivityPriority, E> {
                 Ok(RemediationActivityPriority::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<RemediationActivityPriority, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| RemediationActivityPriority::Unrecognized(
-                                value.to_string(),
-                            ),
-                            RemediationActivityPriority::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<RemediationActivityPriority, E> {
+                Ok(i64::try_from(value).map_or_else(|_| RemediationActivityPriority::Unrecognized(value.to_string()), RemediationActivityPriority::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -22164,7 +20051,11 @@ pub enum ScanType {
 #[cfg(feature = "device-authenticated-scan-definitions")]
 impl ScanType {
     /// Every member the metadata lists, in declaration order.
-    pub const KNOWN: &'static [Self] = &[Self::Windows, Self::Network];
+    pub const KNOWN: &'static [Self] = &[
+        Self::Windows,
+        Self::Network,
+    ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -22222,10 +20113,7 @@ impl fmt::Display for ScanType {
 #[cfg(feature = "device-authenticated-scan-definitions")]
 impl defender_runtime::codegen::ODataLiteral for ScanType {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.ScanType",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.ScanType", self.as_str())
     }
 }
 
@@ -22252,23 +20140,14 @@ impl<'de> Deserialize<'de> for ScanType {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `ScanType` member name or value")
             }
-
             fn visit_str<E: de::Error>(self, value: &str) -> Result<ScanType, E> {
                 Ok(ScanType::from(value))
             }
-
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<ScanType, E> {
                 Ok(ScanType::from_value(value))
             }
-
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<ScanType, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| ScanType::Unrecognized(value.to_string()),
-                            ScanType::from_value,
-                        ),
-                )
+                Ok(i64::try_from(value).map_or_else(|_| ScanType::Unrecognized(value.to_string()), ScanType::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -22323,6 +20202,7 @@ impl ScanAuthenticationType {
         Self::Kerberos,
         Self::Negotiate,
     ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -22396,10 +20276,7 @@ impl fmt::Display for ScanAuthenticationType {
 #[cfg(feature = "device-authenticated-scan-definitions")]
 impl defender_runtime::codegen::ODataLiteral for ScanAuthenticationType {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.ScanAuthenticationType",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.ScanAuthenticationType", self.as_str())
     }
 }
 
@@ -22426,32 +20303,14 @@ impl<'de> Deserialize<'de> for ScanAuthenticationType {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `ScanAuthenticationType` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<ScanAuthenticationType, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<ScanAuthenticationType, E> {
                 Ok(ScanAuthenticationType::from(value))
             }
-
-            fn visit_i64<E: de::Error>(
-                self,
-                value: i64,
-            ) -> Result<ScanAuthenticationType, E> {
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<ScanAuthenticationType, E> {
                 Ok(ScanAuthenticationType::from_value(value))
             }
-
-            fn visit_u64<E: de::Error>(
-                self,
-                value: u64,
-            ) -> Result<ScanAuthenticationType, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| ScanAuthenticationType::Unrecognized(value.to_string()),
-                            ScanAuthenticationType::from_value,
-                        ),
-                )
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<ScanAuthenticationType, E> {
+                Ok(i64::try_from(value).map_or_else(|_| ScanAuthenticationType::Unrecognized(value.to_string()), ScanAuthenticationType::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
@@ -22480,7 +20339,11 @@ pub enum SnmpAuthProtocol {
 #[cfg(feature = "device-authenticated-scan-definitions")]
 impl SnmpAuthProtocol {
     /// Every member the metadata lists, in declaration order.
-    pub const KNOWN: &'static [Self] = &[Self::Md5, Self::Sha1];
+    pub const KNOWN: &'static [Self] = &[
+        Self::Md5,
+        Self::Sha1,
+    ];
+
     /// The member's name as the service spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -22538,10 +20401,7 @@ impl fmt::Display for SnmpAuthProtocol {
 #[cfg(feature = "device-authenticated-scan-definitions")]
 impl defender_runtime::codegen::ODataLiteral for SnmpAuthProtocol {
     fn to_literal(&self) -> String {
-        defender_runtime::codegen::enum_literal(
-            "microsoft.windowsDefenderATP.api.SnmpAuthProtocol",
-            self.as_str(),
-        )
+        defender_runtime::codegen::enum_literal("microsoft.windowsDefenderATP.api.SnmpAuthProtocol", self.as_str())
     }
 }
 
@@ -22568,26 +20428,14 @@ impl<'de> Deserialize<'de> for SnmpAuthProtocol {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a `SnmpAuthProtocol` member name or value")
             }
-
-            fn visit_str<E: de::Error>(
-                self,
-                value: &str,
-            ) -> Result<SnmpAuthProtocol, E> {
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<SnmpAuthProtocol, E> {
                 Ok(SnmpAuthProtocol::from(value))
             }
-
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<SnmpAuthProtocol, E> {
                 Ok(SnmpAuthProtocol::from_value(value))
             }
-
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<SnmpAuthProtocol, E> {
-                Ok(
-                    i64::try_from(value)
-                        .map_or_else(
-                            |_| SnmpAuthProtocol::Unrecognized(value.to_string()),
-                            SnmpAuthProtocol::from_value,
-                        ),
-                )
+                Ok(i64::try_from(value).map_or_else(|_| SnmpAuthProtocol::Unrecognized(value.to_string()), SnmpAuthProtocol::from_value))
             }
         }
         deserializer.deserialize_any(MemberVisitor)
