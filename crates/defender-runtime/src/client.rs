@@ -3,14 +3,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::auth::{TokenCache, TokenCredential};
-use crate::cloud::{ApiHost, Cloud, is_allowed_url};
+use crate::cloud::{ApiHost, Cloud, GraphEndpoint, is_allowed_url};
 use crate::error::{DecodeError, Error, ErrorKind, Result, body_excerpt};
 use crate::limit::RateLimiter;
 use crate::multipart::MultipartForm;
@@ -45,6 +45,14 @@ struct Inner {
     transport: Transport,
     service_root: Url,
     tokens: Option<TokenCache>,
+    /// The credential, to sign in to the other APIs of the same tenant.
+    credential: Option<Arc<dyn TokenCredential>>,
+    /// Headers sent with every request (`Prefer` for Graph).
+    headers: Vec<(HeaderName, HeaderValue)>,
+    /// Microsoft Graph for this client's cloud, and its client once asked for: one per client,
+    /// so that its tokens are cached once, beside this client's.
+    graph: GraphEndpoint,
+    graph_client: std::sync::OnceLock<ODataClient>,
 }
 
 /// Builds an [`ODataClient`], or a client that wraps one (`C`), such as the SDK's
@@ -60,6 +68,7 @@ pub struct ClientBuilder<C = ODataClient> {
     max_body_bytes: usize,
     http: Option<reqwest::Client>,
     limiter: Option<RateLimiter>,
+    graph: Option<GraphEndpoint>,
     _builds: std::marker::PhantomData<fn() -> C>,
 }
 
@@ -75,6 +84,7 @@ impl<C> std::fmt::Debug for ClientBuilder<C> {
             .field("read_timeout", &self.read_timeout)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("limiter", &self.limiter)
+            .field("graph", &self.graph)
             .finish_non_exhaustive()
     }
 }
@@ -92,6 +102,7 @@ impl<C> Default for ClientBuilder<C> {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             http: None,
             limiter: None,
+            graph: None,
             _builds: std::marker::PhantomData,
         }
     }
@@ -111,6 +122,8 @@ impl<C: From<ODataClient>> ClientBuilder<C> {
     }
 
     /// A custom base URL, such as a local emulator. `/api/` is added unless the URL ends in it.
+    /// Microsoft Graph is then expected under `/v1.0/` on the same host, unless
+    /// [`graph_endpoint`](Self::graph_endpoint) says otherwise.
     pub fn base_url(mut self, url: &str) -> Result<Self> {
         let url = Url::parse(url).map_err(|e| Error::config(format!("invalid base URL {url:?}: {e}")))?;
         self.api_host = Some(ApiHost::Custom(url));
@@ -178,9 +191,17 @@ impl<C: From<ODataClient>> ClientBuilder<C> {
         self
     }
 
+    /// Where Microsoft Graph is, instead of the cloud's ([`Cloud::graph`]): a test server's
+    /// URL (`/v1.0/` is added unless it ends in it) and the scope to request for it.
+    pub fn graph_endpoint(mut self, host: &str, scope: impl Into<String>) -> Result<Self> {
+        let url = Url::parse(host).map_err(|e| Error::config(format!("invalid Graph URL {host:?}: {e}")))?;
+        self.graph = Some(GraphEndpoint::new(&url, scope));
+        Ok(self)
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<C> {
-        let host = self.api_host.unwrap_or_else(|| self.cloud.default_api_host());
+        let host = self.api_host.clone().unwrap_or_else(|| self.cloud.default_api_host());
         let service_root = host.service_root();
         if !is_allowed_url(&service_root) {
             return Err(Error::config(format!(
@@ -192,6 +213,19 @@ impl<C: From<ODataClient>> ClientBuilder<C> {
             None => Transport::default_http_client()?,
         };
         let scope = self.scope.unwrap_or_else(|| self.cloud.scope());
+        let graph = self.graph.unwrap_or_else(|| match (&self.cloud, &self.api_host) {
+            // A custom API host (an emulator) serves Graph too.
+            (Cloud::Commercial, Some(ApiHost::Custom(url))) => {
+                GraphEndpoint::new(url, self.cloud.graph().scope)
+            }
+            _ => self.cloud.graph(),
+        });
+        if !is_allowed_url(&graph.service_root) {
+            return Err(Error::config(format!(
+                "the Graph URL {} is not https (plain http is allowed only to loopback)",
+                graph.service_root
+            )));
+        }
         let mut transport = Transport::new(http, self.retry, self.max_body_bytes)
             .with_timeouts(self.timeout, self.read_timeout);
         if let Some(limiter) = self.limiter {
@@ -201,7 +235,11 @@ impl<C: From<ODataClient>> ClientBuilder<C> {
             inner: Arc::new(Inner {
                 transport,
                 service_root,
-                tokens: self.credential.map(|credential| TokenCache::new(credential, scope)),
+                tokens: self.credential.clone().map(|credential| TokenCache::new(credential, scope)),
+                credential: self.credential,
+                headers: Vec::new(),
+                graph,
+                graph_client: std::sync::OnceLock::new(),
             }),
         }))
     }
@@ -211,6 +249,44 @@ impl ODataClient {
     /// Starts configuring a client.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
+    }
+
+    /// A client for Microsoft Graph (`https://graph.microsoft.com/v1.0/` in the commercial
+    /// cloud, see [`Cloud::graph`]) with the same credential, HTTP connection pool, retry policy
+    /// and timeouts, and tokens for Graph's audience cached on their own: each API gets a token
+    /// for itself, refreshed on its own schedule, one request at a time. Built on first use and
+    /// shared by every clone of this client. It sends `Prefer: include-unknown-enum-members`,
+    /// so that members Graph adds to an evolvable enumeration arrive by name rather than as
+    /// `unknownFutureValue`. Defender's rate limiter, if one is set, does not apply to it.
+    pub fn graph(&self) -> &ODataClient {
+        self.inner.graph_client.get_or_init(|| {
+            let graph = &self.inner.graph;
+            let mut transport = self.inner.transport.clone();
+            transport.clear_rate_limiter();
+            ODataClient {
+                inner: Arc::new(Inner {
+                    transport,
+                    service_root: graph.service_root.clone(),
+                    tokens: self
+                        .inner
+                        .credential
+                        .clone()
+                        .map(|credential| TokenCache::new(credential, graph.scope.clone())),
+                    credential: self.inner.credential.clone(),
+                    headers: vec![(
+                        HeaderName::from_static("prefer"),
+                        HeaderValue::from_static("include-unknown-enum-members"),
+                    )],
+                    graph: graph.clone(),
+                    graph_client: std::sync::OnceLock::new(),
+                }),
+            }
+        })
+    }
+
+    /// The scope this client's tokens are requested for, when it has a credential.
+    pub fn scope(&self) -> Option<&str> {
+        self.inner.tokens.as_ref().map(TokenCache::scope)
     }
 
     /// The OData service root, for example `https://api.security.microsoft.com/api/`.
@@ -306,6 +382,9 @@ impl ODataClient {
             let mut request = reqwest::Request::new(method.clone(), url.clone());
             let headers = request.headers_mut();
             headers.insert(ACCEPT, accept.clone());
+            for (name, value) in &self.inner.headers {
+                headers.insert(name.clone(), value.clone());
+            }
             if let Some(token) = &token {
                 let mut value = HeaderValue::from_str(&format!("Bearer {}", token.secret()))
                     .map_err(|_| Error::config("the access token is not a valid header value"))?;

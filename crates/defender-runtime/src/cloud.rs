@@ -38,8 +38,51 @@ const US_GOV_AUTHORITY: &str = "https://login.microsoftonline.us";
 const COMMERCIAL_RESOURCE: &str = "https://api.securitycenter.microsoft.com";
 const GCC_API: &str = "https://api-gcc.securitycenter.microsoft.us";
 const GOV_API: &str = "https://api-gov.securitycenter.microsoft.us";
+/// Microsoft Graph's hosts: the global service (which GCC tenants use too), US Government L4
+/// (GCC High) and US Government L5 (DoD), from Graph's national cloud deployments page.
+const GRAPH_GLOBAL: &str = "https://graph.microsoft.com";
+const GRAPH_US_GOV_L4: &str = "https://graph.microsoft.us";
+const GRAPH_US_GOV_L5: &str = "https://dod-graph.microsoft.us";
+
+/// Where Microsoft Graph's v1.0 API lives for a cloud, and the scope of its tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphEndpoint {
+    /// The v1.0 service root, ending in `/v1.0/`.
+    pub service_root: Url,
+    /// The OAuth2 scope to request (`https://graph.microsoft.com/.default`).
+    pub scope: String,
+}
+
+impl GraphEndpoint {
+    /// Graph at `host` (scheme and authority; `/v1.0/` is added unless the URL ends in it),
+    /// with tokens for `scope`.
+    pub fn new(host: &Url, scope: impl Into<String>) -> Self {
+        let mut service_root = host.clone();
+        let path = service_root.path().trim_end_matches('/').to_owned();
+        if path.ends_with("/v1.0") {
+            service_root.set_path(&format!("{path}/"));
+        } else {
+            service_root.set_path(&format!("{path}/v1.0/"));
+        }
+        Self { service_root, scope: scope.into() }
+    }
+}
 
 impl Cloud {
+    /// Microsoft Graph for this cloud: `graph.microsoft.com` for commercial and GCC tenants,
+    /// `graph.microsoft.us` for GCC High, `dod-graph.microsoft.us` for DoD. A custom deployment
+    /// (an emulator) serves Graph under `/v1.0/` on its API host and checks for the global
+    /// Graph audience.
+    pub fn graph(&self) -> GraphEndpoint {
+        let (host, resource) = match self {
+            Cloud::Commercial | Cloud::UsGovGcc => (parse_static(GRAPH_GLOBAL), GRAPH_GLOBAL),
+            Cloud::UsGovGccHigh => (parse_static(GRAPH_US_GOV_L4), GRAPH_US_GOV_L4),
+            Cloud::UsGovDod => (parse_static(GRAPH_US_GOV_L5), GRAPH_US_GOV_L5),
+            Cloud::Custom { api_host, .. } => (api_host.clone(), GRAPH_GLOBAL),
+        };
+        GraphEndpoint::new(&host, format!("{resource}/.default"))
+    }
+
     /// The Entra ID authority host that issues tokens for this cloud.
     pub fn authority_host(&self) -> Url {
         match self {

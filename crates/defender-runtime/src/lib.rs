@@ -55,7 +55,7 @@ pub use auth::{
     StaticTokenCredential, TokenCache, TokenCredential,
 };
 pub use client::{ClientBuilder, ODataClient};
-pub use cloud::{ApiHost, Cloud, Region};
+pub use cloud::{ApiHost, Cloud, GraphEndpoint, Region};
 pub use error::{Error, ErrorKind, Result};
 pub use limit::RateLimiter;
 pub use members::{Annotations, RawMembers};

@@ -96,6 +96,11 @@ impl Transport {
         self
     }
 
+    /// Drops the rate limiter: another API has limits of its own.
+    pub fn clear_rate_limiter(&mut self) {
+        self.limiter = None;
+    }
+
     /// A client with this crate's defaults: rustls, [`CONNECT_TIMEOUT`], redirects followed
     /// only within the same origin (so that a bearer token never leaves its host). The
     /// response and read timeouts are the transport's ([`with_timeouts`](Self::with_timeouts)),
