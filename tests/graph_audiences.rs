@@ -103,7 +103,10 @@ async fn each_api_gets_a_token_for_its_audience_one_request_each_across_concurre
     );
     // The Defender API never sees Graph's `Prefer` header.
     assert!(
-        requests.iter().filter(|r| r.url.path().starts_with("/api/")).all(|r| !r.headers.contains_key("prefer"))
+        requests
+            .iter()
+            .filter(|r| r.url.path().starts_with("/api/"))
+            .all(|r| !r.headers.contains_key("prefer"))
     );
     // Clones share the Graph client and its token: no third token request.
     let again = client.clone();
@@ -124,20 +127,44 @@ async fn the_graph_client_refuses_to_send_its_token_to_another_host() {
     let server = MockServer::start().await;
     mount_token_endpoint_per_scope(&server).await;
     let client = client(&server);
-    let elsewhere = url::Url::parse("https://graph.example.net/v1.0/security/incidents").unwrap_or_else(|e| panic!("{e}"));
+    let elsewhere = url::Url::parse("https://graph.example.net/v1.0/security/incidents")
+        .unwrap_or_else(|e| panic!("{e}"));
     let error = client.runtime().graph().get::<serde_json::Value>(elsewhere).await.err();
     let message = error.map(|e| e.to_string()).unwrap_or_default();
     assert!(message.contains("refusing to send the access token"), "{message}");
-    assert!(server.received_requests().await.unwrap_or_default().is_empty(), "nothing was sent, not even a token request");
+    assert!(
+        server.received_requests().await.unwrap_or_default().is_empty(),
+        "nothing was sent, not even a token request"
+    );
 }
 
 #[test]
 fn graph_has_its_host_and_audience_in_every_cloud() {
     let cases = [
-        (Cloud::Commercial, "https://graph.microsoft.com/v1.0/", "https://graph.microsoft.com/.default", "https://login.microsoftonline.com/"),
-        (Cloud::UsGovGcc, "https://graph.microsoft.com/v1.0/", "https://graph.microsoft.com/.default", "https://login.microsoftonline.com/"),
-        (Cloud::UsGovGccHigh, "https://graph.microsoft.us/v1.0/", "https://graph.microsoft.us/.default", "https://login.microsoftonline.us/"),
-        (Cloud::UsGovDod, "https://dod-graph.microsoft.us/v1.0/", "https://dod-graph.microsoft.us/.default", "https://login.microsoftonline.us/"),
+        (
+            Cloud::Commercial,
+            "https://graph.microsoft.com/v1.0/",
+            "https://graph.microsoft.com/.default",
+            "https://login.microsoftonline.com/",
+        ),
+        (
+            Cloud::UsGovGcc,
+            "https://graph.microsoft.com/v1.0/",
+            "https://graph.microsoft.com/.default",
+            "https://login.microsoftonline.com/",
+        ),
+        (
+            Cloud::UsGovGccHigh,
+            "https://graph.microsoft.us/v1.0/",
+            "https://graph.microsoft.us/.default",
+            "https://login.microsoftonline.us/",
+        ),
+        (
+            Cloud::UsGovDod,
+            "https://dod-graph.microsoft.us/v1.0/",
+            "https://dod-graph.microsoft.us/.default",
+            "https://login.microsoftonline.us/",
+        ),
     ];
     for (cloud, root, scope, authority) in cases {
         let graph = cloud.graph();
@@ -157,7 +184,8 @@ fn a_graph_endpoint_can_be_set_and_must_be_https_off_loopback() {
         .and_then(|b| b.build())
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(client.runtime().graph().service_root().as_str(), "http://127.0.0.1:9/v1.0/");
-    let refused = DefenderClient::builder().graph_endpoint("http://graph.example.net", "s").and_then(|b| b.build());
+    let refused =
+        DefenderClient::builder().graph_endpoint("http://graph.example.net", "s").and_then(|b| b.build());
     let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(message.contains("not https"), "{message}");
 }

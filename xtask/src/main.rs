@@ -108,6 +108,11 @@ enum MetadataCommand {
         /// Leave out annotations of this term (`Org.OData.Core.V1.Description`, or by alias).
         #[arg(long, value_name = "TERM")]
         drop_term: Vec<String>,
+        /// Tag the entity container with this Boolean term, set to true
+        /// (`Org.OData.Capabilities.V1.KeyAsSegmentSupported`): a convention the service follows
+        /// that its metadata does not declare.
+        #[arg(long, value_name = "TERM")]
+        tag_container: Vec<String>,
         /// Where to write it (standard output by default).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -242,9 +247,9 @@ fn run_metadata(command: MetadataCommand) -> Result<(), String> {
             emit(&text);
             Ok(())
         }
-        MetadataCommand::Subset { file, include, drop_term, out } => {
+        MetadataCommand::Subset { file, include, drop_term, tag_container, out } => {
             let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-            let subset = xtask::metadata::subset::subset(&text, &include, &drop_term)
+            let subset = xtask::metadata::subset::subset_with(&text, &include, &drop_term, &tag_container)
                 .map_err(|e| format!("{}: {e}", file.display()))?;
             match out {
                 Some(out) => std::fs::write(&out, subset).map_err(|e| format!("{}: {e}", out.display())),

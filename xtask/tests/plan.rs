@@ -172,3 +172,34 @@ fn the_catalog_and_the_client_agree_on_every_method_for_the_defender_spec() {
         assert!(summary.contains(&format!("-> {method}(")), "the summary lacks {method}");
     }
 }
+
+#[test]
+fn a_contained_collection_gets_builders_like_an_entity_set_below_its_container() {
+    let root = codegen::workspace_root();
+    let model = csdl::load(&root.join("specs/graph-security.xml")).unwrap_or_else(|e| panic!("{e}"));
+    let layout = Layout::new(&model);
+    let plan = ApiPlan::new(&model, &layout, &Features::default(), "/v1.0")
+        .unwrap_or_else(|| panic!("no container"));
+    let endpoint = |name: &str| {
+        plan.endpoints.iter().find(|e| e.name == name).unwrap_or_else(|| panic!("no endpoint {name}"))
+    };
+    // `security` is a singleton; `incidents` a collection it contains, keyed as a segment.
+    let get = endpoint("security.incidents.get");
+    assert_eq!((get.kind, get.path.as_str()), (EndpointKind::Get, "security/incidents/{id}"));
+    assert_eq!(get.sdk, "security().incidents().get(id)");
+    let list = endpoint("security.incidents");
+    assert_eq!((list.kind, list.path.as_str()), (EndpointKind::Navigation, "security/incidents"));
+    let alerts = endpoint("security.incidents.alerts");
+    assert_eq!(alerts.path, "security/incidents/{id}/alerts");
+    assert_eq!(alerts.sdk, "security().incidents().get(id).alerts()");
+    let hunting = endpoint("security.runHuntingQuery");
+    assert_eq!(hunting.sdk, "security().run_hunting_query(query, timespan)", "no `query_2`");
+
+    let generated = emit::generate(&model, &options()).unwrap_or_else(|e| panic!("{e}"));
+    let client = file(&generated, "client.rs");
+    assert!(client.contains("pub fn incidents(&self) -> IncidentSetRequest"), "{client}");
+    assert!(client.contains("pub fn alerts_v2(&self) -> AlertSetRequest"));
+    let incident_set = client.split("impl IncidentSetRequest").nth(1).unwrap_or_default();
+    assert!(incident_set.contains("pub fn list(&self) -> CollectionRequest<super::security::Incident>"));
+    assert!(incident_set.contains("key_segment(id)"), "{incident_set}");
+}

@@ -31,12 +31,12 @@ impl crate::FixtureClient {
     ///
     /// - `threshold` (`threshold`):
     pub async fn count_above(&self, threshold: i32) -> Result<i64> {
-        let envelope: ValueEnvelope<Wire<i64>> = EntityRequest::new(
+        let value_envelope: ValueEnvelope<Wire<i64>> = EntityRequest::new(
                 self.runtime().clone(),
                 format!("countAbove(threshold={})", threshold.to_literal()),
             )
             .await?;
-        Ok(envelope.value.into_inner())
+        Ok(value_envelope.value.into_inner())
     }
 
     /// Calls `purge`.
@@ -49,11 +49,11 @@ impl crate::FixtureClient {
     ///
     /// - `older_than` (`olderThan`):
     pub async fn purge(&self, older_than: edm::Duration) -> Result<()> {
-        let url = self.runtime().url("purge")?;
-        let body = ActionBody::new().param("olderThan", &older_than)?;
+        let request_url = self.runtime().url("purge")?;
+        let request_body = ActionBody::new().param("olderThan", &older_than)?;
         let _: serde::de::IgnoredAny = self
             .runtime()
-            .send_json(defender_runtime::Method::POST, url, &body)
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
             .await?;
         Ok(())
     }
@@ -159,9 +159,13 @@ impl SampleRequest {
     /// - `value` (`Value`):
     /// - `action` (`Action`):
     pub async fn tag(&self, value: &str, action: &str) -> Result<super::types::Sample> {
-        let url = self.client.url(&format!("{}/Fixture.Types.tag", self.path))?;
-        let body = ActionBody::new().param("Value", &value)?.param("Action", &action)?;
-        self.client.send_json(defender_runtime::Method::POST, url, &body).await
+        let request_url = self.client.url(&format!("{}/Fixture.Types.tag", self.path))?;
+        let request_body = ActionBody::new()
+            .param("Value", &value)?
+            .param("Action", &action)?;
+        self.client
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
+            .await
     }
 
     /// The `related` navigation property.

@@ -25,45 +25,54 @@ pub struct Printer<'a> {
     pub features: &'a Features,
 }
 
-/// The `client` module, with endpoint methods on `client` (a path such as
-/// `crate::DefenderClient`).
-pub fn client_module(printer: &Printer<'_>, plan: &ApiPlan, client: &TokenStream) -> TokenStream {
-    let mut methods = Vec::new();
-    let mut import_bodies = Vec::new();
-    for method in &plan.methods {
-        match method {
-            ClientMethod::Root { method, doc, features, builder, path } => {
-                let (method, builder, doc) = (ident(method), ident(builder), doc.tokens());
-                let cfg = printer.features.cfg(features);
-                methods.push(quote! {
-                    #doc
-                    #cfg
-                    pub fn #method(&self) -> #builder {
-                        #builder::new(self.runtime().clone(), #path.to_owned())
-                    }
-                });
-            }
-            ClientMethod::Operation { features, operation } => {
-                let cfg = printer.features.cfg(features);
-                let method = operation_method(printer, operation);
-                methods.push(quote!(#cfg #method));
-                if let Some(body) = body_struct(printer, operation) {
-                    import_bodies.push(quote!(#cfg #body));
+/// The start of the `client` module: its import and the endpoint methods on `client` (a path
+/// such as `crate::DefenderClient`).
+pub fn client_head(printer: &Printer<'_>, plan: &ApiPlan, client: &TokenStream) -> TokenStream {
+    let methods = plan.methods.iter().map(|method| match method {
+        ClientMethod::Root { method, doc, features, builder, path } => {
+            let (method, builder, doc) = (ident(method), ident(builder), doc.tokens());
+            let cfg = printer.features.cfg(features);
+            quote! {
+                #doc
+                #cfg
+                pub fn #method(&self) -> #builder {
+                    #builder::new(self.runtime().clone(), #path.to_owned())
                 }
             }
         }
-    }
-    let builders = plan.builders.iter().map(|builder| builder_items(printer, builder));
+        ClientMethod::Operation { features, operation } => {
+            let cfg = printer.features.cfg(features);
+            let method = operation_method(printer, operation);
+            quote!(#cfg #method)
+        }
+    });
     let uses = super::prelude();
     quote! {
         #uses
         impl #client {
             #(#methods)*
         }
-
-        #(#builders)*
-        #(#import_bodies)*
     }
+}
+
+/// The request builders of `builders`, a run of the plan's: the client module's middle,
+/// rendered in runs so that a service with hundreds of builders is shared over the cores.
+pub fn builders(printer: &Printer<'_>, builders: &[BuilderPlan]) -> TokenStream {
+    builders.iter().map(|builder| builder_items(printer, builder)).collect()
+}
+
+/// The end of the `client` module: the body structs of operation imports.
+pub fn import_bodies(printer: &Printer<'_>, plan: &ApiPlan) -> TokenStream {
+    plan.methods
+        .iter()
+        .filter_map(|method| match method {
+            ClientMethod::Operation { features, operation } => {
+                let cfg = printer.features.cfg(features);
+                body_struct(printer, operation).map(|body| quote!(#cfg #body))
+            }
+            ClientMethod::Root { .. } => None,
+        })
+        .collect()
 }
 
 fn builder_items(printer: &Printer<'_>, builder: &BuilderPlan) -> TokenStream {
@@ -88,7 +97,15 @@ fn builder_items(printer: &Printer<'_>, builder: &BuilderPlan) -> TokenStream {
         let element = rust_type(model, layout, &navigation.ty, CLIENT_MODULE).element;
         let doc = navigation.doc.tokens();
         let format = format!("{{}}/{}", navigation.segment);
-        single_ops.push(if navigation.ty.collection {
+        single_ops.push(if let Some(builder) = &navigation.builder {
+            let builder = ident(builder);
+            quote! {
+                #doc
+                pub fn #method(&self) -> #builder {
+                    #builder::new(self.client.clone(), format!(#format, self.path))
+                }
+            }
+        } else if navigation.ty.collection {
             quote! {
                 #doc
                 pub fn #method(&self) -> CollectionRequest<#element> {
@@ -324,7 +341,7 @@ fn operation_method(printer: &Printer<'_>, plan: &OperationPlan) -> TokenStream 
                         #doc
                         pub async fn #method(&self, #(#params),*) -> Result<#value> {
                             #setup
-                            let envelope: ValueEnvelope<#wire> = EntityRequest::new(#client.clone(), #path).await?;
+                            let value_envelope: ValueEnvelope<#wire> = EntityRequest::new(#client.clone(), #path).await?;
                             Ok(#unwrap)
                         }
                     }
@@ -347,13 +364,15 @@ fn operation_method(printer: &Printer<'_>, plan: &OperationPlan) -> TokenStream 
                 }
             });
             let send = if plan.body.is_some() {
-                quote!(let url = #client.url(#url_path)?;)
+                quote!(let request_url = #client.url(#url_path)?;)
             } else {
                 quote! {
-                    let url = #client.url(#url_path)?;
-                    let body = ActionBody::new()#(#body)*;
+                    let request_url = #client.url(#url_path)?;
+                    let request_body = ActionBody::new()#(#body)*;
                 }
             };
+            // The body struct the caller passed, or the one built from the arguments.
+            let body = if plan.body.is_some() { quote!(body) } else { quote!(request_body) };
             match returns {
                 Some((ty, rust)) if rust.structured.is_some() && !ty.collection => {
                     let element = &rust.element;
@@ -361,7 +380,7 @@ fn operation_method(printer: &Printer<'_>, plan: &OperationPlan) -> TokenStream 
                         #doc
                         pub async fn #method(&self, #(#params),*) -> Result<#element> {
                             #send
-                            #client.send_json(defender_runtime::Method::POST, url, &body).await
+                            #client.send_json(defender_runtime::Method::POST, request_url, &#body).await
                         }
                     }
                 }
@@ -372,7 +391,7 @@ fn operation_method(printer: &Printer<'_>, plan: &OperationPlan) -> TokenStream 
                         #doc
                         pub async fn #method(&self, #(#params),*) -> Result<#value> {
                             #send
-                            let envelope: ValueEnvelope<#wire> = #client.send_json(defender_runtime::Method::POST, url, &body).await?;
+                            let value_envelope: ValueEnvelope<#wire> = #client.send_json(defender_runtime::Method::POST, request_url, &#body).await?;
                             Ok(#unwrap)
                         }
                     }
@@ -381,7 +400,7 @@ fn operation_method(printer: &Printer<'_>, plan: &OperationPlan) -> TokenStream 
                     #doc
                     pub async fn #method(&self, #(#params),*) -> Result<()> {
                         #send
-                        let _: serde::de::IgnoredAny = #client.send_json(defender_runtime::Method::POST, url, &body).await?;
+                        let _: serde::de::IgnoredAny = #client.send_json(defender_runtime::Method::POST, request_url, &#body).await?;
                         Ok(())
                     }
                 },
@@ -449,22 +468,22 @@ fn function_path(
                 quote!(&#name)
             };
             match (a.optional, a.ty.collection, a.is_str()) {
-                (false, ..) => quote!(query.push(#wire, #value);),
+                (false, ..) => quote!(query_options.push(#wire, #value);),
                 (true, true, _) => quote! {
                     if let Some(#name) = &#name {
-                        query.push(#wire, &#name.iter().map(ToString::to_string).collect::<Vec<_>>().join(","));
+                        query_options.push(#wire, &#name.iter().map(ToString::to_string).collect::<Vec<_>>().join(","));
                     }
                 },
-                (true, false, true) => quote!(query.push_opt(#wire, #name);),
-                (true, false, false) => quote!(query.push_opt(#wire, #name.as_ref());),
+                (true, false, true) => quote!(query_options.push_opt(#wire, #name);),
+                (true, false, false) => quote!(query_options.push_opt(#wire, #name.as_ref());),
             }
         });
         let format = format!("{prefix}{segment}{{}}");
-        let values = base.into_iter().cloned().chain(std::iter::once(quote!(query)));
+        let values = base.into_iter().cloned().chain(std::iter::once(quote!(query_options)));
         let setup = if arguments.is_empty() {
-            quote!(let query = QueryString::default();)
+            quote!(let query_options = QueryString::default();)
         } else {
-            quote!(let mut query = QueryString::default(); #(#pushes)*)
+            quote!(let mut query_options = QueryString::default(); #(#pushes)*)
         };
         return (quote!(format!(#format, #(#values),*)), setup);
     }
@@ -511,8 +530,8 @@ fn parameter_type(printer: &Printer<'_>, ty: &TypeRef, kind: OperationKind) -> T
 fn envelope(rust: &RustType) -> (TokenStream, TokenStream) {
     let value = rust.value();
     match rust.decode {
-        Decode::Wire => (quote!(Wire<#value>), quote!(envelope.value.into_inner())),
-        Decode::Own => (value, quote!(envelope.value)),
+        Decode::Wire => (quote!(Wire<#value>), quote!(value_envelope.value.into_inner())),
+        Decode::Own => (value, quote!(value_envelope.value)),
     }
 }
 

@@ -51,8 +51,12 @@ pub struct GeneratedFile {
 
 /// One piece of the output that can be built and rendered on its own.
 enum Job<'a> {
-    /// The client module.
-    Client(&'a ApiPlan),
+    /// The client module's import and endpoint methods.
+    ClientHead(&'a ApiPlan),
+    /// A run of the client module's request builders.
+    Builders(&'a ApiPlan, std::ops::Range<usize>),
+    /// The client module's end: the body structs of operation imports.
+    ClientTail(&'a ApiPlan),
     /// The catalog of what the client module calls.
     Catalog(&'a ApiPlan),
     /// The registry module.
@@ -69,7 +73,13 @@ const TYPES_PER_JOB: usize = 24;
 /// A rendered run of a schema module's types, with the imports they need.
 struct TypesPart {
     module: String,
-    namespace: String,
+    /// The module's rustdoc.
+    doc: String,
+    /// Whether the module's file starts with the prelude import (the client's head has it).
+    prelude: bool,
+    /// Whether `mod.rs` declares and glob re-exports the module with the schemas' (the client
+    /// module is declared apart).
+    declare: bool,
     code: String,
 }
 
@@ -170,17 +180,34 @@ fn make(
             Ok(Made {
                 part: Some(TypesPart {
                     module: (*module).clone(),
-                    namespace: schema.namespace.clone(),
+                    doc: format!("Types of the `{}` schema.", schema.namespace),
+                    prelude: true,
+                    declare: true,
                     code,
                 }),
                 ..Made::default()
             })
         }
-        Job::Client(plan) => {
+        Job::ClientHead(plan) => {
             let printer = client::Printer { model, layout, features };
-            let tokens = client::client_module(&printer, plan, &client_type(options)?);
-            let made = module_file(CLIENT_MODULE, tokens, options, "Endpoint methods and request builders.")?;
-            Ok(Made { client: true, ..made })
+            let tokens = client::client_head(&printer, plan, &client_type(options)?);
+            let doc = "Endpoint methods and request builders.";
+            Ok(Made {
+                part: Some(client_part(space_items(&unparse(tokens)?))),
+                client: true,
+                extra_decls: vec![format!("#[doc = \" {doc}\"] pub mod {CLIENT_MODULE};")],
+                ..Made::default()
+            })
+        }
+        Job::Builders(plan, range) => {
+            let printer = client::Printer { model, layout, features };
+            let tokens = client::builders(&printer, &plan.builders[range.clone()]);
+            Ok(Made { part: Some(client_part(space_items(&unparse(tokens)?))), ..Made::default() })
+        }
+        Job::ClientTail(plan) => {
+            let printer = client::Printer { model, layout, features };
+            let tokens = client::import_bodies(&printer, plan);
+            Ok(Made { part: Some(client_part(space_items(&unparse(tokens)?))), ..Made::default() })
         }
         Job::Catalog(plan) => {
             let code = catalog::catalog_module(model, features, plan);
@@ -205,6 +232,20 @@ fn make(
         }
     }
 }
+
+/// A run of the client module, joined to the runs before it.
+fn client_part(code: String) -> TypesPart {
+    TypesPart {
+        module: CLIENT_MODULE.to_owned(),
+        doc: "Endpoint methods and request builders.".to_owned(),
+        prelude: false,
+        declare: false,
+        code,
+    }
+}
+
+/// Builders per [`Job::Builders`], for the same reason as [`TYPES_PER_JOB`].
+const BUILDERS_PER_JOB: usize = 16;
 
 /// The name of the Cargo feature that compiles the catalog and the registry, when the target has
 /// features: tools need them, an application calling the API does not.
@@ -237,8 +278,15 @@ pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
     let plan = ApiPlan::new(model, &layout, &features, &options.root_path);
     // Render second. The client, catalog and registry first: they are the largest modules of a
     // typical service.
-    let mut jobs: Vec<Job<'_>> =
-        plan.iter().flat_map(|plan| [Job::Client(plan), Job::Catalog(plan)]).collect();
+    let mut jobs: Vec<Job<'_>> = Vec::new();
+    if let Some(plan) = &plan {
+        jobs.push(Job::ClientHead(plan));
+        for first in (0..plan.builders.len()).step_by(BUILDERS_PER_JOB) {
+            jobs.push(Job::Builders(plan, first..plan.builders.len().min(first + BUILDERS_PER_JOB)));
+        }
+        jobs.push(Job::ClientTail(plan));
+        jobs.push(Job::Catalog(plan));
+    }
     jobs.push(Job::Registry);
     let modules: Vec<(&crate::csdl::model::Schema, String)> = model
         .document
@@ -260,16 +308,16 @@ pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
     // Parts of one module arrive one after the other, in order.
     let mut current: Option<TypesPart> = None;
     let finish = |part: TypesPart, files: &mut Vec<GeneratedFile>, decls: &mut Vec<(String, String)>| {
-        let doc = format!("Types of the `{}` schema.", part.namespace);
-        let uses = prelude();
         // The parts are spaced already (in their jobs); the prelude is spaced from them here.
-        let mut code = space_items(&unparse(uses)?);
+        let mut code = if part.prelude { space_items(&unparse(prelude())?) } else { String::new() };
         join_spaced(&mut code, &part.code);
         files.push(GeneratedFile {
             path: format!("{}.rs", part.module),
-            contents: header(options, &doc) + &code,
+            contents: header(options, &part.doc) + &code,
         });
-        decls.push((part.module, doc));
+        if part.declare {
+            decls.push((part.module, part.doc));
+        }
         Ok::<(), String>(())
     };
     for made in made {

@@ -263,17 +263,52 @@ impl<'a> Walk<'a> {
 /// (qualified or by alias, such as `Org.OData.Core.V1.Description`), as a canonical document
 /// that has been read back and checked.
 pub fn subset(source: &str, paths: &[String], drop_terms: &[String]) -> Result<String, String> {
+    subset_with(source, paths, drop_terms, &[])
+}
+
+/// [`subset`], with the entity container tagged with each term of `container_tags` (a Boolean
+/// term set to `true`, such as `Org.OData.Capabilities.V1.KeyAsSegmentSupported`): how a spec
+/// states a convention that the service follows but its published metadata does not declare.
+pub fn subset_with(
+    source: &str,
+    paths: &[String],
+    drop_terms: &[String],
+    container_tags: &[String],
+) -> Result<String, String> {
     let model = csdl::parse(source).map_err(|e| e.to_string())?;
     let selection = select(&model, paths)?;
     let (mut root, _) = csdl::xml::parse(source).map_err(|e| e.to_string())?;
     let drop: Vec<String> = drop_terms.iter().map(|t| model.qualify(t)).collect();
     let keep = Keep { model: &model, selection: &selection, drop: &drop };
     keep.filter(&mut root, None);
+    if !container_tags.is_empty() {
+        let container =
+            find_mut(&mut root, "EntityContainer").ok_or("the document has no entity container to tag")?;
+        for term in container_tags {
+            let pos = container.pos;
+            container.children.push(csdl::xml::Element {
+                name: "Annotation".to_owned(),
+                qualified_name: "Annotation".to_owned(),
+                attributes: vec![("Term".to_owned(), term.clone()), ("Bool".to_owned(), "true".to_owned())],
+                children: Vec::new(),
+                text: String::new(),
+                pos,
+            });
+        }
+    }
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     super::normalize::write(&mut out, &root, 0);
     csdl::parse(&out)
         .map_err(|e| format!("the subset is not a valid document (a bug in the subset): {e}"))?;
     Ok(out)
+}
+
+/// The first element called `name`, depth first.
+fn find_mut<'e>(element: &'e mut csdl::xml::Element, name: &str) -> Option<&'e mut csdl::xml::Element> {
+    if element.name == name {
+        return Some(element);
+    }
+    element.children.iter_mut().find_map(|child| find_mut(child, name))
 }
 
 /// Decides, element by element, what the output keeps.

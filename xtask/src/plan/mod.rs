@@ -167,6 +167,9 @@ pub struct Navigation {
     pub segment: String,
     /// Its type.
     pub ty: TypeRef,
+    /// The builder it returns, for a contained collection or entity (`security/incidents`),
+    /// rather than a plain request.
+    pub builder: Option<String>,
     /// Its rustdoc.
     pub doc: Doc,
 }

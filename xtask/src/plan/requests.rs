@@ -6,7 +6,7 @@
 //! URLs follow the OData URL conventions unless the document says the service departs from
 //! them ([`Conventions`]).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::docs::Doc;
 use super::features::Features;
@@ -39,6 +39,9 @@ struct Context<'a> {
 struct Base {
     /// The set or singleton's name.
     root: String,
+    /// How catalog names of endpoints below it start: the root's name, then the segments of
+    /// contained collections (`security.incidents`).
+    name: String,
     /// Path template relative to the service root (`machines/{id}`, `exposureScore`).
     path: String,
     /// Key parts in the path.
@@ -73,6 +76,155 @@ struct Gathered<'a> {
     sets: Vec<SetOfType>,
     single_bases: Vec<Base>,
     set_bases: Vec<Base>,
+    /// The names of the builders' methods, claimed when the type is first reached.
+    members: MemberNames,
+}
+
+/// The method names of a pair of builders: one per bound operation (in
+/// [`Model::bound_operations`] order) and one per navigation property, each claimed in the
+/// scope of the builder it is on.
+struct MemberNames {
+    operations: Vec<String>,
+    navigations: Vec<String>,
+}
+
+impl MemberNames {
+    fn claim(model: &Model, qualified: &str, ty: &StructuredType) -> Self {
+        let mut single_scope =
+            names::Scope::with_reserved(&["new", "get", "path", "into_future", "update", "delete"]);
+        let mut set_scope = names::Scope::with_reserved(&["new", "get", "list", "path", "create"]);
+        let operations = model
+            .bound_operations(qualified)
+            .into_iter()
+            .map(|(_, operation)| {
+                let on_collection = operation.parameters.first().is_some_and(|b| b.ty.collection);
+                let scope = if on_collection { &mut set_scope } else { &mut single_scope };
+                scope.claim(&names::snake(&operation.name))
+            })
+            .collect();
+        let navigations =
+            ty.navigation_properties.iter().map(|n| single_scope.claim(&names::snake(&n.name))).collect();
+        Self { operations, navigations }
+    }
+}
+
+impl<'a> Gathered<'a> {
+    /// A type reached for the first time: its builders' names and their methods' names.
+    fn new(model: &Model, type_scope: &mut names::Scope, schema: &'a Schema, ty: &'a StructuredType) -> Self {
+        let qualified = format!("{}.{}", schema.namespace, ty.name);
+        Gathered {
+            schema,
+            ty,
+            single: type_scope.claim(&format!("{}Request", names::camel(&ty.name))),
+            set: type_scope.claim(&format!("{}SetRequest", names::camel(&ty.name))),
+            single_paths: Vec::new(),
+            set_paths: Vec::new(),
+            listed: false,
+            readable: false,
+            features: BTreeSet::new(),
+            sets: Vec::new(),
+            single_bases: Vec::new(),
+            set_bases: Vec::new(),
+            members: MemberNames::claim(model, &qualified, ty),
+        }
+    }
+}
+
+/// Builders for the entity types reached through containment navigation (Graph's
+/// `security/incidents`): a contained collection is addressed like an entity set below its
+/// container, so it gets a collection builder with `list()` and `get(key)`, and its entities
+/// get builders with their bound operations and navigation, recursively. A type gets its
+/// builders where it is first reached (singletons and sets first, then containment in
+/// breadth-first order); its documented paths and catalog endpoints are those of that route,
+/// which keeps a type contained in itself (a folder's folders) finite.
+fn contained_builders<'a>(
+    context: &Context<'a>,
+    gathered: &mut BTreeMap<String, Gathered<'a>>,
+    reached: &mut Vec<String>,
+    type_scope: &mut names::Scope,
+    endpoints: &mut Vec<Endpoint>,
+) {
+    let model = context.model;
+    let mut next = 0;
+    while let Some(parent) = reached.get(next).cloned() {
+        next += 1;
+        let Some(container) = gathered.get(&parent) else { continue };
+        let contained: Vec<_> = container
+            .ty
+            .navigation_properties
+            .iter()
+            .zip(&container.members.navigations)
+            .filter(|(navigation, _)| navigation.contains_target)
+            .filter_map(|(navigation, method)| match model.resolve(&navigation.ty.name) {
+                Some(Resolved::Structured(schema, ty))
+                    if ty.kind == crate::csdl::model::StructuredKind::Entity =>
+                {
+                    Some((navigation, method.clone(), schema, ty))
+                }
+                _ => None,
+            })
+            .collect();
+        for (navigation, method, schema, ty) in contained {
+            let qualified = format!("{}.{}", schema.namespace, ty.name);
+            if let Some(known) = gathered.get_mut(&qualified) {
+                // Reached before; a contained collection of it still needs its collection builder.
+                if navigation.ty.collection && !known.listed {
+                    known.listed = true;
+                    known.readable = true;
+                }
+                continue;
+            }
+            let container = &gathered[&parent];
+            let segment = &navigation.name;
+            let mut child = Gathered::new(model, type_scope, schema, ty);
+            child.features = container.features.clone();
+            let bases: Vec<Base> = container
+                .single_bases
+                .iter()
+                .map(|base| Base {
+                    root: base.root.clone(),
+                    name: format!("{}.{segment}", base.name),
+                    path: format!("{}/{segment}", base.path),
+                    keys: base.keys.clone(),
+                    sdk: format!("{}.{method}()", base.sdk),
+                    features: base.features.clone(),
+                })
+                .collect();
+            let paths: Vec<String> =
+                container.single_paths.iter().map(|p| format!("{p}/{segment}")).collect();
+            if navigation.ty.collection {
+                let key = if context.conventions.key_as_segment { "/{key}" } else { "({key})" };
+                child.single_paths = paths.iter().map(|p| format!("{p}{key}")).collect();
+                child.set_paths = paths;
+                child.listed = true;
+                child.readable = true;
+                for set_base in bases {
+                    if let Some(entity_base) = key_base(context, &child, &set_base) {
+                        endpoints.push(Endpoint {
+                            name: format!("{}.get", set_base.name),
+                            root: set_base.root.clone(),
+                            kind: EndpointKind::Get,
+                            verb: Verb::Get,
+                            path: entity_base.path.clone(),
+                            parameters: entity_base.keys.clone(),
+                            returns: Some((qualified.clone(), false)),
+                            permissions: Vec::new(),
+                            summary: String::new(),
+                            sdk: entity_base.sdk.clone(),
+                            features: entity_base.features.clone(),
+                        });
+                        child.single_bases.push(entity_base);
+                    }
+                    child.set_bases.push(set_base);
+                }
+            } else {
+                child.single_paths = paths;
+                child.single_bases = bases;
+            }
+            gathered.insert(qualified.clone(), child);
+            reached.push(qualified);
+        }
+    }
 }
 
 pub(super) fn plan(model: &Model, layout: &Layout, features: &Features, root: &str) -> Option<ApiPlan> {
@@ -90,6 +242,8 @@ pub(super) fn plan(model: &Model, layout: &Layout, features: &Features, root: &s
     // Builder names for every entity type the container exposes, claimed in document order.
     let mut type_scope = names::Scope::default();
     let mut gathered: BTreeMap<String, Gathered<'_>> = BTreeMap::new();
+    // The builders' types in the order they were reached, for the walk down containment.
+    let mut reached: Vec<String> = Vec::new();
     let roots = container
         .singletons
         .iter()
@@ -100,25 +254,8 @@ pub(super) fn plan(model: &Model, layout: &Layout, features: &Features, root: &s
         if !gathered.contains_key(&qualified)
             && let Some(Resolved::Structured(schema, ty)) = model.resolve(type_name)
         {
-            let single = type_scope.claim(&format!("{}Request", names::camel(&ty.name)));
-            let set = type_scope.claim(&format!("{}SetRequest", names::camel(&ty.name)));
-            gathered.insert(
-                qualified.clone(),
-                Gathered {
-                    schema,
-                    ty,
-                    single,
-                    set,
-                    single_paths: Vec::new(),
-                    set_paths: Vec::new(),
-                    listed: false,
-                    readable: false,
-                    features: BTreeSet::new(),
-                    sets: Vec::new(),
-                    single_bases: Vec::new(),
-                    set_bases: Vec::new(),
-                },
-            );
+            gathered.insert(qualified.clone(), Gathered::new(model, &mut type_scope, schema, ty));
+            reached.push(qualified.clone());
         }
         if let Some(builder) = gathered.get_mut(&qualified) {
             builder.features.extend(feature_set(root_name));
@@ -137,6 +274,7 @@ pub(super) fn plan(model: &Model, layout: &Layout, features: &Features, root: &s
         builder.single_paths.push(format!("{}/{}", context.root, singleton.name));
         let base = Base {
             root: singleton.name.clone(),
+            name: singleton.name.clone(),
             path: singleton.name.clone(),
             keys: Vec::new(),
             sdk: format!("{method}()"),
@@ -186,6 +324,7 @@ pub(super) fn plan(model: &Model, layout: &Layout, features: &Features, root: &s
         builder.readable |= capabilities.readable();
         let set_base = Base {
             root: set.name.clone(),
+            name: set.name.clone(),
             path: set.name.clone(),
             keys: Vec::new(),
             sdk: format!("{method}()"),
@@ -246,6 +385,7 @@ pub(super) fn plan(model: &Model, layout: &Layout, features: &Features, root: &s
             path: set.name.clone(),
         });
     }
+    contained_builders(&context, &mut gathered, &mut reached, &mut type_scope, &mut endpoints);
     for import in &container.imports {
         let segment = model.import_path(schema, container, import);
         let features = feature_set(&import.name);
@@ -262,8 +402,10 @@ pub(super) fn plan(model: &Model, layout: &Layout, features: &Features, root: &s
             };
             let planned = plan_operation(&context, &call, &mut type_scope);
             let name = segment.split('/').filter(|s| !s.is_empty()).collect::<Vec<_>>().join(".");
+            let root = segment.split('/').next().unwrap_or(&import.name).to_owned();
             let base = Base {
-                root: segment.split('/').next().unwrap_or(&import.name).to_owned(),
+                name: root.clone(),
+                root,
                 path: String::new(),
                 keys: Vec::new(),
                 sdk: String::new(),
@@ -274,9 +416,11 @@ pub(super) fn plan(model: &Model, layout: &Layout, features: &Features, root: &s
         }
     }
 
+    let builder_names: HashMap<String, (String, String)> =
+        gathered.iter().map(|(q, b)| (q.clone(), (b.single.clone(), b.set.clone()))).collect();
     let builders: Vec<BuilderPlan> = gathered
         .values()
-        .map(|builder| plan_builder(&context, builder, &mut type_scope, &mut endpoints))
+        .map(|builder| plan_builder(&context, builder, &builder_names, &mut type_scope, &mut endpoints))
         .collect();
     // Grouped by where they start, in the container's order.
     let order: Vec<&str> = container
@@ -366,6 +510,7 @@ fn key_base(context: &Context<'_>, builder: &Gathered<'_>, set: &Base) -> Option
     let args: Vec<String> = key.iter().map(|p| names::snake(&p.name)).collect();
     Some(Base {
         root: set.root.clone(),
+        name: set.name.clone(),
         path,
         keys,
         sdk: format!("{}.get({})", set.sdk, args.join(", ")),
@@ -400,25 +545,25 @@ fn key_lookup(context: &Context<'_>, builder: &Gathered<'_>) -> Option<KeyLookup
 fn plan_builder(
     context: &Context<'_>,
     builder: &Gathered<'_>,
+    builder_names: &HashMap<String, (String, String)>,
     type_scope: &mut names::Scope,
     endpoints: &mut Vec<Endpoint>,
 ) -> BuilderPlan {
     let Context { model, layout, .. } = context;
     let qualified = format!("{}.{}", builder.schema.namespace, builder.ty.name);
-    let mut single_scope =
-        names::Scope::with_reserved(&["new", "get", "path", "into_future", "update", "delete"]);
-    let mut set_scope = names::Scope::with_reserved(&["new", "get", "list", "path", "create"]);
     let mut operations = Vec::new();
-    for (schema, operation) in model.bound_operations(&qualified) {
+    for ((schema, operation), method) in
+        model.bound_operations(&qualified).into_iter().zip(&builder.members.operations)
+    {
         let Some(binding) = operation.parameters.first() else { continue };
         let on_collection = binding.ty.collection;
-        let (scope, bases, catalog_bases) = if on_collection {
-            (&mut set_scope, &builder.set_paths, &builder.set_bases)
+        let (bases, catalog_bases) = if on_collection {
+            (&builder.set_paths, &builder.set_bases)
         } else {
-            (&mut single_scope, &builder.single_paths, &builder.single_bases)
+            (&builder.single_paths, &builder.single_bases)
         };
         let call = Call {
-            method: scope.claim(&names::snake(&operation.name)),
+            method: method.clone(),
             operation,
             target: format!("{}.{}", schema.namespace, operation.name),
             bound: true,
@@ -427,15 +572,15 @@ fn plan_builder(
         };
         let planned = plan_operation(context, &call, type_scope);
         for base in catalog_bases {
-            let name = format!("{}.{}", base.root, operation.name);
+            let name = format!("{}.{}", base.name, operation.name);
             endpoints.push(operation_endpoint(context, &call, &planned, base.clone(), name));
         }
         operations.push(BoundOperation { on_collection, operation: planned });
     }
     // Navigation properties: the related entity, or collection of them, below this entity.
     let mut navigations = Vec::new();
-    for navigation in &builder.ty.navigation_properties {
-        let method = single_scope.claim(&names::snake(&navigation.name));
+    for (navigation, method) in builder.ty.navigation_properties.iter().zip(&builder.members.navigations) {
+        let method = method.clone();
         let segment = &navigation.name;
         let target = format!("{qualified}/{segment}");
         let documentation = model.documentation(&navigation.annotations, &target);
@@ -445,7 +590,7 @@ fn plan_builder(
         doc.paragraph(&paths.join("  \n"));
         for base in &builder.single_bases {
             endpoints.push(Endpoint {
-                name: format!("{}.{segment}", base.root),
+                name: format!("{}.{segment}", base.name),
                 root: base.root.clone(),
                 kind: EndpointKind::Navigation,
                 verb: Verb::Get,
@@ -458,7 +603,19 @@ fn plan_builder(
                 features: base.features.clone(),
             });
         }
-        navigations.push(Navigation { method, segment: segment.clone(), ty: navigation.ty.clone(), doc });
+        // A contained collection or entity is addressed through its own builders.
+        let builder = navigation
+            .contains_target
+            .then(|| builder_names.get(&model.qualify(&navigation.ty.name)))
+            .flatten()
+            .map(|(single, set)| if navigation.ty.collection { set.clone() } else { single.clone() });
+        navigations.push(Navigation {
+            method,
+            segment: segment.clone(),
+            ty: navigation.ty.clone(),
+            builder,
+            doc,
+        });
     }
 
     let name = &builder.ty.name;
@@ -476,7 +633,7 @@ fn plan_builder(
                 });
             }
             Endpoint {
-                name: format!("{}.{}", base.root, format!("{kind:?}").to_ascii_lowercase()),
+                name: format!("{}.{}", base.name, format!("{kind:?}").to_ascii_lowercase()),
                 root: base.root.clone(),
                 kind,
                 verb,
@@ -616,8 +773,15 @@ fn plan_operation(context: &Context<'_>, call: &Call<'_>, type_scope: &mut names
     let operation = call.operation;
     let query_options = operation.kind == OperationKind::Function
         && model.parameters_as_query_options(operation, &call.target);
-    let mut argument_scope =
-        names::Scope::with_reserved(&["self", "body", "url", "path", "query", "envelope"]);
+    // The generated method's own locals, which an argument may not shadow; named so that a
+    // parameter called `query` or `url` keeps its name.
+    let mut argument_scope = names::Scope::with_reserved(&[
+        "self",
+        "request_url",
+        "request_body",
+        "query_options",
+        "value_envelope",
+    ]);
     let arguments: Vec<Argument> = operation
         .parameters
         .iter()

@@ -2227,7 +2227,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Permission::new("Delegated (work or school account)", "AdvancedQuery.Read"),
         ],
         summary: "Runs an advanced hunting (KQL) query over device data and returns its rows.",
-        sdk: "run(query_2)",
+        sdk: "run(query)",
     },
     #[cfg(feature = "advancedqueries")]
     Endpoint {

@@ -429,11 +429,13 @@ impl crate::DefenderClient {
     ///
     /// # Parameters (JSON body)
     ///
-    /// - `query_2` (`Query`): The query text. Required.
-    pub async fn run(&self, query_2: &str) -> Result<super::api::AdvancedQueryResponse> {
-        let url = self.runtime().url("advancedqueries/run")?;
-        let body = ActionBody::new().param("Query", &query_2)?;
-        self.runtime().send_json(defender_runtime::Method::POST, url, &body).await
+    /// - `query` (`Query`): The query text. Required.
+    pub async fn run(&self, query: &str) -> Result<super::api::AdvancedQueryResponse> {
+        let request_url = self.runtime().url("advancedqueries/run")?;
+        let request_body = ActionBody::new().param("Query", &query)?;
+        self.runtime()
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
+            .await
     }
 
     #[cfg(feature = "advancedqueries")]
@@ -452,9 +454,12 @@ impl crate::DefenderClient {
         &self,
         key: &str,
     ) -> EntityRequest<super::api::AdvancedQueryResponse> {
-        let mut query = QueryString::default();
-        query.push("key", key);
-        EntityRequest::new(self.runtime().clone(), format!("advancedqueries{}", query))
+        let mut query_options = QueryString::default();
+        query_options.push("key", key);
+        EntityRequest::new(
+            self.runtime().clone(),
+            format!("advancedqueries{}", query_options),
+        )
     }
 }
 
@@ -677,10 +682,10 @@ impl AlertSetRequest {
     /// - `determination` (`determination`, optional: `None` leaves it out): The new determination.
     /// - `comment` (`comment`, optional: `None` leaves it out): A comment to add to every alert.
     pub async fn batch_update(&self, body: &BatchUpdateBody) -> Result<()> {
-        let url = self.client.url(&format!("{}/batchUpdate", self.path))?;
+        let request_url = self.client.url(&format!("{}/batchUpdate", self.path))?;
         let _: serde::de::IgnoredAny = self
             .client
-            .send_json(defender_runtime::Method::POST, url, &body)
+            .send_json(defender_runtime::Method::POST, request_url, &body)
             .await?;
         Ok(())
     }
@@ -718,8 +723,10 @@ impl AlertSetRequest {
         &self,
         body: &CreateAlertByReferenceBody,
     ) -> Result<super::api::Alert> {
-        let url = self.client.url(&format!("{}/CreateAlertByReference", self.path))?;
-        self.client.send_json(defender_runtime::Method::POST, url, &body).await
+        let request_url = self
+            .client
+            .url(&format!("{}/CreateAlertByReference", self.path))?;
+        self.client.send_json(defender_runtime::Method::POST, request_url, &body).await
     }
 }
 
@@ -1121,9 +1128,12 @@ impl DomainRequest {
         &self,
         look_back_hours: Option<i32>,
     ) -> EntityRequest<super::api::InOrgDomainStats> {
-        let mut query = QueryString::default();
-        query.push_opt("lookBackHours", look_back_hours.as_ref());
-        EntityRequest::new(self.client.clone(), format!("{}/stats{}", self.path, query))
+        let mut query_options = QueryString::default();
+        query_options.push_opt("lookBackHours", look_back_hours.as_ref());
+        EntityRequest::new(
+            self.client.clone(),
+            format!("{}/stats{}", self.path, query_options),
+        )
     }
 }
 
@@ -1314,9 +1324,12 @@ impl FileRequest {
         &self,
         look_back_hours: Option<i32>,
     ) -> EntityRequest<super::api::InOrgFileStats> {
-        let mut query = QueryString::default();
-        query.push_opt("lookBackHours", look_back_hours.as_ref());
-        EntityRequest::new(self.client.clone(), format!("{}/stats{}", self.path, query))
+        let mut query_options = QueryString::default();
+        query_options.push_opt("lookBackHours", look_back_hours.as_ref());
+        EntityRequest::new(
+            self.client.clone(),
+            format!("{}/stats{}", self.path, query_options),
+        )
     }
 }
 
@@ -1467,13 +1480,13 @@ impl IndicatorSetRequest {
         &self,
         indicators: Vec<super::api::IndicatorInput>,
     ) -> Result<Vec<super::api::ImportIndicatorResult>> {
-        let url = self.client.url(&format!("{}/import", self.path))?;
-        let body = ActionBody::new().param("Indicators", &indicators)?;
-        let envelope: ValueEnvelope<Vec<super::api::ImportIndicatorResult>> = self
+        let request_url = self.client.url(&format!("{}/import", self.path))?;
+        let request_body = ActionBody::new().param("Indicators", &indicators)?;
+        let value_envelope: ValueEnvelope<Vec<super::api::ImportIndicatorResult>> = self
             .client
-            .send_json(defender_runtime::Method::POST, url, &body)
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
             .await?;
-        Ok(envelope.value)
+        Ok(value_envelope.value)
     }
 
     /// Deletes several indicators by id.
@@ -1496,11 +1509,11 @@ impl IndicatorSetRequest {
     ///
     /// - `indicator_ids` (`IndicatorIds`): Ids of the indicators to delete. Required.
     pub async fn batch_delete(&self, indicator_ids: Vec<String>) -> Result<()> {
-        let url = self.client.url(&format!("{}/BatchDelete", self.path))?;
-        let body = ActionBody::new().param("IndicatorIds", &indicator_ids)?;
+        let request_url = self.client.url(&format!("{}/BatchDelete", self.path))?;
+        let request_body = ActionBody::new().param("IndicatorIds", &indicator_ids)?;
         let _: serde::de::IgnoredAny = self
             .client
-            .send_json(defender_runtime::Method::POST, url, &body)
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
             .await?;
         Ok(())
     }
@@ -1670,9 +1683,12 @@ impl IpRequest {
         &self,
         look_back_hours: Option<i32>,
     ) -> EntityRequest<super::api::InOrgIpStats> {
-        let mut query = QueryString::default();
-        query.push_opt("lookBackHours", look_back_hours.as_ref());
-        EntityRequest::new(self.client.clone(), format!("{}/stats{}", self.path, query))
+        let mut query_options = QueryString::default();
+        query_options.push_opt("lookBackHours", look_back_hours.as_ref());
+        EntityRequest::new(
+            self.client.clone(),
+            format!("{}/stats{}", self.path, query_options),
+        )
     }
 }
 
@@ -1974,9 +1990,13 @@ impl MachineRequest {
         value: &str,
         action: super::api::MachineTagAction,
     ) -> Result<super::api::Machine> {
-        let url = self.client.url(&format!("{}/tags", self.path))?;
-        let body = ActionBody::new().param("Value", &value)?.param("Action", &action)?;
-        self.client.send_json(defender_runtime::Method::POST, url, &body).await
+        let request_url = self.client.url(&format!("{}/tags", self.path))?;
+        let request_body = ActionBody::new()
+            .param("Value", &value)?
+            .param("Action", &action)?;
+        self.client
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
+            .await
     }
 
     /// Sets the business value of the device.
@@ -2003,9 +2023,11 @@ impl MachineRequest {
         &self,
         device_value: super::api::DeviceValue,
     ) -> Result<super::api::Machine> {
-        let url = self.client.url(&format!("{}/setDeviceValue", self.path))?;
-        let body = ActionBody::new().param("DeviceValue", &device_value)?;
-        self.client.send_json(defender_runtime::Method::POST, url, &body).await
+        let request_url = self.client.url(&format!("{}/setDeviceValue", self.path))?;
+        let request_body = ActionBody::new().param("DeviceValue", &device_value)?;
+        self.client
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
+            .await
     }
 
     /// Isolates the device from the network.
@@ -2034,11 +2056,13 @@ impl MachineRequest {
         comment: &str,
         isolation_type: Option<super::api::IsolationType>,
     ) -> Result<super::api::MachineAction> {
-        let url = self.client.url(&format!("{}/isolate", self.path))?;
-        let body = ActionBody::new()
+        let request_url = self.client.url(&format!("{}/isolate", self.path))?;
+        let request_body = ActionBody::new()
             .param("Comment", &comment)?
             .param_opt("IsolationType", isolation_type.as_ref())?;
-        self.client.send_json(defender_runtime::Method::POST, url, &body).await
+        self.client
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
+            .await
     }
 
     /// Releases the device from network isolation.
@@ -2062,9 +2086,11 @@ impl MachineRequest {
     ///
     /// - `comment` (`Comment`): A comment stored with the action. Required.
     pub async fn unisolate(&self, comment: &str) -> Result<super::api::MachineAction> {
-        let url = self.client.url(&format!("{}/unisolate", self.path))?;
-        let body = ActionBody::new().param("Comment", &comment)?;
-        self.client.send_json(defender_runtime::Method::POST, url, &body).await
+        let request_url = self.client.url(&format!("{}/unisolate", self.path))?;
+        let request_body = ActionBody::new().param("Comment", &comment)?;
+        self.client
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
+            .await
     }
 
     /// Restricts the device to running only a predefined set of applications.
@@ -2091,9 +2117,13 @@ impl MachineRequest {
         &self,
         comment: &str,
     ) -> Result<super::api::MachineAction> {
-        let url = self.client.url(&format!("{}/restrictCodeExecution", self.path))?;
-        let body = ActionBody::new().param("Comment", &comment)?;
-        self.client.send_json(defender_runtime::Method::POST, url, &body).await
+        let request_url = self
+            .client
+            .url(&format!("{}/restrictCodeExecution", self.path))?;
+        let request_body = ActionBody::new().param("Comment", &comment)?;
+        self.client
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
+            .await
     }
 
     /// Lifts the application execution restriction from the device.
@@ -2120,9 +2150,13 @@ impl MachineRequest {
         &self,
         comment: &str,
     ) -> Result<super::api::MachineAction> {
-        let url = self.client.url(&format!("{}/unrestrictCodeExecution", self.path))?;
-        let body = ActionBody::new().param("Comment", &comment)?;
-        self.client.send_json(defender_runtime::Method::POST, url, &body).await
+        let request_url = self
+            .client
+            .url(&format!("{}/unrestrictCodeExecution", self.path))?;
+        let request_body = ActionBody::new().param("Comment", &comment)?;
+        self.client
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
+            .await
     }
 
     /// Starts a Microsoft Defender Antivirus scan on the device.
@@ -2151,11 +2185,13 @@ impl MachineRequest {
         comment: &str,
         scan_type: super::api::AntiVirusScanType,
     ) -> Result<super::api::MachineAction> {
-        let url = self.client.url(&format!("{}/runAntiVirusScan", self.path))?;
-        let body = ActionBody::new()
+        let request_url = self.client.url(&format!("{}/runAntiVirusScan", self.path))?;
+        let request_body = ActionBody::new()
             .param("Comment", &comment)?
             .param("ScanType", &scan_type)?;
-        self.client.send_json(defender_runtime::Method::POST, url, &body).await
+        self.client
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
+            .await
     }
 
     /// Collects an investigation package (forensic data) from the device.
@@ -2182,11 +2218,13 @@ impl MachineRequest {
         &self,
         comment: &str,
     ) -> Result<super::api::MachineAction> {
-        let url = self
+        let request_url = self
             .client
             .url(&format!("{}/collectInvestigationPackage", self.path))?;
-        let body = ActionBody::new().param("Comment", &comment)?;
-        self.client.send_json(defender_runtime::Method::POST, url, &body).await
+        let request_body = ActionBody::new().param("Comment", &comment)?;
+        self.client
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
+            .await
     }
 
     /// Stops a running file on the device and quarantines it.
@@ -2215,9 +2253,15 @@ impl MachineRequest {
         comment: &str,
         sha1: &str,
     ) -> Result<super::api::MachineAction> {
-        let url = self.client.url(&format!("{}/StopAndQuarantineFile", self.path))?;
-        let body = ActionBody::new().param("Comment", &comment)?.param("Sha1", &sha1)?;
-        self.client.send_json(defender_runtime::Method::POST, url, &body).await
+        let request_url = self
+            .client
+            .url(&format!("{}/StopAndQuarantineFile", self.path))?;
+        let request_body = ActionBody::new()
+            .param("Comment", &comment)?
+            .param("Sha1", &sha1)?;
+        self.client
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
+            .await
     }
 
     /// Offboards the device from Defender for Endpoint.
@@ -2241,9 +2285,11 @@ impl MachineRequest {
     ///
     /// - `comment` (`Comment`): A comment stored with the action. Required.
     pub async fn offboard(&self, comment: &str) -> Result<super::api::MachineAction> {
-        let url = self.client.url(&format!("{}/offboard", self.path))?;
-        let body = ActionBody::new().param("Comment", &comment)?;
-        self.client.send_json(defender_runtime::Method::POST, url, &body).await
+        let request_url = self.client.url(&format!("{}/offboard", self.path))?;
+        let request_body = ActionBody::new().param("Comment", &comment)?;
+        self.client
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
+            .await
     }
 
     /// Runs a sequence of live response commands on the device.
@@ -2272,11 +2318,13 @@ impl MachineRequest {
         comment: Option<&str>,
         commands: Vec<super::api::LiveResponseCommand>,
     ) -> Result<super::api::MachineAction> {
-        let url = self.client.url(&format!("{}/runliveresponse", self.path))?;
-        let body = ActionBody::new()
+        let request_url = self.client.url(&format!("{}/runliveresponse", self.path))?;
+        let request_body = ActionBody::new()
             .param_opt("Comment", comment.as_ref())?
             .param("Commands", &commands)?;
-        self.client.send_json(defender_runtime::Method::POST, url, &body).await
+        self.client
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
+            .await
     }
 
     /// Starts an automated investigation on a device.
@@ -2303,9 +2351,11 @@ impl MachineRequest {
         &self,
         comment: &str,
     ) -> Result<super::api::Investigation> {
-        let url = self.client.url(&format!("{}/startInvestigation", self.path))?;
-        let body = ActionBody::new().param("Comment", &comment)?;
-        self.client.send_json(defender_runtime::Method::POST, url, &body).await
+        let request_url = self.client.url(&format!("{}/startInvestigation", self.path))?;
+        let request_body = ActionBody::new().param("Comment", &comment)?;
+        self.client
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
+            .await
     }
 
     /// Updates the `Machine`: only the fields set in `changes` are sent (`PATCH`).
@@ -2401,18 +2451,18 @@ impl MachineSetRequest {
         action: super::api::MachineTagAction,
         machine_ids: Vec<String>,
     ) -> Result<Vec<super::api::Machine>> {
-        let url = self
+        let request_url = self
             .client
             .url(&format!("{}/AddOrRemoveTagForMultipleMachines", self.path))?;
-        let body = ActionBody::new()
+        let request_body = ActionBody::new()
             .param("Value", &value)?
             .param("Action", &action)?
             .param("MachineIds", &machine_ids)?;
-        let envelope: ValueEnvelope<Vec<super::api::Machine>> = self
+        let value_envelope: ValueEnvelope<Vec<super::api::Machine>> = self
             .client
-            .send_json(defender_runtime::Method::POST, url, &body)
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
             .await?;
-        Ok(envelope.value)
+        Ok(value_envelope.value)
     }
 
     /// Finds the devices seen with an internal IP address within 15 minutes either side of a time.
@@ -2510,12 +2560,12 @@ impl MachineSetRequest {
         tag: &str,
         use_starts_with_filter: Option<bool>,
     ) -> CollectionRequest<super::api::Machine> {
-        let mut query = QueryString::default();
-        query.push("tag", tag);
-        query.push_opt("useStartsWithFilter", use_starts_with_filter.as_ref());
+        let mut query_options = QueryString::default();
+        query_options.push("tag", tag);
+        query_options.push_opt("useStartsWithFilter", use_starts_with_filter.as_ref());
         CollectionRequest::new(
             self.client.clone(),
-            format!("{}/findbytag{}", self.path, query),
+            format!("{}/findbytag{}", self.path, query_options),
         )
     }
 
@@ -2543,11 +2593,13 @@ impl MachineSetRequest {
         &self,
         page_size: Option<i32>,
     ) -> CollectionRequest<super::api::AssetConfiguration> {
-        let mut query = QueryString::default();
-        query.push_opt("pageSize", page_size.as_ref());
+        let mut query_options = QueryString::default();
+        query_options.push_opt("pageSize", page_size.as_ref());
         CollectionRequest::new(
             self.client.clone(),
-            format!("{}/SecureConfigurationsAssessmentByMachine{}", self.path, query),
+            format!(
+                "{}/SecureConfigurationsAssessmentByMachine{}", self.path, query_options
+            ),
         )
     }
 
@@ -2575,11 +2627,13 @@ impl MachineSetRequest {
         &self,
         sas_valid_hours: Option<i32>,
     ) -> EntityRequest<super::api::ExportFilesResponse> {
-        let mut query = QueryString::default();
-        query.push_opt("sasValidHours", sas_valid_hours.as_ref());
+        let mut query_options = QueryString::default();
+        query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
         EntityRequest::new(
             self.client.clone(),
-            format!("{}/SecureConfigurationsAssessmentExport{}", self.path, query),
+            format!(
+                "{}/SecureConfigurationsAssessmentExport{}", self.path, query_options
+            ),
         )
     }
 
@@ -2607,11 +2661,11 @@ impl MachineSetRequest {
         &self,
         page_size: Option<i32>,
     ) -> CollectionRequest<super::api::AssetSoftware> {
-        let mut query = QueryString::default();
-        query.push_opt("pageSize", page_size.as_ref());
+        let mut query_options = QueryString::default();
+        query_options.push_opt("pageSize", page_size.as_ref());
         CollectionRequest::new(
             self.client.clone(),
-            format!("{}/SoftwareInventoryByMachine{}", self.path, query),
+            format!("{}/SoftwareInventoryByMachine{}", self.path, query_options),
         )
     }
 
@@ -2639,11 +2693,11 @@ impl MachineSetRequest {
         &self,
         sas_valid_hours: Option<i32>,
     ) -> EntityRequest<super::api::ExportFilesResponse> {
-        let mut query = QueryString::default();
-        query.push_opt("sasValidHours", sas_valid_hours.as_ref());
+        let mut query_options = QueryString::default();
+        query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
         EntityRequest::new(
             self.client.clone(),
-            format!("{}/SoftwareInventoryExport{}", self.path, query),
+            format!("{}/SoftwareInventoryExport{}", self.path, query_options),
         )
     }
 
@@ -2671,11 +2725,13 @@ impl MachineSetRequest {
         &self,
         page_size: Option<i32>,
     ) -> CollectionRequest<super::api::AssetNonCpeSoftware> {
-        let mut query = QueryString::default();
-        query.push_opt("pageSize", page_size.as_ref());
+        let mut query_options = QueryString::default();
+        query_options.push_opt("pageSize", page_size.as_ref());
         CollectionRequest::new(
             self.client.clone(),
-            format!("{}/SoftwareInventoryNoProductCodeByMachine{}", self.path, query),
+            format!(
+                "{}/SoftwareInventoryNoProductCodeByMachine{}", self.path, query_options
+            ),
         )
     }
 
@@ -2703,11 +2759,11 @@ impl MachineSetRequest {
         &self,
         sas_valid_hours: Option<i32>,
     ) -> EntityRequest<super::api::ExportFilesResponse> {
-        let mut query = QueryString::default();
-        query.push_opt("sasValidHours", sas_valid_hours.as_ref());
+        let mut query_options = QueryString::default();
+        query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
         EntityRequest::new(
             self.client.clone(),
-            format!("{}/SoftwareInventoryNonCpeExport{}", self.path, query),
+            format!("{}/SoftwareInventoryNonCpeExport{}", self.path, query_options),
         )
     }
 
@@ -2735,11 +2791,11 @@ impl MachineSetRequest {
         &self,
         page_size: Option<i32>,
     ) -> CollectionRequest<super::api::AnyAssetVulnerability> {
-        let mut query = QueryString::default();
-        query.push_opt("pageSize", page_size.as_ref());
+        let mut query_options = QueryString::default();
+        query_options.push_opt("pageSize", page_size.as_ref());
         CollectionRequest::new(
             self.client.clone(),
-            format!("{}/SoftwareVulnerabilitiesByMachine{}", self.path, query),
+            format!("{}/SoftwareVulnerabilitiesByMachine{}", self.path, query_options),
         )
     }
 
@@ -2767,11 +2823,11 @@ impl MachineSetRequest {
         &self,
         sas_valid_hours: Option<i32>,
     ) -> EntityRequest<super::api::ExportFilesResponse> {
-        let mut query = QueryString::default();
-        query.push_opt("sasValidHours", sas_valid_hours.as_ref());
+        let mut query_options = QueryString::default();
+        query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
         EntityRequest::new(
             self.client.clone(),
-            format!("{}/SoftwareVulnerabilitiesExport{}", self.path, query),
+            format!("{}/SoftwareVulnerabilitiesExport{}", self.path, query_options),
         )
     }
 
@@ -2801,12 +2857,14 @@ impl MachineSetRequest {
         since_time: edm::DateTimeOffset,
         page_size: Option<i32>,
     ) -> CollectionRequest<super::api::DeltaAssetVulnerability> {
-        let mut query = QueryString::default();
-        query.push("sinceTime", &since_time);
-        query.push_opt("pageSize", page_size.as_ref());
+        let mut query_options = QueryString::default();
+        query_options.push("sinceTime", &since_time);
+        query_options.push_opt("pageSize", page_size.as_ref());
         CollectionRequest::new(
             self.client.clone(),
-            format!("{}/SoftwareVulnerabilityChangesByMachine{}", self.path, query),
+            format!(
+                "{}/SoftwareVulnerabilityChangesByMachine{}", self.path, query_options
+            ),
         )
     }
 
@@ -2834,11 +2892,11 @@ impl MachineSetRequest {
         &self,
         page_size: Option<i32>,
     ) -> CollectionRequest<super::api::AssetBrowserExtension> {
-        let mut query = QueryString::default();
-        query.push_opt("pageSize", page_size.as_ref());
+        let mut query_options = QueryString::default();
+        query_options.push_opt("pageSize", page_size.as_ref());
         CollectionRequest::new(
             self.client.clone(),
-            format!("{}/BrowserExtensionsInventoryByMachine{}", self.path, query),
+            format!("{}/BrowserExtensionsInventoryByMachine{}", self.path, query_options),
         )
     }
 
@@ -2866,11 +2924,11 @@ impl MachineSetRequest {
         &self,
         sas_valid_hours: Option<i32>,
     ) -> EntityRequest<super::api::ExportFilesResponse> {
-        let mut query = QueryString::default();
-        query.push_opt("sasValidHours", sas_valid_hours.as_ref());
+        let mut query_options = QueryString::default();
+        query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
         EntityRequest::new(
             self.client.clone(),
-            format!("{}/browserextensionsinventoryExport{}", self.path, query),
+            format!("{}/browserextensionsinventoryExport{}", self.path, query_options),
         )
     }
 
@@ -2898,11 +2956,11 @@ impl MachineSetRequest {
         &self,
         page_size: Option<i32>,
     ) -> CollectionRequest<super::api::AssetCertificateAssessment> {
-        let mut query = QueryString::default();
-        query.push_opt("pageSize", page_size.as_ref());
+        let mut query_options = QueryString::default();
+        query_options.push_opt("pageSize", page_size.as_ref());
         CollectionRequest::new(
             self.client.clone(),
-            format!("{}/certificateAssessmentByMachine{}", self.path, query),
+            format!("{}/certificateAssessmentByMachine{}", self.path, query_options),
         )
     }
 
@@ -2930,11 +2988,11 @@ impl MachineSetRequest {
         &self,
         sas_valid_hours: Option<i32>,
     ) -> EntityRequest<super::api::ExportFilesResponse> {
-        let mut query = QueryString::default();
-        query.push_opt("sasValidHours", sas_valid_hours.as_ref());
+        let mut query_options = QueryString::default();
+        query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
         EntityRequest::new(
             self.client.clone(),
-            format!("{}/certificateAssessmentExport{}", self.path, query),
+            format!("{}/certificateAssessmentExport{}", self.path, query_options),
         )
     }
 
@@ -2962,11 +3020,11 @@ impl MachineSetRequest {
         &self,
         page_size: Option<i32>,
     ) -> CollectionRequest<super::api::AssetHardwareFirmware> {
-        let mut query = QueryString::default();
-        query.push_opt("pageSize", page_size.as_ref());
+        let mut query_options = QueryString::default();
+        query_options.push_opt("pageSize", page_size.as_ref());
         CollectionRequest::new(
             self.client.clone(),
-            format!("{}/HardwareFirmwareInventoryByMachine{}", self.path, query),
+            format!("{}/HardwareFirmwareInventoryByMachine{}", self.path, query_options),
         )
     }
 
@@ -2994,11 +3052,11 @@ impl MachineSetRequest {
         &self,
         sas_valid_hours: Option<i32>,
     ) -> EntityRequest<super::api::ExportFilesResponse> {
-        let mut query = QueryString::default();
-        query.push_opt("sasValidHours", sas_valid_hours.as_ref());
+        let mut query_options = QueryString::default();
+        query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
         EntityRequest::new(
             self.client.clone(),
-            format!("{}/HardwareFirmwareInventoryExport{}", self.path, query),
+            format!("{}/HardwareFirmwareInventoryExport{}", self.path, query_options),
         )
     }
 
@@ -3026,11 +3084,13 @@ impl MachineSetRequest {
         &self,
         page_size: Option<i32>,
     ) -> CollectionRequest<super::api::AssetBaselineAssessment> {
-        let mut query = QueryString::default();
-        query.push_opt("pageSize", page_size.as_ref());
+        let mut query_options = QueryString::default();
+        query_options.push_opt("pageSize", page_size.as_ref());
         CollectionRequest::new(
             self.client.clone(),
-            format!("{}/baselineComplianceAssessmentByMachine{}", self.path, query),
+            format!(
+                "{}/baselineComplianceAssessmentByMachine{}", self.path, query_options
+            ),
         )
     }
 
@@ -3058,11 +3118,11 @@ impl MachineSetRequest {
         &self,
         sas_valid_hours: Option<i32>,
     ) -> EntityRequest<super::api::ExportFilesResponse> {
-        let mut query = QueryString::default();
-        query.push_opt("sasValidHours", sas_valid_hours.as_ref());
+        let mut query_options = QueryString::default();
+        query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
         EntityRequest::new(
             self.client.clone(),
-            format!("{}/BaselineComplianceAssessmentExport{}", self.path, query),
+            format!("{}/BaselineComplianceAssessmentExport{}", self.path, query_options),
         )
     }
 
@@ -3090,11 +3150,11 @@ impl MachineSetRequest {
         &self,
         sas_valid_hours: Option<i32>,
     ) -> EntityRequest<super::api::ExportFilesResponse> {
-        let mut query = QueryString::default();
-        query.push_opt("sasValidHours", sas_valid_hours.as_ref());
+        let mut query_options = QueryString::default();
+        query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
         EntityRequest::new(
             self.client.clone(),
-            format!("{}/InfoGatheringExport{}", self.path, query),
+            format!("{}/InfoGatheringExport{}", self.path, query_options),
         )
     }
 }
@@ -3149,9 +3209,11 @@ impl MachineActionRequest {
         &self,
         comment: Option<&str>,
     ) -> Result<super::api::MachineAction> {
-        let url = self.client.url(&format!("{}/cancel", self.path))?;
-        let body = ActionBody::new().param_opt("Comment", comment.as_ref())?;
-        self.client.send_json(defender_runtime::Method::POST, url, &body).await
+        let request_url = self.client.url(&format!("{}/cancel", self.path))?;
+        let request_body = ActionBody::new().param_opt("Comment", comment.as_ref())?;
+        self.client
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
+            .await
     }
 
     /// Gets a short-lived download link for the investigation package a collection action produced.
@@ -3171,12 +3233,12 @@ impl MachineActionRequest {
     /// | Application | `Machine.Read.All`, `Machine.ReadWrite.All` |
     /// | Delegated (work or school account) | `Machine.CollectForensics` |
     pub async fn get_package_uri(&self) -> Result<String> {
-        let envelope: ValueEnvelope<Wire<String>> = EntityRequest::new(
+        let value_envelope: ValueEnvelope<Wire<String>> = EntityRequest::new(
                 self.client.clone(),
                 format!("{}/getPackageUri", self.path),
             )
             .await?;
-        Ok(envelope.value.into_inner())
+        Ok(value_envelope.value.into_inner())
     }
 
     /// Gets a download link for the result of one command of a live response action.
@@ -3203,7 +3265,7 @@ impl MachineActionRequest {
         &self,
         index: i32,
     ) -> Result<String> {
-        let envelope: ValueEnvelope<Wire<String>> = EntityRequest::new(
+        let value_envelope: ValueEnvelope<Wire<String>> = EntityRequest::new(
                 self.client.clone(),
                 format!(
                     "{}/GetLiveResponseResultDownloadLink(index={})", self.path, index
@@ -3211,7 +3273,7 @@ impl MachineActionRequest {
                 ),
             )
             .await?;
-        Ok(envelope.value.into_inner())
+        Ok(value_envelope.value.into_inner())
     }
 }
 
@@ -3673,11 +3735,12 @@ impl ScanDefinitionSetRequest {
     ///
     /// - `scan_definition_ids` (`ScanDefinitionIds`): Ids of the scan definitions to delete.
     pub async fn batch_delete(&self, scan_definition_ids: Vec<String>) -> Result<()> {
-        let url = self.client.url(&format!("{}/BatchDelete", self.path))?;
-        let body = ActionBody::new().param("ScanDefinitionIds", &scan_definition_ids)?;
+        let request_url = self.client.url(&format!("{}/BatchDelete", self.path))?;
+        let request_body = ActionBody::new()
+            .param("ScanDefinitionIds", &scan_definition_ids)?;
         let _: serde::de::IgnoredAny = self
             .client
-            .send_json(defender_runtime::Method::POST, url, &body)
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
             .await?;
         Ok(())
     }
@@ -3706,15 +3769,16 @@ impl ScanDefinitionSetRequest {
         &self,
         scan_definition_ids: Vec<String>,
     ) -> Result<Vec<super::api::ScanHistoryByDefinition>> {
-        let url = self
+        let request_url = self
             .client
             .url(&format!("{}/GetScanHistoryByScanDefinitionId", self.path))?;
-        let body = ActionBody::new().param("ScanDefinitionIds", &scan_definition_ids)?;
-        let envelope: ValueEnvelope<Vec<super::api::ScanHistoryByDefinition>> = self
+        let request_body = ActionBody::new()
+            .param("ScanDefinitionIds", &scan_definition_ids)?;
+        let value_envelope: ValueEnvelope<Vec<super::api::ScanHistoryByDefinition>> = self
             .client
-            .send_json(defender_runtime::Method::POST, url, &body)
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
             .await?;
-        Ok(envelope.value)
+        Ok(value_envelope.value)
     }
 
     /// Lists the results of the given scan sessions.
@@ -3741,13 +3805,15 @@ impl ScanDefinitionSetRequest {
         &self,
         session_ids: Vec<String>,
     ) -> Result<Vec<super::api::ScanHistoryBySession>> {
-        let url = self.client.url(&format!("{}/GetScanHistoryBySessionId", self.path))?;
-        let body = ActionBody::new().param("SessionIds", &session_ids)?;
-        let envelope: ValueEnvelope<Vec<super::api::ScanHistoryBySession>> = self
+        let request_url = self
             .client
-            .send_json(defender_runtime::Method::POST, url, &body)
+            .url(&format!("{}/GetScanHistoryBySessionId", self.path))?;
+        let request_body = ActionBody::new().param("SessionIds", &session_ids)?;
+        let value_envelope: ValueEnvelope<Vec<super::api::ScanHistoryBySession>> = self
+            .client
+            .send_json(defender_runtime::Method::POST, request_url, &request_body)
             .await?;
-        Ok(envelope.value)
+        Ok(value_envelope.value)
     }
 
     /// Creates a `ScanDefinition` from the fields set in `input` (`POST`).
