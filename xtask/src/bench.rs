@@ -18,6 +18,7 @@ pub fn codegen_time(source: &str, runs: usize) -> Result<(Duration, usize), Stri
         client_type: "crate::Client".into(),
         root_path: "/api".into(),
         features: true,
+        tools_feature: true,
     };
     let mut times = Vec::with_capacity(runs);
     let mut types = 0;

@@ -20,6 +20,11 @@ pub struct Target {
     /// The crate manifest whose `[features]` table lists one feature per endpoint root, when
     /// the code is gated by features.
     pub manifest: Option<&'static str>,
+    /// The path of the service root on its host, as documentation shows URLs.
+    pub root_path: &'static str,
+    /// The Cargo feature of the SDK that compiles this target's module (`graph`), listed in the
+    /// SDK's generated `[features]` table with this description, off by default.
+    pub gated_by: Option<(&'static str, &'static str)>,
 }
 
 /// Every spec the workspace generates code from.
@@ -29,12 +34,28 @@ pub const TARGETS: &[Target] = &[
         out: "crates/defender-sdk/src/generated",
         client_type: "crate::DefenderClient",
         manifest: Some("crates/defender-sdk/Cargo.toml"),
+        root_path: "/api",
+        gated_by: None,
+    },
+    Target {
+        spec: "specs/graph-security.xml",
+        out: "crates/defender-sdk/src/graph/generated",
+        client_type: "crate::graph::GraphClient",
+        manifest: None,
+        root_path: "/v1.0",
+        gated_by: Some((
+            "graph",
+            "Microsoft Graph's security API (incidents, alerts, advanced hunting, Secure Score):\n\
+             ## `defender_sdk::graph`, from `specs/graph-security.xml`.",
+        )),
     },
     Target {
         spec: "tests/fixtures/csdl/edm-types.xml",
         out: "tests/support/generated",
         client_type: "crate::FixtureClient",
         manifest: None,
+        root_path: "/api",
+        gated_by: None,
     },
 ];
 
@@ -64,8 +85,9 @@ pub fn generate_target(root: &Path, target: &Target) -> Result<Generated, String
         &Options {
             source_label: target.spec.to_owned(),
             client_type: target.client_type.to_owned(),
-            root_path: "/api".to_owned(),
+            root_path: target.root_path.to_owned(),
             features: target.manifest.is_some(),
+            tools_feature: target.manifest.is_some() || target.gated_by.is_some(),
         },
     )
 }
@@ -90,6 +112,10 @@ pub fn manifest_with_features(manifest: &str, features: &[String]) -> String {
          {} = [\"defender-runtime/tools\"]\n",
         crate::emit::TOOLS_FEATURE
     ));
+    // The modules other specs generate into the SDK, each behind a feature of its own.
+    for (feature, doc) in TARGETS.iter().filter_map(|t| t.gated_by) {
+        table.push_str(&format!("## {doc}\n{feature} = []\n"));
+    }
     table.push_str(FEATURES_END);
     match (manifest.find(FEATURES_BEGIN), manifest.find(FEATURES_END)) {
         (Some(begin), Some(end)) if begin < end => {
@@ -197,6 +223,7 @@ pub fn standalone(spec: &Path, out: &Path, include: &[String]) -> Result<(), Str
             client_type: "crate::Client".into(),
             root_path: String::new(),
             features: false,
+            tools_feature: false,
         },
     )?
     .files;

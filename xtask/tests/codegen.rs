@@ -11,6 +11,7 @@ fn options() -> Options {
         client_type: "crate::Client".into(),
         root_path: "/api".into(),
         features: true,
+        tools_feature: true,
     }
 }
 

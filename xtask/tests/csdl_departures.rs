@@ -25,6 +25,7 @@ fn warnings(name: &str) -> Vec<(u32, u32, Departure)> {
         client_type: "crate::Client".into(),
         root_path: "/api".into(),
         features: false,
+        tools_feature: false,
     };
     emit::generate(&model, &options).unwrap_or_else(|e| panic!("{name}: {e}"));
     for warning in &model.warnings {

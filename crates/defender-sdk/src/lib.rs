@@ -59,6 +59,9 @@
 #[rustfmt::skip]
 mod generated;
 
+#[cfg(feature = "graph")]
+pub mod graph;
+
 #[cfg(feature = "libraryfiles")]
 mod library;
 
@@ -99,6 +102,14 @@ impl DefenderClient {
     /// The runtime client the endpoints call through, for requests the SDK does not cover yet.
     pub fn runtime(&self) -> &ODataClient {
         &self.runtime
+    }
+
+    /// Defender in Microsoft Graph (incidents, alerts, advanced hunting, Secure Score), with
+    /// this client's credential and settings and a token for Graph's audience, cached apart
+    /// from the Defender token (see [`ODataClient::graph`] for the host per cloud).
+    #[cfg(feature = "graph")]
+    pub fn graph(&self) -> graph::GraphClient {
+        graph::GraphClient::from_runtime(self.runtime.graph().clone())
     }
 }
 

@@ -29,6 +29,9 @@ pub struct Options {
     pub root_path: String,
     /// Whether endpoints and types are gated by one Cargo feature per endpoint root.
     pub features: bool,
+    /// Whether the catalog and registry modules are declared behind [`TOOLS_FEATURE`] (the
+    /// runtime's `catalog` module needs it).
+    pub tools_feature: bool,
 }
 
 /// Everything one generation produces.
@@ -253,7 +256,7 @@ pub const TOOLS_FEATURE: &str = "tools";
 
 /// `made` with its module declaration behind [`TOOLS_FEATURE`], when the target has features.
 fn for_tools(mut made: Made, options: &Options) -> Made {
-    if options.features {
+    if options.tools_feature {
         for decl in &mut made.extra_decls {
             *decl = format!("#[cfg(feature = \"{TOOLS_FEATURE}\")] {decl}");
         }

@@ -477,10 +477,14 @@ fn polymorphic(
             }
         }
     });
+    // Variants hold their values inline: boxing the large ones would make every match and
+    // construction in user code go through a `Box` for the sake of the enum's size, and a
+    // value of a type with many derived types is decoded once and read in place.
     quote! {
         #[doc = #doc]
         #cfg
         #[derive(Debug, Clone, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
         pub enum #name {
             #(#defs)*
             #[doc = #base_doc]

@@ -2625,6 +2625,7 @@ impl AssetVulnerability {
 /// A `AssetVulnerability` or a type derived from it, told apart by `@odata.type`.
 #[cfg(feature = "machines")]
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum AnyAssetVulnerability {
     /// A `microsoft.windowsDefenderATP.api.DeltaAssetVulnerability`.
     DeltaAssetVulnerability(DeltaAssetVulnerability),
@@ -12882,6 +12883,7 @@ pub struct ScanAuthenticationParamsInput {
 /// A `ScanAuthenticationParams` or a type derived from it, told apart by `@odata.type`.
 #[cfg(feature = "device-authenticated-scan-definitions")]
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum AnyScanAuthenticationParams {
     /// A `microsoft.windowsDefenderATP.api.WindowsAuthParams`.
     WindowsAuthParams(WindowsAuthParams),
@@ -12951,6 +12953,7 @@ impl<'de> Deserialize<'de> for AnyScanAuthenticationParams {
 /// A `ScanAuthenticationParams` or a type derived from it, told apart by `@odata.type`.
 #[cfg(feature = "device-authenticated-scan-definitions")]
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum AnyScanAuthenticationParamsInput {
     /// A `microsoft.windowsDefenderATP.api.WindowsAuthParams`.
     WindowsAuthParams(WindowsAuthParamsInput),
