@@ -366,10 +366,14 @@ impl<T> CollectionRequest<T> {
     /// items.
     ///
     /// Services differ in what `$top` means. Some stop there; others (Defender's larger sets
-    /// among them) treat it as a page size and still send an `@odata.nextLink`. Either way,
+    /// among them) treat it as a page size and still send an `@odata.nextLink`, and so may
+    /// Microsoft Graph's security collections, whose next links carry a `$skiptoken`. Either
+    /// way, on both APIs,
     /// [`pages`](Self::pages), [`items`](Self::items) and [`collect_all`](Self::collect_all)
-    /// yield at most `top` items, cut the page that passes it, and request no page after it.
-    /// [`first_page`](Self::first_page) returns the first page as the service sent it.
+    /// yield at most `top` items, cut the page that passes it, and request no page after it:
+    /// this is the one way to cap what a stream yields. [`first_page`](Self::first_page)
+    /// returns the first page as the service sent it. To choose the page size without capping
+    /// the stream, use [`page_size`](Self::page_size).
     pub fn top(mut self, top: u64) -> Self {
         self.query.top = Some(top);
         self.limit = Some(top);
