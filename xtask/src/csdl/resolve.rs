@@ -550,17 +550,18 @@ impl Model {
 
     /// Every overload of the operation `name`, with its schema.
     pub fn operations(&self, name: &str) -> Vec<(&Schema, &Operation)> {
-        self.operations
-            .get(&self.qualify(name))
-            .map(|locs| {
-                locs.iter()
-                    .map(|(s, i)| {
-                        let schema = &self.document.schemas[*s];
-                        (schema, &schema.operations[*i])
-                    })
-                    .collect()
+        self.operations_at(self.operations.get(&self.qualify(name)))
+    }
+
+    /// The operations at `locs` (schema index, index in its operations), with their schemas.
+    fn operations_at(&self, locs: Option<&Vec<(usize, usize)>>) -> Vec<(&Schema, &Operation)> {
+        locs.into_iter()
+            .flatten()
+            .map(|(s, i)| {
+                let schema = &self.document.schemas[*s];
+                (schema, &schema.operations[*i])
             })
-            .unwrap_or_default()
+            .collect()
     }
 
     /// The key of an entity type: its own, or the one it inherits (Graph's entity types inherit
@@ -606,17 +607,7 @@ impl Model {
     /// The operations bound to the type `qualified` or to a collection of it, in document
     /// order, each with its schema.
     pub fn bound_operations(&self, qualified: &str) -> Vec<(&Schema, &Operation)> {
-        self.bound
-            .get(&self.qualify(qualified))
-            .map(|locs| {
-                locs.iter()
-                    .map(|(s, i)| {
-                        let schema = &self.document.schemas[*s];
-                        (schema, &schema.operations[*i])
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.operations_at(self.bound.get(&self.qualify(qualified)))
     }
 
     fn bound_by_type(&self) -> HashMap<String, Vec<(usize, usize)>> {

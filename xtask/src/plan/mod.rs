@@ -314,58 +314,10 @@ pub struct Param {
     pub location: ParamLocation,
 }
 
-/// What kind of request an [`Endpoint`] is; the names of the runtime's `EndpointKind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EndpointKind {
-    /// Reads a singleton.
-    Singleton,
-    /// Lists an entity set.
-    List,
-    /// Reads one entity by key.
-    Get,
-    /// Reads a navigation property.
-    Navigation,
-    /// Calls a function.
-    Function,
-    /// Calls an action.
-    Action,
-    /// Creates an entity.
-    Create,
-    /// Updates an entity.
-    Update,
-    /// Deletes an entity.
-    Delete,
-}
-
-/// The HTTP method of an [`Endpoint`]; the names of the runtime's `Verb`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verb {
-    /// `GET`.
-    Get,
-    /// `POST`.
-    Post,
-    /// `PATCH`.
-    Patch,
-    /// `DELETE`.
-    Delete,
-}
-
-/// Where a request carries a parameter; the names of the runtime's `ParameterLocation`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamLocation {
-    /// A key as a path segment.
-    Segment,
-    /// An OData literal inside parentheses.
-    Literal,
-    /// A JSON parameter alias (`f(p=@p)?@p=…`).
-    Alias,
-    /// A plain query option.
-    Query,
-    /// A member of the JSON body.
-    Body,
-    /// The whole JSON body.
-    Entity,
-}
+// What kind of request an endpoint is, its HTTP method, and where a parameter goes: the
+// run-time catalog's own enums, so that the plan and the catalog it is printed into cannot
+// name different things.
+pub use defender_runtime::catalog::{EndpointKind, ParameterLocation as ParamLocation, Verb};
 
 /// Whether a type is one `Edm.String`.
 fn is_string(ty: &TypeRef) -> bool {
