@@ -12,46 +12,32 @@ pub const TYPES: &[(&str, &str)] = &[
     ("Fixture.Types.Counter", "entity"),
     ("Fixture.Types.Sample", "entity"),
 ];
+
 /// Entity sets and singletons with the qualified name of their entity type, for reading
 /// `@odata.context` (`…/$metadata#machines/$entity`).
 pub const ROOTS: &[(&str, &str)] = &[
     ("samples", "Fixture.Types.Sample"),
     ("counters", "Fixture.Types.Counter"),
 ];
+
 /// Decodes `body` as the type named `name` (qualified, aliased or bare CSDL name), or as a
 /// collection page of it, and writes the decoded value back as JSON. `None` when no type
 /// has that name (or its feature is off).
-pub fn decode_as(
-    name: &str,
-    collection: bool,
-    body: &[u8],
-) -> Option<defender_runtime::Result<Value>> {
+pub fn decode_as(name: &str, collection: bool, body: &[u8]) -> Option<defender_runtime::Result<Value>> {
     match name {
-        "Fixture.Types.Folder" | "Folder" | "Self.Folder" => {
-            Some(round_trip::<super::types::Folder>(body, collection))
-        }
-        "Fixture.Types.Counter" | "Counter" | "Self.Counter" => {
-            Some(round_trip::<super::types::Counter>(body, collection))
-        }
-        "Fixture.Types.Sample" | "Sample" | "Self.Sample" => {
-            Some(round_trip::<super::types::Sample>(body, collection))
-        }
+        "Fixture.Types.Folder" | "Folder" | "Self.Folder" => Some(round_trip::<super::types::Folder>(body, collection)),
+        "Fixture.Types.Counter" | "Counter" | "Self.Counter" => Some(round_trip::<super::types::Counter>(body, collection)),
+        "Fixture.Types.Sample" | "Sample" | "Self.Sample" => Some(round_trip::<super::types::Sample>(body, collection)),
         _ => None,
     }
 }
 
 #[allow(dead_code)]
-fn round_trip<T: DeserializeOwned + Serialize>(
-    body: &[u8],
-    collection: bool,
-) -> defender_runtime::Result<Value> {
+fn round_trip<T: DeserializeOwned + Serialize>(body: &[u8], collection: bool) -> defender_runtime::Result<Value> {
     let written = if collection {
         serde_json::to_value(decode_body::<defender_runtime::Page<T>>(body, None)?)
     } else {
         serde_json::to_value(decode_body::<T>(body, None)?)
     };
-    written
-        .map_err(|e| defender_runtime::Error::config(
-            format!("cannot write the decoded value back: {e}"),
-        ))
+    written.map_err(|e| defender_runtime::Error::config(format!("cannot write the decoded value back: {e}")))
 }

@@ -130,6 +130,48 @@ fn run_jobs<J: Sync, O: Send>(jobs: &[J], work: impl Fn(&J) -> O + Sync) -> Vec<
     done.into_iter().map(|(_, output)| output).collect()
 }
 
+/// A type or path as formatted Rust text: `Option<Vec<super::graph::Foo>>`, as prettyplease
+/// writes it, for the items written as text.
+pub(crate) fn tokens_text(tokens: TokenStream) -> String {
+    let mut out = String::new();
+    let mut after_word = false;
+    for token in tokens {
+        match token {
+            proc_macro2::TokenTree::Ident(ident) => {
+                if after_word {
+                    out.push(' ');
+                }
+                out.push_str(&ident.to_string());
+                after_word = true;
+            }
+            proc_macro2::TokenTree::Punct(punct) => {
+                out.push(punct.as_char());
+                if punct.as_char() == ',' {
+                    out.push(' ');
+                }
+                after_word = false;
+            }
+            proc_macro2::TokenTree::Literal(literal) => {
+                out.push_str(&literal.to_string());
+                after_word = true;
+            }
+            proc_macro2::TokenTree::Group(group) => {
+                let (open, close) = match group.delimiter() {
+                    proc_macro2::Delimiter::Parenthesis => ("(", ")"),
+                    proc_macro2::Delimiter::Bracket => ("[", "]"),
+                    proc_macro2::Delimiter::Brace => ("{", "}"),
+                    proc_macro2::Delimiter::None => ("", ""),
+                };
+                out.push_str(open);
+                out.push_str(&tokens_text(group.stream()));
+                out.push_str(close);
+                after_word = false;
+            }
+        }
+    }
+    out
+}
+
 /// The client type the endpoint methods are generated on (`crate::DefenderClient`).
 fn client_type(options: &Options) -> Result<TokenStream, String> {
     options.client_type.parse().map_err(|e| format!("invalid client type {:?}: {e}", options.client_type))
@@ -215,23 +257,15 @@ fn make(
         Job::Catalog(plan) => {
             let code = catalog::catalog_module(model, features, plan);
             let doc = "Every endpoint and type as data, for tools that call or answer endpoints by name.";
-            let made = Made {
-                files: vec![GeneratedFile {
-                    path: format!("{CATALOG_MODULE}.rs"),
-                    contents: with_header(&code, options, doc),
-                }],
-                extra_decls: vec![format!("#[doc = \" {doc}\"] pub mod {CATALOG_MODULE};")],
-                ..Made::default()
-            };
+            let made = text_module(CATALOG_MODULE, &code, options, doc);
             Ok(for_tools(made, options))
         }
         Job::Registry => {
-            let Some(tokens) = registry::registry_module(model, layout, features) else {
+            let Some(code) = registry::registry_module(model, layout, features) else {
                 return Ok(Made::default());
             };
             let doc = "Decoding by type name, for tools that check saved responses.";
-            let made = module_file(REGISTRY_MODULE, tokens, options, doc)?;
-            Ok(for_tools(made, options))
+            Ok(for_tools(text_module(REGISTRY_MODULE, &code, options, doc), options))
         }
     }
 }
@@ -264,13 +298,16 @@ fn for_tools(mut made: Made, options: &Options) -> Made {
     made
 }
 
-/// A job's one module: its rendered file, and its `pub mod` declaration with `doc`.
-fn module_file(module: &str, tokens: TokenStream, options: &Options, doc: &str) -> Result<Made, String> {
-    Ok(Made {
-        files: vec![GeneratedFile { path: format!("{module}.rs"), contents: render(tokens, options, doc)? }],
+/// A module written as text: its file, and its `pub mod` declaration with `doc`.
+fn text_module(module: &str, code: &str, options: &Options, doc: &str) -> Made {
+    Made {
+        files: vec![GeneratedFile {
+            path: format!("{module}.rs"),
+            contents: with_header(code, options, doc),
+        }],
         extra_decls: vec![format!("#[doc = \" {doc}\"] pub mod {module};")],
         ..Made::default()
-    })
+    }
 }
 
 /// Generates every file for `model`.

@@ -333,47 +333,6 @@ pub enum Chunk {
     Text(String),
 }
 
-/// A type as formatted Rust text: `Option<Vec<super::graph::Foo>>`, as prettyplease writes it.
-fn type_text(tokens: TokenStream) -> String {
-    let mut out = String::new();
-    let mut after_word = false;
-    for token in tokens {
-        match token {
-            proc_macro2::TokenTree::Ident(ident) => {
-                if after_word {
-                    out.push(' ');
-                }
-                out.push_str(&ident.to_string());
-                after_word = true;
-            }
-            proc_macro2::TokenTree::Punct(punct) => {
-                out.push(punct.as_char());
-                if punct.as_char() == ',' {
-                    out.push(' ');
-                }
-                after_word = false;
-            }
-            proc_macro2::TokenTree::Literal(literal) => {
-                out.push_str(&literal.to_string());
-                after_word = true;
-            }
-            proc_macro2::TokenTree::Group(group) => {
-                let (open, close) = match group.delimiter() {
-                    proc_macro2::Delimiter::Parenthesis => ("(", ")"),
-                    proc_macro2::Delimiter::Bracket => ("[", "]"),
-                    proc_macro2::Delimiter::Brace => ("{", "}"),
-                    proc_macro2::Delimiter::None => ("", ""),
-                };
-                out.push_str(open);
-                out.push_str(&type_text(group.stream()));
-                out.push_str(close);
-                after_word = false;
-            }
-        }
-    }
-    out
-}
-
 /// Constants naming each property, for typed `$filter`, `$select` and `$orderby`
 /// (`Machine::HEALTH_STATUS.eq(MachineHealthStatus::Active)`).
 fn property_paths(name: &Ident, fields: &[Field<'_>], cfg: &str) -> String {
@@ -390,7 +349,7 @@ fn property_paths(name: &Ident, fields: &[Field<'_>], cfg: &str) -> String {
     for field in fields {
         let wire = &field.property.name;
         let constant = scope.claim(&names::shouty(wire));
-        let value = type_text(field.ty.value());
+        let value = super::tokens_text(field.ty.value());
         let _ = writeln!(out, "    /// The `{wire}` property, for typed query options.");
         let _ = writeln!(out, "    pub const {constant}: defender_runtime::filter::Property<{value}> =");
         let _ = writeln!(out, "        defender_runtime::filter::Property::new({wire:?});");

@@ -12,35 +12,11 @@ pub const TYPES: &[(&str, &str)] = &[
     ("microsoft.windowsDefenderATP.api.ExposureScore", "entity"),
     #[cfg(feature = "configuration-score")]
     ("microsoft.windowsDefenderATP.api.ConfigurationScore", "entity"),
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
     ("microsoft.windowsDefenderATP.api.Machine", "entity"),
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
     ("microsoft.windowsDefenderATP.api.IpAddress", "complex"),
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
     ("microsoft.windowsDefenderATP.api.VmMetadata", "complex"),
     #[cfg(feature = "machines")]
     ("microsoft.windowsDefenderATP.api.ExportFilesResponse", "complex"),
@@ -81,49 +57,13 @@ pub const TYPES: &[(&str, &str)] = &[
     ("microsoft.windowsDefenderATP.api.MachineAction", "entity"),
     #[cfg(feature = "libraryfiles")]
     ("microsoft.windowsDefenderATP.api.LibraryFile", "entity"),
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "ips",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
     ("microsoft.windowsDefenderATP.api.AlertComment", "complex"),
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "ips",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
     ("microsoft.windowsDefenderATP.api.AlertRelatedUser", "complex"),
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "ips",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
     ("microsoft.windowsDefenderATP.api.AlertEvidence", "complex"),
-    #[cfg(
-        any(
-            feature = "alerts",
-            feature = "domains",
-            feature = "files",
-            feature = "ips",
-            feature = "machines",
-            feature = "users"
-        )
-    )]
+    #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
     ("microsoft.windowsDefenderATP.api.Alert", "entity"),
     #[cfg(feature = "indicators")]
     ("microsoft.windowsDefenderATP.api.Indicator", "entity"),
@@ -151,25 +91,11 @@ pub const TYPES: &[(&str, &str)] = &[
     ("microsoft.windowsDefenderATP.api.InOrgDomainStats", "complex"),
     #[cfg(any(feature = "alerts", feature = "machines", feature = "users"))]
     ("microsoft.windowsDefenderATP.api.User", "entity"),
-    #[cfg(
-        any(
-            feature = "machines",
-            feature = "recommendations",
-            feature = "software",
-            feature = "vulnerabilities"
-        )
-    )]
+    #[cfg(any(feature = "machines", feature = "recommendations", feature = "software", feature = "vulnerabilities"))]
     ("microsoft.windowsDefenderATP.api.Vulnerability", "entity"),
     #[cfg(feature = "vulnerabilities")]
     ("microsoft.windowsDefenderATP.api.MachineVulnerability", "entity"),
-    #[cfg(
-        any(
-            feature = "recommendations",
-            feature = "remediation-tasks",
-            feature = "software",
-            feature = "vulnerabilities"
-        )
-    )]
+    #[cfg(any(feature = "recommendations", feature = "remediation-tasks", feature = "software", feature = "vulnerabilities"))]
     ("microsoft.windowsDefenderATP.api.MachineReference", "entity"),
     #[cfg(any(feature = "machines", feature = "recommendations", feature = "software"))]
     ("microsoft.windowsDefenderATP.api.Software", "entity"),
@@ -206,6 +132,7 @@ pub const TYPES: &[(&str, &str)] = &[
     #[cfg(feature = "device-authenticated-scan-definitions")]
     ("microsoft.windowsDefenderATP.api.ScanHistoryBySession", "complex"),
 ];
+
 /// Entity sets and singletons with the qualified name of their entity type, for reading
 /// `@odata.context` (`…/$metadata#machines/$entity`).
 pub const ROOTS: &[(&str, &str)] = &[
@@ -226,451 +153,150 @@ pub const ROOTS: &[(&str, &str)] = &[
     ("remediationTasks", "microsoft.windowsDefenderATP.api.RemediationActivity"),
     ("baselineProfiles", "microsoft.windowsDefenderATP.api.BaselineProfile"),
     ("baselineConfigurations", "microsoft.windowsDefenderATP.api.BaselineConfiguration"),
-    (
-        "DeviceAuthenticatedScanDefinitions",
-        "microsoft.windowsDefenderATP.api.ScanDefinition",
-    ),
+    ("DeviceAuthenticatedScanDefinitions", "microsoft.windowsDefenderATP.api.ScanDefinition"),
     ("DeviceAuthenticatedScanAgents", "microsoft.windowsDefenderATP.api.ScanAgent"),
     ("exposureScore", "microsoft.windowsDefenderATP.api.ExposureScore"),
     ("configurationScore", "microsoft.windowsDefenderATP.api.ConfigurationScore"),
 ];
+
 /// Decodes `body` as the type named `name` (qualified, aliased or bare CSDL name), or as a
 /// collection page of it, and writes the decoded value back as JSON. `None` when no type
 /// has that name (or its feature is off).
-pub fn decode_as(
-    name: &str,
-    collection: bool,
-    body: &[u8],
-) -> Option<defender_runtime::Result<Value>> {
+pub fn decode_as(name: &str, collection: bool, body: &[u8]) -> Option<defender_runtime::Result<Value>> {
     match name {
         #[cfg(feature = "exposure-score")]
-        "microsoft.windowsDefenderATP.api.ExposureScore" | "ExposureScore" => {
-            Some(round_trip::<super::api::ExposureScore>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.ExposureScore" | "ExposureScore" => Some(round_trip::<super::api::ExposureScore>(body, collection)),
         #[cfg(feature = "configuration-score")]
-        "microsoft.windowsDefenderATP.api.ConfigurationScore" | "ConfigurationScore" => {
-            Some(round_trip::<super::api::ConfigurationScore>(body, collection))
-        }
-
-        #[cfg(
-            any(
-                feature = "alerts",
-                feature = "domains",
-                feature = "files",
-                feature = "machines",
-                feature = "users"
-            )
-        )]
-        "microsoft.windowsDefenderATP.api.Machine" | "Machine" => {
-            Some(round_trip::<super::api::Machine>(body, collection))
-        }
-
-        #[cfg(
-            any(
-                feature = "alerts",
-                feature = "domains",
-                feature = "files",
-                feature = "machines",
-                feature = "users"
-            )
-        )]
-        "microsoft.windowsDefenderATP.api.IpAddress" | "IpAddress" => {
-            Some(round_trip::<super::api::IpAddress>(body, collection))
-        }
-
-        #[cfg(
-            any(
-                feature = "alerts",
-                feature = "domains",
-                feature = "files",
-                feature = "machines",
-                feature = "users"
-            )
-        )]
-        "microsoft.windowsDefenderATP.api.VmMetadata" | "VmMetadata" => {
-            Some(round_trip::<super::api::VmMetadata>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.ConfigurationScore" | "ConfigurationScore" => Some(round_trip::<super::api::ConfigurationScore>(body, collection)),
+        #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
+        "microsoft.windowsDefenderATP.api.Machine" | "Machine" => Some(round_trip::<super::api::Machine>(body, collection)),
+        #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
+        "microsoft.windowsDefenderATP.api.IpAddress" | "IpAddress" => Some(round_trip::<super::api::IpAddress>(body, collection)),
+        #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
+        "microsoft.windowsDefenderATP.api.VmMetadata" | "VmMetadata" => Some(round_trip::<super::api::VmMetadata>(body, collection)),
         #[cfg(feature = "machines")]
-        "microsoft.windowsDefenderATP.api.ExportFilesResponse"
-        | "ExportFilesResponse" => {
-            Some(round_trip::<super::api::ExportFilesResponse>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.ExportFilesResponse" | "ExportFilesResponse" => Some(round_trip::<super::api::ExportFilesResponse>(body, collection)),
         #[cfg(feature = "machines")]
-        "microsoft.windowsDefenderATP.api.AssetConfiguration" | "AssetConfiguration" => {
-            Some(round_trip::<super::api::AssetConfiguration>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.AssetConfiguration" | "AssetConfiguration" => Some(round_trip::<super::api::AssetConfiguration>(body, collection)),
         #[cfg(feature = "machines")]
-        "microsoft.windowsDefenderATP.api.AssetSoftware" | "AssetSoftware" => {
-            Some(round_trip::<super::api::AssetSoftware>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.AssetSoftware" | "AssetSoftware" => Some(round_trip::<super::api::AssetSoftware>(body, collection)),
         #[cfg(feature = "machines")]
-        "microsoft.windowsDefenderATP.api.AssetNonCpeSoftware"
-        | "AssetNonCpeSoftware" => {
-            Some(round_trip::<super::api::AssetNonCpeSoftware>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.AssetNonCpeSoftware" | "AssetNonCpeSoftware" => Some(round_trip::<super::api::AssetNonCpeSoftware>(body, collection)),
         #[cfg(feature = "machines")]
-        "microsoft.windowsDefenderATP.api.AssetVulnerability" | "AssetVulnerability" => {
-            Some(round_trip::<super::api::AssetVulnerability>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.AssetVulnerability" | "AssetVulnerability" => Some(round_trip::<super::api::AssetVulnerability>(body, collection)),
         #[cfg(feature = "machines")]
-        "microsoft.windowsDefenderATP.api.DeltaAssetVulnerability"
-        | "DeltaAssetVulnerability" => {
-            Some(round_trip::<super::api::DeltaAssetVulnerability>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.DeltaAssetVulnerability" | "DeltaAssetVulnerability" => Some(round_trip::<super::api::DeltaAssetVulnerability>(body, collection)),
         #[cfg(feature = "machines")]
-        "microsoft.windowsDefenderATP.api.AssetBrowserExtension"
-        | "AssetBrowserExtension" => {
-            Some(round_trip::<super::api::AssetBrowserExtension>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.AssetBrowserExtension" | "AssetBrowserExtension" => Some(round_trip::<super::api::AssetBrowserExtension>(body, collection)),
         #[cfg(feature = "machines")]
-        "microsoft.windowsDefenderATP.api.BrowserExtensionPermission"
-        | "BrowserExtensionPermission" => {
-            Some(round_trip::<super::api::BrowserExtensionPermission>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.BrowserExtensionPermission" | "BrowserExtensionPermission" => Some(round_trip::<super::api::BrowserExtensionPermission>(body, collection)),
         #[cfg(feature = "browserextensions")]
-        "microsoft.windowsDefenderATP.api.BrowserExtensionPermissionInfo"
-        | "BrowserExtensionPermissionInfo" => {
-            Some(
-                round_trip::<
-                    super::api::BrowserExtensionPermissionInfo,
-                >(body, collection),
-            )
-        }
-
+        "microsoft.windowsDefenderATP.api.BrowserExtensionPermissionInfo" | "BrowserExtensionPermissionInfo" => Some(round_trip::<super::api::BrowserExtensionPermissionInfo>(body, collection)),
         #[cfg(feature = "machines")]
-        "microsoft.windowsDefenderATP.api.AssetCertificateAssessment"
-        | "AssetCertificateAssessment" => {
-            Some(round_trip::<super::api::AssetCertificateAssessment>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.AssetCertificateAssessment" | "AssetCertificateAssessment" => Some(round_trip::<super::api::AssetCertificateAssessment>(body, collection)),
         #[cfg(feature = "machines")]
-        "microsoft.windowsDefenderATP.api.AssetHardwareFirmware"
-        | "AssetHardwareFirmware" => {
-            Some(round_trip::<super::api::AssetHardwareFirmware>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.AssetHardwareFirmware" | "AssetHardwareFirmware" => Some(round_trip::<super::api::AssetHardwareFirmware>(body, collection)),
         #[cfg(feature = "machines")]
-        "microsoft.windowsDefenderATP.api.AssetBaselineAssessment"
-        | "AssetBaselineAssessment" => {
-            Some(round_trip::<super::api::AssetBaselineAssessment>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.AssetBaselineAssessment" | "AssetBaselineAssessment" => Some(round_trip::<super::api::AssetBaselineAssessment>(body, collection)),
         #[cfg(feature = "deviceavinfo")]
-        "microsoft.windowsDefenderATP.api.DeviceAvInfo" | "DeviceAvInfo" => {
-            Some(round_trip::<super::api::DeviceAvInfo>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.DeviceAvInfo" | "DeviceAvInfo" => Some(round_trip::<super::api::DeviceAvInfo>(body, collection)),
         #[cfg(any(feature = "machineactions", feature = "machines"))]
-        "microsoft.windowsDefenderATP.api.RelatedFileInfo" | "RelatedFileInfo" => {
-            Some(round_trip::<super::api::RelatedFileInfo>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.RelatedFileInfo" | "RelatedFileInfo" => Some(round_trip::<super::api::RelatedFileInfo>(body, collection)),
         #[cfg(any(feature = "machineactions", feature = "machines"))]
-        "microsoft.windowsDefenderATP.api.LiveResponseCommandParameter"
-        | "LiveResponseCommandParameter" => {
-            Some(
-                round_trip::<super::api::LiveResponseCommandParameter>(body, collection),
-            )
-        }
-
+        "microsoft.windowsDefenderATP.api.LiveResponseCommandParameter" | "LiveResponseCommandParameter" => Some(round_trip::<super::api::LiveResponseCommandParameter>(body, collection)),
         #[cfg(any(feature = "machineactions", feature = "machines"))]
-        "microsoft.windowsDefenderATP.api.LiveResponseCommand"
-        | "LiveResponseCommand" => {
-            Some(round_trip::<super::api::LiveResponseCommand>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.LiveResponseCommand" | "LiveResponseCommand" => Some(round_trip::<super::api::LiveResponseCommand>(body, collection)),
         #[cfg(any(feature = "machineactions", feature = "machines"))]
-        "microsoft.windowsDefenderATP.api.MachineActionCommand"
-        | "MachineActionCommand" => {
-            Some(round_trip::<super::api::MachineActionCommand>(body, collection))
-        }
-        "microsoft.windowsDefenderATP.api.LiveResponseScriptResult"
-        | "LiveResponseScriptResult" => {
-            Some(round_trip::<super::api::LiveResponseScriptResult>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.MachineActionCommand" | "MachineActionCommand" => Some(round_trip::<super::api::MachineActionCommand>(body, collection)),
+        "microsoft.windowsDefenderATP.api.LiveResponseScriptResult" | "LiveResponseScriptResult" => Some(round_trip::<super::api::LiveResponseScriptResult>(body, collection)),
         #[cfg(any(feature = "machineactions", feature = "machines"))]
-        "microsoft.windowsDefenderATP.api.MachineAction" | "MachineAction" => {
-            Some(round_trip::<super::api::MachineAction>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.MachineAction" | "MachineAction" => Some(round_trip::<super::api::MachineAction>(body, collection)),
         #[cfg(feature = "libraryfiles")]
-        "microsoft.windowsDefenderATP.api.LibraryFile" | "LibraryFile" => {
-            Some(round_trip::<super::api::LibraryFile>(body, collection))
-        }
-
-        #[cfg(
-            any(
-                feature = "alerts",
-                feature = "domains",
-                feature = "files",
-                feature = "ips",
-                feature = "machines",
-                feature = "users"
-            )
-        )]
-        "microsoft.windowsDefenderATP.api.AlertComment" | "AlertComment" => {
-            Some(round_trip::<super::api::AlertComment>(body, collection))
-        }
-
-        #[cfg(
-            any(
-                feature = "alerts",
-                feature = "domains",
-                feature = "files",
-                feature = "ips",
-                feature = "machines",
-                feature = "users"
-            )
-        )]
-        "microsoft.windowsDefenderATP.api.AlertRelatedUser" | "AlertRelatedUser" => {
-            Some(round_trip::<super::api::AlertRelatedUser>(body, collection))
-        }
-
-        #[cfg(
-            any(
-                feature = "alerts",
-                feature = "domains",
-                feature = "files",
-                feature = "ips",
-                feature = "machines",
-                feature = "users"
-            )
-        )]
-        "microsoft.windowsDefenderATP.api.AlertEvidence" | "AlertEvidence" => {
-            Some(round_trip::<super::api::AlertEvidence>(body, collection))
-        }
-
-        #[cfg(
-            any(
-                feature = "alerts",
-                feature = "domains",
-                feature = "files",
-                feature = "ips",
-                feature = "machines",
-                feature = "users"
-            )
-        )]
-        "microsoft.windowsDefenderATP.api.Alert" | "Alert" => {
-            Some(round_trip::<super::api::Alert>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.LibraryFile" | "LibraryFile" => Some(round_trip::<super::api::LibraryFile>(body, collection)),
+        #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
+        "microsoft.windowsDefenderATP.api.AlertComment" | "AlertComment" => Some(round_trip::<super::api::AlertComment>(body, collection)),
+        #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
+        "microsoft.windowsDefenderATP.api.AlertRelatedUser" | "AlertRelatedUser" => Some(round_trip::<super::api::AlertRelatedUser>(body, collection)),
+        #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
+        "microsoft.windowsDefenderATP.api.AlertEvidence" | "AlertEvidence" => Some(round_trip::<super::api::AlertEvidence>(body, collection)),
+        #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
+        "microsoft.windowsDefenderATP.api.Alert" | "Alert" => Some(round_trip::<super::api::Alert>(body, collection)),
         #[cfg(feature = "indicators")]
-        "microsoft.windowsDefenderATP.api.Indicator" | "Indicator" => {
-            Some(round_trip::<super::api::Indicator>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.Indicator" | "Indicator" => Some(round_trip::<super::api::Indicator>(body, collection)),
         #[cfg(feature = "indicators")]
-        "microsoft.windowsDefenderATP.api.ImportIndicatorResult"
-        | "ImportIndicatorResult" => {
-            Some(round_trip::<super::api::ImportIndicatorResult>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.ImportIndicatorResult" | "ImportIndicatorResult" => Some(round_trip::<super::api::ImportIndicatorResult>(body, collection)),
         #[cfg(any(feature = "investigations", feature = "machines"))]
-        "microsoft.windowsDefenderATP.api.Investigation" | "Investigation" => {
-            Some(round_trip::<super::api::Investigation>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.Investigation" | "Investigation" => Some(round_trip::<super::api::Investigation>(body, collection)),
         #[cfg(feature = "advancedqueries")]
-        "microsoft.windowsDefenderATP.api.AdvancedQuerySchemaColumn"
-        | "AdvancedQuerySchemaColumn" => {
-            Some(round_trip::<super::api::AdvancedQuerySchemaColumn>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.AdvancedQuerySchemaColumn" | "AdvancedQuerySchemaColumn" => Some(round_trip::<super::api::AdvancedQuerySchemaColumn>(body, collection)),
         #[cfg(feature = "advancedqueries")]
-        "microsoft.windowsDefenderATP.api.AdvancedQueryResultRow"
-        | "AdvancedQueryResultRow" => {
-            Some(round_trip::<super::api::AdvancedQueryResultRow>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.AdvancedQueryResultRow" | "AdvancedQueryResultRow" => Some(round_trip::<super::api::AdvancedQueryResultRow>(body, collection)),
         #[cfg(feature = "advancedqueries")]
-        "microsoft.windowsDefenderATP.api.AdvancedQueryResponse"
-        | "AdvancedQueryResponse" => {
-            Some(round_trip::<super::api::AdvancedQueryResponse>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.AdvancedQueryResponse" | "AdvancedQueryResponse" => Some(round_trip::<super::api::AdvancedQueryResponse>(body, collection)),
         #[cfg(any(feature = "alerts", feature = "files"))]
-        "microsoft.windowsDefenderATP.api.File" | "File" => {
-            Some(round_trip::<super::api::File>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.File" | "File" => Some(round_trip::<super::api::File>(body, collection)),
         #[cfg(feature = "files")]
-        "microsoft.windowsDefenderATP.api.InOrgFileStats" | "InOrgFileStats" => {
-            Some(round_trip::<super::api::InOrgFileStats>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.InOrgFileStats" | "InOrgFileStats" => Some(round_trip::<super::api::InOrgFileStats>(body, collection)),
         #[cfg(any(feature = "alerts", feature = "ips"))]
-        "microsoft.windowsDefenderATP.api.Ip" | "Ip" => {
-            Some(round_trip::<super::api::Ip>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.Ip" | "Ip" => Some(round_trip::<super::api::Ip>(body, collection)),
         #[cfg(feature = "ips")]
-        "microsoft.windowsDefenderATP.api.InOrgIPStats" | "InOrgIPStats" => {
-            Some(round_trip::<super::api::InOrgIpStats>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.InOrgIPStats" | "InOrgIPStats" => Some(round_trip::<super::api::InOrgIpStats>(body, collection)),
         #[cfg(any(feature = "alerts", feature = "domains"))]
-        "microsoft.windowsDefenderATP.api.Domain" | "Domain" => {
-            Some(round_trip::<super::api::Domain>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.Domain" | "Domain" => Some(round_trip::<super::api::Domain>(body, collection)),
         #[cfg(feature = "domains")]
-        "microsoft.windowsDefenderATP.api.InOrgDomainStats" | "InOrgDomainStats" => {
-            Some(round_trip::<super::api::InOrgDomainStats>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.InOrgDomainStats" | "InOrgDomainStats" => Some(round_trip::<super::api::InOrgDomainStats>(body, collection)),
         #[cfg(any(feature = "alerts", feature = "machines", feature = "users"))]
-        "microsoft.windowsDefenderATP.api.User" | "User" => {
-            Some(round_trip::<super::api::User>(body, collection))
-        }
-
-        #[cfg(
-            any(
-                feature = "machines",
-                feature = "recommendations",
-                feature = "software",
-                feature = "vulnerabilities"
-            )
-        )]
-        "microsoft.windowsDefenderATP.api.Vulnerability" | "Vulnerability" => {
-            Some(round_trip::<super::api::Vulnerability>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.User" | "User" => Some(round_trip::<super::api::User>(body, collection)),
+        #[cfg(any(feature = "machines", feature = "recommendations", feature = "software", feature = "vulnerabilities"))]
+        "microsoft.windowsDefenderATP.api.Vulnerability" | "Vulnerability" => Some(round_trip::<super::api::Vulnerability>(body, collection)),
         #[cfg(feature = "vulnerabilities")]
-        "microsoft.windowsDefenderATP.api.MachineVulnerability"
-        | "MachineVulnerability" => {
-            Some(round_trip::<super::api::MachineVulnerability>(body, collection))
-        }
-
-        #[cfg(
-            any(
-                feature = "recommendations",
-                feature = "remediation-tasks",
-                feature = "software",
-                feature = "vulnerabilities"
-            )
-        )]
-        "microsoft.windowsDefenderATP.api.MachineReference" | "MachineReference" => {
-            Some(round_trip::<super::api::MachineReference>(body, collection))
-        }
-
-        #[cfg(
-            any(feature = "machines", feature = "recommendations", feature = "software")
-        )]
-        "microsoft.windowsDefenderATP.api.Software" | "Software" => {
-            Some(round_trip::<super::api::Software>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.MachineVulnerability" | "MachineVulnerability" => Some(round_trip::<super::api::MachineVulnerability>(body, collection)),
+        #[cfg(any(feature = "recommendations", feature = "remediation-tasks", feature = "software", feature = "vulnerabilities"))]
+        "microsoft.windowsDefenderATP.api.MachineReference" | "MachineReference" => Some(round_trip::<super::api::MachineReference>(body, collection)),
+        #[cfg(any(feature = "machines", feature = "recommendations", feature = "software"))]
+        "microsoft.windowsDefenderATP.api.Software" | "Software" => Some(round_trip::<super::api::Software>(body, collection)),
         #[cfg(feature = "software")]
-        "microsoft.windowsDefenderATP.api.Distribution" | "Distribution" => {
-            Some(round_trip::<super::api::Distribution>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.Distribution" | "Distribution" => Some(round_trip::<super::api::Distribution>(body, collection)),
         #[cfg(any(feature = "machines", feature = "software"))]
-        "microsoft.windowsDefenderATP.api.ProductFix" | "ProductFix" => {
-            Some(round_trip::<super::api::ProductFix>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.ProductFix" | "ProductFix" => Some(round_trip::<super::api::ProductFix>(body, collection)),
         #[cfg(any(feature = "machines", feature = "recommendations"))]
-        "microsoft.windowsDefenderATP.api.Recommendation" | "Recommendation" => {
-            Some(round_trip::<super::api::Recommendation>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.Recommendation" | "Recommendation" => Some(round_trip::<super::api::Recommendation>(body, collection)),
         #[cfg(feature = "remediation-tasks")]
-        "microsoft.windowsDefenderATP.api.RemediationActivity"
-        | "RemediationActivity" => {
-            Some(round_trip::<super::api::RemediationActivity>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.RemediationActivity" | "RemediationActivity" => Some(round_trip::<super::api::RemediationActivity>(body, collection)),
         #[cfg(feature = "baseline-profiles")]
-        "microsoft.windowsDefenderATP.api.BaselineProfile" | "BaselineProfile" => {
-            Some(round_trip::<super::api::BaselineProfile>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.BaselineProfile" | "BaselineProfile" => Some(round_trip::<super::api::BaselineProfile>(body, collection)),
         #[cfg(feature = "baseline-configurations")]
-        "microsoft.windowsDefenderATP.api.BaselineConfiguration"
-        | "BaselineConfiguration" => {
-            Some(round_trip::<super::api::BaselineConfiguration>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.BaselineConfiguration" | "BaselineConfiguration" => Some(round_trip::<super::api::BaselineConfiguration>(body, collection)),
         #[cfg(feature = "device-authenticated-scan-definitions")]
-        "microsoft.windowsDefenderATP.api.ScanAuthenticationParams"
-        | "ScanAuthenticationParams" => {
-            Some(round_trip::<super::api::ScanAuthenticationParams>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.ScanAuthenticationParams" | "ScanAuthenticationParams" => Some(round_trip::<super::api::ScanAuthenticationParams>(body, collection)),
         #[cfg(feature = "device-authenticated-scan-definitions")]
-        "microsoft.windowsDefenderATP.api.WindowsAuthParams" | "WindowsAuthParams" => {
-            Some(round_trip::<super::api::WindowsAuthParams>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.WindowsAuthParams" | "WindowsAuthParams" => Some(round_trip::<super::api::WindowsAuthParams>(body, collection)),
         #[cfg(feature = "device-authenticated-scan-definitions")]
-        "microsoft.windowsDefenderATP.api.SnmpAuthParams" | "SnmpAuthParams" => {
-            Some(round_trip::<super::api::SnmpAuthParams>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.SnmpAuthParams" | "SnmpAuthParams" => Some(round_trip::<super::api::SnmpAuthParams>(body, collection)),
         #[cfg(feature = "device-authenticated-scan-definitions")]
-        "microsoft.windowsDefenderATP.api.ScannerAgent" | "ScannerAgent" => {
-            Some(round_trip::<super::api::ScannerAgent>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.ScannerAgent" | "ScannerAgent" => Some(round_trip::<super::api::ScannerAgent>(body, collection)),
         #[cfg(feature = "device-authenticated-scan-definitions")]
-        "microsoft.windowsDefenderATP.api.LatestScan" | "LatestScan" => {
-            Some(round_trip::<super::api::LatestScan>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.LatestScan" | "LatestScan" => Some(round_trip::<super::api::LatestScan>(body, collection)),
         #[cfg(feature = "device-authenticated-scan-definitions")]
-        "microsoft.windowsDefenderATP.api.ScanDefinition" | "ScanDefinition" => {
-            Some(round_trip::<super::api::ScanDefinition>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.ScanDefinition" | "ScanDefinition" => Some(round_trip::<super::api::ScanDefinition>(body, collection)),
         #[cfg(feature = "device-authenticated-scan-agents")]
-        "microsoft.windowsDefenderATP.api.ScanAgent" | "ScanAgent" => {
-            Some(round_trip::<super::api::ScanAgent>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.ScanAgent" | "ScanAgent" => Some(round_trip::<super::api::ScanAgent>(body, collection)),
         #[cfg(feature = "device-authenticated-scan-definitions")]
-        "microsoft.windowsDefenderATP.api.ScanHistoryByDefinition"
-        | "ScanHistoryByDefinition" => {
-            Some(round_trip::<super::api::ScanHistoryByDefinition>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.ScanHistoryByDefinition" | "ScanHistoryByDefinition" => Some(round_trip::<super::api::ScanHistoryByDefinition>(body, collection)),
         #[cfg(feature = "device-authenticated-scan-definitions")]
-        "microsoft.windowsDefenderATP.api.ScannedTarget" | "ScannedTarget" => {
-            Some(round_trip::<super::api::ScannedTarget>(body, collection))
-        }
-
+        "microsoft.windowsDefenderATP.api.ScannedTarget" | "ScannedTarget" => Some(round_trip::<super::api::ScannedTarget>(body, collection)),
         #[cfg(feature = "device-authenticated-scan-definitions")]
-        "microsoft.windowsDefenderATP.api.ScanHistoryBySession"
-        | "ScanHistoryBySession" => {
-            Some(round_trip::<super::api::ScanHistoryBySession>(body, collection))
-        }
+        "microsoft.windowsDefenderATP.api.ScanHistoryBySession" | "ScanHistoryBySession" => Some(round_trip::<super::api::ScanHistoryBySession>(body, collection)),
         _ => None,
     }
 }
 
 #[allow(dead_code)]
-fn round_trip<T: DeserializeOwned + Serialize>(
-    body: &[u8],
-    collection: bool,
-) -> defender_runtime::Result<Value> {
+fn round_trip<T: DeserializeOwned + Serialize>(body: &[u8], collection: bool) -> defender_runtime::Result<Value> {
     let written = if collection {
         serde_json::to_value(decode_body::<defender_runtime::Page<T>>(body, None)?)
     } else {
         serde_json::to_value(decode_body::<T>(body, None)?)
     };
-    written
-        .map_err(|e| defender_runtime::Error::config(
-            format!("cannot write the decoded value back: {e}"),
-        ))
+    written.map_err(|e| defender_runtime::Error::config(format!("cannot write the decoded value back: {e}")))
 }

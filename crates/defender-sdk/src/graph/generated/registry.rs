@@ -83,344 +83,102 @@ pub const TYPES: &[(&str, &str)] = &[
     ("microsoft.graph.security.alert", "entity"),
     ("microsoft.graph.security.incident", "entity"),
 ];
+
 /// Entity sets and singletons with the qualified name of their entity type, for reading
 /// `@odata.context` (`…/$metadata#machines/$entity`).
-pub const ROOTS: &[(&str, &str)] = &[("security", "microsoft.graph.security")];
+pub const ROOTS: &[(&str, &str)] = &[
+    ("security", "microsoft.graph.security"),
+];
+
 /// Decodes `body` as the type named `name` (qualified, aliased or bare CSDL name), or as a
 /// collection page of it, and writes the decoded value back as JSON. `None` when no type
 /// has that name (or its feature is off).
-pub fn decode_as(
-    name: &str,
-    collection: bool,
-    body: &[u8],
-) -> Option<defender_runtime::Result<Value>> {
+pub fn decode_as(name: &str, collection: bool, body: &[u8]) -> Option<defender_runtime::Result<Value>> {
     match name {
-        "microsoft.graph.averageComparativeScore" | "averageComparativeScore"
-        | "graph.averageComparativeScore" => {
-            Some(round_trip::<super::graph::AverageComparativeScore>(body, collection))
-        }
-        "microsoft.graph.certificationControl" | "certificationControl"
-        | "graph.certificationControl" => {
-            Some(round_trip::<super::graph::CertificationControl>(body, collection))
-        }
-        "microsoft.graph.complianceInformation" | "complianceInformation"
-        | "graph.complianceInformation" => {
-            Some(round_trip::<super::graph::ComplianceInformation>(body, collection))
-        }
-        "microsoft.graph.controlScore" | "controlScore" | "graph.controlScore" => {
-            Some(round_trip::<super::graph::ControlScore>(body, collection))
-        }
-        "microsoft.graph.secureScoreControlStateUpdate" | "secureScoreControlStateUpdate"
-        | "graph.secureScoreControlStateUpdate" => {
-            Some(
-                round_trip::<
-                    super::graph::SecureScoreControlStateUpdate,
-                >(body, collection),
-            )
-        }
-        "microsoft.graph.securityVendorInformation" | "securityVendorInformation"
-        | "graph.securityVendorInformation" => {
-            Some(round_trip::<super::graph::SecurityVendorInformation>(body, collection))
-        }
-        "microsoft.graph.entity" | "entity" | "graph.entity" => {
-            Some(round_trip::<super::graph::Entity>(body, collection))
-        }
-        "microsoft.graph.secureScore" | "secureScore" | "graph.secureScore" => {
-            Some(round_trip::<super::graph::SecureScore>(body, collection))
-        }
-        "microsoft.graph.secureScoreControlProfile" | "secureScoreControlProfile"
-        | "graph.secureScoreControlProfile" => {
-            Some(round_trip::<super::graph::SecureScoreControlProfile>(body, collection))
-        }
-        "microsoft.graph.security" | "security" | "graph.security" => {
-            Some(round_trip::<super::graph::Security>(body, collection))
-        }
-        "microsoft.graph.security.alertComment" | "alertComment" => {
-            Some(round_trip::<super::security::AlertComment>(body, collection))
-        }
-        "microsoft.graph.security.alertEvidence" | "alertEvidence" => {
-            Some(round_trip::<super::security::AlertEvidence>(body, collection))
-        }
-        "microsoft.graph.security.amazonResourceEvidence" | "amazonResourceEvidence" => {
-            Some(round_trip::<super::security::AmazonResourceEvidence>(body, collection))
-        }
-        "microsoft.graph.security.analyzedMessageEvidence"
-        | "analyzedMessageEvidence" => {
-            Some(
-                round_trip::<super::security::AnalyzedMessageEvidence>(body, collection),
-            )
-        }
-        "microsoft.graph.security.azureResourceEvidence" | "azureResourceEvidence" => {
-            Some(round_trip::<super::security::AzureResourceEvidence>(body, collection))
-        }
-        "microsoft.graph.security.blobContainerEvidence" | "blobContainerEvidence" => {
-            Some(round_trip::<super::security::BlobContainerEvidence>(body, collection))
-        }
-        "microsoft.graph.security.blobEvidence" | "blobEvidence" => {
-            Some(round_trip::<super::security::BlobEvidence>(body, collection))
-        }
-        "microsoft.graph.security.cloudApplicationEvidence"
-        | "cloudApplicationEvidence" => {
-            Some(
-                round_trip::<super::security::CloudApplicationEvidence>(body, collection),
-            )
-        }
-        "microsoft.graph.security.cloudLogonRequestEvidence"
-        | "cloudLogonRequestEvidence" => {
-            Some(
-                round_trip::<
-                    super::security::CloudLogonRequestEvidence,
-                >(body, collection),
-            )
-        }
-        "microsoft.graph.security.cloudLogonSessionEvidence"
-        | "cloudLogonSessionEvidence" => {
-            Some(
-                round_trip::<
-                    super::security::CloudLogonSessionEvidence,
-                >(body, collection),
-            )
-        }
-        "microsoft.graph.security.containerEvidence" | "containerEvidence" => {
-            Some(round_trip::<super::security::ContainerEvidence>(body, collection))
-        }
-        "microsoft.graph.security.containerImageEvidence" | "containerImageEvidence" => {
-            Some(round_trip::<super::security::ContainerImageEvidence>(body, collection))
-        }
-        "microsoft.graph.security.containerRegistryEvidence"
-        | "containerRegistryEvidence" => {
-            Some(
-                round_trip::<
-                    super::security::ContainerRegistryEvidence,
-                >(body, collection),
-            )
-        }
-        "microsoft.graph.security.deviceEvidence" | "deviceEvidence" => {
-            Some(round_trip::<super::security::DeviceEvidence>(body, collection))
-        }
-        "microsoft.graph.security.dictionary" | "dictionary" => {
-            Some(round_trip::<super::security::Dictionary>(body, collection))
-        }
-        "microsoft.graph.security.dnsEvidence" | "dnsEvidence" => {
-            Some(round_trip::<super::security::DnsEvidence>(body, collection))
-        }
-        "microsoft.graph.security.emailSender" | "emailSender" => {
-            Some(round_trip::<super::security::EmailSender>(body, collection))
-        }
-        "microsoft.graph.security.fileDetails" | "fileDetails" => {
-            Some(round_trip::<super::security::FileDetails>(body, collection))
-        }
-        "microsoft.graph.security.fileEvidence" | "fileEvidence" => {
-            Some(round_trip::<super::security::FileEvidence>(body, collection))
-        }
-        "microsoft.graph.security.fileHash" | "fileHash" => {
-            Some(round_trip::<super::security::FileHash>(body, collection))
-        }
-        "microsoft.graph.security.fileHashEvidence" | "fileHashEvidence" => {
-            Some(round_trip::<super::security::FileHashEvidence>(body, collection))
-        }
-        "microsoft.graph.security.geoLocation" | "geoLocation" => {
-            Some(round_trip::<super::security::GeoLocation>(body, collection))
-        }
-        "microsoft.graph.security.gitHubOrganizationEvidence"
-        | "gitHubOrganizationEvidence" => {
-            Some(
-                round_trip::<
-                    super::security::GitHubOrganizationEvidence,
-                >(body, collection),
-            )
-        }
-        "microsoft.graph.security.gitHubRepoEvidence" | "gitHubRepoEvidence" => {
-            Some(round_trip::<super::security::GitHubRepoEvidence>(body, collection))
-        }
-        "microsoft.graph.security.gitHubUserEvidence" | "gitHubUserEvidence" => {
-            Some(round_trip::<super::security::GitHubUserEvidence>(body, collection))
-        }
-        "microsoft.graph.security.googleCloudResourceEvidence"
-        | "googleCloudResourceEvidence" => {
-            Some(
-                round_trip::<
-                    super::security::GoogleCloudResourceEvidence,
-                >(body, collection),
-            )
-        }
-        "microsoft.graph.security.hostLogonSessionEvidence"
-        | "hostLogonSessionEvidence" => {
-            Some(
-                round_trip::<super::security::HostLogonSessionEvidence>(body, collection),
-            )
-        }
-        "microsoft.graph.security.huntingQueryResults" | "huntingQueryResults" => {
-            Some(round_trip::<super::security::HuntingQueryResults>(body, collection))
-        }
-        "microsoft.graph.security.huntingRowResult" | "huntingRowResult" => {
-            Some(round_trip::<super::security::HuntingRowResult>(body, collection))
-        }
-        "microsoft.graph.security.ioTDeviceEvidence" | "ioTDeviceEvidence" => {
-            Some(round_trip::<super::security::IoTDeviceEvidence>(body, collection))
-        }
-        "microsoft.graph.security.ipEvidence" | "ipEvidence" => {
-            Some(round_trip::<super::security::IpEvidence>(body, collection))
-        }
-        "microsoft.graph.security.kubernetesClusterEvidence"
-        | "kubernetesClusterEvidence" => {
-            Some(
-                round_trip::<
-                    super::security::KubernetesClusterEvidence,
-                >(body, collection),
-            )
-        }
-        "microsoft.graph.security.kubernetesControllerEvidence"
-        | "kubernetesControllerEvidence" => {
-            Some(
-                round_trip::<
-                    super::security::KubernetesControllerEvidence,
-                >(body, collection),
-            )
-        }
-        "microsoft.graph.security.kubernetesNamespaceEvidence"
-        | "kubernetesNamespaceEvidence" => {
-            Some(
-                round_trip::<
-                    super::security::KubernetesNamespaceEvidence,
-                >(body, collection),
-            )
-        }
-        "microsoft.graph.security.kubernetesPodEvidence" | "kubernetesPodEvidence" => {
-            Some(round_trip::<super::security::KubernetesPodEvidence>(body, collection))
-        }
-        "microsoft.graph.security.kubernetesSecretEvidence"
-        | "kubernetesSecretEvidence" => {
-            Some(
-                round_trip::<super::security::KubernetesSecretEvidence>(body, collection),
-            )
-        }
-        "microsoft.graph.security.kubernetesServiceAccountEvidence"
-        | "kubernetesServiceAccountEvidence" => {
-            Some(
-                round_trip::<
-                    super::security::KubernetesServiceAccountEvidence,
-                >(body, collection),
-            )
-        }
-        "microsoft.graph.security.kubernetesServiceEvidence"
-        | "kubernetesServiceEvidence" => {
-            Some(
-                round_trip::<
-                    super::security::KubernetesServiceEvidence,
-                >(body, collection),
-            )
-        }
-        "microsoft.graph.security.kubernetesServicePort" | "kubernetesServicePort" => {
-            Some(round_trip::<super::security::KubernetesServicePort>(body, collection))
-        }
-        "microsoft.graph.security.loggedOnUser" | "loggedOnUser" => {
-            Some(round_trip::<super::security::LoggedOnUser>(body, collection))
-        }
-        "microsoft.graph.security.mailClusterEvidence" | "mailClusterEvidence" => {
-            Some(round_trip::<super::security::MailClusterEvidence>(body, collection))
-        }
-        "microsoft.graph.security.mailboxConfigurationEvidence"
-        | "mailboxConfigurationEvidence" => {
-            Some(
-                round_trip::<
-                    super::security::MailboxConfigurationEvidence,
-                >(body, collection),
-            )
-        }
-        "microsoft.graph.security.mailboxEvidence" | "mailboxEvidence" => {
-            Some(round_trip::<super::security::MailboxEvidence>(body, collection))
-        }
-        "microsoft.graph.security.malwareEvidence" | "malwareEvidence" => {
-            Some(round_trip::<super::security::MalwareEvidence>(body, collection))
-        }
-        "microsoft.graph.security.networkConnectionEvidence"
-        | "networkConnectionEvidence" => {
-            Some(
-                round_trip::<
-                    super::security::NetworkConnectionEvidence,
-                >(body, collection),
-            )
-        }
-        "microsoft.graph.security.nicEvidence" | "nicEvidence" => {
-            Some(round_trip::<super::security::NicEvidence>(body, collection))
-        }
-        "microsoft.graph.security.oauthApplicationEvidence"
-        | "oauthApplicationEvidence" => {
-            Some(
-                round_trip::<super::security::OauthApplicationEvidence>(body, collection),
-            )
-        }
-        "microsoft.graph.security.processEvidence" | "processEvidence" => {
-            Some(round_trip::<super::security::ProcessEvidence>(body, collection))
-        }
-        "microsoft.graph.security.registryKeyEvidence" | "registryKeyEvidence" => {
-            Some(round_trip::<super::security::RegistryKeyEvidence>(body, collection))
-        }
-        "microsoft.graph.security.registryValueEvidence" | "registryValueEvidence" => {
-            Some(round_trip::<super::security::RegistryValueEvidence>(body, collection))
-        }
-        "microsoft.graph.security.resourceAccessEvent" | "resourceAccessEvent" => {
-            Some(round_trip::<super::security::ResourceAccessEvent>(body, collection))
-        }
-        "microsoft.graph.security.sasTokenEvidence" | "sasTokenEvidence" => {
-            Some(round_trip::<super::security::SasTokenEvidence>(body, collection))
-        }
-        "microsoft.graph.security.securityGroupEvidence" | "securityGroupEvidence" => {
-            Some(round_trip::<super::security::SecurityGroupEvidence>(body, collection))
-        }
-        "microsoft.graph.security.servicePrincipalEvidence"
-        | "servicePrincipalEvidence" => {
-            Some(
-                round_trip::<super::security::ServicePrincipalEvidence>(body, collection),
-            )
-        }
-        "microsoft.graph.security.singlePropertySchema" | "singlePropertySchema" => {
-            Some(round_trip::<super::security::SinglePropertySchema>(body, collection))
-        }
-        "microsoft.graph.security.stream" | "stream" => {
-            Some(round_trip::<super::security::Stream>(body, collection))
-        }
-        "microsoft.graph.security.submissionMailEvidence" | "submissionMailEvidence" => {
-            Some(round_trip::<super::security::SubmissionMailEvidence>(body, collection))
-        }
-        "microsoft.graph.security.teamsMessageEvidence" | "teamsMessageEvidence" => {
-            Some(round_trip::<super::security::TeamsMessageEvidence>(body, collection))
-        }
-        "microsoft.graph.security.urlEvidence" | "urlEvidence" => {
-            Some(round_trip::<super::security::UrlEvidence>(body, collection))
-        }
-        "microsoft.graph.security.userAccount" | "userAccount" => {
-            Some(round_trip::<super::security::UserAccount>(body, collection))
-        }
-        "microsoft.graph.security.userEvidence" | "userEvidence" => {
-            Some(round_trip::<super::security::UserEvidence>(body, collection))
-        }
-        "microsoft.graph.security.vmMetadata" | "vmMetadata" => {
-            Some(round_trip::<super::security::VmMetadata>(body, collection))
-        }
-        "microsoft.graph.security.alert" | "alert" => {
-            Some(round_trip::<super::security::Alert>(body, collection))
-        }
-        "microsoft.graph.security.incident" | "incident" => {
-            Some(round_trip::<super::security::Incident>(body, collection))
-        }
+        "microsoft.graph.averageComparativeScore" | "averageComparativeScore" | "graph.averageComparativeScore" => Some(round_trip::<super::graph::AverageComparativeScore>(body, collection)),
+        "microsoft.graph.certificationControl" | "certificationControl" | "graph.certificationControl" => Some(round_trip::<super::graph::CertificationControl>(body, collection)),
+        "microsoft.graph.complianceInformation" | "complianceInformation" | "graph.complianceInformation" => Some(round_trip::<super::graph::ComplianceInformation>(body, collection)),
+        "microsoft.graph.controlScore" | "controlScore" | "graph.controlScore" => Some(round_trip::<super::graph::ControlScore>(body, collection)),
+        "microsoft.graph.secureScoreControlStateUpdate" | "secureScoreControlStateUpdate" | "graph.secureScoreControlStateUpdate" => Some(round_trip::<super::graph::SecureScoreControlStateUpdate>(body, collection)),
+        "microsoft.graph.securityVendorInformation" | "securityVendorInformation" | "graph.securityVendorInformation" => Some(round_trip::<super::graph::SecurityVendorInformation>(body, collection)),
+        "microsoft.graph.entity" | "entity" | "graph.entity" => Some(round_trip::<super::graph::Entity>(body, collection)),
+        "microsoft.graph.secureScore" | "secureScore" | "graph.secureScore" => Some(round_trip::<super::graph::SecureScore>(body, collection)),
+        "microsoft.graph.secureScoreControlProfile" | "secureScoreControlProfile" | "graph.secureScoreControlProfile" => Some(round_trip::<super::graph::SecureScoreControlProfile>(body, collection)),
+        "microsoft.graph.security" | "security" | "graph.security" => Some(round_trip::<super::graph::Security>(body, collection)),
+        "microsoft.graph.security.alertComment" | "alertComment" => Some(round_trip::<super::security::AlertComment>(body, collection)),
+        "microsoft.graph.security.alertEvidence" | "alertEvidence" => Some(round_trip::<super::security::AlertEvidence>(body, collection)),
+        "microsoft.graph.security.amazonResourceEvidence" | "amazonResourceEvidence" => Some(round_trip::<super::security::AmazonResourceEvidence>(body, collection)),
+        "microsoft.graph.security.analyzedMessageEvidence" | "analyzedMessageEvidence" => Some(round_trip::<super::security::AnalyzedMessageEvidence>(body, collection)),
+        "microsoft.graph.security.azureResourceEvidence" | "azureResourceEvidence" => Some(round_trip::<super::security::AzureResourceEvidence>(body, collection)),
+        "microsoft.graph.security.blobContainerEvidence" | "blobContainerEvidence" => Some(round_trip::<super::security::BlobContainerEvidence>(body, collection)),
+        "microsoft.graph.security.blobEvidence" | "blobEvidence" => Some(round_trip::<super::security::BlobEvidence>(body, collection)),
+        "microsoft.graph.security.cloudApplicationEvidence" | "cloudApplicationEvidence" => Some(round_trip::<super::security::CloudApplicationEvidence>(body, collection)),
+        "microsoft.graph.security.cloudLogonRequestEvidence" | "cloudLogonRequestEvidence" => Some(round_trip::<super::security::CloudLogonRequestEvidence>(body, collection)),
+        "microsoft.graph.security.cloudLogonSessionEvidence" | "cloudLogonSessionEvidence" => Some(round_trip::<super::security::CloudLogonSessionEvidence>(body, collection)),
+        "microsoft.graph.security.containerEvidence" | "containerEvidence" => Some(round_trip::<super::security::ContainerEvidence>(body, collection)),
+        "microsoft.graph.security.containerImageEvidence" | "containerImageEvidence" => Some(round_trip::<super::security::ContainerImageEvidence>(body, collection)),
+        "microsoft.graph.security.containerRegistryEvidence" | "containerRegistryEvidence" => Some(round_trip::<super::security::ContainerRegistryEvidence>(body, collection)),
+        "microsoft.graph.security.deviceEvidence" | "deviceEvidence" => Some(round_trip::<super::security::DeviceEvidence>(body, collection)),
+        "microsoft.graph.security.dictionary" | "dictionary" => Some(round_trip::<super::security::Dictionary>(body, collection)),
+        "microsoft.graph.security.dnsEvidence" | "dnsEvidence" => Some(round_trip::<super::security::DnsEvidence>(body, collection)),
+        "microsoft.graph.security.emailSender" | "emailSender" => Some(round_trip::<super::security::EmailSender>(body, collection)),
+        "microsoft.graph.security.fileDetails" | "fileDetails" => Some(round_trip::<super::security::FileDetails>(body, collection)),
+        "microsoft.graph.security.fileEvidence" | "fileEvidence" => Some(round_trip::<super::security::FileEvidence>(body, collection)),
+        "microsoft.graph.security.fileHash" | "fileHash" => Some(round_trip::<super::security::FileHash>(body, collection)),
+        "microsoft.graph.security.fileHashEvidence" | "fileHashEvidence" => Some(round_trip::<super::security::FileHashEvidence>(body, collection)),
+        "microsoft.graph.security.geoLocation" | "geoLocation" => Some(round_trip::<super::security::GeoLocation>(body, collection)),
+        "microsoft.graph.security.gitHubOrganizationEvidence" | "gitHubOrganizationEvidence" => Some(round_trip::<super::security::GitHubOrganizationEvidence>(body, collection)),
+        "microsoft.graph.security.gitHubRepoEvidence" | "gitHubRepoEvidence" => Some(round_trip::<super::security::GitHubRepoEvidence>(body, collection)),
+        "microsoft.graph.security.gitHubUserEvidence" | "gitHubUserEvidence" => Some(round_trip::<super::security::GitHubUserEvidence>(body, collection)),
+        "microsoft.graph.security.googleCloudResourceEvidence" | "googleCloudResourceEvidence" => Some(round_trip::<super::security::GoogleCloudResourceEvidence>(body, collection)),
+        "microsoft.graph.security.hostLogonSessionEvidence" | "hostLogonSessionEvidence" => Some(round_trip::<super::security::HostLogonSessionEvidence>(body, collection)),
+        "microsoft.graph.security.huntingQueryResults" | "huntingQueryResults" => Some(round_trip::<super::security::HuntingQueryResults>(body, collection)),
+        "microsoft.graph.security.huntingRowResult" | "huntingRowResult" => Some(round_trip::<super::security::HuntingRowResult>(body, collection)),
+        "microsoft.graph.security.ioTDeviceEvidence" | "ioTDeviceEvidence" => Some(round_trip::<super::security::IoTDeviceEvidence>(body, collection)),
+        "microsoft.graph.security.ipEvidence" | "ipEvidence" => Some(round_trip::<super::security::IpEvidence>(body, collection)),
+        "microsoft.graph.security.kubernetesClusterEvidence" | "kubernetesClusterEvidence" => Some(round_trip::<super::security::KubernetesClusterEvidence>(body, collection)),
+        "microsoft.graph.security.kubernetesControllerEvidence" | "kubernetesControllerEvidence" => Some(round_trip::<super::security::KubernetesControllerEvidence>(body, collection)),
+        "microsoft.graph.security.kubernetesNamespaceEvidence" | "kubernetesNamespaceEvidence" => Some(round_trip::<super::security::KubernetesNamespaceEvidence>(body, collection)),
+        "microsoft.graph.security.kubernetesPodEvidence" | "kubernetesPodEvidence" => Some(round_trip::<super::security::KubernetesPodEvidence>(body, collection)),
+        "microsoft.graph.security.kubernetesSecretEvidence" | "kubernetesSecretEvidence" => Some(round_trip::<super::security::KubernetesSecretEvidence>(body, collection)),
+        "microsoft.graph.security.kubernetesServiceAccountEvidence" | "kubernetesServiceAccountEvidence" => Some(round_trip::<super::security::KubernetesServiceAccountEvidence>(body, collection)),
+        "microsoft.graph.security.kubernetesServiceEvidence" | "kubernetesServiceEvidence" => Some(round_trip::<super::security::KubernetesServiceEvidence>(body, collection)),
+        "microsoft.graph.security.kubernetesServicePort" | "kubernetesServicePort" => Some(round_trip::<super::security::KubernetesServicePort>(body, collection)),
+        "microsoft.graph.security.loggedOnUser" | "loggedOnUser" => Some(round_trip::<super::security::LoggedOnUser>(body, collection)),
+        "microsoft.graph.security.mailClusterEvidence" | "mailClusterEvidence" => Some(round_trip::<super::security::MailClusterEvidence>(body, collection)),
+        "microsoft.graph.security.mailboxConfigurationEvidence" | "mailboxConfigurationEvidence" => Some(round_trip::<super::security::MailboxConfigurationEvidence>(body, collection)),
+        "microsoft.graph.security.mailboxEvidence" | "mailboxEvidence" => Some(round_trip::<super::security::MailboxEvidence>(body, collection)),
+        "microsoft.graph.security.malwareEvidence" | "malwareEvidence" => Some(round_trip::<super::security::MalwareEvidence>(body, collection)),
+        "microsoft.graph.security.networkConnectionEvidence" | "networkConnectionEvidence" => Some(round_trip::<super::security::NetworkConnectionEvidence>(body, collection)),
+        "microsoft.graph.security.nicEvidence" | "nicEvidence" => Some(round_trip::<super::security::NicEvidence>(body, collection)),
+        "microsoft.graph.security.oauthApplicationEvidence" | "oauthApplicationEvidence" => Some(round_trip::<super::security::OauthApplicationEvidence>(body, collection)),
+        "microsoft.graph.security.processEvidence" | "processEvidence" => Some(round_trip::<super::security::ProcessEvidence>(body, collection)),
+        "microsoft.graph.security.registryKeyEvidence" | "registryKeyEvidence" => Some(round_trip::<super::security::RegistryKeyEvidence>(body, collection)),
+        "microsoft.graph.security.registryValueEvidence" | "registryValueEvidence" => Some(round_trip::<super::security::RegistryValueEvidence>(body, collection)),
+        "microsoft.graph.security.resourceAccessEvent" | "resourceAccessEvent" => Some(round_trip::<super::security::ResourceAccessEvent>(body, collection)),
+        "microsoft.graph.security.sasTokenEvidence" | "sasTokenEvidence" => Some(round_trip::<super::security::SasTokenEvidence>(body, collection)),
+        "microsoft.graph.security.securityGroupEvidence" | "securityGroupEvidence" => Some(round_trip::<super::security::SecurityGroupEvidence>(body, collection)),
+        "microsoft.graph.security.servicePrincipalEvidence" | "servicePrincipalEvidence" => Some(round_trip::<super::security::ServicePrincipalEvidence>(body, collection)),
+        "microsoft.graph.security.singlePropertySchema" | "singlePropertySchema" => Some(round_trip::<super::security::SinglePropertySchema>(body, collection)),
+        "microsoft.graph.security.stream" | "stream" => Some(round_trip::<super::security::Stream>(body, collection)),
+        "microsoft.graph.security.submissionMailEvidence" | "submissionMailEvidence" => Some(round_trip::<super::security::SubmissionMailEvidence>(body, collection)),
+        "microsoft.graph.security.teamsMessageEvidence" | "teamsMessageEvidence" => Some(round_trip::<super::security::TeamsMessageEvidence>(body, collection)),
+        "microsoft.graph.security.urlEvidence" | "urlEvidence" => Some(round_trip::<super::security::UrlEvidence>(body, collection)),
+        "microsoft.graph.security.userAccount" | "userAccount" => Some(round_trip::<super::security::UserAccount>(body, collection)),
+        "microsoft.graph.security.userEvidence" | "userEvidence" => Some(round_trip::<super::security::UserEvidence>(body, collection)),
+        "microsoft.graph.security.vmMetadata" | "vmMetadata" => Some(round_trip::<super::security::VmMetadata>(body, collection)),
+        "microsoft.graph.security.alert" | "alert" => Some(round_trip::<super::security::Alert>(body, collection)),
+        "microsoft.graph.security.incident" | "incident" => Some(round_trip::<super::security::Incident>(body, collection)),
         _ => None,
     }
 }
 
 #[allow(dead_code)]
-fn round_trip<T: DeserializeOwned + Serialize>(
-    body: &[u8],
-    collection: bool,
-) -> defender_runtime::Result<Value> {
+fn round_trip<T: DeserializeOwned + Serialize>(body: &[u8], collection: bool) -> defender_runtime::Result<Value> {
     let written = if collection {
         serde_json::to_value(decode_body::<defender_runtime::Page<T>>(body, None)?)
     } else {
         serde_json::to_value(decode_body::<T>(body, None)?)
     };
-    written
-        .map_err(|e| defender_runtime::Error::config(
-            format!("cannot write the decoded value back: {e}"),
-        ))
+    written.map_err(|e| defender_runtime::Error::config(format!("cannot write the decoded value back: {e}")))
 }
