@@ -13,6 +13,7 @@ fuzz_target!(|data: &[u8]| {
         client_type: "crate::Client".into(),
         root_path: "/api".into(),
         features: true,
+        tools_feature: true,
     };
     // Errors are expected for many documents; only a panic is a finding.
     let _ = xtask::emit::generate(&model, &options);
