@@ -112,6 +112,21 @@ enum Command {
         #[command(subcommand)]
         command: AlertsCommand,
     },
+    /// Defender XDR incidents, from Microsoft Graph (`/security/incidents`).
+    Incidents {
+        #[command(subcommand)]
+        command: IncidentsCommand,
+    },
+    /// Run an advanced hunting query and print its rows (Defender for Endpoint's
+    /// `advancedqueries/run`, or Microsoft Graph's `runHuntingQuery` with `--graph`).
+    Hunt {
+        /// The query, in Kusto Query Language.
+        query: String,
+        /// Ask Microsoft Graph (`/security/runHuntingQuery`), which covers every Defender XDR
+        /// table, instead of the Defender for Endpoint API.
+        #[arg(long)]
+        graph: bool,
+    },
     /// List the API's endpoints: name, request, application permissions and SDK call.
     Api {
         /// Only endpoints whose name, request or SDK call contains this text.
@@ -229,7 +244,22 @@ enum IsolationArg {
 #[derive(Subcommand)]
 enum AlertsCommand {
     /// List alerts, every page.
+    List {
+        #[command(flatten)]
+        query: ListArgs,
+        /// Defender XDR's alerts from Microsoft Graph (`/security/alerts_v2`), instead of the
+        /// Defender for Endpoint API's.
+        #[arg(long)]
+        graph: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum IncidentsCommand {
+    /// List incidents, every page.
     List(ListArgs),
+    /// One incident by id, with its alerts.
+    Get { id: String },
 }
 
 fn main() -> ExitCode {
@@ -330,6 +360,19 @@ async fn run(cli: Cli) -> ExitCode {
         Err((code, message)) => return fail(code, &message),
     };
     // The emulator lives as long as the command runs.
+    let graph = matches!(
+        cli.command,
+        Command::Incidents { .. }
+            | Command::Hunt { graph: true, .. }
+            | Command::Alerts { command: AlertsCommand::List { graph: true, .. } }
+    );
+    if graph && cli.connection.emulator {
+        return fail(
+            exit::USAGE,
+            "the emulator serves the Defender for Endpoint API, not Microsoft Graph yet; \
+             run this against a tenant, or a Graph-shaped server with --base-url",
+        );
+    }
     let (client, _emulator) = match connect::connect(&cli.connection).await {
         Ok(connected) => connected,
         Err(code_and_message) => return fail(code_and_message.0, &code_and_message.1),
@@ -370,10 +413,22 @@ async fn run(cli: Cli) -> ExitCode {
                 Err(e) => Err(e),
             }
         }
-        Command::Alerts { command: AlertsCommand::List(args) } => {
+        Command::Alerts { command: AlertsCommand::List { query, graph: false } } => {
             let columns = ["id", "severity", "status", "title", "computerDnsName", "alertCreationTime"];
-            list(client.alerts().list(), &args, &columns, cli.output).await
+            list(client.alerts().list(), &query, &columns, cli.output).await
         }
+        Command::Alerts { command: AlertsCommand::List { query, graph: true } } => {
+            let columns = ["id", "severity", "status", "title", "incidentId", "createdDateTime"];
+            list(client.graph().security().alerts_v2().list(), &query, &columns, cli.output).await
+        }
+        Command::Incidents { command: IncidentsCommand::List(args) } => {
+            let columns = ["id", "severity", "status", "displayName", "assignedTo", "createdDateTime"];
+            list(client.graph().security().incidents().list(), &args, &columns, cli.output).await
+        }
+        Command::Incidents { command: IncidentsCommand::Get { id } } => {
+            incident(&client, &id, cli.output).await
+        }
+        Command::Hunt { query, graph } => hunt(&client, &query, graph, cli.output).await,
         Command::Call { .. } | Command::List { .. } | Command::Get { .. } => match planned {
             Some(planned) => {
                 generic::call(&client, planned.endpoint, &planned.arguments, &planned.query, cli.output).await
@@ -410,6 +465,54 @@ async fn scores(client: &DefenderClient, format: Format) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// One incident and its alerts: as JSON, the incident with an `alerts` array; as a table or
+/// CSV, the incident's properties, then a row per alert.
+async fn incident(client: &DefenderClient, id: &str, format: Format) -> Result<(), Error> {
+    let incidents = client.graph().security().incidents();
+    let (incident, alerts) =
+        tokio::try_join!(incidents.get(id).get().send(), incidents.get(id).alerts().collect_all())?;
+    let mut value = serde_json::to_value(incident).unwrap_or_default();
+    let alerts: Vec<Value> =
+        alerts.into_iter().map(|a| serde_json::to_value(a).unwrap_or_default()).collect();
+    if format == Format::Json {
+        if let Value::Object(object) = &mut value {
+            object.insert("alerts".to_owned(), Value::Array(alerts));
+        }
+        return print_value(&value, format);
+    }
+    print_value(&value, format)?;
+    let columns = ["id", "severity", "status", "title", "createdDateTime"].map(str::to_owned);
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out);
+    let _ = write_rows(&mut out, format, &columns, &alerts);
+    Ok(())
+}
+
+/// Runs a hunting query and writes its rows, with the columns its schema names.
+async fn hunt(client: &DefenderClient, query: &str, graph: bool, format: Format) -> Result<(), Error> {
+    let (columns, rows): (Vec<String>, Vec<Value>) = if graph {
+        let results = client.graph().security().run_hunting_query(Some(query), None).await?;
+        let columns = results.schema.iter().flatten().filter_map(|c| c.name.clone()).collect();
+        (columns, results.rows()?)
+    } else {
+        let response = client.run(query).await?;
+        let columns = response.schema.iter().flatten().filter_map(|c| c.name.clone()).collect();
+        let rows = response
+            .results
+            .iter()
+            .flatten()
+            .map(|row| serde_json::to_value(row).unwrap_or_default())
+            .collect();
+        (columns, rows)
+    };
+    match write_rows(&mut std::io::stdout().lock(), format, &columns, &rows) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::config(format!("cannot write the output: {e}")))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Streams every page of a list, writing JSON lines as they come, or the table and CSV at the
