@@ -360,19 +360,6 @@ async fn run(cli: Cli) -> ExitCode {
         Err((code, message)) => return fail(code, &message),
     };
     // The emulator lives as long as the command runs.
-    let graph = matches!(
-        cli.command,
-        Command::Incidents { .. }
-            | Command::Hunt { graph: true, .. }
-            | Command::Alerts { command: AlertsCommand::List { graph: true, .. } }
-    );
-    if graph && cli.connection.emulator {
-        return fail(
-            exit::USAGE,
-            "the emulator serves the Defender for Endpoint API, not Microsoft Graph yet; \
-             run this against a tenant, or a Graph-shaped server with --base-url",
-        );
-    }
     let (client, _emulator) = match connect::connect(&cli.connection).await {
         Ok(connected) => connected,
         Err(code_and_message) => return fail(code_and_message.0, &code_and_message.1),

@@ -531,10 +531,22 @@ async fn incidents_graph_alerts_and_graph_hunting_from_the_command_line() {
 }
 
 #[test]
-fn graph_commands_say_the_emulator_does_not_serve_graph_yet() {
-    let output = defender(&["--emulator", "incidents", "list"], b"");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("not Microsoft Graph yet"));
+fn graph_commands_run_against_the_emulator() {
+    let listed = defender(&["--emulator", "incidents", "list", "--top", "3", "-o", "json"], b"");
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    assert_eq!(stdout(&listed).lines().count(), 3);
+    let first: serde_json::Value = serde_json::from_str(stdout(&listed).lines().next().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let id = first["id"].as_str().unwrap_or_default().to_owned();
+    let one = defender(&["--emulator", "incidents", "get", &id, "-o", "json"], b"");
+    assert!(one.status.success(), "{}", String::from_utf8_lossy(&one.stderr));
+    let incident: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!incident["alerts"].as_array().map(Vec::is_empty).unwrap_or(true), "{incident}");
+    let hunted =
+        defender(&["--emulator", "hunt", "--graph", "DeviceProcessEvents | take 2", "-o", "csv"], b"");
+    assert!(hunted.status.success(), "{}", String::from_utf8_lossy(&hunted.stderr));
+    assert_eq!(stdout(&hunted).lines().count(), 3, "a header and two rows: {}", stdout(&hunted));
+    assert!(stdout(&hunted).starts_with("Timestamp,DeviceId,DeviceName,FileName,ProcessCommandLine"));
 }
 
 #[test]

@@ -8,8 +8,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-/// The resource the emulator's tokens are for, as the real API's.
+/// The resource the Defender API's tokens are for, as the real API's.
 pub const AUDIENCE: &str = "https://api.securitycenter.microsoft.com";
+/// The resource Microsoft Graph's tokens are for.
+pub const GRAPH_AUDIENCE: &str = "https://graph.microsoft.com";
 
 /// Signs and checks tokens with a key made at start.
 pub struct Issuer {
@@ -25,12 +27,13 @@ impl Issuer {
         Self { key: hmac::Key::new(hmac::HMAC_SHA256, &secret), tenant: tenant.to_owned(), lifetime_secs }
     }
 
-    /// A signed token for `client_id` and the `expires_in` to report.
-    pub fn issue(&self, client_id: &str) -> (String, u64) {
+    /// A signed token for `client_id`, for the resource `audience`, and the `expires_in` to
+    /// report.
+    pub fn issue(&self, client_id: &str, audience: &str) -> (String, u64) {
         let now = now();
         let header = json!({"alg": "HS256", "typ": "JWT"});
         let claims = json!({
-            "aud": AUDIENCE,
+            "aud": audience,
             "iss": format!("https://sts.windows.net/{}/", self.tenant),
             "appid": client_id,
             "tid": self.tenant,
@@ -48,8 +51,9 @@ impl Issuer {
         (format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref())), self.lifetime_secs)
     }
 
-    /// Why an `Authorization` header is refused, or `None` when the token is good.
-    pub fn refuse(&self, authorization: Option<&str>) -> Option<&'static str> {
+    /// Why an `Authorization` header is refused for an API whose resource is `audience`, or
+    /// `None` when the token is good.
+    pub fn refuse(&self, authorization: Option<&str>, audience: &str) -> Option<&'static str> {
         let Some(token) = authorization.and_then(|h| h.strip_prefix("Bearer ")) else {
             return Some("no bearer token");
         };
@@ -68,7 +72,7 @@ impl Issuer {
         else {
             return Some("unreadable claims");
         };
-        if claims.get("aud").and_then(Value::as_str) != Some(AUDIENCE) {
+        if claims.get("aud").and_then(Value::as_str) != Some(audience) {
             return Some("wrong audience");
         }
         if claims.get("exp").and_then(Value::as_u64).is_none_or(|exp| exp <= now()) {

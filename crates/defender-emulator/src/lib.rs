@@ -20,6 +20,7 @@ mod data;
 mod engine;
 pub mod faults;
 pub mod filter;
+mod graph;
 mod operations;
 mod query;
 mod server;
@@ -82,12 +83,15 @@ impl Emulator {
     pub async fn start(config: Config) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(config.address).await?;
         let address = listener.local_addr()?;
+        let tenant = data::Tenant::generate(config.seed, config.machines);
+        let graph = graph::GraphData::from_tenant(tenant.set("alerts"), tenant.set("machines"));
         let shared = Arc::new(server::Shared {
             base: format!("http://{address}"),
             client_id: config.client_id.clone(),
             client_secret: config.client_secret.clone(),
             issuer: auth::Issuer::new(&config.tenant_id, config.token_lifetime_secs),
-            tenant: Mutex::new(data::Tenant::generate(config.seed, config.machines)),
+            tenant: Mutex::new(tenant),
+            graph,
             faults: faults::Faults::new(config.faults.clone()),
             max_page: config.max_page.max(1),
         });

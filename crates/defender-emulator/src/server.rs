@@ -15,7 +15,7 @@ use axum::routing::{any, get, post};
 use defender_runtime::catalog::Verb;
 use serde_json::{Value, json};
 
-use crate::auth::Issuer;
+use crate::auth::{AUDIENCE, GRAPH_AUDIENCE, Issuer};
 use crate::data::Tenant;
 use crate::engine;
 use crate::faults::{Fault, FaultConfig, Faults};
@@ -36,6 +36,8 @@ pub struct Shared {
     pub faults: Faults,
     /// The largest page a list returns.
     pub max_page: usize,
+    /// What the Graph root serves.
+    pub graph: crate::graph::GraphData,
 }
 
 type AppState = Arc<Shared>;
@@ -46,10 +48,14 @@ pub fn router(shared: AppState) -> Router {
         .route("/api/libraryfiles", post(upload_library_file).fallback(api))
         .route("/api/{*path}", any(api))
         .layer(middleware::from_fn_with_state(shared.clone(), guard));
+    let graph = Router::new()
+        .route("/v1.0/{*path}", any(graph_api))
+        .layer(middleware::from_fn_with_state(shared.clone(), graph_guard));
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(token))
         .route("/emulator/faults", get(get_faults).put(set_faults))
         .merge(api)
+        .merge(graph)
         .fallback(not_found)
         .with_state(shared)
 }
@@ -71,21 +77,71 @@ fn json_response(value: Value) -> Response {
     axum::Json(value).into_response()
 }
 
+/// A 401 for a refused token, saying why in `WWW-Authenticate` as Entra-protected APIs do.
+fn unauthorized(why: &str) -> Response {
+    let mut response = odata_error(
+        StatusCode::UNAUTHORIZED,
+        "Unauthorized",
+        "Unauthorized (invalid or expired authorization header).",
+    );
+    if let Ok(value) =
+        HeaderValue::from_str(&format!("Bearer error=\"invalid_token\", error_description=\"{why}\""))
+    {
+        response.headers_mut().insert("www-authenticate", value);
+    }
+    response
+}
+
+/// Checks that a Graph request carries a token for Graph's audience (a Defender token is
+/// refused, as Graph refuses it).
+async fn graph_guard(State(shared): State<AppState>, request: Request, next: Next) -> Response {
+    let authorization = request.headers().get("authorization").and_then(|v| v.to_str().ok());
+    match shared.issuer.refuse(authorization, GRAPH_AUDIENCE) {
+        Some(why) => unauthorized(why),
+        None => next.run(request).await,
+    }
+}
+
+/// Microsoft Graph's Defender part (see [`crate::graph`]).
+async fn graph_api(
+    State(shared): State<AppState>,
+    method: axum::http::Method,
+    headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
+    body: axum::body::Bytes,
+) -> Response {
+    let query: HashMap<String, String> =
+        url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+            .map(|(name, value)| (name.into_owned(), value.into_owned()))
+            .collect();
+    let unknown_enum_members = headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|p| p.trim().eq_ignore_ascii_case("include-unknown-enum-members")));
+    let request = crate::graph::GraphRequest {
+        method: &method,
+        path: uri.path().strip_prefix("/v1.0/").unwrap_or_default(),
+        query: &query,
+        body: &body,
+        unknown_enum_members,
+        base: &shared.base,
+    };
+    match crate::graph::answer(&shared.graph, &request) {
+        Ok(value) => json_response(value),
+        Err(failure) => odata_error(
+            StatusCode::from_u16(failure.status).unwrap_or(StatusCode::BAD_REQUEST),
+            failure.code,
+            &failure.message,
+        ),
+    }
+}
+
 /// Checks the bearer token and applies faults to every API request.
 async fn guard(State(shared): State<AppState>, request: Request, next: Next) -> Response {
     let authorization = request.headers().get("authorization").and_then(|v| v.to_str().ok());
-    if let Some(why) = shared.issuer.refuse(authorization) {
-        let mut response = odata_error(
-            StatusCode::UNAUTHORIZED,
-            "Unauthorized",
-            "Unauthorized (invalid or expired authorization header).",
-        );
-        if let Ok(value) =
-            HeaderValue::from_str(&format!("Bearer error=\"invalid_token\", error_description=\"{why}\""))
-        {
-            response.headers_mut().insert("www-authenticate", value);
-        }
-        return response;
+    if let Some(why) = shared.issuer.refuse(authorization, AUDIENCE) {
+        return unauthorized(why);
     }
     let api = request
         .uri()
@@ -137,10 +193,11 @@ async fn token(State(shared): State<AppState>, Form(form): Form<HashMap<String, 
     {
         return (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."}))).into_response();
     }
-    if !field("scope").is_some_and(|s| s.ends_with("/.default")) {
+    let Some(audience) = field("scope").and_then(|s| s.strip_suffix("/.default")) else {
         return (StatusCode::BAD_REQUEST, axum::Json(json!({"error": "invalid_scope", "error_description": "AADSTS1002012: The provided value for scope is not valid."}))).into_response();
-    }
-    let (access_token, expires_in) = shared.issuer.issue(&shared.client_id);
+    };
+    // A token is for the resource its scope names, as Entra ID's are.
+    let (access_token, expires_in) = shared.issuer.issue(&shared.client_id, audience);
     json_response(
         json!({"token_type": "Bearer", "expires_in": expires_in, "ext_expires_in": expires_in, "access_token": access_token}),
     )
