@@ -434,20 +434,37 @@ async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// The main job: the three score endpoints at once, as a report, one JSON object, or CSV rows.
+/// The main job: the three score endpoints at once, and Microsoft Secure Score from Microsoft
+/// Graph, as a report, one JSON object, or CSV rows. The Defender scores are the job; Secure
+/// Score is shown when Graph answers (an application without a Graph permission still gets the
+/// rest, and a note on standard error).
 async fn scores(client: &DefenderClient, format: Format) -> Result<(), Error> {
     use defender_cli::scores;
-    let (exposure, secure, groups) = tokio::try_join!(
-        client.exposure_score().get().send(),
-        client.configuration_score().get().send(),
-        client.exposure_score().by_machine_groups().collect_all(),
-    )?;
+    let defender = async {
+        tokio::try_join!(
+            client.exposure_score().get().send(),
+            client.configuration_score().get().send(),
+            client.exposure_score().by_machine_groups().collect_all(),
+        )
+    };
+    let graph = client.graph();
+    let microsoft = graph.security().secure_scores().list().top(2).collect_all();
+    let (defender, microsoft) = tokio::join!(defender, microsoft);
+    let (exposure, secure, groups) = defender?;
+    let microsoft = match microsoft {
+        Ok(entries) => scores::MicrosoftSecureScore::from_entries(&entries),
+        Err(error) => {
+            eprintln!("defender: Microsoft Secure Score is not shown: {error}");
+            None
+        }
+    };
+    let microsoft = microsoft.as_ref();
     match format {
-        Format::Table => emit(&scores::report(&exposure, &secure, &groups)),
-        Format::Json => emit(&format!("{}\n", scores::json(&exposure, &secure, &groups))),
+        Format::Table => emit(&scores::report(&exposure, &secure, &groups, microsoft)),
+        Format::Json => emit(&format!("{}\n", scores::json(&exposure, &secure, &groups, microsoft))),
         Format::Csv => {
             let columns = scores::COLUMNS.map(str::to_owned);
-            let rows = scores::rows(&exposure, &secure, &groups);
+            let rows = scores::rows(&exposure, &secure, &groups, microsoft);
             let _ = write_rows(&mut std::io::stdout().lock(), format, &columns, &rows);
         }
     }

@@ -153,12 +153,21 @@ fn scores_honour_the_output_format() {
     let groups = report["exposureByDeviceGroup"].as_array().cloned().unwrap_or_default();
     assert_eq!(groups.len(), 4);
     assert!(groups.iter().all(|g| g["score"].is_f64() && g["rbacGroupName"].is_string()), "{groups:?}");
+    // Microsoft Secure Score from Graph: the newest of the emulator's daily entries (412 of
+    // 697), and the change since the day before (408.5).
+    let microsoft = &report["microsoftSecureScore"];
+    assert_eq!(microsoft["currentScore"], serde_json::json!(412.0));
+    assert_eq!(microsoft["maxScore"], serde_json::json!(697.0));
+    assert_eq!(microsoft["changeSincePreviousDay"], serde_json::json!(3.5));
+    let percentage = microsoft["percentage"].as_f64().unwrap_or_default();
+    assert!((percentage - 412.0 / 697.0 * 100.0).abs() < 1e-9, "{percentage}");
 
     let csv = defender(&["--emulator", "scores", "-o", "csv"], b"");
     assert!(csv.status.success(), "{}", String::from_utf8_lossy(&csv.stderr));
     let text = stdout(&csv);
     assert_eq!(text.lines().next(), Some("score,deviceGroup,value,band,time"));
-    assert_eq!(text.lines().count(), 1 + 2 + 4, "{text}");
+    // A header, the two organization scores, four groups, and four Secure Score rows.
+    assert_eq!(text.lines().count(), 1 + 2 + 4 + 4, "{text}");
     insta::assert_snapshot!("scores_csv", text);
 }
 
@@ -560,4 +569,69 @@ fn hunt_prints_the_rows_of_a_defender_advanced_query_under_its_schema() {
         .collect();
     assert!(!rows.is_empty());
     assert!(rows.iter().all(serde_json::Value::is_object));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scores_without_a_graph_permission_still_print_the_defender_scores() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/t/oauth2/v2.0/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            serde_json::json!({"token_type": "Bearer", "expires_in": 3599, "access_token": "token"}),
+        ))
+        .mount(&server)
+        .await;
+    let score = serde_json::json!({"time": "2019-12-03T07:23:53.280499Z", "score": 33.5});
+    for (at, body) in [
+        ("/api/exposureScore", score.clone()),
+        ("/api/configurationScore", score.clone()),
+        ("/api/exposureScore/ByMachineGroups", serde_json::json!({"value": [score]})),
+    ] {
+        Mock::given(method("GET"))
+            .and(path(at))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .mount(&server)
+            .await;
+    }
+    // Graph refuses: the application has no Graph permission.
+    Mock::given(method("GET"))
+        .and(path("/v1.0/security/secureScores"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(serde_json::json!({
+            "error": {"code": "Authorization_RequestDenied", "message": "Insufficient privileges to complete the operation."}
+        })))
+        .mount(&server)
+        .await;
+    let uri = server.uri();
+    let output = tokio::task::spawn_blocking(move || {
+        command()
+            .args([
+                "--base-url",
+                &uri,
+                "--authority-host",
+                &uri,
+                "--tenant-id",
+                "t",
+                "--client-id",
+                "c",
+                "scores",
+                "-o",
+                "json",
+            ])
+            .env("AZURE_CLIENT_SECRET", "s")
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report["exposureScore"]["score"], serde_json::json!(33.5));
+    assert!(report["microsoftSecureScore"].is_null());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("Microsoft Secure Score is not shown") && said.contains("Insufficient privileges"),
+        "{said}"
+    );
 }
