@@ -221,3 +221,48 @@ async fn requests_the_catalog_does_not_know_are_odata_errors() {
     .await;
     assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
 }
+
+#[tokio::test]
+async fn every_graph_endpoint_of_the_catalog_answers_with_what_the_sdk_decodes() {
+    use defender_sdk::graph::catalog::CATALOG as GRAPH;
+    let emulator = start().await;
+    let client = client(&emulator);
+    let graph = client.runtime().graph();
+    let mut answered = 0;
+    for endpoint in GRAPH.endpoints {
+        let mut arguments = Vec::new();
+        for parameter in endpoint.parameters {
+            let value = if parameter.location == ParameterLocation::Segment {
+                // A key of the collection the path reads it from: its first item's.
+                let collection = endpoint.path.split("/{").next().unwrap_or_default();
+                let url = graph.url(&format!("{collection}?$top=1")).unwrap_or_else(|e| panic!("{e}"));
+                let page: Value = graph.get(url).await.unwrap_or_else(|e| panic!("{}: {e}", endpoint.name));
+                page["value"][0][parameter.name].as_str().unwrap_or_default().to_owned()
+            } else if parameter.name == "query" {
+                "DeviceProcessEvents | take 3".to_owned()
+            } else {
+                sample_argument(&GRAPH, parameter.ty)
+            };
+            arguments.push((parameter.name, value));
+        }
+        let borrowed: Vec<(&str, &str)> = arguments.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let request = GRAPH.prepare(endpoint, &borrowed).unwrap_or_else(|e| panic!("{}: {e}", endpoint.name));
+        let url = graph.url(&request.path).unwrap_or_else(|e| panic!("{e}"));
+        let body = request.body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default());
+        let response = graph
+            .send(request.verb.method(), url, body)
+            .await
+            .unwrap_or_else(|e| panic!("{} {}: {e}", endpoint.name, request.path));
+        answered += 1;
+        let Some(returns) = endpoint.returns else { continue };
+        let original: Value =
+            serde_json::from_slice(&response.body).unwrap_or_else(|e| panic!("{}: {e}", endpoint.name));
+        let written =
+            defender_sdk::graph::registry::decode_as(returns.name, returns.collection, &response.body)
+                .unwrap_or_else(|| panic!("{}: the registry has no {}", endpoint.name, returns.name))
+                .unwrap_or_else(|e| panic!("{} {}: {e}", endpoint.name, request.path));
+        assert_lossless(&original, &written);
+    }
+    assert_eq!(answered, GRAPH.endpoints.len());
+    assert!(answered >= 11, "{answered}");
+}

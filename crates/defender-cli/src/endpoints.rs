@@ -1,20 +1,65 @@
-//! The catalog from the command line: finding endpoints by name, reading `NAME=VALUE`
-//! arguments, and choosing the columns a table shows.
+//! The catalogs from the command line: finding endpoints by name (the Defender for Endpoint
+//! API's and Microsoft Graph's), reading `NAME=VALUE` arguments, and choosing the columns a
+//! table shows.
 
-use defender_runtime::catalog::{Endpoint, EndpointKind, Shape};
+use defender_runtime::catalog::{Catalog, Endpoint, EndpointKind, Shape};
 use defender_sdk::catalog::CATALOG;
 use serde_json::{Value, json};
 
-/// The endpoint called `name` (ASCII case-insensitive), or an error that suggests near names.
+/// Which API an endpoint belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// The Defender for Endpoint API (`specs/defender-endpoint.xml`).
+    Defender,
+    /// Defender in Microsoft Graph (`specs/graph-security.xml`).
+    Graph,
+}
+
+impl Service {
+    /// Both, Defender's first: a name both had would resolve to Defender's.
+    pub const ALL: [Service; 2] = [Service::Defender, Service::Graph];
+
+    /// The service's catalog.
+    pub fn catalog(self) -> &'static Catalog {
+        match self {
+            Service::Defender => &CATALOG,
+            Service::Graph => &defender_sdk::graph::catalog::CATALOG,
+        }
+    }
+
+    /// The service whose catalog holds `endpoint`.
+    pub fn of(endpoint: &'static Endpoint) -> Service {
+        let graph = Service::Graph.catalog();
+        if graph.endpoints.iter().any(|e| std::ptr::eq(e, endpoint)) {
+            Service::Graph
+        } else {
+            Service::Defender
+        }
+    }
+
+    /// Decodes `body` as the service's type `name` and writes it back (see the registries).
+    pub fn decode_as(self, name: &str, collection: bool, body: &[u8]) -> Option<defender_sdk::Result<Value>> {
+        match self {
+            Service::Defender => defender_sdk::registry::decode_as(name, collection, body),
+            Service::Graph => defender_sdk::graph::registry::decode_as(name, collection, body),
+        }
+    }
+}
+
+/// Every endpoint of both services.
+fn all_endpoints() -> impl Iterator<Item = &'static Endpoint> {
+    Service::ALL.into_iter().flat_map(|service| service.catalog().endpoints.iter())
+}
+
+/// The endpoint called `name` (ASCII case-insensitive) in either service, or an error that
+/// suggests near names.
 pub fn find(name: &str) -> Result<&'static Endpoint, String> {
-    if let Some(endpoint) = CATALOG.endpoint(name) {
+    if let Some(endpoint) = Service::ALL.into_iter().find_map(|service| service.catalog().endpoint(name)) {
         return Ok(endpoint);
     }
     // The closest names by edit distance; clap suggests subcommands with the same measure.
     let wanted = name.to_ascii_lowercase();
-    let mut scored: Vec<(f64, &str)> = CATALOG
-        .endpoints
-        .iter()
+    let mut scored: Vec<(f64, &str)> = all_endpoints()
         .map(|e| (strsim::normalized_damerau_levenshtein(&e.name.to_ascii_lowercase(), &wanted), e.name))
         .filter(|(score, _)| *score > 0.6)
         .collect();
@@ -37,20 +82,24 @@ pub fn of_set(set: &str, kind: EndpointKind) -> Result<&'static Endpoint, String
     })
 }
 
-/// Endpoints whose name, request or SDK call contains `text` (all of them without a text).
+/// Endpoints of both services whose name, request or SDK call contains `text` (all of them
+/// without a text).
 pub fn search(text: Option<&str>) -> Vec<&'static Endpoint> {
     let text = text.map(str::to_ascii_lowercase);
-    CATALOG
-        .endpoints
-        .iter()
+    all_endpoints()
         .filter(|e| {
             text.as_deref().is_none_or(|t| {
-                [e.name.to_owned(), e.display(CATALOG.root), e.sdk.to_owned()]
+                [e.name.to_owned(), display(e), e.sdk.to_owned()]
                     .iter()
                     .any(|field| field.to_ascii_lowercase().contains(t))
             })
         })
         .collect()
+}
+
+/// The request an endpoint sends, under its own service's root (`GET /v1.0/security/incidents`).
+pub fn display(endpoint: &'static Endpoint) -> String {
+    endpoint.display(Service::of(endpoint).catalog().root)
 }
 
 /// One row per endpoint for `defender api`: name, request, application permissions, SDK call.
@@ -62,9 +111,12 @@ pub fn rows(endpoints: &[&'static Endpoint]) -> Vec<Value> {
                 e.permissions.iter().filter(|p| p.kind == "Application").map(|p| p.name).collect();
             json!({
                 "name": e.name,
-                "request": e.display(CATALOG.root),
+                "request": display(e),
                 "permissions": application,
-                "sdk": format!("client.{}", e.sdk),
+                "sdk": match Service::of(e) {
+                    Service::Defender => format!("client.{}", e.sdk),
+                    Service::Graph => format!("client.graph().{}", e.sdk),
+                },
                 "summary": e.summary,
             })
         })
@@ -85,15 +137,20 @@ pub fn parse_arguments(arguments: &[String]) -> Result<Vec<(String, String)>, St
 /// The columns a table of `type_name` shows: its key, then its first plain properties, up to
 /// seven in all.
 pub fn default_columns(type_name: &str) -> Vec<String> {
-    let Some(ty) = CATALOG.type_info(type_name) else { return Vec::new() };
-    let mut columns: Vec<String> = CATALOG.key(ty).iter().map(|k| (*k).to_owned()).collect();
-    for property in CATALOG.properties(ty) {
+    let Some((catalog, ty)) = Service::ALL
+        .into_iter()
+        .find_map(|service| service.catalog().type_info(type_name).map(|ty| (service.catalog(), ty)))
+    else {
+        return Vec::new();
+    };
+    let mut columns: Vec<String> = catalog.key(ty).iter().map(|k| (*k).to_owned()).collect();
+    for property in catalog.properties(ty) {
         if columns.len() >= 7 {
             break;
         }
         let plain = !property.ty.collection
             && !matches!(
-                CATALOG.type_info(property.ty.name).map(|t| t.shape),
+                catalog.type_info(property.ty.name).map(|t| t.shape),
                 Some(Shape::Entity(_) | Shape::Complex(_))
             );
         if plain && !columns.iter().any(|c| c == property.name) {
@@ -123,7 +180,10 @@ mod tests {
         assert_eq!(found, ["machines.findbyip"]);
         assert!(search(Some("/api/alerts/{id}")).iter().any(|e| e.name == "alerts.update"));
         assert!(search(Some("set_device_value")).iter().any(|e| e.name == "machines.setDeviceValue"));
-        assert_eq!(search(None).len(), CATALOG.endpoints.len());
+        assert_eq!(search(None).len(), CATALOG.endpoints.len() + Service::Graph.catalog().endpoints.len());
+        let incidents = &rows(&search(Some("security.incidents.get")))[0];
+        assert_eq!(incidents["request"], "GET /v1.0/security/incidents/{id}");
+        assert_eq!(incidents["sdk"], "client.graph().security().incidents().get(id)");
         let row = &rows(&search(Some("machines.isolate")))[0];
         assert_eq!(row["request"], "POST /api/machines/{id}/isolate");
         assert!(row["permissions"].as_array().is_some_and(|p| p.iter().any(|p| p == "Machine.Isolate")));

@@ -333,14 +333,14 @@ fn plan(command: &Command) -> Result<Option<Planned>, (u8, String)> {
         _ => return Ok(None),
     };
     let borrowed: Vec<(&str, &str)> = arguments.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-    defender_sdk::catalog::CATALOG.prepare(endpoint, &borrowed).map_err(|e| {
+    endpoints::Service::of(endpoint).catalog().prepare(endpoint, &borrowed).map_err(|e| {
         usage(match e.kind() {
             ErrorKind::Config(message) => message.clone(),
             _ => e.to_string(),
         })
     })?;
     if endpoint.verb.changes_state() && !yes {
-        let mut question = endpoint.display(defender_sdk::catalog::CATALOG.root);
+        let mut question = endpoints::display(endpoint);
         for (name, value) in &arguments {
             question.push_str(&format!(" {name}={value}"));
         }

@@ -635,3 +635,23 @@ async fn scores_without_a_graph_permission_still_print_the_defender_scores() {
         "{said}"
     );
 }
+
+#[test]
+fn api_and_call_reach_the_graph_endpoints_too() {
+    let found = defender(&["api", "security.incidents", "-o", "json"], b"");
+    assert!(found.status.success(), "{}", String::from_utf8_lossy(&found.stderr));
+    assert!(
+        stdout(&found).contains("\"request\":\"GET /v1.0/security/incidents/{id}\""),
+        "{}",
+        stdout(&found)
+    );
+    let listed = defender(&["--emulator", "call", "security.incidents", "--top", "2", "-o", "json"], b"");
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    assert_eq!(stdout(&listed).lines().count(), 2);
+    let one = defender(
+        &["--emulator", "call", "security.secureScoreControlProfiles.get", "id=AdminMFAV2", "-o", "json"],
+        b"",
+    );
+    assert!(one.status.success(), "{}", String::from_utf8_lossy(&one.stderr));
+    assert!(stdout(&one).contains("\"id\": \"AdminMFAV2\""), "{}", stdout(&one));
+}

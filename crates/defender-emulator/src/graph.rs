@@ -114,8 +114,8 @@ impl GraphData {
                 })
             })
             .collect();
-        // A week of daily Secure Scores, newest first, as Graph lists them.
-        let secure_scores = (0..7)
+        // Six days of daily Secure Scores, newest first, as Graph lists them.
+        let secure_scores = (0..6)
             .map(|day| {
                 let current = 412.0 - f64::from(day) * 3.5;
                 json!({
@@ -197,6 +197,10 @@ pub fn answer(data: &GraphData, request: &GraphRequest<'_>) -> Result<Value, Fai
             .collect()
     };
     match segments.as_slice() {
+        // The singleton has no properties of its own, only what it contains.
+        ["security"] if get => {
+            Ok(json!({"@odata.context": format!("{}/v1.0/$metadata#security/$entity", request.base)}))
+        }
         ["security", "incidents"] if get => page(request, "security/incidents", &data.incidents),
         ["security", "incidents", id] if get => find(&data.incidents, id).ok_or_else(not_found),
         ["security", "incidents", id, "alerts"] if get => {
@@ -206,8 +210,12 @@ pub fn answer(data: &GraphData, request: &GraphRequest<'_>) -> Result<Value, Fai
         ["security", "alerts_v2"] if get => page(request, "security/alerts_v2", &alerts(None)),
         ["security", "alerts_v2", id] if get => find(&alerts(None), id).ok_or_else(not_found),
         ["security", "secureScores"] if get => page(request, "security/secureScores", &data.secure_scores),
+        ["security", "secureScores", id] if get => find(&data.secure_scores, id).ok_or_else(not_found),
         ["security", "secureScoreControlProfiles"] if get => {
             page(request, "security/secureScoreControlProfiles", &data.control_profiles)
+        }
+        ["security", "secureScoreControlProfiles", id] if get => {
+            find(&data.control_profiles, id).ok_or_else(not_found)
         }
         ["security", "runHuntingQuery" | "microsoft.graph.security.runHuntingQuery"] if !get => {
             hunt(data, request.body)
