@@ -102,6 +102,14 @@ async fn graph_guard(State(shared): State<AppState>, request: Request, next: Nex
     }
 }
 
+/// A request's query options, decoded here rather than by an extractor, whose rejection would
+/// not be an OData error.
+fn query_options(uri: &axum::http::Uri) -> HashMap<String, String> {
+    url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect()
+}
+
 /// Microsoft Graph's Defender part (see [`crate::graph`]).
 async fn graph_api(
     State(shared): State<AppState>,
@@ -110,10 +118,7 @@ async fn graph_api(
     uri: axum::http::Uri,
     body: axum::body::Bytes,
 ) -> Response {
-    let query: HashMap<String, String> =
-        url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
-            .map(|(name, value)| (name.into_owned(), value.into_owned()))
-            .collect();
+    let query = query_options(&uri);
     let unknown_enum_members = headers
         .get_all("prefer")
         .iter()
@@ -219,11 +224,7 @@ async fn api(
     uri: axum::http::Uri,
     body: axum::body::Bytes,
 ) -> Response {
-    // Decoded here rather than by an extractor, whose rejection would not be an OData error.
-    let query: HashMap<String, String> =
-        url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
-            .map(|(name, value)| (name.into_owned(), value.into_owned()))
-            .collect();
+    let query = query_options(&uri);
     let Some(verb) = Verb::from_method(&method) else {
         return odata_error(
             StatusCode::METHOD_NOT_ALLOWED,
