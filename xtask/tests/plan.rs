@@ -204,3 +204,38 @@ fn a_contained_collection_gets_builders_like_an_entity_set_below_its_container()
     assert!(incident_set.contains("pub fn list(&self) -> CollectionRequest<super::security::Incident>"));
     assert!(incident_set.contains("key_segment(id)"), "{incident_set}");
 }
+
+#[test]
+fn a_contained_key_named_like_its_containers_gets_a_placeholder_of_its_own() {
+    // `folders/{id}/items/{id}` would give both keys one placeholder and the call one value.
+    const NESTED: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<edmx:Edmx xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx" Version="4.0">
+  <edmx:DataServices>
+    <Schema xmlns="http://docs.oasis-open.org/odata/ns/edm" Namespace="nested">
+      <EntityType Name="folder">
+        <Key><PropertyRef Name="id"/></Key>
+        <Property Name="id" Type="Edm.String" Nullable="false"/>
+        <NavigationProperty Name="items" Type="Collection(nested.item)" ContainsTarget="true"/>
+      </EntityType>
+      <EntityType Name="item">
+        <Key><PropertyRef Name="id"/></Key>
+        <Property Name="id" Type="Edm.String" Nullable="false"/>
+      </EntityType>
+      <EntityContainer Name="Service">
+        <EntitySet Name="folders" EntityType="nested.folder"/>
+      </EntityContainer>
+    </Schema>
+  </edmx:DataServices>
+</edmx:Edmx>
+"#;
+    let plan = plan_of(NESTED);
+    let get = plan
+        .endpoints
+        .iter()
+        .find(|e| e.name == "folders.items.get")
+        .unwrap_or_else(|| panic!("{:?}", plan.endpoints.iter().map(|e| &e.name).collect::<Vec<_>>()));
+    assert_eq!(get.path, "folders('{id}')/items('{items_id}')".replace('\'', ""));
+    let names: Vec<&str> = get.parameters.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["id", "items_id"]);
+    assert_eq!(get.sdk, "folders().get(id).items().get(items_id)");
+}

@@ -489,10 +489,20 @@ fn key_base(context: &Context<'_>, builder: &Gathered<'_>, set: &Base) -> Option
         return None;
     }
     let segment = context.conventions.key_as_segment && key.len() == 1;
+    // A placeholder the path already has (a contained `items/{id}` below `folders/{id}`) is
+    // named after the collection it keys, so that every parameter of the endpoint is distinct.
+    let collection = set.path.rsplit('/').next().unwrap_or(&set.path);
+    let placeholder = |property: &str| {
+        if set.keys.iter().any(|k| k.name == property) {
+            format!("{collection}_{property}")
+        } else {
+            property.to_owned()
+        }
+    };
     let keys: Vec<Param> = key
         .iter()
         .map(|p| Param {
-            name: p.name.clone(),
+            name: placeholder(&p.name),
             ty: model.qualify(&p.ty.name),
             collection: false,
             optional: false,
@@ -503,11 +513,16 @@ fn key_base(context: &Context<'_>, builder: &Gathered<'_>, set: &Base) -> Option
         [only] if segment => format!("{}/{{{}}}", set.path, only.name),
         [only] => format!("{}({{{}}})", set.path, only.name),
         _ => {
-            let parts: Vec<String> = keys.iter().map(|k| format!("{0}={{{0}}}", k.name)).collect();
+            let parts: Vec<String> = key
+                .iter()
+                .zip(&keys)
+                .map(|(property, param)| format!("{}={{{}}}", property.name, param.name))
+                .collect();
             format!("{}({})", set.path, parts.join(","))
         }
     };
-    let args: Vec<String> = key.iter().map(|p| names::snake(&p.name)).collect();
+    let args: Vec<String> = keys.iter().map(|k| names::snake(&k.name)).collect();
+    let keys: Vec<Param> = set.keys.iter().cloned().chain(keys).collect();
     Some(Base {
         root: set.root.clone(),
         name: set.name.clone(),
