@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use heck::ToKebabCase;
 use proc_macro2::TokenStream;
-use quote::quote;
 
 use crate::csdl::Model;
 use crate::csdl::model::Operation;
@@ -105,19 +104,13 @@ impl Features {
     }
 
     /// `#[cfg(…)]` for code that any of `features` needs; nothing when every feature needs it.
+    /// The tokens of [`Features::cfg_text`], so that both renderings say one thing.
     pub fn cfg(&self, features: &BTreeSet<String>) -> TokenStream {
-        if self.all.is_empty() || features.is_empty() || *features == self.all {
-            return quote!();
-        }
-        let names = features.iter();
-        if features.len() == 1 {
-            quote!(#[cfg(feature = #(#names)*)])
-        } else {
-            quote!(#[cfg(any(#(feature = #names),*))])
-        }
+        self.cfg_text(features).parse().unwrap_or_default()
     }
 
-    /// [`Features::cfg`] as text, for modules written as text; empty when nothing gates it.
+    /// `#[cfg(feature = "a")]` or `#[cfg(any(feature = "a", feature = "b"))]` for code that any of
+    /// `features` needs, as text; empty when nothing gates it or every feature needs it.
     pub fn cfg_text(&self, features: &BTreeSet<String>) -> String {
         if self.all.is_empty() || features.is_empty() || *features == self.all {
             return String::new();
