@@ -77,7 +77,7 @@ pub fn import_bodies(printer: &Printer<'_>, plan: &ApiPlan) -> TokenStream {
 
 fn builder_items(printer: &Printer<'_>, builder: &BuilderPlan) -> TokenStream {
     let Printer { model, layout, features } = printer;
-    let (namespace, _) = builder.entity.rsplit_once('.').unwrap_or(("", &builder.entity));
+    let namespace = builder.namespace.as_str();
     let entity = layout.path(namespace, &builder.entity_name, CLIENT_MODULE);
     let (single, set) = (ident(&builder.single), ident(&builder.set));
     let mut single_ops = Vec::new();

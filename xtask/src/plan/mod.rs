@@ -80,6 +80,8 @@ pub enum ClientMethod {
 pub struct BuilderPlan {
     /// The entity type's qualified name.
     pub entity: String,
+    /// Its schema's namespace.
+    pub namespace: String,
     /// Its name in the document.
     pub entity_name: String,
     /// A rustdoc link to the entity type from the client module.

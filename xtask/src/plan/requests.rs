@@ -749,6 +749,7 @@ fn plan_builder(
 
     BuilderPlan {
         entity: qualified.clone(),
+        namespace: builder.schema.namespace.clone(),
         entity_name: name.clone(),
         link: link(layout, builder),
         single: builder.single.clone(),
