@@ -200,19 +200,7 @@ fn contained_builders<'a>(
                 child.readable = true;
                 for set_base in bases {
                     if let Some(entity_base) = key_base(context, &child, &set_base) {
-                        endpoints.push(Endpoint {
-                            name: format!("{}.get", set_base.name),
-                            root: set_base.root.clone(),
-                            kind: EndpointKind::Get,
-                            verb: Verb::Get,
-                            path: entity_base.path.clone(),
-                            parameters: entity_base.keys.clone(),
-                            returns: Some((qualified.clone(), false)),
-                            permissions: Vec::new(),
-                            summary: String::new(),
-                            sdk: entity_base.sdk.clone(),
-                            features: entity_base.features.clone(),
-                        });
+                        endpoints.push(get_endpoint(&entity_base, &qualified, Vec::new(), String::new()));
                         child.single_bases.push(entity_base);
                     }
                     child.set_bases.push(set_base);
@@ -350,19 +338,7 @@ pub(super) fn plan(model: &Model, layout: &Layout, features: &Features, root: &s
             });
         }
         if let Some(entity_base) = &entity_base {
-            endpoints.push(Endpoint {
-                name: format!("{}.get", set.name),
-                root: set.name.clone(),
-                kind: EndpointKind::Get,
-                verb: Verb::Get,
-                path: entity_base.path.clone(),
-                parameters: entity_base.keys.clone(),
-                returns: Some((qualified, false)),
-                permissions,
-                summary,
-                sdk: entity_base.sdk.clone(),
-                features: entity_base.features.clone(),
-            });
+            endpoints.push(get_endpoint(entity_base, &qualified, permissions, summary));
             builder.single_bases.push(entity_base.clone());
         }
         builder.set_bases.push(set_base.clone());
@@ -438,6 +414,29 @@ pub(super) fn plan(model: &Model, layout: &Layout, features: &Features, root: &s
         endpoints,
         features: features.names().map(str::to_owned).collect(),
     })
+}
+
+/// The catalog's record of reading one entity of type `qualified` by key at `entity` (its
+/// name is the collection's, with `.get`).
+fn get_endpoint(
+    entity: &Base,
+    qualified: &str,
+    permissions: Vec<(String, String)>,
+    summary: String,
+) -> Endpoint {
+    Endpoint {
+        name: format!("{}.get", entity.name),
+        root: entity.root.clone(),
+        kind: EndpointKind::Get,
+        verb: Verb::Get,
+        path: entity.path.clone(),
+        parameters: entity.keys.clone(),
+        returns: Some((qualified.to_owned(), false)),
+        permissions,
+        summary,
+        sdk: entity.sdk.clone(),
+        features: entity.features.clone(),
+    }
 }
 
 /// Makes endpoint names unique ignoring case, so that a tool can look one up as a user types it:
