@@ -78,6 +78,28 @@ fn every_edm_type_decodes_and_writes_back_without_loss() {
 }
 
 #[test]
+fn expanded_navigation_properties_decode_into_typed_fields_and_unexpanded_ones_stay_out() {
+    let original = json!({
+        "id": "child",
+        "parent": {"id": "root", "related": [{"id": "sibling", "int32": 7}]},
+        "related": [{"id": "a", "parent": {"id": "child"}}, {"id": "b"}]
+    });
+    let sample: Sample = serde_json::from_value(original.clone()).unwrap_or_else(|e| panic!("{e}"));
+    let parent = sample.parent.as_deref().unwrap_or_else(|| panic!("parent not typed: {sample:?}"));
+    assert_eq!(parent.id, "root");
+    assert_eq!(parent.related.as_ref().map(|r| r[0].int32), Some(Some(7)));
+    let related = sample.related.as_deref().unwrap_or_default();
+    assert_eq!(related.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(related[0].parent.as_ref().map(|p| p.id.as_str()), Some("child"));
+    assert!(sample.additional_properties.is_empty(), "{:?}", sample.additional_properties);
+    let written = serde_json::to_value(&sample).unwrap_or_else(|e| panic!("{e}"));
+    defender_e2e::assert_lossless(&original, &written);
+    // Not expanded: `None`, and not written as `null` (which would claim there is no parent).
+    assert_eq!(related[1].parent, None);
+    assert_eq!(written["related"][1].get("parent"), None, "{written}");
+}
+
+#[test]
 fn numbers_where_strings_are_declared_and_unknown_members_are_kept() {
     let sample: Sample = serde_json::from_value(json!({
         "id": 12345,

@@ -192,6 +192,82 @@ async fn an_incident_by_id_and_its_alerts_with_their_evidence() {
     defender_e2e::assert_lossless(&alert, &written);
 }
 
+/// `$expand=alerts` (Graph's "Get incident" reference page shows this request): the alerts arrive
+/// inside the incident and decode into its typed `alerts` field, evidence and all. Without
+/// `$expand` the field is `None` and is left out when the incident is written back.
+#[tokio::test]
+async fn expanded_alerts_land_in_the_incidents_typed_field() {
+    let server = MockServer::start().await;
+    let graph = graph(&server).await;
+    let mut expanded = incident(31);
+    expanded["alerts"] = json!([{
+        "id": "da638000000000000000_1",
+        "incidentId": "31",
+        "title": "Suspicious PowerShell command line",
+        "status": "new",
+        "severity": "high",
+        "evidence": [{
+            "@odata.type": "#microsoft.graph.security.processEvidence",
+            "verdict": "malicious",
+            "processId": 4780,
+            "processCommandLine": "powershell.exe -enc ..."
+        }]
+    }]);
+    Mock::given(method("GET"))
+        .and(path("/v1.0/security/incidents/31"))
+        .and(query_param("$expand", "alerts"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(expanded.clone()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/security/incidents"))
+        .and(query_param("$expand", "alerts"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"value": [expanded.clone(), incident(32)]})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let read = graph
+        .security()
+        .incidents()
+        .get("31")
+        .get()
+        .expand(["alerts"])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let alerts = read.alerts.as_deref().unwrap_or_else(|| panic!("alerts not typed: {read:?}"));
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].severity, Some(defender_sdk::graph::AlertSeverity::High));
+    let evidence = alerts[0].evidence.as_deref().unwrap_or_default();
+    assert!(
+        matches!(&evidence[0], AnyAlertEvidence::ProcessEvidence(process) if process.process_id == Some(4780)),
+        "{evidence:?}"
+    );
+    assert!(read.additional_properties.is_empty(), "kept untyped: {:?}", read.additional_properties);
+    let written = serde_json::to_value(&read).unwrap_or_else(|e| panic!("{e}"));
+    defender_e2e::assert_lossless(&expanded, &written);
+
+    let listed = graph
+        .security()
+        .incidents()
+        .list()
+        .expand(["alerts"])
+        .collect_all()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].alerts.as_ref().map(Vec::len), Some(1));
+    // Not expanded: no alerts, and none written.
+    assert_eq!(listed[1].alerts, None);
+    let written = serde_json::to_value(&listed[1]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(written.get("alerts").is_none(), "{written}");
+    defender_e2e::assert_lossless(&incident(32), &written);
+}
+
 #[tokio::test]
 async fn the_unknown_future_value_sentinel_is_a_variant_of_its_own() {
     let server = MockServer::start().await;
@@ -268,4 +344,45 @@ async fn hunting_rows_decode_into_the_callers_own_type() {
         .unwrap_or_else(|| panic!("no request"));
     let body: Value = serde_json::from_slice(&hunting.body).unwrap_or_default();
     assert!(body.get("timespan").is_none(), "{body}");
+}
+
+/// Services write `@odata.type` first, and the SDK then decodes evidence in one pass; evidence
+/// that names its type after other members (or in a body built by another tool) is dispatched
+/// all the same, with every member kept.
+#[test]
+fn evidence_that_names_its_type_late_is_dispatched_all_the_same() {
+    let text = r##"{
+        "id": "a1",
+        "evidence": [
+            {"verdict": "malicious", "processId": 4780, "@odata.type": "#microsoft.graph.security.processEvidence", "extra": 1},
+            {"verdict": "unknown", "deviceDnsName": "host1"},
+            {"@odata.type": "#microsoft.graph.security.processEvidence", "processId": 1, "verdict": "suspicious"}
+        ]
+    }"##;
+    let alert: defender_sdk::graph::Alert = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}"));
+    let evidence = alert.evidence.as_deref().unwrap_or_default();
+    match &evidence[0] {
+        AnyAlertEvidence::ProcessEvidence(process) => {
+            assert_eq!(process.process_id, Some(4780));
+            assert_eq!(process.additional_properties.get("extra").map(|raw| raw.get()), Some("1"));
+            assert_eq!(
+                process.annotations.get("@odata.type"),
+                Some(&json!("#microsoft.graph.security.processEvidence"))
+            );
+        }
+        other => panic!("late type not dispatched: {other:?}"),
+    }
+    // No type at all: the base type, the derived type's member kept.
+    assert!(matches!(&evidence[1], AnyAlertEvidence::AlertEvidence(base)
+        if base.additional_properties.get("deviceDnsName").is_some()));
+    assert!(matches!(&evidence[2], AnyAlertEvidence::ProcessEvidence(p) if p.process_id == Some(1)));
+    let written = serde_json::to_value(&alert).unwrap_or_else(|e| panic!("{e}"));
+    let original: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}"));
+    defender_e2e::assert_lossless(&original, &written);
+    // Not an object: a clear error, not a panic.
+    let error = serde_json::from_str::<defender_sdk::graph::Alert>(r#"{"id": "a", "evidence": [7]}"#)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(error.contains("alertEvidence"), "{error}");
 }

@@ -4,16 +4,18 @@
 
 #[allow(unused_imports)]
 use defender_runtime::codegen::prelude::{
-    ActionBody, Annotations, CollectionRequest, Deserialize, DeserializeOwned, Deserializer, EntityRequest,
-    FieldKey, IntoFuture, Map, MapAccess, ODataClient, ODataLiteral, Patch, QueryString, RawMembers,
-    RawValue, Result, Serialize, Value, ValueEnvelope, Visitor, Wire, de, decode_body, edm, fmt,
-    is_annotation, json_alias_value, key_segment, odata_type_name, serialize_typed,
+    ActionBody, Annotations, CollectionRequest, DecodeMembers, Deserialize, DeserializeOwned, Deserializer,
+    EntityRequest, FieldKey, IntoFuture, Map, MapAccess, ODataClient, ODataLiteral, Patch, QueryString,
+    RawMembers, RawValue, Result, Serialize, TypeFirst, Value, ValueEnvelope, Visitor, Wire, de, decode_body,
+    edm, fmt, is_annotation, json_alias_value, key_segment, odata_type_name, read_type_first,
+    serialize_typed,
 };
 
 const IMPORTED: &[&str] = &[
     "ActionBody",
     "Annotations",
     "CollectionRequest",
+    "DecodeMembers",
     "Deserialize",
     "DeserializeOwned",
     "Deserializer",
@@ -30,6 +32,7 @@ const IMPORTED: &[&str] = &[
     "RawValue",
     "Result",
     "Serialize",
+    "TypeFirst",
     "Value",
     "ValueEnvelope",
     "Visitor",
@@ -42,6 +45,7 @@ const IMPORTED: &[&str] = &[
     "json_alias_value",
     "key_segment",
     "odata_type_name",
+    "read_type_first",
     "serialize_typed",
 ];
 

@@ -471,22 +471,21 @@ async fn scores(client: &DefenderClient, format: Format) -> Result<(), Error> {
     Ok(())
 }
 
-/// One incident and its alerts: as JSON, the incident with an `alerts` array; as a table or
-/// CSV, the incident's properties, then a row per alert.
+/// One incident and its alerts, in one request (`$expand=alerts`): as JSON, the incident with
+/// its `alerts` array; as a table or CSV, the incident's properties, then a row per alert.
 async fn incident(client: &DefenderClient, id: &str, format: Format) -> Result<(), Error> {
-    let incidents = client.graph().security().incidents();
-    let (incident, alerts) =
-        tokio::try_join!(incidents.get(id).get().send(), incidents.get(id).alerts().collect_all())?;
-    let mut value = serde_json::to_value(incident).unwrap_or_default();
-    let alerts: Vec<Value> =
-        alerts.into_iter().map(|a| serde_json::to_value(a).unwrap_or_default()).collect();
+    let mut incident = client.graph().security().incidents().get(id).get().expand(["alerts"]).send().await?;
     if format == Format::Json {
-        if let Value::Object(object) = &mut value {
-            object.insert("alerts".to_owned(), Value::Array(alerts));
-        }
-        return print_value(&value, format);
+        return print_value(&serde_json::to_value(incident).unwrap_or_default(), format);
     }
-    print_value(&value, format)?;
+    let alerts: Vec<Value> = incident
+        .alerts
+        .take()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|alert| serde_json::to_value(alert).unwrap_or_default())
+        .collect();
+    print_value(&serde_json::to_value(incident).unwrap_or_default(), format)?;
     let columns = ["id", "severity", "status", "title", "createdDateTime"].map(str::to_owned);
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out);

@@ -472,10 +472,18 @@ async fn graph_server() -> wiremock::MockServer {
     let authorized = || header("authorization", "Bearer graph-token");
     let incident = serde_json::json!({"id": "29", "displayName": "Multi-stage incident", "status": "active", "severity": "high"});
     let alert = serde_json::json!({"id": "da1", "title": "Suspicious execution", "status": "new", "severity": "medium", "incidentId": "29"});
+    // One incident is asked for with its alerts expanded, in one request.
+    let mut expanded = incident.clone();
+    expanded["alerts"] = serde_json::json!([alert.clone()]);
+    Mock::given(method("GET"))
+        .and(path("/v1.0/security/incidents/29"))
+        .and(wiremock::matchers::query_param("$expand", "alerts"))
+        .and(authorized())
+        .respond_with(ResponseTemplate::new(200).set_body_json(expanded))
+        .mount(&server)
+        .await;
     for (at, body) in [
-        ("/v1.0/security/incidents", serde_json::json!({"value": [incident.clone()]})),
-        ("/v1.0/security/incidents/29", incident),
-        ("/v1.0/security/incidents/29/alerts", serde_json::json!({"value": [alert.clone()]})),
+        ("/v1.0/security/incidents", serde_json::json!({"value": [incident]})),
         ("/v1.0/security/alerts_v2", serde_json::json!({"value": [alert]})),
     ] {
         Mock::given(method("GET"))
@@ -522,6 +530,14 @@ async fn incidents_graph_alerts_and_graph_hunting_from_the_command_line() {
     let value: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(value["id"], "29");
     assert_eq!(value["alerts"][0]["title"], "Suspicious execution");
+    let table = run(vec!["incidents", "get", "29"]).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(table.status.success(), "{}", String::from_utf8_lossy(&table.stderr));
+    assert!(stdout(&table).contains("Multi-stage incident"), "{}", stdout(&table));
+    assert!(
+        stdout(&table).contains("da1") && stdout(&table).contains("Suspicious execution"),
+        "{}",
+        stdout(&table)
+    );
 
     let alerts = run(vec!["alerts", "list", "--graph", "-o", "csv"]).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(alerts.status.success(), "{}", String::from_utf8_lossy(&alerts.stderr));

@@ -333,6 +333,19 @@ async fn graph_serves_incidents_alerts_scores_and_hunting_with_its_own_audience(
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(!own.is_empty() && own.iter().all(|a| a.incident_id.as_deref() == Some(first.as_str())));
+    // The same alerts expanded inside the incident, typed; another name is refused as Graph does.
+    let expanded = graph
+        .security()
+        .incidents()
+        .get(first)
+        .get()
+        .expand(["alerts"])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(expanded.alerts.as_ref(), Some(&own));
+    let refused = graph.security().incidents().get(first).get().expand(["comments"]).send().await;
+    assert_eq!(refused.err().and_then(|e| e.status()).map(|s| s.as_u16()), Some(400));
     let evidence: Vec<&AnyAlertEvidence> = alerts.iter().flat_map(|a| a.evidence.iter().flatten()).collect();
     assert!(evidence.iter().any(|e| matches!(e, AnyAlertEvidence::DeviceEvidence(_))));
     assert!(evidence.iter().any(|e| matches!(e, AnyAlertEvidence::AlertEvidence(base) if base.additional_properties.get("qubits").is_some())));

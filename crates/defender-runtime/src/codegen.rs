@@ -8,6 +8,7 @@ pub use crate::literal::{
 };
 pub use crate::multipart::MultipartForm;
 pub use crate::odata::ValueEnvelope;
+pub use crate::polymorphic::{BufferedMembers, DecodeMembers, TypeFirst, read_type_first};
 pub use crate::request::ActionBody;
 pub use crate::wire::{FieldKey, Wire, WireValue, is_annotation, odata_type_name, serialize_typed};
 
@@ -25,8 +26,9 @@ pub mod prelude {
     pub use serde_json::{Map, Value};
 
     pub use super::{
-        ActionBody, FieldKey, ODataLiteral, QueryString, ValueEnvelope, Wire, decode_body, is_annotation,
-        json_alias_value, key_segment, odata_type_name, serialize_typed,
+        ActionBody, DecodeMembers, FieldKey, ODataLiteral, QueryString, TypeFirst, ValueEnvelope, Wire,
+        decode_body, is_annotation, json_alias_value, key_segment, odata_type_name, read_type_first,
+        serialize_typed,
     };
     pub use crate::request::{CollectionRequest, EntityRequest};
     pub use crate::{Annotations, ODataClient, Patch, RawMembers, Result, edm};

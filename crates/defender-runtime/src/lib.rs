@@ -40,6 +40,7 @@ mod client;
 pub mod codegen;
 mod literal;
 mod multipart;
+mod polymorphic;
 mod wire;
 
 // The tools' part.

@@ -35,6 +35,46 @@ pub struct Folder {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for Folder {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_name = None;
+        let mut field_parent = None;
+        let mut field_children = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "parent" => {
+                    field_parent = map.next_value::<Option<Folder>>()?.map(Box::new);
+                }
+                "children" => field_children = map.next_value::<Option<Vec<Folder>>>()?,
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(Folder {
+            annotations,
+            name: field_name,
+            parent: field_parent,
+            children: field_children,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Folder {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct FolderVisitor;
@@ -44,49 +84,8 @@ impl<'de> Deserialize<'de> for Folder {
                 f.write_str("a JSON object for `Folder`")
             }
 
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Folder, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_name = None;
-                let mut field_parent = None;
-                let mut field_children = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "parent" => {
-                            field_parent = map
-                                .next_value::<Option<Folder>>()?
-                                .map(Box::new);
-                        }
-                        "children" => {
-                            field_children = map.next_value::<Option<Vec<Folder>>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(Folder {
-                    annotations,
-                    name: field_name,
-                    parent: field_parent,
-                    children: field_children,
-                    additional_properties,
-                })
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Folder, A::Error> {
+                Folder::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(FolderVisitor)
@@ -133,6 +132,43 @@ pub struct Counter {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for Counter {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_number = None;
+        let mut field_label = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "number" => {
+                    field_number = map.next_value::<Wire<Option<i32>>>()?.into_inner();
+                }
+                "label" => {
+                    field_label = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(Counter {
+            annotations,
+            number: field_number.ok_or_else(|| de::Error::missing_field("number"))?,
+            label: field_label,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Counter {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct CounterVisitor;
@@ -142,45 +178,8 @@ impl<'de> Deserialize<'de> for Counter {
                 f.write_str("a JSON object for `Counter`")
             }
 
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Counter, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_number = None;
-                let mut field_label = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "number" => {
-                            field_number = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "label" => {
-                            field_label = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(Counter {
-                    annotations,
-                    number: field_number
-                        .ok_or_else(|| de::Error::missing_field("number"))?,
-                    label: field_label,
-                    additional_properties,
-                })
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Counter, A::Error> {
+                Counter::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(CounterVisitor)
@@ -323,10 +322,166 @@ pub struct Sample {
     /// `Edm.GeographyPoint`, nullable.
     #[serde(rename = "location")]
     pub location: Option<Value>,
+    /// The `related` navigation property.
+    ///
+    /// `Collection(Self.Sample)`, a navigation property: present when the request asked for it with `$expand`, `None` otherwise, and left out when the value is written.
+    #[serde(rename = "related", skip_serializing_if = "Option::is_none")]
+    pub related: Option<Vec<Sample>>,
+    /// The `parent` navigation property.
+    ///
+    /// `Self.Sample`, a navigation property: present when the request asked for it with `$expand`, `None` otherwise, and left out when the value is written.
+    #[serde(rename = "parent", skip_serializing_if = "Option::is_none")]
+    pub parent: Option<Box<Sample>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl DecodeMembers for Sample {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_flag = None;
+        let mut field_byte = None;
+        let mut field_sbyte = None;
+        let mut field_int16 = None;
+        let mut field_int32 = None;
+        let mut field_int64 = None;
+        let mut field_single = None;
+        let mut field_double = None;
+        let mut field_decimal = None;
+        let mut field_when = None;
+        let mut field_date = None;
+        let mut field_time_of_day = None;
+        let mut field_duration = None;
+        let mut field_guid = None;
+        let mut field_binary = None;
+        let mut field_tags = None;
+        let mut field_severity = None;
+        let mut field_access = None;
+        let mut field_hash = None;
+        let mut field_folder = None;
+        let mut field_type = None;
+        let mut field_location = None;
+        let mut field_related = None;
+        let mut field_parent = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "flag" => {
+                    field_flag = map.next_value::<Wire<Option<bool>>>()?.into_inner();
+                }
+                "byte" => field_byte = map.next_value::<Wire<Option<u8>>>()?.into_inner(),
+                "sbyte" => {
+                    field_sbyte = map.next_value::<Wire<Option<i8>>>()?.into_inner();
+                }
+                "int16" => {
+                    field_int16 = map.next_value::<Wire<Option<i16>>>()?.into_inner();
+                }
+                "int32" => {
+                    field_int32 = map.next_value::<Wire<Option<i32>>>()?.into_inner();
+                }
+                "int64" => {
+                    field_int64 = map.next_value::<Wire<Option<i64>>>()?.into_inner();
+                }
+                "single" => {
+                    field_single = map.next_value::<Wire<Option<f32>>>()?.into_inner();
+                }
+                "double" => {
+                    field_double = map.next_value::<Wire<Option<f64>>>()?.into_inner();
+                }
+                "decimal" => field_decimal = map.next_value::<Option<edm::Decimal>>()?,
+                "when" => {
+                    field_when = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "date" => {
+                    field_date = map
+                        .next_value::<Wire<Option<edm::Date>>>()?
+                        .into_inner();
+                }
+                "timeOfDay" => {
+                    field_time_of_day = map
+                        .next_value::<Wire<Option<edm::TimeOfDay>>>()?
+                        .into_inner();
+                }
+                "duration" => {
+                    field_duration = map
+                        .next_value::<Wire<Option<edm::Duration>>>()?
+                        .into_inner();
+                }
+                "guid" => field_guid = map.next_value::<Option<edm::Guid>>()?,
+                "binary" => {
+                    field_binary = map
+                        .next_value::<Wire<Option<edm::Binary>>>()?
+                        .into_inner();
+                }
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "severity" => field_severity = map.next_value::<Option<Severity>>()?,
+                "access" => field_access = map.next_value::<Option<AccessSet>>()?,
+                "hash" => {
+                    field_hash = map.next_value::<Wire<Option<Sha256>>>()?.into_inner();
+                }
+                "folder" => field_folder = map.next_value::<Option<Folder>>()?,
+                "type" => {
+                    field_type = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "location" => field_location = map.next_value::<Option<Value>>()?,
+                "related" => field_related = map.next_value::<Option<Vec<Sample>>>()?,
+                "parent" => {
+                    field_parent = map.next_value::<Option<Sample>>()?.map(Box::new);
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(Sample {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            flag: field_flag,
+            byte: field_byte,
+            sbyte: field_sbyte,
+            int16: field_int16,
+            int32: field_int32,
+            int64: field_int64,
+            single: field_single,
+            double: field_double,
+            decimal: field_decimal,
+            when: field_when,
+            date: field_date,
+            time_of_day: field_time_of_day,
+            duration: field_duration,
+            guid: field_guid,
+            binary: field_binary,
+            tags: field_tags,
+            severity: field_severity,
+            access: field_access,
+            hash: field_hash,
+            folder: field_folder,
+            r#type: field_type,
+            location: field_location,
+            related: field_related,
+            parent: field_parent,
+            additional_properties,
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for Sample {
@@ -338,171 +493,8 @@ impl<'de> Deserialize<'de> for Sample {
                 f.write_str("a JSON object for `Sample`")
             }
 
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Sample, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_flag = None;
-                let mut field_byte = None;
-                let mut field_sbyte = None;
-                let mut field_int16 = None;
-                let mut field_int32 = None;
-                let mut field_int64 = None;
-                let mut field_single = None;
-                let mut field_double = None;
-                let mut field_decimal = None;
-                let mut field_when = None;
-                let mut field_date = None;
-                let mut field_time_of_day = None;
-                let mut field_duration = None;
-                let mut field_guid = None;
-                let mut field_binary = None;
-                let mut field_tags = None;
-                let mut field_severity = None;
-                let mut field_access = None;
-                let mut field_hash = None;
-                let mut field_folder = None;
-                let mut field_type = None;
-                let mut field_location = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "flag" => {
-                            field_flag = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "byte" => {
-                            field_byte = map
-                                .next_value::<Wire<Option<u8>>>()?
-                                .into_inner();
-                        }
-                        "sbyte" => {
-                            field_sbyte = map
-                                .next_value::<Wire<Option<i8>>>()?
-                                .into_inner();
-                        }
-                        "int16" => {
-                            field_int16 = map
-                                .next_value::<Wire<Option<i16>>>()?
-                                .into_inner();
-                        }
-                        "int32" => {
-                            field_int32 = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "int64" => {
-                            field_int64 = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "single" => {
-                            field_single = map
-                                .next_value::<Wire<Option<f32>>>()?
-                                .into_inner();
-                        }
-                        "double" => {
-                            field_double = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        "decimal" => {
-                            field_decimal = map.next_value::<Option<edm::Decimal>>()?;
-                        }
-                        "when" => {
-                            field_when = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "date" => {
-                            field_date = map
-                                .next_value::<Wire<Option<edm::Date>>>()?
-                                .into_inner();
-                        }
-                        "timeOfDay" => {
-                            field_time_of_day = map
-                                .next_value::<Wire<Option<edm::TimeOfDay>>>()?
-                                .into_inner();
-                        }
-                        "duration" => {
-                            field_duration = map
-                                .next_value::<Wire<Option<edm::Duration>>>()?
-                                .into_inner();
-                        }
-                        "guid" => field_guid = map.next_value::<Option<edm::Guid>>()?,
-                        "binary" => {
-                            field_binary = map
-                                .next_value::<Wire<Option<edm::Binary>>>()?
-                                .into_inner();
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "severity" => {
-                            field_severity = map.next_value::<Option<Severity>>()?;
-                        }
-                        "access" => field_access = map.next_value::<Option<AccessSet>>()?,
-                        "hash" => {
-                            field_hash = map
-                                .next_value::<Wire<Option<Sha256>>>()?
-                                .into_inner();
-                        }
-                        "folder" => field_folder = map.next_value::<Option<Folder>>()?,
-                        "type" => {
-                            field_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "location" => field_location = map.next_value::<Option<Value>>()?,
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(Sample {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    flag: field_flag,
-                    byte: field_byte,
-                    sbyte: field_sbyte,
-                    int16: field_int16,
-                    int32: field_int32,
-                    int64: field_int64,
-                    single: field_single,
-                    double: field_double,
-                    decimal: field_decimal,
-                    when: field_when,
-                    date: field_date,
-                    time_of_day: field_time_of_day,
-                    duration: field_duration,
-                    guid: field_guid,
-                    binary: field_binary,
-                    tags: field_tags,
-                    severity: field_severity,
-                    access: field_access,
-                    hash: field_hash,
-                    folder: field_folder,
-                    r#type: field_type,
-                    location: field_location,
-                    additional_properties,
-                })
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Sample, A::Error> {
+                Sample::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(SampleVisitor)

@@ -583,6 +583,16 @@ impl Model {
 
     /// A type's properties, inherited ones first.
     pub fn all_properties<'a>(&'a self, _schema: &'a Schema, ty: &'a StructuredType) -> Vec<&'a Property> {
+        self.inheritance_chain(ty).iter().rev().flat_map(|t| t.properties.iter()).collect()
+    }
+
+    /// A type's navigation properties, inherited ones first.
+    pub fn all_navigation_properties<'a>(&'a self, ty: &'a StructuredType) -> Vec<&'a NavigationProperty> {
+        self.inheritance_chain(ty).iter().rev().flat_map(|t| t.navigation_properties.iter()).collect()
+    }
+
+    /// The type and its base types, the type first; a cycle of base types ends the chain.
+    fn inheritance_chain<'a>(&'a self, ty: &'a StructuredType) -> Vec<&'a StructuredType> {
         let mut chain = vec![ty];
         let mut seen = HashSet::new();
         let mut current = ty;
@@ -595,7 +605,7 @@ impl Model {
                 _ => break,
             }
         }
-        chain.iter().rev().flat_map(|t| t.properties.iter()).collect()
+        chain
     }
 
     /// The qualified names of the structured types derived from `qualified`, directly or

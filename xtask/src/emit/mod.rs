@@ -436,9 +436,11 @@ pub const PRELUDE_NAMES: &[&str] = &[
     "Map",
     "Value",
     "ActionBody",
+    "DecodeMembers",
     "FieldKey",
     "ODataLiteral",
     "QueryString",
+    "TypeFirst",
     "ValueEnvelope",
     "Wire",
     "decode_body",
@@ -446,6 +448,7 @@ pub const PRELUDE_NAMES: &[&str] = &[
     "json_alias_value",
     "key_segment",
     "odata_type_name",
+    "read_type_first",
     "serialize_typed",
     "CollectionRequest",
     "EntityRequest",
@@ -571,11 +574,12 @@ pub fn summary(model: &Model) -> String {
             if let Some(input) = layout.input_name(&qualified) {
                 line.push_str(&format!(" (bodies as {input})"));
             }
-            // The type's own properties, under the names the struct gives them.
+            // The type's own properties and navigation properties, under the names the struct
+            // gives them.
             let fields: Vec<String> = types::field_names(model, schema, ty)
                 .into_iter()
-                .filter(|(property, _)| ty.properties.iter().any(|own| std::ptr::eq(own, *property)))
-                .map(|(property, name)| format!("{}={name}", property.name))
+                .filter(|(member, _)| member.declared_by(ty))
+                .map(|(member, name)| format!("{}={name}", member.name()))
                 .collect();
             if !fields.is_empty() {
                 line.push_str(&format!(" [{}]", fields.join(" ")));

@@ -12,7 +12,8 @@ use defender_runtime::edm::{JsonForm, Primitive};
 
 use crate::csdl::Model;
 use crate::csdl::model::{
-    EnumType, Property, Schema, StructuredKind, StructuredType, TypeDefinition, TypeRef,
+    Annotation, EnumType, NavigationProperty, Property, Schema, StructuredKind, StructuredType,
+    TypeDefinition, TypeRef,
 };
 use crate::csdl::resolve::Resolved;
 
@@ -186,8 +187,60 @@ fn reaches(model: &Model, from: &str, to: &str) -> bool {
 /// The fields every generated struct has besides its properties.
 const RESERVED_FIELDS: &[&str] = &["annotations", "additional_properties"];
 
+/// A member of a structured type that becomes a struct field.
+#[derive(Debug, Clone, Copy)]
+pub enum Member<'a> {
+    /// A structural property: part of the value whenever the service sends it.
+    Structural(&'a Property),
+    /// A navigation property: a related entity or collection, which a response carries only when
+    /// `$expand` asked for it.
+    Navigation(&'a NavigationProperty),
+}
+
+impl<'a> Member<'a> {
+    /// The member's name on the wire.
+    pub fn name(self) -> &'a str {
+        match self {
+            Self::Structural(property) => &property.name,
+            Self::Navigation(navigation) => &navigation.name,
+        }
+    }
+
+    fn ty(self) -> &'a TypeRef {
+        match self {
+            Self::Structural(property) => &property.ty,
+            Self::Navigation(navigation) => &navigation.ty,
+        }
+    }
+
+    fn annotations(self) -> &'a [Annotation] {
+        match self {
+            Self::Structural(property) => &property.annotations,
+            Self::Navigation(navigation) => &navigation.annotations,
+        }
+    }
+
+    /// The structural property, when the member is one.
+    pub fn structural(self) -> Option<&'a Property> {
+        match self {
+            Self::Structural(property) => Some(property),
+            Self::Navigation(_) => None,
+        }
+    }
+
+    /// Whether the member is declared by `ty` itself rather than inherited.
+    pub fn declared_by(self, ty: &StructuredType) -> bool {
+        match self {
+            Self::Structural(property) => ty.properties.iter().any(|own| std::ptr::eq(own, property)),
+            Self::Navigation(navigation) => {
+                ty.navigation_properties.iter().any(|own| std::ptr::eq(own, navigation))
+            }
+        }
+    }
+}
+
 struct Field<'a> {
-    property: &'a Property,
+    member: Member<'a>,
     ident: TokenStream,
     ty: RustType,
     boxed: bool,
@@ -200,23 +253,26 @@ impl Field<'_> {
     /// such a body still decodes and round-trips. Other key types stay required, since their
     /// default (`0`) is a real key value.
     fn omissible_key(&self) -> bool {
-        self.key && !self.property.ty.collection && self.property.ty.name == "Edm.String"
+        self.key && !self.member.ty().collection && self.member.ty().name == "Edm.String"
+    }
+
+    fn navigation(&self) -> bool {
+        matches!(self.member, Member::Navigation(_))
     }
 }
 
-/// The Rust field name of each property of `ty`, inherited ones first, claimed in one scope
-/// (so `Name` beside `name` is `name_2`). The struct and the conformance summary both ask here.
+/// The Rust field name of each member of `ty`: structural properties, inherited ones first,
+/// then navigation properties, claimed in one scope (so `Name` beside `name` is `name_2`). The
+/// struct and the conformance summary both ask here.
 pub fn field_names<'a>(
     model: &'a Model,
     schema: &'a Schema,
     ty: &'a StructuredType,
-) -> Vec<(&'a Property, String)> {
+) -> Vec<(Member<'a>, String)> {
     let mut scope = names::Scope::with_reserved(RESERVED_FIELDS);
-    model
-        .all_properties(schema, ty)
-        .into_iter()
-        .map(|property| (property, scope.claim(&names::snake(&property.name))))
-        .collect()
+    let structural = model.all_properties(schema, ty).into_iter().map(Member::Structural);
+    let navigation = model.all_navigation_properties(ty).into_iter().map(Member::Navigation);
+    structural.chain(navigation).map(|member| (member, scope.claim(&names::snake(member.name())))).collect()
 }
 
 /// A struct for an entity or complex type, with its lossless `Deserialize` implementation.
@@ -245,31 +301,46 @@ pub fn structured(
     let key: BTreeSet<&str> = model.key(ty).into_iter().collect();
     let fields: Vec<Field<'_>> = field_names(model, schema, ty)
         .into_iter()
-        .map(|(property, name)| {
-            let rust = rust_type(model, layout, &property.ty, module);
+        .map(|(member, name)| {
+            let rust = rust_type(model, layout, member.ty(), module);
+            // A single related entity is always boxed: navigation often leads back (an alert's
+            // incident, the incident's alerts), and an unexpanded one costs a pointer, not a value.
             let boxed = !rust.collection
-                && rust.structured.as_deref().is_some_and(|child| reaches(model, child, &qualified));
+                && match member {
+                    Member::Navigation(_) => rust.structured.is_some(),
+                    Member::Structural(_) => {
+                        rust.structured.as_deref().is_some_and(|child| reaches(model, child, &qualified))
+                    }
+                };
             let ident: TokenStream = name.parse().unwrap_or_default();
-            Field { property, ident, ty: rust, boxed, key: key.contains(property.name.as_str()) }
+            let key = member.structural().is_some_and(|p| key.contains(p.name.as_str()));
+            Field { member, ident, ty: rust, boxed, key }
         })
         .collect();
 
     let field_defs = fields.iter().map(|field| {
-        let wire = &field.property.name;
+        let wire = field.member.name();
         let ident = &field.ident;
         let mut value = field.ty.value();
         if field.boxed {
             value = quote!(Box<#value>);
         }
         let ty = if field.key { value } else { quote!(Option<#value>) };
-        let owner = format!("{qualified}/{}", field.property.name);
-        let mut doc = Doc::described(
-            &model.documentation(&field.property.annotations, &owner),
-            &format!("The `{wire}` property."),
-        );
+        let owner = format!("{qualified}/{wire}");
+        let fallback = match field.member {
+            Member::Structural(_) => format!("The `{wire}` property."),
+            Member::Navigation(_) => format!("The `{wire}` navigation property."),
+        };
+        let mut doc = Doc::described(&model.documentation(field.member.annotations(), &owner), &fallback);
         doc.paragraph(&property_contract(field));
         let doc = doc.tokens();
-        let skip = field.omissible_key().then(|| quote!(, skip_serializing_if = "String::is_empty"));
+        let skip = if field.omissible_key() {
+            Some(quote!(, skip_serializing_if = "String::is_empty"))
+        } else if field.navigation() {
+            Some(quote!(, skip_serializing_if = "Option::is_none"))
+        } else {
+            None
+        };
         quote! {
             #doc
             #[serde(rename = #wire #skip)]
@@ -337,6 +408,8 @@ pub enum Chunk {
 /// (`Machine::HEALTH_STATUS.eq(MachineHealthStatus::Active)`).
 fn property_paths(name: &Ident, fields: &[Field<'_>], cfg: &str) -> String {
     use std::fmt::Write;
+    // Related entities are asked for with `$expand`, not filtered or selected as values.
+    let fields: Vec<&Field<'_>> = fields.iter().filter(|field| !field.navigation()).collect();
     if fields.is_empty() {
         return String::new();
     }
@@ -347,7 +420,7 @@ fn property_paths(name: &Ident, fields: &[Field<'_>], cfg: &str) -> String {
     let _ = writeln!(out, "impl {name} {{");
     let mut scope = names::Scope::default();
     for field in fields {
-        let wire = &field.property.name;
+        let wire = field.member.name();
         let constant = scope.claim(&names::shouty(wire));
         let value = super::tokens_text(field.ty.value());
         let _ = writeln!(out, "    /// The `{wire}` property, for typed query options.");
@@ -404,15 +477,16 @@ fn polymorphic(
         let home = derived.rsplit_once('.').is_some_and(|(ns, _)| ns == base_namespace);
         (!ambiguous || home).then(|| short.to_owned())
     };
-    let deserialize_arms = variants.iter().map(|(variant, derived, short, _)| {
+    let deserialize_arms = variants.iter().map(|(variant, derived, short, path)| {
         let names = match bare_name_of(derived, short) {
             Some(short) => quote!(#derived | #short),
             None => quote!(#derived),
         };
-        quote!(Some(#names) => serde_json::from_value(value).map(Self::#variant).map_err(de::Error::custom),)
+        quote!(#names => #path::decode_members(map, annotations).map(#name::#variant),)
     });
     let base_doc = format!(" A `{qualified}`, or a type derived from it that this SDK does not know.");
     let doc = format!(" A `{base_name}` or a type derived from it, told apart by `@odata.type`.");
+    let expecting = format!("a JSON object for `{base_name}` or a type derived from it");
     let keys: Vec<&str> = match model.resolve(qualified) {
         Some(Resolved::Structured(_, ty)) => model.key(ty),
         _ => Vec::new(),
@@ -424,14 +498,39 @@ fn polymorphic(
                 const KEY_PROPERTIES: &'static [&'static str] = &[#(#keys),*];
             }
 
+            // One pass over the input when `@odata.type` comes first, as services write it; an
+            // object that names its type later is read whole first (see `read_type_first`).
             #cfg
             impl<'de> Deserialize<'de> for #name {
                 fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                    let value = Value::deserialize(deserializer)?;
-                    match odata_type_name(&value) {
-                        #(#deserialize_arms)*
-                        _ => serde_json::from_value(value).map(Self::#base_variant).map_err(de::Error::custom),
+                    fn dispatch<'de, M: MapAccess<'de>>(name: &str, map: M, annotations: Annotations) -> Result<#name, M::Error> {
+                        match name {
+                            #(#deserialize_arms)*
+                            _ => #base_path::decode_members(map, annotations).map(#name::#base_variant),
+                        }
                     }
+
+                    struct PolymorphicVisitor;
+
+                    impl<'de> Visitor<'de> for PolymorphicVisitor {
+                        type Value = #name;
+
+                        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                            f.write_str(#expecting)
+                        }
+
+                        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
+                            match read_type_first(&mut map)? {
+                                TypeFirst::Streamed { name, annotations } => dispatch(&name, map, annotations),
+                                TypeFirst::Buffered { name, annotations, members } => {
+                                    dispatch(name.as_deref().unwrap_or_default(), members, annotations)
+                                        .map_err(de::Error::custom)
+                                }
+                            }
+                        }
+                    }
+
+                    deserializer.deserialize_map(PolymorphicVisitor)
                 }
             }
         }
@@ -479,13 +578,15 @@ fn input_struct(
     let doc = format!(
         " The fields of a create or update request for [`{name}`]: each is sent only when it is not\n [`Patch::Absent`](defender_runtime::Patch::Absent), as `null` for `Patch::Null`.\n\n Build it with struct update syntax: `{input} {{ field: value.into(), ..Default::default() }}`."
     );
-    let defs = fields.iter().map(|field| {
-        let wire = &field.property.name;
+    // Related entities are created and linked by their own requests, not inside this body.
+    let defs = fields.iter().filter_map(|field| field.member.structural().map(|property| (field, property)));
+    let defs = defs.map(|(field, property)| {
+        let wire = &property.name;
         let ident = &field.ident;
-        let value = input_type(model, layout, &field.property.ty, module);
+        let value = input_type(model, layout, &property.ty, module);
         let value = if field.boxed { quote!(Box<#value>) } else { value };
         let owner = format!("{qualified}/{wire}");
-        let text = model.documentation(&field.property.annotations, &owner).description.unwrap_or_default();
+        let text = model.documentation(&property.annotations, &owner).description.unwrap_or_default();
         let doc = format!(" `{wire}`: {text}");
         quote! {
             #[doc = #doc]
@@ -508,13 +609,20 @@ fn input_struct(
 
 /// What the metadata says about a property, for its rustdoc.
 fn property_contract(field: &Field<'_>) -> String {
-    let property = field.property;
-    let ty = if property.ty.collection {
-        format!("Collection({})", property.ty.name)
-    } else {
-        property.ty.name.clone()
-    };
+    let type_ref = field.member.ty();
+    let ty =
+        if type_ref.collection { format!("Collection({})", type_ref.name) } else { type_ref.name.clone() };
     let mut text = format!("`{ty}`");
+    let property = match field.member {
+        Member::Structural(property) => property,
+        Member::Navigation(_) => {
+            text.push_str(
+                ", a navigation property: present when the request asked for it with `$expand`, \
+                 `None` otherwise, and left out when the value is written.",
+            );
+            return text;
+        }
+    };
     if field.omissible_key() {
         text.push_str(
             ", part of the key: present in every full body. A body selected without it (`$select` \
@@ -542,7 +650,7 @@ fn deserialize_impl(name: &Ident, wire_name: &str, fields: &[Field<'_>], cfg: &T
     let names = locals(fields);
     let locals = names.iter().map(|ident| quote!(let mut #ident = None;));
     let arms = fields.iter().zip(&names).map(|(f, ident)| {
-        let wire = &f.property.name;
+        let wire = f.member.name();
         let value = f.ty.value();
         let decoded = match (f.ty.decode, f.boxed) {
             (Decode::Wire, _) => quote!(map.next_value::<Wire<Option<#value>>>()?.into_inner()),
@@ -556,7 +664,7 @@ fn deserialize_impl(name: &Ident, wire_name: &str, fields: &[Field<'_>], cfg: &T
         if f.omissible_key() {
             quote!(#field: #ident.unwrap_or_default(),)
         } else if f.key {
-            let wire = &f.property.name;
+            let wire = f.member.name();
             quote!(#field: #ident.ok_or_else(|| de::Error::missing_field(#wire))?,)
         } else {
             quote!(#field: #ident,)
@@ -581,7 +689,26 @@ fn deserialize_impl(name: &Ident, wire_name: &str, fields: &[Field<'_>], cfg: &T
             }
         }
     };
+    // The members are read by `DecodeMembers`, so that a polymorphic value that has read
+    // `@odata.type` can hand the rest of the object to the type it names.
     quote! {
+        #cfg
+        impl DecodeMembers for #name {
+            fn decode_members<'de, A: MapAccess<'de>>(mut map: A, mut annotations: Annotations) -> Result<Self, A::Error> {
+                let mut additional_properties = RawMembers::new();
+                #(#locals)*
+                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+                    #dispatch
+                }
+                additional_properties.keep_last_duplicates();
+                Ok(#name {
+                    annotations,
+                    #(#inits)*
+                    additional_properties,
+                })
+            }
+        }
+
         #cfg
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -594,19 +721,8 @@ fn deserialize_impl(name: &Ident, wire_name: &str, fields: &[Field<'_>], cfg: &T
                         f.write_str(#expecting)
                     }
 
-                    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
-                        let mut annotations = Annotations::new();
-                        let mut additional_properties = RawMembers::new();
-                        #(#locals)*
-                        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                            #dispatch
-                        }
-                        additional_properties.keep_last_duplicates();
-                        Ok(#name {
-                            annotations,
-                            #(#inits)*
-                            additional_properties,
-                        })
+                    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<#name, A::Error> {
+                        #name::decode_members(map, Annotations::new())
                     }
                 }
 

@@ -44,6 +44,60 @@ pub struct ExposureScore {
 }
 
 #[cfg(feature = "exposure-score")]
+impl DecodeMembers for ExposureScore {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_time = None;
+        let mut field_score = None;
+        let mut field_rbac_group_id = None;
+        let mut field_rbac_group_name = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "time" => {
+                    field_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "score" => {
+                    field_score = map.next_value::<Wire<Option<f64>>>()?.into_inner();
+                }
+                "rbacGroupId" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(ExposureScore {
+            annotations,
+            time: field_time,
+            score: field_score,
+            rbac_group_id: field_rbac_group_id,
+            rbac_group_name: field_rbac_group_name,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "exposure-score")]
 impl<'de> Deserialize<'de> for ExposureScore {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ExposureScoreVisitor;
@@ -55,56 +109,9 @@ impl<'de> Deserialize<'de> for ExposureScore {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<ExposureScore, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_time = None;
-                let mut field_score = None;
-                let mut field_rbac_group_id = None;
-                let mut field_rbac_group_name = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "time" => {
-                            field_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "score" => {
-                            field_score = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupId" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupName" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(ExposureScore {
-                    annotations,
-                    time: field_time,
-                    score: field_score,
-                    rbac_group_id: field_rbac_group_id,
-                    rbac_group_name: field_rbac_group_name,
-                    additional_properties,
-                })
+                ExposureScore::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(ExposureScoreVisitor)
@@ -158,6 +165,46 @@ pub struct ConfigurationScore {
 }
 
 #[cfg(feature = "configuration-score")]
+impl DecodeMembers for ConfigurationScore {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_time = None;
+        let mut field_score = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "time" => {
+                    field_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "score" => {
+                    field_score = map.next_value::<Wire<Option<f64>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(ConfigurationScore {
+            annotations,
+            time: field_time,
+            score: field_score,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "configuration-score")]
 impl<'de> Deserialize<'de> for ConfigurationScore {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ConfigurationScoreVisitor;
@@ -169,42 +216,9 @@ impl<'de> Deserialize<'de> for ConfigurationScore {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<ConfigurationScore, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_time = None;
-                let mut field_score = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "time" => {
-                            field_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "score" => {
-                            field_score = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(ConfigurationScore {
-                    annotations,
-                    time: field_time,
-                    score: field_score,
-                    additional_properties,
-                })
+                ConfigurationScore::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(ConfigurationScoreVisitor)
@@ -450,6 +464,247 @@ pub struct Machine {
         feature = "users"
     )
 )]
+impl DecodeMembers for Machine {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_computer_dns_name = None;
+        let mut field_first_seen = None;
+        let mut field_last_seen = None;
+        let mut field_os_platform = None;
+        let mut field_onboarding_status = None;
+        let mut field_os_processor = None;
+        let mut field_version = None;
+        let mut field_os_build = None;
+        let mut field_last_ip_address = None;
+        let mut field_last_external_ip_address = None;
+        let mut field_health_status = None;
+        let mut field_rbac_group_name = None;
+        let mut field_rbac_group_id = None;
+        let mut field_risk_score = None;
+        let mut field_aad_device_id = None;
+        let mut field_is_aad_joined = None;
+        let mut field_machine_tags = None;
+        let mut field_exposure_level = None;
+        let mut field_device_value = None;
+        let mut field_ip_addresses = None;
+        let mut field_os_architecture = None;
+        let mut field_os_version = None;
+        let mut field_agent_version = None;
+        let mut field_managed_by = None;
+        let mut field_managed_by_status = None;
+        let mut field_merged_into_machine_id = None;
+        let mut field_is_potential_duplication = None;
+        let mut field_is_excluded = None;
+        let mut field_exclusion_reason = None;
+        let mut field_vm_metadata = None;
+        let mut field_defender_av_status = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "computerDnsName" => {
+                    field_computer_dns_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "firstSeen" => {
+                    field_first_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "lastSeen" => {
+                    field_last_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "osPlatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "onboardingStatus" => {
+                    field_onboarding_status = map
+                        .next_value::<Option<OnboardingStatus>>()?;
+                }
+                "osProcessor" => {
+                    field_os_processor = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "version" => {
+                    field_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osBuild" => {
+                    field_os_build = map.next_value::<Wire<Option<i64>>>()?.into_inner();
+                }
+                "lastIpAddress" => {
+                    field_last_ip_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "lastExternalIpAddress" => {
+                    field_last_external_ip_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "healthStatus" => {
+                    field_health_status = map
+                        .next_value::<Option<MachineHealthStatus>>()?;
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupId" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "riskScore" => {
+                    field_risk_score = map.next_value::<Option<MachineRiskScore>>()?;
+                }
+                "aadDeviceId" => {
+                    field_aad_device_id = map.next_value::<Option<edm::Guid>>()?;
+                }
+                "isAadJoined" => {
+                    field_is_aad_joined = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "machineTags" => {
+                    field_machine_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "exposureLevel" => {
+                    field_exposure_level = map
+                        .next_value::<Option<MachineExposureLevel>>()?;
+                }
+                "deviceValue" => {
+                    field_device_value = map.next_value::<Option<DeviceValue>>()?;
+                }
+                "ipAddresses" => {
+                    field_ip_addresses = map.next_value::<Option<Vec<IpAddress>>>()?;
+                }
+                "osArchitecture" => {
+                    field_os_architecture = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osVersion" => {
+                    field_os_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "agentVersion" => {
+                    field_agent_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "managedBy" => {
+                    field_managed_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "managedByStatus" => {
+                    field_managed_by_status = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "mergedIntoMachineId" => {
+                    field_merged_into_machine_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "isPotentialDuplication" => {
+                    field_is_potential_duplication = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "isExcluded" => {
+                    field_is_excluded = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "exclusionReason" => {
+                    field_exclusion_reason = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "vmMetadata" => {
+                    field_vm_metadata = map.next_value::<Option<VmMetadata>>()?;
+                }
+                "defenderAvStatus" => {
+                    field_defender_av_status = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(Machine {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            computer_dns_name: field_computer_dns_name,
+            first_seen: field_first_seen,
+            last_seen: field_last_seen,
+            os_platform: field_os_platform,
+            onboarding_status: field_onboarding_status,
+            os_processor: field_os_processor,
+            version: field_version,
+            os_build: field_os_build,
+            last_ip_address: field_last_ip_address,
+            last_external_ip_address: field_last_external_ip_address,
+            health_status: field_health_status,
+            rbac_group_name: field_rbac_group_name,
+            rbac_group_id: field_rbac_group_id,
+            risk_score: field_risk_score,
+            aad_device_id: field_aad_device_id,
+            is_aad_joined: field_is_aad_joined,
+            machine_tags: field_machine_tags,
+            exposure_level: field_exposure_level,
+            device_value: field_device_value,
+            ip_addresses: field_ip_addresses,
+            os_architecture: field_os_architecture,
+            os_version: field_os_version,
+            agent_version: field_agent_version,
+            managed_by: field_managed_by,
+            managed_by_status: field_managed_by_status,
+            merged_into_machine_id: field_merged_into_machine_id,
+            is_potential_duplication: field_is_potential_duplication,
+            is_excluded: field_is_excluded,
+            exclusion_reason: field_exclusion_reason,
+            vm_metadata: field_vm_metadata,
+            defender_av_status: field_defender_av_status,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
 impl<'de> Deserialize<'de> for Machine {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MachineVisitor;
@@ -459,243 +714,8 @@ impl<'de> Deserialize<'de> for Machine {
                 f.write_str("a JSON object for `Machine`")
             }
 
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Machine, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_computer_dns_name = None;
-                let mut field_first_seen = None;
-                let mut field_last_seen = None;
-                let mut field_os_platform = None;
-                let mut field_onboarding_status = None;
-                let mut field_os_processor = None;
-                let mut field_version = None;
-                let mut field_os_build = None;
-                let mut field_last_ip_address = None;
-                let mut field_last_external_ip_address = None;
-                let mut field_health_status = None;
-                let mut field_rbac_group_name = None;
-                let mut field_rbac_group_id = None;
-                let mut field_risk_score = None;
-                let mut field_aad_device_id = None;
-                let mut field_is_aad_joined = None;
-                let mut field_machine_tags = None;
-                let mut field_exposure_level = None;
-                let mut field_device_value = None;
-                let mut field_ip_addresses = None;
-                let mut field_os_architecture = None;
-                let mut field_os_version = None;
-                let mut field_agent_version = None;
-                let mut field_managed_by = None;
-                let mut field_managed_by_status = None;
-                let mut field_merged_into_machine_id = None;
-                let mut field_is_potential_duplication = None;
-                let mut field_is_excluded = None;
-                let mut field_exclusion_reason = None;
-                let mut field_vm_metadata = None;
-                let mut field_defender_av_status = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "computerDnsName" => {
-                            field_computer_dns_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "firstSeen" => {
-                            field_first_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "lastSeen" => {
-                            field_last_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "osPlatform" => {
-                            field_os_platform = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "onboardingStatus" => {
-                            field_onboarding_status = map
-                                .next_value::<Option<OnboardingStatus>>()?;
-                        }
-                        "osProcessor" => {
-                            field_os_processor = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "version" => {
-                            field_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osBuild" => {
-                            field_os_build = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "lastIpAddress" => {
-                            field_last_ip_address = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "lastExternalIpAddress" => {
-                            field_last_external_ip_address = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "healthStatus" => {
-                            field_health_status = map
-                                .next_value::<Option<MachineHealthStatus>>()?;
-                        }
-                        "rbacGroupName" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupId" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "riskScore" => {
-                            field_risk_score = map
-                                .next_value::<Option<MachineRiskScore>>()?;
-                        }
-                        "aadDeviceId" => {
-                            field_aad_device_id = map.next_value::<Option<edm::Guid>>()?;
-                        }
-                        "isAadJoined" => {
-                            field_is_aad_joined = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "machineTags" => {
-                            field_machine_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "exposureLevel" => {
-                            field_exposure_level = map
-                                .next_value::<Option<MachineExposureLevel>>()?;
-                        }
-                        "deviceValue" => {
-                            field_device_value = map.next_value::<Option<DeviceValue>>()?;
-                        }
-                        "ipAddresses" => {
-                            field_ip_addresses = map
-                                .next_value::<Option<Vec<IpAddress>>>()?;
-                        }
-                        "osArchitecture" => {
-                            field_os_architecture = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osVersion" => {
-                            field_os_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "agentVersion" => {
-                            field_agent_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "managedBy" => {
-                            field_managed_by = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "managedByStatus" => {
-                            field_managed_by_status = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "mergedIntoMachineId" => {
-                            field_merged_into_machine_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "isPotentialDuplication" => {
-                            field_is_potential_duplication = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "isExcluded" => {
-                            field_is_excluded = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "exclusionReason" => {
-                            field_exclusion_reason = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "vmMetadata" => {
-                            field_vm_metadata = map.next_value::<Option<VmMetadata>>()?;
-                        }
-                        "defenderAvStatus" => {
-                            field_defender_av_status = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(Machine {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    computer_dns_name: field_computer_dns_name,
-                    first_seen: field_first_seen,
-                    last_seen: field_last_seen,
-                    os_platform: field_os_platform,
-                    onboarding_status: field_onboarding_status,
-                    os_processor: field_os_processor,
-                    version: field_version,
-                    os_build: field_os_build,
-                    last_ip_address: field_last_ip_address,
-                    last_external_ip_address: field_last_external_ip_address,
-                    health_status: field_health_status,
-                    rbac_group_name: field_rbac_group_name,
-                    rbac_group_id: field_rbac_group_id,
-                    risk_score: field_risk_score,
-                    aad_device_id: field_aad_device_id,
-                    is_aad_joined: field_is_aad_joined,
-                    machine_tags: field_machine_tags,
-                    exposure_level: field_exposure_level,
-                    device_value: field_device_value,
-                    ip_addresses: field_ip_addresses,
-                    os_architecture: field_os_architecture,
-                    os_version: field_os_version,
-                    agent_version: field_agent_version,
-                    managed_by: field_managed_by,
-                    managed_by_status: field_managed_by_status,
-                    merged_into_machine_id: field_merged_into_machine_id,
-                    is_potential_duplication: field_is_potential_duplication,
-                    is_excluded: field_is_excluded,
-                    exclusion_reason: field_exclusion_reason,
-                    vm_metadata: field_vm_metadata,
-                    defender_av_status: field_defender_av_status,
-                    additional_properties,
-                })
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Machine, A::Error> {
+                Machine::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(MachineVisitor)
@@ -984,6 +1004,68 @@ pub struct IpAddress {
         feature = "users"
     )
 )]
+impl DecodeMembers for IpAddress {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_ip_address = None;
+        let mut field_mac_address = None;
+        let mut field_operational_status = None;
+        let mut field_type = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "ipAddress" => {
+                    field_ip_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "macAddress" => {
+                    field_mac_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "operationalStatus" => {
+                    field_operational_status = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "type" => {
+                    field_type = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(IpAddress {
+            annotations,
+            ip_address: field_ip_address,
+            mac_address: field_mac_address,
+            operational_status: field_operational_status,
+            r#type: field_type,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
 impl<'de> Deserialize<'de> for IpAddress {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct IpAddressVisitor;
@@ -995,56 +1077,9 @@ impl<'de> Deserialize<'de> for IpAddress {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<IpAddress, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_ip_address = None;
-                let mut field_mac_address = None;
-                let mut field_operational_status = None;
-                let mut field_type = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "ipAddress" => {
-                            field_ip_address = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "macAddress" => {
-                            field_mac_address = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "operationalStatus" => {
-                            field_operational_status = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "type" => {
-                            field_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(IpAddress {
-                    annotations,
-                    ip_address: field_ip_address,
-                    mac_address: field_mac_address,
-                    operational_status: field_operational_status,
-                    r#type: field_type,
-                    additional_properties,
-                })
+                IpAddress::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(IpAddressVisitor)
@@ -1163,6 +1198,68 @@ pub struct VmMetadata {
         feature = "users"
     )
 )]
+impl DecodeMembers for VmMetadata {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_vm_id = None;
+        let mut field_cloud_provider = None;
+        let mut field_resource_id = None;
+        let mut field_subscription_id = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "vmId" => {
+                    field_vm_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "cloudProvider" => {
+                    field_cloud_provider = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "resourceId" => {
+                    field_resource_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "subscriptionId" => {
+                    field_subscription_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(VmMetadata {
+            annotations,
+            vm_id: field_vm_id,
+            cloud_provider: field_cloud_provider,
+            resource_id: field_resource_id,
+            subscription_id: field_subscription_id,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
 impl<'de> Deserialize<'de> for VmMetadata {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct VmMetadataVisitor;
@@ -1174,56 +1271,9 @@ impl<'de> Deserialize<'de> for VmMetadata {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<VmMetadata, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_vm_id = None;
-                let mut field_cloud_provider = None;
-                let mut field_resource_id = None;
-                let mut field_subscription_id = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "vmId" => {
-                            field_vm_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "cloudProvider" => {
-                            field_cloud_provider = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "resourceId" => {
-                            field_resource_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "subscriptionId" => {
-                            field_subscription_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(VmMetadata {
-                    annotations,
-                    vm_id: field_vm_id,
-                    cloud_provider: field_cloud_provider,
-                    resource_id: field_resource_id,
-                    subscription_id: field_subscription_id,
-                    additional_properties,
-                })
+                VmMetadata::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(VmMetadataVisitor)
@@ -1318,6 +1368,48 @@ pub struct ExportFilesResponse {
 }
 
 #[cfg(feature = "machines")]
+impl DecodeMembers for ExportFilesResponse {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_export_files = None;
+        let mut field_generated_time = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "exportFiles" => {
+                    field_export_files = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "generatedTime" => {
+                    field_generated_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(ExportFilesResponse {
+            annotations,
+            export_files: field_export_files,
+            generated_time: field_generated_time,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "machines")]
 impl<'de> Deserialize<'de> for ExportFilesResponse {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ExportFilesResponseVisitor;
@@ -1329,42 +1421,9 @@ impl<'de> Deserialize<'de> for ExportFilesResponse {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<ExportFilesResponse, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_export_files = None;
-                let mut field_generated_time = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "exportFiles" => {
-                            field_export_files = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "generatedTime" => {
-                            field_generated_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(ExportFilesResponse {
-                    annotations,
-                    export_files: field_export_files,
-                    generated_time: field_generated_time,
-                    additional_properties,
-                })
+                ExportFilesResponse::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(ExportFilesResponseVisitor)
@@ -1490,6 +1549,146 @@ pub struct AssetConfiguration {
 }
 
 #[cfg(feature = "machines")]
+impl DecodeMembers for AssetConfiguration {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_device_id = None;
+        let mut field_device_name = None;
+        let mut field_os_platform = None;
+        let mut field_os_version = None;
+        let mut field_rbac_group_name = None;
+        let mut field_rbac_group_id = None;
+        let mut field_timestamp = None;
+        let mut field_configuration_id = None;
+        let mut field_configuration_category = None;
+        let mut field_configuration_subcategory = None;
+        let mut field_configuration_impact = None;
+        let mut field_configuration_name = None;
+        let mut field_is_compliant = None;
+        let mut field_is_applicable = None;
+        let mut field_is_expected_user_impact = None;
+        let mut field_recommendation_reference = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "deviceId" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceName" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osPlatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osVersion" => {
+                    field_os_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupId" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "timestamp" => {
+                    field_timestamp = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "configurationId" => {
+                    field_configuration_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "configurationCategory" => {
+                    field_configuration_category = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "configurationSubcategory" => {
+                    field_configuration_subcategory = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "configurationImpact" => {
+                    field_configuration_impact = map
+                        .next_value::<Wire<Option<f64>>>()?
+                        .into_inner();
+                }
+                "configurationName" => {
+                    field_configuration_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "isCompliant" => {
+                    field_is_compliant = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "isApplicable" => {
+                    field_is_applicable = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "isExpectedUserImpact" => {
+                    field_is_expected_user_impact = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "recommendationReference" => {
+                    field_recommendation_reference = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AssetConfiguration {
+            annotations,
+            device_id: field_device_id,
+            device_name: field_device_name,
+            os_platform: field_os_platform,
+            os_version: field_os_version,
+            rbac_group_name: field_rbac_group_name,
+            rbac_group_id: field_rbac_group_id,
+            timestamp: field_timestamp,
+            configuration_id: field_configuration_id,
+            configuration_category: field_configuration_category,
+            configuration_subcategory: field_configuration_subcategory,
+            configuration_impact: field_configuration_impact,
+            configuration_name: field_configuration_name,
+            is_compliant: field_is_compliant,
+            is_applicable: field_is_applicable,
+            is_expected_user_impact: field_is_expected_user_impact,
+            recommendation_reference: field_recommendation_reference,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "machines")]
 impl<'de> Deserialize<'de> for AssetConfiguration {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AssetConfigurationVisitor;
@@ -1501,140 +1700,9 @@ impl<'de> Deserialize<'de> for AssetConfiguration {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<AssetConfiguration, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_device_id = None;
-                let mut field_device_name = None;
-                let mut field_os_platform = None;
-                let mut field_os_version = None;
-                let mut field_rbac_group_name = None;
-                let mut field_rbac_group_id = None;
-                let mut field_timestamp = None;
-                let mut field_configuration_id = None;
-                let mut field_configuration_category = None;
-                let mut field_configuration_subcategory = None;
-                let mut field_configuration_impact = None;
-                let mut field_configuration_name = None;
-                let mut field_is_compliant = None;
-                let mut field_is_applicable = None;
-                let mut field_is_expected_user_impact = None;
-                let mut field_recommendation_reference = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "deviceId" => {
-                            field_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "deviceName" => {
-                            field_device_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osPlatform" => {
-                            field_os_platform = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osVersion" => {
-                            field_os_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupName" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupId" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "timestamp" => {
-                            field_timestamp = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "configurationId" => {
-                            field_configuration_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "configurationCategory" => {
-                            field_configuration_category = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "configurationSubcategory" => {
-                            field_configuration_subcategory = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "configurationImpact" => {
-                            field_configuration_impact = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        "configurationName" => {
-                            field_configuration_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "isCompliant" => {
-                            field_is_compliant = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "isApplicable" => {
-                            field_is_applicable = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "isExpectedUserImpact" => {
-                            field_is_expected_user_impact = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "recommendationReference" => {
-                            field_recommendation_reference = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(AssetConfiguration {
-                    annotations,
-                    device_id: field_device_id,
-                    device_name: field_device_name,
-                    os_platform: field_os_platform,
-                    os_version: field_os_version,
-                    rbac_group_name: field_rbac_group_name,
-                    rbac_group_id: field_rbac_group_id,
-                    timestamp: field_timestamp,
-                    configuration_id: field_configuration_id,
-                    configuration_category: field_configuration_category,
-                    configuration_subcategory: field_configuration_subcategory,
-                    configuration_impact: field_configuration_impact,
-                    configuration_name: field_configuration_name,
-                    is_compliant: field_is_compliant,
-                    is_applicable: field_is_applicable,
-                    is_expected_user_impact: field_is_expected_user_impact,
-                    recommendation_reference: field_recommendation_reference,
-                    additional_properties,
-                })
+                AssetConfiguration::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AssetConfigurationVisitor)
@@ -1794,6 +1862,132 @@ pub struct AssetSoftware {
 }
 
 #[cfg(feature = "machines")]
+impl DecodeMembers for AssetSoftware {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_device_id = None;
+        let mut field_device_name = None;
+        let mut field_os_platform = None;
+        let mut field_rbac_group_name = None;
+        let mut field_rbac_group_id = None;
+        let mut field_software_vendor = None;
+        let mut field_software_name = None;
+        let mut field_software_version = None;
+        let mut field_number_of_weaknesses = None;
+        let mut field_disk_paths = None;
+        let mut field_registry_paths = None;
+        let mut field_software_first_seen_timestamp = None;
+        let mut field_end_of_support_status = None;
+        let mut field_end_of_support_date = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "deviceId" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceName" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osPlatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupId" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "softwareVendor" => {
+                    field_software_vendor = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "softwareName" => {
+                    field_software_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "softwareVersion" => {
+                    field_software_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "numberOfWeaknesses" => {
+                    field_number_of_weaknesses = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "diskPaths" => {
+                    field_disk_paths = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "registryPaths" => {
+                    field_registry_paths = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "softwareFirstSeenTimestamp" => {
+                    field_software_first_seen_timestamp = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "endOfSupportStatus" => {
+                    field_end_of_support_status = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "endOfSupportDate" => {
+                    field_end_of_support_date = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AssetSoftware {
+            annotations,
+            device_id: field_device_id,
+            device_name: field_device_name,
+            os_platform: field_os_platform,
+            rbac_group_name: field_rbac_group_name,
+            rbac_group_id: field_rbac_group_id,
+            software_vendor: field_software_vendor,
+            software_name: field_software_name,
+            software_version: field_software_version,
+            number_of_weaknesses: field_number_of_weaknesses,
+            disk_paths: field_disk_paths,
+            registry_paths: field_registry_paths,
+            software_first_seen_timestamp: field_software_first_seen_timestamp,
+            end_of_support_status: field_end_of_support_status,
+            end_of_support_date: field_end_of_support_date,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "machines")]
 impl<'de> Deserialize<'de> for AssetSoftware {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AssetSoftwareVisitor;
@@ -1805,126 +1999,9 @@ impl<'de> Deserialize<'de> for AssetSoftware {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<AssetSoftware, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_device_id = None;
-                let mut field_device_name = None;
-                let mut field_os_platform = None;
-                let mut field_rbac_group_name = None;
-                let mut field_rbac_group_id = None;
-                let mut field_software_vendor = None;
-                let mut field_software_name = None;
-                let mut field_software_version = None;
-                let mut field_number_of_weaknesses = None;
-                let mut field_disk_paths = None;
-                let mut field_registry_paths = None;
-                let mut field_software_first_seen_timestamp = None;
-                let mut field_end_of_support_status = None;
-                let mut field_end_of_support_date = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "deviceId" => {
-                            field_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "deviceName" => {
-                            field_device_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osPlatform" => {
-                            field_os_platform = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupName" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupId" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "softwareVendor" => {
-                            field_software_vendor = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "softwareName" => {
-                            field_software_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "softwareVersion" => {
-                            field_software_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "numberOfWeaknesses" => {
-                            field_number_of_weaknesses = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "diskPaths" => {
-                            field_disk_paths = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "registryPaths" => {
-                            field_registry_paths = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "softwareFirstSeenTimestamp" => {
-                            field_software_first_seen_timestamp = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "endOfSupportStatus" => {
-                            field_end_of_support_status = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "endOfSupportDate" => {
-                            field_end_of_support_date = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(AssetSoftware {
-                    annotations,
-                    device_id: field_device_id,
-                    device_name: field_device_name,
-                    os_platform: field_os_platform,
-                    rbac_group_name: field_rbac_group_name,
-                    rbac_group_id: field_rbac_group_id,
-                    software_vendor: field_software_vendor,
-                    software_name: field_software_name,
-                    software_version: field_software_version,
-                    number_of_weaknesses: field_number_of_weaknesses,
-                    disk_paths: field_disk_paths,
-                    registry_paths: field_registry_paths,
-                    software_first_seen_timestamp: field_software_first_seen_timestamp,
-                    end_of_support_status: field_end_of_support_status,
-                    end_of_support_date: field_end_of_support_date,
-                    additional_properties,
-                })
+                AssetSoftware::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AssetSoftwareVisitor)
@@ -2049,6 +2126,97 @@ pub struct AssetNonCpeSoftware {
 }
 
 #[cfg(feature = "machines")]
+impl DecodeMembers for AssetNonCpeSoftware {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_device_id = None;
+        let mut field_device_name = None;
+        let mut field_os_platform = None;
+        let mut field_rbac_group_name = None;
+        let mut field_rbac_group_id = None;
+        let mut field_software_vendor = None;
+        let mut field_software_name = None;
+        let mut field_software_version = None;
+        let mut field_software_last_seen_timestamp = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "deviceId" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceName" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osPlatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupId" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "softwareVendor" => {
+                    field_software_vendor = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "softwareName" => {
+                    field_software_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "softwareVersion" => {
+                    field_software_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "softwareLastSeenTimestamp" => {
+                    field_software_last_seen_timestamp = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AssetNonCpeSoftware {
+            annotations,
+            device_id: field_device_id,
+            device_name: field_device_name,
+            os_platform: field_os_platform,
+            rbac_group_name: field_rbac_group_name,
+            rbac_group_id: field_rbac_group_id,
+            software_vendor: field_software_vendor,
+            software_name: field_software_name,
+            software_version: field_software_version,
+            software_last_seen_timestamp: field_software_last_seen_timestamp,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "machines")]
 impl<'de> Deserialize<'de> for AssetNonCpeSoftware {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AssetNonCpeSoftwareVisitor;
@@ -2060,91 +2228,9 @@ impl<'de> Deserialize<'de> for AssetNonCpeSoftware {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<AssetNonCpeSoftware, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_device_id = None;
-                let mut field_device_name = None;
-                let mut field_os_platform = None;
-                let mut field_rbac_group_name = None;
-                let mut field_rbac_group_id = None;
-                let mut field_software_vendor = None;
-                let mut field_software_name = None;
-                let mut field_software_version = None;
-                let mut field_software_last_seen_timestamp = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "deviceId" => {
-                            field_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "deviceName" => {
-                            field_device_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osPlatform" => {
-                            field_os_platform = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupName" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupId" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "softwareVendor" => {
-                            field_software_vendor = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "softwareName" => {
-                            field_software_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "softwareVersion" => {
-                            field_software_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "softwareLastSeenTimestamp" => {
-                            field_software_last_seen_timestamp = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(AssetNonCpeSoftware {
-                    annotations,
-                    device_id: field_device_id,
-                    device_name: field_device_name,
-                    os_platform: field_os_platform,
-                    rbac_group_name: field_rbac_group_name,
-                    rbac_group_id: field_rbac_group_id,
-                    software_vendor: field_software_vendor,
-                    software_name: field_software_name,
-                    software_version: field_software_version,
-                    software_last_seen_timestamp: field_software_last_seen_timestamp,
-                    additional_properties,
-                })
+                AssetNonCpeSoftware::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AssetNonCpeSoftwareVisitor)
@@ -2335,6 +2421,195 @@ pub struct AssetVulnerability {
 }
 
 #[cfg(feature = "machines")]
+impl DecodeMembers for AssetVulnerability {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_device_id = None;
+        let mut field_device_name = None;
+        let mut field_os_platform = None;
+        let mut field_os_version = None;
+        let mut field_os_architecture = None;
+        let mut field_rbac_group_name = None;
+        let mut field_rbac_group_id = None;
+        let mut field_software_vendor = None;
+        let mut field_software_name = None;
+        let mut field_software_version = None;
+        let mut field_cve_id = None;
+        let mut field_cvss_score = None;
+        let mut field_vulnerability_severity_level = None;
+        let mut field_exploitability_level = None;
+        let mut field_recommended_security_update = None;
+        let mut field_recommended_security_update_id = None;
+        let mut field_recommended_security_update_url = None;
+        let mut field_disk_paths = None;
+        let mut field_registry_paths = None;
+        let mut field_first_seen_timestamp = None;
+        let mut field_last_seen_timestamp = None;
+        let mut field_recommendation_reference = None;
+        let mut field_security_update_available = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "deviceId" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceName" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osPlatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osVersion" => {
+                    field_os_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osArchitecture" => {
+                    field_os_architecture = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupId" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "softwareVendor" => {
+                    field_software_vendor = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "softwareName" => {
+                    field_software_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "softwareVersion" => {
+                    field_software_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "cveId" => {
+                    field_cve_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "cvssScore" => {
+                    field_cvss_score = map
+                        .next_value::<Wire<Option<f64>>>()?
+                        .into_inner();
+                }
+                "vulnerabilitySeverityLevel" => {
+                    field_vulnerability_severity_level = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "exploitabilityLevel" => {
+                    field_exploitability_level = map
+                        .next_value::<Option<ExploitabilityLevel>>()?;
+                }
+                "recommendedSecurityUpdate" => {
+                    field_recommended_security_update = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "recommendedSecurityUpdateId" => {
+                    field_recommended_security_update_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "recommendedSecurityUpdateUrl" => {
+                    field_recommended_security_update_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "diskPaths" => {
+                    field_disk_paths = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "registryPaths" => {
+                    field_registry_paths = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "firstSeenTimestamp" => {
+                    field_first_seen_timestamp = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "lastSeenTimestamp" => {
+                    field_last_seen_timestamp = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "recommendationReference" => {
+                    field_recommendation_reference = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "securityUpdateAvailable" => {
+                    field_security_update_available = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AssetVulnerability {
+            annotations,
+            id: field_id,
+            device_id: field_device_id,
+            device_name: field_device_name,
+            os_platform: field_os_platform,
+            os_version: field_os_version,
+            os_architecture: field_os_architecture,
+            rbac_group_name: field_rbac_group_name,
+            rbac_group_id: field_rbac_group_id,
+            software_vendor: field_software_vendor,
+            software_name: field_software_name,
+            software_version: field_software_version,
+            cve_id: field_cve_id,
+            cvss_score: field_cvss_score,
+            vulnerability_severity_level: field_vulnerability_severity_level,
+            exploitability_level: field_exploitability_level,
+            recommended_security_update: field_recommended_security_update,
+            recommended_security_update_id: field_recommended_security_update_id,
+            recommended_security_update_url: field_recommended_security_update_url,
+            disk_paths: field_disk_paths,
+            registry_paths: field_registry_paths,
+            first_seen_timestamp: field_first_seen_timestamp,
+            last_seen_timestamp: field_last_seen_timestamp,
+            recommendation_reference: field_recommendation_reference,
+            security_update_available: field_security_update_available,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "machines")]
 impl<'de> Deserialize<'de> for AssetVulnerability {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AssetVulnerabilityVisitor;
@@ -2346,195 +2621,9 @@ impl<'de> Deserialize<'de> for AssetVulnerability {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<AssetVulnerability, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_device_id = None;
-                let mut field_device_name = None;
-                let mut field_os_platform = None;
-                let mut field_os_version = None;
-                let mut field_os_architecture = None;
-                let mut field_rbac_group_name = None;
-                let mut field_rbac_group_id = None;
-                let mut field_software_vendor = None;
-                let mut field_software_name = None;
-                let mut field_software_version = None;
-                let mut field_cve_id = None;
-                let mut field_cvss_score = None;
-                let mut field_vulnerability_severity_level = None;
-                let mut field_exploitability_level = None;
-                let mut field_recommended_security_update = None;
-                let mut field_recommended_security_update_id = None;
-                let mut field_recommended_security_update_url = None;
-                let mut field_disk_paths = None;
-                let mut field_registry_paths = None;
-                let mut field_first_seen_timestamp = None;
-                let mut field_last_seen_timestamp = None;
-                let mut field_recommendation_reference = None;
-                let mut field_security_update_available = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "deviceId" => {
-                            field_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "deviceName" => {
-                            field_device_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osPlatform" => {
-                            field_os_platform = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osVersion" => {
-                            field_os_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osArchitecture" => {
-                            field_os_architecture = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupName" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupId" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "softwareVendor" => {
-                            field_software_vendor = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "softwareName" => {
-                            field_software_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "softwareVersion" => {
-                            field_software_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "cveId" => {
-                            field_cve_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "cvssScore" => {
-                            field_cvss_score = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        "vulnerabilitySeverityLevel" => {
-                            field_vulnerability_severity_level = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "exploitabilityLevel" => {
-                            field_exploitability_level = map
-                                .next_value::<Option<ExploitabilityLevel>>()?;
-                        }
-                        "recommendedSecurityUpdate" => {
-                            field_recommended_security_update = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "recommendedSecurityUpdateId" => {
-                            field_recommended_security_update_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "recommendedSecurityUpdateUrl" => {
-                            field_recommended_security_update_url = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "diskPaths" => {
-                            field_disk_paths = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "registryPaths" => {
-                            field_registry_paths = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "firstSeenTimestamp" => {
-                            field_first_seen_timestamp = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "lastSeenTimestamp" => {
-                            field_last_seen_timestamp = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "recommendationReference" => {
-                            field_recommendation_reference = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "securityUpdateAvailable" => {
-                            field_security_update_available = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(AssetVulnerability {
-                    annotations,
-                    id: field_id,
-                    device_id: field_device_id,
-                    device_name: field_device_name,
-                    os_platform: field_os_platform,
-                    os_version: field_os_version,
-                    os_architecture: field_os_architecture,
-                    rbac_group_name: field_rbac_group_name,
-                    rbac_group_id: field_rbac_group_id,
-                    software_vendor: field_software_vendor,
-                    software_name: field_software_name,
-                    software_version: field_software_version,
-                    cve_id: field_cve_id,
-                    cvss_score: field_cvss_score,
-                    vulnerability_severity_level: field_vulnerability_severity_level,
-                    exploitability_level: field_exploitability_level,
-                    recommended_security_update: field_recommended_security_update,
-                    recommended_security_update_id: field_recommended_security_update_id,
-                    recommended_security_update_url: field_recommended_security_update_url,
-                    disk_paths: field_disk_paths,
-                    registry_paths: field_registry_paths,
-                    first_seen_timestamp: field_first_seen_timestamp,
-                    last_seen_timestamp: field_last_seen_timestamp,
-                    recommendation_reference: field_recommendation_reference,
-                    security_update_available: field_security_update_available,
-                    additional_properties,
-                })
+                AssetVulnerability::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AssetVulnerabilityVisitor)
@@ -2657,22 +2746,53 @@ impl defender_runtime::request::Keyed for AnyAssetVulnerability {
 #[cfg(feature = "machines")]
 impl<'de> Deserialize<'de> for AnyAssetVulnerability {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        match odata_type_name(&value) {
-            Some(
+        fn dispatch<'de, M: MapAccess<'de>>(
+            name: &str,
+            map: M,
+            annotations: Annotations,
+        ) -> Result<AnyAssetVulnerability, M::Error> {
+            match name {
                 "microsoft.windowsDefenderATP.api.DeltaAssetVulnerability"
-                | "DeltaAssetVulnerability",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::DeltaAssetVulnerability)
-                    .map_err(de::Error::custom)
-            }
-            _ => {
-                serde_json::from_value(value)
-                    .map(Self::AssetVulnerability)
-                    .map_err(de::Error::custom)
+                | "DeltaAssetVulnerability" => {
+                    DeltaAssetVulnerability::decode_members(map, annotations)
+                        .map(AnyAssetVulnerability::DeltaAssetVulnerability)
+                }
+                _ => {
+                    AssetVulnerability::decode_members(map, annotations)
+                        .map(AnyAssetVulnerability::AssetVulnerability)
+                }
             }
         }
+
+        struct PolymorphicVisitor;
+        impl<'de> Visitor<'de> for PolymorphicVisitor {
+            type Value = AnyAssetVulnerability;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a JSON object for `AssetVulnerability` or a type derived from it",
+                )
+            }
+
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AnyAssetVulnerability, A::Error> {
+                match read_type_first(&mut map)? {
+                    TypeFirst::Streamed { name, annotations } => {
+                        dispatch(&name, map, annotations)
+                    }
+                    TypeFirst::Buffered { name, annotations, members } => {
+                        dispatch(
+                                name.as_deref().unwrap_or_default(),
+                                members,
+                                annotations,
+                            )
+                            .map_err(de::Error::custom)
+                    }
+                }
+            }
+        }
+        deserializer.deserialize_map(PolymorphicVisitor)
     }
 }
 
@@ -2842,6 +2962,214 @@ pub struct DeltaAssetVulnerability {
 }
 
 #[cfg(feature = "machines")]
+impl DecodeMembers for DeltaAssetVulnerability {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_device_id = None;
+        let mut field_device_name = None;
+        let mut field_os_platform = None;
+        let mut field_os_version = None;
+        let mut field_os_architecture = None;
+        let mut field_rbac_group_name = None;
+        let mut field_rbac_group_id = None;
+        let mut field_software_vendor = None;
+        let mut field_software_name = None;
+        let mut field_software_version = None;
+        let mut field_cve_id = None;
+        let mut field_cvss_score = None;
+        let mut field_vulnerability_severity_level = None;
+        let mut field_exploitability_level = None;
+        let mut field_recommended_security_update = None;
+        let mut field_recommended_security_update_id = None;
+        let mut field_recommended_security_update_url = None;
+        let mut field_disk_paths = None;
+        let mut field_registry_paths = None;
+        let mut field_first_seen_timestamp = None;
+        let mut field_last_seen_timestamp = None;
+        let mut field_recommendation_reference = None;
+        let mut field_security_update_available = None;
+        let mut field_status = None;
+        let mut field_event_timestamp = None;
+        let mut field_is_onboarded = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "deviceId" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceName" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osPlatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osVersion" => {
+                    field_os_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osArchitecture" => {
+                    field_os_architecture = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupId" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "softwareVendor" => {
+                    field_software_vendor = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "softwareName" => {
+                    field_software_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "softwareVersion" => {
+                    field_software_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "cveId" => {
+                    field_cve_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "cvssScore" => {
+                    field_cvss_score = map
+                        .next_value::<Wire<Option<f64>>>()?
+                        .into_inner();
+                }
+                "vulnerabilitySeverityLevel" => {
+                    field_vulnerability_severity_level = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "exploitabilityLevel" => {
+                    field_exploitability_level = map
+                        .next_value::<Option<ExploitabilityLevel>>()?;
+                }
+                "recommendedSecurityUpdate" => {
+                    field_recommended_security_update = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "recommendedSecurityUpdateId" => {
+                    field_recommended_security_update_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "recommendedSecurityUpdateUrl" => {
+                    field_recommended_security_update_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "diskPaths" => {
+                    field_disk_paths = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "registryPaths" => {
+                    field_registry_paths = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "firstSeenTimestamp" => {
+                    field_first_seen_timestamp = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "lastSeenTimestamp" => {
+                    field_last_seen_timestamp = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "recommendationReference" => {
+                    field_recommendation_reference = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "securityUpdateAvailable" => {
+                    field_security_update_available = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "status" => {
+                    field_status = map.next_value::<Option<VulnerabilityChangeStatus>>()?;
+                }
+                "eventTimestamp" => {
+                    field_event_timestamp = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "isOnboarded" => {
+                    field_is_onboarded = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(DeltaAssetVulnerability {
+            annotations,
+            id: field_id,
+            device_id: field_device_id,
+            device_name: field_device_name,
+            os_platform: field_os_platform,
+            os_version: field_os_version,
+            os_architecture: field_os_architecture,
+            rbac_group_name: field_rbac_group_name,
+            rbac_group_id: field_rbac_group_id,
+            software_vendor: field_software_vendor,
+            software_name: field_software_name,
+            software_version: field_software_version,
+            cve_id: field_cve_id,
+            cvss_score: field_cvss_score,
+            vulnerability_severity_level: field_vulnerability_severity_level,
+            exploitability_level: field_exploitability_level,
+            recommended_security_update: field_recommended_security_update,
+            recommended_security_update_id: field_recommended_security_update_id,
+            recommended_security_update_url: field_recommended_security_update_url,
+            disk_paths: field_disk_paths,
+            registry_paths: field_registry_paths,
+            first_seen_timestamp: field_first_seen_timestamp,
+            last_seen_timestamp: field_last_seen_timestamp,
+            recommendation_reference: field_recommendation_reference,
+            security_update_available: field_security_update_available,
+            status: field_status,
+            event_timestamp: field_event_timestamp,
+            is_onboarded: field_is_onboarded,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "machines")]
 impl<'de> Deserialize<'de> for DeltaAssetVulnerability {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct DeltaAssetVulnerabilityVisitor;
@@ -2853,215 +3181,9 @@ impl<'de> Deserialize<'de> for DeltaAssetVulnerability {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<DeltaAssetVulnerability, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_device_id = None;
-                let mut field_device_name = None;
-                let mut field_os_platform = None;
-                let mut field_os_version = None;
-                let mut field_os_architecture = None;
-                let mut field_rbac_group_name = None;
-                let mut field_rbac_group_id = None;
-                let mut field_software_vendor = None;
-                let mut field_software_name = None;
-                let mut field_software_version = None;
-                let mut field_cve_id = None;
-                let mut field_cvss_score = None;
-                let mut field_vulnerability_severity_level = None;
-                let mut field_exploitability_level = None;
-                let mut field_recommended_security_update = None;
-                let mut field_recommended_security_update_id = None;
-                let mut field_recommended_security_update_url = None;
-                let mut field_disk_paths = None;
-                let mut field_registry_paths = None;
-                let mut field_first_seen_timestamp = None;
-                let mut field_last_seen_timestamp = None;
-                let mut field_recommendation_reference = None;
-                let mut field_security_update_available = None;
-                let mut field_status = None;
-                let mut field_event_timestamp = None;
-                let mut field_is_onboarded = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "deviceId" => {
-                            field_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "deviceName" => {
-                            field_device_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osPlatform" => {
-                            field_os_platform = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osVersion" => {
-                            field_os_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osArchitecture" => {
-                            field_os_architecture = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupName" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupId" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "softwareVendor" => {
-                            field_software_vendor = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "softwareName" => {
-                            field_software_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "softwareVersion" => {
-                            field_software_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "cveId" => {
-                            field_cve_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "cvssScore" => {
-                            field_cvss_score = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        "vulnerabilitySeverityLevel" => {
-                            field_vulnerability_severity_level = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "exploitabilityLevel" => {
-                            field_exploitability_level = map
-                                .next_value::<Option<ExploitabilityLevel>>()?;
-                        }
-                        "recommendedSecurityUpdate" => {
-                            field_recommended_security_update = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "recommendedSecurityUpdateId" => {
-                            field_recommended_security_update_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "recommendedSecurityUpdateUrl" => {
-                            field_recommended_security_update_url = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "diskPaths" => {
-                            field_disk_paths = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "registryPaths" => {
-                            field_registry_paths = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "firstSeenTimestamp" => {
-                            field_first_seen_timestamp = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "lastSeenTimestamp" => {
-                            field_last_seen_timestamp = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "recommendationReference" => {
-                            field_recommendation_reference = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "securityUpdateAvailable" => {
-                            field_security_update_available = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "status" => {
-                            field_status = map
-                                .next_value::<Option<VulnerabilityChangeStatus>>()?;
-                        }
-                        "eventTimestamp" => {
-                            field_event_timestamp = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "isOnboarded" => {
-                            field_is_onboarded = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(DeltaAssetVulnerability {
-                    annotations,
-                    id: field_id,
-                    device_id: field_device_id,
-                    device_name: field_device_name,
-                    os_platform: field_os_platform,
-                    os_version: field_os_version,
-                    os_architecture: field_os_architecture,
-                    rbac_group_name: field_rbac_group_name,
-                    rbac_group_id: field_rbac_group_id,
-                    software_vendor: field_software_vendor,
-                    software_name: field_software_name,
-                    software_version: field_software_version,
-                    cve_id: field_cve_id,
-                    cvss_score: field_cvss_score,
-                    vulnerability_severity_level: field_vulnerability_severity_level,
-                    exploitability_level: field_exploitability_level,
-                    recommended_security_update: field_recommended_security_update,
-                    recommended_security_update_id: field_recommended_security_update_id,
-                    recommended_security_update_url: field_recommended_security_update_url,
-                    disk_paths: field_disk_paths,
-                    registry_paths: field_registry_paths,
-                    first_seen_timestamp: field_first_seen_timestamp,
-                    last_seen_timestamp: field_last_seen_timestamp,
-                    recommendation_reference: field_recommendation_reference,
-                    security_update_available: field_security_update_available,
-                    status: field_status,
-                    event_timestamp: field_event_timestamp,
-                    is_onboarded: field_is_onboarded,
-                    additional_properties,
-                })
+                DeltaAssetVulnerability::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(DeltaAssetVulnerabilityVisitor)
@@ -3245,6 +3367,123 @@ pub struct AssetBrowserExtension {
 }
 
 #[cfg(feature = "machines")]
+impl DecodeMembers for AssetBrowserExtension {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_device_id = None;
+        let mut field_device_name = None;
+        let mut field_rbac_group_id = None;
+        let mut field_rbac_group_name = None;
+        let mut field_installation_time = None;
+        let mut field_browser_name = None;
+        let mut field_extension_id = None;
+        let mut field_extension_name = None;
+        let mut field_extension_description = None;
+        let mut field_extension_version = None;
+        let mut field_extension_risk = None;
+        let mut field_is_activated = None;
+        let mut field_permissions = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "DeviceId" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "DeviceName" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "RbacGroupId" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "RbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "InstallationTime" => {
+                    field_installation_time = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "BrowserName" => {
+                    field_browser_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ExtensionId" => {
+                    field_extension_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ExtensionName" => {
+                    field_extension_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ExtensionDescription" => {
+                    field_extension_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ExtensionVersion" => {
+                    field_extension_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ExtensionRisk" => {
+                    field_extension_risk = map
+                        .next_value::<Option<BrowserExtensionRisk>>()?;
+                }
+                "IsActivated" => {
+                    field_is_activated = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "Permissions" => {
+                    field_permissions = map
+                        .next_value::<Option<Vec<BrowserExtensionPermission>>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AssetBrowserExtension {
+            annotations,
+            device_id: field_device_id,
+            device_name: field_device_name,
+            rbac_group_id: field_rbac_group_id,
+            rbac_group_name: field_rbac_group_name,
+            installation_time: field_installation_time,
+            browser_name: field_browser_name,
+            extension_id: field_extension_id,
+            extension_name: field_extension_name,
+            extension_description: field_extension_description,
+            extension_version: field_extension_version,
+            extension_risk: field_extension_risk,
+            is_activated: field_is_activated,
+            permissions: field_permissions,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "machines")]
 impl<'de> Deserialize<'de> for AssetBrowserExtension {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AssetBrowserExtensionVisitor;
@@ -3256,117 +3495,9 @@ impl<'de> Deserialize<'de> for AssetBrowserExtension {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<AssetBrowserExtension, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_device_id = None;
-                let mut field_device_name = None;
-                let mut field_rbac_group_id = None;
-                let mut field_rbac_group_name = None;
-                let mut field_installation_time = None;
-                let mut field_browser_name = None;
-                let mut field_extension_id = None;
-                let mut field_extension_name = None;
-                let mut field_extension_description = None;
-                let mut field_extension_version = None;
-                let mut field_extension_risk = None;
-                let mut field_is_activated = None;
-                let mut field_permissions = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "DeviceId" => {
-                            field_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "DeviceName" => {
-                            field_device_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "RbacGroupId" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "RbacGroupName" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "InstallationTime" => {
-                            field_installation_time = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "BrowserName" => {
-                            field_browser_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "ExtensionId" => {
-                            field_extension_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "ExtensionName" => {
-                            field_extension_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "ExtensionDescription" => {
-                            field_extension_description = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "ExtensionVersion" => {
-                            field_extension_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "ExtensionRisk" => {
-                            field_extension_risk = map
-                                .next_value::<Option<BrowserExtensionRisk>>()?;
-                        }
-                        "IsActivated" => {
-                            field_is_activated = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "Permissions" => {
-                            field_permissions = map
-                                .next_value::<Option<Vec<BrowserExtensionPermission>>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(AssetBrowserExtension {
-                    annotations,
-                    device_id: field_device_id,
-                    device_name: field_device_name,
-                    rbac_group_id: field_rbac_group_id,
-                    rbac_group_name: field_rbac_group_name,
-                    installation_time: field_installation_time,
-                    browser_name: field_browser_name,
-                    extension_id: field_extension_id,
-                    extension_name: field_extension_name,
-                    extension_description: field_extension_description,
-                    extension_version: field_extension_version,
-                    extension_risk: field_extension_risk,
-                    is_activated: field_is_activated,
-                    permissions: field_permissions,
-                    additional_properties,
-                })
+                AssetBrowserExtension::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AssetBrowserExtensionVisitor)
@@ -3452,6 +3583,47 @@ pub struct BrowserExtensionPermission {
 }
 
 #[cfg(feature = "machines")]
+impl DecodeMembers for BrowserExtensionPermission {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_is_required = None;
+        let mut field_risk = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "Id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "IsRequired" => {
+                    field_is_required = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "Risk" => field_risk = map.next_value::<Option<BrowserExtensionRisk>>()?,
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(BrowserExtensionPermission {
+            annotations,
+            id: field_id,
+            is_required: field_is_required,
+            risk: field_risk,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "machines")]
 impl<'de> Deserialize<'de> for BrowserExtensionPermission {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct BrowserExtensionPermissionVisitor;
@@ -3463,48 +3635,9 @@ impl<'de> Deserialize<'de> for BrowserExtensionPermission {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<BrowserExtensionPermission, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_is_required = None;
-                let mut field_risk = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "Id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "IsRequired" => {
-                            field_is_required = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "Risk" => {
-                            field_risk = map
-                                .next_value::<Option<BrowserExtensionRisk>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(BrowserExtensionPermission {
-                    annotations,
-                    id: field_id,
-                    is_required: field_is_required,
-                    risk: field_risk,
-                    additional_properties,
-                })
+                BrowserExtensionPermission::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(BrowserExtensionPermissionVisitor)
@@ -3562,6 +3695,53 @@ pub struct BrowserExtensionPermissionInfo {
 }
 
 #[cfg(feature = "browserextensions")]
+impl DecodeMembers for BrowserExtensionPermissionInfo {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_key = None;
+        let mut field_permission_name = None;
+        let mut field_description = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "key" => {
+                    field_key = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "permissionName" => {
+                    field_permission_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(BrowserExtensionPermissionInfo {
+            annotations,
+            key: field_key,
+            permission_name: field_permission_name,
+            description: field_description,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "browserextensions")]
 impl<'de> Deserialize<'de> for BrowserExtensionPermissionInfo {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct BrowserExtensionPermissionInfoVisitor;
@@ -3573,49 +3753,9 @@ impl<'de> Deserialize<'de> for BrowserExtensionPermissionInfo {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<BrowserExtensionPermissionInfo, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_key = None;
-                let mut field_permission_name = None;
-                let mut field_description = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "key" => {
-                            field_key = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "permissionName" => {
-                            field_permission_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "description" => {
-                            field_description = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(BrowserExtensionPermissionInfo {
-                    annotations,
-                    key: field_key,
-                    permission_name: field_permission_name,
-                    description: field_description,
-                    additional_properties,
-                })
+                BrowserExtensionPermissionInfo::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(BrowserExtensionPermissionInfoVisitor)
@@ -3765,6 +3905,147 @@ pub struct AssetCertificateAssessment {
 }
 
 #[cfg(feature = "machines")]
+impl DecodeMembers for AssetCertificateAssessment {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_device_id = None;
+        let mut field_device_name = None;
+        let mut field_thumbprint = None;
+        let mut field_path = None;
+        let mut field_signature_algorithm = None;
+        let mut field_key_length = None;
+        let mut field_not_after = None;
+        let mut field_not_before = None;
+        let mut field_subject_type = None;
+        let mut field_serial_number = None;
+        let mut field_subject_object = None;
+        let mut field_issuer_object = None;
+        let mut field_key_usage_array = None;
+        let mut field_extended_key_usage_array = None;
+        let mut field_is_self_signed = None;
+        let mut field_rbac_group_id = None;
+        let mut field_rbac_group_name = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "deviceId" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceName" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "thumbprint" => {
+                    field_thumbprint = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "path" => {
+                    field_path = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "signatureAlgorithm" => {
+                    field_signature_algorithm = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "keyLength" => {
+                    field_key_length = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "notAfter" => {
+                    field_not_after = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "notBefore" => {
+                    field_not_before = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "subjectType" => {
+                    field_subject_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "serialNumber" => {
+                    field_serial_number = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "subjectObject" => {
+                    field_subject_object = map.next_value::<Option<Value>>()?;
+                }
+                "issuerObject" => {
+                    field_issuer_object = map.next_value::<Option<Value>>()?;
+                }
+                "keyUsageArray" => {
+                    field_key_usage_array = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "extendedKeyUsageArray" => {
+                    field_extended_key_usage_array = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "isSelfSigned" => {
+                    field_is_self_signed = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "rbacGroupId" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AssetCertificateAssessment {
+            annotations,
+            device_id: field_device_id,
+            device_name: field_device_name,
+            thumbprint: field_thumbprint,
+            path: field_path,
+            signature_algorithm: field_signature_algorithm,
+            key_length: field_key_length,
+            not_after: field_not_after,
+            not_before: field_not_before,
+            subject_type: field_subject_type,
+            serial_number: field_serial_number,
+            subject_object: field_subject_object,
+            issuer_object: field_issuer_object,
+            key_usage_array: field_key_usage_array,
+            extended_key_usage_array: field_extended_key_usage_array,
+            is_self_signed: field_is_self_signed,
+            rbac_group_id: field_rbac_group_id,
+            rbac_group_name: field_rbac_group_name,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "machines")]
 impl<'de> Deserialize<'de> for AssetCertificateAssessment {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AssetCertificateAssessmentVisitor;
@@ -3776,143 +4057,9 @@ impl<'de> Deserialize<'de> for AssetCertificateAssessment {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<AssetCertificateAssessment, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_device_id = None;
-                let mut field_device_name = None;
-                let mut field_thumbprint = None;
-                let mut field_path = None;
-                let mut field_signature_algorithm = None;
-                let mut field_key_length = None;
-                let mut field_not_after = None;
-                let mut field_not_before = None;
-                let mut field_subject_type = None;
-                let mut field_serial_number = None;
-                let mut field_subject_object = None;
-                let mut field_issuer_object = None;
-                let mut field_key_usage_array = None;
-                let mut field_extended_key_usage_array = None;
-                let mut field_is_self_signed = None;
-                let mut field_rbac_group_id = None;
-                let mut field_rbac_group_name = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "deviceId" => {
-                            field_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "deviceName" => {
-                            field_device_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "thumbprint" => {
-                            field_thumbprint = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "path" => {
-                            field_path = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "signatureAlgorithm" => {
-                            field_signature_algorithm = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "keyLength" => {
-                            field_key_length = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "notAfter" => {
-                            field_not_after = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "notBefore" => {
-                            field_not_before = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "subjectType" => {
-                            field_subject_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "serialNumber" => {
-                            field_serial_number = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "subjectObject" => {
-                            field_subject_object = map.next_value::<Option<Value>>()?;
-                        }
-                        "issuerObject" => {
-                            field_issuer_object = map.next_value::<Option<Value>>()?;
-                        }
-                        "keyUsageArray" => {
-                            field_key_usage_array = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "extendedKeyUsageArray" => {
-                            field_extended_key_usage_array = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "isSelfSigned" => {
-                            field_is_self_signed = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupId" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupName" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(AssetCertificateAssessment {
-                    annotations,
-                    device_id: field_device_id,
-                    device_name: field_device_name,
-                    thumbprint: field_thumbprint,
-                    path: field_path,
-                    signature_algorithm: field_signature_algorithm,
-                    key_length: field_key_length,
-                    not_after: field_not_after,
-                    not_before: field_not_before,
-                    subject_type: field_subject_type,
-                    serial_number: field_serial_number,
-                    subject_object: field_subject_object,
-                    issuer_object: field_issuer_object,
-                    key_usage_array: field_key_usage_array,
-                    extended_key_usage_array: field_extended_key_usage_array,
-                    is_self_signed: field_is_self_signed,
-                    rbac_group_id: field_rbac_group_id,
-                    rbac_group_name: field_rbac_group_name,
-                    additional_properties,
-                })
+                AssetCertificateAssessment::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AssetCertificateAssessmentVisitor)
@@ -4046,6 +4193,97 @@ pub struct AssetHardwareFirmware {
 }
 
 #[cfg(feature = "machines")]
+impl DecodeMembers for AssetHardwareFirmware {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_device_id = None;
+        let mut field_device_name = None;
+        let mut field_rbac_group_id = None;
+        let mut field_rbac_group_name = None;
+        let mut field_component_type = None;
+        let mut field_manufacturer = None;
+        let mut field_component_name = None;
+        let mut field_component_version = None;
+        let mut field_additional_fields = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "deviceId" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceName" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupId" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "componentType" => {
+                    field_component_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "manufacturer" => {
+                    field_manufacturer = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "componentName" => {
+                    field_component_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "componentVersion" => {
+                    field_component_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "additionalFields" => {
+                    field_additional_fields = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AssetHardwareFirmware {
+            annotations,
+            device_id: field_device_id,
+            device_name: field_device_name,
+            rbac_group_id: field_rbac_group_id,
+            rbac_group_name: field_rbac_group_name,
+            component_type: field_component_type,
+            manufacturer: field_manufacturer,
+            component_name: field_component_name,
+            component_version: field_component_version,
+            additional_fields: field_additional_fields,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "machines")]
 impl<'de> Deserialize<'de> for AssetHardwareFirmware {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AssetHardwareFirmwareVisitor;
@@ -4057,91 +4295,9 @@ impl<'de> Deserialize<'de> for AssetHardwareFirmware {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<AssetHardwareFirmware, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_device_id = None;
-                let mut field_device_name = None;
-                let mut field_rbac_group_id = None;
-                let mut field_rbac_group_name = None;
-                let mut field_component_type = None;
-                let mut field_manufacturer = None;
-                let mut field_component_name = None;
-                let mut field_component_version = None;
-                let mut field_additional_fields = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "deviceId" => {
-                            field_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "deviceName" => {
-                            field_device_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupId" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupName" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "componentType" => {
-                            field_component_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "manufacturer" => {
-                            field_manufacturer = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "componentName" => {
-                            field_component_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "componentVersion" => {
-                            field_component_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "additionalFields" => {
-                            field_additional_fields = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(AssetHardwareFirmware {
-                    annotations,
-                    device_id: field_device_id,
-                    device_name: field_device_name,
-                    rbac_group_id: field_rbac_group_id,
-                    rbac_group_name: field_rbac_group_name,
-                    component_type: field_component_type,
-                    manufacturer: field_manufacturer,
-                    component_name: field_component_name,
-                    component_version: field_component_version,
-                    additional_fields: field_additional_fields,
-                    additional_properties,
-                })
+                AssetHardwareFirmware::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AssetHardwareFirmwareVisitor)
@@ -4292,6 +4448,142 @@ pub struct AssetBaselineAssessment {
 }
 
 #[cfg(feature = "machines")]
+impl DecodeMembers for AssetBaselineAssessment {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_configuration_id = None;
+        let mut field_profile_id = None;
+        let mut field_device_id = None;
+        let mut field_device_name = None;
+        let mut field_os_platform = None;
+        let mut field_os_version = None;
+        let mut field_rbac_group_id = None;
+        let mut field_rbac_group_name = None;
+        let mut field_is_applicable = None;
+        let mut field_is_compliant = None;
+        let mut field_data_collection_time_offset = None;
+        let mut field_compliance_calculation_time_offset = None;
+        let mut field_recommended_value = None;
+        let mut field_current_value = None;
+        let mut field_source = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "configurationId" => {
+                    field_configuration_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "profileId" => {
+                    field_profile_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceId" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceName" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osPlatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osVersion" => {
+                    field_os_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupId" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "isApplicable" => {
+                    field_is_applicable = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "isCompliant" => {
+                    field_is_compliant = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "dataCollectionTimeOffset" => {
+                    field_data_collection_time_offset = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "complianceCalculationTimeOffset" => {
+                    field_compliance_calculation_time_offset = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "recommendedValue" => {
+                    field_recommended_value = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "currentValue" => {
+                    field_current_value = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "source" => {
+                    field_source = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AssetBaselineAssessment {
+            annotations,
+            id: field_id,
+            configuration_id: field_configuration_id,
+            profile_id: field_profile_id,
+            device_id: field_device_id,
+            device_name: field_device_name,
+            os_platform: field_os_platform,
+            os_version: field_os_version,
+            rbac_group_id: field_rbac_group_id,
+            rbac_group_name: field_rbac_group_name,
+            is_applicable: field_is_applicable,
+            is_compliant: field_is_compliant,
+            data_collection_time_offset: field_data_collection_time_offset,
+            compliance_calculation_time_offset: field_compliance_calculation_time_offset,
+            recommended_value: field_recommended_value,
+            current_value: field_current_value,
+            source: field_source,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "machines")]
 impl<'de> Deserialize<'de> for AssetBaselineAssessment {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AssetBaselineAssessmentVisitor;
@@ -4303,140 +4595,9 @@ impl<'de> Deserialize<'de> for AssetBaselineAssessment {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<AssetBaselineAssessment, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_configuration_id = None;
-                let mut field_profile_id = None;
-                let mut field_device_id = None;
-                let mut field_device_name = None;
-                let mut field_os_platform = None;
-                let mut field_os_version = None;
-                let mut field_rbac_group_id = None;
-                let mut field_rbac_group_name = None;
-                let mut field_is_applicable = None;
-                let mut field_is_compliant = None;
-                let mut field_data_collection_time_offset = None;
-                let mut field_compliance_calculation_time_offset = None;
-                let mut field_recommended_value = None;
-                let mut field_current_value = None;
-                let mut field_source = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "configurationId" => {
-                            field_configuration_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "profileId" => {
-                            field_profile_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "deviceId" => {
-                            field_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "deviceName" => {
-                            field_device_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osPlatform" => {
-                            field_os_platform = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osVersion" => {
-                            field_os_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupId" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupName" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "isApplicable" => {
-                            field_is_applicable = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "isCompliant" => {
-                            field_is_compliant = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "dataCollectionTimeOffset" => {
-                            field_data_collection_time_offset = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "complianceCalculationTimeOffset" => {
-                            field_compliance_calculation_time_offset = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "recommendedValue" => {
-                            field_recommended_value = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "currentValue" => {
-                            field_current_value = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "source" => {
-                            field_source = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(AssetBaselineAssessment {
-                    annotations,
-                    id: field_id,
-                    configuration_id: field_configuration_id,
-                    profile_id: field_profile_id,
-                    device_id: field_device_id,
-                    device_name: field_device_name,
-                    os_platform: field_os_platform,
-                    os_version: field_os_version,
-                    rbac_group_id: field_rbac_group_id,
-                    rbac_group_name: field_rbac_group_name,
-                    is_applicable: field_is_applicable,
-                    is_compliant: field_is_compliant,
-                    data_collection_time_offset: field_data_collection_time_offset,
-                    compliance_calculation_time_offset: field_compliance_calculation_time_offset,
-                    recommended_value: field_recommended_value,
-                    current_value: field_current_value,
-                    source: field_source,
-                    additional_properties,
-                })
+                AssetBaselineAssessment::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AssetBaselineAssessmentVisitor)
@@ -4657,6 +4818,212 @@ pub struct DeviceAvInfo {
 }
 
 #[cfg(feature = "deviceavinfo")]
+impl DecodeMembers for DeviceAvInfo {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_machine_id = None;
+        let mut field_computer_dns_name = None;
+        let mut field_os_kind = None;
+        let mut field_os_platform = None;
+        let mut field_os_version = None;
+        let mut field_av_mode = None;
+        let mut field_av_signature_version = None;
+        let mut field_av_engine_version = None;
+        let mut field_av_platform_version = None;
+        let mut field_last_seen_time = None;
+        let mut field_quick_scan_result = None;
+        let mut field_quick_scan_error = None;
+        let mut field_quick_scan_time = None;
+        let mut field_full_scan_result = None;
+        let mut field_full_scan_error = None;
+        let mut field_full_scan_time = None;
+        let mut field_data_refresh_timestamp = None;
+        let mut field_av_engine_update_time = None;
+        let mut field_av_signature_update_time = None;
+        let mut field_av_platform_update_time = None;
+        let mut field_av_signature_publish_time = None;
+        let mut field_av_is_signature_up_to_date = None;
+        let mut field_av_is_engine_up_to_date = None;
+        let mut field_av_is_platform_up_to_date = None;
+        let mut field_rbac_group_id = None;
+        let mut field_rbac_group_name = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "machineId" => {
+                    field_machine_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "computerDnsName" => {
+                    field_computer_dns_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osKind" => {
+                    field_os_kind = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osPlatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osVersion" => {
+                    field_os_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "avMode" => {
+                    field_av_mode = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "avSignatureVersion" => {
+                    field_av_signature_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "avEngineVersion" => {
+                    field_av_engine_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "avPlatformVersion" => {
+                    field_av_platform_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "lastSeenTime" => {
+                    field_last_seen_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "quickScanResult" => {
+                    field_quick_scan_result = map.next_value::<Option<AvScanResult>>()?;
+                }
+                "quickScanError" => {
+                    field_quick_scan_error = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "quickScanTime" => {
+                    field_quick_scan_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "fullScanResult" => {
+                    field_full_scan_result = map.next_value::<Option<AvScanResult>>()?;
+                }
+                "fullScanError" => {
+                    field_full_scan_error = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "fullScanTime" => {
+                    field_full_scan_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "dataRefreshTimestamp" => {
+                    field_data_refresh_timestamp = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "avEngineUpdateTime" => {
+                    field_av_engine_update_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "avSignatureUpdateTime" => {
+                    field_av_signature_update_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "avPlatformUpdateTime" => {
+                    field_av_platform_update_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "avSignaturePublishTime" => {
+                    field_av_signature_publish_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "avIsSignatureUpToDate" => {
+                    field_av_is_signature_up_to_date = map
+                        .next_value::<Option<AvUpToDateStatus>>()?;
+                }
+                "avIsEngineUpToDate" => {
+                    field_av_is_engine_up_to_date = map
+                        .next_value::<Option<AvUpToDateStatus>>()?;
+                }
+                "avIsPlatformUpToDate" => {
+                    field_av_is_platform_up_to_date = map
+                        .next_value::<Option<AvUpToDateStatus>>()?;
+                }
+                "rbacGroupId" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(DeviceAvInfo {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            machine_id: field_machine_id,
+            computer_dns_name: field_computer_dns_name,
+            os_kind: field_os_kind,
+            os_platform: field_os_platform,
+            os_version: field_os_version,
+            av_mode: field_av_mode,
+            av_signature_version: field_av_signature_version,
+            av_engine_version: field_av_engine_version,
+            av_platform_version: field_av_platform_version,
+            last_seen_time: field_last_seen_time,
+            quick_scan_result: field_quick_scan_result,
+            quick_scan_error: field_quick_scan_error,
+            quick_scan_time: field_quick_scan_time,
+            full_scan_result: field_full_scan_result,
+            full_scan_error: field_full_scan_error,
+            full_scan_time: field_full_scan_time,
+            data_refresh_timestamp: field_data_refresh_timestamp,
+            av_engine_update_time: field_av_engine_update_time,
+            av_signature_update_time: field_av_signature_update_time,
+            av_platform_update_time: field_av_platform_update_time,
+            av_signature_publish_time: field_av_signature_publish_time,
+            av_is_signature_up_to_date: field_av_is_signature_up_to_date,
+            av_is_engine_up_to_date: field_av_is_engine_up_to_date,
+            av_is_platform_up_to_date: field_av_is_platform_up_to_date,
+            rbac_group_id: field_rbac_group_id,
+            rbac_group_name: field_rbac_group_name,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "deviceavinfo")]
 impl<'de> Deserialize<'de> for DeviceAvInfo {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct DeviceAvInfoVisitor;
@@ -4668,212 +5035,9 @@ impl<'de> Deserialize<'de> for DeviceAvInfo {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<DeviceAvInfo, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_machine_id = None;
-                let mut field_computer_dns_name = None;
-                let mut field_os_kind = None;
-                let mut field_os_platform = None;
-                let mut field_os_version = None;
-                let mut field_av_mode = None;
-                let mut field_av_signature_version = None;
-                let mut field_av_engine_version = None;
-                let mut field_av_platform_version = None;
-                let mut field_last_seen_time = None;
-                let mut field_quick_scan_result = None;
-                let mut field_quick_scan_error = None;
-                let mut field_quick_scan_time = None;
-                let mut field_full_scan_result = None;
-                let mut field_full_scan_error = None;
-                let mut field_full_scan_time = None;
-                let mut field_data_refresh_timestamp = None;
-                let mut field_av_engine_update_time = None;
-                let mut field_av_signature_update_time = None;
-                let mut field_av_platform_update_time = None;
-                let mut field_av_signature_publish_time = None;
-                let mut field_av_is_signature_up_to_date = None;
-                let mut field_av_is_engine_up_to_date = None;
-                let mut field_av_is_platform_up_to_date = None;
-                let mut field_rbac_group_id = None;
-                let mut field_rbac_group_name = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "machineId" => {
-                            field_machine_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "computerDnsName" => {
-                            field_computer_dns_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osKind" => {
-                            field_os_kind = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osPlatform" => {
-                            field_os_platform = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osVersion" => {
-                            field_os_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "avMode" => {
-                            field_av_mode = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "avSignatureVersion" => {
-                            field_av_signature_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "avEngineVersion" => {
-                            field_av_engine_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "avPlatformVersion" => {
-                            field_av_platform_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "lastSeenTime" => {
-                            field_last_seen_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "quickScanResult" => {
-                            field_quick_scan_result = map
-                                .next_value::<Option<AvScanResult>>()?;
-                        }
-                        "quickScanError" => {
-                            field_quick_scan_error = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "quickScanTime" => {
-                            field_quick_scan_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "fullScanResult" => {
-                            field_full_scan_result = map
-                                .next_value::<Option<AvScanResult>>()?;
-                        }
-                        "fullScanError" => {
-                            field_full_scan_error = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "fullScanTime" => {
-                            field_full_scan_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "dataRefreshTimestamp" => {
-                            field_data_refresh_timestamp = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "avEngineUpdateTime" => {
-                            field_av_engine_update_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "avSignatureUpdateTime" => {
-                            field_av_signature_update_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "avPlatformUpdateTime" => {
-                            field_av_platform_update_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "avSignaturePublishTime" => {
-                            field_av_signature_publish_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "avIsSignatureUpToDate" => {
-                            field_av_is_signature_up_to_date = map
-                                .next_value::<Option<AvUpToDateStatus>>()?;
-                        }
-                        "avIsEngineUpToDate" => {
-                            field_av_is_engine_up_to_date = map
-                                .next_value::<Option<AvUpToDateStatus>>()?;
-                        }
-                        "avIsPlatformUpToDate" => {
-                            field_av_is_platform_up_to_date = map
-                                .next_value::<Option<AvUpToDateStatus>>()?;
-                        }
-                        "rbacGroupId" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupName" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(DeviceAvInfo {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    machine_id: field_machine_id,
-                    computer_dns_name: field_computer_dns_name,
-                    os_kind: field_os_kind,
-                    os_platform: field_os_platform,
-                    os_version: field_os_version,
-                    av_mode: field_av_mode,
-                    av_signature_version: field_av_signature_version,
-                    av_engine_version: field_av_engine_version,
-                    av_platform_version: field_av_platform_version,
-                    last_seen_time: field_last_seen_time,
-                    quick_scan_result: field_quick_scan_result,
-                    quick_scan_error: field_quick_scan_error,
-                    quick_scan_time: field_quick_scan_time,
-                    full_scan_result: field_full_scan_result,
-                    full_scan_error: field_full_scan_error,
-                    full_scan_time: field_full_scan_time,
-                    data_refresh_timestamp: field_data_refresh_timestamp,
-                    av_engine_update_time: field_av_engine_update_time,
-                    av_signature_update_time: field_av_signature_update_time,
-                    av_platform_update_time: field_av_platform_update_time,
-                    av_signature_publish_time: field_av_signature_publish_time,
-                    av_is_signature_up_to_date: field_av_is_signature_up_to_date,
-                    av_is_engine_up_to_date: field_av_is_engine_up_to_date,
-                    av_is_platform_up_to_date: field_av_is_platform_up_to_date,
-                    rbac_group_id: field_rbac_group_id,
-                    rbac_group_name: field_rbac_group_name,
-                    additional_properties,
-                })
+                DeviceAvInfo::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(DeviceAvInfoVisitor)
@@ -4996,6 +5160,47 @@ pub struct RelatedFileInfo {
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
+impl DecodeMembers for RelatedFileInfo {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_file_identifier = None;
+        let mut field_file_identifier_type = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "fileIdentifier" => {
+                    field_file_identifier = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "fileIdentifierType" => {
+                    field_file_identifier_type = map
+                        .next_value::<Option<FileIdentifierType>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(RelatedFileInfo {
+            annotations,
+            file_identifier: field_file_identifier,
+            file_identifier_type: field_file_identifier_type,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
 impl<'de> Deserialize<'de> for RelatedFileInfo {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct RelatedFileInfoVisitor;
@@ -5007,41 +5212,9 @@ impl<'de> Deserialize<'de> for RelatedFileInfo {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<RelatedFileInfo, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_file_identifier = None;
-                let mut field_file_identifier_type = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "fileIdentifier" => {
-                            field_file_identifier = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "fileIdentifierType" => {
-                            field_file_identifier_type = map
-                                .next_value::<Option<FileIdentifierType>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(RelatedFileInfo {
-                    annotations,
-                    file_identifier: field_file_identifier,
-                    file_identifier_type: field_file_identifier_type,
-                    additional_properties,
-                })
+                RelatedFileInfo::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(RelatedFileInfoVisitor)
@@ -5093,6 +5266,44 @@ pub struct LiveResponseCommandParameter {
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
+impl DecodeMembers for LiveResponseCommandParameter {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_key = None;
+        let mut field_value = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "key" => {
+                    field_key = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "value" => {
+                    field_value = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(LiveResponseCommandParameter {
+            annotations,
+            key: field_key,
+            value: field_value,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
 impl<'de> Deserialize<'de> for LiveResponseCommandParameter {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct LiveResponseCommandParameterVisitor;
@@ -5104,42 +5315,9 @@ impl<'de> Deserialize<'de> for LiveResponseCommandParameter {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<LiveResponseCommandParameter, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_key = None;
-                let mut field_value = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "key" => {
-                            field_key = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "value" => {
-                            field_value = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(LiveResponseCommandParameter {
-                    annotations,
-                    key: field_key,
-                    value: field_value,
-                    additional_properties,
-                })
+                LiveResponseCommandParameter::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(LiveResponseCommandParameterVisitor)
@@ -5187,6 +5365,45 @@ pub struct LiveResponseCommand {
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
+impl DecodeMembers for LiveResponseCommand {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_type = None;
+        let mut field_params = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "type" => {
+                    field_type = map.next_value::<Option<LiveResponseCommandType>>()?;
+                }
+                "params" => {
+                    field_params = map
+                        .next_value::<Option<Vec<LiveResponseCommandParameter>>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(LiveResponseCommand {
+            annotations,
+            r#type: field_type,
+            params: field_params,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
 impl<'de> Deserialize<'de> for LiveResponseCommand {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct LiveResponseCommandVisitor;
@@ -5198,40 +5415,9 @@ impl<'de> Deserialize<'de> for LiveResponseCommand {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<LiveResponseCommand, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_type = None;
-                let mut field_params = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "type" => {
-                            field_type = map
-                                .next_value::<Option<LiveResponseCommandType>>()?;
-                        }
-                        "params" => {
-                            field_params = map
-                                .next_value::<Option<Vec<LiveResponseCommandParameter>>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(LiveResponseCommand {
-                    annotations,
-                    r#type: field_type,
-                    params: field_params,
-                    additional_properties,
-                })
+                LiveResponseCommand::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(LiveResponseCommandVisitor)
@@ -5301,6 +5487,67 @@ pub struct MachineActionCommand {
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
+impl DecodeMembers for MachineActionCommand {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_index = None;
+        let mut field_start_time = None;
+        let mut field_end_time = None;
+        let mut field_command_status = None;
+        let mut field_errors = None;
+        let mut field_command = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "index" => {
+                    field_index = map.next_value::<Wire<Option<i32>>>()?.into_inner();
+                }
+                "startTime" => {
+                    field_start_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "endTime" => {
+                    field_end_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "commandStatus" => {
+                    field_command_status = map
+                        .next_value::<Option<LiveResponseCommandStatus>>()?;
+                }
+                "errors" => field_errors = map.next_value::<Option<Vec<Value>>>()?,
+                "command" => {
+                    field_command = map.next_value::<Option<LiveResponseCommand>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(MachineActionCommand {
+            annotations,
+            index: field_index,
+            start_time: field_start_time,
+            end_time: field_end_time,
+            command_status: field_command_status,
+            errors: field_errors,
+            command: field_command,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
 impl<'de> Deserialize<'de> for MachineActionCommand {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MachineActionCommandVisitor;
@@ -5312,66 +5559,9 @@ impl<'de> Deserialize<'de> for MachineActionCommand {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<MachineActionCommand, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_index = None;
-                let mut field_start_time = None;
-                let mut field_end_time = None;
-                let mut field_command_status = None;
-                let mut field_errors = None;
-                let mut field_command = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "index" => {
-                            field_index = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "startTime" => {
-                            field_start_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "endTime" => {
-                            field_end_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "commandStatus" => {
-                            field_command_status = map
-                                .next_value::<Option<LiveResponseCommandStatus>>()?;
-                        }
-                        "errors" => {
-                            field_errors = map.next_value::<Option<Vec<Value>>>()?;
-                        }
-                        "command" => {
-                            field_command = map
-                                .next_value::<Option<LiveResponseCommand>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(MachineActionCommand {
-                    annotations,
-                    index: field_index,
-                    start_time: field_start_time,
-                    end_time: field_end_time,
-                    command_status: field_command_status,
-                    errors: field_errors,
-                    command: field_command,
-                    additional_properties,
-                })
+                MachineActionCommand::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(MachineActionCommandVisitor)
@@ -5441,6 +5631,59 @@ pub struct LiveResponseScriptResult {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for LiveResponseScriptResult {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_script_name = None;
+        let mut field_exit_code = None;
+        let mut field_script_output = None;
+        let mut field_script_errors = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "script_name" => {
+                    field_script_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "exit_code" => {
+                    field_exit_code = map.next_value::<Wire<Option<i32>>>()?.into_inner();
+                }
+                "script_output" => {
+                    field_script_output = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "script_errors" => {
+                    field_script_errors = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(LiveResponseScriptResult {
+            annotations,
+            script_name: field_script_name,
+            exit_code: field_exit_code,
+            script_output: field_script_output,
+            script_errors: field_script_errors,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for LiveResponseScriptResult {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct LiveResponseScriptResultVisitor;
@@ -5452,56 +5695,9 @@ impl<'de> Deserialize<'de> for LiveResponseScriptResult {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<LiveResponseScriptResult, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_script_name = None;
-                let mut field_exit_code = None;
-                let mut field_script_output = None;
-                let mut field_script_errors = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "script_name" => {
-                            field_script_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "exit_code" => {
-                            field_exit_code = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "script_output" => {
-                            field_script_output = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "script_errors" => {
-                            field_script_errors = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(LiveResponseScriptResult {
-                    annotations,
-                    script_name: field_script_name,
-                    exit_code: field_exit_code,
-                    script_output: field_script_output,
-                    script_errors: field_script_errors,
-                    additional_properties,
-                })
+                LiveResponseScriptResult::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(LiveResponseScriptResultVisitor)
@@ -5660,6 +5856,163 @@ pub struct MachineAction {
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
+impl DecodeMembers for MachineAction {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_type = None;
+        let mut field_title = None;
+        let mut field_scope = None;
+        let mut field_requestor = None;
+        let mut field_requestor_comment = None;
+        let mut field_request_source = None;
+        let mut field_external_id = None;
+        let mut field_status = None;
+        let mut field_machine_id = None;
+        let mut field_computer_dns_name = None;
+        let mut field_creation_date_time_utc = None;
+        let mut field_last_update_date_time_utc = None;
+        let mut field_last_update_time_utc = None;
+        let mut field_cancellation_requestor = None;
+        let mut field_cancellation_comment = None;
+        let mut field_cancellation_date_time_utc = None;
+        let mut field_error_h_result = None;
+        let mut field_troubleshoot_info = None;
+        let mut field_related_file_info = None;
+        let mut field_commands = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "type" => field_type = map.next_value::<Option<MachineActionType>>()?,
+                "title" => {
+                    field_title = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "scope" => field_scope = map.next_value::<Option<MachineActionScope>>()?,
+                "requestor" => {
+                    field_requestor = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "requestorComment" => {
+                    field_requestor_comment = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "requestSource" => {
+                    field_request_source = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "externalId" => {
+                    field_external_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "status" => {
+                    field_status = map.next_value::<Option<MachineActionStatus>>()?;
+                }
+                "machineId" => {
+                    field_machine_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "computerDnsName" => {
+                    field_computer_dns_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "creationDateTimeUtc" => {
+                    field_creation_date_time_utc = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "lastUpdateDateTimeUtc" => {
+                    field_last_update_date_time_utc = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "lastUpdateTimeUtc" => {
+                    field_last_update_time_utc = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "cancellationRequestor" => {
+                    field_cancellation_requestor = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "cancellationComment" => {
+                    field_cancellation_comment = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "cancellationDateTimeUtc" => {
+                    field_cancellation_date_time_utc = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "errorHResult" => {
+                    field_error_h_result = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "troubleshootInfo" => {
+                    field_troubleshoot_info = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "relatedFileInfo" => {
+                    field_related_file_info = map
+                        .next_value::<Option<RelatedFileInfo>>()?;
+                }
+                "commands" => {
+                    field_commands = map
+                        .next_value::<Option<Vec<MachineActionCommand>>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(MachineAction {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            r#type: field_type,
+            title: field_title,
+            scope: field_scope,
+            requestor: field_requestor,
+            requestor_comment: field_requestor_comment,
+            request_source: field_request_source,
+            external_id: field_external_id,
+            status: field_status,
+            machine_id: field_machine_id,
+            computer_dns_name: field_computer_dns_name,
+            creation_date_time_utc: field_creation_date_time_utc,
+            last_update_date_time_utc: field_last_update_date_time_utc,
+            last_update_time_utc: field_last_update_time_utc,
+            cancellation_requestor: field_cancellation_requestor,
+            cancellation_comment: field_cancellation_comment,
+            cancellation_date_time_utc: field_cancellation_date_time_utc,
+            error_h_result: field_error_h_result,
+            troubleshoot_info: field_troubleshoot_info,
+            related_file_info: field_related_file_info,
+            commands: field_commands,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
 impl<'de> Deserialize<'de> for MachineAction {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MachineActionVisitor;
@@ -5671,168 +6024,9 @@ impl<'de> Deserialize<'de> for MachineAction {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<MachineAction, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_type = None;
-                let mut field_title = None;
-                let mut field_scope = None;
-                let mut field_requestor = None;
-                let mut field_requestor_comment = None;
-                let mut field_request_source = None;
-                let mut field_external_id = None;
-                let mut field_status = None;
-                let mut field_machine_id = None;
-                let mut field_computer_dns_name = None;
-                let mut field_creation_date_time_utc = None;
-                let mut field_last_update_date_time_utc = None;
-                let mut field_last_update_time_utc = None;
-                let mut field_cancellation_requestor = None;
-                let mut field_cancellation_comment = None;
-                let mut field_cancellation_date_time_utc = None;
-                let mut field_error_h_result = None;
-                let mut field_troubleshoot_info = None;
-                let mut field_related_file_info = None;
-                let mut field_commands = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "type" => {
-                            field_type = map.next_value::<Option<MachineActionType>>()?;
-                        }
-                        "title" => {
-                            field_title = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "scope" => {
-                            field_scope = map.next_value::<Option<MachineActionScope>>()?;
-                        }
-                        "requestor" => {
-                            field_requestor = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "requestorComment" => {
-                            field_requestor_comment = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "requestSource" => {
-                            field_request_source = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "externalId" => {
-                            field_external_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "status" => {
-                            field_status = map
-                                .next_value::<Option<MachineActionStatus>>()?;
-                        }
-                        "machineId" => {
-                            field_machine_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "computerDnsName" => {
-                            field_computer_dns_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "creationDateTimeUtc" => {
-                            field_creation_date_time_utc = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "lastUpdateDateTimeUtc" => {
-                            field_last_update_date_time_utc = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "lastUpdateTimeUtc" => {
-                            field_last_update_time_utc = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "cancellationRequestor" => {
-                            field_cancellation_requestor = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "cancellationComment" => {
-                            field_cancellation_comment = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "cancellationDateTimeUtc" => {
-                            field_cancellation_date_time_utc = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "errorHResult" => {
-                            field_error_h_result = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "troubleshootInfo" => {
-                            field_troubleshoot_info = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "relatedFileInfo" => {
-                            field_related_file_info = map
-                                .next_value::<Option<RelatedFileInfo>>()?;
-                        }
-                        "commands" => {
-                            field_commands = map
-                                .next_value::<Option<Vec<MachineActionCommand>>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(MachineAction {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    r#type: field_type,
-                    title: field_title,
-                    scope: field_scope,
-                    requestor: field_requestor,
-                    requestor_comment: field_requestor_comment,
-                    request_source: field_request_source,
-                    external_id: field_external_id,
-                    status: field_status,
-                    machine_id: field_machine_id,
-                    computer_dns_name: field_computer_dns_name,
-                    creation_date_time_utc: field_creation_date_time_utc,
-                    last_update_date_time_utc: field_last_update_date_time_utc,
-                    last_update_time_utc: field_last_update_time_utc,
-                    cancellation_requestor: field_cancellation_requestor,
-                    cancellation_comment: field_cancellation_comment,
-                    cancellation_date_time_utc: field_cancellation_date_time_utc,
-                    error_h_result: field_error_h_result,
-                    troubleshoot_info: field_troubleshoot_info,
-                    related_file_info: field_related_file_info,
-                    commands: field_commands,
-                    additional_properties,
-                })
+                MachineAction::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(MachineActionVisitor)
@@ -5969,6 +6163,88 @@ pub struct LibraryFile {
 }
 
 #[cfg(feature = "libraryfiles")]
+impl DecodeMembers for LibraryFile {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_file_name = None;
+        let mut field_sha256 = None;
+        let mut field_description = None;
+        let mut field_creation_time = None;
+        let mut field_last_updated_time = None;
+        let mut field_created_by = None;
+        let mut field_has_parameters = None;
+        let mut field_parameters_description = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "fileName" => {
+                    field_file_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "sha256" => {
+                    field_sha256 = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "creationTime" => {
+                    field_creation_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "lastUpdatedTime" => {
+                    field_last_updated_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "createdBy" => {
+                    field_created_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "hasParameters" => {
+                    field_has_parameters = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "parametersDescription" => {
+                    field_parameters_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(LibraryFile {
+            annotations,
+            file_name: field_file_name.unwrap_or_default(),
+            sha256: field_sha256,
+            description: field_description,
+            creation_time: field_creation_time,
+            last_updated_time: field_last_updated_time,
+            created_by: field_created_by,
+            has_parameters: field_has_parameters,
+            parameters_description: field_parameters_description,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "libraryfiles")]
 impl<'de> Deserialize<'de> for LibraryFile {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct LibraryFileVisitor;
@@ -5980,84 +6256,9 @@ impl<'de> Deserialize<'de> for LibraryFile {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<LibraryFile, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_file_name = None;
-                let mut field_sha256 = None;
-                let mut field_description = None;
-                let mut field_creation_time = None;
-                let mut field_last_updated_time = None;
-                let mut field_created_by = None;
-                let mut field_has_parameters = None;
-                let mut field_parameters_description = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "fileName" => {
-                            field_file_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "sha256" => {
-                            field_sha256 = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "description" => {
-                            field_description = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "creationTime" => {
-                            field_creation_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "lastUpdatedTime" => {
-                            field_last_updated_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "createdBy" => {
-                            field_created_by = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "hasParameters" => {
-                            field_has_parameters = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "parametersDescription" => {
-                            field_parameters_description = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(LibraryFile {
-                    annotations,
-                    file_name: field_file_name.unwrap_or_default(),
-                    sha256: field_sha256,
-                    description: field_description,
-                    creation_time: field_creation_time,
-                    last_updated_time: field_last_updated_time,
-                    created_by: field_created_by,
-                    has_parameters: field_has_parameters,
-                    parameters_description: field_parameters_description,
-                    additional_properties,
-                })
+                LibraryFile::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(LibraryFileVisitor)
@@ -6148,6 +6349,64 @@ pub struct AlertComment {
         feature = "users"
     )
 )]
+impl DecodeMembers for AlertComment {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_comment = None;
+        let mut field_created_by = None;
+        let mut field_created_time = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "comment" => {
+                    field_comment = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "createdBy" => {
+                    field_created_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "createdTime" => {
+                    field_created_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AlertComment {
+            annotations,
+            comment: field_comment,
+            created_by: field_created_by,
+            created_time: field_created_time,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
 impl<'de> Deserialize<'de> for AlertComment {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AlertCommentVisitor;
@@ -6159,49 +6418,9 @@ impl<'de> Deserialize<'de> for AlertComment {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<AlertComment, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_comment = None;
-                let mut field_created_by = None;
-                let mut field_created_time = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "comment" => {
-                            field_comment = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "createdBy" => {
-                            field_created_by = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "createdTime" => {
-                            field_created_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(AlertComment {
-                    annotations,
-                    comment: field_comment,
-                    created_by: field_created_by,
-                    created_time: field_created_time,
-                    additional_properties,
-                })
+                AlertComment::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AlertCommentVisitor)
@@ -6310,6 +6529,57 @@ pub struct AlertRelatedUser {
         feature = "users"
     )
 )]
+impl DecodeMembers for AlertRelatedUser {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_user_name = None;
+        let mut field_domain_name = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "userName" => {
+                    field_user_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "domainName" => {
+                    field_domain_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AlertRelatedUser {
+            annotations,
+            user_name: field_user_name,
+            domain_name: field_domain_name,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
 impl<'de> Deserialize<'de> for AlertRelatedUser {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AlertRelatedUserVisitor;
@@ -6321,42 +6591,9 @@ impl<'de> Deserialize<'de> for AlertRelatedUser {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<AlertRelatedUser, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_user_name = None;
-                let mut field_domain_name = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "userName" => {
-                            field_user_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "domainName" => {
-                            field_domain_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(AlertRelatedUser {
-                    annotations,
-                    user_name: field_user_name,
-                    domain_name: field_domain_name,
-                    additional_properties,
-                })
+                AlertRelatedUser::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AlertRelatedUserVisitor)
@@ -6574,6 +6811,212 @@ pub struct AlertEvidence {
         feature = "users"
     )
 )]
+impl DecodeMembers for AlertEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_entity_type = None;
+        let mut field_evidence_creation_time = None;
+        let mut field_sha1 = None;
+        let mut field_sha256 = None;
+        let mut field_file_name = None;
+        let mut field_file_path = None;
+        let mut field_process_id = None;
+        let mut field_process_command_line = None;
+        let mut field_process_creation_time = None;
+        let mut field_parent_process_id = None;
+        let mut field_parent_process_creation_time = None;
+        let mut field_parent_process_file_name = None;
+        let mut field_parent_process_file_path = None;
+        let mut field_ip_address = None;
+        let mut field_url = None;
+        let mut field_registry_key = None;
+        let mut field_registry_hive = None;
+        let mut field_registry_value_type = None;
+        let mut field_registry_value = None;
+        let mut field_account_name = None;
+        let mut field_domain_name = None;
+        let mut field_user_sid = None;
+        let mut field_aad_user_id = None;
+        let mut field_user_principal_name = None;
+        let mut field_detection_status = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "entityType" => {
+                    field_entity_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "evidenceCreationTime" => {
+                    field_evidence_creation_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "sha1" => {
+                    field_sha1 = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "sha256" => {
+                    field_sha256 = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "fileName" => {
+                    field_file_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "filePath" => {
+                    field_file_path = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "processId" => {
+                    field_process_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "processCommandLine" => {
+                    field_process_command_line = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "processCreationTime" => {
+                    field_process_creation_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "parentProcessId" => {
+                    field_parent_process_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "parentProcessCreationTime" => {
+                    field_parent_process_creation_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "parentProcessFileName" => {
+                    field_parent_process_file_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "parentProcessFilePath" => {
+                    field_parent_process_file_path = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ipAddress" => {
+                    field_ip_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "url" => {
+                    field_url = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "registryKey" => {
+                    field_registry_key = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "registryHive" => {
+                    field_registry_hive = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "registryValueType" => {
+                    field_registry_value_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "registryValue" => {
+                    field_registry_value = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "accountName" => {
+                    field_account_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "domainName" => {
+                    field_domain_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "userSid" => {
+                    field_user_sid = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "aadUserId" => {
+                    field_aad_user_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "userPrincipalName" => {
+                    field_user_principal_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "detectionStatus" => {
+                    field_detection_status = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AlertEvidence {
+            annotations,
+            entity_type: field_entity_type,
+            evidence_creation_time: field_evidence_creation_time,
+            sha1: field_sha1,
+            sha256: field_sha256,
+            file_name: field_file_name,
+            file_path: field_file_path,
+            process_id: field_process_id,
+            process_command_line: field_process_command_line,
+            process_creation_time: field_process_creation_time,
+            parent_process_id: field_parent_process_id,
+            parent_process_creation_time: field_parent_process_creation_time,
+            parent_process_file_name: field_parent_process_file_name,
+            parent_process_file_path: field_parent_process_file_path,
+            ip_address: field_ip_address,
+            url: field_url,
+            registry_key: field_registry_key,
+            registry_hive: field_registry_hive,
+            registry_value_type: field_registry_value_type,
+            registry_value: field_registry_value,
+            account_name: field_account_name,
+            domain_name: field_domain_name,
+            user_sid: field_user_sid,
+            aad_user_id: field_aad_user_id,
+            user_principal_name: field_user_principal_name,
+            detection_status: field_detection_status,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
 impl<'de> Deserialize<'de> for AlertEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AlertEvidenceVisitor;
@@ -6585,203 +7028,9 @@ impl<'de> Deserialize<'de> for AlertEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<AlertEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_entity_type = None;
-                let mut field_evidence_creation_time = None;
-                let mut field_sha1 = None;
-                let mut field_sha256 = None;
-                let mut field_file_name = None;
-                let mut field_file_path = None;
-                let mut field_process_id = None;
-                let mut field_process_command_line = None;
-                let mut field_process_creation_time = None;
-                let mut field_parent_process_id = None;
-                let mut field_parent_process_creation_time = None;
-                let mut field_parent_process_file_name = None;
-                let mut field_parent_process_file_path = None;
-                let mut field_ip_address = None;
-                let mut field_url = None;
-                let mut field_registry_key = None;
-                let mut field_registry_hive = None;
-                let mut field_registry_value_type = None;
-                let mut field_registry_value = None;
-                let mut field_account_name = None;
-                let mut field_domain_name = None;
-                let mut field_user_sid = None;
-                let mut field_aad_user_id = None;
-                let mut field_user_principal_name = None;
-                let mut field_detection_status = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "entityType" => {
-                            field_entity_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "evidenceCreationTime" => {
-                            field_evidence_creation_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "sha1" => {
-                            field_sha1 = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "sha256" => {
-                            field_sha256 = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "fileName" => {
-                            field_file_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "filePath" => {
-                            field_file_path = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "processId" => {
-                            field_process_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "processCommandLine" => {
-                            field_process_command_line = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "processCreationTime" => {
-                            field_process_creation_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "parentProcessId" => {
-                            field_parent_process_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "parentProcessCreationTime" => {
-                            field_parent_process_creation_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "parentProcessFileName" => {
-                            field_parent_process_file_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "parentProcessFilePath" => {
-                            field_parent_process_file_path = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "ipAddress" => {
-                            field_ip_address = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "url" => {
-                            field_url = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "registryKey" => {
-                            field_registry_key = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "registryHive" => {
-                            field_registry_hive = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "registryValueType" => {
-                            field_registry_value_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "registryValue" => {
-                            field_registry_value = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "accountName" => {
-                            field_account_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "domainName" => {
-                            field_domain_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "userSid" => {
-                            field_user_sid = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "aadUserId" => {
-                            field_aad_user_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "userPrincipalName" => {
-                            field_user_principal_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "detectionStatus" => {
-                            field_detection_status = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(AlertEvidence {
-                    annotations,
-                    entity_type: field_entity_type,
-                    evidence_creation_time: field_evidence_creation_time,
-                    sha1: field_sha1,
-                    sha256: field_sha256,
-                    file_name: field_file_name,
-                    file_path: field_file_path,
-                    process_id: field_process_id,
-                    process_command_line: field_process_command_line,
-                    process_creation_time: field_process_creation_time,
-                    parent_process_id: field_parent_process_id,
-                    parent_process_creation_time: field_parent_process_creation_time,
-                    parent_process_file_name: field_parent_process_file_name,
-                    parent_process_file_path: field_parent_process_file_path,
-                    ip_address: field_ip_address,
-                    url: field_url,
-                    registry_key: field_registry_key,
-                    registry_hive: field_registry_hive,
-                    registry_value_type: field_registry_value_type,
-                    registry_value: field_registry_value,
-                    account_name: field_account_name,
-                    domain_name: field_domain_name,
-                    user_sid: field_user_sid,
-                    aad_user_id: field_aad_user_id,
-                    user_principal_name: field_user_principal_name,
-                    detection_status: field_detection_status,
-                    additional_properties,
-                })
+                AlertEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AlertEvidenceVisitor)
@@ -7166,6 +7415,222 @@ pub struct Alert {
         feature = "users"
     )
 )]
+impl DecodeMembers for Alert {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_incident_id = None;
+        let mut field_investigation_id = None;
+        let mut field_assigned_to = None;
+        let mut field_severity = None;
+        let mut field_status = None;
+        let mut field_classification = None;
+        let mut field_determination = None;
+        let mut field_investigation_state = None;
+        let mut field_detection_source = None;
+        let mut field_detector_id = None;
+        let mut field_category = None;
+        let mut field_threat_family_name = None;
+        let mut field_title = None;
+        let mut field_description = None;
+        let mut field_alert_creation_time = None;
+        let mut field_first_event_time = None;
+        let mut field_last_event_time = None;
+        let mut field_last_update_time = None;
+        let mut field_resolved_time = None;
+        let mut field_machine_id = None;
+        let mut field_computer_dns_name = None;
+        let mut field_rbac_group_name = None;
+        let mut field_aad_tenant_id = None;
+        let mut field_threat_name = None;
+        let mut field_mitre_techniques = None;
+        let mut field_related_user = None;
+        let mut field_comments = None;
+        let mut field_evidence = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "incidentId" => {
+                    field_incident_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "investigationId" => {
+                    field_investigation_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "assignedTo" => {
+                    field_assigned_to = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "severity" => field_severity = map.next_value::<Option<AlertSeverity>>()?,
+                "status" => field_status = map.next_value::<Option<AlertStatus>>()?,
+                "classification" => {
+                    field_classification = map
+                        .next_value::<Option<AlertClassification>>()?;
+                }
+                "determination" => {
+                    field_determination = map.next_value::<Option<AlertDetermination>>()?;
+                }
+                "investigationState" => {
+                    field_investigation_state = map
+                        .next_value::<Option<InvestigationState>>()?;
+                }
+                "detectionSource" => {
+                    field_detection_source = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "detectorId" => {
+                    field_detector_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "category" => {
+                    field_category = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "threatFamilyName" => {
+                    field_threat_family_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "title" => {
+                    field_title = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "alertCreationTime" => {
+                    field_alert_creation_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "firstEventTime" => {
+                    field_first_event_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "lastEventTime" => {
+                    field_last_event_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "lastUpdateTime" => {
+                    field_last_update_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "resolvedTime" => {
+                    field_resolved_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "machineId" => {
+                    field_machine_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "computerDnsName" => {
+                    field_computer_dns_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "aadTenantId" => {
+                    field_aad_tenant_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "threatName" => {
+                    field_threat_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "mitreTechniques" => {
+                    field_mitre_techniques = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "relatedUser" => {
+                    field_related_user = map.next_value::<Option<AlertRelatedUser>>()?;
+                }
+                "comments" => {
+                    field_comments = map.next_value::<Option<Vec<AlertComment>>>()?;
+                }
+                "evidence" => {
+                    field_evidence = map.next_value::<Option<Vec<AlertEvidence>>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(Alert {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            incident_id: field_incident_id,
+            investigation_id: field_investigation_id,
+            assigned_to: field_assigned_to,
+            severity: field_severity,
+            status: field_status,
+            classification: field_classification,
+            determination: field_determination,
+            investigation_state: field_investigation_state,
+            detection_source: field_detection_source,
+            detector_id: field_detector_id,
+            category: field_category,
+            threat_family_name: field_threat_family_name,
+            title: field_title,
+            description: field_description,
+            alert_creation_time: field_alert_creation_time,
+            first_event_time: field_first_event_time,
+            last_event_time: field_last_event_time,
+            last_update_time: field_last_update_time,
+            resolved_time: field_resolved_time,
+            machine_id: field_machine_id,
+            computer_dns_name: field_computer_dns_name,
+            rbac_group_name: field_rbac_group_name,
+            aad_tenant_id: field_aad_tenant_id,
+            threat_name: field_threat_name,
+            mitre_techniques: field_mitre_techniques,
+            related_user: field_related_user,
+            comments: field_comments,
+            evidence: field_evidence,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
 impl<'de> Deserialize<'de> for Alert {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AlertVisitor;
@@ -7175,223 +7640,8 @@ impl<'de> Deserialize<'de> for Alert {
                 f.write_str("a JSON object for `Alert`")
             }
 
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Alert, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_incident_id = None;
-                let mut field_investigation_id = None;
-                let mut field_assigned_to = None;
-                let mut field_severity = None;
-                let mut field_status = None;
-                let mut field_classification = None;
-                let mut field_determination = None;
-                let mut field_investigation_state = None;
-                let mut field_detection_source = None;
-                let mut field_detector_id = None;
-                let mut field_category = None;
-                let mut field_threat_family_name = None;
-                let mut field_title = None;
-                let mut field_description = None;
-                let mut field_alert_creation_time = None;
-                let mut field_first_event_time = None;
-                let mut field_last_event_time = None;
-                let mut field_last_update_time = None;
-                let mut field_resolved_time = None;
-                let mut field_machine_id = None;
-                let mut field_computer_dns_name = None;
-                let mut field_rbac_group_name = None;
-                let mut field_aad_tenant_id = None;
-                let mut field_threat_name = None;
-                let mut field_mitre_techniques = None;
-                let mut field_related_user = None;
-                let mut field_comments = None;
-                let mut field_evidence = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "incidentId" => {
-                            field_incident_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "investigationId" => {
-                            field_investigation_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "assignedTo" => {
-                            field_assigned_to = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "severity" => {
-                            field_severity = map.next_value::<Option<AlertSeverity>>()?;
-                        }
-                        "status" => {
-                            field_status = map.next_value::<Option<AlertStatus>>()?;
-                        }
-                        "classification" => {
-                            field_classification = map
-                                .next_value::<Option<AlertClassification>>()?;
-                        }
-                        "determination" => {
-                            field_determination = map
-                                .next_value::<Option<AlertDetermination>>()?;
-                        }
-                        "investigationState" => {
-                            field_investigation_state = map
-                                .next_value::<Option<InvestigationState>>()?;
-                        }
-                        "detectionSource" => {
-                            field_detection_source = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "detectorId" => {
-                            field_detector_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "category" => {
-                            field_category = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "threatFamilyName" => {
-                            field_threat_family_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "title" => {
-                            field_title = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "description" => {
-                            field_description = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "alertCreationTime" => {
-                            field_alert_creation_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "firstEventTime" => {
-                            field_first_event_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "lastEventTime" => {
-                            field_last_event_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "lastUpdateTime" => {
-                            field_last_update_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "resolvedTime" => {
-                            field_resolved_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "machineId" => {
-                            field_machine_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "computerDnsName" => {
-                            field_computer_dns_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupName" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "aadTenantId" => {
-                            field_aad_tenant_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "threatName" => {
-                            field_threat_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "mitreTechniques" => {
-                            field_mitre_techniques = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "relatedUser" => {
-                            field_related_user = map
-                                .next_value::<Option<AlertRelatedUser>>()?;
-                        }
-                        "comments" => {
-                            field_comments = map
-                                .next_value::<Option<Vec<AlertComment>>>()?;
-                        }
-                        "evidence" => {
-                            field_evidence = map
-                                .next_value::<Option<Vec<AlertEvidence>>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(Alert {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    incident_id: field_incident_id,
-                    investigation_id: field_investigation_id,
-                    assigned_to: field_assigned_to,
-                    severity: field_severity,
-                    status: field_status,
-                    classification: field_classification,
-                    determination: field_determination,
-                    investigation_state: field_investigation_state,
-                    detection_source: field_detection_source,
-                    detector_id: field_detector_id,
-                    category: field_category,
-                    threat_family_name: field_threat_family_name,
-                    title: field_title,
-                    description: field_description,
-                    alert_creation_time: field_alert_creation_time,
-                    first_event_time: field_first_event_time,
-                    last_event_time: field_last_event_time,
-                    last_update_time: field_last_update_time,
-                    resolved_time: field_resolved_time,
-                    machine_id: field_machine_id,
-                    computer_dns_name: field_computer_dns_name,
-                    rbac_group_name: field_rbac_group_name,
-                    aad_tenant_id: field_aad_tenant_id,
-                    threat_name: field_threat_name,
-                    mitre_techniques: field_mitre_techniques,
-                    related_user: field_related_user,
-                    comments: field_comments,
-                    evidence: field_evidence,
-                    additional_properties,
-                })
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Alert, A::Error> {
+                Alert::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AlertVisitor)
@@ -7829,6 +8079,245 @@ pub struct Indicator {
 }
 
 #[cfg(feature = "indicators")]
+impl DecodeMembers for Indicator {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_indicator_value = None;
+        let mut field_indicator_type = None;
+        let mut field_action = None;
+        let mut field_application = None;
+        let mut field_source = None;
+        let mut field_source_type = None;
+        let mut field_created_by_source = None;
+        let mut field_created_by = None;
+        let mut field_created_by_display_name = None;
+        let mut field_external_id = None;
+        let mut field_title = None;
+        let mut field_description = None;
+        let mut field_recommended_actions = None;
+        let mut field_severity = None;
+        let mut field_creation_time_date_time_utc = None;
+        let mut field_expiration_time = None;
+        let mut field_last_update_time = None;
+        let mut field_last_updated_by = None;
+        let mut field_rbac_group_names = None;
+        let mut field_rbac_group_ids = None;
+        let mut field_generate_alert = None;
+        let mut field_educate_url = None;
+        let mut field_category = None;
+        let mut field_bypass_duration_hours = None;
+        let mut field_notification_id = None;
+        let mut field_notification_body = None;
+        let mut field_version = None;
+        let mut field_mitre_techniques = None;
+        let mut field_historical_detection = None;
+        let mut field_look_back_period = None;
+        let mut field_additional_info = None;
+        let mut field_certificate_info = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "indicatorValue" => {
+                    field_indicator_value = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "indicatorType" => {
+                    field_indicator_type = map.next_value::<Option<IndicatorType>>()?;
+                }
+                "action" => field_action = map.next_value::<Option<IndicatorAction>>()?,
+                "application" => {
+                    field_application = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "source" => {
+                    field_source = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "sourceType" => {
+                    field_source_type = map.next_value::<Option<IndicatorSourceType>>()?;
+                }
+                "createdBySource" => {
+                    field_created_by_source = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "createdBy" => {
+                    field_created_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "createdByDisplayName" => {
+                    field_created_by_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "externalId" => {
+                    field_external_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "title" => {
+                    field_title = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "recommendedActions" => {
+                    field_recommended_actions = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "severity" => {
+                    field_severity = map.next_value::<Option<IndicatorSeverity>>()?;
+                }
+                "creationTimeDateTimeUtc" => {
+                    field_creation_time_date_time_utc = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "expirationTime" => {
+                    field_expiration_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "lastUpdateTime" => {
+                    field_last_update_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "lastUpdatedBy" => {
+                    field_last_updated_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupNames" => {
+                    field_rbac_group_names = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "rbacGroupIds" => {
+                    field_rbac_group_ids = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "generateAlert" => {
+                    field_generate_alert = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "educateUrl" => {
+                    field_educate_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "category" => {
+                    field_category = map.next_value::<Wire<Option<i32>>>()?.into_inner();
+                }
+                "bypassDurationHours" => {
+                    field_bypass_duration_hours = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "notificationId" => {
+                    field_notification_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "notificationBody" => {
+                    field_notification_body = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "version" => {
+                    field_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "mitreTechniques" => {
+                    field_mitre_techniques = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "historicalDetection" => {
+                    field_historical_detection = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "lookBackPeriod" => {
+                    field_look_back_period = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "additionalInfo" => {
+                    field_additional_info = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "certificateInfo" => {
+                    field_certificate_info = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(Indicator {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            indicator_value: field_indicator_value,
+            indicator_type: field_indicator_type,
+            action: field_action,
+            application: field_application,
+            source: field_source,
+            source_type: field_source_type,
+            created_by_source: field_created_by_source,
+            created_by: field_created_by,
+            created_by_display_name: field_created_by_display_name,
+            external_id: field_external_id,
+            title: field_title,
+            description: field_description,
+            recommended_actions: field_recommended_actions,
+            severity: field_severity,
+            creation_time_date_time_utc: field_creation_time_date_time_utc,
+            expiration_time: field_expiration_time,
+            last_update_time: field_last_update_time,
+            last_updated_by: field_last_updated_by,
+            rbac_group_names: field_rbac_group_names,
+            rbac_group_ids: field_rbac_group_ids,
+            generate_alert: field_generate_alert,
+            educate_url: field_educate_url,
+            category: field_category,
+            bypass_duration_hours: field_bypass_duration_hours,
+            notification_id: field_notification_id,
+            notification_body: field_notification_body,
+            version: field_version,
+            mitre_techniques: field_mitre_techniques,
+            historical_detection: field_historical_detection,
+            look_back_period: field_look_back_period,
+            additional_info: field_additional_info,
+            certificate_info: field_certificate_info,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "indicators")]
 impl<'de> Deserialize<'de> for Indicator {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct IndicatorVisitor;
@@ -7840,254 +8329,9 @@ impl<'de> Deserialize<'de> for Indicator {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<Indicator, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_indicator_value = None;
-                let mut field_indicator_type = None;
-                let mut field_action = None;
-                let mut field_application = None;
-                let mut field_source = None;
-                let mut field_source_type = None;
-                let mut field_created_by_source = None;
-                let mut field_created_by = None;
-                let mut field_created_by_display_name = None;
-                let mut field_external_id = None;
-                let mut field_title = None;
-                let mut field_description = None;
-                let mut field_recommended_actions = None;
-                let mut field_severity = None;
-                let mut field_creation_time_date_time_utc = None;
-                let mut field_expiration_time = None;
-                let mut field_last_update_time = None;
-                let mut field_last_updated_by = None;
-                let mut field_rbac_group_names = None;
-                let mut field_rbac_group_ids = None;
-                let mut field_generate_alert = None;
-                let mut field_educate_url = None;
-                let mut field_category = None;
-                let mut field_bypass_duration_hours = None;
-                let mut field_notification_id = None;
-                let mut field_notification_body = None;
-                let mut field_version = None;
-                let mut field_mitre_techniques = None;
-                let mut field_historical_detection = None;
-                let mut field_look_back_period = None;
-                let mut field_additional_info = None;
-                let mut field_certificate_info = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "indicatorValue" => {
-                            field_indicator_value = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "indicatorType" => {
-                            field_indicator_type = map
-                                .next_value::<Option<IndicatorType>>()?;
-                        }
-                        "action" => {
-                            field_action = map.next_value::<Option<IndicatorAction>>()?;
-                        }
-                        "application" => {
-                            field_application = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "source" => {
-                            field_source = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "sourceType" => {
-                            field_source_type = map
-                                .next_value::<Option<IndicatorSourceType>>()?;
-                        }
-                        "createdBySource" => {
-                            field_created_by_source = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "createdBy" => {
-                            field_created_by = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "createdByDisplayName" => {
-                            field_created_by_display_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "externalId" => {
-                            field_external_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "title" => {
-                            field_title = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "description" => {
-                            field_description = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "recommendedActions" => {
-                            field_recommended_actions = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "severity" => {
-                            field_severity = map
-                                .next_value::<Option<IndicatorSeverity>>()?;
-                        }
-                        "creationTimeDateTimeUtc" => {
-                            field_creation_time_date_time_utc = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "expirationTime" => {
-                            field_expiration_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "lastUpdateTime" => {
-                            field_last_update_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "lastUpdatedBy" => {
-                            field_last_updated_by = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupNames" => {
-                            field_rbac_group_names = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupIds" => {
-                            field_rbac_group_ids = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "generateAlert" => {
-                            field_generate_alert = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "educateUrl" => {
-                            field_educate_url = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "category" => {
-                            field_category = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "bypassDurationHours" => {
-                            field_bypass_duration_hours = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "notificationId" => {
-                            field_notification_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "notificationBody" => {
-                            field_notification_body = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "version" => {
-                            field_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "mitreTechniques" => {
-                            field_mitre_techniques = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "historicalDetection" => {
-                            field_historical_detection = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "lookBackPeriod" => {
-                            field_look_back_period = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "additionalInfo" => {
-                            field_additional_info = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "certificateInfo" => {
-                            field_certificate_info = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(Indicator {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    indicator_value: field_indicator_value,
-                    indicator_type: field_indicator_type,
-                    action: field_action,
-                    application: field_application,
-                    source: field_source,
-                    source_type: field_source_type,
-                    created_by_source: field_created_by_source,
-                    created_by: field_created_by,
-                    created_by_display_name: field_created_by_display_name,
-                    external_id: field_external_id,
-                    title: field_title,
-                    description: field_description,
-                    recommended_actions: field_recommended_actions,
-                    severity: field_severity,
-                    creation_time_date_time_utc: field_creation_time_date_time_utc,
-                    expiration_time: field_expiration_time,
-                    last_update_time: field_last_update_time,
-                    last_updated_by: field_last_updated_by,
-                    rbac_group_names: field_rbac_group_names,
-                    rbac_group_ids: field_rbac_group_ids,
-                    generate_alert: field_generate_alert,
-                    educate_url: field_educate_url,
-                    category: field_category,
-                    bypass_duration_hours: field_bypass_duration_hours,
-                    notification_id: field_notification_id,
-                    notification_body: field_notification_body,
-                    version: field_version,
-                    mitre_techniques: field_mitre_techniques,
-                    historical_detection: field_historical_detection,
-                    look_back_period: field_look_back_period,
-                    additional_info: field_additional_info,
-                    certificate_info: field_certificate_info,
-                    additional_properties,
-                })
+                Indicator::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(IndicatorVisitor)
@@ -8351,6 +8595,58 @@ pub struct ImportIndicatorResult {
 }
 
 #[cfg(feature = "indicators")]
+impl DecodeMembers for ImportIndicatorResult {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_indicator = None;
+        let mut field_is_failed = None;
+        let mut field_failure_reason = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "indicator" => {
+                    field_indicator = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "isFailed" => {
+                    field_is_failed = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "failureReason" => {
+                    field_failure_reason = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(ImportIndicatorResult {
+            annotations,
+            id: field_id,
+            indicator: field_indicator,
+            is_failed: field_is_failed,
+            failure_reason: field_failure_reason,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "indicators")]
 impl<'de> Deserialize<'de> for ImportIndicatorResult {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ImportIndicatorResultVisitor;
@@ -8362,56 +8658,9 @@ impl<'de> Deserialize<'de> for ImportIndicatorResult {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<ImportIndicatorResult, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_indicator = None;
-                let mut field_is_failed = None;
-                let mut field_failure_reason = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "indicator" => {
-                            field_indicator = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "isFailed" => {
-                            field_is_failed = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "failureReason" => {
-                            field_failure_reason = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(ImportIndicatorResult {
-                    annotations,
-                    id: field_id,
-                    indicator: field_indicator,
-                    is_failed: field_is_failed,
-                    failure_reason: field_failure_reason,
-                    additional_properties,
-                })
+                ImportIndicatorResult::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(ImportIndicatorResultVisitor)
@@ -8500,6 +8749,89 @@ pub struct Investigation {
 }
 
 #[cfg(any(feature = "investigations", feature = "machines"))]
+impl DecodeMembers for Investigation {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_start_time = None;
+        let mut field_end_time = None;
+        let mut field_state = None;
+        let mut field_cancelled_by = None;
+        let mut field_status_details = None;
+        let mut field_machine_id = None;
+        let mut field_computer_dns_name = None;
+        let mut field_triggering_alert_id = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "startTime" => {
+                    field_start_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "endTime" => {
+                    field_end_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "state" => field_state = map.next_value::<Option<InvestigationState>>()?,
+                "cancelledBy" => {
+                    field_cancelled_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "statusDetails" => {
+                    field_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "machineId" => {
+                    field_machine_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "computerDnsName" => {
+                    field_computer_dns_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "triggeringAlertId" => {
+                    field_triggering_alert_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(Investigation {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            start_time: field_start_time,
+            end_time: field_end_time,
+            state: field_state,
+            cancelled_by: field_cancelled_by,
+            status_details: field_status_details,
+            machine_id: field_machine_id,
+            computer_dns_name: field_computer_dns_name,
+            triggering_alert_id: field_triggering_alert_id,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(any(feature = "investigations", feature = "machines"))]
 impl<'de> Deserialize<'de> for Investigation {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct InvestigationVisitor;
@@ -8511,89 +8843,9 @@ impl<'de> Deserialize<'de> for Investigation {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<Investigation, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_start_time = None;
-                let mut field_end_time = None;
-                let mut field_state = None;
-                let mut field_cancelled_by = None;
-                let mut field_status_details = None;
-                let mut field_machine_id = None;
-                let mut field_computer_dns_name = None;
-                let mut field_triggering_alert_id = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "startTime" => {
-                            field_start_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "endTime" => {
-                            field_end_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "state" => {
-                            field_state = map.next_value::<Option<InvestigationState>>()?;
-                        }
-                        "cancelledBy" => {
-                            field_cancelled_by = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "statusDetails" => {
-                            field_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "machineId" => {
-                            field_machine_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "computerDnsName" => {
-                            field_computer_dns_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "triggeringAlertId" => {
-                            field_triggering_alert_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(Investigation {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    start_time: field_start_time,
-                    end_time: field_end_time,
-                    state: field_state,
-                    cancelled_by: field_cancelled_by,
-                    status_details: field_status_details,
-                    machine_id: field_machine_id,
-                    computer_dns_name: field_computer_dns_name,
-                    triggering_alert_id: field_triggering_alert_id,
-                    additional_properties,
-                })
+                Investigation::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(InvestigationVisitor)
@@ -8664,6 +8916,44 @@ pub struct AdvancedQuerySchemaColumn {
 }
 
 #[cfg(feature = "advancedqueries")]
+impl DecodeMembers for AdvancedQuerySchemaColumn {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_name = None;
+        let mut field_type = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "Name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "Type" => {
+                    field_type = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AdvancedQuerySchemaColumn {
+            annotations,
+            name: field_name,
+            r#type: field_type,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "advancedqueries")]
 impl<'de> Deserialize<'de> for AdvancedQuerySchemaColumn {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AdvancedQuerySchemaColumnVisitor;
@@ -8675,42 +8965,9 @@ impl<'de> Deserialize<'de> for AdvancedQuerySchemaColumn {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<AdvancedQuerySchemaColumn, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_name = None;
-                let mut field_type = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "Name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "Type" => {
-                            field_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(AdvancedQuerySchemaColumn {
-                    annotations,
-                    name: field_name,
-                    r#type: field_type,
-                    additional_properties,
-                })
+                AdvancedQuerySchemaColumn::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AdvancedQuerySchemaColumnVisitor)
@@ -8750,6 +9007,29 @@ pub struct AdvancedQueryResultRow {
 }
 
 #[cfg(feature = "advancedqueries")]
+impl DecodeMembers for AdvancedQueryResultRow {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            let key = key.into_owned();
+            if is_annotation(&key) {
+                annotations.insert(key, map.next_value::<Value>()?);
+            } else {
+                additional_properties.push_raw(key, map.next_value::<Box<RawValue>>()?);
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AdvancedQueryResultRow {
+            annotations,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "advancedqueries")]
 impl<'de> Deserialize<'de> for AdvancedQueryResultRow {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AdvancedQueryResultRowVisitor;
@@ -8761,24 +9041,9 @@ impl<'de> Deserialize<'de> for AdvancedQueryResultRow {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<AdvancedQueryResultRow, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(AdvancedQueryResultRow {
-                    annotations,
-                    additional_properties,
-                })
+                AdvancedQueryResultRow::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AdvancedQueryResultRowVisitor)
@@ -8818,6 +9083,46 @@ pub struct AdvancedQueryResponse {
 }
 
 #[cfg(feature = "advancedqueries")]
+impl DecodeMembers for AdvancedQueryResponse {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_schema = None;
+        let mut field_results = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "Schema" => {
+                    field_schema = map
+                        .next_value::<Option<Vec<AdvancedQuerySchemaColumn>>>()?;
+                }
+                "Results" => {
+                    field_results = map
+                        .next_value::<Option<Vec<AdvancedQueryResultRow>>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AdvancedQueryResponse {
+            annotations,
+            schema: field_schema,
+            results: field_results,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "advancedqueries")]
 impl<'de> Deserialize<'de> for AdvancedQueryResponse {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AdvancedQueryResponseVisitor;
@@ -8829,40 +9134,9 @@ impl<'de> Deserialize<'de> for AdvancedQueryResponse {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<AdvancedQueryResponse, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_schema = None;
-                let mut field_results = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "Schema" => {
-                            field_schema = map
-                                .next_value::<Option<Vec<AdvancedQuerySchemaColumn>>>()?;
-                        }
-                        "Results" => {
-                            field_results = map
-                                .next_value::<Option<Vec<AdvancedQueryResultRow>>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(AdvancedQueryResponse {
-                    annotations,
-                    schema: field_schema,
-                    results: field_results,
-                    additional_properties,
-                })
+                AdvancedQueryResponse::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AdvancedQueryResponseVisitor)
@@ -8987,6 +9261,141 @@ pub struct File {
 }
 
 #[cfg(any(feature = "alerts", feature = "files"))]
+impl DecodeMembers for File {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_sha1 = None;
+        let mut field_sha256 = None;
+        let mut field_md5 = None;
+        let mut field_global_prevalence = None;
+        let mut field_global_first_observed = None;
+        let mut field_global_last_observed = None;
+        let mut field_size = None;
+        let mut field_file_type = None;
+        let mut field_is_pe_file = None;
+        let mut field_file_publisher = None;
+        let mut field_file_product_name = None;
+        let mut field_signer = None;
+        let mut field_issuer = None;
+        let mut field_signer_hash = None;
+        let mut field_is_valid_certificate = None;
+        let mut field_determination_type = None;
+        let mut field_determination_value = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "sha1" => {
+                    field_sha1 = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "sha256" => {
+                    field_sha256 = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "md5" => {
+                    field_md5 = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "globalPrevalence" => {
+                    field_global_prevalence = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "globalFirstObserved" => {
+                    field_global_first_observed = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "globalLastObserved" => {
+                    field_global_last_observed = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "size" => {
+                    field_size = map.next_value::<Wire<Option<i64>>>()?.into_inner();
+                }
+                "fileType" => {
+                    field_file_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "isPeFile" => {
+                    field_is_pe_file = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "filePublisher" => {
+                    field_file_publisher = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "fileProductName" => {
+                    field_file_product_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "signer" => {
+                    field_signer = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "issuer" => {
+                    field_issuer = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "signerHash" => {
+                    field_signer_hash = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "isValidCertificate" => {
+                    field_is_valid_certificate = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "determinationType" => {
+                    field_determination_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "determinationValue" => {
+                    field_determination_value = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(File {
+            annotations,
+            sha1: field_sha1.unwrap_or_default(),
+            sha256: field_sha256,
+            md5: field_md5,
+            global_prevalence: field_global_prevalence,
+            global_first_observed: field_global_first_observed,
+            global_last_observed: field_global_last_observed,
+            size: field_size,
+            file_type: field_file_type,
+            is_pe_file: field_is_pe_file,
+            file_publisher: field_file_publisher,
+            file_product_name: field_file_product_name,
+            signer: field_signer,
+            issuer: field_issuer,
+            signer_hash: field_signer_hash,
+            is_valid_certificate: field_is_valid_certificate,
+            determination_type: field_determination_type,
+            determination_value: field_determination_value,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(any(feature = "alerts", feature = "files"))]
 impl<'de> Deserialize<'de> for File {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct FileVisitor;
@@ -8996,146 +9405,8 @@ impl<'de> Deserialize<'de> for File {
                 f.write_str("a JSON object for `File`")
             }
 
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<File, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_sha1 = None;
-                let mut field_sha256 = None;
-                let mut field_md5 = None;
-                let mut field_global_prevalence = None;
-                let mut field_global_first_observed = None;
-                let mut field_global_last_observed = None;
-                let mut field_size = None;
-                let mut field_file_type = None;
-                let mut field_is_pe_file = None;
-                let mut field_file_publisher = None;
-                let mut field_file_product_name = None;
-                let mut field_signer = None;
-                let mut field_issuer = None;
-                let mut field_signer_hash = None;
-                let mut field_is_valid_certificate = None;
-                let mut field_determination_type = None;
-                let mut field_determination_value = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "sha1" => {
-                            field_sha1 = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "sha256" => {
-                            field_sha256 = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "md5" => {
-                            field_md5 = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "globalPrevalence" => {
-                            field_global_prevalence = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "globalFirstObserved" => {
-                            field_global_first_observed = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "globalLastObserved" => {
-                            field_global_last_observed = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "size" => {
-                            field_size = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "fileType" => {
-                            field_file_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "isPeFile" => {
-                            field_is_pe_file = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "filePublisher" => {
-                            field_file_publisher = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "fileProductName" => {
-                            field_file_product_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "signer" => {
-                            field_signer = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "issuer" => {
-                            field_issuer = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "signerHash" => {
-                            field_signer_hash = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "isValidCertificate" => {
-                            field_is_valid_certificate = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "determinationType" => {
-                            field_determination_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "determinationValue" => {
-                            field_determination_value = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(File {
-                    annotations,
-                    sha1: field_sha1.unwrap_or_default(),
-                    sha256: field_sha256,
-                    md5: field_md5,
-                    global_prevalence: field_global_prevalence,
-                    global_first_observed: field_global_first_observed,
-                    global_last_observed: field_global_last_observed,
-                    size: field_size,
-                    file_type: field_file_type,
-                    is_pe_file: field_is_pe_file,
-                    file_publisher: field_file_publisher,
-                    file_product_name: field_file_product_name,
-                    signer: field_signer,
-                    issuer: field_issuer,
-                    signer_hash: field_signer_hash,
-                    is_valid_certificate: field_is_valid_certificate,
-                    determination_type: field_determination_type,
-                    determination_value: field_determination_value,
-                    additional_properties,
-                })
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<File, A::Error> {
+                File::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(FileVisitor)
@@ -9274,6 +9545,102 @@ pub struct InOrgFileStats {
 }
 
 #[cfg(feature = "files")]
+impl DecodeMembers for InOrgFileStats {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_sha1 = None;
+        let mut field_organization_prevalence = None;
+        let mut field_org_first_seen = None;
+        let mut field_org_last_seen = None;
+        let mut field_globally_prevalence = None;
+        let mut field_global_first_observed = None;
+        let mut field_global_last_observed = None;
+        let mut field_top_file_names = None;
+        let mut field_org_prevalence = None;
+        let mut field_global_prevalence = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "sha1" => {
+                    field_sha1 = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "organizationPrevalence" => {
+                    field_organization_prevalence = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "orgFirstSeen" => {
+                    field_org_first_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "orgLastSeen" => {
+                    field_org_last_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "globallyPrevalence" => {
+                    field_globally_prevalence = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "globalFirstObserved" => {
+                    field_global_first_observed = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "globalLastObserved" => {
+                    field_global_last_observed = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "topFileNames" => {
+                    field_top_file_names = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "orgPrevalence" => {
+                    field_org_prevalence = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "globalPrevalence" => {
+                    field_global_prevalence = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(InOrgFileStats {
+            annotations,
+            sha1: field_sha1,
+            organization_prevalence: field_organization_prevalence,
+            org_first_seen: field_org_first_seen,
+            org_last_seen: field_org_last_seen,
+            globally_prevalence: field_globally_prevalence,
+            global_first_observed: field_global_first_observed,
+            global_last_observed: field_global_last_observed,
+            top_file_names: field_top_file_names,
+            org_prevalence: field_org_prevalence,
+            global_prevalence: field_global_prevalence,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "files")]
 impl<'de> Deserialize<'de> for InOrgFileStats {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct InOrgFileStatsVisitor;
@@ -9285,98 +9652,9 @@ impl<'de> Deserialize<'de> for InOrgFileStats {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<InOrgFileStats, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_sha1 = None;
-                let mut field_organization_prevalence = None;
-                let mut field_org_first_seen = None;
-                let mut field_org_last_seen = None;
-                let mut field_globally_prevalence = None;
-                let mut field_global_first_observed = None;
-                let mut field_global_last_observed = None;
-                let mut field_top_file_names = None;
-                let mut field_org_prevalence = None;
-                let mut field_global_prevalence = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "sha1" => {
-                            field_sha1 = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "organizationPrevalence" => {
-                            field_organization_prevalence = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "orgFirstSeen" => {
-                            field_org_first_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "orgLastSeen" => {
-                            field_org_last_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "globallyPrevalence" => {
-                            field_globally_prevalence = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "globalFirstObserved" => {
-                            field_global_first_observed = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "globalLastObserved" => {
-                            field_global_last_observed = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "topFileNames" => {
-                            field_top_file_names = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "orgPrevalence" => {
-                            field_org_prevalence = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "globalPrevalence" => {
-                            field_global_prevalence = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(InOrgFileStats {
-                    annotations,
-                    sha1: field_sha1,
-                    organization_prevalence: field_organization_prevalence,
-                    org_first_seen: field_org_first_seen,
-                    org_last_seen: field_org_last_seen,
-                    globally_prevalence: field_globally_prevalence,
-                    global_first_observed: field_global_first_observed,
-                    global_last_observed: field_global_last_observed,
-                    top_file_names: field_top_file_names,
-                    org_prevalence: field_org_prevalence,
-                    global_prevalence: field_global_prevalence,
-                    additional_properties,
-                })
+                InOrgFileStats::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(InOrgFileStatsVisitor)
@@ -9443,6 +9721,37 @@ pub struct Ip {
 }
 
 #[cfg(any(feature = "alerts", feature = "ips"))]
+impl DecodeMembers for Ip {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(Ip {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(any(feature = "alerts", feature = "ips"))]
 impl<'de> Deserialize<'de> for Ip {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct IpVisitor;
@@ -9452,34 +9761,8 @@ impl<'de> Deserialize<'de> for Ip {
                 f.write_str("a JSON object for `Ip`")
             }
 
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ip, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(Ip {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    additional_properties,
-                })
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Ip, A::Error> {
+                Ip::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(IpVisitor)
@@ -9543,6 +9826,69 @@ pub struct InOrgIpStats {
 }
 
 #[cfg(feature = "ips")]
+impl DecodeMembers for InOrgIpStats {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_ip_address = None;
+        let mut field_organization_prevalence = None;
+        let mut field_org_first_seen = None;
+        let mut field_org_last_seen = None;
+        let mut field_org_prevalence = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "ipAddress" => {
+                    field_ip_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "organizationPrevalence" => {
+                    field_organization_prevalence = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "orgFirstSeen" => {
+                    field_org_first_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "orgLastSeen" => {
+                    field_org_last_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "orgPrevalence" => {
+                    field_org_prevalence = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(InOrgIpStats {
+            annotations,
+            ip_address: field_ip_address,
+            organization_prevalence: field_organization_prevalence,
+            org_first_seen: field_org_first_seen,
+            org_last_seen: field_org_last_seen,
+            org_prevalence: field_org_prevalence,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "ips")]
 impl<'de> Deserialize<'de> for InOrgIpStats {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct InOrgIpStatsVisitor;
@@ -9554,63 +9900,9 @@ impl<'de> Deserialize<'de> for InOrgIpStats {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<InOrgIpStats, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_ip_address = None;
-                let mut field_organization_prevalence = None;
-                let mut field_org_first_seen = None;
-                let mut field_org_last_seen = None;
-                let mut field_org_prevalence = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "ipAddress" => {
-                            field_ip_address = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "organizationPrevalence" => {
-                            field_organization_prevalence = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "orgFirstSeen" => {
-                            field_org_first_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "orgLastSeen" => {
-                            field_org_last_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "orgPrevalence" => {
-                            field_org_prevalence = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(InOrgIpStats {
-                    annotations,
-                    ip_address: field_ip_address,
-                    organization_prevalence: field_organization_prevalence,
-                    org_first_seen: field_org_first_seen,
-                    org_last_seen: field_org_last_seen,
-                    org_prevalence: field_org_prevalence,
-                    additional_properties,
-                })
+                InOrgIpStats::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(InOrgIpStatsVisitor)
@@ -9662,6 +9954,39 @@ pub struct Domain {
 }
 
 #[cfg(any(feature = "alerts", feature = "domains"))]
+impl DecodeMembers for Domain {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_host = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "host" => {
+                    field_host = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(Domain {
+            annotations,
+            host: field_host.unwrap_or_default(),
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(any(feature = "alerts", feature = "domains"))]
 impl<'de> Deserialize<'de> for Domain {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct DomainVisitor;
@@ -9671,37 +9996,8 @@ impl<'de> Deserialize<'de> for Domain {
                 f.write_str("a JSON object for `Domain`")
             }
 
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Domain, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_host = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "host" => {
-                            field_host = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(Domain {
-                    annotations,
-                    host: field_host.unwrap_or_default(),
-                    additional_properties,
-                })
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Domain, A::Error> {
+                Domain::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(DomainVisitor)
@@ -9758,6 +10054,60 @@ pub struct InOrgDomainStats {
 }
 
 #[cfg(feature = "domains")]
+impl DecodeMembers for InOrgDomainStats {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_host = None;
+        let mut field_organization_prevalence = None;
+        let mut field_org_first_seen = None;
+        let mut field_org_last_seen = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "host" => {
+                    field_host = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "organizationPrevalence" => {
+                    field_organization_prevalence = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "orgFirstSeen" => {
+                    field_org_first_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "orgLastSeen" => {
+                    field_org_last_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(InOrgDomainStats {
+            annotations,
+            host: field_host,
+            organization_prevalence: field_organization_prevalence,
+            org_first_seen: field_org_first_seen,
+            org_last_seen: field_org_last_seen,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "domains")]
 impl<'de> Deserialize<'de> for InOrgDomainStats {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct InOrgDomainStatsVisitor;
@@ -9769,56 +10119,9 @@ impl<'de> Deserialize<'de> for InOrgDomainStats {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<InOrgDomainStats, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_host = None;
-                let mut field_organization_prevalence = None;
-                let mut field_org_first_seen = None;
-                let mut field_org_last_seen = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "host" => {
-                            field_host = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "organizationPrevalence" => {
-                            field_organization_prevalence = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "orgFirstSeen" => {
-                            field_org_first_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "orgLastSeen" => {
-                            field_org_last_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(InOrgDomainStats {
-                    annotations,
-                    host: field_host,
-                    organization_prevalence: field_organization_prevalence,
-                    org_first_seen: field_org_first_seen,
-                    org_last_seen: field_org_last_seen,
-                    additional_properties,
-                })
+                InOrgDomainStats::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(InOrgDomainStatsVisitor)
@@ -9924,6 +10227,114 @@ pub struct User {
 }
 
 #[cfg(any(feature = "alerts", feature = "machines", feature = "users"))]
+impl DecodeMembers for User {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_account_name = None;
+        let mut field_account_domain = None;
+        let mut field_account_sid = None;
+        let mut field_first_seen = None;
+        let mut field_last_seen = None;
+        let mut field_most_prevalent_machine_id = None;
+        let mut field_least_prevalent_machine_id = None;
+        let mut field_logon_types = None;
+        let mut field_log_on_machines_count = None;
+        let mut field_is_domain_admin = None;
+        let mut field_is_only_network_user = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "accountName" => {
+                    field_account_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "accountDomain" => {
+                    field_account_domain = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "accountSid" => {
+                    field_account_sid = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "firstSeen" => {
+                    field_first_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "lastSeen" => {
+                    field_last_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "mostPrevalentMachineId" => {
+                    field_most_prevalent_machine_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "leastPrevalentMachineId" => {
+                    field_least_prevalent_machine_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "logonTypes" => {
+                    field_logon_types = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "logOnMachinesCount" => {
+                    field_log_on_machines_count = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "isDomainAdmin" => {
+                    field_is_domain_admin = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "isOnlyNetworkUser" => {
+                    field_is_only_network_user = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(User {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            account_name: field_account_name,
+            account_domain: field_account_domain,
+            account_sid: field_account_sid,
+            first_seen: field_first_seen,
+            last_seen: field_last_seen,
+            most_prevalent_machine_id: field_most_prevalent_machine_id,
+            least_prevalent_machine_id: field_least_prevalent_machine_id,
+            logon_types: field_logon_types,
+            log_on_machines_count: field_log_on_machines_count,
+            is_domain_admin: field_is_domain_admin,
+            is_only_network_user: field_is_only_network_user,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(any(feature = "alerts", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for User {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct UserVisitor;
@@ -9933,111 +10344,8 @@ impl<'de> Deserialize<'de> for User {
                 f.write_str("a JSON object for `User`")
             }
 
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<User, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_account_name = None;
-                let mut field_account_domain = None;
-                let mut field_account_sid = None;
-                let mut field_first_seen = None;
-                let mut field_last_seen = None;
-                let mut field_most_prevalent_machine_id = None;
-                let mut field_least_prevalent_machine_id = None;
-                let mut field_logon_types = None;
-                let mut field_log_on_machines_count = None;
-                let mut field_is_domain_admin = None;
-                let mut field_is_only_network_user = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "accountName" => {
-                            field_account_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "accountDomain" => {
-                            field_account_domain = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "accountSid" => {
-                            field_account_sid = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "firstSeen" => {
-                            field_first_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "lastSeen" => {
-                            field_last_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "mostPrevalentMachineId" => {
-                            field_most_prevalent_machine_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "leastPrevalentMachineId" => {
-                            field_least_prevalent_machine_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "logonTypes" => {
-                            field_logon_types = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "logOnMachinesCount" => {
-                            field_log_on_machines_count = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "isDomainAdmin" => {
-                            field_is_domain_admin = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "isOnlyNetworkUser" => {
-                            field_is_only_network_user = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(User {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    account_name: field_account_name,
-                    account_domain: field_account_domain,
-                    account_sid: field_account_sid,
-                    first_seen: field_first_seen,
-                    last_seen: field_last_seen,
-                    most_prevalent_machine_id: field_most_prevalent_machine_id,
-                    least_prevalent_machine_id: field_least_prevalent_machine_id,
-                    logon_types: field_logon_types,
-                    log_on_machines_count: field_log_on_machines_count,
-                    is_domain_admin: field_is_domain_admin,
-                    is_only_network_user: field_is_only_network_user,
-                    additional_properties,
-                })
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<User, A::Error> {
+                User::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(UserVisitor)
@@ -10213,6 +10521,155 @@ pub struct Vulnerability {
         feature = "vulnerabilities"
     )
 )]
+impl DecodeMembers for Vulnerability {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_name = None;
+        let mut field_description = None;
+        let mut field_severity = None;
+        let mut field_cvss_v3 = None;
+        let mut field_cvss_vector = None;
+        let mut field_exposed_machines = None;
+        let mut field_published_on = None;
+        let mut field_updated_on = None;
+        let mut field_first_detected = None;
+        let mut field_public_exploit = None;
+        let mut field_exploit_verified = None;
+        let mut field_exploit_in_kit = None;
+        let mut field_exploit_types = None;
+        let mut field_exploit_uris = None;
+        let mut field_cve_supportability = None;
+        let mut field_tags = None;
+        let mut field_epss = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "severity" => {
+                    field_severity = map.next_value::<Option<VulnerabilitySeverity>>()?;
+                }
+                "cvssV3" => {
+                    field_cvss_v3 = map.next_value::<Wire<Option<f64>>>()?.into_inner();
+                }
+                "cvssVector" => {
+                    field_cvss_vector = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "exposedMachines" => {
+                    field_exposed_machines = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "publishedOn" => {
+                    field_published_on = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "updatedOn" => {
+                    field_updated_on = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "firstDetected" => {
+                    field_first_detected = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "publicExploit" => {
+                    field_public_exploit = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "exploitVerified" => {
+                    field_exploit_verified = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "exploitInKit" => {
+                    field_exploit_in_kit = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "exploitTypes" => {
+                    field_exploit_types = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "exploitUris" => {
+                    field_exploit_uris = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "cveSupportability" => {
+                    field_cve_supportability = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "epss" => {
+                    field_epss = map.next_value::<Wire<Option<f64>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(Vulnerability {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            name: field_name,
+            description: field_description,
+            severity: field_severity,
+            cvss_v3: field_cvss_v3,
+            cvss_vector: field_cvss_vector,
+            exposed_machines: field_exposed_machines,
+            published_on: field_published_on,
+            updated_on: field_updated_on,
+            first_detected: field_first_detected,
+            public_exploit: field_public_exploit,
+            exploit_verified: field_exploit_verified,
+            exploit_in_kit: field_exploit_in_kit,
+            exploit_types: field_exploit_types,
+            exploit_uris: field_exploit_uris,
+            cve_supportability: field_cve_supportability,
+            tags: field_tags,
+            epss: field_epss,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(
+    any(
+        feature = "machines",
+        feature = "recommendations",
+        feature = "software",
+        feature = "vulnerabilities"
+    )
+)]
 impl<'de> Deserialize<'de> for Vulnerability {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct VulnerabilityVisitor;
@@ -10224,153 +10681,9 @@ impl<'de> Deserialize<'de> for Vulnerability {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<Vulnerability, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_name = None;
-                let mut field_description = None;
-                let mut field_severity = None;
-                let mut field_cvss_v3 = None;
-                let mut field_cvss_vector = None;
-                let mut field_exposed_machines = None;
-                let mut field_published_on = None;
-                let mut field_updated_on = None;
-                let mut field_first_detected = None;
-                let mut field_public_exploit = None;
-                let mut field_exploit_verified = None;
-                let mut field_exploit_in_kit = None;
-                let mut field_exploit_types = None;
-                let mut field_exploit_uris = None;
-                let mut field_cve_supportability = None;
-                let mut field_tags = None;
-                let mut field_epss = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "description" => {
-                            field_description = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "severity" => {
-                            field_severity = map
-                                .next_value::<Option<VulnerabilitySeverity>>()?;
-                        }
-                        "cvssV3" => {
-                            field_cvss_v3 = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        "cvssVector" => {
-                            field_cvss_vector = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "exposedMachines" => {
-                            field_exposed_machines = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "publishedOn" => {
-                            field_published_on = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "updatedOn" => {
-                            field_updated_on = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "firstDetected" => {
-                            field_first_detected = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "publicExploit" => {
-                            field_public_exploit = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "exploitVerified" => {
-                            field_exploit_verified = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "exploitInKit" => {
-                            field_exploit_in_kit = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "exploitTypes" => {
-                            field_exploit_types = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "exploitUris" => {
-                            field_exploit_uris = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "cveSupportability" => {
-                            field_cve_supportability = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "epss" => {
-                            field_epss = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(Vulnerability {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    name: field_name,
-                    description: field_description,
-                    severity: field_severity,
-                    cvss_v3: field_cvss_v3,
-                    cvss_vector: field_cvss_vector,
-                    exposed_machines: field_exposed_machines,
-                    published_on: field_published_on,
-                    updated_on: field_updated_on,
-                    first_detected: field_first_detected,
-                    public_exploit: field_public_exploit,
-                    exploit_verified: field_exploit_verified,
-                    exploit_in_kit: field_exploit_in_kit,
-                    exploit_types: field_exploit_types,
-                    exploit_uris: field_exploit_uris,
-                    cve_supportability: field_cve_supportability,
-                    tags: field_tags,
-                    epss: field_epss,
-                    additional_properties,
-                })
+                Vulnerability::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(VulnerabilityVisitor)
@@ -10505,6 +10818,82 @@ pub struct MachineVulnerability {
 }
 
 #[cfg(feature = "vulnerabilities")]
+impl DecodeMembers for MachineVulnerability {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_cve_id = None;
+        let mut field_machine_id = None;
+        let mut field_fixing_kb_id = None;
+        let mut field_product_name = None;
+        let mut field_product_vendor = None;
+        let mut field_product_version = None;
+        let mut field_severity = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "cveId" => {
+                    field_cve_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "machineId" => {
+                    field_machine_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "fixingKbId" => {
+                    field_fixing_kb_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "productName" => {
+                    field_product_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "productVendor" => {
+                    field_product_vendor = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "productVersion" => {
+                    field_product_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "severity" => {
+                    field_severity = map.next_value::<Option<VulnerabilitySeverity>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(MachineVulnerability {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            cve_id: field_cve_id,
+            machine_id: field_machine_id,
+            fixing_kb_id: field_fixing_kb_id,
+            product_name: field_product_name,
+            product_vendor: field_product_vendor,
+            product_version: field_product_version,
+            severity: field_severity,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "vulnerabilities")]
 impl<'de> Deserialize<'de> for MachineVulnerability {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MachineVulnerabilityVisitor;
@@ -10516,83 +10905,9 @@ impl<'de> Deserialize<'de> for MachineVulnerability {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<MachineVulnerability, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_cve_id = None;
-                let mut field_machine_id = None;
-                let mut field_fixing_kb_id = None;
-                let mut field_product_name = None;
-                let mut field_product_vendor = None;
-                let mut field_product_version = None;
-                let mut field_severity = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "cveId" => {
-                            field_cve_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "machineId" => {
-                            field_machine_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "fixingKbId" => {
-                            field_fixing_kb_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "productName" => {
-                            field_product_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "productVendor" => {
-                            field_product_vendor = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "productVersion" => {
-                            field_product_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "severity" => {
-                            field_severity = map
-                                .next_value::<Option<VulnerabilitySeverity>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(MachineVulnerability {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    cve_id: field_cve_id,
-                    machine_id: field_machine_id,
-                    fixing_kb_id: field_fixing_kb_id,
-                    product_name: field_product_name,
-                    product_vendor: field_product_vendor,
-                    product_version: field_product_version,
-                    severity: field_severity,
-                    additional_properties,
-                })
+                MachineVulnerability::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(MachineVulnerabilityVisitor)
@@ -10682,6 +10997,65 @@ pub struct MachineReference {
         feature = "vulnerabilities"
     )
 )]
+impl DecodeMembers for MachineReference {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_computer_dns_name = None;
+        let mut field_os_platform = None;
+        let mut field_rbac_group_name = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "computerDnsName" => {
+                    field_computer_dns_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osPlatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(MachineReference {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            computer_dns_name: field_computer_dns_name,
+            os_platform: field_os_platform,
+            rbac_group_name: field_rbac_group_name,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(
+    any(
+        feature = "recommendations",
+        feature = "remediation-tasks",
+        feature = "software",
+        feature = "vulnerabilities"
+    )
+)]
 impl<'de> Deserialize<'de> for MachineReference {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MachineReferenceVisitor;
@@ -10693,56 +11067,9 @@ impl<'de> Deserialize<'de> for MachineReference {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<MachineReference, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_computer_dns_name = None;
-                let mut field_os_platform = None;
-                let mut field_rbac_group_name = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "computerDnsName" => {
-                            field_computer_dns_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osPlatform" => {
-                            field_os_platform = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupName" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(MachineReference {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    computer_dns_name: field_computer_dns_name,
-                    os_platform: field_os_platform,
-                    rbac_group_name: field_rbac_group_name,
-                    additional_properties,
-                })
+                MachineReference::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(MachineReferenceVisitor)
@@ -10833,6 +11160,82 @@ pub struct Software {
 }
 
 #[cfg(any(feature = "machines", feature = "recommendations", feature = "software"))]
+impl DecodeMembers for Software {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_name = None;
+        let mut field_vendor = None;
+        let mut field_weaknesses = None;
+        let mut field_public_exploit = None;
+        let mut field_active_alert = None;
+        let mut field_exposed_machines = None;
+        let mut field_impact_score = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "vendor" => {
+                    field_vendor = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "weaknesses" => {
+                    field_weaknesses = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "publicExploit" => {
+                    field_public_exploit = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "activeAlert" => {
+                    field_active_alert = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "exposedMachines" => {
+                    field_exposed_machines = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "impactScore" => {
+                    field_impact_score = map
+                        .next_value::<Wire<Option<f64>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(Software {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            name: field_name,
+            vendor: field_vendor,
+            weaknesses: field_weaknesses,
+            public_exploit: field_public_exploit,
+            active_alert: field_active_alert,
+            exposed_machines: field_exposed_machines,
+            impact_score: field_impact_score,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "software"))]
 impl<'de> Deserialize<'de> for Software {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct SoftwareVisitor;
@@ -10842,86 +11245,8 @@ impl<'de> Deserialize<'de> for Software {
                 f.write_str("a JSON object for `Software`")
             }
 
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Software, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_name = None;
-                let mut field_vendor = None;
-                let mut field_weaknesses = None;
-                let mut field_public_exploit = None;
-                let mut field_active_alert = None;
-                let mut field_exposed_machines = None;
-                let mut field_impact_score = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "vendor" => {
-                            field_vendor = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "weaknesses" => {
-                            field_weaknesses = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "publicExploit" => {
-                            field_public_exploit = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "activeAlert" => {
-                            field_active_alert = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "exposedMachines" => {
-                            field_exposed_machines = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "impactScore" => {
-                            field_impact_score = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(Software {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    name: field_name,
-                    vendor: field_vendor,
-                    weaknesses: field_weaknesses,
-                    public_exploit: field_public_exploit,
-                    active_alert: field_active_alert,
-                    exposed_machines: field_exposed_machines,
-                    impact_score: field_impact_score,
-                    additional_properties,
-                })
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Software, A::Error> {
+                Software::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(SoftwareVisitor)
@@ -10992,6 +11317,55 @@ pub struct Distribution {
 }
 
 #[cfg(feature = "software")]
+impl DecodeMembers for Distribution {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_version = None;
+        let mut field_installations = None;
+        let mut field_vulnerabilities = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "version" => {
+                    field_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "installations" => {
+                    field_installations = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "vulnerabilities" => {
+                    field_vulnerabilities = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(Distribution {
+            annotations,
+            version: field_version,
+            installations: field_installations,
+            vulnerabilities: field_vulnerabilities,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "software")]
 impl<'de> Deserialize<'de> for Distribution {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct DistributionVisitor;
@@ -11003,49 +11377,9 @@ impl<'de> Deserialize<'de> for Distribution {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<Distribution, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_version = None;
-                let mut field_installations = None;
-                let mut field_vulnerabilities = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "version" => {
-                            field_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "installations" => {
-                            field_installations = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "vulnerabilities" => {
-                            field_vulnerabilities = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(Distribution {
-                    annotations,
-                    version: field_version,
-                    installations: field_installations,
-                    vulnerabilities: field_vulnerabilities,
-                    additional_properties,
-                })
+                Distribution::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(DistributionVisitor)
@@ -11118,6 +11452,68 @@ pub struct ProductFix {
 }
 
 #[cfg(any(feature = "machines", feature = "software"))]
+impl DecodeMembers for ProductFix {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_name = None;
+        let mut field_products_names = None;
+        let mut field_url = None;
+        let mut field_machine_missed_on = None;
+        let mut field_cve_addressed = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "productsNames" => {
+                    field_products_names = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "url" => {
+                    field_url = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "machineMissedOn" => {
+                    field_machine_missed_on = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "cveAddressed" => {
+                    field_cve_addressed = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(ProductFix {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            name: field_name,
+            products_names: field_products_names,
+            url: field_url,
+            machine_missed_on: field_machine_missed_on,
+            cve_addressed: field_cve_addressed,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(any(feature = "machines", feature = "software"))]
 impl<'de> Deserialize<'de> for ProductFix {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ProductFixVisitor;
@@ -11129,70 +11525,9 @@ impl<'de> Deserialize<'de> for ProductFix {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<ProductFix, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_name = None;
-                let mut field_products_names = None;
-                let mut field_url = None;
-                let mut field_machine_missed_on = None;
-                let mut field_cve_addressed = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "productsNames" => {
-                            field_products_names = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "url" => {
-                            field_url = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "machineMissedOn" => {
-                            field_machine_missed_on = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "cveAddressed" => {
-                            field_cve_addressed = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(ProductFix {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    name: field_name,
-                    products_names: field_products_names,
-                    url: field_url,
-                    machine_missed_on: field_machine_missed_on,
-                    cve_addressed: field_cve_addressed,
-                    additional_properties,
-                })
+                ProductFix::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(ProductFixVisitor)
@@ -11367,6 +11702,198 @@ pub struct Recommendation {
 }
 
 #[cfg(any(feature = "machines", feature = "recommendations"))]
+impl DecodeMembers for Recommendation {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_product_name = None;
+        let mut field_recommendation_name = None;
+        let mut field_weaknesses = None;
+        let mut field_vendor = None;
+        let mut field_recommended_version = None;
+        let mut field_recommended_program = None;
+        let mut field_recommended_vendor = None;
+        let mut field_recommendation_category = None;
+        let mut field_sub_category = None;
+        let mut field_severity_score = None;
+        let mut field_public_exploit = None;
+        let mut field_active_alert = None;
+        let mut field_associated_threats = None;
+        let mut field_remediation_type = None;
+        let mut field_status = None;
+        let mut field_config_score_impact = None;
+        let mut field_exposure_impact = None;
+        let mut field_total_machine_count = None;
+        let mut field_exposed_machines_count = None;
+        let mut field_non_productivity_impacted_assets = None;
+        let mut field_related_component = None;
+        let mut field_has_unpatchable_cve = None;
+        let mut field_tags = None;
+        let mut field_exposed_critical_devices = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "productName" => {
+                    field_product_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "recommendationName" => {
+                    field_recommendation_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "weaknesses" => {
+                    field_weaknesses = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "vendor" => {
+                    field_vendor = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "recommendedVersion" => {
+                    field_recommended_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "recommendedProgram" => {
+                    field_recommended_program = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "recommendedVendor" => {
+                    field_recommended_vendor = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "recommendationCategory" => {
+                    field_recommendation_category = map
+                        .next_value::<Option<RecommendationCategory>>()?;
+                }
+                "subCategory" => {
+                    field_sub_category = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "severityScore" => {
+                    field_severity_score = map
+                        .next_value::<Wire<Option<f64>>>()?
+                        .into_inner();
+                }
+                "publicExploit" => {
+                    field_public_exploit = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "activeAlert" => {
+                    field_active_alert = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "associatedThreats" => {
+                    field_associated_threats = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationType" => {
+                    field_remediation_type = map.next_value::<Option<RemediationType>>()?;
+                }
+                "status" => {
+                    field_status = map.next_value::<Option<RecommendationStatus>>()?;
+                }
+                "configScoreImpact" => {
+                    field_config_score_impact = map
+                        .next_value::<Wire<Option<f64>>>()?
+                        .into_inner();
+                }
+                "exposureImpact" => {
+                    field_exposure_impact = map
+                        .next_value::<Wire<Option<f64>>>()?
+                        .into_inner();
+                }
+                "totalMachineCount" => {
+                    field_total_machine_count = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "exposedMachinesCount" => {
+                    field_exposed_machines_count = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "nonProductivityImpactedAssets" => {
+                    field_non_productivity_impacted_assets = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "relatedComponent" => {
+                    field_related_component = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "hasUnpatchableCve" => {
+                    field_has_unpatchable_cve = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "exposedCriticalDevices" => {
+                    field_exposed_critical_devices = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(Recommendation {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            product_name: field_product_name,
+            recommendation_name: field_recommendation_name,
+            weaknesses: field_weaknesses,
+            vendor: field_vendor,
+            recommended_version: field_recommended_version,
+            recommended_program: field_recommended_program,
+            recommended_vendor: field_recommended_vendor,
+            recommendation_category: field_recommendation_category,
+            sub_category: field_sub_category,
+            severity_score: field_severity_score,
+            public_exploit: field_public_exploit,
+            active_alert: field_active_alert,
+            associated_threats: field_associated_threats,
+            remediation_type: field_remediation_type,
+            status: field_status,
+            config_score_impact: field_config_score_impact,
+            exposure_impact: field_exposure_impact,
+            total_machine_count: field_total_machine_count,
+            exposed_machines_count: field_exposed_machines_count,
+            non_productivity_impacted_assets: field_non_productivity_impacted_assets,
+            related_component: field_related_component,
+            has_unpatchable_cve: field_has_unpatchable_cve,
+            tags: field_tags,
+            exposed_critical_devices: field_exposed_critical_devices,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(any(feature = "machines", feature = "recommendations"))]
 impl<'de> Deserialize<'de> for Recommendation {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct RecommendationVisitor;
@@ -11378,200 +11905,9 @@ impl<'de> Deserialize<'de> for Recommendation {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<Recommendation, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_product_name = None;
-                let mut field_recommendation_name = None;
-                let mut field_weaknesses = None;
-                let mut field_vendor = None;
-                let mut field_recommended_version = None;
-                let mut field_recommended_program = None;
-                let mut field_recommended_vendor = None;
-                let mut field_recommendation_category = None;
-                let mut field_sub_category = None;
-                let mut field_severity_score = None;
-                let mut field_public_exploit = None;
-                let mut field_active_alert = None;
-                let mut field_associated_threats = None;
-                let mut field_remediation_type = None;
-                let mut field_status = None;
-                let mut field_config_score_impact = None;
-                let mut field_exposure_impact = None;
-                let mut field_total_machine_count = None;
-                let mut field_exposed_machines_count = None;
-                let mut field_non_productivity_impacted_assets = None;
-                let mut field_related_component = None;
-                let mut field_has_unpatchable_cve = None;
-                let mut field_tags = None;
-                let mut field_exposed_critical_devices = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "productName" => {
-                            field_product_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "recommendationName" => {
-                            field_recommendation_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "weaknesses" => {
-                            field_weaknesses = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "vendor" => {
-                            field_vendor = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "recommendedVersion" => {
-                            field_recommended_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "recommendedProgram" => {
-                            field_recommended_program = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "recommendedVendor" => {
-                            field_recommended_vendor = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "recommendationCategory" => {
-                            field_recommendation_category = map
-                                .next_value::<Option<RecommendationCategory>>()?;
-                        }
-                        "subCategory" => {
-                            field_sub_category = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "severityScore" => {
-                            field_severity_score = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        "publicExploit" => {
-                            field_public_exploit = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "activeAlert" => {
-                            field_active_alert = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "associatedThreats" => {
-                            field_associated_threats = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationType" => {
-                            field_remediation_type = map
-                                .next_value::<Option<RemediationType>>()?;
-                        }
-                        "status" => {
-                            field_status = map
-                                .next_value::<Option<RecommendationStatus>>()?;
-                        }
-                        "configScoreImpact" => {
-                            field_config_score_impact = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        "exposureImpact" => {
-                            field_exposure_impact = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        "totalMachineCount" => {
-                            field_total_machine_count = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "exposedMachinesCount" => {
-                            field_exposed_machines_count = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "nonProductivityImpactedAssets" => {
-                            field_non_productivity_impacted_assets = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "relatedComponent" => {
-                            field_related_component = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "hasUnpatchableCve" => {
-                            field_has_unpatchable_cve = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "exposedCriticalDevices" => {
-                            field_exposed_critical_devices = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(Recommendation {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    product_name: field_product_name,
-                    recommendation_name: field_recommendation_name,
-                    weaknesses: field_weaknesses,
-                    vendor: field_vendor,
-                    recommended_version: field_recommended_version,
-                    recommended_program: field_recommended_program,
-                    recommended_vendor: field_recommended_vendor,
-                    recommendation_category: field_recommendation_category,
-                    sub_category: field_sub_category,
-                    severity_score: field_severity_score,
-                    public_exploit: field_public_exploit,
-                    active_alert: field_active_alert,
-                    associated_threats: field_associated_threats,
-                    remediation_type: field_remediation_type,
-                    status: field_status,
-                    config_score_impact: field_config_score_impact,
-                    exposure_impact: field_exposure_impact,
-                    total_machine_count: field_total_machine_count,
-                    exposed_machines_count: field_exposed_machines_count,
-                    non_productivity_impacted_assets: field_non_productivity_impacted_assets,
-                    related_component: field_related_component,
-                    has_unpatchable_cve: field_has_unpatchable_cve,
-                    tags: field_tags,
-                    exposed_critical_devices: field_exposed_critical_devices,
-                    additional_properties,
-                })
+                Recommendation::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(RecommendationVisitor)
@@ -11826,6 +12162,215 @@ pub struct RemediationActivity {
 }
 
 #[cfg(feature = "remediation-tasks")]
+impl DecodeMembers for RemediationActivity {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_title = None;
+        let mut field_created_on = None;
+        let mut field_requester_id = None;
+        let mut field_requester_email = None;
+        let mut field_status = None;
+        let mut field_status_last_modified_on = None;
+        let mut field_description = None;
+        let mut field_related_component = None;
+        let mut field_target_devices = None;
+        let mut field_rbac_group_names = None;
+        let mut field_fixed_devices = None;
+        let mut field_requester_notes = None;
+        let mut field_due_on = None;
+        let mut field_category = None;
+        let mut field_productivity_impact_remediation_type = None;
+        let mut field_priority = None;
+        let mut field_completion_method = None;
+        let mut field_completer_id = None;
+        let mut field_completer_email = None;
+        let mut field_scid = None;
+        let mut field_type = None;
+        let mut field_product_id = None;
+        let mut field_vendor_id = None;
+        let mut field_name_id = None;
+        let mut field_recommended_version = None;
+        let mut field_recommended_vendor = None;
+        let mut field_recommended_program = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "title" => {
+                    field_title = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "createdOn" => {
+                    field_created_on = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "requesterId" => {
+                    field_requester_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "requesterEmail" => {
+                    field_requester_email = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "status" => {
+                    field_status = map.next_value::<Option<RemediationActivityStatus>>()?;
+                }
+                "statusLastModifiedOn" => {
+                    field_status_last_modified_on = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "relatedComponent" => {
+                    field_related_component = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "targetDevices" => {
+                    field_target_devices = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "rbacGroupNames" => {
+                    field_rbac_group_names = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "fixedDevices" => {
+                    field_fixed_devices = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "requesterNotes" => {
+                    field_requester_notes = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "dueOn" => {
+                    field_due_on = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "category" => {
+                    field_category = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "productivityImpactRemediationType" => {
+                    field_productivity_impact_remediation_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "priority" => {
+                    field_priority = map
+                        .next_value::<Option<RemediationActivityPriority>>()?;
+                }
+                "completionMethod" => {
+                    field_completion_method = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "completerId" => {
+                    field_completer_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "completerEmail" => {
+                    field_completer_email = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "scid" => {
+                    field_scid = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "type" => field_type = map.next_value::<Option<RemediationType>>()?,
+                "productId" => {
+                    field_product_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "vendorId" => {
+                    field_vendor_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "nameId" => {
+                    field_name_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "recommendedVersion" => {
+                    field_recommended_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "recommendedVendor" => {
+                    field_recommended_vendor = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "recommendedProgram" => {
+                    field_recommended_program = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(RemediationActivity {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            title: field_title,
+            created_on: field_created_on,
+            requester_id: field_requester_id,
+            requester_email: field_requester_email,
+            status: field_status,
+            status_last_modified_on: field_status_last_modified_on,
+            description: field_description,
+            related_component: field_related_component,
+            target_devices: field_target_devices,
+            rbac_group_names: field_rbac_group_names,
+            fixed_devices: field_fixed_devices,
+            requester_notes: field_requester_notes,
+            due_on: field_due_on,
+            category: field_category,
+            productivity_impact_remediation_type: field_productivity_impact_remediation_type,
+            priority: field_priority,
+            completion_method: field_completion_method,
+            completer_id: field_completer_id,
+            completer_email: field_completer_email,
+            scid: field_scid,
+            r#type: field_type,
+            product_id: field_product_id,
+            vendor_id: field_vendor_id,
+            name_id: field_name_id,
+            recommended_version: field_recommended_version,
+            recommended_vendor: field_recommended_vendor,
+            recommended_program: field_recommended_program,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "remediation-tasks")]
 impl<'de> Deserialize<'de> for RemediationActivity {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct RemediationActivityVisitor;
@@ -11837,220 +12382,9 @@ impl<'de> Deserialize<'de> for RemediationActivity {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<RemediationActivity, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_title = None;
-                let mut field_created_on = None;
-                let mut field_requester_id = None;
-                let mut field_requester_email = None;
-                let mut field_status = None;
-                let mut field_status_last_modified_on = None;
-                let mut field_description = None;
-                let mut field_related_component = None;
-                let mut field_target_devices = None;
-                let mut field_rbac_group_names = None;
-                let mut field_fixed_devices = None;
-                let mut field_requester_notes = None;
-                let mut field_due_on = None;
-                let mut field_category = None;
-                let mut field_productivity_impact_remediation_type = None;
-                let mut field_priority = None;
-                let mut field_completion_method = None;
-                let mut field_completer_id = None;
-                let mut field_completer_email = None;
-                let mut field_scid = None;
-                let mut field_type = None;
-                let mut field_product_id = None;
-                let mut field_vendor_id = None;
-                let mut field_name_id = None;
-                let mut field_recommended_version = None;
-                let mut field_recommended_vendor = None;
-                let mut field_recommended_program = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "title" => {
-                            field_title = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "createdOn" => {
-                            field_created_on = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "requesterId" => {
-                            field_requester_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "requesterEmail" => {
-                            field_requester_email = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "status" => {
-                            field_status = map
-                                .next_value::<Option<RemediationActivityStatus>>()?;
-                        }
-                        "statusLastModifiedOn" => {
-                            field_status_last_modified_on = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "description" => {
-                            field_description = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "relatedComponent" => {
-                            field_related_component = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "targetDevices" => {
-                            field_target_devices = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupNames" => {
-                            field_rbac_group_names = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "fixedDevices" => {
-                            field_fixed_devices = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "requesterNotes" => {
-                            field_requester_notes = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "dueOn" => {
-                            field_due_on = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "category" => {
-                            field_category = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "productivityImpactRemediationType" => {
-                            field_productivity_impact_remediation_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "priority" => {
-                            field_priority = map
-                                .next_value::<Option<RemediationActivityPriority>>()?;
-                        }
-                        "completionMethod" => {
-                            field_completion_method = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "completerId" => {
-                            field_completer_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "completerEmail" => {
-                            field_completer_email = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "scid" => {
-                            field_scid = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "type" => {
-                            field_type = map.next_value::<Option<RemediationType>>()?;
-                        }
-                        "productId" => {
-                            field_product_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "vendorId" => {
-                            field_vendor_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "nameId" => {
-                            field_name_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "recommendedVersion" => {
-                            field_recommended_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "recommendedVendor" => {
-                            field_recommended_vendor = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "recommendedProgram" => {
-                            field_recommended_program = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(RemediationActivity {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    title: field_title,
-                    created_on: field_created_on,
-                    requester_id: field_requester_id,
-                    requester_email: field_requester_email,
-                    status: field_status,
-                    status_last_modified_on: field_status_last_modified_on,
-                    description: field_description,
-                    related_component: field_related_component,
-                    target_devices: field_target_devices,
-                    rbac_group_names: field_rbac_group_names,
-                    fixed_devices: field_fixed_devices,
-                    requester_notes: field_requester_notes,
-                    due_on: field_due_on,
-                    category: field_category,
-                    productivity_impact_remediation_type: field_productivity_impact_remediation_type,
-                    priority: field_priority,
-                    completion_method: field_completion_method,
-                    completer_id: field_completer_id,
-                    completer_email: field_completer_email,
-                    scid: field_scid,
-                    r#type: field_type,
-                    product_id: field_product_id,
-                    vendor_id: field_vendor_id,
-                    name_id: field_name_id,
-                    recommended_version: field_recommended_version,
-                    recommended_vendor: field_recommended_vendor,
-                    recommended_program: field_recommended_program,
-                    additional_properties,
-                })
+                RemediationActivity::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(RemediationActivityVisitor)
@@ -12248,6 +12582,138 @@ pub struct BaselineProfile {
 }
 
 #[cfg(feature = "baseline-profiles")]
+impl DecodeMembers for BaselineProfile {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_name = None;
+        let mut field_description = None;
+        let mut field_benchmark = None;
+        let mut field_version = None;
+        let mut field_operating_system = None;
+        let mut field_operating_system_version = None;
+        let mut field_status = None;
+        let mut field_compliance_level = None;
+        let mut field_settings_number = None;
+        let mut field_created_by = None;
+        let mut field_last_updated_by = None;
+        let mut field_created_on_timestamp_utc = None;
+        let mut field_last_update_timestamp_utc = None;
+        let mut field_passed_devices = None;
+        let mut field_total_devices = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "benchmark" => {
+                    field_benchmark = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "version" => {
+                    field_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "operatingSystem" => {
+                    field_operating_system = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "operatingSystemVersion" => {
+                    field_operating_system_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "status" => {
+                    field_status = map.next_value::<Wire<Option<bool>>>()?.into_inner();
+                }
+                "complianceLevel" => {
+                    field_compliance_level = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "settingsNumber" => {
+                    field_settings_number = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "createdBy" => {
+                    field_created_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "lastUpdatedBy" => {
+                    field_last_updated_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "createdOnTimestampUTC" => {
+                    field_created_on_timestamp_utc = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "lastUpdateTimestampUTC" => {
+                    field_last_update_timestamp_utc = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "passedDevices" => {
+                    field_passed_devices = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "totalDevices" => {
+                    field_total_devices = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(BaselineProfile {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            name: field_name,
+            description: field_description,
+            benchmark: field_benchmark,
+            version: field_version,
+            operating_system: field_operating_system,
+            operating_system_version: field_operating_system_version,
+            status: field_status,
+            compliance_level: field_compliance_level,
+            settings_number: field_settings_number,
+            created_by: field_created_by,
+            last_updated_by: field_last_updated_by,
+            created_on_timestamp_utc: field_created_on_timestamp_utc,
+            last_update_timestamp_utc: field_last_update_timestamp_utc,
+            passed_devices: field_passed_devices,
+            total_devices: field_total_devices,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "baseline-profiles")]
 impl<'de> Deserialize<'de> for BaselineProfile {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct BaselineProfileVisitor;
@@ -12259,140 +12725,9 @@ impl<'de> Deserialize<'de> for BaselineProfile {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<BaselineProfile, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_name = None;
-                let mut field_description = None;
-                let mut field_benchmark = None;
-                let mut field_version = None;
-                let mut field_operating_system = None;
-                let mut field_operating_system_version = None;
-                let mut field_status = None;
-                let mut field_compliance_level = None;
-                let mut field_settings_number = None;
-                let mut field_created_by = None;
-                let mut field_last_updated_by = None;
-                let mut field_created_on_timestamp_utc = None;
-                let mut field_last_update_timestamp_utc = None;
-                let mut field_passed_devices = None;
-                let mut field_total_devices = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "description" => {
-                            field_description = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "benchmark" => {
-                            field_benchmark = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "version" => {
-                            field_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "operatingSystem" => {
-                            field_operating_system = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "operatingSystemVersion" => {
-                            field_operating_system_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "status" => {
-                            field_status = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "complianceLevel" => {
-                            field_compliance_level = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "settingsNumber" => {
-                            field_settings_number = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "createdBy" => {
-                            field_created_by = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "lastUpdatedBy" => {
-                            field_last_updated_by = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "createdOnTimestampUTC" => {
-                            field_created_on_timestamp_utc = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "lastUpdateTimestampUTC" => {
-                            field_last_update_timestamp_utc = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "passedDevices" => {
-                            field_passed_devices = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "totalDevices" => {
-                            field_total_devices = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(BaselineProfile {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    name: field_name,
-                    description: field_description,
-                    benchmark: field_benchmark,
-                    version: field_version,
-                    operating_system: field_operating_system,
-                    operating_system_version: field_operating_system_version,
-                    status: field_status,
-                    compliance_level: field_compliance_level,
-                    settings_number: field_settings_number,
-                    created_by: field_created_by,
-                    last_updated_by: field_last_updated_by,
-                    created_on_timestamp_utc: field_created_on_timestamp_utc,
-                    last_update_timestamp_utc: field_last_update_timestamp_utc,
-                    passed_devices: field_passed_devices,
-                    total_devices: field_total_devices,
-                    additional_properties,
-                })
+                BaselineProfile::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(BaselineProfileVisitor)
@@ -12544,6 +12879,124 @@ pub struct BaselineConfiguration {
 }
 
 #[cfg(feature = "baseline-configurations")]
+impl DecodeMembers for BaselineConfiguration {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_unique_id = None;
+        let mut field_id = None;
+        let mut field_benchmark_name = None;
+        let mut field_benchmark_version = None;
+        let mut field_name = None;
+        let mut field_description = None;
+        let mut field_category = None;
+        let mut field_compliance_levels = None;
+        let mut field_cce = None;
+        let mut field_rationale = None;
+        let mut field_source = None;
+        let mut field_recommended_value = None;
+        let mut field_remediation = None;
+        let mut field_is_custom = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "uniqueId" => {
+                    field_unique_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "benchmarkName" => {
+                    field_benchmark_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "benchmarkVersion" => {
+                    field_benchmark_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "category" => {
+                    field_category = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "complianceLevels" => {
+                    field_compliance_levels = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "cce" => {
+                    field_cce = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "rationale" => {
+                    field_rationale = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "source" => {
+                    field_source = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "recommendedValue" => {
+                    field_recommended_value = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediation" => {
+                    field_remediation = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "isCustom" => {
+                    field_is_custom = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(BaselineConfiguration {
+            annotations,
+            unique_id: field_unique_id.unwrap_or_default(),
+            id: field_id,
+            benchmark_name: field_benchmark_name,
+            benchmark_version: field_benchmark_version,
+            name: field_name,
+            description: field_description,
+            category: field_category,
+            compliance_levels: field_compliance_levels,
+            cce: field_cce,
+            rationale: field_rationale,
+            source: field_source,
+            recommended_value: field_recommended_value,
+            remediation: field_remediation,
+            is_custom: field_is_custom,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "baseline-configurations")]
 impl<'de> Deserialize<'de> for BaselineConfiguration {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct BaselineConfigurationVisitor;
@@ -12555,126 +13008,9 @@ impl<'de> Deserialize<'de> for BaselineConfiguration {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<BaselineConfiguration, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_unique_id = None;
-                let mut field_id = None;
-                let mut field_benchmark_name = None;
-                let mut field_benchmark_version = None;
-                let mut field_name = None;
-                let mut field_description = None;
-                let mut field_category = None;
-                let mut field_compliance_levels = None;
-                let mut field_cce = None;
-                let mut field_rationale = None;
-                let mut field_source = None;
-                let mut field_recommended_value = None;
-                let mut field_remediation = None;
-                let mut field_is_custom = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "uniqueId" => {
-                            field_unique_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "benchmarkName" => {
-                            field_benchmark_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "benchmarkVersion" => {
-                            field_benchmark_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "description" => {
-                            field_description = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "category" => {
-                            field_category = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "complianceLevels" => {
-                            field_compliance_levels = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "cce" => {
-                            field_cce = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rationale" => {
-                            field_rationale = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "source" => {
-                            field_source = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "recommendedValue" => {
-                            field_recommended_value = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediation" => {
-                            field_remediation = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "isCustom" => {
-                            field_is_custom = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(BaselineConfiguration {
-                    annotations,
-                    unique_id: field_unique_id.unwrap_or_default(),
-                    id: field_id,
-                    benchmark_name: field_benchmark_name,
-                    benchmark_version: field_benchmark_version,
-                    name: field_name,
-                    description: field_description,
-                    category: field_category,
-                    compliance_levels: field_compliance_levels,
-                    cce: field_cce,
-                    rationale: field_rationale,
-                    source: field_source,
-                    recommended_value: field_recommended_value,
-                    remediation: field_remediation,
-                    is_custom: field_is_custom,
-                    additional_properties,
-                })
+                BaselineConfiguration::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(BaselineConfigurationVisitor)
@@ -12770,6 +13106,60 @@ pub struct ScanAuthenticationParams {
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
+impl DecodeMembers for ScanAuthenticationParams {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_type = None;
+        let mut field_key_vault_url = None;
+        let mut field_key_vault_secret_name = None;
+        let mut field_username = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "type" => {
+                    field_type = map.next_value::<Option<ScanAuthenticationType>>()?;
+                }
+                "keyVaultUrl" => {
+                    field_key_vault_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "keyVaultSecretName" => {
+                    field_key_vault_secret_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "username" => {
+                    field_username = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(ScanAuthenticationParams {
+            annotations,
+            r#type: field_type,
+            key_vault_url: field_key_vault_url,
+            key_vault_secret_name: field_key_vault_secret_name,
+            username: field_username,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl<'de> Deserialize<'de> for ScanAuthenticationParams {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ScanAuthenticationParamsVisitor;
@@ -12781,55 +13171,9 @@ impl<'de> Deserialize<'de> for ScanAuthenticationParams {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<ScanAuthenticationParams, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_type = None;
-                let mut field_key_vault_url = None;
-                let mut field_key_vault_secret_name = None;
-                let mut field_username = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "type" => {
-                            field_type = map
-                                .next_value::<Option<ScanAuthenticationType>>()?;
-                        }
-                        "keyVaultUrl" => {
-                            field_key_vault_url = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "keyVaultSecretName" => {
-                            field_key_vault_secret_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "username" => {
-                            field_username = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(ScanAuthenticationParams {
-                    annotations,
-                    r#type: field_type,
-                    key_vault_url: field_key_vault_url,
-                    key_vault_secret_name: field_key_vault_secret_name,
-                    username: field_username,
-                    additional_properties,
-                })
+                ScanAuthenticationParams::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(ScanAuthenticationParamsVisitor)
@@ -12924,29 +13268,57 @@ impl defender_runtime::request::Keyed for AnyScanAuthenticationParams {
 #[cfg(feature = "device-authenticated-scan-definitions")]
 impl<'de> Deserialize<'de> for AnyScanAuthenticationParams {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        match odata_type_name(&value) {
-            Some(
+        fn dispatch<'de, M: MapAccess<'de>>(
+            name: &str,
+            map: M,
+            annotations: Annotations,
+        ) -> Result<AnyScanAuthenticationParams, M::Error> {
+            match name {
                 "microsoft.windowsDefenderATP.api.WindowsAuthParams"
-                | "WindowsAuthParams",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::WindowsAuthParams)
-                    .map_err(de::Error::custom)
-            }
-            Some(
-                "microsoft.windowsDefenderATP.api.SnmpAuthParams" | "SnmpAuthParams",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::SnmpAuthParams)
-                    .map_err(de::Error::custom)
-            }
-            _ => {
-                serde_json::from_value(value)
-                    .map(Self::ScanAuthenticationParams)
-                    .map_err(de::Error::custom)
+                | "WindowsAuthParams" => {
+                    WindowsAuthParams::decode_members(map, annotations)
+                        .map(AnyScanAuthenticationParams::WindowsAuthParams)
+                }
+                "microsoft.windowsDefenderATP.api.SnmpAuthParams" | "SnmpAuthParams" => {
+                    SnmpAuthParams::decode_members(map, annotations)
+                        .map(AnyScanAuthenticationParams::SnmpAuthParams)
+                }
+                _ => {
+                    ScanAuthenticationParams::decode_members(map, annotations)
+                        .map(AnyScanAuthenticationParams::ScanAuthenticationParams)
+                }
             }
         }
+
+        struct PolymorphicVisitor;
+        impl<'de> Visitor<'de> for PolymorphicVisitor {
+            type Value = AnyScanAuthenticationParams;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a JSON object for `ScanAuthenticationParams` or a type derived from it",
+                )
+            }
+
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AnyScanAuthenticationParams, A::Error> {
+                match read_type_first(&mut map)? {
+                    TypeFirst::Streamed { name, annotations } => {
+                        dispatch(&name, map, annotations)
+                    }
+                    TypeFirst::Buffered { name, annotations, members } => {
+                        dispatch(
+                                name.as_deref().unwrap_or_default(),
+                                members,
+                                annotations,
+                            )
+                            .map_err(de::Error::custom)
+                    }
+                }
+            }
+        }
+        deserializer.deserialize_map(PolymorphicVisitor)
     }
 }
 
@@ -13033,6 +13405,72 @@ pub struct WindowsAuthParams {
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
+impl DecodeMembers for WindowsAuthParams {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_type = None;
+        let mut field_key_vault_url = None;
+        let mut field_key_vault_secret_name = None;
+        let mut field_username = None;
+        let mut field_domain = None;
+        let mut field_is_gmsa_user = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "type" => {
+                    field_type = map.next_value::<Option<ScanAuthenticationType>>()?;
+                }
+                "keyVaultUrl" => {
+                    field_key_vault_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "keyVaultSecretName" => {
+                    field_key_vault_secret_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "username" => {
+                    field_username = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "domain" => {
+                    field_domain = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "isGmsaUser" => {
+                    field_is_gmsa_user = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(WindowsAuthParams {
+            annotations,
+            r#type: field_type,
+            key_vault_url: field_key_vault_url,
+            key_vault_secret_name: field_key_vault_secret_name,
+            username: field_username,
+            domain: field_domain,
+            is_gmsa_user: field_is_gmsa_user,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl<'de> Deserialize<'de> for WindowsAuthParams {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct WindowsAuthParamsVisitor;
@@ -13044,69 +13482,9 @@ impl<'de> Deserialize<'de> for WindowsAuthParams {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<WindowsAuthParams, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_type = None;
-                let mut field_key_vault_url = None;
-                let mut field_key_vault_secret_name = None;
-                let mut field_username = None;
-                let mut field_domain = None;
-                let mut field_is_gmsa_user = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "type" => {
-                            field_type = map
-                                .next_value::<Option<ScanAuthenticationType>>()?;
-                        }
-                        "keyVaultUrl" => {
-                            field_key_vault_url = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "keyVaultSecretName" => {
-                            field_key_vault_secret_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "username" => {
-                            field_username = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "domain" => {
-                            field_domain = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "isGmsaUser" => {
-                            field_is_gmsa_user = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(WindowsAuthParams {
-                    annotations,
-                    r#type: field_type,
-                    key_vault_url: field_key_vault_url,
-                    key_vault_secret_name: field_key_vault_secret_name,
-                    username: field_username,
-                    domain: field_domain,
-                    is_gmsa_user: field_is_gmsa_user,
-                    additional_properties,
-                })
+                WindowsAuthParams::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(WindowsAuthParamsVisitor)
@@ -13233,6 +13611,93 @@ pub struct SnmpAuthParams {
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
+impl DecodeMembers for SnmpAuthParams {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_type = None;
+        let mut field_key_vault_url = None;
+        let mut field_key_vault_secret_name = None;
+        let mut field_username = None;
+        let mut field_community_string = None;
+        let mut field_auth_protocol = None;
+        let mut field_auth_password = None;
+        let mut field_priv_protocol = None;
+        let mut field_priv_password = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "type" => {
+                    field_type = map.next_value::<Option<ScanAuthenticationType>>()?;
+                }
+                "keyVaultUrl" => {
+                    field_key_vault_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "keyVaultSecretName" => {
+                    field_key_vault_secret_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "username" => {
+                    field_username = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "communityString" => {
+                    field_community_string = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "authProtocol" => {
+                    field_auth_protocol = map.next_value::<Option<SnmpAuthProtocol>>()?;
+                }
+                "authPassword" => {
+                    field_auth_password = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "privProtocol" => {
+                    field_priv_protocol = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "privPassword" => {
+                    field_priv_password = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(SnmpAuthParams {
+            annotations,
+            r#type: field_type,
+            key_vault_url: field_key_vault_url,
+            key_vault_secret_name: field_key_vault_secret_name,
+            username: field_username,
+            community_string: field_community_string,
+            auth_protocol: field_auth_protocol,
+            auth_password: field_auth_password,
+            priv_protocol: field_priv_protocol,
+            priv_password: field_priv_password,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl<'de> Deserialize<'de> for SnmpAuthParams {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct SnmpAuthParamsVisitor;
@@ -13244,89 +13709,9 @@ impl<'de> Deserialize<'de> for SnmpAuthParams {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<SnmpAuthParams, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_type = None;
-                let mut field_key_vault_url = None;
-                let mut field_key_vault_secret_name = None;
-                let mut field_username = None;
-                let mut field_community_string = None;
-                let mut field_auth_protocol = None;
-                let mut field_auth_password = None;
-                let mut field_priv_protocol = None;
-                let mut field_priv_password = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "type" => {
-                            field_type = map
-                                .next_value::<Option<ScanAuthenticationType>>()?;
-                        }
-                        "keyVaultUrl" => {
-                            field_key_vault_url = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "keyVaultSecretName" => {
-                            field_key_vault_secret_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "username" => {
-                            field_username = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "communityString" => {
-                            field_community_string = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "authProtocol" => {
-                            field_auth_protocol = map
-                                .next_value::<Option<SnmpAuthProtocol>>()?;
-                        }
-                        "authPassword" => {
-                            field_auth_password = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "privProtocol" => {
-                            field_priv_protocol = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "privPassword" => {
-                            field_priv_password = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(SnmpAuthParams {
-                    annotations,
-                    r#type: field_type,
-                    key_vault_url: field_key_vault_url,
-                    key_vault_secret_name: field_key_vault_secret_name,
-                    username: field_username,
-                    community_string: field_community_string,
-                    auth_protocol: field_auth_protocol,
-                    auth_password: field_auth_password,
-                    priv_protocol: field_priv_protocol,
-                    priv_password: field_priv_password,
-                    additional_properties,
-                })
+                SnmpAuthParams::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(SnmpAuthParamsVisitor)
@@ -13465,6 +13850,86 @@ pub struct ScannerAgent {
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
+impl DecodeMembers for ScannerAgent {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_machine_id = None;
+        let mut field_machine_name = None;
+        let mut field_last_seen = None;
+        let mut field_assigned_application_id = None;
+        let mut field_scanner_software_version = None;
+        let mut field_last_command_execution_timestamp = None;
+        let mut field_mde_client_version = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "machineId" => {
+                    field_machine_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "machineName" => {
+                    field_machine_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "lastSeen" => {
+                    field_last_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "assignedApplicationId" => {
+                    field_assigned_application_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "scannerSoftwareVersion" => {
+                    field_scanner_software_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "lastCommandExecutionTimestamp" => {
+                    field_last_command_execution_timestamp = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "mdeClientVersion" => {
+                    field_mde_client_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(ScannerAgent {
+            annotations,
+            id: field_id,
+            machine_id: field_machine_id,
+            machine_name: field_machine_name,
+            last_seen: field_last_seen,
+            assigned_application_id: field_assigned_application_id,
+            scanner_software_version: field_scanner_software_version,
+            last_command_execution_timestamp: field_last_command_execution_timestamp,
+            mde_client_version: field_mde_client_version,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl<'de> Deserialize<'de> for ScannerAgent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ScannerAgentVisitor;
@@ -13476,84 +13941,9 @@ impl<'de> Deserialize<'de> for ScannerAgent {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<ScannerAgent, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_machine_id = None;
-                let mut field_machine_name = None;
-                let mut field_last_seen = None;
-                let mut field_assigned_application_id = None;
-                let mut field_scanner_software_version = None;
-                let mut field_last_command_execution_timestamp = None;
-                let mut field_mde_client_version = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "machineId" => {
-                            field_machine_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "machineName" => {
-                            field_machine_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "lastSeen" => {
-                            field_last_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "assignedApplicationId" => {
-                            field_assigned_application_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "scannerSoftwareVersion" => {
-                            field_scanner_software_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "lastCommandExecutionTimestamp" => {
-                            field_last_command_execution_timestamp = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "mdeClientVersion" => {
-                            field_mde_client_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(ScannerAgent {
-                    annotations,
-                    id: field_id,
-                    machine_id: field_machine_id,
-                    machine_name: field_machine_name,
-                    last_seen: field_last_seen,
-                    assigned_application_id: field_assigned_application_id,
-                    scanner_software_version: field_scanner_software_version,
-                    last_command_execution_timestamp: field_last_command_execution_timestamp,
-                    mde_client_version: field_mde_client_version,
-                    additional_properties,
-                })
+                ScannerAgent::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(ScannerAgentVisitor)
@@ -13662,6 +14052,53 @@ pub struct LatestScan {
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
+impl DecodeMembers for LatestScan {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_status = None;
+        let mut field_failure_reason = None;
+        let mut field_execution_date_time = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "status" => {
+                    field_status = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "failureReason" => {
+                    field_failure_reason = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "executionDateTime" => {
+                    field_execution_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(LatestScan {
+            annotations,
+            status: field_status,
+            failure_reason: field_failure_reason,
+            execution_date_time: field_execution_date_time,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl<'de> Deserialize<'de> for LatestScan {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct LatestScanVisitor;
@@ -13673,49 +14110,9 @@ impl<'de> Deserialize<'de> for LatestScan {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<LatestScan, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_status = None;
-                let mut field_failure_reason = None;
-                let mut field_execution_date_time = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "status" => {
-                            field_status = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "failureReason" => {
-                            field_failure_reason = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "executionDateTime" => {
-                            field_execution_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(LatestScan {
-                    annotations,
-                    status: field_status,
-                    failure_reason: field_failure_reason,
-                    execution_date_time: field_execution_date_time,
-                    additional_properties,
-                })
+                LatestScan::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(LatestScanVisitor)
@@ -13838,6 +14235,101 @@ pub struct ScanDefinition {
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
+impl DecodeMembers for ScanDefinition {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_scan_type = None;
+        let mut field_scan_name = None;
+        let mut field_is_active = None;
+        let mut field_org_id = None;
+        let mut field_interval_in_hours = None;
+        let mut field_created_by = None;
+        let mut field_target_type = None;
+        let mut field_target = None;
+        let mut field_scan_authentication_params = None;
+        let mut field_scanner_agent = None;
+        let mut field_latest_scan = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "scanType" => field_scan_type = map.next_value::<Option<ScanType>>()?,
+                "scanName" => {
+                    field_scan_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "isActive" => {
+                    field_is_active = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "orgId" => {
+                    field_org_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "intervalInHours" => {
+                    field_interval_in_hours = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "createdBy" => {
+                    field_created_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "targetType" => {
+                    field_target_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "target" => {
+                    field_target = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "scanAuthenticationParams" => {
+                    field_scan_authentication_params = map
+                        .next_value::<Option<AnyScanAuthenticationParams>>()?;
+                }
+                "scannerAgent" => {
+                    field_scanner_agent = map.next_value::<Option<ScannerAgent>>()?;
+                }
+                "latestScan" => {
+                    field_latest_scan = map.next_value::<Option<LatestScan>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(ScanDefinition {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            scan_type: field_scan_type,
+            scan_name: field_scan_name,
+            is_active: field_is_active,
+            org_id: field_org_id,
+            interval_in_hours: field_interval_in_hours,
+            created_by: field_created_by,
+            target_type: field_target_type,
+            target: field_target,
+            scan_authentication_params: field_scan_authentication_params,
+            scanner_agent: field_scanner_agent,
+            latest_scan: field_latest_scan,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl<'de> Deserialize<'de> for ScanDefinition {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ScanDefinitionVisitor;
@@ -13849,106 +14341,9 @@ impl<'de> Deserialize<'de> for ScanDefinition {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<ScanDefinition, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_scan_type = None;
-                let mut field_scan_name = None;
-                let mut field_is_active = None;
-                let mut field_org_id = None;
-                let mut field_interval_in_hours = None;
-                let mut field_created_by = None;
-                let mut field_target_type = None;
-                let mut field_target = None;
-                let mut field_scan_authentication_params = None;
-                let mut field_scanner_agent = None;
-                let mut field_latest_scan = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "scanType" => {
-                            field_scan_type = map.next_value::<Option<ScanType>>()?;
-                        }
-                        "scanName" => {
-                            field_scan_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "isActive" => {
-                            field_is_active = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "orgId" => {
-                            field_org_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "intervalInHours" => {
-                            field_interval_in_hours = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "createdBy" => {
-                            field_created_by = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "targetType" => {
-                            field_target_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "target" => {
-                            field_target = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "scanAuthenticationParams" => {
-                            field_scan_authentication_params = map
-                                .next_value::<Option<AnyScanAuthenticationParams>>()?;
-                        }
-                        "scannerAgent" => {
-                            field_scanner_agent = map
-                                .next_value::<Option<ScannerAgent>>()?;
-                        }
-                        "latestScan" => {
-                            field_latest_scan = map.next_value::<Option<LatestScan>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(ScanDefinition {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    scan_type: field_scan_type,
-                    scan_name: field_scan_name,
-                    is_active: field_is_active,
-                    org_id: field_org_id,
-                    interval_in_hours: field_interval_in_hours,
-                    created_by: field_created_by,
-                    target_type: field_target_type,
-                    target: field_target,
-                    scan_authentication_params: field_scan_authentication_params,
-                    scanner_agent: field_scanner_agent,
-                    latest_scan: field_latest_scan,
-                    additional_properties,
-                })
+                ScanDefinition::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(ScanDefinitionVisitor)
@@ -14108,6 +14503,86 @@ pub struct ScanAgent {
 }
 
 #[cfg(feature = "device-authenticated-scan-agents")]
+impl DecodeMembers for ScanAgent {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_machine_id = None;
+        let mut field_last_seen = None;
+        let mut field_computer_dns_name = None;
+        let mut field_assigned_application_id = None;
+        let mut field_scanner_software_version = None;
+        let mut field_last_command_execution_timestamp = None;
+        let mut field_mde_client_version = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "machineId" => {
+                    field_machine_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "lastSeen" => {
+                    field_last_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "computerDnsName" => {
+                    field_computer_dns_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "AssignedApplicationId" => {
+                    field_assigned_application_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ScannerSoftwareVersion" => {
+                    field_scanner_software_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "LastCommandExecutionTimestamp" => {
+                    field_last_command_execution_timestamp = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "mdeClientVersion" => {
+                    field_mde_client_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(ScanAgent {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            machine_id: field_machine_id,
+            last_seen: field_last_seen,
+            computer_dns_name: field_computer_dns_name,
+            assigned_application_id: field_assigned_application_id,
+            scanner_software_version: field_scanner_software_version,
+            last_command_execution_timestamp: field_last_command_execution_timestamp,
+            mde_client_version: field_mde_client_version,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "device-authenticated-scan-agents")]
 impl<'de> Deserialize<'de> for ScanAgent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ScanAgentVisitor;
@@ -14119,84 +14594,9 @@ impl<'de> Deserialize<'de> for ScanAgent {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<ScanAgent, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_machine_id = None;
-                let mut field_last_seen = None;
-                let mut field_computer_dns_name = None;
-                let mut field_assigned_application_id = None;
-                let mut field_scanner_software_version = None;
-                let mut field_last_command_execution_timestamp = None;
-                let mut field_mde_client_version = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "machineId" => {
-                            field_machine_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "lastSeen" => {
-                            field_last_seen = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "computerDnsName" => {
-                            field_computer_dns_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "AssignedApplicationId" => {
-                            field_assigned_application_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "ScannerSoftwareVersion" => {
-                            field_scanner_software_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "LastCommandExecutionTimestamp" => {
-                            field_last_command_execution_timestamp = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "mdeClientVersion" => {
-                            field_mde_client_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(ScanAgent {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    machine_id: field_machine_id,
-                    last_seen: field_last_seen,
-                    computer_dns_name: field_computer_dns_name,
-                    assigned_application_id: field_assigned_application_id,
-                    scanner_software_version: field_scanner_software_version,
-                    last_command_execution_timestamp: field_last_command_execution_timestamp,
-                    mde_client_version: field_mde_client_version,
-                    additional_properties,
-                })
+                ScanAgent::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(ScanAgentVisitor)
@@ -14274,6 +14674,62 @@ pub struct ScanHistoryByDefinition {
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
+impl DecodeMembers for ScanHistoryByDefinition {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_scan_definition_ids = None;
+        let mut field_last_scanned = None;
+        let mut field_scan_status = None;
+        let mut field_scanner_id = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "ScanDefinitionIds" => {
+                    field_scan_definition_ids = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "LastScanned" => {
+                    field_last_scanned = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "ScanStatus" => {
+                    field_scan_status = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ScannerId" => {
+                    field_scanner_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(ScanHistoryByDefinition {
+            annotations,
+            scan_definition_ids: field_scan_definition_ids,
+            last_scanned: field_last_scanned,
+            scan_status: field_scan_status,
+            scanner_id: field_scanner_id,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl<'de> Deserialize<'de> for ScanHistoryByDefinition {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ScanHistoryByDefinitionVisitor;
@@ -14285,56 +14741,9 @@ impl<'de> Deserialize<'de> for ScanHistoryByDefinition {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<ScanHistoryByDefinition, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_scan_definition_ids = None;
-                let mut field_last_scanned = None;
-                let mut field_scan_status = None;
-                let mut field_scanner_id = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "ScanDefinitionIds" => {
-                            field_scan_definition_ids = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "LastScanned" => {
-                            field_last_scanned = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "ScanStatus" => {
-                            field_scan_status = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "ScannerId" => {
-                            field_scanner_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(ScanHistoryByDefinition {
-                    annotations,
-                    scan_definition_ids: field_scan_definition_ids,
-                    last_scanned: field_last_scanned,
-                    scan_status: field_scan_status,
-                    scanner_id: field_scanner_id,
-                    additional_properties,
-                })
+                ScanHistoryByDefinition::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(ScanHistoryByDefinitionVisitor)
@@ -14410,6 +14819,72 @@ pub struct ScannedTarget {
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
+impl DecodeMembers for ScannedTarget {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_ip = None;
+        let mut field_hostname = None;
+        let mut field_scanned_device_description = None;
+        let mut field_error_message = None;
+        let mut field_scan_status = None;
+        let mut field_scan_duration = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "Ip" => field_ip = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "Hostname" => {
+                    field_hostname = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ScannedDeviceDescription" => {
+                    field_scanned_device_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ErrorMessage" => {
+                    field_error_message = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ScanStatus" => {
+                    field_scan_status = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ScanDuration" => {
+                    field_scan_duration = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(ScannedTarget {
+            annotations,
+            ip: field_ip,
+            hostname: field_hostname,
+            scanned_device_description: field_scanned_device_description,
+            error_message: field_error_message,
+            scan_status: field_scan_status,
+            scan_duration: field_scan_duration,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl<'de> Deserialize<'de> for ScannedTarget {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ScannedTargetVisitor;
@@ -14421,70 +14896,9 @@ impl<'de> Deserialize<'de> for ScannedTarget {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<ScannedTarget, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_ip = None;
-                let mut field_hostname = None;
-                let mut field_scanned_device_description = None;
-                let mut field_error_message = None;
-                let mut field_scan_status = None;
-                let mut field_scan_duration = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "Ip" => {
-                            field_ip = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "Hostname" => {
-                            field_hostname = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "ScannedDeviceDescription" => {
-                            field_scanned_device_description = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "ErrorMessage" => {
-                            field_error_message = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "ScanStatus" => {
-                            field_scan_status = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "ScanDuration" => {
-                            field_scan_duration = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(ScannedTarget {
-                    annotations,
-                    ip: field_ip,
-                    hostname: field_hostname,
-                    scanned_device_description: field_scanned_device_description,
-                    error_message: field_error_message,
-                    scan_status: field_scan_status,
-                    scan_duration: field_scan_duration,
-                    additional_properties,
-                })
+                ScannedTarget::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(ScannedTargetVisitor)
@@ -14576,6 +14990,87 @@ pub struct ScanHistoryBySession {
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
+impl DecodeMembers for ScanHistoryBySession {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_org_id = None;
+        let mut field_scan_definition_ids = None;
+        let mut field_session_ids = None;
+        let mut field_number_of_successfully_scanned_targets = None;
+        let mut field_number_of_targets = None;
+        let mut field_scan_status = None;
+        let mut field_last_scanned = None;
+        let mut field_list_scanned_targets = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "orgId" => {
+                    field_org_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "ScanDefinitionIds" => {
+                    field_scan_definition_ids = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "SessionIds" => {
+                    field_session_ids = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "NumberOfSuccessfullyScannedTargets" => {
+                    field_number_of_successfully_scanned_targets = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "NumberOfTargets" => {
+                    field_number_of_targets = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "ScanStatus" => {
+                    field_scan_status = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "LastScanned" => {
+                    field_last_scanned = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "ListScannedTargets" => {
+                    field_list_scanned_targets = map
+                        .next_value::<Option<Vec<ScannedTarget>>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(ScanHistoryBySession {
+            annotations,
+            org_id: field_org_id,
+            scan_definition_ids: field_scan_definition_ids,
+            session_ids: field_session_ids,
+            number_of_successfully_scanned_targets: field_number_of_successfully_scanned_targets,
+            number_of_targets: field_number_of_targets,
+            scan_status: field_scan_status,
+            last_scanned: field_last_scanned,
+            list_scanned_targets: field_list_scanned_targets,
+            additional_properties,
+        })
+    }
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
 impl<'de> Deserialize<'de> for ScanHistoryBySession {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ScanHistoryBySessionVisitor;
@@ -14587,83 +15082,9 @@ impl<'de> Deserialize<'de> for ScanHistoryBySession {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<ScanHistoryBySession, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_org_id = None;
-                let mut field_scan_definition_ids = None;
-                let mut field_session_ids = None;
-                let mut field_number_of_successfully_scanned_targets = None;
-                let mut field_number_of_targets = None;
-                let mut field_scan_status = None;
-                let mut field_last_scanned = None;
-                let mut field_list_scanned_targets = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "orgId" => {
-                            field_org_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "ScanDefinitionIds" => {
-                            field_scan_definition_ids = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "SessionIds" => {
-                            field_session_ids = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "NumberOfSuccessfullyScannedTargets" => {
-                            field_number_of_successfully_scanned_targets = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "NumberOfTargets" => {
-                            field_number_of_targets = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "ScanStatus" => {
-                            field_scan_status = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "LastScanned" => {
-                            field_last_scanned = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "ListScannedTargets" => {
-                            field_list_scanned_targets = map
-                                .next_value::<Option<Vec<ScannedTarget>>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(ScanHistoryBySession {
-                    annotations,
-                    org_id: field_org_id,
-                    scan_definition_ids: field_scan_definition_ids,
-                    session_ids: field_session_ids,
-                    number_of_successfully_scanned_targets: field_number_of_successfully_scanned_targets,
-                    number_of_targets: field_number_of_targets,
-                    scan_status: field_scan_status,
-                    last_scanned: field_last_scanned,
-                    list_scanned_targets: field_list_scanned_targets,
-                    additional_properties,
-                })
+                ScanHistoryBySession::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(ScanHistoryBySessionVisitor)

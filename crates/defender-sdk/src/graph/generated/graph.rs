@@ -30,6 +30,45 @@ pub struct AverageComparativeScore {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for AverageComparativeScore {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_average_score = None;
+        let mut field_basis = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "averageScore" => {
+                    field_average_score = map
+                        .next_value::<Wire<Option<f64>>>()?
+                        .into_inner();
+                }
+                "basis" => {
+                    field_basis = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AverageComparativeScore {
+            annotations,
+            average_score: field_average_score,
+            basis: field_basis,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for AverageComparativeScore {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AverageComparativeScoreVisitor;
@@ -41,42 +80,9 @@ impl<'de> Deserialize<'de> for AverageComparativeScore {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<AverageComparativeScore, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_average_score = None;
-                let mut field_basis = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "averageScore" => {
-                            field_average_score = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        "basis" => {
-                            field_basis = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(AverageComparativeScore {
-                    annotations,
-                    average_score: field_average_score,
-                    basis: field_basis,
-                    additional_properties,
-                })
+                AverageComparativeScore::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AverageComparativeScoreVisitor)
@@ -120,6 +126,43 @@ pub struct CertificationControl {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for CertificationControl {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_name = None;
+        let mut field_url = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "url" => {
+                    field_url = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(CertificationControl {
+            annotations,
+            name: field_name,
+            url: field_url,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CertificationControl {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct CertificationControlVisitor;
@@ -131,42 +174,9 @@ impl<'de> Deserialize<'de> for CertificationControl {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<CertificationControl, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_name = None;
-                let mut field_url = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "url" => {
-                            field_url = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(CertificationControl {
-                    annotations,
-                    name: field_name,
-                    url: field_url,
-                    additional_properties,
-                })
+                CertificationControl::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(CertificationControlVisitor)
@@ -210,6 +220,46 @@ pub struct ComplianceInformation {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for ComplianceInformation {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_certification_controls = None;
+        let mut field_certification_name = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "certificationControls" => {
+                    field_certification_controls = map
+                        .next_value::<Option<Vec<CertificationControl>>>()?;
+                }
+                "certificationName" => {
+                    field_certification_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(ComplianceInformation {
+            annotations,
+            certification_controls: field_certification_controls,
+            certification_name: field_certification_name,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for ComplianceInformation {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ComplianceInformationVisitor;
@@ -221,41 +271,9 @@ impl<'de> Deserialize<'de> for ComplianceInformation {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<ComplianceInformation, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_certification_controls = None;
-                let mut field_certification_name = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "certificationControls" => {
-                            field_certification_controls = map
-                                .next_value::<Option<Vec<CertificationControl>>>()?;
-                        }
-                        "certificationName" => {
-                            field_certification_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(ComplianceInformation {
-                    annotations,
-                    certification_controls: field_certification_controls,
-                    certification_name: field_certification_name,
-                    additional_properties,
-                })
+                ComplianceInformation::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(ComplianceInformationVisitor)
@@ -309,6 +327,59 @@ pub struct ControlScore {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for ControlScore {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_control_category = None;
+        let mut field_control_name = None;
+        let mut field_description = None;
+        let mut field_score = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "controlCategory" => {
+                    field_control_category = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "controlName" => {
+                    field_control_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "score" => {
+                    field_score = map.next_value::<Wire<Option<f64>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(ControlScore {
+            annotations,
+            control_category: field_control_category,
+            control_name: field_control_name,
+            description: field_description,
+            score: field_score,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for ControlScore {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ControlScoreVisitor;
@@ -320,56 +391,9 @@ impl<'de> Deserialize<'de> for ControlScore {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<ControlScore, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_control_category = None;
-                let mut field_control_name = None;
-                let mut field_description = None;
-                let mut field_score = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "controlCategory" => {
-                            field_control_category = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "controlName" => {
-                            field_control_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "description" => {
-                            field_description = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "score" => {
-                            field_score = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(ControlScore {
-                    annotations,
-                    control_category: field_control_category,
-                    control_name: field_control_name,
-                    description: field_description,
-                    score: field_score,
-                    additional_properties,
-                })
+                ControlScore::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(ControlScoreVisitor)
@@ -434,6 +458,66 @@ pub struct SecureScoreControlStateUpdate {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for SecureScoreControlStateUpdate {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_assigned_to = None;
+        let mut field_comment = None;
+        let mut field_state = None;
+        let mut field_updated_by = None;
+        let mut field_updated_date_time = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "assignedTo" => {
+                    field_assigned_to = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "comment" => {
+                    field_comment = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "state" => {
+                    field_state = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "updatedBy" => {
+                    field_updated_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "updatedDateTime" => {
+                    field_updated_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(SecureScoreControlStateUpdate {
+            annotations,
+            assigned_to: field_assigned_to,
+            comment: field_comment,
+            state: field_state,
+            updated_by: field_updated_by,
+            updated_date_time: field_updated_date_time,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for SecureScoreControlStateUpdate {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct SecureScoreControlStateUpdateVisitor;
@@ -445,63 +529,9 @@ impl<'de> Deserialize<'de> for SecureScoreControlStateUpdate {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<SecureScoreControlStateUpdate, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_assigned_to = None;
-                let mut field_comment = None;
-                let mut field_state = None;
-                let mut field_updated_by = None;
-                let mut field_updated_date_time = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "assignedTo" => {
-                            field_assigned_to = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "comment" => {
-                            field_comment = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "state" => {
-                            field_state = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "updatedBy" => {
-                            field_updated_by = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "updatedDateTime" => {
-                            field_updated_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(SecureScoreControlStateUpdate {
-                    annotations,
-                    assigned_to: field_assigned_to,
-                    comment: field_comment,
-                    state: field_state,
-                    updated_by: field_updated_by,
-                    updated_date_time: field_updated_date_time,
-                    additional_properties,
-                })
+                SecureScoreControlStateUpdate::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(SecureScoreControlStateUpdateVisitor)
@@ -564,6 +594,59 @@ pub struct SecurityVendorInformation {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for SecurityVendorInformation {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_provider = None;
+        let mut field_provider_version = None;
+        let mut field_sub_provider = None;
+        let mut field_vendor = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "provider" => {
+                    field_provider = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "providerVersion" => {
+                    field_provider_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "subProvider" => {
+                    field_sub_provider = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "vendor" => {
+                    field_vendor = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(SecurityVendorInformation {
+            annotations,
+            provider: field_provider,
+            provider_version: field_provider_version,
+            sub_provider: field_sub_provider,
+            vendor: field_vendor,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for SecurityVendorInformation {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct SecurityVendorInformationVisitor;
@@ -575,56 +658,9 @@ impl<'de> Deserialize<'de> for SecurityVendorInformation {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<SecurityVendorInformation, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_provider = None;
-                let mut field_provider_version = None;
-                let mut field_sub_provider = None;
-                let mut field_vendor = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "provider" => {
-                            field_provider = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "providerVersion" => {
-                            field_provider_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "subProvider" => {
-                            field_sub_provider = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "vendor" => {
-                            field_vendor = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(SecurityVendorInformation {
-                    annotations,
-                    provider: field_provider,
-                    provider_version: field_provider_version,
-                    sub_provider: field_sub_provider,
-                    vendor: field_vendor,
-                    additional_properties,
-                })
+                SecurityVendorInformation::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(SecurityVendorInformationVisitor)
@@ -669,6 +705,36 @@ pub struct Entity {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for Entity {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(Entity {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Entity {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct EntityVisitor;
@@ -678,37 +744,8 @@ impl<'de> Deserialize<'de> for Entity {
                 f.write_str("a JSON object for `entity`")
             }
 
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Entity, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(Entity {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    additional_properties,
-                })
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Entity, A::Error> {
+                Entity::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(EntityVisitor)
@@ -771,34 +808,60 @@ impl defender_runtime::request::Keyed for AnyEntity {
 
 impl<'de> Deserialize<'de> for AnyEntity {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        match odata_type_name(&value) {
-            Some("microsoft.graph.secureScore" | "secureScore") => {
-                serde_json::from_value(value)
-                    .map(Self::SecureScore)
-                    .map_err(de::Error::custom)
-            }
-            Some(
-                "microsoft.graph.secureScoreControlProfile" | "secureScoreControlProfile",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::SecureScoreControlProfile)
-                    .map_err(de::Error::custom)
-            }
-            Some("microsoft.graph.security.alert" | "alert") => {
-                serde_json::from_value(value).map(Self::Alert).map_err(de::Error::custom)
-            }
-            Some("microsoft.graph.security.incident" | "incident") => {
-                serde_json::from_value(value)
-                    .map(Self::Incident)
-                    .map_err(de::Error::custom)
-            }
-            _ => {
-                serde_json::from_value(value)
-                    .map(Self::Entity)
-                    .map_err(de::Error::custom)
+        fn dispatch<'de, M: MapAccess<'de>>(
+            name: &str,
+            map: M,
+            annotations: Annotations,
+        ) -> Result<AnyEntity, M::Error> {
+            match name {
+                "microsoft.graph.secureScore" | "secureScore" => {
+                    SecureScore::decode_members(map, annotations)
+                        .map(AnyEntity::SecureScore)
+                }
+                "microsoft.graph.secureScoreControlProfile"
+                | "secureScoreControlProfile" => {
+                    SecureScoreControlProfile::decode_members(map, annotations)
+                        .map(AnyEntity::SecureScoreControlProfile)
+                }
+                "microsoft.graph.security.alert" | "alert" => {
+                    super::security::Alert::decode_members(map, annotations)
+                        .map(AnyEntity::Alert)
+                }
+                "microsoft.graph.security.incident" | "incident" => {
+                    super::security::Incident::decode_members(map, annotations)
+                        .map(AnyEntity::Incident)
+                }
+                _ => Entity::decode_members(map, annotations).map(AnyEntity::Entity),
             }
         }
+
+        struct PolymorphicVisitor;
+        impl<'de> Visitor<'de> for PolymorphicVisitor {
+            type Value = AnyEntity;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object for `entity` or a type derived from it")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AnyEntity, A::Error> {
+                match read_type_first(&mut map)? {
+                    TypeFirst::Streamed { name, annotations } => {
+                        dispatch(&name, map, annotations)
+                    }
+                    TypeFirst::Buffered { name, annotations, members } => {
+                        dispatch(
+                                name.as_deref().unwrap_or_default(),
+                                members,
+                                annotations,
+                            )
+                            .map_err(de::Error::custom)
+                    }
+                }
+            }
+        }
+        deserializer.deserialize_map(PolymorphicVisitor)
     }
 }
 
@@ -872,6 +935,100 @@ pub struct SecureScore {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for SecureScore {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_active_user_count = None;
+        let mut field_average_comparative_scores = None;
+        let mut field_azure_tenant_id = None;
+        let mut field_control_scores = None;
+        let mut field_created_date_time = None;
+        let mut field_current_score = None;
+        let mut field_enabled_services = None;
+        let mut field_licensed_user_count = None;
+        let mut field_max_score = None;
+        let mut field_vendor_information = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "activeUserCount" => {
+                    field_active_user_count = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "averageComparativeScores" => {
+                    field_average_comparative_scores = map
+                        .next_value::<Option<Vec<AverageComparativeScore>>>()?;
+                }
+                "azureTenantId" => {
+                    field_azure_tenant_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "controlScores" => {
+                    field_control_scores = map.next_value::<Option<Vec<ControlScore>>>()?;
+                }
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "currentScore" => {
+                    field_current_score = map
+                        .next_value::<Wire<Option<f64>>>()?
+                        .into_inner();
+                }
+                "enabledServices" => {
+                    field_enabled_services = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "licensedUserCount" => {
+                    field_licensed_user_count = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "maxScore" => {
+                    field_max_score = map.next_value::<Wire<Option<f64>>>()?.into_inner();
+                }
+                "vendorInformation" => {
+                    field_vendor_information = map
+                        .next_value::<Option<SecurityVendorInformation>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(SecureScore {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            active_user_count: field_active_user_count,
+            average_comparative_scores: field_average_comparative_scores,
+            azure_tenant_id: field_azure_tenant_id,
+            control_scores: field_control_scores,
+            created_date_time: field_created_date_time,
+            current_score: field_current_score,
+            enabled_services: field_enabled_services,
+            licensed_user_count: field_licensed_user_count,
+            max_score: field_max_score,
+            vendor_information: field_vendor_information,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for SecureScore {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct SecureScoreVisitor;
@@ -883,102 +1040,9 @@ impl<'de> Deserialize<'de> for SecureScore {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<SecureScore, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_active_user_count = None;
-                let mut field_average_comparative_scores = None;
-                let mut field_azure_tenant_id = None;
-                let mut field_control_scores = None;
-                let mut field_created_date_time = None;
-                let mut field_current_score = None;
-                let mut field_enabled_services = None;
-                let mut field_licensed_user_count = None;
-                let mut field_max_score = None;
-                let mut field_vendor_information = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "activeUserCount" => {
-                            field_active_user_count = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "averageComparativeScores" => {
-                            field_average_comparative_scores = map
-                                .next_value::<Option<Vec<AverageComparativeScore>>>()?;
-                        }
-                        "azureTenantId" => {
-                            field_azure_tenant_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "controlScores" => {
-                            field_control_scores = map
-                                .next_value::<Option<Vec<ControlScore>>>()?;
-                        }
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "currentScore" => {
-                            field_current_score = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        "enabledServices" => {
-                            field_enabled_services = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "licensedUserCount" => {
-                            field_licensed_user_count = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "maxScore" => {
-                            field_max_score = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        "vendorInformation" => {
-                            field_vendor_information = map
-                                .next_value::<Option<SecurityVendorInformation>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(SecureScore {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    active_user_count: field_active_user_count,
-                    average_comparative_scores: field_average_comparative_scores,
-                    azure_tenant_id: field_azure_tenant_id,
-                    control_scores: field_control_scores,
-                    created_date_time: field_created_date_time,
-                    current_score: field_current_score,
-                    enabled_services: field_enabled_services,
-                    licensed_user_count: field_licensed_user_count,
-                    max_score: field_max_score,
-                    vendor_information: field_vendor_information,
-                    additional_properties,
-                })
+                SecureScore::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(SecureScoreVisitor)
@@ -1140,6 +1204,158 @@ pub struct SecureScoreControlProfile {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for SecureScoreControlProfile {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_action_type = None;
+        let mut field_action_url = None;
+        let mut field_azure_tenant_id = None;
+        let mut field_compliance_information = None;
+        let mut field_control_category = None;
+        let mut field_control_state_updates = None;
+        let mut field_deprecated = None;
+        let mut field_implementation_cost = None;
+        let mut field_last_modified_date_time = None;
+        let mut field_max_score = None;
+        let mut field_rank = None;
+        let mut field_remediation = None;
+        let mut field_remediation_impact = None;
+        let mut field_service = None;
+        let mut field_threats = None;
+        let mut field_tier = None;
+        let mut field_title = None;
+        let mut field_user_impact = None;
+        let mut field_vendor_information = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "actionType" => {
+                    field_action_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "actionUrl" => {
+                    field_action_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "azureTenantId" => {
+                    field_azure_tenant_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "complianceInformation" => {
+                    field_compliance_information = map
+                        .next_value::<Option<Vec<ComplianceInformation>>>()?;
+                }
+                "controlCategory" => {
+                    field_control_category = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "controlStateUpdates" => {
+                    field_control_state_updates = map
+                        .next_value::<Option<Vec<SecureScoreControlStateUpdate>>>()?;
+                }
+                "deprecated" => {
+                    field_deprecated = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "implementationCost" => {
+                    field_implementation_cost = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "lastModifiedDateTime" => {
+                    field_last_modified_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "maxScore" => {
+                    field_max_score = map.next_value::<Wire<Option<f64>>>()?.into_inner();
+                }
+                "rank" => {
+                    field_rank = map.next_value::<Wire<Option<i32>>>()?.into_inner();
+                }
+                "remediation" => {
+                    field_remediation = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "remediationImpact" => {
+                    field_remediation_impact = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "service" => {
+                    field_service = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "threats" => {
+                    field_threats = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "tier" => {
+                    field_tier = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "title" => {
+                    field_title = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "userImpact" => {
+                    field_user_impact = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "vendorInformation" => {
+                    field_vendor_information = map
+                        .next_value::<Option<SecurityVendorInformation>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(SecureScoreControlProfile {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            action_type: field_action_type,
+            action_url: field_action_url,
+            azure_tenant_id: field_azure_tenant_id,
+            compliance_information: field_compliance_information,
+            control_category: field_control_category,
+            control_state_updates: field_control_state_updates,
+            deprecated: field_deprecated,
+            implementation_cost: field_implementation_cost,
+            last_modified_date_time: field_last_modified_date_time,
+            max_score: field_max_score,
+            rank: field_rank,
+            remediation: field_remediation,
+            remediation_impact: field_remediation_impact,
+            service: field_service,
+            threats: field_threats,
+            tier: field_tier,
+            title: field_title,
+            user_impact: field_user_impact,
+            vendor_information: field_vendor_information,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for SecureScoreControlProfile {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct SecureScoreControlProfileVisitor;
@@ -1151,165 +1367,9 @@ impl<'de> Deserialize<'de> for SecureScoreControlProfile {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<SecureScoreControlProfile, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_action_type = None;
-                let mut field_action_url = None;
-                let mut field_azure_tenant_id = None;
-                let mut field_compliance_information = None;
-                let mut field_control_category = None;
-                let mut field_control_state_updates = None;
-                let mut field_deprecated = None;
-                let mut field_implementation_cost = None;
-                let mut field_last_modified_date_time = None;
-                let mut field_max_score = None;
-                let mut field_rank = None;
-                let mut field_remediation = None;
-                let mut field_remediation_impact = None;
-                let mut field_service = None;
-                let mut field_threats = None;
-                let mut field_tier = None;
-                let mut field_title = None;
-                let mut field_user_impact = None;
-                let mut field_vendor_information = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "actionType" => {
-                            field_action_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "actionUrl" => {
-                            field_action_url = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "azureTenantId" => {
-                            field_azure_tenant_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "complianceInformation" => {
-                            field_compliance_information = map
-                                .next_value::<Option<Vec<ComplianceInformation>>>()?;
-                        }
-                        "controlCategory" => {
-                            field_control_category = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "controlStateUpdates" => {
-                            field_control_state_updates = map
-                                .next_value::<Option<Vec<SecureScoreControlStateUpdate>>>()?;
-                        }
-                        "deprecated" => {
-                            field_deprecated = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "implementationCost" => {
-                            field_implementation_cost = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "lastModifiedDateTime" => {
-                            field_last_modified_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "maxScore" => {
-                            field_max_score = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        "rank" => {
-                            field_rank = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "remediation" => {
-                            field_remediation = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "remediationImpact" => {
-                            field_remediation_impact = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "service" => {
-                            field_service = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "threats" => {
-                            field_threats = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "tier" => {
-                            field_tier = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "title" => {
-                            field_title = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "userImpact" => {
-                            field_user_impact = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "vendorInformation" => {
-                            field_vendor_information = map
-                                .next_value::<Option<SecurityVendorInformation>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(SecureScoreControlProfile {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    action_type: field_action_type,
-                    action_url: field_action_url,
-                    azure_tenant_id: field_azure_tenant_id,
-                    compliance_information: field_compliance_information,
-                    control_category: field_control_category,
-                    control_state_updates: field_control_state_updates,
-                    deprecated: field_deprecated,
-                    implementation_cost: field_implementation_cost,
-                    last_modified_date_time: field_last_modified_date_time,
-                    max_score: field_max_score,
-                    rank: field_rank,
-                    remediation: field_remediation,
-                    remediation_impact: field_remediation_impact,
-                    service: field_service,
-                    threats: field_threats,
-                    tier: field_tier,
-                    title: field_title,
-                    user_impact: field_user_impact,
-                    vendor_information: field_vendor_information,
-                    additional_properties,
-                })
+                SecureScoreControlProfile::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(SecureScoreControlProfileVisitor)
@@ -1391,10 +1451,83 @@ pub struct Security {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
     #[serde(flatten)]
     pub annotations: Annotations,
+    /// The `alerts_v2` navigation property.
+    ///
+    /// `Collection(microsoft.graph.security.alert)`, a navigation property: present when the request asked for it with `$expand`, `None` otherwise, and left out when the value is written.
+    #[serde(rename = "alerts_v2", skip_serializing_if = "Option::is_none")]
+    pub alerts_v2: Option<Vec<super::security::Alert>>,
+    /// The `incidents` navigation property.
+    ///
+    /// `Collection(microsoft.graph.security.incident)`, a navigation property: present when the request asked for it with `$expand`, `None` otherwise, and left out when the value is written.
+    #[serde(rename = "incidents", skip_serializing_if = "Option::is_none")]
+    pub incidents: Option<Vec<super::security::Incident>>,
+    /// The `secureScoreControlProfiles` navigation property.
+    ///
+    /// `Collection(graph.secureScoreControlProfile)`, a navigation property: present when the request asked for it with `$expand`, `None` otherwise, and left out when the value is written.
+    #[serde(
+        rename = "secureScoreControlProfiles",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub secure_score_control_profiles: Option<Vec<SecureScoreControlProfile>>,
+    /// The `secureScores` navigation property.
+    ///
+    /// `Collection(graph.secureScore)`, a navigation property: present when the request asked for it with `$expand`, `None` otherwise, and left out when the value is written.
+    #[serde(rename = "secureScores", skip_serializing_if = "Option::is_none")]
+    pub secure_scores: Option<Vec<SecureScore>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl DecodeMembers for Security {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_alerts_v2 = None;
+        let mut field_incidents = None;
+        let mut field_secure_score_control_profiles = None;
+        let mut field_secure_scores = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "alerts_v2" => {
+                    field_alerts_v2 = map
+                        .next_value::<Option<Vec<super::security::Alert>>>()?;
+                }
+                "incidents" => {
+                    field_incidents = map
+                        .next_value::<Option<Vec<super::security::Incident>>>()?;
+                }
+                "secureScoreControlProfiles" => {
+                    field_secure_score_control_profiles = map
+                        .next_value::<Option<Vec<SecureScoreControlProfile>>>()?;
+                }
+                "secureScores" => {
+                    field_secure_scores = map.next_value::<Option<Vec<SecureScore>>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(Security {
+            annotations,
+            alerts_v2: field_alerts_v2,
+            incidents: field_incidents,
+            secure_score_control_profiles: field_secure_score_control_profiles,
+            secure_scores: field_secure_scores,
+            additional_properties,
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for Security {
@@ -1406,26 +1539,8 @@ impl<'de> Deserialize<'de> for Security {
                 f.write_str("a JSON object for `security`")
             }
 
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Security, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(Security {
-                    annotations,
-                    additional_properties,
-                })
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Security, A::Error> {
+                Security::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(SecurityVisitor)

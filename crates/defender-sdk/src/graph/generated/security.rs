@@ -35,6 +35,54 @@ pub struct AlertComment {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for AlertComment {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_comment = None;
+        let mut field_created_by_display_name = None;
+        let mut field_created_date_time = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "comment" => {
+                    field_comment = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "createdByDisplayName" => {
+                    field_created_by_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AlertComment {
+            annotations,
+            comment: field_comment,
+            created_by_display_name: field_created_by_display_name,
+            created_date_time: field_created_date_time,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for AlertComment {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AlertCommentVisitor;
@@ -46,49 +94,9 @@ impl<'de> Deserialize<'de> for AlertComment {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<AlertComment, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_comment = None;
-                let mut field_created_by_display_name = None;
-                let mut field_created_date_time = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "comment" => {
-                            field_comment = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "createdByDisplayName" => {
-                            field_created_by_display_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(AlertComment {
-                    annotations,
-                    comment: field_comment,
-                    created_by_display_name: field_created_by_display_name,
-                    created_date_time: field_created_date_time,
-                    additional_properties,
-                })
+                AlertComment::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AlertCommentVisitor)
@@ -160,6 +168,73 @@ pub struct AlertEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for AlertEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AlertEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for AlertEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AlertEvidenceVisitor;
@@ -171,72 +246,9 @@ impl<'de> Deserialize<'de> for AlertEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<AlertEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(AlertEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    additional_properties,
-                })
+                AlertEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AlertEvidenceVisitor)
@@ -707,332 +719,261 @@ impl defender_runtime::request::Keyed for AnyAlertEvidence {
 
 impl<'de> Deserialize<'de> for AnyAlertEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        match odata_type_name(&value) {
-            Some(
+        fn dispatch<'de, M: MapAccess<'de>>(
+            name: &str,
+            map: M,
+            annotations: Annotations,
+        ) -> Result<AnyAlertEvidence, M::Error> {
+            match name {
                 "microsoft.graph.security.amazonResourceEvidence"
-                | "amazonResourceEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::AmazonResourceEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "amazonResourceEvidence" => {
+                    AmazonResourceEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::AmazonResourceEvidence)
+                }
                 "microsoft.graph.security.analyzedMessageEvidence"
-                | "analyzedMessageEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::AnalyzedMessageEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "analyzedMessageEvidence" => {
+                    AnalyzedMessageEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::AnalyzedMessageEvidence)
+                }
                 "microsoft.graph.security.azureResourceEvidence"
-                | "azureResourceEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::AzureResourceEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "azureResourceEvidence" => {
+                    AzureResourceEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::AzureResourceEvidence)
+                }
                 "microsoft.graph.security.blobContainerEvidence"
-                | "blobContainerEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::BlobContainerEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some("microsoft.graph.security.blobEvidence" | "blobEvidence") => {
-                serde_json::from_value(value)
-                    .map(Self::BlobEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "blobContainerEvidence" => {
+                    BlobContainerEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::BlobContainerEvidence)
+                }
+                "microsoft.graph.security.blobEvidence" | "blobEvidence" => {
+                    BlobEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::BlobEvidence)
+                }
                 "microsoft.graph.security.cloudApplicationEvidence"
-                | "cloudApplicationEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::CloudApplicationEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "cloudApplicationEvidence" => {
+                    CloudApplicationEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::CloudApplicationEvidence)
+                }
                 "microsoft.graph.security.cloudLogonRequestEvidence"
-                | "cloudLogonRequestEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::CloudLogonRequestEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "cloudLogonRequestEvidence" => {
+                    CloudLogonRequestEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::CloudLogonRequestEvidence)
+                }
                 "microsoft.graph.security.cloudLogonSessionEvidence"
-                | "cloudLogonSessionEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::CloudLogonSessionEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some("microsoft.graph.security.containerEvidence" | "containerEvidence") => {
-                serde_json::from_value(value)
-                    .map(Self::ContainerEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "cloudLogonSessionEvidence" => {
+                    CloudLogonSessionEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::CloudLogonSessionEvidence)
+                }
+                "microsoft.graph.security.containerEvidence" | "containerEvidence" => {
+                    ContainerEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::ContainerEvidence)
+                }
                 "microsoft.graph.security.containerImageEvidence"
-                | "containerImageEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::ContainerImageEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "containerImageEvidence" => {
+                    ContainerImageEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::ContainerImageEvidence)
+                }
                 "microsoft.graph.security.containerRegistryEvidence"
-                | "containerRegistryEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::ContainerRegistryEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some("microsoft.graph.security.deviceEvidence" | "deviceEvidence") => {
-                serde_json::from_value(value)
-                    .map(Self::DeviceEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some("microsoft.graph.security.dnsEvidence" | "dnsEvidence") => {
-                serde_json::from_value(value)
-                    .map(Self::DnsEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some("microsoft.graph.security.fileEvidence" | "fileEvidence") => {
-                serde_json::from_value(value)
-                    .map(Self::FileEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some("microsoft.graph.security.fileHashEvidence" | "fileHashEvidence") => {
-                serde_json::from_value(value)
-                    .map(Self::FileHashEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "containerRegistryEvidence" => {
+                    ContainerRegistryEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::ContainerRegistryEvidence)
+                }
+                "microsoft.graph.security.deviceEvidence" | "deviceEvidence" => {
+                    DeviceEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::DeviceEvidence)
+                }
+                "microsoft.graph.security.dnsEvidence" | "dnsEvidence" => {
+                    DnsEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::DnsEvidence)
+                }
+                "microsoft.graph.security.fileEvidence" | "fileEvidence" => {
+                    FileEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::FileEvidence)
+                }
+                "microsoft.graph.security.fileHashEvidence" | "fileHashEvidence" => {
+                    FileHashEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::FileHashEvidence)
+                }
                 "microsoft.graph.security.gitHubOrganizationEvidence"
-                | "gitHubOrganizationEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::GitHubOrganizationEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
-                "microsoft.graph.security.gitHubRepoEvidence" | "gitHubRepoEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::GitHubRepoEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
-                "microsoft.graph.security.gitHubUserEvidence" | "gitHubUserEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::GitHubUserEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "gitHubOrganizationEvidence" => {
+                    GitHubOrganizationEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::GitHubOrganizationEvidence)
+                }
+                "microsoft.graph.security.gitHubRepoEvidence" | "gitHubRepoEvidence" => {
+                    GitHubRepoEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::GitHubRepoEvidence)
+                }
+                "microsoft.graph.security.gitHubUserEvidence" | "gitHubUserEvidence" => {
+                    GitHubUserEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::GitHubUserEvidence)
+                }
                 "microsoft.graph.security.googleCloudResourceEvidence"
-                | "googleCloudResourceEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::GoogleCloudResourceEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "googleCloudResourceEvidence" => {
+                    GoogleCloudResourceEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::GoogleCloudResourceEvidence)
+                }
                 "microsoft.graph.security.hostLogonSessionEvidence"
-                | "hostLogonSessionEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::HostLogonSessionEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some("microsoft.graph.security.ioTDeviceEvidence" | "ioTDeviceEvidence") => {
-                serde_json::from_value(value)
-                    .map(Self::IoTDeviceEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some("microsoft.graph.security.ipEvidence" | "ipEvidence") => {
-                serde_json::from_value(value)
-                    .map(Self::IpEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "hostLogonSessionEvidence" => {
+                    HostLogonSessionEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::HostLogonSessionEvidence)
+                }
+                "microsoft.graph.security.ioTDeviceEvidence" | "ioTDeviceEvidence" => {
+                    IoTDeviceEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::IoTDeviceEvidence)
+                }
+                "microsoft.graph.security.ipEvidence" | "ipEvidence" => {
+                    IpEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::IpEvidence)
+                }
                 "microsoft.graph.security.kubernetesClusterEvidence"
-                | "kubernetesClusterEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::KubernetesClusterEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "kubernetesClusterEvidence" => {
+                    KubernetesClusterEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::KubernetesClusterEvidence)
+                }
                 "microsoft.graph.security.kubernetesControllerEvidence"
-                | "kubernetesControllerEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::KubernetesControllerEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "kubernetesControllerEvidence" => {
+                    KubernetesControllerEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::KubernetesControllerEvidence)
+                }
                 "microsoft.graph.security.kubernetesNamespaceEvidence"
-                | "kubernetesNamespaceEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::KubernetesNamespaceEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "kubernetesNamespaceEvidence" => {
+                    KubernetesNamespaceEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::KubernetesNamespaceEvidence)
+                }
                 "microsoft.graph.security.kubernetesPodEvidence"
-                | "kubernetesPodEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::KubernetesPodEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "kubernetesPodEvidence" => {
+                    KubernetesPodEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::KubernetesPodEvidence)
+                }
                 "microsoft.graph.security.kubernetesSecretEvidence"
-                | "kubernetesSecretEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::KubernetesSecretEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "kubernetesSecretEvidence" => {
+                    KubernetesSecretEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::KubernetesSecretEvidence)
+                }
                 "microsoft.graph.security.kubernetesServiceAccountEvidence"
-                | "kubernetesServiceAccountEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::KubernetesServiceAccountEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "kubernetesServiceAccountEvidence" => {
+                    KubernetesServiceAccountEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::KubernetesServiceAccountEvidence)
+                }
                 "microsoft.graph.security.kubernetesServiceEvidence"
-                | "kubernetesServiceEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::KubernetesServiceEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
-                "microsoft.graph.security.mailClusterEvidence" | "mailClusterEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::MailClusterEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "kubernetesServiceEvidence" => {
+                    KubernetesServiceEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::KubernetesServiceEvidence)
+                }
+                "microsoft.graph.security.mailClusterEvidence"
+                | "mailClusterEvidence" => {
+                    MailClusterEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::MailClusterEvidence)
+                }
                 "microsoft.graph.security.mailboxConfigurationEvidence"
-                | "mailboxConfigurationEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::MailboxConfigurationEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some("microsoft.graph.security.mailboxEvidence" | "mailboxEvidence") => {
-                serde_json::from_value(value)
-                    .map(Self::MailboxEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some("microsoft.graph.security.malwareEvidence" | "malwareEvidence") => {
-                serde_json::from_value(value)
-                    .map(Self::MalwareEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "mailboxConfigurationEvidence" => {
+                    MailboxConfigurationEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::MailboxConfigurationEvidence)
+                }
+                "microsoft.graph.security.mailboxEvidence" | "mailboxEvidence" => {
+                    MailboxEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::MailboxEvidence)
+                }
+                "microsoft.graph.security.malwareEvidence" | "malwareEvidence" => {
+                    MalwareEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::MalwareEvidence)
+                }
                 "microsoft.graph.security.networkConnectionEvidence"
-                | "networkConnectionEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::NetworkConnectionEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some("microsoft.graph.security.nicEvidence" | "nicEvidence") => {
-                serde_json::from_value(value)
-                    .map(Self::NicEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "networkConnectionEvidence" => {
+                    NetworkConnectionEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::NetworkConnectionEvidence)
+                }
+                "microsoft.graph.security.nicEvidence" | "nicEvidence" => {
+                    NicEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::NicEvidence)
+                }
                 "microsoft.graph.security.oauthApplicationEvidence"
-                | "oauthApplicationEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::OauthApplicationEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some("microsoft.graph.security.processEvidence" | "processEvidence") => {
-                serde_json::from_value(value)
-                    .map(Self::ProcessEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
-                "microsoft.graph.security.registryKeyEvidence" | "registryKeyEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::RegistryKeyEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "oauthApplicationEvidence" => {
+                    OauthApplicationEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::OauthApplicationEvidence)
+                }
+                "microsoft.graph.security.processEvidence" | "processEvidence" => {
+                    ProcessEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::ProcessEvidence)
+                }
+                "microsoft.graph.security.registryKeyEvidence"
+                | "registryKeyEvidence" => {
+                    RegistryKeyEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::RegistryKeyEvidence)
+                }
                 "microsoft.graph.security.registryValueEvidence"
-                | "registryValueEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::RegistryValueEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some("microsoft.graph.security.sasTokenEvidence" | "sasTokenEvidence") => {
-                serde_json::from_value(value)
-                    .map(Self::SasTokenEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "registryValueEvidence" => {
+                    RegistryValueEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::RegistryValueEvidence)
+                }
+                "microsoft.graph.security.sasTokenEvidence" | "sasTokenEvidence" => {
+                    SasTokenEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::SasTokenEvidence)
+                }
                 "microsoft.graph.security.securityGroupEvidence"
-                | "securityGroupEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::SecurityGroupEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "securityGroupEvidence" => {
+                    SecurityGroupEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::SecurityGroupEvidence)
+                }
                 "microsoft.graph.security.servicePrincipalEvidence"
-                | "servicePrincipalEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::ServicePrincipalEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
+                | "servicePrincipalEvidence" => {
+                    ServicePrincipalEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::ServicePrincipalEvidence)
+                }
                 "microsoft.graph.security.submissionMailEvidence"
-                | "submissionMailEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::SubmissionMailEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some(
-                "microsoft.graph.security.teamsMessageEvidence" | "teamsMessageEvidence",
-            ) => {
-                serde_json::from_value(value)
-                    .map(Self::TeamsMessageEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some("microsoft.graph.security.urlEvidence" | "urlEvidence") => {
-                serde_json::from_value(value)
-                    .map(Self::UrlEvidence)
-                    .map_err(de::Error::custom)
-            }
-            Some("microsoft.graph.security.userEvidence" | "userEvidence") => {
-                serde_json::from_value(value)
-                    .map(Self::UserEvidence)
-                    .map_err(de::Error::custom)
-            }
-            _ => {
-                serde_json::from_value(value)
-                    .map(Self::AlertEvidence)
-                    .map_err(de::Error::custom)
+                | "submissionMailEvidence" => {
+                    SubmissionMailEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::SubmissionMailEvidence)
+                }
+                "microsoft.graph.security.teamsMessageEvidence"
+                | "teamsMessageEvidence" => {
+                    TeamsMessageEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::TeamsMessageEvidence)
+                }
+                "microsoft.graph.security.urlEvidence" | "urlEvidence" => {
+                    UrlEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::UrlEvidence)
+                }
+                "microsoft.graph.security.userEvidence" | "userEvidence" => {
+                    UserEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::UserEvidence)
+                }
+                _ => {
+                    AlertEvidence::decode_members(map, annotations)
+                        .map(AnyAlertEvidence::AlertEvidence)
+                }
             }
         }
+
+        struct PolymorphicVisitor;
+        impl<'de> Visitor<'de> for PolymorphicVisitor {
+            type Value = AnyAlertEvidence;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a JSON object for `alertEvidence` or a type derived from it",
+                )
+            }
+
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AnyAlertEvidence, A::Error> {
+                match read_type_first(&mut map)? {
+                    TypeFirst::Streamed { name, annotations } => {
+                        dispatch(&name, map, annotations)
+                    }
+                    TypeFirst::Buffered { name, annotations, members } => {
+                        dispatch(
+                                name.as_deref().unwrap_or_default(),
+                                members,
+                                annotations,
+                            )
+                            .map_err(de::Error::custom)
+                    }
+                }
+            }
+        }
+        deserializer.deserialize_map(PolymorphicVisitor)
     }
 }
 
@@ -1106,6 +1047,101 @@ pub struct AmazonResourceEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for AmazonResourceEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_amazon_account_id = None;
+        let mut field_amazon_resource_id = None;
+        let mut field_resource_name = None;
+        let mut field_resource_type = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "amazonAccountId" => {
+                    field_amazon_account_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "amazonResourceId" => {
+                    field_amazon_resource_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "resourceName" => {
+                    field_resource_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "resourceType" => {
+                    field_resource_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AmazonResourceEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            amazon_account_id: field_amazon_account_id,
+            amazon_resource_id: field_amazon_resource_id,
+            resource_name: field_resource_name,
+            resource_type: field_resource_type,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for AmazonResourceEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AmazonResourceEvidenceVisitor;
@@ -1117,100 +1153,9 @@ impl<'de> Deserialize<'de> for AmazonResourceEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<AmazonResourceEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_amazon_account_id = None;
-                let mut field_amazon_resource_id = None;
-                let mut field_resource_name = None;
-                let mut field_resource_type = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "amazonAccountId" => {
-                            field_amazon_account_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "amazonResourceId" => {
-                            field_amazon_resource_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "resourceName" => {
-                            field_resource_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "resourceType" => {
-                            field_resource_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(AmazonResourceEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    amazon_account_id: field_amazon_account_id,
-                    amazon_resource_id: field_amazon_resource_id,
-                    resource_name: field_resource_name,
-                    resource_type: field_resource_type,
-                    additional_properties,
-                })
+                AmazonResourceEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AmazonResourceEvidenceVisitor)
@@ -1397,6 +1342,187 @@ pub struct AnalyzedMessageEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for AnalyzedMessageEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_anti_spam_direction = None;
+        let mut field_attachments_count = None;
+        let mut field_delivery_action = None;
+        let mut field_delivery_location = None;
+        let mut field_internet_message_id = None;
+        let mut field_language = None;
+        let mut field_network_message_id = None;
+        let mut field_p1_sender = None;
+        let mut field_p2_sender = None;
+        let mut field_received_date_time = None;
+        let mut field_recipient_email_address = None;
+        let mut field_sender_ip = None;
+        let mut field_subject = None;
+        let mut field_threat_detection_methods = None;
+        let mut field_threats = None;
+        let mut field_url_count = None;
+        let mut field_urls = None;
+        let mut field_urn = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "antiSpamDirection" => {
+                    field_anti_spam_direction = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "attachmentsCount" => {
+                    field_attachments_count = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "deliveryAction" => {
+                    field_delivery_action = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deliveryLocation" => {
+                    field_delivery_location = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "internetMessageId" => {
+                    field_internet_message_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "language" => {
+                    field_language = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "networkMessageId" => {
+                    field_network_message_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "p1Sender" => field_p1_sender = map.next_value::<Option<EmailSender>>()?,
+                "p2Sender" => field_p2_sender = map.next_value::<Option<EmailSender>>()?,
+                "receivedDateTime" => {
+                    field_received_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "recipientEmailAddress" => {
+                    field_recipient_email_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "senderIp" => {
+                    field_sender_ip = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "subject" => {
+                    field_subject = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "threatDetectionMethods" => {
+                    field_threat_detection_methods = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "threats" => {
+                    field_threats = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "urlCount" => {
+                    field_url_count = map.next_value::<Wire<Option<i64>>>()?.into_inner();
+                }
+                "urls" => {
+                    field_urls = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "urn" => {
+                    field_urn = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AnalyzedMessageEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            anti_spam_direction: field_anti_spam_direction,
+            attachments_count: field_attachments_count,
+            delivery_action: field_delivery_action,
+            delivery_location: field_delivery_location,
+            internet_message_id: field_internet_message_id,
+            language: field_language,
+            network_message_id: field_network_message_id,
+            p1_sender: field_p1_sender,
+            p2_sender: field_p2_sender,
+            received_date_time: field_received_date_time,
+            recipient_email_address: field_recipient_email_address,
+            sender_ip: field_sender_ip,
+            subject: field_subject,
+            threat_detection_methods: field_threat_detection_methods,
+            threats: field_threats,
+            url_count: field_url_count,
+            urls: field_urls,
+            urn: field_urn,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for AnalyzedMessageEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AnalyzedMessageEvidenceVisitor;
@@ -1408,194 +1534,9 @@ impl<'de> Deserialize<'de> for AnalyzedMessageEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<AnalyzedMessageEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_anti_spam_direction = None;
-                let mut field_attachments_count = None;
-                let mut field_delivery_action = None;
-                let mut field_delivery_location = None;
-                let mut field_internet_message_id = None;
-                let mut field_language = None;
-                let mut field_network_message_id = None;
-                let mut field_p1_sender = None;
-                let mut field_p2_sender = None;
-                let mut field_received_date_time = None;
-                let mut field_recipient_email_address = None;
-                let mut field_sender_ip = None;
-                let mut field_subject = None;
-                let mut field_threat_detection_methods = None;
-                let mut field_threats = None;
-                let mut field_url_count = None;
-                let mut field_urls = None;
-                let mut field_urn = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "antiSpamDirection" => {
-                            field_anti_spam_direction = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "attachmentsCount" => {
-                            field_attachments_count = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "deliveryAction" => {
-                            field_delivery_action = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "deliveryLocation" => {
-                            field_delivery_location = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "internetMessageId" => {
-                            field_internet_message_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "language" => {
-                            field_language = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "networkMessageId" => {
-                            field_network_message_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "p1Sender" => {
-                            field_p1_sender = map.next_value::<Option<EmailSender>>()?;
-                        }
-                        "p2Sender" => {
-                            field_p2_sender = map.next_value::<Option<EmailSender>>()?;
-                        }
-                        "receivedDateTime" => {
-                            field_received_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "recipientEmailAddress" => {
-                            field_recipient_email_address = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "senderIp" => {
-                            field_sender_ip = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "subject" => {
-                            field_subject = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "threatDetectionMethods" => {
-                            field_threat_detection_methods = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "threats" => {
-                            field_threats = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "urlCount" => {
-                            field_url_count = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "urls" => {
-                            field_urls = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "urn" => {
-                            field_urn = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(AnalyzedMessageEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    anti_spam_direction: field_anti_spam_direction,
-                    attachments_count: field_attachments_count,
-                    delivery_action: field_delivery_action,
-                    delivery_location: field_delivery_location,
-                    internet_message_id: field_internet_message_id,
-                    language: field_language,
-                    network_message_id: field_network_message_id,
-                    p1_sender: field_p1_sender,
-                    p2_sender: field_p2_sender,
-                    received_date_time: field_received_date_time,
-                    recipient_email_address: field_recipient_email_address,
-                    sender_ip: field_sender_ip,
-                    subject: field_subject,
-                    threat_detection_methods: field_threat_detection_methods,
-                    threats: field_threats,
-                    url_count: field_url_count,
-                    urls: field_urls,
-                    urn: field_urn,
-                    additional_properties,
-                })
+                AnalyzedMessageEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AnalyzedMessageEvidenceVisitor)
@@ -1749,6 +1690,94 @@ pub struct AzureResourceEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for AzureResourceEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_resource_id = None;
+        let mut field_resource_name = None;
+        let mut field_resource_type = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "resourceId" => {
+                    field_resource_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "resourceName" => {
+                    field_resource_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "resourceType" => {
+                    field_resource_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AzureResourceEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            resource_id: field_resource_id,
+            resource_name: field_resource_name,
+            resource_type: field_resource_type,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for AzureResourceEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AzureResourceEvidenceVisitor;
@@ -1760,93 +1789,9 @@ impl<'de> Deserialize<'de> for AzureResourceEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<AzureResourceEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_resource_id = None;
-                let mut field_resource_name = None;
-                let mut field_resource_type = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "resourceId" => {
-                            field_resource_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "resourceName" => {
-                            field_resource_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "resourceType" => {
-                            field_resource_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(AzureResourceEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    resource_id: field_resource_id,
-                    resource_name: field_resource_name,
-                    resource_type: field_resource_type,
-                    additional_properties,
-                })
+                AzureResourceEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AzureResourceEvidenceVisitor)
@@ -1955,6 +1900,89 @@ pub struct BlobContainerEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for BlobContainerEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_name = None;
+        let mut field_storage_resource = None;
+        let mut field_url = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "storageResource" => {
+                    field_storage_resource = map
+                        .next_value::<Option<AzureResourceEvidence>>()?;
+                }
+                "url" => {
+                    field_url = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(BlobContainerEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            name: field_name,
+            storage_resource: field_storage_resource,
+            url: field_url,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for BlobContainerEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct BlobContainerEvidenceVisitor;
@@ -1966,92 +1994,9 @@ impl<'de> Deserialize<'de> for BlobContainerEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<BlobContainerEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_name = None;
-                let mut field_storage_resource = None;
-                let mut field_url = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "storageResource" => {
-                            field_storage_resource = map
-                                .next_value::<Option<AzureResourceEvidence>>()?;
-                        }
-                        "url" => {
-                            field_url = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(BlobContainerEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    name: field_name,
-                    storage_resource: field_storage_resource,
-                    url: field_url,
-                    additional_properties,
-                })
+                BlobContainerEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(BlobContainerEvidenceVisitor)
@@ -2170,6 +2115,99 @@ pub struct BlobEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for BlobEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_blob_container = None;
+        let mut field_etag = None;
+        let mut field_file_hashes = None;
+        let mut field_name = None;
+        let mut field_url = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "blobContainer" => {
+                    field_blob_container = map
+                        .next_value::<Option<BlobContainerEvidence>>()?;
+                }
+                "etag" => {
+                    field_etag = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "fileHashes" => {
+                    field_file_hashes = map.next_value::<Option<Vec<FileHash>>>()?;
+                }
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "url" => {
+                    field_url = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(BlobEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            blob_container: field_blob_container,
+            etag: field_etag,
+            file_hashes: field_file_hashes,
+            name: field_name,
+            url: field_url,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for BlobEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct BlobEvidenceVisitor;
@@ -2181,105 +2219,9 @@ impl<'de> Deserialize<'de> for BlobEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<BlobEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_blob_container = None;
-                let mut field_etag = None;
-                let mut field_file_hashes = None;
-                let mut field_name = None;
-                let mut field_url = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "blobContainer" => {
-                            field_blob_container = map
-                                .next_value::<Option<BlobContainerEvidence>>()?;
-                        }
-                        "etag" => {
-                            field_etag = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "fileHashes" => {
-                            field_file_hashes = map
-                                .next_value::<Option<Vec<FileHash>>>()?;
-                        }
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "url" => {
-                            field_url = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(BlobEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    blob_container: field_blob_container,
-                    etag: field_etag,
-                    file_hashes: field_file_hashes,
-                    name: field_name,
-                    url: field_url,
-                    additional_properties,
-                })
+                BlobEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(BlobEvidenceVisitor)
@@ -2409,6 +2351,109 @@ pub struct CloudApplicationEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for CloudApplicationEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_app_id = None;
+        let mut field_display_name = None;
+        let mut field_instance_id = None;
+        let mut field_instance_name = None;
+        let mut field_saas_app_id = None;
+        let mut field_stream = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "appId" => {
+                    field_app_id = map.next_value::<Wire<Option<i64>>>()?.into_inner();
+                }
+                "displayName" => {
+                    field_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "instanceId" => {
+                    field_instance_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "instanceName" => {
+                    field_instance_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "saasAppId" => {
+                    field_saas_app_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "stream" => field_stream = map.next_value::<Option<Stream>>()?,
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(CloudApplicationEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            app_id: field_app_id,
+            display_name: field_display_name,
+            instance_id: field_instance_id,
+            instance_name: field_instance_name,
+            saas_app_id: field_saas_app_id,
+            stream: field_stream,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CloudApplicationEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct CloudApplicationEvidenceVisitor;
@@ -2420,110 +2465,9 @@ impl<'de> Deserialize<'de> for CloudApplicationEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<CloudApplicationEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_app_id = None;
-                let mut field_display_name = None;
-                let mut field_instance_id = None;
-                let mut field_instance_name = None;
-                let mut field_saas_app_id = None;
-                let mut field_stream = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "appId" => {
-                            field_app_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "displayName" => {
-                            field_display_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "instanceId" => {
-                            field_instance_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "instanceName" => {
-                            field_instance_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "saasAppId" => {
-                            field_saas_app_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "stream" => field_stream = map.next_value::<Option<Stream>>()?,
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(CloudApplicationEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    app_id: field_app_id,
-                    display_name: field_display_name,
-                    instance_id: field_instance_id,
-                    instance_name: field_instance_name,
-                    saas_app_id: field_saas_app_id,
-                    stream: field_stream,
-                    additional_properties,
-                })
+                CloudApplicationEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(CloudApplicationEvidenceVisitor)
@@ -2631,6 +2575,80 @@ pub struct CloudLogonRequestEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for CloudLogonRequestEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_request_id = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "requestId" => {
+                    field_request_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(CloudLogonRequestEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            request_id: field_request_id,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CloudLogonRequestEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct CloudLogonRequestEvidenceVisitor;
@@ -2642,79 +2660,9 @@ impl<'de> Deserialize<'de> for CloudLogonRequestEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<CloudLogonRequestEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_request_id = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "requestId" => {
-                            field_request_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(CloudLogonRequestEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    request_id: field_request_id,
-                    additional_properties,
-                })
+                CloudLogonRequestEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(CloudLogonRequestEvidenceVisitor)
@@ -2847,6 +2795,132 @@ pub struct CloudLogonSessionEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for CloudLogonSessionEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_account = None;
+        let mut field_browser = None;
+        let mut field_device_name = None;
+        let mut field_operating_system = None;
+        let mut field_previous_logon_date_time = None;
+        let mut field_protocol = None;
+        let mut field_session_id = None;
+        let mut field_start_utc_date_time = None;
+        let mut field_user_agent = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "account" => field_account = map.next_value::<Option<UserEvidence>>()?,
+                "browser" => {
+                    field_browser = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceName" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "operatingSystem" => {
+                    field_operating_system = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "previousLogonDateTime" => {
+                    field_previous_logon_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "protocol" => {
+                    field_protocol = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "sessionId" => {
+                    field_session_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "startUtcDateTime" => {
+                    field_start_utc_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "userAgent" => {
+                    field_user_agent = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(CloudLogonSessionEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            account: field_account,
+            browser: field_browser,
+            device_name: field_device_name,
+            operating_system: field_operating_system,
+            previous_logon_date_time: field_previous_logon_date_time,
+            protocol: field_protocol,
+            session_id: field_session_id,
+            start_utc_date_time: field_start_utc_date_time,
+            user_agent: field_user_agent,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CloudLogonSessionEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct CloudLogonSessionEvidenceVisitor;
@@ -2858,133 +2932,9 @@ impl<'de> Deserialize<'de> for CloudLogonSessionEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<CloudLogonSessionEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_account = None;
-                let mut field_browser = None;
-                let mut field_device_name = None;
-                let mut field_operating_system = None;
-                let mut field_previous_logon_date_time = None;
-                let mut field_protocol = None;
-                let mut field_session_id = None;
-                let mut field_start_utc_date_time = None;
-                let mut field_user_agent = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "account" => {
-                            field_account = map.next_value::<Option<UserEvidence>>()?;
-                        }
-                        "browser" => {
-                            field_browser = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "deviceName" => {
-                            field_device_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "operatingSystem" => {
-                            field_operating_system = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "previousLogonDateTime" => {
-                            field_previous_logon_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "protocol" => {
-                            field_protocol = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "sessionId" => {
-                            field_session_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "startUtcDateTime" => {
-                            field_start_utc_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "userAgent" => {
-                            field_user_agent = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(CloudLogonSessionEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    account: field_account,
-                    browser: field_browser,
-                    device_name: field_device_name,
-                    operating_system: field_operating_system,
-                    previous_logon_date_time: field_previous_logon_date_time,
-                    protocol: field_protocol,
-                    session_id: field_session_id,
-                    start_utc_date_time: field_start_utc_date_time,
-                    user_agent: field_user_agent,
-                    additional_properties,
-                })
+                CloudLogonSessionEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(CloudLogonSessionEvidenceVisitor)
@@ -3131,6 +3081,118 @@ pub struct ContainerEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for ContainerEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_args = None;
+        let mut field_command = None;
+        let mut field_container_id = None;
+        let mut field_image = None;
+        let mut field_is_privileged = None;
+        let mut field_name = None;
+        let mut field_pod = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "args" => {
+                    field_args = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "command" => {
+                    field_command = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "containerId" => {
+                    field_container_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "image" => {
+                    field_image = map.next_value::<Option<ContainerImageEvidence>>()?;
+                }
+                "isPrivileged" => {
+                    field_is_privileged = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "pod" => {
+                    field_pod = map
+                        .next_value::<Option<KubernetesPodEvidence>>()?
+                        .map(Box::new);
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(ContainerEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            args: field_args,
+            command: field_command,
+            container_id: field_container_id,
+            image: field_image,
+            is_privileged: field_is_privileged,
+            name: field_name,
+            pod: field_pod,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for ContainerEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ContainerEvidenceVisitor;
@@ -3142,120 +3204,9 @@ impl<'de> Deserialize<'de> for ContainerEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<ContainerEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_args = None;
-                let mut field_command = None;
-                let mut field_container_id = None;
-                let mut field_image = None;
-                let mut field_is_privileged = None;
-                let mut field_name = None;
-                let mut field_pod = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "args" => {
-                            field_args = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "command" => {
-                            field_command = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "containerId" => {
-                            field_container_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "image" => {
-                            field_image = map
-                                .next_value::<Option<ContainerImageEvidence>>()?;
-                        }
-                        "isPrivileged" => {
-                            field_is_privileged = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "pod" => {
-                            field_pod = map
-                                .next_value::<Option<KubernetesPodEvidence>>()?
-                                .map(Box::new);
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(ContainerEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    args: field_args,
-                    command: field_command,
-                    container_id: field_container_id,
-                    image: field_image,
-                    is_privileged: field_is_privileged,
-                    name: field_name,
-                    pod: field_pod,
-                    additional_properties,
-                })
+                ContainerEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(ContainerEvidenceVisitor)
@@ -3376,6 +3327,93 @@ pub struct ContainerImageEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for ContainerImageEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_digest_image = None;
+        let mut field_image_id = None;
+        let mut field_registry = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "digestImage" => {
+                    field_digest_image = map
+                        .next_value::<Option<ContainerImageEvidence>>()?
+                        .map(Box::new);
+                }
+                "imageId" => {
+                    field_image_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "registry" => {
+                    field_registry = map
+                        .next_value::<Option<ContainerRegistryEvidence>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(ContainerImageEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            digest_image: field_digest_image,
+            image_id: field_image_id,
+            registry: field_registry,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for ContainerImageEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ContainerImageEvidenceVisitor;
@@ -3387,92 +3425,9 @@ impl<'de> Deserialize<'de> for ContainerImageEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<ContainerImageEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_digest_image = None;
-                let mut field_image_id = None;
-                let mut field_registry = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "digestImage" => {
-                            field_digest_image = map
-                                .next_value::<Option<ContainerImageEvidence>>()?
-                                .map(Box::new);
-                        }
-                        "imageId" => {
-                            field_image_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "registry" => {
-                            field_registry = map
-                                .next_value::<Option<ContainerRegistryEvidence>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(ContainerImageEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    digest_image: field_digest_image,
-                    image_id: field_image_id,
-                    registry: field_registry,
-                    additional_properties,
-                })
+                ContainerImageEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(ContainerImageEvidenceVisitor)
@@ -3571,6 +3526,80 @@ pub struct ContainerRegistryEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for ContainerRegistryEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_registry = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "registry" => {
+                    field_registry = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(ContainerRegistryEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            registry: field_registry,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for ContainerRegistryEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ContainerRegistryEvidenceVisitor;
@@ -3582,79 +3611,9 @@ impl<'de> Deserialize<'de> for ContainerRegistryEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<ContainerRegistryEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_registry = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "registry" => {
-                            field_registry = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(ContainerRegistryEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    registry: field_registry,
-                    additional_properties,
-                })
+                ContainerRegistryEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(ContainerRegistryEvidenceVisitor)
@@ -3847,6 +3806,209 @@ pub struct DeviceEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for DeviceEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_azure_ad_device_id = None;
+        let mut field_defender_av_status = None;
+        let mut field_device_dns_name = None;
+        let mut field_dns_domain = None;
+        let mut field_first_seen_date_time = None;
+        let mut field_health_status = None;
+        let mut field_host_name = None;
+        let mut field_ip_interfaces = None;
+        let mut field_last_external_ip_address = None;
+        let mut field_last_ip_address = None;
+        let mut field_logged_on_users = None;
+        let mut field_mde_device_id = None;
+        let mut field_nt_domain = None;
+        let mut field_onboarding_status = None;
+        let mut field_os_build = None;
+        let mut field_os_platform = None;
+        let mut field_rbac_group_id = None;
+        let mut field_rbac_group_name = None;
+        let mut field_risk_score = None;
+        let mut field_version = None;
+        let mut field_vm_metadata = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "azureAdDeviceId" => {
+                    field_azure_ad_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "defenderAvStatus" => {
+                    field_defender_av_status = map
+                        .next_value::<Option<DefenderAvStatus>>()?;
+                }
+                "deviceDnsName" => {
+                    field_device_dns_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "dnsDomain" => {
+                    field_dns_domain = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "firstSeenDateTime" => {
+                    field_first_seen_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "healthStatus" => {
+                    field_health_status = map.next_value::<Option<DeviceHealthStatus>>()?;
+                }
+                "hostName" => {
+                    field_host_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ipInterfaces" => {
+                    field_ip_interfaces = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "lastExternalIpAddress" => {
+                    field_last_external_ip_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "lastIpAddress" => {
+                    field_last_ip_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "loggedOnUsers" => {
+                    field_logged_on_users = map
+                        .next_value::<Option<Vec<LoggedOnUser>>>()?;
+                }
+                "mdeDeviceId" => {
+                    field_mde_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ntDomain" => {
+                    field_nt_domain = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "onboardingStatus" => {
+                    field_onboarding_status = map
+                        .next_value::<Option<OnboardingStatus>>()?;
+                }
+                "osBuild" => {
+                    field_os_build = map.next_value::<Wire<Option<i64>>>()?.into_inner();
+                }
+                "osPlatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupId" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "riskScore" => {
+                    field_risk_score = map.next_value::<Option<DeviceRiskScore>>()?;
+                }
+                "version" => {
+                    field_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "vmMetadata" => {
+                    field_vm_metadata = map.next_value::<Option<VmMetadata>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(DeviceEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            azure_ad_device_id: field_azure_ad_device_id,
+            defender_av_status: field_defender_av_status,
+            device_dns_name: field_device_dns_name,
+            dns_domain: field_dns_domain,
+            first_seen_date_time: field_first_seen_date_time,
+            health_status: field_health_status,
+            host_name: field_host_name,
+            ip_interfaces: field_ip_interfaces,
+            last_external_ip_address: field_last_external_ip_address,
+            last_ip_address: field_last_ip_address,
+            logged_on_users: field_logged_on_users,
+            mde_device_id: field_mde_device_id,
+            nt_domain: field_nt_domain,
+            onboarding_status: field_onboarding_status,
+            os_build: field_os_build,
+            os_platform: field_os_platform,
+            rbac_group_id: field_rbac_group_id,
+            rbac_group_name: field_rbac_group_name,
+            risk_score: field_risk_score,
+            version: field_version,
+            vm_metadata: field_vm_metadata,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for DeviceEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct DeviceEvidenceVisitor;
@@ -3858,212 +4020,9 @@ impl<'de> Deserialize<'de> for DeviceEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<DeviceEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_azure_ad_device_id = None;
-                let mut field_defender_av_status = None;
-                let mut field_device_dns_name = None;
-                let mut field_dns_domain = None;
-                let mut field_first_seen_date_time = None;
-                let mut field_health_status = None;
-                let mut field_host_name = None;
-                let mut field_ip_interfaces = None;
-                let mut field_last_external_ip_address = None;
-                let mut field_last_ip_address = None;
-                let mut field_logged_on_users = None;
-                let mut field_mde_device_id = None;
-                let mut field_nt_domain = None;
-                let mut field_onboarding_status = None;
-                let mut field_os_build = None;
-                let mut field_os_platform = None;
-                let mut field_rbac_group_id = None;
-                let mut field_rbac_group_name = None;
-                let mut field_risk_score = None;
-                let mut field_version = None;
-                let mut field_vm_metadata = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "azureAdDeviceId" => {
-                            field_azure_ad_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "defenderAvStatus" => {
-                            field_defender_av_status = map
-                                .next_value::<Option<DefenderAvStatus>>()?;
-                        }
-                        "deviceDnsName" => {
-                            field_device_dns_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "dnsDomain" => {
-                            field_dns_domain = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "firstSeenDateTime" => {
-                            field_first_seen_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "healthStatus" => {
-                            field_health_status = map
-                                .next_value::<Option<DeviceHealthStatus>>()?;
-                        }
-                        "hostName" => {
-                            field_host_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "ipInterfaces" => {
-                            field_ip_interfaces = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "lastExternalIpAddress" => {
-                            field_last_external_ip_address = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "lastIpAddress" => {
-                            field_last_ip_address = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "loggedOnUsers" => {
-                            field_logged_on_users = map
-                                .next_value::<Option<Vec<LoggedOnUser>>>()?;
-                        }
-                        "mdeDeviceId" => {
-                            field_mde_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "ntDomain" => {
-                            field_nt_domain = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "onboardingStatus" => {
-                            field_onboarding_status = map
-                                .next_value::<Option<OnboardingStatus>>()?;
-                        }
-                        "osBuild" => {
-                            field_os_build = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "osPlatform" => {
-                            field_os_platform = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupId" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "rbacGroupName" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "riskScore" => {
-                            field_risk_score = map
-                                .next_value::<Option<DeviceRiskScore>>()?;
-                        }
-                        "version" => {
-                            field_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "vmMetadata" => {
-                            field_vm_metadata = map.next_value::<Option<VmMetadata>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(DeviceEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    azure_ad_device_id: field_azure_ad_device_id,
-                    defender_av_status: field_defender_av_status,
-                    device_dns_name: field_device_dns_name,
-                    dns_domain: field_dns_domain,
-                    first_seen_date_time: field_first_seen_date_time,
-                    health_status: field_health_status,
-                    host_name: field_host_name,
-                    ip_interfaces: field_ip_interfaces,
-                    last_external_ip_address: field_last_external_ip_address,
-                    last_ip_address: field_last_ip_address,
-                    logged_on_users: field_logged_on_users,
-                    mde_device_id: field_mde_device_id,
-                    nt_domain: field_nt_domain,
-                    onboarding_status: field_onboarding_status,
-                    os_build: field_os_build,
-                    os_platform: field_os_platform,
-                    rbac_group_id: field_rbac_group_id,
-                    rbac_group_name: field_rbac_group_name,
-                    risk_score: field_risk_score,
-                    version: field_version,
-                    vm_metadata: field_vm_metadata,
-                    additional_properties,
-                })
+                DeviceEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(DeviceEvidenceVisitor)
@@ -4175,6 +4134,28 @@ pub struct Dictionary {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for Dictionary {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            let key = key.into_owned();
+            if is_annotation(&key) {
+                annotations.insert(key, map.next_value::<Value>()?);
+            } else {
+                additional_properties.push_raw(key, map.next_value::<Box<RawValue>>()?);
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(Dictionary {
+            annotations,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Dictionary {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct DictionaryVisitor;
@@ -4186,24 +4167,9 @@ impl<'de> Deserialize<'de> for Dictionary {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<Dictionary, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(Dictionary {
-                    annotations,
-                    additional_properties,
-                })
+                Dictionary::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(DictionaryVisitor)
@@ -4284,6 +4250,95 @@ pub struct DnsEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for DnsEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_dns_server_ip = None;
+        let mut field_domain_name = None;
+        let mut field_host_ip_address = None;
+        let mut field_ip_addresses = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "dnsServerIp" => {
+                    field_dns_server_ip = map.next_value::<Option<IpEvidence>>()?;
+                }
+                "domainName" => {
+                    field_domain_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "hostIpAddress" => {
+                    field_host_ip_address = map.next_value::<Option<IpEvidence>>()?;
+                }
+                "ipAddresses" => {
+                    field_ip_addresses = map.next_value::<Option<Vec<IpEvidence>>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(DnsEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            dns_server_ip: field_dns_server_ip,
+            domain_name: field_domain_name,
+            host_ip_address: field_host_ip_address,
+            ip_addresses: field_ip_addresses,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for DnsEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct DnsEvidenceVisitor;
@@ -4295,96 +4350,9 @@ impl<'de> Deserialize<'de> for DnsEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<DnsEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_dns_server_ip = None;
-                let mut field_domain_name = None;
-                let mut field_host_ip_address = None;
-                let mut field_ip_addresses = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "dnsServerIp" => {
-                            field_dns_server_ip = map.next_value::<Option<IpEvidence>>()?;
-                        }
-                        "domainName" => {
-                            field_domain_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "hostIpAddress" => {
-                            field_host_ip_address = map
-                                .next_value::<Option<IpEvidence>>()?;
-                        }
-                        "ipAddresses" => {
-                            field_ip_addresses = map
-                                .next_value::<Option<Vec<IpEvidence>>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(DnsEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    dns_server_ip: field_dns_server_ip,
-                    domain_name: field_domain_name,
-                    host_ip_address: field_host_ip_address,
-                    ip_addresses: field_ip_addresses,
-                    additional_properties,
-                })
+                DnsEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(DnsEvidenceVisitor)
@@ -4460,6 +4428,54 @@ pub struct EmailSender {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for EmailSender {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_display_name = None;
+        let mut field_domain_name = None;
+        let mut field_email_address = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "displayName" => {
+                    field_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "domainName" => {
+                    field_domain_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "emailAddress" => {
+                    field_email_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(EmailSender {
+            annotations,
+            display_name: field_display_name,
+            domain_name: field_domain_name,
+            email_address: field_email_address,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for EmailSender {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct EmailSenderVisitor;
@@ -4471,49 +4487,9 @@ impl<'de> Deserialize<'de> for EmailSender {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<EmailSender, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_display_name = None;
-                let mut field_domain_name = None;
-                let mut field_email_address = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "displayName" => {
-                            field_display_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "domainName" => {
-                            field_domain_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "emailAddress" => {
-                            field_email_address = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(EmailSender {
-                    annotations,
-                    display_name: field_display_name,
-                    domain_name: field_domain_name,
-                    email_address: field_email_address,
-                    additional_properties,
-                })
+                EmailSender::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(EmailSenderVisitor)
@@ -4600,6 +4576,91 @@ pub struct FileDetails {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for FileDetails {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_file_name = None;
+        let mut field_file_path = None;
+        let mut field_file_publisher = None;
+        let mut field_file_size = None;
+        let mut field_issuer = None;
+        let mut field_md5 = None;
+        let mut field_sha1 = None;
+        let mut field_sha256 = None;
+        let mut field_sha256_ac = None;
+        let mut field_signer = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "fileName" => {
+                    field_file_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "filePath" => {
+                    field_file_path = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "filePublisher" => {
+                    field_file_publisher = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "fileSize" => {
+                    field_file_size = map.next_value::<Wire<Option<i64>>>()?.into_inner();
+                }
+                "issuer" => {
+                    field_issuer = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "md5" => {
+                    field_md5 = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "sha1" => {
+                    field_sha1 = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "sha256" => {
+                    field_sha256 = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "sha256Ac" => {
+                    field_sha256_ac = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "signer" => {
+                    field_signer = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(FileDetails {
+            annotations,
+            file_name: field_file_name,
+            file_path: field_file_path,
+            file_publisher: field_file_publisher,
+            file_size: field_file_size,
+            issuer: field_issuer,
+            md5: field_md5,
+            sha1: field_sha1,
+            sha256: field_sha256,
+            sha256_ac: field_sha256_ac,
+            signer: field_signer,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for FileDetails {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct FileDetailsVisitor;
@@ -4611,98 +4672,9 @@ impl<'de> Deserialize<'de> for FileDetails {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<FileDetails, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_file_name = None;
-                let mut field_file_path = None;
-                let mut field_file_publisher = None;
-                let mut field_file_size = None;
-                let mut field_issuer = None;
-                let mut field_md5 = None;
-                let mut field_sha1 = None;
-                let mut field_sha256 = None;
-                let mut field_sha256_ac = None;
-                let mut field_signer = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "fileName" => {
-                            field_file_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "filePath" => {
-                            field_file_path = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "filePublisher" => {
-                            field_file_publisher = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "fileSize" => {
-                            field_file_size = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "issuer" => {
-                            field_issuer = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "md5" => {
-                            field_md5 = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "sha1" => {
-                            field_sha1 = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "sha256" => {
-                            field_sha256 = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "sha256Ac" => {
-                            field_sha256_ac = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "signer" => {
-                            field_signer = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(FileDetails {
-                    annotations,
-                    file_name: field_file_name,
-                    file_path: field_file_path,
-                    file_publisher: field_file_publisher,
-                    file_size: field_file_size,
-                    issuer: field_issuer,
-                    md5: field_md5,
-                    sha1: field_sha1,
-                    sha256: field_sha256,
-                    sha256_ac: field_sha256_ac,
-                    signer: field_signer,
-                    additional_properties,
-                })
+                FileDetails::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(FileDetailsVisitor)
@@ -4811,6 +4783,90 @@ pub struct FileEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for FileEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_detection_status = None;
+        let mut field_file_details = None;
+        let mut field_mde_device_id = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "detectionStatus" => {
+                    field_detection_status = map.next_value::<Option<DetectionStatus>>()?;
+                }
+                "fileDetails" => {
+                    field_file_details = map.next_value::<Option<FileDetails>>()?;
+                }
+                "mdeDeviceId" => {
+                    field_mde_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(FileEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            detection_status: field_detection_status,
+            file_details: field_file_details,
+            mde_device_id: field_mde_device_id,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for FileEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct FileEvidenceVisitor;
@@ -4822,90 +4878,9 @@ impl<'de> Deserialize<'de> for FileEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<FileEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_detection_status = None;
-                let mut field_file_details = None;
-                let mut field_mde_device_id = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "detectionStatus" => {
-                            field_detection_status = map
-                                .next_value::<Option<DetectionStatus>>()?;
-                        }
-                        "fileDetails" => {
-                            field_file_details = map.next_value::<Option<FileDetails>>()?;
-                        }
-                        "mdeDeviceId" => {
-                            field_mde_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(FileEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    detection_status: field_detection_status,
-                    file_details: field_file_details,
-                    mde_device_id: field_mde_device_id,
-                    additional_properties,
-                })
+                FileEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(FileEvidenceVisitor)
@@ -4973,6 +4948,43 @@ pub struct FileHash {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for FileHash {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_algorithm = None;
+        let mut field_value = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "algorithm" => {
+                    field_algorithm = map.next_value::<Option<FileHashAlgorithm>>()?;
+                }
+                "value" => {
+                    field_value = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(FileHash {
+            annotations,
+            algorithm: field_algorithm,
+            value: field_value,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for FileHash {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct FileHashVisitor;
@@ -4982,43 +4994,8 @@ impl<'de> Deserialize<'de> for FileHash {
                 f.write_str("a JSON object for `fileHash`")
             }
 
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FileHash, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_algorithm = None;
-                let mut field_value = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "algorithm" => {
-                            field_algorithm = map
-                                .next_value::<Option<FileHashAlgorithm>>()?;
-                        }
-                        "value" => {
-                            field_value = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(FileHash {
-                    annotations,
-                    algorithm: field_algorithm,
-                    value: field_value,
-                    additional_properties,
-                })
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<FileHash, A::Error> {
+                FileHash::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(FileHashVisitor)
@@ -5098,6 +5075,83 @@ pub struct FileHashEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for FileHashEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_algorithm = None;
+        let mut field_value = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "algorithm" => {
+                    field_algorithm = map.next_value::<Option<FileHashAlgorithm>>()?;
+                }
+                "value" => {
+                    field_value = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(FileHashEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            algorithm: field_algorithm,
+            value: field_value,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for FileHashEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct FileHashEvidenceVisitor;
@@ -5109,85 +5163,9 @@ impl<'de> Deserialize<'de> for FileHashEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<FileHashEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_algorithm = None;
-                let mut field_value = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "algorithm" => {
-                            field_algorithm = map
-                                .next_value::<Option<FileHashAlgorithm>>()?;
-                        }
-                        "value" => {
-                            field_value = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(FileHashEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    algorithm: field_algorithm,
-                    value: field_value,
-                    additional_properties,
-                })
+                FileHashEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(FileHashEvidenceVisitor)
@@ -5267,6 +5245,60 @@ pub struct GeoLocation {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for GeoLocation {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_city = None;
+        let mut field_country_name = None;
+        let mut field_latitude = None;
+        let mut field_longitude = None;
+        let mut field_state = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "city" => {
+                    field_city = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "countryName" => {
+                    field_country_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "latitude" => {
+                    field_latitude = map.next_value::<Wire<Option<f64>>>()?.into_inner();
+                }
+                "longitude" => {
+                    field_longitude = map.next_value::<Wire<Option<f64>>>()?.into_inner();
+                }
+                "state" => {
+                    field_state = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(GeoLocation {
+            annotations,
+            city: field_city,
+            country_name: field_country_name,
+            latitude: field_latitude,
+            longitude: field_longitude,
+            state: field_state,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for GeoLocation {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct GeoLocationVisitor;
@@ -5278,63 +5310,9 @@ impl<'de> Deserialize<'de> for GeoLocation {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<GeoLocation, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_city = None;
-                let mut field_country_name = None;
-                let mut field_latitude = None;
-                let mut field_longitude = None;
-                let mut field_state = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "city" => {
-                            field_city = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "countryName" => {
-                            field_country_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "latitude" => {
-                            field_latitude = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        "longitude" => {
-                            field_longitude = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        "state" => {
-                            field_state = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(GeoLocation {
-                    annotations,
-                    city: field_city,
-                    country_name: field_country_name,
-                    latitude: field_latitude,
-                    longitude: field_longitude,
-                    state: field_state,
-                    additional_properties,
-                })
+                GeoLocation::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(GeoLocationVisitor)
@@ -5443,6 +5421,109 @@ pub struct GitHubOrganizationEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for GitHubOrganizationEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_company = None;
+        let mut field_display_name = None;
+        let mut field_email = None;
+        let mut field_login = None;
+        let mut field_org_id = None;
+        let mut field_web_url = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "company" => {
+                    field_company = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "displayName" => {
+                    field_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "email" => {
+                    field_email = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "login" => {
+                    field_login = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "orgId" => {
+                    field_org_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "webUrl" => {
+                    field_web_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(GitHubOrganizationEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            company: field_company,
+            display_name: field_display_name,
+            email: field_email,
+            login: field_login,
+            org_id: field_org_id,
+            web_url: field_web_url,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for GitHubOrganizationEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct GitHubOrganizationEvidenceVisitor;
@@ -5454,114 +5535,9 @@ impl<'de> Deserialize<'de> for GitHubOrganizationEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<GitHubOrganizationEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_company = None;
-                let mut field_display_name = None;
-                let mut field_email = None;
-                let mut field_login = None;
-                let mut field_org_id = None;
-                let mut field_web_url = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "company" => {
-                            field_company = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "displayName" => {
-                            field_display_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "email" => {
-                            field_email = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "login" => {
-                            field_login = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "orgId" => {
-                            field_org_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "webUrl" => {
-                            field_web_url = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(GitHubOrganizationEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    company: field_company,
-                    display_name: field_display_name,
-                    email: field_email,
-                    login: field_login,
-                    org_id: field_org_id,
-                    web_url: field_web_url,
-                    additional_properties,
-                })
+                GitHubOrganizationEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(GitHubOrganizationEvidenceVisitor)
@@ -5689,6 +5665,104 @@ pub struct GitHubRepoEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for GitHubRepoEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_base_url = None;
+        let mut field_login = None;
+        let mut field_owner = None;
+        let mut field_owner_type = None;
+        let mut field_repo_id = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "baseUrl" => {
+                    field_base_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "login" => {
+                    field_login = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "owner" => {
+                    field_owner = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "ownerType" => {
+                    field_owner_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "repoId" => {
+                    field_repo_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(GitHubRepoEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            base_url: field_base_url,
+            login: field_login,
+            owner: field_owner,
+            owner_type: field_owner_type,
+            repo_id: field_repo_id,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for GitHubRepoEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct GitHubRepoEvidenceVisitor;
@@ -5700,107 +5774,9 @@ impl<'de> Deserialize<'de> for GitHubRepoEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<GitHubRepoEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_base_url = None;
-                let mut field_login = None;
-                let mut field_owner = None;
-                let mut field_owner_type = None;
-                let mut field_repo_id = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "baseUrl" => {
-                            field_base_url = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "login" => {
-                            field_login = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "owner" => {
-                            field_owner = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "ownerType" => {
-                            field_owner_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "repoId" => {
-                            field_repo_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(GitHubRepoEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    base_url: field_base_url,
-                    login: field_login,
-                    owner: field_owner,
-                    owner_type: field_owner_type,
-                    repo_id: field_repo_id,
-                    additional_properties,
-                })
+                GitHubRepoEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(GitHubRepoEvidenceVisitor)
@@ -5925,6 +5901,102 @@ pub struct GitHubUserEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for GitHubUserEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_email = None;
+        let mut field_login = None;
+        let mut field_name = None;
+        let mut field_user_id = None;
+        let mut field_web_url = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "email" => {
+                    field_email = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "login" => {
+                    field_login = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "userId" => {
+                    field_user_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "webUrl" => {
+                    field_web_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(GitHubUserEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            email: field_email,
+            login: field_login,
+            name: field_name,
+            user_id: field_user_id,
+            web_url: field_web_url,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for GitHubUserEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct GitHubUserEvidenceVisitor;
@@ -5936,107 +6008,9 @@ impl<'de> Deserialize<'de> for GitHubUserEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<GitHubUserEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_email = None;
-                let mut field_login = None;
-                let mut field_name = None;
-                let mut field_user_id = None;
-                let mut field_web_url = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "email" => {
-                            field_email = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "login" => {
-                            field_login = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "userId" => {
-                            field_user_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "webUrl" => {
-                            field_web_url = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(GitHubUserEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    email: field_email,
-                    login: field_login,
-                    name: field_name,
-                    user_id: field_user_id,
-                    web_url: field_web_url,
-                    additional_properties,
-                })
+                GitHubUserEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(GitHubUserEvidenceVisitor)
@@ -6171,6 +6145,121 @@ pub struct GoogleCloudResourceEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for GoogleCloudResourceEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_full_resource_name = None;
+        let mut field_location = None;
+        let mut field_location_type = None;
+        let mut field_project_id = None;
+        let mut field_project_number = None;
+        let mut field_resource_name = None;
+        let mut field_resource_type = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "fullResourceName" => {
+                    field_full_resource_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "location" => {
+                    field_location = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "locationType" => {
+                    field_location_type = map
+                        .next_value::<Option<GoogleCloudLocationType>>()?;
+                }
+                "projectId" => {
+                    field_project_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "projectNumber" => {
+                    field_project_number = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "resourceName" => {
+                    field_resource_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "resourceType" => {
+                    field_resource_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(GoogleCloudResourceEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            full_resource_name: field_full_resource_name,
+            location: field_location,
+            location_type: field_location_type,
+            project_id: field_project_id,
+            project_number: field_project_number,
+            resource_name: field_resource_name,
+            resource_type: field_resource_type,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for GoogleCloudResourceEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct GoogleCloudResourceEvidenceVisitor;
@@ -6182,120 +6271,9 @@ impl<'de> Deserialize<'de> for GoogleCloudResourceEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<GoogleCloudResourceEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_full_resource_name = None;
-                let mut field_location = None;
-                let mut field_location_type = None;
-                let mut field_project_id = None;
-                let mut field_project_number = None;
-                let mut field_resource_name = None;
-                let mut field_resource_type = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "fullResourceName" => {
-                            field_full_resource_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "location" => {
-                            field_location = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "locationType" => {
-                            field_location_type = map
-                                .next_value::<Option<GoogleCloudLocationType>>()?;
-                        }
-                        "projectId" => {
-                            field_project_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "projectNumber" => {
-                            field_project_number = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "resourceName" => {
-                            field_resource_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "resourceType" => {
-                            field_resource_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(GoogleCloudResourceEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    full_resource_name: field_full_resource_name,
-                    location: field_location,
-                    location_type: field_location_type,
-                    project_id: field_project_id,
-                    project_number: field_project_number,
-                    resource_name: field_resource_name,
-                    resource_type: field_resource_type,
-                    additional_properties,
-                })
+                GoogleCloudResourceEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(GoogleCloudResourceEvidenceVisitor)
@@ -6426,6 +6404,100 @@ pub struct HostLogonSessionEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for HostLogonSessionEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_account = None;
+        let mut field_end_utc_date_time = None;
+        let mut field_host = None;
+        let mut field_session_id = None;
+        let mut field_start_utc_date_time = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "account" => field_account = map.next_value::<Option<UserEvidence>>()?,
+                "endUtcDateTime" => {
+                    field_end_utc_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "host" => field_host = map.next_value::<Option<DeviceEvidence>>()?,
+                "sessionId" => {
+                    field_session_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "startUtcDateTime" => {
+                    field_start_utc_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(HostLogonSessionEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            account: field_account,
+            end_utc_date_time: field_end_utc_date_time,
+            host: field_host,
+            session_id: field_session_id,
+            start_utc_date_time: field_start_utc_date_time,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for HostLogonSessionEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct HostLogonSessionEvidenceVisitor;
@@ -6437,103 +6509,9 @@ impl<'de> Deserialize<'de> for HostLogonSessionEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<HostLogonSessionEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_account = None;
-                let mut field_end_utc_date_time = None;
-                let mut field_host = None;
-                let mut field_session_id = None;
-                let mut field_start_utc_date_time = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "account" => {
-                            field_account = map.next_value::<Option<UserEvidence>>()?;
-                        }
-                        "endUtcDateTime" => {
-                            field_end_utc_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "host" => {
-                            field_host = map.next_value::<Option<DeviceEvidence>>()?;
-                        }
-                        "sessionId" => {
-                            field_session_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "startUtcDateTime" => {
-                            field_start_utc_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(HostLogonSessionEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    account: field_account,
-                    end_utc_date_time: field_end_utc_date_time,
-                    host: field_host,
-                    session_id: field_session_id,
-                    start_utc_date_time: field_start_utc_date_time,
-                    additional_properties,
-                })
+                HostLogonSessionEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(HostLogonSessionEvidenceVisitor)
@@ -6607,6 +6585,43 @@ pub struct HuntingQueryResults {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for HuntingQueryResults {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_results = None;
+        let mut field_schema = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "results" => {
+                    field_results = map.next_value::<Option<Vec<HuntingRowResult>>>()?;
+                }
+                "schema" => {
+                    field_schema = map.next_value::<Option<Vec<SinglePropertySchema>>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(HuntingQueryResults {
+            annotations,
+            results: field_results,
+            schema: field_schema,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for HuntingQueryResults {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct HuntingQueryResultsVisitor;
@@ -6618,40 +6633,9 @@ impl<'de> Deserialize<'de> for HuntingQueryResults {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<HuntingQueryResults, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_results = None;
-                let mut field_schema = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "results" => {
-                            field_results = map
-                                .next_value::<Option<Vec<HuntingRowResult>>>()?;
-                        }
-                        "schema" => {
-                            field_schema = map
-                                .next_value::<Option<Vec<SinglePropertySchema>>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(HuntingQueryResults {
-                    annotations,
-                    results: field_results,
-                    schema: field_schema,
-                    additional_properties,
-                })
+                HuntingQueryResults::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(HuntingQueryResultsVisitor)
@@ -6685,6 +6669,28 @@ pub struct HuntingRowResult {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for HuntingRowResult {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            let key = key.into_owned();
+            if is_annotation(&key) {
+                annotations.insert(key, map.next_value::<Value>()?);
+            } else {
+                additional_properties.push_raw(key, map.next_value::<Box<RawValue>>()?);
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(HuntingRowResult {
+            annotations,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for HuntingRowResult {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct HuntingRowResultVisitor;
@@ -6696,24 +6702,9 @@ impl<'de> Deserialize<'de> for HuntingRowResult {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<HuntingRowResult, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(HuntingRowResult {
-                    annotations,
-                    additional_properties,
-                })
+                HuntingRowResult::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(HuntingRowResultVisitor)
@@ -6904,6 +6895,232 @@ pub struct IoTDeviceEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for IoTDeviceEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_device_id = None;
+        let mut field_device_name = None;
+        let mut field_device_page_link = None;
+        let mut field_device_sub_type = None;
+        let mut field_device_type = None;
+        let mut field_importance = None;
+        let mut field_io_t_hub = None;
+        let mut field_io_t_security_agent_id = None;
+        let mut field_ip_address = None;
+        let mut field_is_authorized = None;
+        let mut field_is_programming = None;
+        let mut field_is_scanner = None;
+        let mut field_mac_address = None;
+        let mut field_manufacturer = None;
+        let mut field_model = None;
+        let mut field_nics = None;
+        let mut field_operating_system = None;
+        let mut field_owners = None;
+        let mut field_protocols = None;
+        let mut field_purdue_layer = None;
+        let mut field_sensor = None;
+        let mut field_serial_number = None;
+        let mut field_site = None;
+        let mut field_source = None;
+        let mut field_source_ref = None;
+        let mut field_zone = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "deviceId" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceName" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "devicePageLink" => {
+                    field_device_page_link = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceSubType" => {
+                    field_device_sub_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceType" => {
+                    field_device_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "importance" => {
+                    field_importance = map
+                        .next_value::<Option<IoTDeviceImportanceType>>()?;
+                }
+                "ioTHub" => {
+                    field_io_t_hub = map.next_value::<Option<AzureResourceEvidence>>()?;
+                }
+                "ioTSecurityAgentId" => {
+                    field_io_t_security_agent_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ipAddress" => field_ip_address = map.next_value::<Option<IpEvidence>>()?,
+                "isAuthorized" => {
+                    field_is_authorized = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "isProgramming" => {
+                    field_is_programming = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "isScanner" => {
+                    field_is_scanner = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "macAddress" => {
+                    field_mac_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "manufacturer" => {
+                    field_manufacturer = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "model" => {
+                    field_model = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "nics" => field_nics = map.next_value::<Option<Vec<NicEvidence>>>()?,
+                "operatingSystem" => {
+                    field_operating_system = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "owners" => {
+                    field_owners = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "protocols" => {
+                    field_protocols = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "purdueLayer" => {
+                    field_purdue_layer = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "sensor" => {
+                    field_sensor = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "serialNumber" => {
+                    field_serial_number = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "site" => {
+                    field_site = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "source" => {
+                    field_source = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "sourceRef" => {
+                    field_source_ref = map.next_value::<Option<UrlEvidence>>()?;
+                }
+                "zone" => {
+                    field_zone = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(IoTDeviceEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            device_id: field_device_id,
+            device_name: field_device_name,
+            device_page_link: field_device_page_link,
+            device_sub_type: field_device_sub_type,
+            device_type: field_device_type,
+            importance: field_importance,
+            io_t_hub: field_io_t_hub,
+            io_t_security_agent_id: field_io_t_security_agent_id,
+            ip_address: field_ip_address,
+            is_authorized: field_is_authorized,
+            is_programming: field_is_programming,
+            is_scanner: field_is_scanner,
+            mac_address: field_mac_address,
+            manufacturer: field_manufacturer,
+            model: field_model,
+            nics: field_nics,
+            operating_system: field_operating_system,
+            owners: field_owners,
+            protocols: field_protocols,
+            purdue_layer: field_purdue_layer,
+            sensor: field_sensor,
+            serial_number: field_serial_number,
+            site: field_site,
+            source: field_source,
+            source_ref: field_source_ref,
+            zone: field_zone,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for IoTDeviceEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct IoTDeviceEvidenceVisitor;
@@ -6915,246 +7132,9 @@ impl<'de> Deserialize<'de> for IoTDeviceEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<IoTDeviceEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_device_id = None;
-                let mut field_device_name = None;
-                let mut field_device_page_link = None;
-                let mut field_device_sub_type = None;
-                let mut field_device_type = None;
-                let mut field_importance = None;
-                let mut field_io_t_hub = None;
-                let mut field_io_t_security_agent_id = None;
-                let mut field_ip_address = None;
-                let mut field_is_authorized = None;
-                let mut field_is_programming = None;
-                let mut field_is_scanner = None;
-                let mut field_mac_address = None;
-                let mut field_manufacturer = None;
-                let mut field_model = None;
-                let mut field_nics = None;
-                let mut field_operating_system = None;
-                let mut field_owners = None;
-                let mut field_protocols = None;
-                let mut field_purdue_layer = None;
-                let mut field_sensor = None;
-                let mut field_serial_number = None;
-                let mut field_site = None;
-                let mut field_source = None;
-                let mut field_source_ref = None;
-                let mut field_zone = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "deviceId" => {
-                            field_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "deviceName" => {
-                            field_device_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "devicePageLink" => {
-                            field_device_page_link = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "deviceSubType" => {
-                            field_device_sub_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "deviceType" => {
-                            field_device_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "importance" => {
-                            field_importance = map
-                                .next_value::<Option<IoTDeviceImportanceType>>()?;
-                        }
-                        "ioTHub" => {
-                            field_io_t_hub = map
-                                .next_value::<Option<AzureResourceEvidence>>()?;
-                        }
-                        "ioTSecurityAgentId" => {
-                            field_io_t_security_agent_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "ipAddress" => {
-                            field_ip_address = map.next_value::<Option<IpEvidence>>()?;
-                        }
-                        "isAuthorized" => {
-                            field_is_authorized = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "isProgramming" => {
-                            field_is_programming = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "isScanner" => {
-                            field_is_scanner = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "macAddress" => {
-                            field_mac_address = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "manufacturer" => {
-                            field_manufacturer = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "model" => {
-                            field_model = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "nics" => {
-                            field_nics = map.next_value::<Option<Vec<NicEvidence>>>()?;
-                        }
-                        "operatingSystem" => {
-                            field_operating_system = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "owners" => {
-                            field_owners = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "protocols" => {
-                            field_protocols = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "purdueLayer" => {
-                            field_purdue_layer = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "sensor" => {
-                            field_sensor = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "serialNumber" => {
-                            field_serial_number = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "site" => {
-                            field_site = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "source" => {
-                            field_source = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "sourceRef" => {
-                            field_source_ref = map.next_value::<Option<UrlEvidence>>()?;
-                        }
-                        "zone" => {
-                            field_zone = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(IoTDeviceEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    device_id: field_device_id,
-                    device_name: field_device_name,
-                    device_page_link: field_device_page_link,
-                    device_sub_type: field_device_sub_type,
-                    device_type: field_device_type,
-                    importance: field_importance,
-                    io_t_hub: field_io_t_hub,
-                    io_t_security_agent_id: field_io_t_security_agent_id,
-                    ip_address: field_ip_address,
-                    is_authorized: field_is_authorized,
-                    is_programming: field_is_programming,
-                    is_scanner: field_is_scanner,
-                    mac_address: field_mac_address,
-                    manufacturer: field_manufacturer,
-                    model: field_model,
-                    nics: field_nics,
-                    operating_system: field_operating_system,
-                    owners: field_owners,
-                    protocols: field_protocols,
-                    purdue_layer: field_purdue_layer,
-                    sensor: field_sensor,
-                    serial_number: field_serial_number,
-                    site: field_site,
-                    source: field_source,
-                    source_ref: field_source_ref,
-                    zone: field_zone,
-                    additional_properties,
-                })
+                IoTDeviceEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(IoTDeviceEvidenceVisitor)
@@ -7337,6 +7317,93 @@ pub struct IpEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for IpEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_country_letter_code = None;
+        let mut field_ip_address = None;
+        let mut field_location = None;
+        let mut field_stream = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "countryLetterCode" => {
+                    field_country_letter_code = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ipAddress" => {
+                    field_ip_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "location" => field_location = map.next_value::<Option<GeoLocation>>()?,
+                "stream" => field_stream = map.next_value::<Option<Stream>>()?,
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(IpEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            country_letter_code: field_country_letter_code,
+            ip_address: field_ip_address,
+            location: field_location,
+            stream: field_stream,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for IpEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct IpEvidenceVisitor;
@@ -7348,94 +7415,9 @@ impl<'de> Deserialize<'de> for IpEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<IpEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_country_letter_code = None;
-                let mut field_ip_address = None;
-                let mut field_location = None;
-                let mut field_stream = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "countryLetterCode" => {
-                            field_country_letter_code = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "ipAddress" => {
-                            field_ip_address = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "location" => {
-                            field_location = map.next_value::<Option<GeoLocation>>()?;
-                        }
-                        "stream" => field_stream = map.next_value::<Option<Stream>>()?,
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(IpEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    country_letter_code: field_country_letter_code,
-                    ip_address: field_ip_address,
-                    location: field_location,
-                    stream: field_stream,
-                    additional_properties,
-                })
+                IpEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(IpEvidenceVisitor)
@@ -7557,6 +7539,104 @@ pub struct KubernetesClusterEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for KubernetesClusterEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_cloud_resource = None;
+        let mut field_distribution = None;
+        let mut field_name = None;
+        let mut field_platform = None;
+        let mut field_version = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "cloudResource" => {
+                    field_cloud_resource = map
+                        .next_value::<Option<AnyAlertEvidence>>()?
+                        .map(Box::new);
+                }
+                "distribution" => {
+                    field_distribution = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "platform" => {
+                    field_platform = map.next_value::<Option<KubernetesPlatform>>()?;
+                }
+                "version" => {
+                    field_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(KubernetesClusterEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            cloud_resource: field_cloud_resource,
+            distribution: field_distribution,
+            name: field_name,
+            platform: field_platform,
+            version: field_version,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for KubernetesClusterEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct KubernetesClusterEvidenceVisitor;
@@ -7568,106 +7648,9 @@ impl<'de> Deserialize<'de> for KubernetesClusterEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<KubernetesClusterEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_cloud_resource = None;
-                let mut field_distribution = None;
-                let mut field_name = None;
-                let mut field_platform = None;
-                let mut field_version = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "cloudResource" => {
-                            field_cloud_resource = map
-                                .next_value::<Option<AnyAlertEvidence>>()?
-                                .map(Box::new);
-                        }
-                        "distribution" => {
-                            field_distribution = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "platform" => {
-                            field_platform = map
-                                .next_value::<Option<KubernetesPlatform>>()?;
-                        }
-                        "version" => {
-                            field_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(KubernetesClusterEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    cloud_resource: field_cloud_resource,
-                    distribution: field_distribution,
-                    name: field_name,
-                    platform: field_platform,
-                    version: field_version,
-                    additional_properties,
-                })
+                KubernetesClusterEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(KubernetesClusterEvidenceVisitor)
@@ -7787,6 +7770,93 @@ pub struct KubernetesControllerEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for KubernetesControllerEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_labels = None;
+        let mut field_name = None;
+        let mut field_namespace = None;
+        let mut field_type = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "labels" => field_labels = map.next_value::<Option<Dictionary>>()?,
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "namespace" => {
+                    field_namespace = map
+                        .next_value::<Option<KubernetesNamespaceEvidence>>()?
+                        .map(Box::new);
+                }
+                "type" => {
+                    field_type = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(KubernetesControllerEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            labels: field_labels,
+            name: field_name,
+            namespace: field_namespace,
+            r#type: field_type,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for KubernetesControllerEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct KubernetesControllerEvidenceVisitor;
@@ -7798,98 +7868,9 @@ impl<'de> Deserialize<'de> for KubernetesControllerEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<KubernetesControllerEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_labels = None;
-                let mut field_name = None;
-                let mut field_namespace = None;
-                let mut field_type = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "labels" => {
-                            field_labels = map.next_value::<Option<Dictionary>>()?;
-                        }
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "namespace" => {
-                            field_namespace = map
-                                .next_value::<Option<KubernetesNamespaceEvidence>>()?
-                                .map(Box::new);
-                        }
-                        "type" => {
-                            field_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(KubernetesControllerEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    labels: field_labels,
-                    name: field_name,
-                    namespace: field_namespace,
-                    r#type: field_type,
-                    additional_properties,
-                })
+                KubernetesControllerEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(KubernetesControllerEvidenceVisitor)
@@ -8001,6 +7982,88 @@ pub struct KubernetesNamespaceEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for KubernetesNamespaceEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_cluster = None;
+        let mut field_labels = None;
+        let mut field_name = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "cluster" => {
+                    field_cluster = map
+                        .next_value::<Option<KubernetesClusterEvidence>>()?
+                        .map(Box::new);
+                }
+                "labels" => field_labels = map.next_value::<Option<Dictionary>>()?,
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(KubernetesNamespaceEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            cluster: field_cluster,
+            labels: field_labels,
+            name: field_name,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for KubernetesNamespaceEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct KubernetesNamespaceEvidenceVisitor;
@@ -8012,91 +8075,9 @@ impl<'de> Deserialize<'de> for KubernetesNamespaceEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<KubernetesNamespaceEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_cluster = None;
-                let mut field_labels = None;
-                let mut field_name = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "cluster" => {
-                            field_cluster = map
-                                .next_value::<Option<KubernetesClusterEvidence>>()?
-                                .map(Box::new);
-                        }
-                        "labels" => {
-                            field_labels = map.next_value::<Option<Dictionary>>()?;
-                        }
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(KubernetesNamespaceEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    cluster: field_cluster,
-                    labels: field_labels,
-                    name: field_name,
-                    additional_properties,
-                })
+                KubernetesNamespaceEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(KubernetesNamespaceEvidenceVisitor)
@@ -8235,6 +8216,123 @@ pub struct KubernetesPodEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for KubernetesPodEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_containers = None;
+        let mut field_controller = None;
+        let mut field_ephemeral_containers = None;
+        let mut field_init_containers = None;
+        let mut field_labels = None;
+        let mut field_name = None;
+        let mut field_namespace = None;
+        let mut field_pod_ip = None;
+        let mut field_service_account = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "containers" => {
+                    field_containers = map
+                        .next_value::<Option<Vec<ContainerEvidence>>>()?;
+                }
+                "controller" => {
+                    field_controller = map
+                        .next_value::<Option<KubernetesControllerEvidence>>()?
+                        .map(Box::new);
+                }
+                "ephemeralContainers" => {
+                    field_ephemeral_containers = map
+                        .next_value::<Option<Vec<ContainerEvidence>>>()?;
+                }
+                "initContainers" => {
+                    field_init_containers = map
+                        .next_value::<Option<Vec<ContainerEvidence>>>()?;
+                }
+                "labels" => field_labels = map.next_value::<Option<Dictionary>>()?,
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "namespace" => {
+                    field_namespace = map
+                        .next_value::<Option<KubernetesNamespaceEvidence>>()?
+                        .map(Box::new);
+                }
+                "podIp" => field_pod_ip = map.next_value::<Option<IpEvidence>>()?,
+                "serviceAccount" => {
+                    field_service_account = map
+                        .next_value::<Option<KubernetesServiceAccountEvidence>>()?
+                        .map(Box::new);
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(KubernetesPodEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            containers: field_containers,
+            controller: field_controller,
+            ephemeral_containers: field_ephemeral_containers,
+            init_containers: field_init_containers,
+            labels: field_labels,
+            name: field_name,
+            namespace: field_namespace,
+            pod_ip: field_pod_ip,
+            service_account: field_service_account,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for KubernetesPodEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct KubernetesPodEvidenceVisitor;
@@ -8246,126 +8344,9 @@ impl<'de> Deserialize<'de> for KubernetesPodEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<KubernetesPodEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_containers = None;
-                let mut field_controller = None;
-                let mut field_ephemeral_containers = None;
-                let mut field_init_containers = None;
-                let mut field_labels = None;
-                let mut field_name = None;
-                let mut field_namespace = None;
-                let mut field_pod_ip = None;
-                let mut field_service_account = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "containers" => {
-                            field_containers = map
-                                .next_value::<Option<Vec<ContainerEvidence>>>()?;
-                        }
-                        "controller" => {
-                            field_controller = map
-                                .next_value::<Option<KubernetesControllerEvidence>>()?
-                                .map(Box::new);
-                        }
-                        "ephemeralContainers" => {
-                            field_ephemeral_containers = map
-                                .next_value::<Option<Vec<ContainerEvidence>>>()?;
-                        }
-                        "initContainers" => {
-                            field_init_containers = map
-                                .next_value::<Option<Vec<ContainerEvidence>>>()?;
-                        }
-                        "labels" => {
-                            field_labels = map.next_value::<Option<Dictionary>>()?;
-                        }
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "namespace" => {
-                            field_namespace = map
-                                .next_value::<Option<KubernetesNamespaceEvidence>>()?
-                                .map(Box::new);
-                        }
-                        "podIp" => field_pod_ip = map.next_value::<Option<IpEvidence>>()?,
-                        "serviceAccount" => {
-                            field_service_account = map
-                                .next_value::<Option<KubernetesServiceAccountEvidence>>()?
-                                .map(Box::new);
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(KubernetesPodEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    containers: field_containers,
-                    controller: field_controller,
-                    ephemeral_containers: field_ephemeral_containers,
-                    init_containers: field_init_containers,
-                    labels: field_labels,
-                    name: field_name,
-                    namespace: field_namespace,
-                    pod_ip: field_pod_ip,
-                    service_account: field_service_account,
-                    additional_properties,
-                })
+                KubernetesPodEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(KubernetesPodEvidenceVisitor)
@@ -8492,6 +8473,92 @@ pub struct KubernetesSecretEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for KubernetesSecretEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_name = None;
+        let mut field_namespace = None;
+        let mut field_secret_type = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "namespace" => {
+                    field_namespace = map
+                        .next_value::<Option<KubernetesNamespaceEvidence>>()?
+                        .map(Box::new);
+                }
+                "secretType" => {
+                    field_secret_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(KubernetesSecretEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            name: field_name,
+            namespace: field_namespace,
+            secret_type: field_secret_type,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for KubernetesSecretEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct KubernetesSecretEvidenceVisitor;
@@ -8503,93 +8570,9 @@ impl<'de> Deserialize<'de> for KubernetesSecretEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<KubernetesSecretEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_name = None;
-                let mut field_namespace = None;
-                let mut field_secret_type = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "namespace" => {
-                            field_namespace = map
-                                .next_value::<Option<KubernetesNamespaceEvidence>>()?
-                                .map(Box::new);
-                        }
-                        "secretType" => {
-                            field_secret_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(KubernetesSecretEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    name: field_name,
-                    namespace: field_namespace,
-                    secret_type: field_secret_type,
-                    additional_properties,
-                })
+                KubernetesSecretEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(KubernetesSecretEvidenceVisitor)
@@ -8693,6 +8676,85 @@ pub struct KubernetesServiceAccountEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for KubernetesServiceAccountEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_name = None;
+        let mut field_namespace = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "namespace" => {
+                    field_namespace = map
+                        .next_value::<Option<KubernetesNamespaceEvidence>>()?
+                        .map(Box::new);
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(KubernetesServiceAccountEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            name: field_name,
+            namespace: field_namespace,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for KubernetesServiceAccountEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct KubernetesServiceAccountEvidenceVisitor;
@@ -8704,86 +8766,9 @@ impl<'de> Deserialize<'de> for KubernetesServiceAccountEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<KubernetesServiceAccountEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_name = None;
-                let mut field_namespace = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "namespace" => {
-                            field_namespace = map
-                                .next_value::<Option<KubernetesNamespaceEvidence>>()?
-                                .map(Box::new);
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(KubernetesServiceAccountEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    name: field_name,
-                    namespace: field_namespace,
-                    additional_properties,
-                })
+                KubernetesServiceAccountEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(KubernetesServiceAccountEvidenceVisitor)
@@ -8914,6 +8899,111 @@ pub struct KubernetesServiceEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for KubernetesServiceEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_cluster_ip = None;
+        let mut field_external_i_ps = None;
+        let mut field_labels = None;
+        let mut field_name = None;
+        let mut field_namespace = None;
+        let mut field_selector = None;
+        let mut field_service_ports = None;
+        let mut field_service_type = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "clusterIP" => field_cluster_ip = map.next_value::<Option<IpEvidence>>()?,
+                "externalIPs" => {
+                    field_external_i_ps = map.next_value::<Option<Vec<IpEvidence>>>()?;
+                }
+                "labels" => field_labels = map.next_value::<Option<Dictionary>>()?,
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "namespace" => {
+                    field_namespace = map
+                        .next_value::<Option<KubernetesNamespaceEvidence>>()?
+                        .map(Box::new);
+                }
+                "selector" => field_selector = map.next_value::<Option<Dictionary>>()?,
+                "servicePorts" => {
+                    field_service_ports = map
+                        .next_value::<Option<Vec<KubernetesServicePort>>>()?;
+                }
+                "serviceType" => {
+                    field_service_type = map
+                        .next_value::<Option<KubernetesServiceType>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(KubernetesServiceEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            cluster_ip: field_cluster_ip,
+            external_i_ps: field_external_i_ps,
+            labels: field_labels,
+            name: field_name,
+            namespace: field_namespace,
+            selector: field_selector,
+            service_ports: field_service_ports,
+            service_type: field_service_type,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for KubernetesServiceEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct KubernetesServiceEvidenceVisitor;
@@ -8925,119 +9015,9 @@ impl<'de> Deserialize<'de> for KubernetesServiceEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<KubernetesServiceEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_cluster_ip = None;
-                let mut field_external_i_ps = None;
-                let mut field_labels = None;
-                let mut field_name = None;
-                let mut field_namespace = None;
-                let mut field_selector = None;
-                let mut field_service_ports = None;
-                let mut field_service_type = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "clusterIP" => {
-                            field_cluster_ip = map.next_value::<Option<IpEvidence>>()?;
-                        }
-                        "externalIPs" => {
-                            field_external_i_ps = map
-                                .next_value::<Option<Vec<IpEvidence>>>()?;
-                        }
-                        "labels" => {
-                            field_labels = map.next_value::<Option<Dictionary>>()?;
-                        }
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "namespace" => {
-                            field_namespace = map
-                                .next_value::<Option<KubernetesNamespaceEvidence>>()?
-                                .map(Box::new);
-                        }
-                        "selector" => {
-                            field_selector = map.next_value::<Option<Dictionary>>()?;
-                        }
-                        "servicePorts" => {
-                            field_service_ports = map
-                                .next_value::<Option<Vec<KubernetesServicePort>>>()?;
-                        }
-                        "serviceType" => {
-                            field_service_type = map
-                                .next_value::<Option<KubernetesServiceType>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(KubernetesServiceEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    cluster_ip: field_cluster_ip,
-                    external_i_ps: field_external_i_ps,
-                    labels: field_labels,
-                    name: field_name,
-                    namespace: field_namespace,
-                    selector: field_selector,
-                    service_ports: field_service_ports,
-                    service_type: field_service_type,
-                    additional_properties,
-                })
+                KubernetesServiceEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(KubernetesServiceEvidenceVisitor)
@@ -9140,6 +9120,67 @@ pub struct KubernetesServicePort {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for KubernetesServicePort {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_app_protocol = None;
+        let mut field_name = None;
+        let mut field_node_port = None;
+        let mut field_port = None;
+        let mut field_protocol = None;
+        let mut field_target_port = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "appProtocol" => {
+                    field_app_protocol = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "nodePort" => {
+                    field_node_port = map.next_value::<Wire<Option<i32>>>()?.into_inner();
+                }
+                "port" => {
+                    field_port = map.next_value::<Wire<Option<i32>>>()?.into_inner();
+                }
+                "protocol" => {
+                    field_protocol = map.next_value::<Option<ContainerPortProtocol>>()?;
+                }
+                "targetPort" => {
+                    field_target_port = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(KubernetesServicePort {
+            annotations,
+            app_protocol: field_app_protocol,
+            name: field_name,
+            node_port: field_node_port,
+            port: field_port,
+            protocol: field_protocol,
+            target_port: field_target_port,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for KubernetesServicePort {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct KubernetesServicePortVisitor;
@@ -9151,69 +9192,9 @@ impl<'de> Deserialize<'de> for KubernetesServicePort {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<KubernetesServicePort, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_app_protocol = None;
-                let mut field_name = None;
-                let mut field_node_port = None;
-                let mut field_port = None;
-                let mut field_protocol = None;
-                let mut field_target_port = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "appProtocol" => {
-                            field_app_protocol = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "nodePort" => {
-                            field_node_port = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "port" => {
-                            field_port = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "protocol" => {
-                            field_protocol = map
-                                .next_value::<Option<ContainerPortProtocol>>()?;
-                        }
-                        "targetPort" => {
-                            field_target_port = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(KubernetesServicePort {
-                    annotations,
-                    app_protocol: field_app_protocol,
-                    name: field_name,
-                    node_port: field_node_port,
-                    port: field_port,
-                    protocol: field_protocol,
-                    target_port: field_target_port,
-                    additional_properties,
-                })
+                KubernetesServicePort::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(KubernetesServicePortVisitor)
@@ -9269,6 +9250,47 @@ pub struct LoggedOnUser {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for LoggedOnUser {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_account_name = None;
+        let mut field_domain_name = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "accountName" => {
+                    field_account_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "domainName" => {
+                    field_domain_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(LoggedOnUser {
+            annotations,
+            account_name: field_account_name,
+            domain_name: field_domain_name,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for LoggedOnUser {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct LoggedOnUserVisitor;
@@ -9280,42 +9302,9 @@ impl<'de> Deserialize<'de> for LoggedOnUser {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<LoggedOnUser, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_account_name = None;
-                let mut field_domain_name = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "accountName" => {
-                            field_account_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "domainName" => {
-                            field_domain_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(LoggedOnUser {
-                    annotations,
-                    account_name: field_account_name,
-                    domain_name: field_domain_name,
-                    additional_properties,
-                })
+                LoggedOnUser::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(LoggedOnUserVisitor)
@@ -9415,6 +9404,111 @@ pub struct MailClusterEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for MailClusterEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_cluster_by = None;
+        let mut field_cluster_by_value = None;
+        let mut field_email_count = None;
+        let mut field_network_message_ids = None;
+        let mut field_query = None;
+        let mut field_urn = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "clusterBy" => {
+                    field_cluster_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "clusterByValue" => {
+                    field_cluster_by_value = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "emailCount" => {
+                    field_email_count = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "networkMessageIds" => {
+                    field_network_message_ids = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "query" => {
+                    field_query = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "urn" => {
+                    field_urn = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(MailClusterEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            cluster_by: field_cluster_by,
+            cluster_by_value: field_cluster_by_value,
+            email_count: field_email_count,
+            network_message_ids: field_network_message_ids,
+            query: field_query,
+            urn: field_urn,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for MailClusterEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MailClusterEvidenceVisitor;
@@ -9426,114 +9520,9 @@ impl<'de> Deserialize<'de> for MailClusterEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<MailClusterEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_cluster_by = None;
-                let mut field_cluster_by_value = None;
-                let mut field_email_count = None;
-                let mut field_network_message_ids = None;
-                let mut field_query = None;
-                let mut field_urn = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "clusterBy" => {
-                            field_cluster_by = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "clusterByValue" => {
-                            field_cluster_by_value = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "emailCount" => {
-                            field_email_count = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "networkMessageIds" => {
-                            field_network_message_ids = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "query" => {
-                            field_query = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "urn" => {
-                            field_urn = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(MailClusterEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    cluster_by: field_cluster_by,
-                    cluster_by_value: field_cluster_by_value,
-                    email_count: field_email_count,
-                    network_message_ids: field_network_message_ids,
-                    query: field_query,
-                    urn: field_urn,
-                    additional_properties,
-                })
+                MailClusterEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(MailClusterEvidenceVisitor)
@@ -9666,6 +9655,111 @@ pub struct MailboxConfigurationEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for MailboxConfigurationEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_configuration_id = None;
+        let mut field_configuration_type = None;
+        let mut field_display_name = None;
+        let mut field_external_directory_object_id = None;
+        let mut field_mailbox_primary_address = None;
+        let mut field_upn = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "configurationId" => {
+                    field_configuration_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "configurationType" => {
+                    field_configuration_type = map
+                        .next_value::<Option<MailboxConfigurationType>>()?;
+                }
+                "displayName" => {
+                    field_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "externalDirectoryObjectId" => {
+                    field_external_directory_object_id = map
+                        .next_value::<Option<edm::Guid>>()?;
+                }
+                "mailboxPrimaryAddress" => {
+                    field_mailbox_primary_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "upn" => {
+                    field_upn = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(MailboxConfigurationEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            configuration_id: field_configuration_id,
+            configuration_type: field_configuration_type,
+            display_name: field_display_name,
+            external_directory_object_id: field_external_directory_object_id,
+            mailbox_primary_address: field_mailbox_primary_address,
+            upn: field_upn,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for MailboxConfigurationEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MailboxConfigurationEvidenceVisitor;
@@ -9677,112 +9771,9 @@ impl<'de> Deserialize<'de> for MailboxConfigurationEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<MailboxConfigurationEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_configuration_id = None;
-                let mut field_configuration_type = None;
-                let mut field_display_name = None;
-                let mut field_external_directory_object_id = None;
-                let mut field_mailbox_primary_address = None;
-                let mut field_upn = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "configurationId" => {
-                            field_configuration_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "configurationType" => {
-                            field_configuration_type = map
-                                .next_value::<Option<MailboxConfigurationType>>()?;
-                        }
-                        "displayName" => {
-                            field_display_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "externalDirectoryObjectId" => {
-                            field_external_directory_object_id = map
-                                .next_value::<Option<edm::Guid>>()?;
-                        }
-                        "mailboxPrimaryAddress" => {
-                            field_mailbox_primary_address = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "upn" => {
-                            field_upn = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(MailboxConfigurationEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    configuration_id: field_configuration_id,
-                    configuration_type: field_configuration_type,
-                    display_name: field_display_name,
-                    external_directory_object_id: field_external_directory_object_id,
-                    mailbox_primary_address: field_mailbox_primary_address,
-                    upn: field_upn,
-                    additional_properties,
-                })
+                MailboxConfigurationEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(MailboxConfigurationEvidenceVisitor)
@@ -9905,6 +9896,97 @@ pub struct MailboxEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for MailboxEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_display_name = None;
+        let mut field_primary_address = None;
+        let mut field_upn = None;
+        let mut field_user_account = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "displayName" => {
+                    field_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "primaryAddress" => {
+                    field_primary_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "upn" => {
+                    field_upn = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "userAccount" => {
+                    field_user_account = map.next_value::<Option<UserAccount>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(MailboxEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            display_name: field_display_name,
+            primary_address: field_primary_address,
+            upn: field_upn,
+            user_account: field_user_account,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for MailboxEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MailboxEvidenceVisitor;
@@ -9916,98 +9998,9 @@ impl<'de> Deserialize<'de> for MailboxEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<MailboxEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_display_name = None;
-                let mut field_primary_address = None;
-                let mut field_upn = None;
-                let mut field_user_account = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "displayName" => {
-                            field_display_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "primaryAddress" => {
-                            field_primary_address = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "upn" => {
-                            field_upn = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "userAccount" => {
-                            field_user_account = map.next_value::<Option<UserAccount>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(MailboxEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    display_name: field_display_name,
-                    primary_address: field_primary_address,
-                    upn: field_upn,
-                    user_account: field_user_account,
-                    additional_properties,
-                })
+                MailboxEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(MailboxEvidenceVisitor)
@@ -10124,6 +10117,93 @@ pub struct MalwareEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for MalwareEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_category = None;
+        let mut field_files = None;
+        let mut field_name = None;
+        let mut field_processes = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "category" => {
+                    field_category = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "files" => field_files = map.next_value::<Option<Vec<FileEvidence>>>()?,
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "processes" => {
+                    field_processes = map.next_value::<Option<Vec<ProcessEvidence>>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(MalwareEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            category: field_category,
+            files: field_files,
+            name: field_name,
+            processes: field_processes,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for MalwareEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MalwareEvidenceVisitor;
@@ -10135,97 +10215,9 @@ impl<'de> Deserialize<'de> for MalwareEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<MalwareEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_category = None;
-                let mut field_files = None;
-                let mut field_name = None;
-                let mut field_processes = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "category" => {
-                            field_category = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "files" => {
-                            field_files = map.next_value::<Option<Vec<FileEvidence>>>()?;
-                        }
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "processes" => {
-                            field_processes = map
-                                .next_value::<Option<Vec<ProcessEvidence>>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(MalwareEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    category: field_category,
-                    files: field_files,
-                    name: field_name,
-                    processes: field_processes,
-                    additional_properties,
-                })
+                MalwareEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(MalwareEvidenceVisitor)
@@ -10347,6 +10339,100 @@ pub struct NetworkConnectionEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for NetworkConnectionEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_destination_address = None;
+        let mut field_destination_port = None;
+        let mut field_protocol = None;
+        let mut field_source_address = None;
+        let mut field_source_port = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "destinationAddress" => {
+                    field_destination_address = map.next_value::<Option<IpEvidence>>()?;
+                }
+                "destinationPort" => {
+                    field_destination_port = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "protocol" => field_protocol = map.next_value::<Option<ProtocolType>>()?,
+                "sourceAddress" => {
+                    field_source_address = map.next_value::<Option<IpEvidence>>()?;
+                }
+                "sourcePort" => {
+                    field_source_port = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(NetworkConnectionEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            destination_address: field_destination_address,
+            destination_port: field_destination_port,
+            protocol: field_protocol,
+            source_address: field_source_address,
+            source_port: field_source_port,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for NetworkConnectionEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct NetworkConnectionEvidenceVisitor;
@@ -10358,103 +10444,9 @@ impl<'de> Deserialize<'de> for NetworkConnectionEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<NetworkConnectionEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_destination_address = None;
-                let mut field_destination_port = None;
-                let mut field_protocol = None;
-                let mut field_source_address = None;
-                let mut field_source_port = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "destinationAddress" => {
-                            field_destination_address = map
-                                .next_value::<Option<IpEvidence>>()?;
-                        }
-                        "destinationPort" => {
-                            field_destination_port = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "protocol" => {
-                            field_protocol = map.next_value::<Option<ProtocolType>>()?;
-                        }
-                        "sourceAddress" => {
-                            field_source_address = map
-                                .next_value::<Option<IpEvidence>>()?;
-                        }
-                        "sourcePort" => {
-                            field_source_port = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(NetworkConnectionEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    destination_address: field_destination_address,
-                    destination_port: field_destination_port,
-                    protocol: field_protocol,
-                    source_address: field_source_address,
-                    source_port: field_source_port,
-                    additional_properties,
-                })
+                NetworkConnectionEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(NetworkConnectionEvidenceVisitor)
@@ -10569,6 +10561,90 @@ pub struct NicEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for NicEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_ip_address = None;
+        let mut field_mac_address = None;
+        let mut field_vlans = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "ipAddress" => field_ip_address = map.next_value::<Option<IpEvidence>>()?,
+                "macAddress" => {
+                    field_mac_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "vlans" => {
+                    field_vlans = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(NicEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            ip_address: field_ip_address,
+            mac_address: field_mac_address,
+            vlans: field_vlans,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for NicEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct NicEvidenceVisitor;
@@ -10580,91 +10656,9 @@ impl<'de> Deserialize<'de> for NicEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<NicEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_ip_address = None;
-                let mut field_mac_address = None;
-                let mut field_vlans = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "ipAddress" => {
-                            field_ip_address = map.next_value::<Option<IpEvidence>>()?;
-                        }
-                        "macAddress" => {
-                            field_mac_address = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "vlans" => {
-                            field_vlans = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(NicEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    ip_address: field_ip_address,
-                    mac_address: field_mac_address,
-                    vlans: field_vlans,
-                    additional_properties,
-                })
+                NicEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(NicEvidenceVisitor)
@@ -10778,6 +10772,99 @@ pub struct OauthApplicationEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for OauthApplicationEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_app_id = None;
+        let mut field_display_name = None;
+        let mut field_object_id = None;
+        let mut field_publisher = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "appId" => {
+                    field_app_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "displayName" => {
+                    field_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "objectId" => {
+                    field_object_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "publisher" => {
+                    field_publisher = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(OauthApplicationEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            app_id: field_app_id,
+            display_name: field_display_name,
+            object_id: field_object_id,
+            publisher: field_publisher,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for OauthApplicationEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct OauthApplicationEvidenceVisitor;
@@ -10789,100 +10876,9 @@ impl<'de> Deserialize<'de> for OauthApplicationEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<OauthApplicationEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_app_id = None;
-                let mut field_display_name = None;
-                let mut field_object_id = None;
-                let mut field_publisher = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "appId" => {
-                            field_app_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "displayName" => {
-                            field_display_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "objectId" => {
-                            field_object_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "publisher" => {
-                            field_publisher = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(OauthApplicationEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    app_id: field_app_id,
-                    display_name: field_display_name,
-                    object_id: field_object_id,
-                    publisher: field_publisher,
-                    additional_properties,
-                })
+                OauthApplicationEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(OauthApplicationEvidenceVisitor)
@@ -11029,6 +11025,136 @@ pub struct ProcessEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for ProcessEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_detection_status = None;
+        let mut field_image_file = None;
+        let mut field_mde_device_id = None;
+        let mut field_parent_process_creation_date_time = None;
+        let mut field_parent_process_id = None;
+        let mut field_parent_process_image_file = None;
+        let mut field_process_command_line = None;
+        let mut field_process_creation_date_time = None;
+        let mut field_process_id = None;
+        let mut field_user_account = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "detectionStatus" => {
+                    field_detection_status = map.next_value::<Option<DetectionStatus>>()?;
+                }
+                "imageFile" => {
+                    field_image_file = map.next_value::<Option<FileDetails>>()?;
+                }
+                "mdeDeviceId" => {
+                    field_mde_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "parentProcessCreationDateTime" => {
+                    field_parent_process_creation_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "parentProcessId" => {
+                    field_parent_process_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "parentProcessImageFile" => {
+                    field_parent_process_image_file = map
+                        .next_value::<Option<FileDetails>>()?;
+                }
+                "processCommandLine" => {
+                    field_process_command_line = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "processCreationDateTime" => {
+                    field_process_creation_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "processId" => {
+                    field_process_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "userAccount" => {
+                    field_user_account = map.next_value::<Option<UserAccount>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(ProcessEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            detection_status: field_detection_status,
+            image_file: field_image_file,
+            mde_device_id: field_mde_device_id,
+            parent_process_creation_date_time: field_parent_process_creation_date_time,
+            parent_process_id: field_parent_process_id,
+            parent_process_image_file: field_parent_process_image_file,
+            process_command_line: field_process_command_line,
+            process_creation_date_time: field_process_creation_date_time,
+            process_id: field_process_id,
+            user_account: field_user_account,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for ProcessEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ProcessEvidenceVisitor;
@@ -11040,136 +11166,9 @@ impl<'de> Deserialize<'de> for ProcessEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<ProcessEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_detection_status = None;
-                let mut field_image_file = None;
-                let mut field_mde_device_id = None;
-                let mut field_parent_process_creation_date_time = None;
-                let mut field_parent_process_id = None;
-                let mut field_parent_process_image_file = None;
-                let mut field_process_command_line = None;
-                let mut field_process_creation_date_time = None;
-                let mut field_process_id = None;
-                let mut field_user_account = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "detectionStatus" => {
-                            field_detection_status = map
-                                .next_value::<Option<DetectionStatus>>()?;
-                        }
-                        "imageFile" => {
-                            field_image_file = map.next_value::<Option<FileDetails>>()?;
-                        }
-                        "mdeDeviceId" => {
-                            field_mde_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "parentProcessCreationDateTime" => {
-                            field_parent_process_creation_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "parentProcessId" => {
-                            field_parent_process_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "parentProcessImageFile" => {
-                            field_parent_process_image_file = map
-                                .next_value::<Option<FileDetails>>()?;
-                        }
-                        "processCommandLine" => {
-                            field_process_command_line = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "processCreationDateTime" => {
-                            field_process_creation_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "processId" => {
-                            field_process_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "userAccount" => {
-                            field_user_account = map.next_value::<Option<UserAccount>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(ProcessEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    detection_status: field_detection_status,
-                    image_file: field_image_file,
-                    mde_device_id: field_mde_device_id,
-                    parent_process_creation_date_time: field_parent_process_creation_date_time,
-                    parent_process_id: field_parent_process_id,
-                    parent_process_image_file: field_parent_process_image_file,
-                    process_command_line: field_process_command_line,
-                    process_creation_date_time: field_process_creation_date_time,
-                    process_id: field_process_id,
-                    user_account: field_user_account,
-                    additional_properties,
-                })
+                ProcessEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(ProcessEvidenceVisitor)
@@ -11294,6 +11293,87 @@ pub struct RegistryKeyEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for RegistryKeyEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_registry_hive = None;
+        let mut field_registry_key = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "registryHive" => {
+                    field_registry_hive = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "registryKey" => {
+                    field_registry_key = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(RegistryKeyEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            registry_hive: field_registry_hive,
+            registry_key: field_registry_key,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for RegistryKeyEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct RegistryKeyEvidenceVisitor;
@@ -11305,86 +11385,9 @@ impl<'de> Deserialize<'de> for RegistryKeyEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<RegistryKeyEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_registry_hive = None;
-                let mut field_registry_key = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "registryHive" => {
-                            field_registry_hive = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "registryKey" => {
-                            field_registry_key = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(RegistryKeyEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    registry_hive: field_registry_hive,
-                    registry_key: field_registry_key,
-                    additional_properties,
-                })
+                RegistryKeyEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(RegistryKeyEvidenceVisitor)
@@ -11505,6 +11508,115 @@ pub struct RegistryValueEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for RegistryValueEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_mde_device_id = None;
+        let mut field_registry_hive = None;
+        let mut field_registry_key = None;
+        let mut field_registry_value = None;
+        let mut field_registry_value_name = None;
+        let mut field_registry_value_type = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "mdeDeviceId" => {
+                    field_mde_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "registryHive" => {
+                    field_registry_hive = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "registryKey" => {
+                    field_registry_key = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "registryValue" => {
+                    field_registry_value = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "registryValueName" => {
+                    field_registry_value_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "registryValueType" => {
+                    field_registry_value_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(RegistryValueEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            mde_device_id: field_mde_device_id,
+            registry_hive: field_registry_hive,
+            registry_key: field_registry_key,
+            registry_value: field_registry_value,
+            registry_value_name: field_registry_value_name,
+            registry_value_type: field_registry_value_type,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for RegistryValueEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct RegistryValueEvidenceVisitor;
@@ -11516,114 +11628,9 @@ impl<'de> Deserialize<'de> for RegistryValueEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<RegistryValueEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_mde_device_id = None;
-                let mut field_registry_hive = None;
-                let mut field_registry_key = None;
-                let mut field_registry_value = None;
-                let mut field_registry_value_name = None;
-                let mut field_registry_value_type = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "mdeDeviceId" => {
-                            field_mde_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "registryHive" => {
-                            field_registry_hive = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "registryKey" => {
-                            field_registry_key = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "registryValue" => {
-                            field_registry_value = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "registryValueName" => {
-                            field_registry_value_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "registryValueType" => {
-                            field_registry_value_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(RegistryValueEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    mde_device_id: field_mde_device_id,
-                    registry_hive: field_registry_hive,
-                    registry_key: field_registry_key,
-                    registry_value: field_registry_value,
-                    registry_value_name: field_registry_value_name,
-                    registry_value_type: field_registry_value_type,
-                    additional_properties,
-                })
+                RegistryValueEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(RegistryValueEvidenceVisitor)
@@ -11710,6 +11717,61 @@ pub struct ResourceAccessEvent {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for ResourceAccessEvent {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_access_date_time = None;
+        let mut field_account_id = None;
+        let mut field_ip_address = None;
+        let mut field_resource_identifier = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "accessDateTime" => {
+                    field_access_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "accountId" => {
+                    field_account_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ipAddress" => {
+                    field_ip_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "resourceIdentifier" => {
+                    field_resource_identifier = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(ResourceAccessEvent {
+            annotations,
+            access_date_time: field_access_date_time,
+            account_id: field_account_id,
+            ip_address: field_ip_address,
+            resource_identifier: field_resource_identifier,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for ResourceAccessEvent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ResourceAccessEventVisitor;
@@ -11721,56 +11783,9 @@ impl<'de> Deserialize<'de> for ResourceAccessEvent {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<ResourceAccessEvent, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_access_date_time = None;
-                let mut field_account_id = None;
-                let mut field_ip_address = None;
-                let mut field_resource_identifier = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "accessDateTime" => {
-                            field_access_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "accountId" => {
-                            field_account_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "ipAddress" => {
-                            field_ip_address = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "resourceIdentifier" => {
-                            field_resource_identifier = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(ResourceAccessEvent {
-                    annotations,
-                    access_date_time: field_access_date_time,
-                    account_id: field_account_id,
-                    ip_address: field_ip_address,
-                    resource_identifier: field_resource_identifier,
-                    additional_properties,
-                })
+                ResourceAccessEvent::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(ResourceAccessEventVisitor)
@@ -11896,6 +11911,142 @@ pub struct SasTokenEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for SasTokenEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_allowed_ip_addresses = None;
+        let mut field_allowed_resource_types = None;
+        let mut field_allowed_services = None;
+        let mut field_expiry_date_time = None;
+        let mut field_permissions = None;
+        let mut field_protocol = None;
+        let mut field_signature_hash = None;
+        let mut field_signed_with = None;
+        let mut field_start_date_time = None;
+        let mut field_storage_resource = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "allowedIpAddresses" => {
+                    field_allowed_ip_addresses = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "allowedResourceTypes" => {
+                    field_allowed_resource_types = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "allowedServices" => {
+                    field_allowed_services = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "expiryDateTime" => {
+                    field_expiry_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "permissions" => {
+                    field_permissions = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "protocol" => {
+                    field_protocol = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "signatureHash" => {
+                    field_signature_hash = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "signedWith" => {
+                    field_signed_with = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "startDateTime" => {
+                    field_start_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "storageResource" => {
+                    field_storage_resource = map
+                        .next_value::<Option<AzureResourceEvidence>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(SasTokenEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            allowed_ip_addresses: field_allowed_ip_addresses,
+            allowed_resource_types: field_allowed_resource_types,
+            allowed_services: field_allowed_services,
+            expiry_date_time: field_expiry_date_time,
+            permissions: field_permissions,
+            protocol: field_protocol,
+            signature_hash: field_signature_hash,
+            signed_with: field_signed_with,
+            start_date_time: field_start_date_time,
+            storage_resource: field_storage_resource,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for SasTokenEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct SasTokenEvidenceVisitor;
@@ -11907,141 +12058,9 @@ impl<'de> Deserialize<'de> for SasTokenEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<SasTokenEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_allowed_ip_addresses = None;
-                let mut field_allowed_resource_types = None;
-                let mut field_allowed_services = None;
-                let mut field_expiry_date_time = None;
-                let mut field_permissions = None;
-                let mut field_protocol = None;
-                let mut field_signature_hash = None;
-                let mut field_signed_with = None;
-                let mut field_start_date_time = None;
-                let mut field_storage_resource = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "allowedIpAddresses" => {
-                            field_allowed_ip_addresses = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "allowedResourceTypes" => {
-                            field_allowed_resource_types = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "allowedServices" => {
-                            field_allowed_services = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "expiryDateTime" => {
-                            field_expiry_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "permissions" => {
-                            field_permissions = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "protocol" => {
-                            field_protocol = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "signatureHash" => {
-                            field_signature_hash = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "signedWith" => {
-                            field_signed_with = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "startDateTime" => {
-                            field_start_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "storageResource" => {
-                            field_storage_resource = map
-                                .next_value::<Option<AzureResourceEvidence>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(SasTokenEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    allowed_ip_addresses: field_allowed_ip_addresses,
-                    allowed_resource_types: field_allowed_resource_types,
-                    allowed_services: field_allowed_services,
-                    expiry_date_time: field_expiry_date_time,
-                    permissions: field_permissions,
-                    protocol: field_protocol,
-                    signature_hash: field_signature_hash,
-                    signed_with: field_signed_with,
-                    start_date_time: field_start_date_time,
-                    storage_resource: field_storage_resource,
-                    additional_properties,
-                })
+                SasTokenEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(SasTokenEvidenceVisitor)
@@ -12186,6 +12205,112 @@ pub struct SecurityGroupEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for SecurityGroupEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_active_directory_object_guid = None;
+        let mut field_display_name = None;
+        let mut field_distinguished_name = None;
+        let mut field_friendly_name = None;
+        let mut field_security_group_id = None;
+        let mut field_sid = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "activeDirectoryObjectGuid" => {
+                    field_active_directory_object_guid = map
+                        .next_value::<Option<edm::Guid>>()?;
+                }
+                "displayName" => {
+                    field_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "distinguishedName" => {
+                    field_distinguished_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "friendlyName" => {
+                    field_friendly_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "securityGroupId" => {
+                    field_security_group_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "sid" => {
+                    field_sid = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(SecurityGroupEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            active_directory_object_guid: field_active_directory_object_guid,
+            display_name: field_display_name,
+            distinguished_name: field_distinguished_name,
+            friendly_name: field_friendly_name,
+            security_group_id: field_security_group_id,
+            sid: field_sid,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for SecurityGroupEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct SecurityGroupEvidenceVisitor;
@@ -12197,113 +12322,9 @@ impl<'de> Deserialize<'de> for SecurityGroupEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<SecurityGroupEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_active_directory_object_guid = None;
-                let mut field_display_name = None;
-                let mut field_distinguished_name = None;
-                let mut field_friendly_name = None;
-                let mut field_security_group_id = None;
-                let mut field_sid = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "activeDirectoryObjectGuid" => {
-                            field_active_directory_object_guid = map
-                                .next_value::<Option<edm::Guid>>()?;
-                        }
-                        "displayName" => {
-                            field_display_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "distinguishedName" => {
-                            field_distinguished_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "friendlyName" => {
-                            field_friendly_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "securityGroupId" => {
-                            field_security_group_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "sid" => {
-                            field_sid = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(SecurityGroupEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    active_directory_object_guid: field_active_directory_object_guid,
-                    display_name: field_display_name,
-                    distinguished_name: field_distinguished_name,
-                    friendly_name: field_friendly_name,
-                    security_group_id: field_security_group_id,
-                    sid: field_sid,
-                    additional_properties,
-                })
+                SecurityGroupEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(SecurityGroupEvidenceVisitor)
@@ -12436,6 +12457,112 @@ pub struct ServicePrincipalEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for ServicePrincipalEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_app_id = None;
+        let mut field_app_owner_tenant_id = None;
+        let mut field_service_principal_name = None;
+        let mut field_service_principal_object_id = None;
+        let mut field_service_principal_type = None;
+        let mut field_tenant_id = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "appId" => {
+                    field_app_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "appOwnerTenantId" => {
+                    field_app_owner_tenant_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "servicePrincipalName" => {
+                    field_service_principal_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "servicePrincipalObjectId" => {
+                    field_service_principal_object_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "servicePrincipalType" => {
+                    field_service_principal_type = map
+                        .next_value::<Option<ServicePrincipalType>>()?;
+                }
+                "tenantId" => {
+                    field_tenant_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(ServicePrincipalEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            app_id: field_app_id,
+            app_owner_tenant_id: field_app_owner_tenant_id,
+            service_principal_name: field_service_principal_name,
+            service_principal_object_id: field_service_principal_object_id,
+            service_principal_type: field_service_principal_type,
+            tenant_id: field_tenant_id,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for ServicePrincipalEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ServicePrincipalEvidenceVisitor;
@@ -12447,113 +12574,9 @@ impl<'de> Deserialize<'de> for ServicePrincipalEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<ServicePrincipalEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_app_id = None;
-                let mut field_app_owner_tenant_id = None;
-                let mut field_service_principal_name = None;
-                let mut field_service_principal_object_id = None;
-                let mut field_service_principal_type = None;
-                let mut field_tenant_id = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "appId" => {
-                            field_app_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "appOwnerTenantId" => {
-                            field_app_owner_tenant_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "servicePrincipalName" => {
-                            field_service_principal_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "servicePrincipalObjectId" => {
-                            field_service_principal_object_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "servicePrincipalType" => {
-                            field_service_principal_type = map
-                                .next_value::<Option<ServicePrincipalType>>()?;
-                        }
-                        "tenantId" => {
-                            field_tenant_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(ServicePrincipalEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    app_id: field_app_id,
-                    app_owner_tenant_id: field_app_owner_tenant_id,
-                    service_principal_name: field_service_principal_name,
-                    service_principal_object_id: field_service_principal_object_id,
-                    service_principal_type: field_service_principal_type,
-                    tenant_id: field_tenant_id,
-                    additional_properties,
-                })
+                ServicePrincipalEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(ServicePrincipalEvidenceVisitor)
@@ -12630,6 +12653,43 @@ pub struct SinglePropertySchema {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for SinglePropertySchema {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_name = None;
+        let mut field_type = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "type" => {
+                    field_type = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(SinglePropertySchema {
+            annotations,
+            name: field_name,
+            r#type: field_type,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for SinglePropertySchema {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct SinglePropertySchemaVisitor;
@@ -12641,42 +12701,9 @@ impl<'de> Deserialize<'de> for SinglePropertySchema {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<SinglePropertySchema, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_name = None;
-                let mut field_type = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "type" => {
-                            field_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(SinglePropertySchema {
-                    annotations,
-                    name: field_name,
-                    r#type: field_type,
-                    additional_properties,
-                })
+                SinglePropertySchema::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(SinglePropertySchemaVisitor)
@@ -12715,6 +12742,38 @@ pub struct Stream {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for Stream {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_name = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(Stream {
+            annotations,
+            name: field_name,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Stream {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct StreamVisitor;
@@ -12724,37 +12783,8 @@ impl<'de> Deserialize<'de> for Stream {
                 f.write_str("a JSON object for `stream`")
             }
 
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Stream, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_name = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "name" => {
-                            field_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(Stream {
-                    annotations,
-                    name: field_name,
-                    additional_properties,
-                })
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Stream, A::Error> {
+                Stream::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(StreamVisitor)
@@ -12866,6 +12896,134 @@ pub struct SubmissionMailEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for SubmissionMailEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_network_message_id = None;
+        let mut field_recipient = None;
+        let mut field_report_type = None;
+        let mut field_sender = None;
+        let mut field_sender_ip = None;
+        let mut field_subject = None;
+        let mut field_submission_date_time = None;
+        let mut field_submission_id = None;
+        let mut field_submitter = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "networkMessageId" => {
+                    field_network_message_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "recipient" => {
+                    field_recipient = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "reportType" => {
+                    field_report_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "sender" => {
+                    field_sender = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "senderIp" => {
+                    field_sender_ip = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "subject" => {
+                    field_subject = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "submissionDateTime" => {
+                    field_submission_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "submissionId" => {
+                    field_submission_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "submitter" => {
+                    field_submitter = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(SubmissionMailEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            network_message_id: field_network_message_id,
+            recipient: field_recipient,
+            report_type: field_report_type,
+            sender: field_sender,
+            sender_ip: field_sender_ip,
+            subject: field_subject,
+            submission_date_time: field_submission_date_time,
+            submission_id: field_submission_id,
+            submitter: field_submitter,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for SubmissionMailEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct SubmissionMailEvidenceVisitor;
@@ -12877,135 +13035,9 @@ impl<'de> Deserialize<'de> for SubmissionMailEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<SubmissionMailEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_network_message_id = None;
-                let mut field_recipient = None;
-                let mut field_report_type = None;
-                let mut field_sender = None;
-                let mut field_sender_ip = None;
-                let mut field_subject = None;
-                let mut field_submission_date_time = None;
-                let mut field_submission_id = None;
-                let mut field_submitter = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "networkMessageId" => {
-                            field_network_message_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "recipient" => {
-                            field_recipient = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "reportType" => {
-                            field_report_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "sender" => {
-                            field_sender = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "senderIp" => {
-                            field_sender_ip = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "subject" => {
-                            field_subject = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "submissionDateTime" => {
-                            field_submission_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "submissionId" => {
-                            field_submission_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "submitter" => {
-                            field_submitter = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(SubmissionMailEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    network_message_id: field_network_message_id,
-                    recipient: field_recipient,
-                    report_type: field_report_type,
-                    sender: field_sender,
-                    sender_ip: field_sender_ip,
-                    subject: field_subject,
-                    submission_date_time: field_submission_date_time,
-                    submission_id: field_submission_id,
-                    submitter: field_submitter,
-                    additional_properties,
-                })
+                SubmissionMailEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(SubmissionMailEvidenceVisitor)
@@ -13237,6 +13269,226 @@ pub struct TeamsMessageEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for TeamsMessageEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_campaign_id = None;
+        let mut field_channel_id = None;
+        let mut field_delivery_action = None;
+        let mut field_delivery_location = None;
+        let mut field_files = None;
+        let mut field_group_id = None;
+        let mut field_is_external = None;
+        let mut field_is_owned = None;
+        let mut field_last_modified_date_time = None;
+        let mut field_message_direction = None;
+        let mut field_message_id = None;
+        let mut field_owning_tenant_id = None;
+        let mut field_parent_message_id = None;
+        let mut field_received_date_time = None;
+        let mut field_recipients = None;
+        let mut field_sender_from_address = None;
+        let mut field_sender_ip = None;
+        let mut field_source_app_name = None;
+        let mut field_source_id = None;
+        let mut field_subject = None;
+        let mut field_suspicious_recipients = None;
+        let mut field_thread_id = None;
+        let mut field_thread_type = None;
+        let mut field_urls = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "campaignId" => {
+                    field_campaign_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "channelId" => {
+                    field_channel_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deliveryAction" => {
+                    field_delivery_action = map
+                        .next_value::<Option<TeamsMessageDeliveryAction>>()?;
+                }
+                "deliveryLocation" => {
+                    field_delivery_location = map
+                        .next_value::<Option<TeamsDeliveryLocation>>()?;
+                }
+                "files" => field_files = map.next_value::<Option<Vec<FileEvidence>>>()?,
+                "groupId" => {
+                    field_group_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "isExternal" => {
+                    field_is_external = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "isOwned" => {
+                    field_is_owned = map.next_value::<Wire<Option<bool>>>()?.into_inner();
+                }
+                "lastModifiedDateTime" => {
+                    field_last_modified_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "messageDirection" => {
+                    field_message_direction = map
+                        .next_value::<Option<AntispamTeamsDirection>>()?;
+                }
+                "messageId" => {
+                    field_message_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "owningTenantId" => {
+                    field_owning_tenant_id = map.next_value::<Option<edm::Guid>>()?;
+                }
+                "parentMessageId" => {
+                    field_parent_message_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "receivedDateTime" => {
+                    field_received_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "recipients" => {
+                    field_recipients = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "senderFromAddress" => {
+                    field_sender_from_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "senderIP" => {
+                    field_sender_ip = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "sourceAppName" => {
+                    field_source_app_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "sourceId" => {
+                    field_source_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "subject" => {
+                    field_subject = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "suspiciousRecipients" => {
+                    field_suspicious_recipients = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "threadId" => {
+                    field_thread_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "threadType" => {
+                    field_thread_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "urls" => field_urls = map.next_value::<Option<Vec<UrlEvidence>>>()?,
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(TeamsMessageEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            campaign_id: field_campaign_id,
+            channel_id: field_channel_id,
+            delivery_action: field_delivery_action,
+            delivery_location: field_delivery_location,
+            files: field_files,
+            group_id: field_group_id,
+            is_external: field_is_external,
+            is_owned: field_is_owned,
+            last_modified_date_time: field_last_modified_date_time,
+            message_direction: field_message_direction,
+            message_id: field_message_id,
+            owning_tenant_id: field_owning_tenant_id,
+            parent_message_id: field_parent_message_id,
+            received_date_time: field_received_date_time,
+            recipients: field_recipients,
+            sender_from_address: field_sender_from_address,
+            sender_ip: field_sender_ip,
+            source_app_name: field_source_app_name,
+            source_id: field_source_id,
+            subject: field_subject,
+            suspicious_recipients: field_suspicious_recipients,
+            thread_id: field_thread_id,
+            thread_type: field_thread_type,
+            urls: field_urls,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for TeamsMessageEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct TeamsMessageEvidenceVisitor;
@@ -13248,232 +13500,9 @@ impl<'de> Deserialize<'de> for TeamsMessageEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<TeamsMessageEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_campaign_id = None;
-                let mut field_channel_id = None;
-                let mut field_delivery_action = None;
-                let mut field_delivery_location = None;
-                let mut field_files = None;
-                let mut field_group_id = None;
-                let mut field_is_external = None;
-                let mut field_is_owned = None;
-                let mut field_last_modified_date_time = None;
-                let mut field_message_direction = None;
-                let mut field_message_id = None;
-                let mut field_owning_tenant_id = None;
-                let mut field_parent_message_id = None;
-                let mut field_received_date_time = None;
-                let mut field_recipients = None;
-                let mut field_sender_from_address = None;
-                let mut field_sender_ip = None;
-                let mut field_source_app_name = None;
-                let mut field_source_id = None;
-                let mut field_subject = None;
-                let mut field_suspicious_recipients = None;
-                let mut field_thread_id = None;
-                let mut field_thread_type = None;
-                let mut field_urls = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "campaignId" => {
-                            field_campaign_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "channelId" => {
-                            field_channel_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "deliveryAction" => {
-                            field_delivery_action = map
-                                .next_value::<Option<TeamsMessageDeliveryAction>>()?;
-                        }
-                        "deliveryLocation" => {
-                            field_delivery_location = map
-                                .next_value::<Option<TeamsDeliveryLocation>>()?;
-                        }
-                        "files" => {
-                            field_files = map.next_value::<Option<Vec<FileEvidence>>>()?;
-                        }
-                        "groupId" => {
-                            field_group_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "isExternal" => {
-                            field_is_external = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "isOwned" => {
-                            field_is_owned = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "lastModifiedDateTime" => {
-                            field_last_modified_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "messageDirection" => {
-                            field_message_direction = map
-                                .next_value::<Option<AntispamTeamsDirection>>()?;
-                        }
-                        "messageId" => {
-                            field_message_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "owningTenantId" => {
-                            field_owning_tenant_id = map
-                                .next_value::<Option<edm::Guid>>()?;
-                        }
-                        "parentMessageId" => {
-                            field_parent_message_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "receivedDateTime" => {
-                            field_received_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "recipients" => {
-                            field_recipients = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "senderFromAddress" => {
-                            field_sender_from_address = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "senderIP" => {
-                            field_sender_ip = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "sourceAppName" => {
-                            field_source_app_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "sourceId" => {
-                            field_source_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "subject" => {
-                            field_subject = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "suspiciousRecipients" => {
-                            field_suspicious_recipients = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "threadId" => {
-                            field_thread_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "threadType" => {
-                            field_thread_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "urls" => {
-                            field_urls = map.next_value::<Option<Vec<UrlEvidence>>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(TeamsMessageEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    campaign_id: field_campaign_id,
-                    channel_id: field_channel_id,
-                    delivery_action: field_delivery_action,
-                    delivery_location: field_delivery_location,
-                    files: field_files,
-                    group_id: field_group_id,
-                    is_external: field_is_external,
-                    is_owned: field_is_owned,
-                    last_modified_date_time: field_last_modified_date_time,
-                    message_direction: field_message_direction,
-                    message_id: field_message_id,
-                    owning_tenant_id: field_owning_tenant_id,
-                    parent_message_id: field_parent_message_id,
-                    received_date_time: field_received_date_time,
-                    recipients: field_recipients,
-                    sender_from_address: field_sender_from_address,
-                    sender_ip: field_sender_ip,
-                    source_app_name: field_source_app_name,
-                    source_id: field_source_id,
-                    subject: field_subject,
-                    suspicious_recipients: field_suspicious_recipients,
-                    thread_id: field_thread_id,
-                    thread_type: field_thread_type,
-                    urls: field_urls,
-                    additional_properties,
-                })
+                TeamsMessageEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(TeamsMessageEvidenceVisitor)
@@ -13635,6 +13664,78 @@ pub struct UrlEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for UrlEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_url = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "url" => {
+                    field_url = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(UrlEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            url: field_url,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for UrlEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct UrlEvidenceVisitor;
@@ -13646,79 +13747,9 @@ impl<'de> Deserialize<'de> for UrlEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<UrlEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_url = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "url" => {
-                            field_url = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(UrlEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    url: field_url,
-                    additional_properties,
-                })
+                UrlEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(UrlEvidenceVisitor)
@@ -13810,6 +13841,87 @@ pub struct UserAccount {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for UserAccount {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_account_name = None;
+        let mut field_active_directory_object_guid = None;
+        let mut field_azure_ad_user_id = None;
+        let mut field_display_name = None;
+        let mut field_domain_name = None;
+        let mut field_resource_access_events = None;
+        let mut field_user_principal_name = None;
+        let mut field_user_sid = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "accountName" => {
+                    field_account_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "activeDirectoryObjectGuid" => {
+                    field_active_directory_object_guid = map
+                        .next_value::<Option<edm::Guid>>()?;
+                }
+                "azureAdUserId" => {
+                    field_azure_ad_user_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "displayName" => {
+                    field_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "domainName" => {
+                    field_domain_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "resourceAccessEvents" => {
+                    field_resource_access_events = map
+                        .next_value::<Option<Vec<ResourceAccessEvent>>>()?;
+                }
+                "userPrincipalName" => {
+                    field_user_principal_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "userSid" => {
+                    field_user_sid = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(UserAccount {
+            annotations,
+            account_name: field_account_name,
+            active_directory_object_guid: field_active_directory_object_guid,
+            azure_ad_user_id: field_azure_ad_user_id,
+            display_name: field_display_name,
+            domain_name: field_domain_name,
+            resource_access_events: field_resource_access_events,
+            user_principal_name: field_user_principal_name,
+            user_sid: field_user_sid,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for UserAccount {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct UserAccountVisitor;
@@ -13821,82 +13933,9 @@ impl<'de> Deserialize<'de> for UserAccount {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<UserAccount, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_account_name = None;
-                let mut field_active_directory_object_guid = None;
-                let mut field_azure_ad_user_id = None;
-                let mut field_display_name = None;
-                let mut field_domain_name = None;
-                let mut field_resource_access_events = None;
-                let mut field_user_principal_name = None;
-                let mut field_user_sid = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "accountName" => {
-                            field_account_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "activeDirectoryObjectGuid" => {
-                            field_active_directory_object_guid = map
-                                .next_value::<Option<edm::Guid>>()?;
-                        }
-                        "azureAdUserId" => {
-                            field_azure_ad_user_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "displayName" => {
-                            field_display_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "domainName" => {
-                            field_domain_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "resourceAccessEvents" => {
-                            field_resource_access_events = map
-                                .next_value::<Option<Vec<ResourceAccessEvent>>>()?;
-                        }
-                        "userPrincipalName" => {
-                            field_user_principal_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "userSid" => {
-                            field_user_sid = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(UserAccount {
-                    annotations,
-                    account_name: field_account_name,
-                    active_directory_object_guid: field_active_directory_object_guid,
-                    azure_ad_user_id: field_azure_ad_user_id,
-                    display_name: field_display_name,
-                    domain_name: field_domain_name,
-                    resource_access_events: field_resource_access_events,
-                    user_principal_name: field_user_principal_name,
-                    user_sid: field_user_sid,
-                    additional_properties,
-                })
+                UserAccount::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(UserAccountVisitor)
@@ -13994,6 +14033,81 @@ pub struct UserEvidence {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for UserEvidence {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_created_date_time = None;
+        let mut field_detailed_roles = None;
+        let mut field_remediation_status = None;
+        let mut field_remediation_status_details = None;
+        let mut field_roles = None;
+        let mut field_tags = None;
+        let mut field_verdict = None;
+        let mut field_stream = None;
+        let mut field_user_account = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "stream" => field_stream = map.next_value::<Option<Stream>>()?,
+                "userAccount" => {
+                    field_user_account = map.next_value::<Option<UserAccount>>()?;
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(UserEvidence {
+            annotations,
+            created_date_time: field_created_date_time,
+            detailed_roles: field_detailed_roles,
+            remediation_status: field_remediation_status,
+            remediation_status_details: field_remediation_status_details,
+            roles: field_roles,
+            tags: field_tags,
+            verdict: field_verdict,
+            stream: field_stream,
+            user_account: field_user_account,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for UserEvidence {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct UserEvidenceVisitor;
@@ -14005,80 +14119,9 @@ impl<'de> Deserialize<'de> for UserEvidence {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<UserEvidence, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_created_date_time = None;
-                let mut field_detailed_roles = None;
-                let mut field_remediation_status = None;
-                let mut field_remediation_status_details = None;
-                let mut field_roles = None;
-                let mut field_tags = None;
-                let mut field_verdict = None;
-                let mut field_stream = None;
-                let mut field_user_account = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "detailedRoles" => {
-                            field_detailed_roles = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "remediationStatus" => {
-                            field_remediation_status = map
-                                .next_value::<Option<EvidenceRemediationStatus>>()?;
-                        }
-                        "remediationStatusDetails" => {
-                            field_remediation_status_details = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "roles" => {
-                            field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?;
-                        }
-                        "tags" => {
-                            field_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "verdict" => {
-                            field_verdict = map.next_value::<Option<EvidenceVerdict>>()?;
-                        }
-                        "stream" => field_stream = map.next_value::<Option<Stream>>()?,
-                        "userAccount" => {
-                            field_user_account = map.next_value::<Option<UserAccount>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(UserEvidence {
-                    annotations,
-                    created_date_time: field_created_date_time,
-                    detailed_roles: field_detailed_roles,
-                    remediation_status: field_remediation_status,
-                    remediation_status_details: field_remediation_status_details,
-                    roles: field_roles,
-                    tags: field_tags,
-                    verdict: field_verdict,
-                    stream: field_stream,
-                    user_account: field_user_account,
-                    additional_properties,
-                })
+                UserEvidence::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(UserEvidenceVisitor)
@@ -14153,6 +14196,57 @@ pub struct VmMetadata {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for VmMetadata {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_cloud_provider = None;
+        let mut field_resource_id = None;
+        let mut field_subscription_id = None;
+        let mut field_vm_id = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "cloudProvider" => {
+                    field_cloud_provider = map.next_value::<Option<VmCloudProvider>>()?;
+                }
+                "resourceId" => {
+                    field_resource_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "subscriptionId" => {
+                    field_subscription_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "vmId" => {
+                    field_vm_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(VmMetadata {
+            annotations,
+            cloud_provider: field_cloud_provider,
+            resource_id: field_resource_id,
+            subscription_id: field_subscription_id,
+            vm_id: field_vm_id,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for VmMetadata {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct VmMetadataVisitor;
@@ -14164,55 +14258,9 @@ impl<'de> Deserialize<'de> for VmMetadata {
 
             fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<VmMetadata, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_cloud_provider = None;
-                let mut field_resource_id = None;
-                let mut field_subscription_id = None;
-                let mut field_vm_id = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "cloudProvider" => {
-                            field_cloud_provider = map
-                                .next_value::<Option<VmCloudProvider>>()?;
-                        }
-                        "resourceId" => {
-                            field_resource_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "subscriptionId" => {
-                            field_subscription_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "vmId" => {
-                            field_vm_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(VmMetadata {
-                    annotations,
-                    cloud_provider: field_cloud_provider,
-                    resource_id: field_resource_id,
-                    subscription_id: field_subscription_id,
-                    vm_id: field_vm_id,
-                    additional_properties,
-                })
+                VmMetadata::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(VmMetadataVisitor)
@@ -14423,6 +14471,242 @@ pub struct Alert {
     pub additional_properties: RawMembers,
 }
 
+impl DecodeMembers for Alert {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_actor_display_name = None;
+        let mut field_additional_data = None;
+        let mut field_alert_policy_id = None;
+        let mut field_alert_web_url = None;
+        let mut field_assigned_to = None;
+        let mut field_category = None;
+        let mut field_classification = None;
+        let mut field_comments = None;
+        let mut field_created_date_time = None;
+        let mut field_custom_details = None;
+        let mut field_description = None;
+        let mut field_detection_source = None;
+        let mut field_detector_id = None;
+        let mut field_determination = None;
+        let mut field_evidence = None;
+        let mut field_first_activity_date_time = None;
+        let mut field_incident_id = None;
+        let mut field_incident_web_url = None;
+        let mut field_last_activity_date_time = None;
+        let mut field_last_update_date_time = None;
+        let mut field_mitre_techniques = None;
+        let mut field_product_name = None;
+        let mut field_provider_alert_id = None;
+        let mut field_recommended_actions = None;
+        let mut field_resolved_date_time = None;
+        let mut field_service_source = None;
+        let mut field_severity = None;
+        let mut field_status = None;
+        let mut field_system_tags = None;
+        let mut field_tenant_id = None;
+        let mut field_threat_display_name = None;
+        let mut field_threat_family_name = None;
+        let mut field_title = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "actorDisplayName" => {
+                    field_actor_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "additionalData" => {
+                    field_additional_data = map.next_value::<Option<Dictionary>>()?;
+                }
+                "alertPolicyId" => {
+                    field_alert_policy_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "alertWebUrl" => {
+                    field_alert_web_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "assignedTo" => {
+                    field_assigned_to = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "category" => {
+                    field_category = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "classification" => {
+                    field_classification = map
+                        .next_value::<Option<AlertClassification>>()?;
+                }
+                "comments" => {
+                    field_comments = map.next_value::<Option<Vec<AlertComment>>>()?;
+                }
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "customDetails" => {
+                    field_custom_details = map.next_value::<Option<Dictionary>>()?;
+                }
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "detectionSource" => {
+                    field_detection_source = map.next_value::<Option<DetectionSource>>()?;
+                }
+                "detectorId" => {
+                    field_detector_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "determination" => {
+                    field_determination = map.next_value::<Option<AlertDetermination>>()?;
+                }
+                "evidence" => {
+                    field_evidence = map.next_value::<Option<Vec<AnyAlertEvidence>>>()?;
+                }
+                "firstActivityDateTime" => {
+                    field_first_activity_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "incidentId" => {
+                    field_incident_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "incidentWebUrl" => {
+                    field_incident_web_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "lastActivityDateTime" => {
+                    field_last_activity_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "lastUpdateDateTime" => {
+                    field_last_update_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "mitreTechniques" => {
+                    field_mitre_techniques = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "productName" => {
+                    field_product_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "providerAlertId" => {
+                    field_provider_alert_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "recommendedActions" => {
+                    field_recommended_actions = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "resolvedDateTime" => {
+                    field_resolved_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "serviceSource" => {
+                    field_service_source = map.next_value::<Option<ServiceSource>>()?;
+                }
+                "severity" => field_severity = map.next_value::<Option<AlertSeverity>>()?,
+                "status" => field_status = map.next_value::<Option<AlertStatus>>()?,
+                "systemTags" => {
+                    field_system_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "tenantId" => {
+                    field_tenant_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "threatDisplayName" => {
+                    field_threat_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "threatFamilyName" => {
+                    field_threat_family_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "title" => {
+                    field_title = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(Alert {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            actor_display_name: field_actor_display_name,
+            additional_data: field_additional_data,
+            alert_policy_id: field_alert_policy_id,
+            alert_web_url: field_alert_web_url,
+            assigned_to: field_assigned_to,
+            category: field_category,
+            classification: field_classification,
+            comments: field_comments,
+            created_date_time: field_created_date_time,
+            custom_details: field_custom_details,
+            description: field_description,
+            detection_source: field_detection_source,
+            detector_id: field_detector_id,
+            determination: field_determination,
+            evidence: field_evidence,
+            first_activity_date_time: field_first_activity_date_time,
+            incident_id: field_incident_id,
+            incident_web_url: field_incident_web_url,
+            last_activity_date_time: field_last_activity_date_time,
+            last_update_date_time: field_last_update_date_time,
+            mitre_techniques: field_mitre_techniques,
+            product_name: field_product_name,
+            provider_alert_id: field_provider_alert_id,
+            recommended_actions: field_recommended_actions,
+            resolved_date_time: field_resolved_date_time,
+            service_source: field_service_source,
+            severity: field_severity,
+            status: field_status,
+            system_tags: field_system_tags,
+            tenant_id: field_tenant_id,
+            threat_display_name: field_threat_display_name,
+            threat_family_name: field_threat_family_name,
+            title: field_title,
+            additional_properties,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Alert {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AlertVisitor;
@@ -14432,256 +14716,8 @@ impl<'de> Deserialize<'de> for Alert {
                 f.write_str("a JSON object for `alert`")
             }
 
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Alert, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_actor_display_name = None;
-                let mut field_additional_data = None;
-                let mut field_alert_policy_id = None;
-                let mut field_alert_web_url = None;
-                let mut field_assigned_to = None;
-                let mut field_category = None;
-                let mut field_classification = None;
-                let mut field_comments = None;
-                let mut field_created_date_time = None;
-                let mut field_custom_details = None;
-                let mut field_description = None;
-                let mut field_detection_source = None;
-                let mut field_detector_id = None;
-                let mut field_determination = None;
-                let mut field_evidence = None;
-                let mut field_first_activity_date_time = None;
-                let mut field_incident_id = None;
-                let mut field_incident_web_url = None;
-                let mut field_last_activity_date_time = None;
-                let mut field_last_update_date_time = None;
-                let mut field_mitre_techniques = None;
-                let mut field_product_name = None;
-                let mut field_provider_alert_id = None;
-                let mut field_recommended_actions = None;
-                let mut field_resolved_date_time = None;
-                let mut field_service_source = None;
-                let mut field_severity = None;
-                let mut field_status = None;
-                let mut field_system_tags = None;
-                let mut field_tenant_id = None;
-                let mut field_threat_display_name = None;
-                let mut field_threat_family_name = None;
-                let mut field_title = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "actorDisplayName" => {
-                            field_actor_display_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "additionalData" => {
-                            field_additional_data = map
-                                .next_value::<Option<Dictionary>>()?;
-                        }
-                        "alertPolicyId" => {
-                            field_alert_policy_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "alertWebUrl" => {
-                            field_alert_web_url = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "assignedTo" => {
-                            field_assigned_to = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "category" => {
-                            field_category = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "classification" => {
-                            field_classification = map
-                                .next_value::<Option<AlertClassification>>()?;
-                        }
-                        "comments" => {
-                            field_comments = map
-                                .next_value::<Option<Vec<AlertComment>>>()?;
-                        }
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "customDetails" => {
-                            field_custom_details = map
-                                .next_value::<Option<Dictionary>>()?;
-                        }
-                        "description" => {
-                            field_description = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "detectionSource" => {
-                            field_detection_source = map
-                                .next_value::<Option<DetectionSource>>()?;
-                        }
-                        "detectorId" => {
-                            field_detector_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "determination" => {
-                            field_determination = map
-                                .next_value::<Option<AlertDetermination>>()?;
-                        }
-                        "evidence" => {
-                            field_evidence = map
-                                .next_value::<Option<Vec<AnyAlertEvidence>>>()?;
-                        }
-                        "firstActivityDateTime" => {
-                            field_first_activity_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "incidentId" => {
-                            field_incident_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "incidentWebUrl" => {
-                            field_incident_web_url = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "lastActivityDateTime" => {
-                            field_last_activity_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "lastUpdateDateTime" => {
-                            field_last_update_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "mitreTechniques" => {
-                            field_mitre_techniques = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "productName" => {
-                            field_product_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "providerAlertId" => {
-                            field_provider_alert_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "recommendedActions" => {
-                            field_recommended_actions = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "resolvedDateTime" => {
-                            field_resolved_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "serviceSource" => {
-                            field_service_source = map
-                                .next_value::<Option<ServiceSource>>()?;
-                        }
-                        "severity" => {
-                            field_severity = map.next_value::<Option<AlertSeverity>>()?;
-                        }
-                        "status" => {
-                            field_status = map.next_value::<Option<AlertStatus>>()?;
-                        }
-                        "systemTags" => {
-                            field_system_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "tenantId" => {
-                            field_tenant_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "threatDisplayName" => {
-                            field_threat_display_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "threatFamilyName" => {
-                            field_threat_family_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "title" => {
-                            field_title = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(Alert {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    actor_display_name: field_actor_display_name,
-                    additional_data: field_additional_data,
-                    alert_policy_id: field_alert_policy_id,
-                    alert_web_url: field_alert_web_url,
-                    assigned_to: field_assigned_to,
-                    category: field_category,
-                    classification: field_classification,
-                    comments: field_comments,
-                    created_date_time: field_created_date_time,
-                    custom_details: field_custom_details,
-                    description: field_description,
-                    detection_source: field_detection_source,
-                    detector_id: field_detector_id,
-                    determination: field_determination,
-                    evidence: field_evidence,
-                    first_activity_date_time: field_first_activity_date_time,
-                    incident_id: field_incident_id,
-                    incident_web_url: field_incident_web_url,
-                    last_activity_date_time: field_last_activity_date_time,
-                    last_update_date_time: field_last_update_date_time,
-                    mitre_techniques: field_mitre_techniques,
-                    product_name: field_product_name,
-                    provider_alert_id: field_provider_alert_id,
-                    recommended_actions: field_recommended_actions,
-                    resolved_date_time: field_resolved_date_time,
-                    service_source: field_service_source,
-                    severity: field_severity,
-                    status: field_status,
-                    system_tags: field_system_tags,
-                    tenant_id: field_tenant_id,
-                    threat_display_name: field_threat_display_name,
-                    threat_family_name: field_threat_family_name,
-                    title: field_title,
-                    additional_properties,
-                })
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Alert, A::Error> {
+                Alert::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(AlertVisitor)
@@ -14901,10 +14937,161 @@ pub struct Incident {
     /// `Edm.String`, nullable.
     #[serde(rename = "tenantId")]
     pub tenant_id: Option<String>,
+    /// The `alerts` navigation property.
+    ///
+    /// `Collection(microsoft.graph.security.alert)`, a navigation property: present when the request asked for it with `$expand`, `None` otherwise, and left out when the value is written.
+    #[serde(rename = "alerts", skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<Vec<Alert>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
     #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl DecodeMembers for Incident {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_id = None;
+        let mut field_assigned_to = None;
+        let mut field_classification = None;
+        let mut field_comments = None;
+        let mut field_created_date_time = None;
+        let mut field_custom_tags = None;
+        let mut field_description = None;
+        let mut field_determination = None;
+        let mut field_display_name = None;
+        let mut field_incident_web_url = None;
+        let mut field_last_modified_by = None;
+        let mut field_last_update_date_time = None;
+        let mut field_redirect_incident_id = None;
+        let mut field_resolving_comment = None;
+        let mut field_severity = None;
+        let mut field_status = None;
+        let mut field_summary = None;
+        let mut field_system_tags = None;
+        let mut field_tenant_id = None;
+        let mut field_alerts = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "assignedTo" => {
+                    field_assigned_to = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "classification" => {
+                    field_classification = map
+                        .next_value::<Option<AlertClassification>>()?;
+                }
+                "comments" => {
+                    field_comments = map.next_value::<Option<Vec<AlertComment>>>()?;
+                }
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "customTags" => {
+                    field_custom_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "determination" => {
+                    field_determination = map.next_value::<Option<AlertDetermination>>()?;
+                }
+                "displayName" => {
+                    field_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "incidentWebUrl" => {
+                    field_incident_web_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "lastModifiedBy" => {
+                    field_last_modified_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "lastUpdateDateTime" => {
+                    field_last_update_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "redirectIncidentId" => {
+                    field_redirect_incident_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "resolvingComment" => {
+                    field_resolving_comment = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "severity" => field_severity = map.next_value::<Option<AlertSeverity>>()?,
+                "status" => field_status = map.next_value::<Option<IncidentStatus>>()?,
+                "summary" => {
+                    field_summary = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "systemTags" => {
+                    field_system_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "tenantId" => {
+                    field_tenant_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "alerts" => field_alerts = map.next_value::<Option<Vec<Alert>>>()?,
+                _ => {
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(Incident {
+            annotations,
+            id: field_id.unwrap_or_default(),
+            assigned_to: field_assigned_to,
+            classification: field_classification,
+            comments: field_comments,
+            created_date_time: field_created_date_time,
+            custom_tags: field_custom_tags,
+            description: field_description,
+            determination: field_determination,
+            display_name: field_display_name,
+            incident_web_url: field_incident_web_url,
+            last_modified_by: field_last_modified_by,
+            last_update_date_time: field_last_update_date_time,
+            redirect_incident_id: field_redirect_incident_id,
+            resolving_comment: field_resolving_comment,
+            severity: field_severity,
+            status: field_status,
+            summary: field_summary,
+            system_tags: field_system_tags,
+            tenant_id: field_tenant_id,
+            alerts: field_alerts,
+            additional_properties,
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for Incident {
@@ -14916,156 +15103,8 @@ impl<'de> Deserialize<'de> for Incident {
                 f.write_str("a JSON object for `incident`")
             }
 
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Incident, A::Error> {
-                let mut annotations = Annotations::new();
-                let mut additional_properties = RawMembers::new();
-                let mut field_id = None;
-                let mut field_assigned_to = None;
-                let mut field_classification = None;
-                let mut field_comments = None;
-                let mut field_created_date_time = None;
-                let mut field_custom_tags = None;
-                let mut field_description = None;
-                let mut field_determination = None;
-                let mut field_display_name = None;
-                let mut field_incident_web_url = None;
-                let mut field_last_modified_by = None;
-                let mut field_last_update_date_time = None;
-                let mut field_redirect_incident_id = None;
-                let mut field_resolving_comment = None;
-                let mut field_severity = None;
-                let mut field_status = None;
-                let mut field_summary = None;
-                let mut field_system_tags = None;
-                let mut field_tenant_id = None;
-                while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "assignedTo" => {
-                            field_assigned_to = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "classification" => {
-                            field_classification = map
-                                .next_value::<Option<AlertClassification>>()?;
-                        }
-                        "comments" => {
-                            field_comments = map
-                                .next_value::<Option<Vec<AlertComment>>>()?;
-                        }
-                        "createdDateTime" => {
-                            field_created_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "customTags" => {
-                            field_custom_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "description" => {
-                            field_description = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "determination" => {
-                            field_determination = map
-                                .next_value::<Option<AlertDetermination>>()?;
-                        }
-                        "displayName" => {
-                            field_display_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "incidentWebUrl" => {
-                            field_incident_web_url = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "lastModifiedBy" => {
-                            field_last_modified_by = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "lastUpdateDateTime" => {
-                            field_last_update_date_time = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "redirectIncidentId" => {
-                            field_redirect_incident_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "resolvingComment" => {
-                            field_resolving_comment = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "severity" => {
-                            field_severity = map.next_value::<Option<AlertSeverity>>()?;
-                        }
-                        "status" => {
-                            field_status = map.next_value::<Option<IncidentStatus>>()?;
-                        }
-                        "summary" => {
-                            field_summary = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "systemTags" => {
-                            field_system_tags = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "tenantId" => {
-                            field_tenant_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
-                    }
-                }
-                additional_properties.keep_last_duplicates();
-                Ok(Incident {
-                    annotations,
-                    id: field_id.unwrap_or_default(),
-                    assigned_to: field_assigned_to,
-                    classification: field_classification,
-                    comments: field_comments,
-                    created_date_time: field_created_date_time,
-                    custom_tags: field_custom_tags,
-                    description: field_description,
-                    determination: field_determination,
-                    display_name: field_display_name,
-                    incident_web_url: field_incident_web_url,
-                    last_modified_by: field_last_modified_by,
-                    last_update_date_time: field_last_update_date_time,
-                    redirect_incident_id: field_redirect_incident_id,
-                    resolving_comment: field_resolving_comment,
-                    severity: field_severity,
-                    status: field_status,
-                    summary: field_summary,
-                    system_tags: field_system_tags,
-                    tenant_id: field_tenant_id,
-                    additional_properties,
-                })
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Incident, A::Error> {
+                Incident::decode_members(map, Annotations::new())
             }
         }
         deserializer.deserialize_map(IncidentVisitor)
