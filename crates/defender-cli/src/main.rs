@@ -10,10 +10,11 @@ use defender_cli::endpoints;
 use defender_cli::output::{Format, write_record, write_rows};
 use defender_runtime::catalog::EndpointKind;
 use defender_runtime::request::Keyed;
-use defender_sdk::{CollectionRequest, DefenderClient, Error, ErrorKind, IsolationType};
+use defender_sdk::{CollectionRequest, DefenderClient, Error, ErrorKind};
 use futures_util::TryStreamExt;
 use serde_json::Value;
 
+mod actions;
 mod connect;
 mod generic;
 mod shell;
@@ -25,6 +26,8 @@ mod exit {
     pub const AUTH: u8 = 3;
     pub const THROTTLED: u8 = 4;
     pub const DECLINED: u8 = 5;
+    pub const ACTION_FAILED: u8 = 6;
+    pub const STILL_RUNNING: u8 = 7;
 }
 
 #[derive(Parser)]
@@ -33,7 +36,8 @@ mod exit {
     version,
     about = "Microsoft Defender for Endpoint from the terminal",
     after_help = "Exit codes: 0 success, 1 the service or network failed, 2 invalid usage or configuration, \
-                  3 sign-in or permission refused, 4 throttled, 5 a confirmation was declined."
+                  3 sign-in or permission refused, 4 throttled, 5 a confirmation was declined, \
+                  6 an awaited device action failed, timed out or was cancelled, 7 it was still running at --timeout."
 )]
 struct Cli {
     #[command(flatten)]
@@ -220,25 +224,8 @@ enum MachinesCommand {
     List(ListArgs),
     /// One device by id.
     Get { id: String },
-    /// Isolate a device from the network.
-    Isolate {
-        id: String,
-        /// Why, for the action's record.
-        #[arg(long)]
-        comment: String,
-        /// Full isolation, or selective (Outlook, Teams and Skype keep working).
-        #[arg(long, value_enum, default_value = "full")]
-        isolation: IsolationArg,
-        /// Do not ask for confirmation.
-        #[arg(long, short)]
-        yes: bool,
-    },
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum IsolationArg {
-    Full,
-    Selective,
+    #[command(flatten)]
+    Action(actions::DeviceAction),
 }
 
 #[derive(Subcommand)]
@@ -384,21 +371,8 @@ async fn run(cli: Cli) -> ExitCode {
                 Err(e) => Err(e),
             }
         }
-        Command::Machines { command: MachinesCommand::Isolate { id, comment, isolation, yes } } => {
-            if !yes && !confirm(&format!("Isolate device {id} from the network?")) {
-                return fail(
-                    exit::DECLINED,
-                    "not confirmed; nothing was done (use --yes to skip the question)",
-                );
-            }
-            let isolation = match isolation {
-                IsolationArg::Full => IsolationType::Full,
-                IsolationArg::Selective => IsolationType::Selective,
-            };
-            match client.machines().get(&id).isolate(&comment, Some(isolation)).await {
-                Ok(action) => print_value(&serde_json::to_value(action).unwrap_or_default(), cli.output),
-                Err(e) => Err(e),
-            }
+        Command::Machines { command: MachinesCommand::Action(action) } => {
+            return actions::run(&client, action, cli.output).await;
         }
         Command::Alerts { command: AlertsCommand::List { query, graph: false } } => {
             let columns = ["id", "severity", "status", "title", "computerDnsName", "alertCreationTime"];

@@ -671,3 +671,103 @@ fn api_and_call_reach_the_graph_endpoints_too() {
     assert!(one.status.success(), "{}", String::from_utf8_lossy(&one.stderr));
     assert!(stdout(&one).contains("\"id\": \"AdminMFAV2\""), "{}", stdout(&one));
 }
+
+fn first_machine_id() -> String {
+    let first =
+        defender(&["--emulator", "machines", "list", "--top", "1", "--select", "id", "-o", "json"], b"");
+    let line: serde_json::Value =
+        serde_json::from_str(stdout(&first).trim()).unwrap_or_else(|e| panic!("{e}"));
+    line["id"].as_str().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn device_actions_wait_for_their_end_and_exit_by_its_outcome() {
+    let id = first_machine_id();
+    let fast = ["--wait", "--poll-interval", "0.01", "-o", "json"];
+    let run = |action: &[&str], comment: &str, extra: &[&str]| {
+        let mut args = vec!["--emulator", "machines"];
+        args.extend_from_slice(action);
+        args.extend_from_slice(&[id.as_str(), "--comment", comment]);
+        args.extend_from_slice(extra);
+        defender(&args, b"")
+    };
+
+    let isolated = run(&["isolate", "--yes"], "Contain", &fast);
+    assert!(isolated.status.success(), "{}", String::from_utf8_lossy(&isolated.stderr));
+    let action: serde_json::Value =
+        serde_json::from_str(&stdout(&isolated)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((action["type"].as_str(), action["status"].as_str()), (Some("Isolate"), Some("Succeeded")));
+
+    let failed = run(&["collect-package"], "[emulator:fail]", &fast);
+    assert_eq!(failed.status.code(), Some(6), "{}", String::from_utf8_lossy(&failed.stderr));
+    let said = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        said.contains("CollectInvestigationPackage action") && said.contains("failed: The device could not"),
+        "{said}"
+    );
+
+    let timed_out = run(&["scan", "--scan", "full"], "[emulator:timeout]", &fast);
+    assert_eq!(timed_out.status.code(), Some(6));
+    assert!(
+        String::from_utf8_lossy(&timed_out.stderr).contains("timed out"),
+        "{}",
+        String::from_utf8_lossy(&timed_out.stderr)
+    );
+
+    // A deadline before the action ends: exit 7, and the message says how to follow it.
+    let still = run(&["unisolate"], "Release", &["--wait", "--timeout", "0", "--poll-interval", "5"]);
+    assert_eq!(still.status.code(), Some(7), "{}", String::from_utf8_lossy(&still.stderr));
+    assert!(String::from_utf8_lossy(&still.stderr).contains("defender machines wait "));
+
+    // Without --wait: the recorded action, as before.
+    let recorded = run(&["restrict"], "Restrict", &["-o", "json"]);
+    assert!(recorded.status.success());
+    let action: serde_json::Value =
+        serde_json::from_str(&stdout(&recorded)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(action["status"], "Pending");
+}
+
+/// A second action while one runs: the service's refusal does not say which action it waits
+/// behind, so the command looks it up and names it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_action_names_the_action_it_waits_behind() {
+    use wiremock::matchers::{method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/t/oauth2/v2.0/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            serde_json::json!({"token_type": "Bearer", "expires_in": 3599, "access_token": "token"}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/machines/m1/isolate"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "error": {"code": "ActiveRequestAlreadyExists", "message": "Action is already in progress", "target": "c1"}
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/machineactions"))
+        .and(query_param("$filter", "machineId eq 'm1' and (status eq 'Pending' or status eq 'InProgress')"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"value": [
+            {"id": "a-pending", "type": "Isolate", "status": "InProgress", "machineId": "m1"}
+        ]})))
+        .mount(&server)
+        .await;
+    let uri = server.uri();
+    let output = tokio::task::spawn_blocking(move || {
+        command()
+            .args(["--base-url", &uri, "--authority-host", &uri, "--tenant-id", "t", "--client-id", "c"])
+            .args(["machines", "isolate", "m1", "--comment", "again", "--yes"])
+            .env("AZURE_CLIENT_SECRET", "s")
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("action refused") && said.contains("Isolate a-pending (InProgress)"), "{said}");
+}

@@ -44,6 +44,9 @@ pub struct Tenant {
     pub scores_by_group: Vec<Value>,
     /// The seed, for values generated on request (function results).
     pub seed: u64,
+    /// Machine actions this emulator recorded that have not ended, by id: the statuses each
+    /// still goes through, one per read (see `operations::advance_action`).
+    pub running_actions: BTreeMap<String, Vec<&'static str>>,
 }
 
 /// How many entities each generated set has; sets not named get [`DEFAULT_SET_SIZE`].
@@ -133,6 +136,7 @@ impl Tenant {
                 json!({"time": "2019-12-03T09:51:28.2143414Z", "score": 23.58823563070858, "rbacGroupId": 5, "rbacGroupName": "Servers"}),
             ],
             seed,
+            running_actions: BTreeMap::new(),
         }
     }
 

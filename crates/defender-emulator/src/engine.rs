@@ -139,6 +139,9 @@ pub fn answer(shared: &Shared, request: &Request<'_>) -> Result<Reply, Failure> 
         }
         EndpointKind::List => context.list(tenant.set(endpoint.root), request.query, None),
         EndpointKind::Get => {
+            if let Some(index) = source.filter(|_| endpoint.root == "machineactions") {
+                crate::operations::advance_action(&mut tenant, index);
+            }
             let item = source.map(|i| tenant.set(endpoint.root)[i].clone()).unwrap_or_default();
             Ok(Reply::ok(context.entity(&format!("{}/$entity", endpoint.root), item)))
         }

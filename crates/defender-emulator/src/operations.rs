@@ -71,6 +71,14 @@ pub fn handle(context: &Context<'_>, tenant: &mut Tenant, call: &Call<'_>) -> Op
         ("machines", action) => {
             let (_, action_type) = RESPONSE_ACTIONS.iter().find(|(segment, _)| *segment == action)?;
             let machine = tenant.set("machines")[call.source?].clone();
+            // The service names neither the running action nor its id in this refusal.
+            if running_action_of(tenant, &machine["id"], action_type).is_some() {
+                return Some(Err(Failure::new(
+                    400,
+                    "ActiveRequestAlreadyExists",
+                    "Action is already in progress",
+                )));
+            }
             let mut synth = context.synth(tenant, call);
             let mut recorded = synth.structured(
                 "MachineAction",
@@ -117,13 +125,18 @@ pub fn handle(context: &Context<'_>, tenant: &mut Tenant, call: &Call<'_>) -> Op
                     ("lastUpdateDateTimeUtc".to_owned(), Value::from(now)),
                 ]));
             }
+            let comment = member(call.body, "Comment").and_then(Value::as_str).unwrap_or_default();
+            tenant.running_actions.insert(text(&recorded["id"]), planned_statuses(comment));
             tenant.set_mut("machineactions").push(recorded.clone());
             // The service documents 201 for the device actions, and 200 for live response.
             let status = if action == "runliveresponse" { 200 } else { 201 };
             Ok(Reply { status, body: Some(context.entity("MachineActions/$entity", recorded)) })
         }
         ("machineactions", "cancel") => {
-            let action = &mut tenant.set_mut("machineactions")[call.source?];
+            let index = call.source?;
+            let id = text(&tenant.set("machineactions")[index]["id"]);
+            tenant.running_actions.remove(&id);
+            let action = &mut tenant.set_mut("machineactions")[index];
             if let Value::Object(object) = action {
                 object.insert("status".into(), Value::from("Cancelled"));
                 object.insert("cancellationRequestor".into(), Value::from(context.shared.client_id.as_str()));
@@ -186,6 +199,70 @@ pub fn handle(context: &Context<'_>, tenant: &mut Tenant, call: &Call<'_>) -> Op
         }
         _ => return None,
     })
+}
+
+/// What a comment asks of a recorded action's outcome: `[emulator:fail]` makes it fail and
+/// `[emulator:timeout]` time out; any other action succeeds. Each read after the one that
+/// created it moves it on: `Pending`, `InProgress`, then the outcome.
+fn planned_statuses(comment: &str) -> Vec<&'static str> {
+    let outcome = if comment.contains("[emulator:fail]") {
+        "Failed"
+    } else if comment.contains("[emulator:timeout]") {
+        "TimeOut"
+    } else {
+        "Succeeded"
+    };
+    vec!["Pending", "InProgress", outcome]
+}
+
+/// Moves the recorded action at `index` in `machineactions` to its next status, as a device
+/// picking it up and carrying it out would, and records why a failed one failed.
+pub fn advance_action(tenant: &mut Tenant, index: usize) {
+    let id = text(&tenant.set("machineactions")[index]["id"]);
+    let Some(statuses) = tenant.running_actions.get_mut(&id) else { return };
+    if statuses.is_empty() {
+        tenant.running_actions.remove(&id);
+        return;
+    }
+    let status = statuses.remove(0);
+    if statuses.is_empty() {
+        tenant.running_actions.remove(&id);
+    }
+    if let Value::Object(object) = &mut tenant.set_mut("machineactions")[index] {
+        object.insert("status".into(), Value::from(status));
+        object.insert("lastUpdateDateTimeUtc".into(), Value::from(crate::synth::now_text()));
+        match status {
+            "Failed" => {
+                object.insert("errorHResult".into(), Value::from(-2_147_024_894_i64));
+                object.insert(
+                    "troubleshootInfo".into(),
+                    Value::from("The device could not carry out the action."),
+                );
+            }
+            "TimeOut" => {
+                object.insert(
+                    "troubleshootInfo".into(),
+                    Value::from("The device did not pick the action up in time."),
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A recorded action of `action_type` on the machine that has not ended; for live response,
+/// any live response session on it.
+fn running_action_of<'t>(tenant: &'t Tenant, machine_id: &Value, action_type: &str) -> Option<&'t Value> {
+    tenant.set("machineactions").iter().find(|action| {
+        action["machineId"] == *machine_id
+            && action["type"] == action_type
+            && matches!(action["status"].as_str(), Some("Pending" | "InProgress"))
+            && tenant.running_actions.contains_key(&text(&action["id"]))
+    })
+}
+
+fn text(value: &Value) -> String {
+    value.as_str().map_or_else(|| value.to_string(), str::to_owned)
 }
 
 fn query(call: &Call<'_>, name: &str) -> Option<String> {

@@ -301,9 +301,45 @@ fn title_case(lower_name: &str) -> String {
     chars.next().map(|first| first.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
 }
 
+/// The current time as the service writes timestamps (UTC, seven fractional digits), for what
+/// changes while the emulator runs, such as a machine action's last update.
+pub fn now_text() -> String {
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let seconds = since_epoch.as_secs();
+    let (days, of_day) = ((seconds / 86_400) as i64, seconds % 86_400);
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:07}Z",
+        of_day / 3_600,
+        of_day % 3_600 / 60,
+        of_day % 60,
+        since_epoch.subsec_nanos() / 100
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn now_is_written_as_the_service_writes_timestamps() {
+        let now = now_text();
+        assert_eq!(now.len(), "2026-12-06T15:40:01.1234567Z".len(), "{now}");
+        let parsed = defender_runtime::edm::DateTimeOffset::parse(&now).unwrap_or_else(|e| panic!("{now}: {e}"));
+        let age = std::time::SystemTime::now()
+            .duration_since(std::time::SystemTime::from(parsed.as_offset_date_time()))
+            .unwrap_or_default();
+        assert!(age.as_secs() < 60, "{now}");
+    }
     use defender_sdk::catalog::CATALOG;
 
     #[test]

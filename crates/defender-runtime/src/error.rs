@@ -47,12 +47,55 @@ pub enum ErrorKind {
         /// The delay the service asked for, when it said.
         retry_after: Option<Duration>,
     },
+    /// The service refused a device response action for a reason it documents (400), such as
+    /// an action of the same kind already pending on the device.
+    ActionRefused {
+        /// Why.
+        reason: ActionRefusal,
+        /// The error the service sent.
+        error: HttpError,
+    },
     /// A response arrived but its body is not what the type expects.
     Decode(DecodeError),
     /// The request never completed: DNS, TLS, connection reset, timeout, body cut short.
     Transport(TransportError),
     /// The client was configured in a way that cannot work (bad URL, `http://` to a remote host…).
     Config(String),
+}
+
+/// Why the service refused a device response action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ActionRefusal {
+    /// `ActiveRequestAlreadyExists` ("Action is already in progress"): an action of the same
+    /// kind is pending or in progress on the device (for live response, any live response
+    /// session). Wait for that action to end, or cancel it, then ask again.
+    ActiveRequestAlreadyExists,
+}
+
+impl ActionRefusal {
+    /// The refusal a 400 error body describes, if it is one the service documents.
+    pub fn of(code: Option<&str>, message: Option<&str>) -> Option<Self> {
+        let in_progress = message.is_some_and(|m| m.to_ascii_lowercase().contains("already in progress"));
+        match code {
+            Some(code) if code.eq_ignore_ascii_case("ActiveRequestAlreadyExists") => {
+                Some(Self::ActiveRequestAlreadyExists)
+            }
+            _ if in_progress => Some(Self::ActiveRequestAlreadyExists),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ActionRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ActiveRequestAlreadyExists => f.write_str(
+                "an action of the same kind is already pending or in progress on this device; wait for it \
+                 to end or cancel it, then ask again",
+            ),
+        }
+    }
 }
 
 /// An error status from the API, with the OData error body when the service sent one.
@@ -150,7 +193,9 @@ impl Error {
     /// The HTTP status the service answered with, if any.
     pub fn status(&self) -> Option<StatusCode> {
         match &self.inner.kind {
-            ErrorKind::Http(e) | ErrorKind::Throttled { error: e, .. } => Some(e.status),
+            ErrorKind::Http(e)
+            | ErrorKind::Throttled { error: e, .. }
+            | ErrorKind::ActionRefused { error: e, .. } => Some(e.status),
             ErrorKind::Auth(e) => e.status,
             ErrorKind::Decode(e) => e.status,
             ErrorKind::Transport(_) | ErrorKind::Config(_) => None,
@@ -160,7 +205,9 @@ impl Error {
     /// The OData error code (`ResourceNotFound`, `InvalidRequestBody`, …), if the service sent one.
     pub fn odata_code(&self) -> Option<&str> {
         match &self.inner.kind {
-            ErrorKind::Http(e) | ErrorKind::Throttled { error: e, .. } => e.code.as_deref(),
+            ErrorKind::Http(e)
+            | ErrorKind::Throttled { error: e, .. }
+            | ErrorKind::ActionRefused { error: e, .. } => e.code.as_deref(),
             ErrorKind::Auth(e) => e.code.as_deref(),
             _ => None,
         }
@@ -169,9 +216,9 @@ impl Error {
     /// The id to quote to Microsoft support: the `request-id` header, else the error `target`.
     pub fn request_id(&self) -> Option<&str> {
         match &self.inner.kind {
-            ErrorKind::Http(e) | ErrorKind::Throttled { error: e, .. } => {
-                e.request_id.as_deref().or(e.target.as_deref())
-            }
+            ErrorKind::Http(e)
+            | ErrorKind::Throttled { error: e, .. }
+            | ErrorKind::ActionRefused { error: e, .. } => e.request_id.as_deref().or(e.target.as_deref()),
             ErrorKind::Auth(e) => e.request_id.as_deref(),
             _ => None,
         }
@@ -198,6 +245,7 @@ impl fmt::Display for Error {
         match &self.inner.kind {
             ErrorKind::Auth(e) => write!(f, "authentication failed: {e}"),
             ErrorKind::Http(e) => write!(f, "{e}"),
+            ErrorKind::ActionRefused { reason, error } => write!(f, "action refused: {reason} ({error})"),
             ErrorKind::Throttled { error, retry_after } => {
                 write!(f, "throttled: {error}")?;
                 if let Some(delay) = retry_after {

@@ -57,7 +57,7 @@ pub use auth::{
 };
 pub use client::{ClientBuilder, ODataClient};
 pub use cloud::{ApiHost, Cloud, GraphEndpoint, Region};
-pub use error::{Error, ErrorKind, Result};
+pub use error::{ActionRefusal, Error, ErrorKind, Result};
 pub use limit::RateLimiter;
 pub use members::{Annotations, RawMembers};
 pub use odata::Page;

@@ -9,7 +9,7 @@ use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use crate::error::{AuthError, Error, ErrorKind, HttpError, body_excerpt};
+use crate::error::{ActionRefusal, AuthError, Error, ErrorKind, HttpError, body_excerpt};
 use crate::retry::retry_after;
 use crate::transport::RawResponse;
 use crate::wire::{FieldKey, Wire};
@@ -157,7 +157,8 @@ fn lenient_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<S
 /// Turns an unsuccessful response into the matching error kind.
 ///
 /// 401 and 403 become [`ErrorKind::Auth`], 429 (and 503 with `Retry-After`) become
-/// [`ErrorKind::Throttled`], everything else [`ErrorKind::Http`]. Bodies that are not OData
+/// [`ErrorKind::Throttled`], a 400 refusing a device action for a documented reason
+/// [`ErrorKind::ActionRefused`], everything else [`ErrorKind::Http`]. Bodies that are not OData
 /// error documents (HTML pages from a gateway, plain text, nothing) keep a short excerpt.
 pub fn error_from_response(response: &RawResponse) -> Error {
     let parsed = serde_json::from_slice::<ODataErrorBody>(&response.body).ok();
@@ -178,8 +179,9 @@ pub fn error_from_response(response: &RawResponse) -> Error {
         body_excerpt: excerpt,
     };
     let delay = retry_after(&response.headers);
-    let error = match response.status.as_u16() {
-        401 | 403 => Error::new(ErrorKind::Auth(AuthError {
+    let refusal = ActionRefusal::of(http.code.as_deref(), http.message.as_deref());
+    let error = match (response.status.as_u16(), refusal) {
+        (401 | 403, _) => Error::new(ErrorKind::Auth(AuthError {
             status: Some(http.status),
             message: http
                 .message
@@ -189,8 +191,9 @@ pub fn error_from_response(response: &RawResponse) -> Error {
             code: http.code,
             request_id: http.request_id.or(http.target),
         })),
-        429 => Error::new(ErrorKind::Throttled { error: http, retry_after: delay }),
-        503 if delay.is_some() => Error::new(ErrorKind::Throttled { error: http, retry_after: delay }),
+        (400, Some(reason)) => Error::new(ErrorKind::ActionRefused { reason, error: http }),
+        (429, _) => Error::new(ErrorKind::Throttled { error: http, retry_after: delay }),
+        (503, _) if delay.is_some() => Error::new(ErrorKind::Throttled { error: http, retry_after: delay }),
         _ => Error::new(ErrorKind::Http(http)),
     };
     error.with_attempts(response.attempts)
@@ -219,5 +222,50 @@ mod tests {
             .err()
             .unwrap_or_else(|| panic!("decoded a non-page"));
         assert!(error.to_string().contains("missing field `value`"), "{error}");
+    }
+}
+
+#[cfg(test)]
+mod refusal_tests {
+    use reqwest::StatusCode;
+    use reqwest::header::HeaderMap;
+
+    use super::*;
+
+    fn error_for(status: u16, body: &str) -> Error {
+        error_from_response(&RawResponse {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            headers: HeaderMap::new(),
+            body: bytes::Bytes::from(body.to_owned()),
+            attempts: 1,
+        })
+    }
+
+    /// `run-live-response.md` names the code; the device action pages only the message.
+    #[test]
+    fn an_action_already_in_progress_is_a_refusal_by_code_or_by_message() {
+        for body in [
+            r#"{"error": {"code": "ActiveRequestAlreadyExists", "message": "Action is already in progress"}}"#,
+            r#"{"error": {"code": "BadRequest", "message": "Action is already in progress"}}"#,
+        ] {
+            let error = error_for(400, body);
+            assert!(
+                matches!(
+                    error.kind(),
+                    ErrorKind::ActionRefused { reason: ActionRefusal::ActiveRequestAlreadyExists, .. }
+                ),
+                "{body}: {error:?}"
+            );
+            assert_eq!(error.status(), Some(StatusCode::BAD_REQUEST));
+            assert!(error.to_string().starts_with("action refused: an action of the same kind"), "{error}");
+        }
+        // Another 400 stays an HTTP error, and the same code on another status is not a refusal.
+        let other = error_for(
+            400,
+            r#"{"error": {"code": "InvalidRequestBody", "message": "Request body is incorrect"}}"#,
+        );
+        assert!(matches!(other.kind(), ErrorKind::Http(_)), "{other:?}");
+        let server = error_for(500, r#"{"error": {"code": "ActiveRequestAlreadyExists"}}"#);
+        assert!(matches!(server.kind(), ErrorKind::Http(_)), "{server:?}");
     }
 }

@@ -65,14 +65,19 @@ pub mod graph;
 #[cfg(feature = "libraryfiles")]
 mod library;
 
+#[cfg(feature = "machineactions")]
+mod actions;
+
+#[cfg(feature = "machineactions")]
+pub use actions::{ActionOutcome, ActionWait, FinishedAction};
 /// The URL type of [`ClientSecretCredential::with_authority_host`] and similar settings,
 /// re-exported so that callers need no `url` dependency of their own.
 pub use defender_runtime::Url;
 pub use defender_runtime::{
-    AccessToken, Annotations, ApiHost, ClientBuilder, ClientCertificateCredential, ClientSecretCredential,
-    Cloud, CollectionRequest, EntityRequest, EnvironmentCredential, Error, ErrorKind, ODataClient, Page,
-    QueryOptions, RateLimiter, RawMembers, Region, Result, RetryPolicy, StaticTokenCredential,
-    TokenCredential, edm, error, transport,
+    AccessToken, ActionRefusal, Annotations, ApiHost, ClientBuilder, ClientCertificateCredential,
+    ClientSecretCredential, Cloud, CollectionRequest, EntityRequest, EnvironmentCredential, Error, ErrorKind,
+    ODataClient, Page, QueryOptions, RateLimiter, RawMembers, Region, Result, RetryPolicy,
+    StaticTokenCredential, TokenCredential, edm, error, transport,
 };
 pub use generated::*;
 #[cfg(feature = "libraryfiles")]
