@@ -389,7 +389,16 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Incidents { command: IncidentsCommand::Get { id } } => {
             incident(&client, &id, cli.output).await
         }
-        Command::Hunt { query, graph } => hunt(&client, &query, graph, cli.output).await,
+        Command::Hunt { query, graph } => {
+            let result = hunt(&client, &query, graph, cli.output).await;
+            // Hunting's own failures say what to do about them before what the service said.
+            if let Err(error) = &result
+                && let Some(hunting) = defender_sdk::HuntingError::of(error)
+            {
+                return fail(code_of(error), &format!("{hunting}: {error}"));
+            }
+            result
+        }
         Command::Call { .. } | Command::List { .. } | Command::Get { .. } => match planned {
             Some(planned) => {
                 generic::call(&client, planned.endpoint, &planned.arguments, &planned.query, cli.output).await
@@ -474,15 +483,9 @@ async fn hunt(client: &DefenderClient, query: &str, graph: bool, format: Format)
         let columns = results.schema.iter().flatten().filter_map(|c| c.name.clone()).collect();
         (columns, results.rows()?)
     } else {
-        let response = client.run(query).await?;
-        let columns = response.schema.iter().flatten().filter_map(|c| c.name.clone()).collect();
-        let rows = response
-            .results
-            .iter()
-            .flatten()
-            .map(|row| serde_json::to_value(row).unwrap_or_default())
-            .collect();
-        (columns, rows)
+        let found = client.run_as::<Value>(query).await?;
+        let columns = found.schema.iter().filter_map(|c| c.name.clone()).collect();
+        (columns, found.rows)
     };
     match write_rows(&mut std::io::stdout().lock(), format, &columns, &rows) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {

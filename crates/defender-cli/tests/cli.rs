@@ -771,3 +771,28 @@ async fn a_refused_action_names_the_action_it_waits_behind() {
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(said.contains("action refused") && said.contains("Isolate a-pending (InProgress)"), "{said}");
 }
+
+#[test]
+fn hunting_prints_rows_and_says_what_a_hunting_failure_means() {
+    let rows = defender(&["--emulator", "hunt", "DeviceProcessEvents | take 3", "-o", "csv"], b"");
+    assert!(rows.status.success(), "{}", String::from_utf8_lossy(&rows.stderr));
+    let text = stdout(&rows);
+    assert_eq!(text.lines().count(), 4, "a header and three rows: {text}");
+    assert!(text.starts_with("Timestamp,DeviceId,DeviceName,FileName,ProcessCommandLine"), "{text}");
+
+    let json = defender(&["--emulator", "hunt", "DeviceProcessEvents | take 2", "-o", "json"], b"");
+    let first: serde_json::Value = serde_json::from_str(stdout(&json).lines().next().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(first["FileName"], "powershell.exe");
+
+    for (query, said) in [
+        ("DeviceProcessEvents [emulator:preempted]", "too many resources"),
+        ("DeviceProcessEvents [emulator:too-large]", "larger than 124 MB"),
+        ("DeviceProcesEvents | take 1", "the query is not valid"),
+    ] {
+        let failed = defender(&["--emulator", "hunt", query], b"");
+        assert_eq!(failed.status.code(), Some(1), "{query}");
+        let stderr = String::from_utf8_lossy(&failed.stderr);
+        assert!(stderr.contains(said) && stderr.lines().count() == 1, "{query}: {stderr}");
+    }
+}

@@ -25,6 +25,7 @@ pub fn handle(context: &Context<'_>, tenant: &mut Tenant, call: &Call<'_>) -> Op
     let name = call.endpoint.name.to_ascii_lowercase();
     let (root, operation) = name.split_once('.').unwrap_or((&name, ""));
     Some(match (root, operation) {
+        ("advancedqueries", "run") => hunt(tenant, call),
         ("exposurescore", "bymachinegroups") => context.list(&tenant.scores_by_group, call.query, None),
         ("machines", "findbytag") => {
             let tag = query(call, "tag").unwrap_or_default();
@@ -198,6 +199,85 @@ pub fn handle(context: &Context<'_>, tenant: &mut Tenant, call: &Call<'_>) -> Op
             context.list(&results, call.query, None)
         }
         _ => return None,
+    })
+}
+
+/// Tables the emulator's hunting knows: a query must start with one, as a real one must name
+/// a table the tenant has.
+const HUNTING_TABLES: &[&str] =
+    &["DeviceProcessEvents", "DeviceInfo", "DeviceNetworkEvents", "DeviceFileEvents", "DeviceEvents"];
+
+/// `advancedqueries/run`: a row per device (its process events, in the emulator's world) with
+/// the columns of `DeviceProcessEvents`, cut by a final `take N` or `limit N`. A query with
+/// `[emulator:throttled]`, `[emulator:preempted]` or `[emulator:too-large]` in it fails as the
+/// service does in those cases.
+fn hunt(tenant: &Tenant, call: &Call<'_>) -> Result<Reply, Failure> {
+    let query = member(call.body, "Query").and_then(Value::as_str).unwrap_or_default().trim();
+    if query.contains("[emulator:throttled]") {
+        return Err(Failure::new(
+            429,
+            "429",
+            "API calls quota exceeded! Maximum allowed: 45 per 00:01:00. Please try again later.",
+        ));
+    }
+    if query.contains("[emulator:preempted]") {
+        return Err(Failure::new(
+            400,
+            "BadRequest",
+            "Query execution has exceeded the allowed limits. The query execution was preempted. This could \
+             possibly be due to high CPU and/or memory resource consumption. Optimize your query by following \
+             best practices and try again.",
+        ));
+    }
+    if query.contains("[emulator:too-large]") {
+        return Err(Failure::new(
+            400,
+            "BadRequest",
+            "Query execution has exceeded the allowed result size. Optimize your query by limiting the number \
+             of results and try again.",
+        ));
+    }
+    let table = query.split(|c: char| c.is_whitespace() || c == '|').next().unwrap_or_default();
+    if !HUNTING_TABLES.contains(&table) {
+        return Err(Failure::new(
+            400,
+            "BadRequest",
+            format!("Failed to resolve table or column expression named '{table}'"),
+        ));
+    }
+    let take = query
+        .split('|')
+        .filter_map(|part| part.trim().strip_prefix("take ").or_else(|| part.trim().strip_prefix("limit ")))
+        .filter_map(|n| n.trim().parse::<usize>().ok())
+        .next_back();
+    let machines = tenant.set("machines");
+    let rows: Vec<Value> = machines
+        .iter()
+        .take(take.unwrap_or(machines.len()))
+        .map(|machine| {
+            json!({
+                "Timestamp": machine["lastSeen"],
+                "DeviceId": machine["id"],
+                "DeviceName": machine["computerDnsName"],
+                "FileName": "powershell.exe",
+                "ProcessCommandLine": "powershell.exe -NoProfile -ExecutionPolicy Bypass",
+                "InitiatingProcessAccountName": "system",
+            })
+        })
+        .collect();
+    Ok(Reply {
+        status: 200,
+        body: Some(json!({
+            "Schema": [
+                {"Name": "Timestamp", "Type": "DateTime"},
+                {"Name": "DeviceId", "Type": "String"},
+                {"Name": "DeviceName", "Type": "String"},
+                {"Name": "FileName", "Type": "String"},
+                {"Name": "ProcessCommandLine", "Type": "String"},
+                {"Name": "InitiatingProcessAccountName", "Type": "String"},
+            ],
+            "Results": rows,
+        })),
     })
 }
 

@@ -334,7 +334,8 @@ mod tests {
     fn now_is_written_as_the_service_writes_timestamps() {
         let now = now_text();
         assert_eq!(now.len(), "2026-12-06T15:40:01.1234567Z".len(), "{now}");
-        let parsed = defender_runtime::edm::DateTimeOffset::parse(&now).unwrap_or_else(|e| panic!("{now}: {e}"));
+        let parsed =
+            defender_runtime::edm::DateTimeOffset::parse(&now).unwrap_or_else(|e| panic!("{now}: {e}"));
         let age = std::time::SystemTime::now()
             .duration_since(std::time::SystemTime::from(parsed.as_offset_date_time()))
             .unwrap_or_default();

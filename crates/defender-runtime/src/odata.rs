@@ -178,7 +178,10 @@ pub fn error_from_response(response: &RawResponse) -> Error {
         client_request_id: response.header("client-request-id"),
         body_excerpt: excerpt,
     };
-    let delay = retry_after(&response.headers);
+    let delay = retry_after(&response.headers).or_else(|| match response.status.as_u16() {
+        429 => crate::retry::quota_window(&response.body),
+        _ => None,
+    });
     let refusal = ActionRefusal::of(http.code.as_deref(), http.message.as_deref());
     let error = match (response.status.as_u16(), refusal) {
         (401 | 403, _) => Error::new(ErrorKind::Auth(AuthError {

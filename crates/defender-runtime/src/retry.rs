@@ -151,10 +151,44 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
 }
 
+/// The quota window a 429 body names when it has no `Retry-After` header: advanced hunting
+/// answers `"code": "429"` with a message such as "…Maximum allowed: 45 per 00:01:00…", and a
+/// call may be made again once that window has passed. The longest window named wins.
+pub fn quota_window(body: &[u8]) -> Option<Duration> {
+    let text = std::str::from_utf8(body).ok()?;
+    text.match_indices("per ")
+        .filter_map(|(at, _)| {
+            let rest = text.get(at + 4..)?;
+            let clock: String =
+                rest.chars().take_while(|c| c.is_ascii_digit() || *c == ':' || *c == '.').collect();
+            let parts: Vec<f64> = clock.split(':').map(str::parse).collect::<Result<_, _>>().ok()?;
+            match parts.as_slice() {
+                [hours, minutes, seconds] => Some(hours * 3_600.0 + minutes * 60.0 + seconds),
+                [days, hours, minutes, seconds] => {
+                    Some(days * 86_400.0 + hours * 3_600.0 + minutes * 60.0 + seconds)
+                }
+                _ => None,
+            }
+        })
+        .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
+        .map(Duration::from_secs_f64)
+        .max()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    #[test]
+    fn a_quota_window_is_read_from_a_throttled_body() {
+        let body = br#"{"error": {"code": "429", "message": "API calls quota exceeded! Maximum allowed: 45 per 00:01:00 ..."}}"#;
+        assert_eq!(quota_window(body), Some(Duration::from_secs(60)));
+        let two = br#"{"error": {"message": "Maximum allowed 1500 per 01:00:00, 45 per 00:01:00"}}"#;
+        assert_eq!(quota_window(two), Some(Duration::from_secs(3_600)));
+        assert_eq!(quota_window(br#"{"error": {"message": "one per customer"}}"#), None);
+        assert_eq!(quota_window(b"\xff not text"), None);
+    }
 
     fn headers(value: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();

@@ -160,7 +160,14 @@ impl Transport {
                 Ok(response) if response.status.is_success() => {
                     return outcome.map_err(|e| e.error);
                 }
-                Ok(response) => (Failure::Status(response.status), retry_after(&response.headers)),
+                Ok(response) => {
+                    let asked = retry_after(&response.headers).or_else(|| {
+                        (response.status == StatusCode::TOO_MANY_REQUESTS)
+                            .then(|| crate::retry::quota_window(&response.body))
+                            .flatten()
+                    });
+                    (Failure::Status(response.status), asked)
+                }
                 Err(e) => (e.failure, None),
             };
             let retryable = RetryPolicy::is_retryable(failure, idempotent) && attempt < self.retry.attempts();

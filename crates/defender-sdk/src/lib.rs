@@ -68,6 +68,9 @@ mod library;
 #[cfg(feature = "machineactions")]
 mod actions;
 
+#[cfg(feature = "advancedqueries")]
+mod hunting;
+
 #[cfg(feature = "machineactions")]
 pub use actions::{ActionOutcome, ActionWait, FinishedAction};
 /// The URL type of [`ClientSecretCredential::with_authority_host`] and similar settings,
@@ -80,6 +83,8 @@ pub use defender_runtime::{
     StaticTokenCredential, TokenCredential, edm, error, transport,
 };
 pub use generated::*;
+#[cfg(feature = "advancedqueries")]
+pub use hunting::{HuntingError, HuntingRows};
 #[cfg(feature = "libraryfiles")]
 pub use library::LibraryUpload;
 
