@@ -97,7 +97,8 @@ const FEATURES_END: &str = "# END generated features";
 
 /// `manifest` with its generated `[features]` table replaced by one for `features`: every
 /// feature on by default.
-pub fn manifest_with_features(manifest: &str, features: &[String]) -> String {
+pub fn manifest_with_features(manifest: &str, generated: &Generated) -> String {
+    let features = &generated.features;
     let mut table = format!("{FEATURES_BEGIN}\n[features]\ndefault = [\n");
     for feature in features {
         table.push_str(&format!("    \"{feature}\",\n"));
@@ -112,6 +113,15 @@ pub fn manifest_with_features(manifest: &str, features: &[String]) -> String {
          {} = [\"defender-runtime/tools\"]\n",
         crate::emit::TOOLS_FEATURE
     ));
+    if generated.exports {
+        table.push_str(&format!(
+            "## Exports \"via files\": the `…_export_rows` methods, which download, decompress and\n\
+             ## decode export files (adds `flate2`). Off by default: a program that does not export\n\
+             ## does not compile a decompressor.\n\
+             {} = [\"defender-runtime/exports\"]\n",
+            crate::plan::EXPORTS_FEATURE
+        ));
+    }
     // The modules other specs generate into the SDK, each behind a feature of its own.
     for (feature, doc) in TARGETS.iter().filter_map(|t| t.gated_by) {
         table.push_str(&format!("## {doc}\n{feature} = []\n"));
@@ -131,7 +141,7 @@ pub fn write_target(root: &Path, target: &Target, generated: &Generated) -> Resu
     if let Some(manifest) = target.manifest {
         let path = root.join(manifest);
         let current = fs::read_to_string(&path).map_err(|e| format!("cannot read {manifest}: {e}"))?;
-        let wanted = manifest_with_features(&current, &generated.features);
+        let wanted = manifest_with_features(&current, generated);
         if wanted != current {
             fs::write(&path, wanted).map_err(|e| format!("cannot write {manifest}: {e}"))?;
             changed += 1;
@@ -146,7 +156,7 @@ pub fn stale_target(root: &Path, target: &Target, generated: &Generated) -> Resu
     if let Some(manifest) = target.manifest {
         let path = root.join(manifest);
         let current = fs::read_to_string(&path).map_err(|e| format!("cannot read {manifest}: {e}"))?;
-        if manifest_with_features(&current, &generated.features) != current {
+        if manifest_with_features(&current, generated) != current {
             stale.push(path);
         }
     }

@@ -239,3 +239,67 @@ fn a_contained_key_named_like_its_containers_gets_a_placeholder_of_its_own() {
     assert_eq!(names, ["id", "items_id"]);
     assert_eq!(get.sdk, "folders().get(id).items().get(items_id)");
 }
+
+/// A function annotated as an export "via files" whose answer has `exportFiles`, one whose
+/// answer lacks it, and the row type.
+const EXPORTS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<edmx:Edmx xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx" Version="4.0">
+  <edmx:DataServices>
+    <Schema xmlns="http://docs.oasis-open.org/odata/ns/edm" Namespace="export.test">
+      <EntityType Name="device">
+        <Key><PropertyRef Name="id"/></Key>
+        <Property Name="id" Type="Edm.String" Nullable="false"/>
+      </EntityType>
+      <ComplexType Name="row">
+        <Property Name="deviceId" Type="Edm.String"/>
+        <Property Name="cveId" Type="Edm.String"/>
+      </ComplexType>
+      <ComplexType Name="files">
+        <Property Name="exportFiles" Type="Collection(Edm.String)"/>
+      </ComplexType>
+      <ComplexType Name="notFiles">
+        <Property Name="links" Type="Collection(Edm.String)"/>
+      </ComplexType>
+      <Function Name="VulnerabilitiesExport" IsBound="true">
+        <Annotation Term="RustSdk.UrlConventions.V1.ExportFileRows" String="export.test.row"/>
+        <Parameter Name="bindingParameter" Type="Collection(export.test.device)"/>
+        <ReturnType Type="export.test.files"/>
+      </Function>
+      <Function Name="OtherExport" IsBound="true">
+        <Annotation Term="RustSdk.UrlConventions.V1.ExportFileRows" String="export.test.row"/>
+        <Parameter Name="bindingParameter" Type="Collection(export.test.device)"/>
+        <ReturnType Type="export.test.notFiles"/>
+      </Function>
+      <EntityContainer Name="Service">
+        <EntitySet Name="devices" EntityType="export.test.device"/>
+      </EntityContainer>
+    </Schema>
+  </edmx:DataServices>
+</edmx:Edmx>"#;
+
+#[test]
+fn an_export_via_files_gets_a_rows_method_and_its_row_type_matches_members_in_any_case() {
+    let plan = plan_of(EXPORTS);
+    let operations: Vec<_> = plan.builders.iter().flat_map(|b| &b.operations).map(|o| &o.operation).collect();
+    let rows: Vec<(&str, Option<&str>)> = operations
+        .iter()
+        .map(|o| (o.name.as_str(), o.export_rows.as_ref().map(|r| r.method.as_str())))
+        .collect();
+    // Only the function whose answer lists `exportFiles` streams rows.
+    assert_eq!(rows, [("VulnerabilitiesExport", Some("vulnerabilities_export_rows")), ("OtherExport", None)]);
+    let export = plan.endpoints.iter().find(|e| e.name.ends_with("VulnerabilitiesExport"));
+    assert_eq!(export.and_then(|e| e.file_rows.as_deref()), Some("export.test.row"));
+
+    let model = csdl::parse(EXPORTS).unwrap_or_else(|e| panic!("{e}"));
+    let generated = emit::generate(&model, &options()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(generated.exports, "the manifest gets the exports feature");
+    let client = file(&generated, "client.rs");
+    assert!(client.contains("#[cfg(feature = \"exports\")]"), "{client}");
+    assert!(client.contains("ExportRows<super::test::Row>"), "{client}");
+    // The row type matches `CveId` as `cveId`; the answer type does not fold.
+    let types = file(&generated, "test.rs");
+    let folds = types.matches("fold_member_case").count();
+    assert_eq!(folds, 1, "{types}");
+    let manifest = codegen::manifest_with_features("[package]\nname = \"x\"\n", &generated);
+    assert!(manifest.contains("exports = [\"defender-runtime/exports\"]"), "{manifest}");
+}

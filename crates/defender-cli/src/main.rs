@@ -16,6 +16,7 @@ use serde_json::Value;
 
 mod actions;
 mod connect;
+mod export;
 mod generic;
 mod shell;
 
@@ -120,6 +121,23 @@ enum Command {
     Incidents {
         #[command(subcommand)]
         command: IncidentsCommand,
+    },
+    /// Stream an export "via files" (software vulnerabilities, inventory, configurations, …):
+    /// download, decompress and decode its files, and write each row once, as JSON lines
+    /// (`-o json`, and the default) or CSV (`-o csv`).
+    Export {
+        /// The export, in kebab case (`software-vulnerabilities`); `--list` lists them.
+        #[arg(required_unless_present = "list")]
+        name: Option<String>,
+        /// List the exports and their row types.
+        #[arg(long)]
+        list: bool,
+        /// Write the rows to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// How many files to download and decode at once.
+        #[arg(long, default_value_t = 2)]
+        concurrency: usize,
     },
     /// Run an advanced hunting query and print its rows (Defender for Endpoint's
     /// `advancedqueries/run`, or Microsoft Graph's `runHuntingQuery` with `--graph`).
@@ -271,6 +289,10 @@ fn main() -> ExitCode {
                 Err((code, message)) => fail(code, &message),
             };
         }
+        Command::Export { list: true, .. } => {
+            let mut out = std::io::stdout().lock();
+            return finish(out.write_all(export::list().as_bytes()));
+        }
         Command::Api { search } => {
             let found = endpoints::search(search.as_deref());
             let columns = ["name", "request", "permissions", "sdk"].map(str::to_owned);
@@ -405,6 +427,12 @@ async fn run(cli: Cli) -> ExitCode {
             }
             None => Ok(()),
         },
+        Command::Export { name, out, concurrency, .. } => {
+            // Rows are JSON lines unless CSV is asked for: a table of a million rows helps no one.
+            let format = if cli.output == Format::Csv { Format::Csv } else { Format::Json };
+            let name = name.unwrap_or_default();
+            export::run(&client, &name, format, out.as_deref(), concurrency).await.map(|_| ())
+        }
         Command::Decode { .. }
         | Command::Config
         | Command::Api { .. }

@@ -796,3 +796,49 @@ fn hunting_prints_rows_and_says_what_a_hunting_failure_means() {
         assert!(stderr.contains(said) && stderr.lines().count() == 1, "{query}: {stderr}");
     }
 }
+
+#[test]
+fn exports_stream_their_rows_as_json_lines_or_csv() {
+    let listed = defender(&["export", "--list"], b"");
+    assert!(listed.status.success());
+    let names: Vec<String> =
+        stdout(&listed).lines().map(|l| l.split('\t').next().unwrap_or_default().to_owned()).collect();
+    for name in [
+        "software-vulnerabilities",
+        "software-inventory",
+        "secure-configurations-assessment",
+        "browser-extensions-inventory",
+        "info-gathering",
+    ] {
+        assert!(names.iter().any(|n| n == name), "{name} not in {names:?}");
+    }
+
+    // JSON lines, members as the API spells them although the files spell them in PascalCase.
+    let rows = defender(&["--emulator", "export", "software-vulnerabilities"], b"");
+    assert!(rows.status.success(), "{}", String::from_utf8_lossy(&rows.stderr));
+    let lines: Vec<serde_json::Value> = stdout(&rows)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    assert_eq!(lines.len(), 1_000);
+    assert!(lines.iter().all(|row| row.get("cveId").is_some() && row.get("CveId").is_none()), "{}", lines[0]);
+
+    // CSV into a file: a header from the row type, then a record per row.
+    let dir = std::env::temp_dir().join(format!("defender-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.join("inventory.csv");
+    let out_text = out.to_string_lossy().into_owned();
+    let written =
+        defender(&["--emulator", "export", "software-inventory", "-o", "csv", "--out", &out_text], b"");
+    assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+    assert!(stdout(&written).is_empty());
+    let text = std::fs::read_to_string(&out).unwrap_or_else(|e| panic!("{e}"));
+    assert!(text.starts_with("deviceId,deviceName,osPlatform"), "{}", &text[..text.len().min(200)]);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(reader.records().count(), 1_000);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let unknown = defender(&["--emulator", "export", "software-vulns"], b"");
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("software-vulnerabilities"));
+}

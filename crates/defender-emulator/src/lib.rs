@@ -24,12 +24,14 @@ mod graph;
 mod operations;
 mod query;
 mod server;
+pub mod storage;
 mod synth;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 pub use faults::FaultConfig;
+pub use storage::{StorageFaults, StorageRequest};
 
 /// How to start an emulator.
 #[derive(Debug, Clone)]
@@ -52,6 +54,10 @@ pub struct Config {
     pub max_page: usize,
     /// Faults to inject from the start.
     pub faults: FaultConfig,
+    /// How many rows each export "via files" has.
+    pub export_rows: usize,
+    /// How many files an export's rows are split into.
+    pub export_files: usize,
 }
 
 impl Default for Config {
@@ -66,6 +72,8 @@ impl Default for Config {
             token_lifetime_secs: 3_599,
             max_page: query::MAX_PAGE,
             faults: FaultConfig::default(),
+            export_rows: 1_000,
+            export_files: 2,
         }
     }
 }
@@ -76,6 +84,7 @@ pub struct Emulator {
     config: Config,
     shared: Arc<server::Shared>,
     task: tokio::task::JoinHandle<()>,
+    storage_task: tokio::task::JoinHandle<()>,
 }
 
 impl Emulator {
@@ -83,6 +92,11 @@ impl Emulator {
     pub async fn start(config: Config) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(config.address).await?;
         let address = listener.local_addr()?;
+        // Storage on a host of its own (another port), as Azure Storage is not the API's host.
+        let storage_listener =
+            tokio::net::TcpListener::bind(std::net::SocketAddr::new(address.ip(), 0)).await?;
+        let storage_address = storage_listener.local_addr()?;
+        let storage = Arc::new(storage::Storage::default());
         let tenant = data::Tenant::generate(config.seed, config.machines);
         let graph = graph::GraphData::from_tenant(tenant.set("alerts"), tenant.set("machines"));
         let shared = Arc::new(server::Shared {
@@ -94,6 +108,17 @@ impl Emulator {
             graph,
             faults: faults::Faults::new(config.faults.clone()),
             max_page: config.max_page.max(1),
+            storage: storage.clone(),
+            storage_base: format!("http://{storage_address}"),
+            export_rows: config.export_rows,
+            export_files: config.export_files.max(1),
+            exports_made: std::sync::atomic::AtomicU64::new(0),
+        });
+        let storage_app = storage::router(storage);
+        let storage_task = tokio::spawn(async move {
+            if let Err(error) = axum::serve(storage_listener, storage_app).await {
+                eprintln!("defender-emulator storage: {error}");
+            }
         });
         let app = server::router(shared.clone());
         let task = tokio::spawn(async move {
@@ -101,7 +126,7 @@ impl Emulator {
                 eprintln!("defender-emulator: {error}");
             }
         });
-        Ok(Self { address, config, shared, task })
+        Ok(Self { address, config, shared, task, storage_task })
     }
 
     /// The API's base URL (`http://127.0.0.1:port`; the service root is `/api/` below it).
@@ -112,6 +137,21 @@ impl Emulator {
     /// The authority host whose `/{tenant}/oauth2/v2.0/token` issues tokens.
     pub fn authority(&self) -> String {
         self.base_url()
+    }
+
+    /// The base URL of the storage listener the API's download links point at.
+    pub fn storage_url(&self) -> &str {
+        &self.shared.storage_base
+    }
+
+    /// Sets the faults the storage listener injects.
+    pub fn set_storage_faults(&self, faults: StorageFaults) {
+        self.shared.storage.set_faults(faults);
+    }
+
+    /// The requests the storage listener received, with the headers a test asserts on.
+    pub fn storage_requests(&self) -> Vec<StorageRequest> {
+        self.shared.storage.requests()
     }
 
     /// The configuration it runs with (tenant, client id and secret to sign in with).
@@ -141,5 +181,6 @@ impl std::fmt::Debug for Emulator {
 impl Drop for Emulator {
     fn drop(&mut self) {
         self.task.abort();
+        self.storage_task.abort();
     }
 }

@@ -22,6 +22,9 @@ const RESPONSE_ACTIONS: &[(&str, &str)] = &[
 
 /// The answer of a hand-written operation, or `None` to answer it from its return type.
 pub fn handle(context: &Context<'_>, tenant: &mut Tenant, call: &Call<'_>) -> Option<Result<Reply, Failure>> {
+    if let Some(row) = call.endpoint.file_rows {
+        return Some(export(context, tenant, call, row));
+    }
     let name = call.endpoint.name.to_ascii_lowercase();
     let (root, operation) = name.split_once('.').unwrap_or((&name, ""));
     Some(match (root, operation) {
@@ -200,6 +203,81 @@ pub fn handle(context: &Context<'_>, tenant: &mut Tenant, call: &Call<'_>) -> Op
         }
         _ => return None,
     })
+}
+
+/// An export "via files": rows of the export's row type (one device each, in turn), written as
+/// gzip-compressed JSON lines with members in PascalCase as the service's files have them, split
+/// into files on the storage listener; the answer lists their links.
+fn export(context: &Context<'_>, tenant: &Tenant, call: &Call<'_>, row: &str) -> Result<Reply, Failure> {
+    use std::io::Write;
+    let shared = context.shared;
+    let short = row.rsplit('.').next().unwrap_or(row);
+    let machines = tenant.set("machines");
+    let mut synth = context.synth(tenant, call);
+    let export = shared.exports_made.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let per_file = shared.export_rows.div_ceil(shared.export_files).max(1);
+    let mut links = Vec::new();
+    for file in 0..shared.export_files {
+        let rows = (file * per_file)..shared.export_rows.min((file + 1) * per_file);
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        for n in rows {
+            let anchor =
+                machines.get(n % machines.len().max(1)).map(crate::data::anchor_of).unwrap_or_default();
+            let mut row = synth.exactly(short, n, &anchor);
+            // Row ids join the device and what the row is about; the row's number stands in
+            // for the latter, so that each row of an export is told apart.
+            if let Value::Object(members) = &mut row
+                && members.contains_key("id")
+            {
+                let device = members.get("deviceId").and_then(Value::as_str).unwrap_or("device").to_owned();
+                members.insert("id".to_owned(), Value::from(format!("{device}_{n:07}")));
+            }
+            let line = pascal_case_members(row);
+            let written =
+                serde_json::to_writer(&mut encoder, &line).is_ok() && encoder.write_all(b"\n").is_ok();
+            if !written {
+                return Err(Failure::new(500, "InternalError", "The export could not be written."));
+            }
+        }
+        let bytes = encoder
+            .finish()
+            .map_err(|_| Failure::new(500, "InternalError", "The export could not be written."))?;
+        let path =
+            format!("tvm-export/{}/{export}/part-{file:05}.json.gz", call.endpoint.name.replace('.', "/"));
+        shared.storage.put(&path, bytes.into());
+        links.push(format!(
+            "{}/{path}?sv=2020-08-04&st=2026-01-01T00%3A00%3A00Z&se=2026-01-01T01%3A00%3A00Z&sr=b&sp=r&sig=emulator-{export}-{file}",
+            shared.storage_base
+        ));
+    }
+    Ok(Reply {
+        status: 200,
+        body: Some(json!({
+            "@odata.context": format!("{}/api/$metadata#microsoft.windowsDefenderATP.api.ExportFilesResponse", shared.base),
+            "exportFiles": links,
+            "generatedTime": crate::synth::now_text(),
+        })),
+    })
+}
+
+/// A row's members as export files spell them: `deviceId` as `DeviceId`, and an `os` prefix
+/// in capitals (`OSPlatform`), as recorded files of the service show.
+fn pascal_case_members(row: Value) -> Value {
+    let Value::Object(members) = row else { return row };
+    let renamed = members.into_iter().map(|(name, value)| {
+        let pascal = match name.strip_prefix("os") {
+            Some(rest) if rest.starts_with(|c: char| c.is_ascii_uppercase()) => format!("OS{rest}"),
+            _ => {
+                let mut chars = name.chars();
+                chars
+                    .next()
+                    .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                    .unwrap_or_default()
+            }
+        };
+        (pascal, value)
+    });
+    Value::Object(renamed.collect())
 }
 
 /// Tables the emulator's hunting knows: a query must start with one, as a real one must name

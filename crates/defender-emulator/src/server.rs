@@ -38,6 +38,16 @@ pub struct Shared {
     pub max_page: usize,
     /// What the Graph root serves.
     pub graph: crate::graph::GraphData,
+    /// The storage listener's files.
+    pub storage: Arc<crate::storage::Storage>,
+    /// The storage listener's base URL.
+    pub storage_base: String,
+    /// Rows per export "via files".
+    pub export_rows: usize,
+    /// Files per export.
+    pub export_files: usize,
+    /// Exports made so far, to give each its own files.
+    pub exports_made: std::sync::atomic::AtomicU64,
 }
 
 type AppState = Arc<Shared>;

@@ -59,6 +59,15 @@ impl<'a> Synth<'a> {
         self.structured_at(name, n, anchor, 0)
     }
 
+    /// An instance of exactly the structured type `name`, never a derived one: a row of an
+    /// export file, which names no type.
+    pub fn exactly(&mut self, name: &str, n: usize, anchor: &Anchor) -> Value {
+        match self.catalog.type_info(name) {
+            Some(declared) => self.members_of(declared, declared, n, anchor, 0),
+            None => Value::Object(Map::new()),
+        }
+    }
+
     fn structured_at(&mut self, name: &str, n: usize, anchor: &Anchor, depth: usize) -> Value {
         let Some(declared) = self.catalog.type_info(name) else { return Value::Object(Map::new()) };
         // A value of a base type may be any concrete type derived from it.
@@ -68,6 +77,18 @@ impl<'a> Synth<'a> {
         }
         let chosen =
             if candidates.is_empty() { declared } else { candidates[self.rng.usize(..candidates.len())] };
+        self.members_of(declared, chosen, n, anchor, depth)
+    }
+
+    /// The members of a value of `chosen`, declared as `declared`.
+    fn members_of(
+        &mut self,
+        declared: &'static defender_runtime::catalog::TypeInfo,
+        chosen: &'static defender_runtime::catalog::TypeInfo,
+        n: usize,
+        anchor: &Anchor,
+        depth: usize,
+    ) -> Value {
         let mut object = Map::new();
         if chosen.name != declared.name {
             object.insert("@odata.type".into(), Value::from(format!("#{}", chosen.name)));

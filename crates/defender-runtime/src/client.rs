@@ -284,6 +284,14 @@ impl ODataClient {
         })
     }
 
+    /// Opens a download of a link the service handed out (an export file, a live response
+    /// result, an investigation package): with this client's connections, retry policy and
+    /// timeouts, and without its credential, which stays with the API (see
+    /// [`storage`](crate::storage) for what the download promises).
+    pub fn download(&self, link: &str) -> Result<crate::storage::Download> {
+        self.inner.transport.download(link)
+    }
+
     /// The scope this client's tokens are requested for, when it has a credential.
     pub fn scope(&self) -> Option<&str> {
         self.inner.tokens.as_ref().map(TokenCache::scope)

@@ -10,7 +10,9 @@ pub use crate::multipart::MultipartForm;
 pub use crate::odata::ValueEnvelope;
 pub use crate::polymorphic::{BufferedMembers, DecodeMembers, TypeFirst, read_type_first};
 pub use crate::request::ActionBody;
-pub use crate::wire::{FieldKey, Wire, WireValue, is_annotation, odata_type_name, serialize_typed};
+pub use crate::wire::{
+    FieldKey, Wire, WireValue, fold_member_case, is_annotation, odata_type_name, serialize_typed,
+};
 
 /// Everything generated modules name without a path: each generated module starts with
 /// `use defender_runtime::codegen::prelude::*;` and imports nothing else, so no generator has to

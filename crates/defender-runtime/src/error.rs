@@ -55,6 +55,8 @@ pub enum ErrorKind {
         /// The error the service sent.
         error: HttpError,
     },
+    /// Storage refused a download link (it expired, or was not accepted), or the file is gone.
+    Storage(crate::storage::StorageError),
     /// A response arrived but its body is not what the type expects.
     Decode(DecodeError),
     /// The request never completed: DNS, TLS, connection reset, timeout, body cut short.
@@ -198,6 +200,7 @@ impl Error {
             | ErrorKind::ActionRefused { error: e, .. } => Some(e.status),
             ErrorKind::Auth(e) => e.status,
             ErrorKind::Decode(e) => e.status,
+            ErrorKind::Storage(e) => Some(e.status),
             ErrorKind::Transport(_) | ErrorKind::Config(_) => None,
         }
     }
@@ -254,6 +257,7 @@ impl fmt::Display for Error {
                 Ok(())
             }
             ErrorKind::Decode(e) => write!(f, "{e}"),
+            ErrorKind::Storage(e) => write!(f, "{e}"),
             ErrorKind::Transport(e) => write!(f, "{e}"),
             ErrorKind::Config(message) => write!(f, "invalid configuration: {message}"),
         }?;

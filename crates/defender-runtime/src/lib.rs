@@ -25,6 +25,8 @@ pub mod auth;
 pub mod cloud;
 pub mod edm;
 pub mod error;
+#[cfg(feature = "exports")]
+pub mod export;
 pub mod filter;
 pub mod limit;
 pub mod members;
@@ -32,6 +34,7 @@ pub mod odata;
 pub mod patch;
 pub mod request;
 pub mod retry;
+pub mod storage;
 pub mod transport;
 
 // Generated-code support, reached through `codegen`.

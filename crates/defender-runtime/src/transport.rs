@@ -124,6 +124,18 @@ impl Transport {
         &self.retry
     }
 
+    /// A download of a storage link with this transport's connections, retry policy and
+    /// timeouts, and no credential (see [`crate::storage`]).
+    pub fn download(&self, link: &str) -> Result<crate::storage::Download> {
+        crate::storage::Download::new(
+            self.http.clone(),
+            self.retry.clone(),
+            self.response_timeout,
+            self.read_timeout,
+            link,
+        )
+    }
+
     /// Sends `request`, retrying as the policy allows, and returns the last response, whatever
     /// its status. `idempotent` says whether the request may be repeated after the server may
     /// have seen it.

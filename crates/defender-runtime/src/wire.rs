@@ -310,6 +310,16 @@ impl<'de> Deserialize<'de> for FieldKey<'de> {
     }
 }
 
+/// `key` in ASCII lowercase, written into `buffer`; empty when it is longer than the buffer.
+/// Generated decoders of export rows match a member again with it when it matched no property
+/// exactly (files spell `CveId` where responses spell `cveId`), without allocating.
+pub fn fold_member_case<'b>(key: &str, buffer: &'b mut [u8; 64]) -> &'b str {
+    let Some(target) = buffer.get_mut(..key.len()) else { return "" };
+    target.copy_from_slice(key.as_bytes());
+    target.make_ascii_lowercase();
+    std::str::from_utf8(target).unwrap_or_default()
+}
+
 /// The type an object names in `@odata.type`, without the leading `#`
 /// (`#microsoft.windowsDefenderATP.api.WindowsAuthParams` → `microsoft.windowsDefenderATP.api.WindowsAuthParams`).
 pub fn odata_type_name(value: &serde_json::Value) -> Option<&str> {

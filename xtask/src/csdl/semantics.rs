@@ -9,6 +9,7 @@ use std::collections::HashSet;
 
 use super::Model;
 use super::model::{Annotation, EntityContainer, Expr, Operation, OperationImport, Parameter, Schema};
+use super::resolve::Resolved;
 use super::vocab::Term;
 
 /// An element's documentation: `Core.Description` and `Core.LongDescription`.
@@ -156,6 +157,38 @@ impl Model {
     /// rather than in parentheses (`RustSdk.UrlConventions.V1.ParametersAsQueryOptions`).
     pub fn parameters_as_query_options(&self, operation: &Operation, target: &str) -> bool {
         is_tag(self.annotation(&operation.annotations, target, Term::ParametersAsQueryOptions))
+    }
+
+    /// The row type of an export "via files" (`RustSdk.UrlConventions.V1.ExportFileRows`), as a
+    /// qualified name, when the function answers with file links whose lines are of that type.
+    /// Only a function returning a structured type with an `exportFiles` collection of strings
+    /// qualifies: the runtime reads the links from that member.
+    pub fn export_file_rows(&self, operation: &Operation, target: &str) -> Option<String> {
+        let row = self.annotation(&operation.annotations, target, Term::ExportFileRows)?.as_str()?;
+        let returns = operation.return_type.as_ref()?;
+        let Some(Resolved::Structured(schema, ty)) = self.resolve(&returns.ty.name) else { return None };
+        let lists_files = self
+            .all_properties(schema, ty)
+            .iter()
+            .any(|p| p.name == "exportFiles" && p.ty.collection && self.qualify(&p.ty.name) == "Edm.String");
+        let row = self.qualify(row);
+        (lists_files
+            && !returns.ty.collection
+            && matches!(self.resolve(&row), Some(Resolved::Structured(..))))
+        .then_some(row)
+    }
+
+    /// Every row type of an export "via files" in the document, as qualified names: their
+    /// files spell members in PascalCase, so their decoders also match members ignoring case.
+    pub fn export_row_types(&self) -> std::collections::BTreeSet<String> {
+        self.document
+            .schemas
+            .iter()
+            .flat_map(|schema| schema.operations.iter().map(move |op| (schema, op)))
+            .filter_map(|(schema, op)| {
+                self.export_file_rows(op, &format!("{}.{}", schema.namespace, op.name))
+            })
+            .collect()
     }
 
     /// Whether a call may leave the parameter out: nullable, or `Core.OptionalParameter`.

@@ -31,6 +31,9 @@ pub enum Term {
     ParametersAsQueryOptions,
     /// `RustSdk.UrlConventions.V1.Path`: the path an import is called at.
     UrlPath,
+    /// `RustSdk.UrlConventions.V1.ExportFileRows`: a function answering with links to
+    /// gzip-compressed JSON-lines files (`exportFiles`), whose lines are of the named type.
+    ExportFileRows,
 }
 
 impl Term {
@@ -50,6 +53,7 @@ impl Term {
             Term::EmptyParameterListOmitted => "RustSdk.UrlConventions.V1.EmptyParameterListOmitted",
             Term::ParametersAsQueryOptions => "RustSdk.UrlConventions.V1.ParametersAsQueryOptions",
             Term::UrlPath => "RustSdk.UrlConventions.V1.Path",
+            Term::ExportFileRows => "RustSdk.UrlConventions.V1.ExportFileRows",
         }
     }
 }

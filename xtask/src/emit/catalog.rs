@@ -88,6 +88,11 @@ pub fn catalog_module(model: &Model, features: &Features, plan: &ApiPlan) -> Str
             None => "None".to_owned(),
         };
         let _ = writeln!(out, "        returns: {returns},");
+        let file_rows = match &entry.file_rows {
+            Some(row) => format!("Some({})", lit(row)),
+            None => "None".to_owned(),
+        };
+        let _ = writeln!(out, "        file_rows: {file_rows},");
         out.push_str("        permissions: ");
         list(
             &mut out,

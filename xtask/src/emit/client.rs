@@ -326,12 +326,18 @@ fn operation_method(printer: &Printer<'_>, plan: &OperationPlan) -> TokenStream 
                 }
                 Some((_, rust)) if rust.structured.is_some() => {
                     let element = &rust.element;
+                    let rows = plan
+                        .export_rows
+                        .as_ref()
+                        .map(|rows| export_rows_method(printer, plan, rows, &params, &client, &path, &setup));
                     quote! {
                         #doc
                         pub fn #method(&self, #(#params),*) -> EntityRequest<#element> {
                             #setup
                             EntityRequest::new(#client.clone(), #path)
                         }
+
+                        #rows
                     }
                 }
                 Some((_, rust)) => {
@@ -405,6 +411,42 @@ fn operation_method(printer: &Printer<'_>, plan: &OperationPlan) -> TokenStream 
                     }
                 },
             }
+        }
+    }
+}
+
+/// The method streaming the rows of an export "via files", beside the one that returns its
+/// file links: the same parameters and path, behind the crate's `exports` feature (which adds
+/// the decompressor).
+fn export_rows_method(
+    printer: &Printer<'_>,
+    plan: &OperationPlan,
+    rows: &crate::plan::ExportRowsPlan,
+    params: &[TokenStream],
+    client: &TokenStream,
+    path: &TokenStream,
+    setup: &TokenStream,
+) -> TokenStream {
+    // File rows name no type: the row type itself, never its polymorphic `Any…` enum.
+    let row = printer.layout.exact_path(&rows.row_type, CLIENT_MODULE);
+    let method = ident(&rows.method);
+    let row_name = rows.row_type.rsplit('.').next().unwrap_or(&rows.row_type);
+    let doc = format!(
+        " Every row of [`{0}`](Self::{0})'s files, downloaded, decompressed and decoded into `{row_name}`: \
+         each row once, a few files at a time, in bounded memory (see \
+         [`ExportRows`](defender_runtime::export::ExportRows)). The storage links get no token.",
+        plan.method,
+    );
+    let feature = crate::plan::EXPORTS_FEATURE;
+    let needs = format!(" Needs the `{feature}` feature.");
+    quote! {
+        #[doc = #doc]
+        #[doc = ""]
+        #[doc = #needs]
+        #[cfg(feature = #feature)]
+        pub fn #method(&self, #(#params),*) -> defender_runtime::export::ExportRows<#row> {
+            #setup
+            defender_runtime::export::ExportRows::new(#client.clone(), #path)
         }
     }
 }

@@ -41,6 +41,8 @@ pub struct Generated {
     pub files: Vec<GeneratedFile>,
     /// The Cargo features the code is gated by, sorted; empty when features are off.
     pub features: Vec<String>,
+    /// Whether the code has export rows methods, behind [`crate::plan::EXPORTS_FEATURE`].
+    pub exports: bool,
 }
 
 /// One generated file, its path relative to the output directory.
@@ -411,11 +413,14 @@ pub fn generate(model: &Model, options: &Options) -> Result<Generated, String> {
         contents: render(mod_rs, options, "Code generated from the service's CSDL metadata.")?,
     });
     files.sort_by(|a, b| a.path.cmp(&b.path));
+    let exports = plan.as_ref().is_some_and(|plan| {
+        plan.builders.iter().flat_map(|b| &b.operations).any(|op| op.operation.export_rows.is_some())
+    });
     let features = match &plan {
         Some(plan) => plan.features.clone(),
         None => features.names().map(str::to_owned).collect(),
     };
-    Ok(Generated { files, features })
+    Ok(Generated { files, features, exports })
 }
 
 /// The names the runtime's `codegen::prelude` brings into every generated module. Generated

@@ -351,7 +351,7 @@ pub fn structured(
     let doc = doc.tokens();
     let derive_default = if fields.iter().any(|f| f.key) { quote!() } else { quote!(Default,) };
     let cfg = features.cfg(features.of_type(&qualified));
-    let deserialize = deserialize_impl(&name, &ty.name, &fields, &cfg);
+    let deserialize = deserialize_impl(&name, &ty.name, &fields, &cfg, layout.folds_member_case(&qualified));
     let input = layout
         .input_ident(&schema.namespace, &ty.name)
         .map(|input| input_struct(model, layout, module, &input, &qualified, &fields, &cfg));
@@ -644,21 +644,43 @@ fn property_contract(field: &Field<'_>) -> String {
     text
 }
 
-fn deserialize_impl(name: &Ident, wire_name: &str, fields: &[Field<'_>], cfg: &TokenStream) -> TokenStream {
+/// The type's `DecodeMembers` and `Deserialize`; with `fold_case`, a member that matches no
+/// property exactly is matched again ignoring ASCII case before it is kept as unknown.
+fn deserialize_impl(
+    name: &Ident,
+    wire_name: &str,
+    fields: &[Field<'_>],
+    cfg: &TokenStream,
+    fold_case: bool,
+) -> TokenStream {
     let visitor = format_ident!("{}Visitor", name.to_string().trim_start_matches("r#"));
     let expecting = format!("a JSON object for `{wire_name}`");
     let names = locals(fields);
     let locals = names.iter().map(|ident| quote!(let mut #ident = None;));
-    let arms = fields.iter().zip(&names).map(|(f, ident)| {
-        let wire = f.member.name();
-        let value = f.ty.value();
-        let decoded = match (f.ty.decode, f.boxed) {
-            (Decode::Wire, _) => quote!(map.next_value::<Wire<Option<#value>>>()?.into_inner()),
-            (Decode::Own, false) => quote!(map.next_value::<Option<#value>>()?),
-            (Decode::Own, true) => quote!(map.next_value::<Option<#value>>()?.map(Box::new)),
-        };
-        quote!(#wire => #ident = #decoded,)
-    });
+    let decoders: Vec<(String, TokenStream)> = fields
+        .iter()
+        .zip(&names)
+        .map(|(f, ident)| {
+            let value = f.ty.value();
+            let decoded = match (f.ty.decode, f.boxed) {
+                (Decode::Wire, _) => quote!(map.next_value::<Wire<Option<#value>>>()?.into_inner()),
+                (Decode::Own, false) => quote!(map.next_value::<Option<#value>>()?),
+                (Decode::Own, true) => quote!(map.next_value::<Option<#value>>()?.map(Box::new)),
+            };
+            (f.member.name().to_owned(), quote!(#ident = #decoded))
+        })
+        .collect();
+    let arms = decoders.iter().map(|(wire, decode)| quote!(#wire => #decode,));
+    // The same decoders under the members' lowercase names, each name once.
+    let mut folded_names = HashSet::new();
+    let folded_arms: Vec<TokenStream> = decoders
+        .iter()
+        .filter(|(wire, _)| folded_names.insert(wire.to_ascii_lowercase()))
+        .map(|(wire, decode)| {
+            let folded = wire.to_ascii_lowercase();
+            quote!(#folded => #decode,)
+        })
+        .collect();
     let inits = fields.iter().zip(&names).map(|(f, ident)| {
         let field = &f.ident;
         if f.omissible_key() {
@@ -677,6 +699,17 @@ fn deserialize_impl(name: &Ident, wire_name: &str, fields: &[Field<'_>], cfg: &T
         } else {
             additional_properties.push_raw(key, map.next_value::<Box<RawValue>>()?);
         }
+    };
+    let keep = if fold_case && !fields.is_empty() {
+        quote! {
+            let mut folded = [0u8; 64];
+            match defender_runtime::codegen::fold_member_case(key.as_str(), &mut folded) {
+                #(#folded_arms)*
+                _ => { #keep }
+            }
+        }
+    } else {
+        keep
     };
     // A type that declares no property (an open type) keeps every member.
     let dispatch = if fields.is_empty() {

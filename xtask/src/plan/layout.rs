@@ -31,12 +31,14 @@ pub struct Layout {
     any_inputs: HashMap<String, String>,
     /// Flags enumerations: the set type that holds a combination of members (`FooSet`).
     flag_sets: HashMap<String, String>,
+    /// Row types of exports "via files", whose decoders also match members ignoring case.
+    file_rows: std::collections::BTreeSet<String>,
 }
 
 impl Layout {
     /// Claims the names of every type of `model`.
     pub fn new(model: &Model) -> Self {
-        let mut layout = Layout::default();
+        let mut layout = Layout { file_rows: model.export_row_types(), ..Layout::default() };
         let input_types = input_closure(model);
         let mut module_scope =
             names::Scope::with_reserved(&[CLIENT_MODULE, REGISTRY_MODULE, CATALOG_MODULE, "mod", "prelude"]);
@@ -88,6 +90,13 @@ impl Layout {
             layout.modules.insert(schema.namespace.clone(), module);
         }
         layout
+    }
+
+    /// Whether the decoder of `qualified` also matches members ignoring ASCII case: the rows of
+    /// export files spell members in PascalCase (`CveId`) where JSON responses use camelCase
+    /// (`cveId`), and both decode into the same fields.
+    pub fn folds_member_case(&self, qualified: &str) -> bool {
+        self.file_rows.contains(qualified)
     }
 
     /// The module of a schema's types, when it declares any.

@@ -201,8 +201,24 @@ pub struct OperationPlan {
     pub body: Option<BodyStruct>,
     /// What the call returns.
     pub returns: Option<TypeRef>,
+    /// For an export "via files": the method that streams its rows.
+    pub export_rows: Option<ExportRowsPlan>,
     /// Its rustdoc.
     pub doc: Doc,
+}
+
+/// The Cargo feature a generated crate gates export rows behind (it adds the decompressor); a
+/// crate generated from a spec with `RustSdk.UrlConventions.V1.ExportFileRows` defines it as
+/// `["defender-runtime/exports"]`.
+pub const EXPORTS_FEATURE: &str = "exports";
+
+/// The method streaming the rows of an export "via files".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportRowsPlan {
+    /// The method's name (`software_vulnerabilities_export_rows`).
+    pub method: String,
+    /// The qualified name of the row type.
+    pub row_type: String,
 }
 
 impl OperationPlan {
@@ -291,6 +307,8 @@ pub struct Endpoint {
     pub parameters: Vec<Param>,
     /// Qualified return type, and whether it is a collection.
     pub returns: Option<(String, bool)>,
+    /// For an export "via files", the qualified type of its files' rows.
+    pub file_rows: Option<String>,
     /// Permission type and permission.
     pub permissions: Vec<(String, String)>,
     /// First line of the description.

@@ -14,7 +14,7 @@ use super::layout::{CLIENT_MODULE, Layout};
 use super::names;
 use super::{
     ApiPlan, Argument, BodyStruct, BoundOperation, BuilderPlan, ClientMethod, Endpoint, EndpointKind,
-    KeyForm, KeyLookup, KeyPart, Navigation, OperationPlan, Param, ParamLocation, Verb,
+    ExportRowsPlan, KeyForm, KeyLookup, KeyPart, Navigation, OperationPlan, Param, ParamLocation, Verb,
 };
 use crate::csdl::Model;
 use crate::csdl::model::{Operation, OperationKind, Parameter, Schema, StructuredType};
@@ -84,8 +84,15 @@ struct Gathered<'a> {
 /// [`Model::bound_operations`] order) and one per navigation property, each claimed in the
 /// scope of the builder it is on.
 struct MemberNames {
-    operations: Vec<String>,
+    operations: Vec<OperationNames>,
     navigations: Vec<String>,
+}
+
+/// The methods of one bound operation: the call, and for an export "via files" the method
+/// that streams its rows.
+struct OperationNames {
+    method: String,
+    rows: Option<String>,
 }
 
 impl MemberNames {
@@ -96,10 +103,15 @@ impl MemberNames {
         let operations = model
             .bound_operations(qualified)
             .into_iter()
-            .map(|(_, operation)| {
+            .map(|(schema, operation)| {
                 let on_collection = operation.parameters.first().is_some_and(|b| b.ty.collection);
                 let scope = if on_collection { &mut set_scope } else { &mut single_scope };
-                scope.claim(&names::snake(&operation.name))
+                let method = scope.claim(&names::snake(&operation.name));
+                let target = format!("{}.{}", schema.namespace, operation.name);
+                let rows = model
+                    .export_file_rows(operation, &target)
+                    .map(|_| scope.claim(&format!("{method}_rows")));
+                OperationNames { method, rows }
             })
             .collect();
         let navigations =
@@ -276,6 +288,7 @@ pub(super) fn plan(model: &Model, layout: &Layout, features: &Features, root: &s
             path: base.path.clone(),
             parameters: Vec::new(),
             returns: Some((model.qualify(&singleton.ty), false)),
+            file_rows: None,
             permissions: permission_pairs(capabilities.read_permissions()),
             summary: documentation.summary().to_owned(),
             sdk: base.sdk.clone(),
@@ -331,6 +344,7 @@ pub(super) fn plan(model: &Model, layout: &Layout, features: &Features, root: &s
                 path: set_base.path.clone(),
                 parameters: Vec::new(),
                 returns: Some((qualified.clone(), true)),
+                file_rows: None,
                 permissions: permissions.clone(),
                 summary: summary.clone(),
                 sdk: format!("{}.list()", set_base.sdk),
@@ -370,6 +384,7 @@ pub(super) fn plan(model: &Model, layout: &Layout, features: &Features, root: &s
         {
             let call = Call {
                 method: method_scope.claim(&names::snake(&import.name)),
+                rows_method: None,
                 operation,
                 target: format!("{}.{}", op_schema.namespace, operation.name),
                 bound: false,
@@ -432,6 +447,7 @@ fn get_endpoint(
         path: entity.path.clone(),
         parameters: entity.keys.clone(),
         returns: Some((qualified.to_owned(), false)),
+        file_rows: None,
         permissions,
         summary,
         sdk: entity.sdk.clone(),
@@ -566,9 +582,10 @@ fn plan_builder(
     let Context { model, layout, .. } = context;
     let qualified = format!("{}.{}", builder.schema.namespace, builder.ty.name);
     let mut operations = Vec::new();
-    for ((schema, operation), method) in
+    for ((schema, operation), names) in
         model.bound_operations(&qualified).into_iter().zip(&builder.members.operations)
     {
+        let method = &names.method;
         let Some(binding) = operation.parameters.first() else { continue };
         let on_collection = binding.ty.collection;
         let (bases, catalog_bases) = if on_collection {
@@ -578,6 +595,7 @@ fn plan_builder(
         };
         let call = Call {
             method: method.clone(),
+            rows_method: names.rows.clone(),
             operation,
             target: format!("{}.{}", schema.namespace, operation.name),
             bound: true,
@@ -611,6 +629,7 @@ fn plan_builder(
                 path: format!("{}/{segment}", base.path),
                 parameters: base.keys.clone(),
                 returns: Some((model.qualify(&navigation.ty.name), navigation.ty.collection)),
+                file_rows: None,
                 permissions: Vec::new(),
                 summary: documentation.summary().to_owned(),
                 sdk: format!("{}.{method}()", base.sdk),
@@ -654,6 +673,7 @@ fn plan_builder(
                 path: base.path.clone(),
                 parameters,
                 returns: (kind != EndpointKind::Delete).then(|| (qualified.clone(), false)),
+                file_rows: None,
                 permissions: permission_pairs(permissions),
                 summary: String::new(),
                 sdk: format!("{}.{call}", base.sdk),
@@ -769,6 +789,8 @@ fn plan_builder(
 struct Call<'a> {
     /// The method's name, claimed by the caller.
     method: String,
+    /// The name of the method streaming an export's rows, claimed by the caller.
+    rows_method: Option<String>,
     /// The overload.
     operation: &'a Operation,
     /// The operation's qualified name, the target of its annotations.
@@ -836,6 +858,10 @@ fn plan_operation(context: &Context<'_>, call: &Call<'_>, type_scope: &mut names
         omit_empty_parentheses: context.conventions.omit_empty_parentheses,
         body,
         returns: operation.return_type.as_ref().map(|r| r.ty.clone()),
+        export_rows: call.rows_method.as_ref().and_then(|method| {
+            let row_type = model.export_file_rows(operation, &call.target)?;
+            Some(ExportRowsPlan { method: method.clone(), row_type })
+        }),
         doc: Doc::default(),
     };
     planned.doc = operation_doc(context, call, &planned);
@@ -943,6 +969,7 @@ fn operation_endpoint(
         path,
         parameters: base.keys.into_iter().chain(parameters).collect(),
         returns: operation.return_type.as_ref().map(|r| (model.qualify(&r.ty.name), r.ty.collection)),
+        file_rows: planned.export_rows.as_ref().map(|rows| rows.row_type.clone()),
         permissions: permission_pairs(&model.operation_permissions(operation, &call.target)),
         summary: model.documentation(&operation.annotations, &call.target).summary().to_owned(),
         sdk,

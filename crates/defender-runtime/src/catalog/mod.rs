@@ -19,6 +19,7 @@
 //!     path: "machines/{id}",
 //!     parameters: &[],
 //!     returns: None,
+//!     file_rows: None,
 //!     permissions: &[],
 //!     summary: "",
 //!     sdk: "machines().get(id)",
@@ -211,6 +212,9 @@ pub struct Endpoint {
     pub parameters: &'static [Parameter],
     /// What a successful response carries, if anything.
     pub returns: Option<TypeRef>,
+    /// For an export "via files": the qualified type of its files' rows (`returns` is then
+    /// the list of file links).
+    pub file_rows: Option<&'static str>,
     /// The permissions that allow the call (any one of them).
     pub permissions: &'static [Permission],
     /// The first line of its description.

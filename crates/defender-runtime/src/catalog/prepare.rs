@@ -45,6 +45,7 @@ impl Catalog {
     ///         location: ParameterLocation::Literal,
     ///     }],
     ///     returns: None,
+    ///     file_rows: None,
     ///     permissions: &[],
     ///     summary: "",
     ///     sdk: "",

@@ -1654,12 +1654,100 @@ impl DecodeMembers for AssetConfiguration {
                         .into_inner();
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    let mut folded = [0u8; 64];
+                    match defender_runtime::codegen::fold_member_case(
+                        key.as_str(),
+                        &mut folded,
+                    ) {
+                        "deviceid" => {
+                            field_device_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "devicename" => {
+                            field_device_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "osplatform" => {
+                            field_os_platform = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "osversion" => {
+                            field_os_version = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "rbacgroupname" => {
+                            field_rbac_group_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "rbacgroupid" => {
+                            field_rbac_group_id = map
+                                .next_value::<Wire<Option<i64>>>()?
+                                .into_inner();
+                        }
+                        "timestamp" => {
+                            field_timestamp = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "configurationid" => {
+                            field_configuration_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "configurationcategory" => {
+                            field_configuration_category = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "configurationsubcategory" => {
+                            field_configuration_subcategory = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "configurationimpact" => {
+                            field_configuration_impact = map
+                                .next_value::<Wire<Option<f64>>>()?
+                                .into_inner();
+                        }
+                        "configurationname" => {
+                            field_configuration_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "iscompliant" => {
+                            field_is_compliant = map
+                                .next_value::<Wire<Option<bool>>>()?
+                                .into_inner();
+                        }
+                        "isapplicable" => {
+                            field_is_applicable = map
+                                .next_value::<Wire<Option<bool>>>()?
+                                .into_inner();
+                        }
+                        "isexpecteduserimpact" => {
+                            field_is_expected_user_impact = map
+                                .next_value::<Wire<Option<bool>>>()?
+                                .into_inner();
+                        }
+                        "recommendationreference" => {
+                            field_recommendation_reference = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        _ => {
+                            let key = key.into_owned();
+                            if is_annotation(&key) {
+                                annotations.insert(key, map.next_value::<Value>()?);
+                            } else {
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                            }
+                        }
                     }
                 }
             }
@@ -1955,12 +2043,90 @@ impl DecodeMembers for AssetSoftware {
                         .into_inner();
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    let mut folded = [0u8; 64];
+                    match defender_runtime::codegen::fold_member_case(
+                        key.as_str(),
+                        &mut folded,
+                    ) {
+                        "deviceid" => {
+                            field_device_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "devicename" => {
+                            field_device_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "osplatform" => {
+                            field_os_platform = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "rbacgroupname" => {
+                            field_rbac_group_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "rbacgroupid" => {
+                            field_rbac_group_id = map
+                                .next_value::<Wire<Option<i64>>>()?
+                                .into_inner();
+                        }
+                        "softwarevendor" => {
+                            field_software_vendor = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "softwarename" => {
+                            field_software_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "softwareversion" => {
+                            field_software_version = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "numberofweaknesses" => {
+                            field_number_of_weaknesses = map
+                                .next_value::<Wire<Option<i32>>>()?
+                                .into_inner();
+                        }
+                        "diskpaths" => {
+                            field_disk_paths = map
+                                .next_value::<Wire<Option<Vec<String>>>>()?
+                                .into_inner();
+                        }
+                        "registrypaths" => {
+                            field_registry_paths = map
+                                .next_value::<Wire<Option<Vec<String>>>>()?
+                                .into_inner();
+                        }
+                        "softwarefirstseentimestamp" => {
+                            field_software_first_seen_timestamp = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "endofsupportstatus" => {
+                            field_end_of_support_status = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "endofsupportdate" => {
+                            field_end_of_support_date = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        _ => {
+                            let key = key.into_owned();
+                            if is_annotation(&key) {
+                                annotations.insert(key, map.next_value::<Value>()?);
+                            } else {
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                            }
+                        }
                     }
                 }
             }
@@ -2189,12 +2355,65 @@ impl DecodeMembers for AssetNonCpeSoftware {
                         .into_inner();
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    let mut folded = [0u8; 64];
+                    match defender_runtime::codegen::fold_member_case(
+                        key.as_str(),
+                        &mut folded,
+                    ) {
+                        "deviceid" => {
+                            field_device_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "devicename" => {
+                            field_device_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "osplatform" => {
+                            field_os_platform = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "rbacgroupname" => {
+                            field_rbac_group_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "rbacgroupid" => {
+                            field_rbac_group_id = map
+                                .next_value::<Wire<Option<i64>>>()?
+                                .into_inner();
+                        }
+                        "softwarevendor" => {
+                            field_software_vendor = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "softwarename" => {
+                            field_software_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "softwareversion" => {
+                            field_software_version = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "softwarelastseentimestamp" => {
+                            field_software_last_seen_timestamp = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        _ => {
+                            let key = key.into_owned();
+                            if is_annotation(&key) {
+                                annotations.insert(key, map.next_value::<Value>()?);
+                            } else {
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                            }
+                        }
                     }
                 }
             }
@@ -2271,6 +2490,244 @@ impl AssetNonCpeSoftware {
     /// The `softwareLastSeenTimestamp` property, for typed query options.
     pub const SOFTWARE_LAST_SEEN_TIMESTAMP: defender_runtime::filter::Property<String> =
         defender_runtime::filter::Property::new("softwareLastSeenTimestamp");
+}
+
+/// One device's row in the information gathering export (files of `InfoGatheringExport`).
+///
+/// The device health methods page says each row of these files has a `DeviceGatheredInfo` member with the antivirus data; the device columns are those every export row shares. The page lists no other member, so the type is open: every other member is kept as sent.
+///
+/// CSDL: complex type `microsoft.windowsDefenderATP.api.AssetInformationGathering`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct AssetInformationGathering {
+    /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
+    #[serde(flatten)]
+    pub annotations: Annotations,
+    /// The device id.
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "deviceId")]
+    pub device_id: Option<String>,
+    /// The device's fully qualified domain name.
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "deviceName")]
+    pub device_name: Option<String>,
+    /// The operating system platform of the device.
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "osPlatform")]
+    pub os_platform: Option<String>,
+    /// The device group of the device.
+    ///
+    /// `Edm.String`, nullable.
+    #[serde(rename = "rbacGroupName")]
+    pub rbac_group_name: Option<String>,
+    /// What was gathered from the device: its antivirus health and status.
+    ///
+    /// `microsoft.windowsDefenderATP.api.DeviceGatheredInfo`, nullable.
+    #[serde(rename = "deviceGatheredInfo")]
+    pub device_gathered_info: Option<DeviceGatheredInfo>,
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
+    #[serde(flatten)]
+    pub additional_properties: RawMembers,
+}
+
+impl DecodeMembers for AssetInformationGathering {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        let mut field_device_id = None;
+        let mut field_device_name = None;
+        let mut field_os_platform = None;
+        let mut field_rbac_group_name = None;
+        let mut field_device_gathered_info = None;
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            match key.as_str() {
+                "deviceId" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceName" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osPlatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceGatheredInfo" => {
+                    field_device_gathered_info = map
+                        .next_value::<Option<DeviceGatheredInfo>>()?;
+                }
+                _ => {
+                    let mut folded = [0u8; 64];
+                    match defender_runtime::codegen::fold_member_case(
+                        key.as_str(),
+                        &mut folded,
+                    ) {
+                        "deviceid" => {
+                            field_device_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "devicename" => {
+                            field_device_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "osplatform" => {
+                            field_os_platform = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "rbacgroupname" => {
+                            field_rbac_group_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "devicegatheredinfo" => {
+                            field_device_gathered_info = map
+                                .next_value::<Option<DeviceGatheredInfo>>()?;
+                        }
+                        _ => {
+                            let key = key.into_owned();
+                            if is_annotation(&key) {
+                                annotations.insert(key, map.next_value::<Value>()?);
+                            } else {
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(AssetInformationGathering {
+            annotations,
+            device_id: field_device_id,
+            device_name: field_device_name,
+            os_platform: field_os_platform,
+            rbac_group_name: field_rbac_group_name,
+            device_gathered_info: field_device_gathered_info,
+            additional_properties,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for AssetInformationGathering {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AssetInformationGatheringVisitor;
+        impl<'de> Visitor<'de> for AssetInformationGatheringVisitor {
+            type Value = AssetInformationGathering;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object for `AssetInformationGathering`")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<AssetInformationGathering, A::Error> {
+                AssetInformationGathering::decode_members(map, Annotations::new())
+            }
+        }
+        deserializer.deserialize_map(AssetInformationGatheringVisitor)
+    }
+}
+
+impl defender_runtime::request::Keyed for AssetInformationGathering {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
+}
+
+impl AssetInformationGathering {
+    /// The `deviceId` property, for typed query options.
+    pub const DEVICE_ID: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("deviceId");
+    /// The `deviceName` property, for typed query options.
+    pub const DEVICE_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("deviceName");
+    /// The `osPlatform` property, for typed query options.
+    pub const OS_PLATFORM: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("osPlatform");
+    /// The `rbacGroupName` property, for typed query options.
+    pub const RBAC_GROUP_NAME: defender_runtime::filter::Property<String> =
+        defender_runtime::filter::Property::new("rbacGroupName");
+    /// The `deviceGatheredInfo` property, for typed query options.
+    pub const DEVICE_GATHERED_INFO: defender_runtime::filter::Property<DeviceGatheredInfo> =
+        defender_runtime::filter::Property::new("deviceGatheredInfo");
+}
+
+/// The information gathered from a device, such as its antivirus mode, versions and scan results.
+///
+/// The pages name the member but not its attributes; an open type with no declared properties keeps every attribute as sent.
+///
+/// CSDL: complex type `microsoft.windowsDefenderATP.api.DeviceGatheredInfo`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct DeviceGatheredInfo {
+    /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
+    #[serde(flatten)]
+    pub annotations: Annotations,
+    /// Properties the metadata does not declare, kept as the JSON text the service sent,
+    /// in the order it sent them, and written back unchanged when the value is serialized.
+    #[serde(flatten)]
+    pub additional_properties: RawMembers,
+}
+
+impl DecodeMembers for DeviceGatheredInfo {
+    fn decode_members<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut annotations: Annotations,
+    ) -> Result<Self, A::Error> {
+        let mut additional_properties = RawMembers::new();
+        while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+            let key = key.into_owned();
+            if is_annotation(&key) {
+                annotations.insert(key, map.next_value::<Value>()?);
+            } else {
+                additional_properties.push_raw(key, map.next_value::<Box<RawValue>>()?);
+            }
+        }
+        additional_properties.keep_last_duplicates();
+        Ok(DeviceGatheredInfo {
+            annotations,
+            additional_properties,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for DeviceGatheredInfo {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DeviceGatheredInfoVisitor;
+        impl<'de> Visitor<'de> for DeviceGatheredInfoVisitor {
+            type Value = DeviceGatheredInfo;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object for `DeviceGatheredInfo`")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<DeviceGatheredInfo, A::Error> {
+                DeviceGatheredInfo::decode_members(map, Annotations::new())
+            }
+        }
+        deserializer.deserialize_map(DeviceGatheredInfoVisitor)
+    }
+}
+
+impl defender_runtime::request::Keyed for DeviceGatheredInfo {
+    const KEY_PROPERTIES: &'static [&'static str] = &[];
 }
 
 /// One vulnerability (CVE) of one software version on one device.
@@ -2567,12 +3024,139 @@ impl DecodeMembers for AssetVulnerability {
                         .into_inner();
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    let mut folded = [0u8; 64];
+                    match defender_runtime::codegen::fold_member_case(
+                        key.as_str(),
+                        &mut folded,
+                    ) {
+                        "id" => {
+                            field_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "deviceid" => {
+                            field_device_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "devicename" => {
+                            field_device_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "osplatform" => {
+                            field_os_platform = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "osversion" => {
+                            field_os_version = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "osarchitecture" => {
+                            field_os_architecture = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "rbacgroupname" => {
+                            field_rbac_group_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "rbacgroupid" => {
+                            field_rbac_group_id = map
+                                .next_value::<Wire<Option<i64>>>()?
+                                .into_inner();
+                        }
+                        "softwarevendor" => {
+                            field_software_vendor = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "softwarename" => {
+                            field_software_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "softwareversion" => {
+                            field_software_version = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "cveid" => {
+                            field_cve_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "cvssscore" => {
+                            field_cvss_score = map
+                                .next_value::<Wire<Option<f64>>>()?
+                                .into_inner();
+                        }
+                        "vulnerabilityseveritylevel" => {
+                            field_vulnerability_severity_level = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "exploitabilitylevel" => {
+                            field_exploitability_level = map
+                                .next_value::<Option<ExploitabilityLevel>>()?;
+                        }
+                        "recommendedsecurityupdate" => {
+                            field_recommended_security_update = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "recommendedsecurityupdateid" => {
+                            field_recommended_security_update_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "recommendedsecurityupdateurl" => {
+                            field_recommended_security_update_url = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "diskpaths" => {
+                            field_disk_paths = map
+                                .next_value::<Wire<Option<Vec<String>>>>()?
+                                .into_inner();
+                        }
+                        "registrypaths" => {
+                            field_registry_paths = map
+                                .next_value::<Wire<Option<Vec<String>>>>()?
+                                .into_inner();
+                        }
+                        "firstseentimestamp" => {
+                            field_first_seen_timestamp = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "lastseentimestamp" => {
+                            field_last_seen_timestamp = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "recommendationreference" => {
+                            field_recommendation_reference = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "securityupdateavailable" => {
+                            field_security_update_available = map
+                                .next_value::<Wire<Option<bool>>>()?
+                                .into_inner();
+                        }
+                        _ => {
+                            let key = key.into_owned();
+                            if is_annotation(&key) {
+                                annotations.insert(key, map.next_value::<Value>()?);
+                            } else {
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                            }
+                        }
                     }
                 }
             }
@@ -3452,12 +4036,83 @@ impl DecodeMembers for AssetBrowserExtension {
                         .next_value::<Option<Vec<BrowserExtensionPermission>>>()?;
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    let mut folded = [0u8; 64];
+                    match defender_runtime::codegen::fold_member_case(
+                        key.as_str(),
+                        &mut folded,
+                    ) {
+                        "deviceid" => {
+                            field_device_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "devicename" => {
+                            field_device_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "rbacgroupid" => {
+                            field_rbac_group_id = map
+                                .next_value::<Wire<Option<i64>>>()?
+                                .into_inner();
+                        }
+                        "rbacgroupname" => {
+                            field_rbac_group_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "installationtime" => {
+                            field_installation_time = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "browsername" => {
+                            field_browser_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "extensionid" => {
+                            field_extension_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "extensionname" => {
+                            field_extension_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "extensiondescription" => {
+                            field_extension_description = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "extensionversion" => {
+                            field_extension_version = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "extensionrisk" => {
+                            field_extension_risk = map
+                                .next_value::<Option<BrowserExtensionRisk>>()?;
+                        }
+                        "isactivated" => {
+                            field_is_activated = map
+                                .next_value::<Wire<Option<bool>>>()?
+                                .into_inner();
+                        }
+                        "permissions" => {
+                            field_permissions = map
+                                .next_value::<Option<Vec<BrowserExtensionPermission>>>()?;
+                        }
+                        _ => {
+                            let key = key.into_owned();
+                            if is_annotation(&key) {
+                                annotations.insert(key, map.next_value::<Value>()?);
+                            } else {
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                            }
+                        }
                     }
                 }
             }
@@ -4010,12 +4665,101 @@ impl DecodeMembers for AssetCertificateAssessment {
                         .into_inner();
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    let mut folded = [0u8; 64];
+                    match defender_runtime::codegen::fold_member_case(
+                        key.as_str(),
+                        &mut folded,
+                    ) {
+                        "deviceid" => {
+                            field_device_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "devicename" => {
+                            field_device_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "thumbprint" => {
+                            field_thumbprint = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "path" => {
+                            field_path = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "signaturealgorithm" => {
+                            field_signature_algorithm = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "keylength" => {
+                            field_key_length = map
+                                .next_value::<Wire<Option<i32>>>()?
+                                .into_inner();
+                        }
+                        "notafter" => {
+                            field_not_after = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "notbefore" => {
+                            field_not_before = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "subjecttype" => {
+                            field_subject_type = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "serialnumber" => {
+                            field_serial_number = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "subjectobject" => {
+                            field_subject_object = map.next_value::<Option<Value>>()?;
+                        }
+                        "issuerobject" => {
+                            field_issuer_object = map.next_value::<Option<Value>>()?;
+                        }
+                        "keyusagearray" => {
+                            field_key_usage_array = map
+                                .next_value::<Wire<Option<Vec<String>>>>()?
+                                .into_inner();
+                        }
+                        "extendedkeyusagearray" => {
+                            field_extended_key_usage_array = map
+                                .next_value::<Wire<Option<Vec<String>>>>()?
+                                .into_inner();
+                        }
+                        "isselfsigned" => {
+                            field_is_self_signed = map
+                                .next_value::<Wire<Option<bool>>>()?
+                                .into_inner();
+                        }
+                        "rbacgroupid" => {
+                            field_rbac_group_id = map
+                                .next_value::<Wire<Option<i64>>>()?
+                                .into_inner();
+                        }
+                        "rbacgroupname" => {
+                            field_rbac_group_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        _ => {
+                            let key = key.into_owned();
+                            if is_annotation(&key) {
+                                annotations.insert(key, map.next_value::<Value>()?);
+                            } else {
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                            }
+                        }
                     }
                 }
             }
@@ -4256,12 +5000,65 @@ impl DecodeMembers for AssetHardwareFirmware {
                         .into_inner();
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    let mut folded = [0u8; 64];
+                    match defender_runtime::codegen::fold_member_case(
+                        key.as_str(),
+                        &mut folded,
+                    ) {
+                        "deviceid" => {
+                            field_device_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "devicename" => {
+                            field_device_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "rbacgroupid" => {
+                            field_rbac_group_id = map
+                                .next_value::<Wire<Option<i64>>>()?
+                                .into_inner();
+                        }
+                        "rbacgroupname" => {
+                            field_rbac_group_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "componenttype" => {
+                            field_component_type = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "manufacturer" => {
+                            field_manufacturer = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "componentname" => {
+                            field_component_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "componentversion" => {
+                            field_component_version = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "additionalfields" => {
+                            field_additional_fields = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        _ => {
+                            let key = key.into_owned();
+                            if is_annotation(&key) {
+                                annotations.insert(key, map.next_value::<Value>()?);
+                            } else {
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                            }
+                        }
                     }
                 }
             }
@@ -4549,12 +5346,100 @@ impl DecodeMembers for AssetBaselineAssessment {
                         .into_inner();
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    let mut folded = [0u8; 64];
+                    match defender_runtime::codegen::fold_member_case(
+                        key.as_str(),
+                        &mut folded,
+                    ) {
+                        "id" => {
+                            field_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "configurationid" => {
+                            field_configuration_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "profileid" => {
+                            field_profile_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "deviceid" => {
+                            field_device_id = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "devicename" => {
+                            field_device_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "osplatform" => {
+                            field_os_platform = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "osversion" => {
+                            field_os_version = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "rbacgroupid" => {
+                            field_rbac_group_id = map
+                                .next_value::<Wire<Option<i64>>>()?
+                                .into_inner();
+                        }
+                        "rbacgroupname" => {
+                            field_rbac_group_name = map
+                                .next_value::<Wire<Option<String>>>()?
+                                .into_inner();
+                        }
+                        "isapplicable" => {
+                            field_is_applicable = map
+                                .next_value::<Wire<Option<bool>>>()?
+                                .into_inner();
+                        }
+                        "iscompliant" => {
+                            field_is_compliant = map
+                                .next_value::<Wire<Option<bool>>>()?
+                                .into_inner();
+                        }
+                        "datacollectiontimeoffset" => {
+                            field_data_collection_time_offset = map
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
+                        }
+                        "compliancecalculationtimeoffset" => {
+                            field_compliance_calculation_time_offset = map
+                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                                .into_inner();
+                        }
+                        "recommendedvalue" => {
+                            field_recommended_value = map
+                                .next_value::<Wire<Option<Vec<String>>>>()?
+                                .into_inner();
+                        }
+                        "currentvalue" => {
+                            field_current_value = map
+                                .next_value::<Wire<Option<Vec<String>>>>()?
+                                .into_inner();
+                        }
+                        "source" => {
+                            field_source = map
+                                .next_value::<Wire<Option<Vec<String>>>>()?
+                                .into_inner();
+                        }
+                        _ => {
+                            let key = key.into_owned();
+                            if is_annotation(&key) {
+                                annotations.insert(key, map.next_value::<Value>()?);
+                            } else {
+                                additional_properties
+                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                            }
+                        }
                     }
                 }
             }

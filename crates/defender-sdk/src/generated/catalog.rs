@@ -21,6 +21,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "exposureScore",
         parameters: &[],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ExposureScore")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Score.Read.All"),
             Permission::new("Delegated (work or school account)", "Score.Read"),
@@ -37,6 +38,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "exposureScore/ByMachineGroups",
         parameters: &[],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.ExposureScore")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Score.Read.All"),
             Permission::new("Delegated (work or school account)", "Score.Read"),
@@ -53,6 +55,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "configurationScore",
         parameters: &[],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ConfigurationScore")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Score.Read.All"),
             Permission::new("Delegated (work or school account)", "Score.Read"),
@@ -69,6 +72,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "machines",
         parameters: &[],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -89,6 +93,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Machine")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -109,6 +114,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.User")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "User.Read.All"),
             Permission::new("Delegated (work or school account)", "User.Read.All"),
@@ -127,6 +133,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Alert")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Alert.Read.All"),
             Permission::new("Application", "Alert.ReadWrite.All"),
@@ -147,6 +154,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Software")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -165,6 +173,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Vulnerability")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -183,6 +192,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Recommendation")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "SecurityRecommendation.Read.All"),
             Permission::new("Delegated (work or school account)", "SecurityRecommendation.Read"),
@@ -201,6 +211,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.ProductFix")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
         ],
@@ -220,6 +231,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("Action", TypeRef::single("microsoft.windowsDefenderATP.api.MachineTagAction"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Machine")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.ReadWrite.All"),
             Permission::new("Delegated (work or school account)", "Machine.ReadWrite"),
@@ -239,6 +251,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("DeviceValue", TypeRef::single("microsoft.windowsDefenderATP.api.DeviceValue"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Machine")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.ReadWrite.All"),
             Permission::new("Delegated (work or school account)", "Machine.ReadWrite"),
@@ -259,6 +272,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("MachineIds", TypeRef::collection_of("Edm.String"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.ReadWrite.All"),
             Permission::new("Delegated (work or school account)", "Machine.ReadWrite"),
@@ -278,6 +292,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("timestamp", TypeRef::single("Edm.DateTimeOffset"), ParameterLocation::Literal),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -299,6 +314,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("key", TypeRef::single("Edm.String"), ParameterLocation::Literal),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -318,6 +334,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("useStartsWithFilter", TypeRef::single("Edm.Boolean"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -338,6 +355,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("pageSize", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.AssetConfiguration")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -356,6 +374,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("sasValidHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse")),
+        file_rows: Some("microsoft.windowsDefenderATP.api.AssetConfiguration"),
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -374,6 +393,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("pageSize", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.AssetSoftware")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -392,6 +412,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("sasValidHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse")),
+        file_rows: Some("microsoft.windowsDefenderATP.api.AssetSoftware"),
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -410,6 +431,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("pageSize", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.AssetNonCpeSoftware")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -428,6 +450,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("sasValidHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse")),
+        file_rows: Some("microsoft.windowsDefenderATP.api.AssetNonCpeSoftware"),
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -446,6 +469,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("pageSize", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.AssetVulnerability")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -464,6 +488,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("sasValidHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse")),
+        file_rows: Some("microsoft.windowsDefenderATP.api.AssetVulnerability"),
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -483,6 +508,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("pageSize", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.DeltaAssetVulnerability")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -501,6 +527,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("pageSize", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.AssetBrowserExtension")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -519,6 +546,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("sasValidHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse")),
+        file_rows: Some("microsoft.windowsDefenderATP.api.AssetBrowserExtension"),
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -537,6 +565,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("pageSize", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.AssetCertificateAssessment")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -555,6 +584,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("sasValidHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse")),
+        file_rows: Some("microsoft.windowsDefenderATP.api.AssetCertificateAssessment"),
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -573,6 +603,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("pageSize", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.AssetHardwareFirmware")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -591,6 +622,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("sasValidHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse")),
+        file_rows: Some("microsoft.windowsDefenderATP.api.AssetHardwareFirmware"),
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -609,6 +641,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("pageSize", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.AssetBaselineAssessment")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "SecurityBaselinesAssessment.Read.All"),
             Permission::new("Delegated (work or school account)", "SecurityBaselinesAssessment.Read"),
@@ -627,6 +660,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("sasValidHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse")),
+        file_rows: Some("microsoft.windowsDefenderATP.api.AssetBaselineAssessment"),
         permissions: &[
             Permission::new("Application", "SecurityBaselinesAssessment.Read.All"),
             Permission::new("Delegated (work or school account)", "SecurityBaselinesAssessment.Read"),
@@ -645,6 +679,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("sasValidHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ExportFilesResponse")),
+        file_rows: Some("microsoft.windowsDefenderATP.api.AssetInformationGathering"),
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -665,6 +700,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("IsolationType", TypeRef::single("microsoft.windowsDefenderATP.api.IsolationType"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Isolate"),
             Permission::new("Delegated (work or school account)", "Machine.Isolate"),
@@ -684,6 +720,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("Comment", TypeRef::single("Edm.String"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Isolate"),
             Permission::new("Delegated (work or school account)", "Machine.Isolate"),
@@ -703,6 +740,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("Comment", TypeRef::single("Edm.String"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.RestrictExecution"),
             Permission::new("Delegated (work or school account)", "Machine.RestrictExecution"),
@@ -722,6 +760,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("Comment", TypeRef::single("Edm.String"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.RestrictExecution"),
             Permission::new("Delegated (work or school account)", "Machine.RestrictExecution"),
@@ -742,6 +781,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("ScanType", TypeRef::single("microsoft.windowsDefenderATP.api.AntiVirusScanType"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Scan"),
             Permission::new("Delegated (work or school account)", "Machine.Scan"),
@@ -761,6 +801,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("Comment", TypeRef::single("Edm.String"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.CollectForensics"),
             Permission::new("Delegated (work or school account)", "Machine.CollectForensics"),
@@ -781,6 +822,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("Sha1", TypeRef::single("Edm.String"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.StopAndQuarantine"),
             Permission::new("Application", "Machine.Read.All"),
@@ -802,6 +844,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("Comment", TypeRef::single("Edm.String"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Offboard"),
             Permission::new("Delegated (work or school account)", "Machine.Offboard"),
@@ -822,6 +865,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("Commands", TypeRef::collection_of("microsoft.windowsDefenderATP.api.LiveResponseCommand"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.LiveResponse"),
             Permission::new("Delegated (work or school account)", "Machine.LiveResponse"),
@@ -841,6 +885,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("Comment", TypeRef::single("Edm.String"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Investigation")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Alert.ReadWrite.All"),
             Permission::new("Delegated (work or school account)", "Alert.ReadWrite"),
@@ -860,6 +905,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("entity", TypeRef::single("microsoft.windowsDefenderATP.api.Machine"), ParameterLocation::Entity),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Machine")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.ReadWrite.All"),
             Permission::new("Delegated (work or school account)", "Machine.ReadWrite"),
@@ -876,6 +922,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "deviceavinfo",
         parameters: &[],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.DeviceAvInfo")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Delegated (work or school account)", "Machine.Read"),
@@ -894,6 +941,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.DeviceAvInfo")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Delegated (work or school account)", "Machine.Read"),
@@ -910,6 +958,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "machineactions",
         parameters: &[],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.MachineAction")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -930,6 +979,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -951,6 +1001,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("Comment", TypeRef::single("Edm.String"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.MachineAction")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.CollectForensics"),
             Permission::new("Application", "Machine.Isolate"),
@@ -981,6 +1032,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("Edm.String")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -1001,6 +1053,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("index", TypeRef::single("Edm.Int32"), ParameterLocation::Literal),
         ],
         returns: Some(TypeRef::single("Edm.String")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -1018,6 +1071,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "libraryfiles",
         parameters: &[],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.LibraryFile")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Library.Manage"),
             Permission::new("Delegated (work or school account)", "Library.Manage"),
@@ -1036,6 +1090,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("fileName", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.LibraryFile")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Library.Manage"),
             Permission::new("Delegated (work or school account)", "Library.Manage"),
@@ -1054,6 +1109,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("fileName", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: None,
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Library.Manage"),
             Permission::new("Delegated (work or school account)", "Library.Manage"),
@@ -1070,6 +1126,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "alerts",
         parameters: &[],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Alert")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Alert.Read.All"),
             Permission::new("Application", "Alert.ReadWrite.All"),
@@ -1090,6 +1147,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Alert")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Alert.Read.All"),
             Permission::new("Application", "Alert.ReadWrite.All"),
@@ -1115,6 +1173,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("comment", TypeRef::single("Edm.String"), ParameterLocation::Body),
         ],
         returns: None,
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Alert.ReadWrite.All"),
             Permission::new("Delegated (work or school account)", "Alert.ReadWrite"),
@@ -1140,6 +1199,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("category", TypeRef::single("microsoft.windowsDefenderATP.api.AlertCategory"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Alert")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Alert.ReadWrite.All"),
             Permission::new("Delegated (work or school account)", "Alert.ReadWrite"),
@@ -1158,6 +1218,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Domain")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "URL.Read.All"),
             Permission::new("Delegated (work or school account)", "URL.Read.All"),
@@ -1176,6 +1237,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.File")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "File.Read.All"),
             Permission::new("Delegated (work or school account)", "File.Read.All"),
@@ -1194,6 +1256,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Ip")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Ip.Read.All"),
             Permission::new("Delegated (work or school account)", "Ip.Read.All"),
@@ -1212,6 +1275,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Machine")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -1232,6 +1296,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.User")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "User.Read.All"),
             Permission::new("Delegated (work or school account)", "User.Read.All"),
@@ -1251,6 +1316,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("entity", TypeRef::single("microsoft.windowsDefenderATP.api.Alert"), ParameterLocation::Entity),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Alert")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Alert.ReadWrite.All"),
             Permission::new("Delegated (work or school account)", "Alert.ReadWrite"),
@@ -1267,6 +1333,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "indicators",
         parameters: &[],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Indicator")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Ti.ReadWrite"),
             Permission::new("Application", "Ti.ReadWrite.All"),
@@ -1286,6 +1353,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Indicator")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Ti.ReadWrite"),
             Permission::new("Application", "Ti.ReadWrite.All"),
@@ -1305,6 +1373,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("Indicators", TypeRef::collection_of("microsoft.windowsDefenderATP.api.Indicator"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.ImportIndicatorResult")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Ti.ReadWrite"),
             Permission::new("Application", "Ti.ReadWrite.All"),
@@ -1324,6 +1393,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("IndicatorIds", TypeRef::collection_of("Edm.String"), ParameterLocation::Body),
         ],
         returns: None,
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Ti.ReadWrite"),
             Permission::new("Application", "Ti.ReadWrite.All"),
@@ -1342,6 +1412,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: None,
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Ti.ReadWrite"),
             Permission::new("Application", "Ti.ReadWrite.All"),
@@ -1360,6 +1431,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("entity", TypeRef::single("microsoft.windowsDefenderATP.api.Indicator"), ParameterLocation::Entity),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Indicator")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Ti.ReadWrite"),
             Permission::new("Application", "Ti.ReadWrite.All"),
@@ -1377,6 +1449,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "investigations",
         parameters: &[],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Investigation")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Alert.Read.All"),
             Permission::new("Application", "Alert.ReadWrite.All"),
@@ -1397,6 +1470,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Investigation")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Alert.Read.All"),
             Permission::new("Application", "Alert.ReadWrite.All"),
@@ -1417,6 +1491,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("sha1", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.File")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "File.Read.All"),
             Permission::new("Delegated (work or school account)", "File.Read.All"),
@@ -1435,6 +1510,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("sha1", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Alert")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Alert.Read.All"),
             Permission::new("Application", "Alert.ReadWrite.All"),
@@ -1455,6 +1531,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("sha1", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -1476,6 +1553,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("lookBackHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.InOrgFileStats")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "File.Read.All"),
             Permission::new("Delegated (work or school account)", "File.Read.All"),
@@ -1494,6 +1572,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Ip")),
+        file_rows: None,
         permissions: &[],
         summary: "IP addresses, reached only through the operations bound to one address (`/api/ips/{ip}/...`).",
         sdk: "ips().get(id)",
@@ -1509,6 +1588,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Alert")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Alert.Read.All"),
             Permission::new("Application", "Alert.ReadWrite.All"),
@@ -1530,6 +1610,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("lookBackHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.InOrgIPStats")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Ip.Read.All"),
             Permission::new("Delegated (work or school account)", "Ip.Read.All"),
@@ -1548,6 +1629,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("host", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Domain")),
+        file_rows: None,
         permissions: &[],
         summary: "Domains, reached only through the operations bound to one domain (`/api/domains/{domain}/...`).",
         sdk: "domains().get(host)",
@@ -1563,6 +1645,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("host", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Alert")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Alert.Read.All"),
             Permission::new("Application", "Alert.ReadWrite.All"),
@@ -1583,6 +1666,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("host", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -1604,6 +1688,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::optional("lookBackHours", TypeRef::single("Edm.Int32"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.InOrgDomainStats")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "URL.Read.All"),
             Permission::new("Delegated (work or school account)", "URL.Read.All"),
@@ -1622,6 +1707,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.User")),
+        file_rows: None,
         permissions: &[],
         summary: "Users, reached only through the operations bound to one user (`/api/users/{id}/...`).",
         sdk: "users().get(id)",
@@ -1637,6 +1723,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Alert")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Alert.Read.All"),
             Permission::new("Application", "Alert.ReadWrite.All"),
@@ -1657,6 +1744,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Machine")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Application", "Machine.ReadWrite.All"),
@@ -1675,6 +1763,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "vulnerabilities",
         parameters: &[],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Vulnerability")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -1693,6 +1782,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Vulnerability")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -1711,6 +1801,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.MachineReference")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -1727,6 +1818,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "vulnerabilities/machinesVulnerabilities",
         parameters: &[],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.MachineVulnerability")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -1743,6 +1835,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "Software",
         parameters: &[],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Software")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -1761,6 +1854,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Software")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -1779,6 +1873,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Distribution")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -1797,6 +1892,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.MachineReference")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -1815,6 +1911,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Vulnerability")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -1833,6 +1930,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.ProductFix")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -1849,6 +1947,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "recommendations",
         parameters: &[],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Recommendation")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "SecurityRecommendation.Read.All"),
             Permission::new("Delegated (work or school account)", "SecurityRecommendation.Read"),
@@ -1867,6 +1966,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Recommendation")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "SecurityRecommendation.Read.All"),
             Permission::new("Delegated (work or school account)", "SecurityRecommendation.Read"),
@@ -1885,6 +1985,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.Software")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "SecurityRecommendation.Read"),
@@ -1903,6 +2004,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.MachineReference")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "SecurityRecommendation.Read.All"),
             Permission::new("Delegated (work or school account)", "SecurityRecommendation.Read"),
@@ -1921,6 +2023,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.Vulnerability")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Vulnerability.Read.All"),
             Permission::new("Delegated (work or school account)", "Vulnerability.Read"),
@@ -1937,6 +2040,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "remediationTasks",
         parameters: &[],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.RemediationActivity")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "RemediationTasks.Read.All"),
             Permission::new("Delegated (work or school account)", "RemediationTask.Read"),
@@ -1955,6 +2059,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.RemediationActivity")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "RemediationTasks.Read.All"),
             Permission::new("Delegated (work or school account)", "RemediationTask.Read"),
@@ -1973,6 +2078,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.MachineReference")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "RemediationTasks.Read.All"),
             Permission::new("Delegated (work or school account)", "RemediationTask.Read"),
@@ -1989,6 +2095,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "baselineProfiles",
         parameters: &[],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.BaselineProfile")),
+        file_rows: None,
         permissions: &[],
         summary: "The security baselines assessment profiles of the organization.",
         sdk: "baseline_profiles().list()",
@@ -2004,6 +2111,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.BaselineProfile")),
+        file_rows: None,
         permissions: &[],
         summary: "The security baselines assessment profiles of the organization.",
         sdk: "baseline_profiles().get(id)",
@@ -2017,6 +2125,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "baselineConfigurations",
         parameters: &[],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.BaselineConfiguration")),
+        file_rows: None,
         permissions: &[],
         summary: "The configurations assessed by active security baselines profiles.",
         sdk: "baseline_configurations().list()",
@@ -2032,6 +2141,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("uniqueId", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.BaselineConfiguration")),
+        file_rows: None,
         permissions: &[],
         summary: "The configurations assessed by active security baselines profiles.",
         sdk: "baseline_configurations().get(unique_id)",
@@ -2045,6 +2155,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "DeviceAuthenticatedScanDefinitions",
         parameters: &[],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.ScanDefinition")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Delegated (work or school account)", "Machine.Read.All"),
@@ -2063,6 +2174,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ScanDefinition")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Delegated (work or school account)", "Machine.Read.All"),
@@ -2081,6 +2193,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("ScanDefinitionIds", TypeRef::collection_of("Edm.String"), ParameterLocation::Body),
         ],
         returns: None,
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.ReadWrite.All"),
             Permission::new("Delegated (work or school account)", "Machine.ReadWrite"),
@@ -2099,6 +2212,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("ScanDefinitionIds", TypeRef::collection_of("Edm.String"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.ScanHistoryByDefinition")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Delegated (work or school account)", "Machine.Read.All"),
@@ -2117,6 +2231,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("SessionIds", TypeRef::collection_of("Edm.String"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.ScanHistoryBySession")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Delegated (work or school account)", "Machine.Read.All"),
@@ -2136,6 +2251,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("entity", TypeRef::single("microsoft.windowsDefenderATP.api.ScanDefinition"), ParameterLocation::Entity),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ScanDefinition")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.ReadWrite.All"),
             Permission::new("Delegated (work or school account)", "Machine.ReadWrite"),
@@ -2154,6 +2270,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("entity", TypeRef::single("microsoft.windowsDefenderATP.api.ScanDefinition"), ParameterLocation::Entity),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ScanDefinition")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.ReadWrite.All"),
             Permission::new("Delegated (work or school account)", "Machine.ReadWrite"),
@@ -2170,6 +2287,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "DeviceAuthenticatedScanAgents",
         parameters: &[],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.ScanAgent")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Delegated (work or school account)", "Machine.Read.All"),
@@ -2188,6 +2306,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("id", TypeRef::single("Edm.String"), ParameterLocation::Segment),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.ScanAgent")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Machine.Read.All"),
             Permission::new("Delegated (work or school account)", "Machine.Read.All"),
@@ -2204,6 +2323,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "browserextensions/permissionsinfo",
         parameters: &[],
         returns: Some(TypeRef::collection_of("microsoft.windowsDefenderATP.api.BrowserExtensionPermissionInfo")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "Software.Read.All"),
             Permission::new("Delegated (work or school account)", "Software.Read"),
@@ -2222,6 +2342,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("Query", TypeRef::single("Edm.String"), ParameterLocation::Body),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.AdvancedQueryResponse")),
+        file_rows: None,
         permissions: &[
             Permission::new("Application", "AdvancedQuery.Read.All"),
             Permission::new("Delegated (work or school account)", "AdvancedQuery.Read"),
@@ -2240,6 +2361,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             Parameter::required("key", TypeRef::single("Edm.String"), ParameterLocation::Query),
         ],
         returns: Some(TypeRef::single("microsoft.windowsDefenderATP.api.AdvancedQueryResponse")),
+        file_rows: None,
         permissions: &[],
         summary: "Runs an advanced hunting query given in the URL, as the Power BI sample does.",
         sdk: "advancedqueries(key)",
@@ -2449,6 +2571,34 @@ pub static TYPES: &[TypeInfo] = &[
                 Property::new("softwareVersion", TypeRef::single("Edm.String"), true),
                 Property::new("softwareLastSeenTimestamp", TypeRef::single("Edm.String"), true),
             ],
+            navigation: &[],
+        }),
+    },
+    TypeInfo {
+        name: "microsoft.windowsDefenderATP.api.AssetInformationGathering",
+        shape: Shape::Complex(Structure {
+            base: None,
+            is_abstract: false,
+            open: true,
+            key: &[],
+            properties: &[
+                Property::new("deviceId", TypeRef::single("Edm.String"), true),
+                Property::new("deviceName", TypeRef::single("Edm.String"), true),
+                Property::new("osPlatform", TypeRef::single("Edm.String"), true),
+                Property::new("rbacGroupName", TypeRef::single("Edm.String"), true),
+                Property::new("deviceGatheredInfo", TypeRef::single("microsoft.windowsDefenderATP.api.DeviceGatheredInfo"), true),
+            ],
+            navigation: &[],
+        }),
+    },
+    TypeInfo {
+        name: "microsoft.windowsDefenderATP.api.DeviceGatheredInfo",
+        shape: Shape::Complex(Structure {
+            base: None,
+            is_abstract: false,
+            open: true,
+            key: &[],
+            properties: &[],
             navigation: &[],
         }),
     },

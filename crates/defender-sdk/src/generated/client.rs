@@ -2637,6 +2637,24 @@ impl MachineSetRequest {
         )
     }
 
+    /// Every row of [`secure_configurations_assessment_export`](Self::secure_configurations_assessment_export)'s files, downloaded, decompressed and decoded into `AssetConfiguration`: each row once, a few files at a time, in bounded memory (see [`ExportRows`](defender_runtime::export::ExportRows)). The storage links get no token.
+    ///
+    /// Needs the `exports` feature.
+    #[cfg(feature = "exports")]
+    pub fn secure_configurations_assessment_export_rows(
+        &self,
+        sas_valid_hours: Option<i32>,
+    ) -> defender_runtime::export::ExportRows<super::api::AssetConfiguration> {
+        let mut query_options = QueryString::default();
+        query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
+        defender_runtime::export::ExportRows::new(
+            self.client.clone(),
+            format!(
+                "{}/SecureConfigurationsAssessmentExport{}", self.path, query_options
+            ),
+        )
+    }
+
     /// Lists the software with a CPE installed on every device, page by page.
     ///
     /// Rate limit: 30 calls per minute and 1000 calls per hour. Pages hold up to 200,000 rows (`pageSize`, default 50,000); follow `@odata.nextLink` for the rest. `$top` returns that many rows and no next link.
@@ -2696,6 +2714,22 @@ impl MachineSetRequest {
         let mut query_options = QueryString::default();
         query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
         EntityRequest::new(
+            self.client.clone(),
+            format!("{}/SoftwareInventoryExport{}", self.path, query_options),
+        )
+    }
+
+    /// Every row of [`software_inventory_export`](Self::software_inventory_export)'s files, downloaded, decompressed and decoded into `AssetSoftware`: each row once, a few files at a time, in bounded memory (see [`ExportRows`](defender_runtime::export::ExportRows)). The storage links get no token.
+    ///
+    /// Needs the `exports` feature.
+    #[cfg(feature = "exports")]
+    pub fn software_inventory_export_rows(
+        &self,
+        sas_valid_hours: Option<i32>,
+    ) -> defender_runtime::export::ExportRows<super::api::AssetSoftware> {
+        let mut query_options = QueryString::default();
+        query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
+        defender_runtime::export::ExportRows::new(
             self.client.clone(),
             format!("{}/SoftwareInventoryExport{}", self.path, query_options),
         )
@@ -2767,6 +2801,22 @@ impl MachineSetRequest {
         )
     }
 
+    /// Every row of [`software_inventory_non_cpe_export`](Self::software_inventory_non_cpe_export)'s files, downloaded, decompressed and decoded into `AssetNonCpeSoftware`: each row once, a few files at a time, in bounded memory (see [`ExportRows`](defender_runtime::export::ExportRows)). The storage links get no token.
+    ///
+    /// Needs the `exports` feature.
+    #[cfg(feature = "exports")]
+    pub fn software_inventory_non_cpe_export_rows(
+        &self,
+        sas_valid_hours: Option<i32>,
+    ) -> defender_runtime::export::ExportRows<super::api::AssetNonCpeSoftware> {
+        let mut query_options = QueryString::default();
+        query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
+        defender_runtime::export::ExportRows::new(
+            self.client.clone(),
+            format!("{}/SoftwareInventoryNonCpeExport{}", self.path, query_options),
+        )
+    }
+
     /// Lists the known software vulnerabilities of every device, page by page.
     ///
     /// Rate limit: 30 calls per minute and 1000 calls per hour. Pages hold up to 200,000 rows (`pageSize`, default 50,000); follow `@odata.nextLink` for the rest. `$top` returns that many rows and no next link.
@@ -2826,6 +2876,22 @@ impl MachineSetRequest {
         let mut query_options = QueryString::default();
         query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
         EntityRequest::new(
+            self.client.clone(),
+            format!("{}/SoftwareVulnerabilitiesExport{}", self.path, query_options),
+        )
+    }
+
+    /// Every row of [`software_vulnerabilities_export`](Self::software_vulnerabilities_export)'s files, downloaded, decompressed and decoded into `AssetVulnerability`: each row once, a few files at a time, in bounded memory (see [`ExportRows`](defender_runtime::export::ExportRows)). The storage links get no token.
+    ///
+    /// Needs the `exports` feature.
+    #[cfg(feature = "exports")]
+    pub fn software_vulnerabilities_export_rows(
+        &self,
+        sas_valid_hours: Option<i32>,
+    ) -> defender_runtime::export::ExportRows<super::api::AssetVulnerability> {
+        let mut query_options = QueryString::default();
+        query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
+        defender_runtime::export::ExportRows::new(
             self.client.clone(),
             format!("{}/SoftwareVulnerabilitiesExport{}", self.path, query_options),
         )
@@ -2932,6 +2998,22 @@ impl MachineSetRequest {
         )
     }
 
+    /// Every row of [`browserextensionsinventory_export`](Self::browserextensionsinventory_export)'s files, downloaded, decompressed and decoded into `AssetBrowserExtension`: each row once, a few files at a time, in bounded memory (see [`ExportRows`](defender_runtime::export::ExportRows)). The storage links get no token.
+    ///
+    /// Needs the `exports` feature.
+    #[cfg(feature = "exports")]
+    pub fn browserextensionsinventory_export_rows(
+        &self,
+        sas_valid_hours: Option<i32>,
+    ) -> defender_runtime::export::ExportRows<super::api::AssetBrowserExtension> {
+        let mut query_options = QueryString::default();
+        query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
+        defender_runtime::export::ExportRows::new(
+            self.client.clone(),
+            format!("{}/browserextensionsinventoryExport{}", self.path, query_options),
+        )
+    }
+
     /// Lists the certificates found on every device, page by page.
     ///
     /// Rate limit: 30 calls per minute and 1000 calls per hour. Pages hold up to 200,000 rows (`pageSize`, default 50,000); follow `@odata.nextLink` for the rest. `$top` returns that many rows and no next link. The page's example calls it as `CertificateAssessmentByMachine`.
@@ -2996,6 +3078,22 @@ impl MachineSetRequest {
         )
     }
 
+    /// Every row of [`certificate_assessment_export`](Self::certificate_assessment_export)'s files, downloaded, decompressed and decoded into `AssetCertificateAssessment`: each row once, a few files at a time, in bounded memory (see [`ExportRows`](defender_runtime::export::ExportRows)). The storage links get no token.
+    ///
+    /// Needs the `exports` feature.
+    #[cfg(feature = "exports")]
+    pub fn certificate_assessment_export_rows(
+        &self,
+        sas_valid_hours: Option<i32>,
+    ) -> defender_runtime::export::ExportRows<super::api::AssetCertificateAssessment> {
+        let mut query_options = QueryString::default();
+        query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
+        defender_runtime::export::ExportRows::new(
+            self.client.clone(),
+            format!("{}/certificateAssessmentExport{}", self.path, query_options),
+        )
+    }
+
     /// Lists the hardware and firmware components of every device, page by page.
     ///
     /// Rate limit: 30 calls per minute and 1000 calls per hour. Pages hold up to 200,000 rows (`pageSize`, default 50,000); follow `@odata.nextLink` for the rest. `$top` returns that many rows and no next link.
@@ -3055,6 +3153,22 @@ impl MachineSetRequest {
         let mut query_options = QueryString::default();
         query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
         EntityRequest::new(
+            self.client.clone(),
+            format!("{}/HardwareFirmwareInventoryExport{}", self.path, query_options),
+        )
+    }
+
+    /// Every row of [`hardware_firmware_inventory_export`](Self::hardware_firmware_inventory_export)'s files, downloaded, decompressed and decoded into `AssetHardwareFirmware`: each row once, a few files at a time, in bounded memory (see [`ExportRows`](defender_runtime::export::ExportRows)). The storage links get no token.
+    ///
+    /// Needs the `exports` feature.
+    #[cfg(feature = "exports")]
+    pub fn hardware_firmware_inventory_export_rows(
+        &self,
+        sas_valid_hours: Option<i32>,
+    ) -> defender_runtime::export::ExportRows<super::api::AssetHardwareFirmware> {
+        let mut query_options = QueryString::default();
+        query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
+        defender_runtime::export::ExportRows::new(
             self.client.clone(),
             format!("{}/HardwareFirmwareInventoryExport{}", self.path, query_options),
         )
@@ -3126,6 +3240,22 @@ impl MachineSetRequest {
         )
     }
 
+    /// Every row of [`baseline_compliance_assessment_export`](Self::baseline_compliance_assessment_export)'s files, downloaded, decompressed and decoded into `AssetBaselineAssessment`: each row once, a few files at a time, in bounded memory (see [`ExportRows`](defender_runtime::export::ExportRows)). The storage links get no token.
+    ///
+    /// Needs the `exports` feature.
+    #[cfg(feature = "exports")]
+    pub fn baseline_compliance_assessment_export_rows(
+        &self,
+        sas_valid_hours: Option<i32>,
+    ) -> defender_runtime::export::ExportRows<super::api::AssetBaselineAssessment> {
+        let mut query_options = QueryString::default();
+        query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
+        defender_runtime::export::ExportRows::new(
+            self.client.clone(),
+            format!("{}/BaselineComplianceAssessmentExport{}", self.path, query_options),
+        )
+    }
+
     /// Exports the information gathered from every device, including antivirus health, as files.
     ///
     /// Rate limit: 5 calls per minute and 20 calls per hour (information gathering page); the antivirus health page gives 30 calls per minute and 1000 calls per hour. One entry per device; each file row has a `DeviceGatheredInfo` property with the antivirus data. Documented twice, as `/api/Machines/InfoGatheringExport` and `/api/machines/InfoGatheringExport`.
@@ -3153,6 +3283,22 @@ impl MachineSetRequest {
         let mut query_options = QueryString::default();
         query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
         EntityRequest::new(
+            self.client.clone(),
+            format!("{}/InfoGatheringExport{}", self.path, query_options),
+        )
+    }
+
+    /// Every row of [`info_gathering_export`](Self::info_gathering_export)'s files, downloaded, decompressed and decoded into `AssetInformationGathering`: each row once, a few files at a time, in bounded memory (see [`ExportRows`](defender_runtime::export::ExportRows)). The storage links get no token.
+    ///
+    /// Needs the `exports` feature.
+    #[cfg(feature = "exports")]
+    pub fn info_gathering_export_rows(
+        &self,
+        sas_valid_hours: Option<i32>,
+    ) -> defender_runtime::export::ExportRows<super::api::AssetInformationGathering> {
+        let mut query_options = QueryString::default();
+        query_options.push_opt("sasValidHours", sas_valid_hours.as_ref());
+        defender_runtime::export::ExportRows::new(
             self.client.clone(),
             format!("{}/InfoGatheringExport{}", self.path, query_options),
         )

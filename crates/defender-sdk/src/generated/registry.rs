@@ -26,6 +26,8 @@ pub const TYPES: &[(&str, &str)] = &[
     ("microsoft.windowsDefenderATP.api.AssetSoftware", "complex"),
     #[cfg(feature = "machines")]
     ("microsoft.windowsDefenderATP.api.AssetNonCpeSoftware", "complex"),
+    ("microsoft.windowsDefenderATP.api.AssetInformationGathering", "complex"),
+    ("microsoft.windowsDefenderATP.api.DeviceGatheredInfo", "complex"),
     #[cfg(feature = "machines")]
     ("microsoft.windowsDefenderATP.api.AssetVulnerability", "complex"),
     #[cfg(feature = "machines")]
@@ -182,6 +184,8 @@ pub fn decode_as(name: &str, collection: bool, body: &[u8]) -> Option<defender_r
         "microsoft.windowsDefenderATP.api.AssetSoftware" | "AssetSoftware" => Some(round_trip::<super::api::AssetSoftware>(body, collection)),
         #[cfg(feature = "machines")]
         "microsoft.windowsDefenderATP.api.AssetNonCpeSoftware" | "AssetNonCpeSoftware" => Some(round_trip::<super::api::AssetNonCpeSoftware>(body, collection)),
+        "microsoft.windowsDefenderATP.api.AssetInformationGathering" | "AssetInformationGathering" => Some(round_trip::<super::api::AssetInformationGathering>(body, collection)),
+        "microsoft.windowsDefenderATP.api.DeviceGatheredInfo" | "DeviceGatheredInfo" => Some(round_trip::<super::api::DeviceGatheredInfo>(body, collection)),
         #[cfg(feature = "machines")]
         "microsoft.windowsDefenderATP.api.AssetVulnerability" | "AssetVulnerability" => Some(round_trip::<super::api::AssetVulnerability>(body, collection)),
         #[cfg(feature = "machines")]
