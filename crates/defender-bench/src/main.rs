@@ -5,6 +5,7 @@
 //! allocator, so that it means the same on a fast or a slow machine. Lines are `name: value`.
 
 mod alloc;
+mod export;
 mod graph;
 mod server;
 
@@ -286,5 +287,48 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let incidents_ratio =
         decode_ratio::<Page<defender_sdk::graph::Incident>, graph::BaselinePage>(&incidents, rounds)?;
     println!("graph_incidents_decode_ratio: {incidents_ratio:.3}");
+
+    // export_1m: four gzip files of a million rows, streamed into typed rows.
+    let files = export::Files::make();
+    let export_base = export::serve(&files).await?;
+    let exporter = DefenderClient::builder()
+        .base_url(&export_base)?
+        .credential(StaticTokenCredential::new(
+            "bench",
+            std::time::SystemTime::now() + Duration::from_secs(86_400),
+        ))
+        .build()?;
+    let sample = exporter.machines().software_vulnerabilities_export_rows(None);
+    let first = std::pin::pin!(sample.stream()).try_next().await?;
+    assert!(
+        first.is_some_and(|row| row.additional_properties.is_empty() && row.cve_id.is_some()),
+        "every member of a file row lands in a typed field"
+    );
+    let rounds = if quick { 1 } else { 3 };
+    let (mut versus_baseline, mut versus_gunzip) = (Pairs::default(), Pairs::default());
+    let mut export_peak = 0usize;
+    for round in 0..rounds {
+        let gunzip = files.gunzip();
+        let (sdk_run, baseline_run) = if round % 2 == 0 {
+            let sdk_run = timed(export::sdk(&exporter, &ALLOCATOR)).await?;
+            (sdk_run, timed(export::baseline(&http, &export_base)).await?)
+        } else {
+            let baseline_run = timed(export::baseline(&http, &export_base)).await?;
+            (timed(export::sdk(&exporter, &ALLOCATOR)).await?, baseline_run)
+        };
+        let ((sdk_rows, peak), sdk_time) = sdk_run;
+        let (baseline_rows, baseline_time) = baseline_run;
+        assert_eq!((sdk_rows, baseline_rows), (export::ROWS, export::ROWS));
+        versus_baseline.push(sdk_time, baseline_time);
+        versus_gunzip.push(sdk_time, gunzip);
+        export_peak = export_peak.max(peak);
+    }
+    println!(
+        "export_1m_ratio: {:.3} ({} MiB compressed in 4 files)",
+        versus_baseline.median_ratio(),
+        files.compressed_bytes() / (1024 * 1024)
+    );
+    println!("export_1m_vs_gunzip: {:.3}", versus_gunzip.median_ratio());
+    println!("export_1m_peak_mib: {:.1}", export_peak as f64 / (1024.0 * 1024.0));
     Ok(())
 }

@@ -45,7 +45,8 @@ fn walk(original: &Value, written: &Value, path: &str) -> Option<Loss> {
             let path = format!("{path}.{key}");
             // A member matched to a declared property ignoring case (export rows spell
             // `DeviceId` where the API spells `deviceId`) is written under the declared spelling.
-            let respelled = || written.iter().find(|(other, _)| other.eq_ignore_ascii_case(key)).map(|(_, v)| v);
+            let respelled =
+                || written.iter().find(|(other, _)| other.eq_ignore_ascii_case(key)).map(|(_, v)| v);
             match written.get(key).or_else(respelled) {
                 Some(found) => walk(value, found, &path),
                 None => Some(Loss { path, what: "missing from the output".into() }),

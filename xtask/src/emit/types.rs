@@ -700,7 +700,11 @@ fn deserialize_impl(
             additional_properties.push_raw(key, map.next_value::<Box<RawValue>>()?);
         }
     };
-    let keep = if fold_case && !fields.is_empty() {
+    // A type that declares no property (an open type) keeps every member. A type whose
+    // members may come in any case (export rows) is matched once, on the key in lowercase.
+    let dispatch = if fields.is_empty() {
+        keep
+    } else if fold_case {
         quote! {
             let mut folded = [0u8; 64];
             match defender_runtime::codegen::fold_member_case(key.as_str(), &mut folded) {
@@ -708,12 +712,6 @@ fn deserialize_impl(
                 _ => { #keep }
             }
         }
-    } else {
-        keep
-    };
-    // A type that declares no property (an open type) keeps every member.
-    let dispatch = if fields.is_empty() {
-        keep
     } else {
         quote! {
             match key.as_str() {

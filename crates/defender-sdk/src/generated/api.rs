@@ -1572,33 +1572,37 @@ impl DecodeMembers for AssetConfiguration {
         let mut field_is_expected_user_impact = None;
         let mut field_recommendation_reference = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-            match key.as_str() {
-                "deviceId" => {
+            let mut folded = [0u8; 64];
+            match defender_runtime::codegen::fold_member_case(
+                key.as_str(),
+                &mut folded,
+            ) {
+                "deviceid" => {
                     field_device_id = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "deviceName" => {
+                "devicename" => {
                     field_device_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "osPlatform" => {
+                "osplatform" => {
                     field_os_platform = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "osVersion" => {
+                "osversion" => {
                     field_os_version = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "rbacGroupName" => {
+                "rbacgroupname" => {
                     field_rbac_group_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "rbacGroupId" => {
+                "rbacgroupid" => {
                     field_rbac_group_id = map
                         .next_value::<Wire<Option<i64>>>()?
                         .into_inner();
@@ -1608,146 +1612,58 @@ impl DecodeMembers for AssetConfiguration {
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "configurationId" => {
+                "configurationid" => {
                     field_configuration_id = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "configurationCategory" => {
+                "configurationcategory" => {
                     field_configuration_category = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "configurationSubcategory" => {
+                "configurationsubcategory" => {
                     field_configuration_subcategory = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "configurationImpact" => {
+                "configurationimpact" => {
                     field_configuration_impact = map
                         .next_value::<Wire<Option<f64>>>()?
                         .into_inner();
                 }
-                "configurationName" => {
+                "configurationname" => {
                     field_configuration_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "isCompliant" => {
+                "iscompliant" => {
                     field_is_compliant = map
                         .next_value::<Wire<Option<bool>>>()?
                         .into_inner();
                 }
-                "isApplicable" => {
+                "isapplicable" => {
                     field_is_applicable = map
                         .next_value::<Wire<Option<bool>>>()?
                         .into_inner();
                 }
-                "isExpectedUserImpact" => {
+                "isexpecteduserimpact" => {
                     field_is_expected_user_impact = map
                         .next_value::<Wire<Option<bool>>>()?
                         .into_inner();
                 }
-                "recommendationReference" => {
+                "recommendationreference" => {
                     field_recommendation_reference = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
                 _ => {
-                    let mut folded = [0u8; 64];
-                    match defender_runtime::codegen::fold_member_case(
-                        key.as_str(),
-                        &mut folded,
-                    ) {
-                        "deviceid" => {
-                            field_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "devicename" => {
-                            field_device_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osplatform" => {
-                            field_os_platform = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osversion" => {
-                            field_os_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacgroupname" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacgroupid" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "timestamp" => {
-                            field_timestamp = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "configurationid" => {
-                            field_configuration_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "configurationcategory" => {
-                            field_configuration_category = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "configurationsubcategory" => {
-                            field_configuration_subcategory = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "configurationimpact" => {
-                            field_configuration_impact = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        "configurationname" => {
-                            field_configuration_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "iscompliant" => {
-                            field_is_compliant = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "isapplicable" => {
-                            field_is_applicable = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "isexpecteduserimpact" => {
-                            field_is_expected_user_impact = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "recommendationreference" => {
-                            field_recommendation_reference = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
                     }
                 }
             }
@@ -1971,162 +1887,88 @@ impl DecodeMembers for AssetSoftware {
         let mut field_end_of_support_status = None;
         let mut field_end_of_support_date = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-            match key.as_str() {
-                "deviceId" => {
+            let mut folded = [0u8; 64];
+            match defender_runtime::codegen::fold_member_case(
+                key.as_str(),
+                &mut folded,
+            ) {
+                "deviceid" => {
                     field_device_id = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "deviceName" => {
+                "devicename" => {
                     field_device_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "osPlatform" => {
+                "osplatform" => {
                     field_os_platform = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "rbacGroupName" => {
+                "rbacgroupname" => {
                     field_rbac_group_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "rbacGroupId" => {
+                "rbacgroupid" => {
                     field_rbac_group_id = map
                         .next_value::<Wire<Option<i64>>>()?
                         .into_inner();
                 }
-                "softwareVendor" => {
+                "softwarevendor" => {
                     field_software_vendor = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "softwareName" => {
+                "softwarename" => {
                     field_software_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "softwareVersion" => {
+                "softwareversion" => {
                     field_software_version = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "numberOfWeaknesses" => {
+                "numberofweaknesses" => {
                     field_number_of_weaknesses = map
                         .next_value::<Wire<Option<i32>>>()?
                         .into_inner();
                 }
-                "diskPaths" => {
+                "diskpaths" => {
                     field_disk_paths = map
                         .next_value::<Wire<Option<Vec<String>>>>()?
                         .into_inner();
                 }
-                "registryPaths" => {
+                "registrypaths" => {
                     field_registry_paths = map
                         .next_value::<Wire<Option<Vec<String>>>>()?
                         .into_inner();
                 }
-                "softwareFirstSeenTimestamp" => {
+                "softwarefirstseentimestamp" => {
                     field_software_first_seen_timestamp = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "endOfSupportStatus" => {
+                "endofsupportstatus" => {
                     field_end_of_support_status = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "endOfSupportDate" => {
+                "endofsupportdate" => {
                     field_end_of_support_date = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
                 _ => {
-                    let mut folded = [0u8; 64];
-                    match defender_runtime::codegen::fold_member_case(
-                        key.as_str(),
-                        &mut folded,
-                    ) {
-                        "deviceid" => {
-                            field_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "devicename" => {
-                            field_device_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osplatform" => {
-                            field_os_platform = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacgroupname" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacgroupid" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "softwarevendor" => {
-                            field_software_vendor = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "softwarename" => {
-                            field_software_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "softwareversion" => {
-                            field_software_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "numberofweaknesses" => {
-                            field_number_of_weaknesses = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "diskpaths" => {
-                            field_disk_paths = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "registrypaths" => {
-                            field_registry_paths = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "softwarefirstseentimestamp" => {
-                            field_software_first_seen_timestamp = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "endofsupportstatus" => {
-                            field_end_of_support_status = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "endofsupportdate" => {
-                            field_end_of_support_date = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
                     }
                 }
             }
@@ -2308,112 +2150,63 @@ impl DecodeMembers for AssetNonCpeSoftware {
         let mut field_software_version = None;
         let mut field_software_last_seen_timestamp = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-            match key.as_str() {
-                "deviceId" => {
+            let mut folded = [0u8; 64];
+            match defender_runtime::codegen::fold_member_case(
+                key.as_str(),
+                &mut folded,
+            ) {
+                "deviceid" => {
                     field_device_id = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "deviceName" => {
+                "devicename" => {
                     field_device_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "osPlatform" => {
+                "osplatform" => {
                     field_os_platform = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "rbacGroupName" => {
+                "rbacgroupname" => {
                     field_rbac_group_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "rbacGroupId" => {
+                "rbacgroupid" => {
                     field_rbac_group_id = map
                         .next_value::<Wire<Option<i64>>>()?
                         .into_inner();
                 }
-                "softwareVendor" => {
+                "softwarevendor" => {
                     field_software_vendor = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "softwareName" => {
+                "softwarename" => {
                     field_software_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "softwareVersion" => {
+                "softwareversion" => {
                     field_software_version = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "softwareLastSeenTimestamp" => {
+                "softwarelastseentimestamp" => {
                     field_software_last_seen_timestamp = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
                 _ => {
-                    let mut folded = [0u8; 64];
-                    match defender_runtime::codegen::fold_member_case(
-                        key.as_str(),
-                        &mut folded,
-                    ) {
-                        "deviceid" => {
-                            field_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "devicename" => {
-                            field_device_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osplatform" => {
-                            field_os_platform = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacgroupname" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacgroupid" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "softwarevendor" => {
-                            field_software_vendor = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "softwarename" => {
-                            field_software_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "softwareversion" => {
-                            field_software_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "softwarelastseentimestamp" => {
-                            field_software_last_seen_timestamp = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
                     }
                 }
             }
@@ -2545,70 +2338,42 @@ impl DecodeMembers for AssetInformationGathering {
         let mut field_rbac_group_name = None;
         let mut field_device_gathered_info = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-            match key.as_str() {
-                "deviceId" => {
+            let mut folded = [0u8; 64];
+            match defender_runtime::codegen::fold_member_case(
+                key.as_str(),
+                &mut folded,
+            ) {
+                "deviceid" => {
                     field_device_id = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "deviceName" => {
+                "devicename" => {
                     field_device_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "osPlatform" => {
+                "osplatform" => {
                     field_os_platform = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "rbacGroupName" => {
+                "rbacgroupname" => {
                     field_rbac_group_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "deviceGatheredInfo" => {
+                "devicegatheredinfo" => {
                     field_device_gathered_info = map
                         .next_value::<Option<DeviceGatheredInfo>>()?;
                 }
                 _ => {
-                    let mut folded = [0u8; 64];
-                    match defender_runtime::codegen::fold_member_case(
-                        key.as_str(),
-                        &mut folded,
-                    ) {
-                        "deviceid" => {
-                            field_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "devicename" => {
-                            field_device_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osplatform" => {
-                            field_os_platform = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacgroupname" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "devicegatheredinfo" => {
-                            field_device_gathered_info = map
-                                .next_value::<Option<DeviceGatheredInfo>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
                     }
                 }
             }
@@ -2909,254 +2674,131 @@ impl DecodeMembers for AssetVulnerability {
         let mut field_recommendation_reference = None;
         let mut field_security_update_available = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-            match key.as_str() {
+            let mut folded = [0u8; 64];
+            match defender_runtime::codegen::fold_member_case(
+                key.as_str(),
+                &mut folded,
+            ) {
                 "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "deviceId" => {
+                "deviceid" => {
                     field_device_id = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "deviceName" => {
+                "devicename" => {
                     field_device_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "osPlatform" => {
+                "osplatform" => {
                     field_os_platform = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "osVersion" => {
+                "osversion" => {
                     field_os_version = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "osArchitecture" => {
+                "osarchitecture" => {
                     field_os_architecture = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "rbacGroupName" => {
+                "rbacgroupname" => {
                     field_rbac_group_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "rbacGroupId" => {
+                "rbacgroupid" => {
                     field_rbac_group_id = map
                         .next_value::<Wire<Option<i64>>>()?
                         .into_inner();
                 }
-                "softwareVendor" => {
+                "softwarevendor" => {
                     field_software_vendor = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "softwareName" => {
+                "softwarename" => {
                     field_software_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "softwareVersion" => {
+                "softwareversion" => {
                     field_software_version = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "cveId" => {
+                "cveid" => {
                     field_cve_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
                 }
-                "cvssScore" => {
+                "cvssscore" => {
                     field_cvss_score = map
                         .next_value::<Wire<Option<f64>>>()?
                         .into_inner();
                 }
-                "vulnerabilitySeverityLevel" => {
+                "vulnerabilityseveritylevel" => {
                     field_vulnerability_severity_level = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "exploitabilityLevel" => {
+                "exploitabilitylevel" => {
                     field_exploitability_level = map
                         .next_value::<Option<ExploitabilityLevel>>()?;
                 }
-                "recommendedSecurityUpdate" => {
+                "recommendedsecurityupdate" => {
                     field_recommended_security_update = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "recommendedSecurityUpdateId" => {
+                "recommendedsecurityupdateid" => {
                     field_recommended_security_update_id = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "recommendedSecurityUpdateUrl" => {
+                "recommendedsecurityupdateurl" => {
                     field_recommended_security_update_url = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "diskPaths" => {
+                "diskpaths" => {
                     field_disk_paths = map
                         .next_value::<Wire<Option<Vec<String>>>>()?
                         .into_inner();
                 }
-                "registryPaths" => {
+                "registrypaths" => {
                     field_registry_paths = map
                         .next_value::<Wire<Option<Vec<String>>>>()?
                         .into_inner();
                 }
-                "firstSeenTimestamp" => {
+                "firstseentimestamp" => {
                     field_first_seen_timestamp = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "lastSeenTimestamp" => {
+                "lastseentimestamp" => {
                     field_last_seen_timestamp = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "recommendationReference" => {
+                "recommendationreference" => {
                     field_recommendation_reference = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "securityUpdateAvailable" => {
+                "securityupdateavailable" => {
                     field_security_update_available = map
                         .next_value::<Wire<Option<bool>>>()?
                         .into_inner();
                 }
                 _ => {
-                    let mut folded = [0u8; 64];
-                    match defender_runtime::codegen::fold_member_case(
-                        key.as_str(),
-                        &mut folded,
-                    ) {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "deviceid" => {
-                            field_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "devicename" => {
-                            field_device_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osplatform" => {
-                            field_os_platform = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osversion" => {
-                            field_os_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osarchitecture" => {
-                            field_os_architecture = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacgroupname" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacgroupid" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "softwarevendor" => {
-                            field_software_vendor = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "softwarename" => {
-                            field_software_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "softwareversion" => {
-                            field_software_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "cveid" => {
-                            field_cve_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "cvssscore" => {
-                            field_cvss_score = map
-                                .next_value::<Wire<Option<f64>>>()?
-                                .into_inner();
-                        }
-                        "vulnerabilityseveritylevel" => {
-                            field_vulnerability_severity_level = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "exploitabilitylevel" => {
-                            field_exploitability_level = map
-                                .next_value::<Option<ExploitabilityLevel>>()?;
-                        }
-                        "recommendedsecurityupdate" => {
-                            field_recommended_security_update = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "recommendedsecurityupdateid" => {
-                            field_recommended_security_update_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "recommendedsecurityupdateurl" => {
-                            field_recommended_security_update_url = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "diskpaths" => {
-                            field_disk_paths = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "registrypaths" => {
-                            field_registry_paths = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "firstseentimestamp" => {
-                            field_first_seen_timestamp = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "lastseentimestamp" => {
-                            field_last_seen_timestamp = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "recommendationreference" => {
-                            field_recommendation_reference = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "securityupdateavailable" => {
-                            field_security_update_available = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
                     }
                 }
             }
@@ -3971,148 +3613,81 @@ impl DecodeMembers for AssetBrowserExtension {
         let mut field_is_activated = None;
         let mut field_permissions = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-            match key.as_str() {
-                "DeviceId" => {
+            let mut folded = [0u8; 64];
+            match defender_runtime::codegen::fold_member_case(
+                key.as_str(),
+                &mut folded,
+            ) {
+                "deviceid" => {
                     field_device_id = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "DeviceName" => {
+                "devicename" => {
                     field_device_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "RbacGroupId" => {
+                "rbacgroupid" => {
                     field_rbac_group_id = map
                         .next_value::<Wire<Option<i64>>>()?
                         .into_inner();
                 }
-                "RbacGroupName" => {
+                "rbacgroupname" => {
                     field_rbac_group_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "InstallationTime" => {
+                "installationtime" => {
                     field_installation_time = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "BrowserName" => {
+                "browsername" => {
                     field_browser_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "ExtensionId" => {
+                "extensionid" => {
                     field_extension_id = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "ExtensionName" => {
+                "extensionname" => {
                     field_extension_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "ExtensionDescription" => {
+                "extensiondescription" => {
                     field_extension_description = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "ExtensionVersion" => {
+                "extensionversion" => {
                     field_extension_version = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "ExtensionRisk" => {
+                "extensionrisk" => {
                     field_extension_risk = map
                         .next_value::<Option<BrowserExtensionRisk>>()?;
                 }
-                "IsActivated" => {
+                "isactivated" => {
                     field_is_activated = map
                         .next_value::<Wire<Option<bool>>>()?
                         .into_inner();
                 }
-                "Permissions" => {
+                "permissions" => {
                     field_permissions = map
                         .next_value::<Option<Vec<BrowserExtensionPermission>>>()?;
                 }
                 _ => {
-                    let mut folded = [0u8; 64];
-                    match defender_runtime::codegen::fold_member_case(
-                        key.as_str(),
-                        &mut folded,
-                    ) {
-                        "deviceid" => {
-                            field_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "devicename" => {
-                            field_device_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacgroupid" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "rbacgroupname" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "installationtime" => {
-                            field_installation_time = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "browsername" => {
-                            field_browser_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "extensionid" => {
-                            field_extension_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "extensionname" => {
-                            field_extension_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "extensiondescription" => {
-                            field_extension_description = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "extensionversion" => {
-                            field_extension_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "extensionrisk" => {
-                            field_extension_risk = map
-                                .next_value::<Option<BrowserExtensionRisk>>()?;
-                        }
-                        "isactivated" => {
-                            field_is_activated = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "permissions" => {
-                            field_permissions = map
-                                .next_value::<Option<Vec<BrowserExtensionPermission>>>()?;
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
                     }
                 }
             }
@@ -4584,13 +4159,17 @@ impl DecodeMembers for AssetCertificateAssessment {
         let mut field_rbac_group_id = None;
         let mut field_rbac_group_name = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-            match key.as_str() {
-                "deviceId" => {
+            let mut folded = [0u8; 64];
+            match defender_runtime::codegen::fold_member_case(
+                key.as_str(),
+                &mut folded,
+            ) {
+                "deviceid" => {
                     field_device_id = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "deviceName" => {
+                "devicename" => {
                     field_device_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
@@ -4603,163 +4182,74 @@ impl DecodeMembers for AssetCertificateAssessment {
                 "path" => {
                     field_path = map.next_value::<Wire<Option<String>>>()?.into_inner();
                 }
-                "signatureAlgorithm" => {
+                "signaturealgorithm" => {
                     field_signature_algorithm = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "keyLength" => {
+                "keylength" => {
                     field_key_length = map
                         .next_value::<Wire<Option<i32>>>()?
                         .into_inner();
                 }
-                "notAfter" => {
+                "notafter" => {
                     field_not_after = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "notBefore" => {
+                "notbefore" => {
                     field_not_before = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "subjectType" => {
+                "subjecttype" => {
                     field_subject_type = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "serialNumber" => {
+                "serialnumber" => {
                     field_serial_number = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "subjectObject" => {
+                "subjectobject" => {
                     field_subject_object = map.next_value::<Option<Value>>()?;
                 }
-                "issuerObject" => {
+                "issuerobject" => {
                     field_issuer_object = map.next_value::<Option<Value>>()?;
                 }
-                "keyUsageArray" => {
+                "keyusagearray" => {
                     field_key_usage_array = map
                         .next_value::<Wire<Option<Vec<String>>>>()?
                         .into_inner();
                 }
-                "extendedKeyUsageArray" => {
+                "extendedkeyusagearray" => {
                     field_extended_key_usage_array = map
                         .next_value::<Wire<Option<Vec<String>>>>()?
                         .into_inner();
                 }
-                "isSelfSigned" => {
+                "isselfsigned" => {
                     field_is_self_signed = map
                         .next_value::<Wire<Option<bool>>>()?
                         .into_inner();
                 }
-                "rbacGroupId" => {
+                "rbacgroupid" => {
                     field_rbac_group_id = map
                         .next_value::<Wire<Option<i64>>>()?
                         .into_inner();
                 }
-                "rbacGroupName" => {
+                "rbacgroupname" => {
                     field_rbac_group_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
                 _ => {
-                    let mut folded = [0u8; 64];
-                    match defender_runtime::codegen::fold_member_case(
-                        key.as_str(),
-                        &mut folded,
-                    ) {
-                        "deviceid" => {
-                            field_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "devicename" => {
-                            field_device_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "thumbprint" => {
-                            field_thumbprint = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "path" => {
-                            field_path = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "signaturealgorithm" => {
-                            field_signature_algorithm = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "keylength" => {
-                            field_key_length = map
-                                .next_value::<Wire<Option<i32>>>()?
-                                .into_inner();
-                        }
-                        "notafter" => {
-                            field_not_after = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "notbefore" => {
-                            field_not_before = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "subjecttype" => {
-                            field_subject_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "serialnumber" => {
-                            field_serial_number = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "subjectobject" => {
-                            field_subject_object = map.next_value::<Option<Value>>()?;
-                        }
-                        "issuerobject" => {
-                            field_issuer_object = map.next_value::<Option<Value>>()?;
-                        }
-                        "keyusagearray" => {
-                            field_key_usage_array = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "extendedkeyusagearray" => {
-                            field_extended_key_usage_array = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "isselfsigned" => {
-                            field_is_self_signed = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "rbacgroupid" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "rbacgroupname" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
                     }
                 }
             }
@@ -4953,28 +4443,32 @@ impl DecodeMembers for AssetHardwareFirmware {
         let mut field_component_version = None;
         let mut field_additional_fields = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-            match key.as_str() {
-                "deviceId" => {
+            let mut folded = [0u8; 64];
+            match defender_runtime::codegen::fold_member_case(
+                key.as_str(),
+                &mut folded,
+            ) {
+                "deviceid" => {
                     field_device_id = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "deviceName" => {
+                "devicename" => {
                     field_device_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "rbacGroupId" => {
+                "rbacgroupid" => {
                     field_rbac_group_id = map
                         .next_value::<Wire<Option<i64>>>()?
                         .into_inner();
                 }
-                "rbacGroupName" => {
+                "rbacgroupname" => {
                     field_rbac_group_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "componentType" => {
+                "componenttype" => {
                     field_component_type = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
@@ -4984,81 +4478,28 @@ impl DecodeMembers for AssetHardwareFirmware {
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "componentName" => {
+                "componentname" => {
                     field_component_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "componentVersion" => {
+                "componentversion" => {
                     field_component_version = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "additionalFields" => {
+                "additionalfields" => {
                     field_additional_fields = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
                 _ => {
-                    let mut folded = [0u8; 64];
-                    match defender_runtime::codegen::fold_member_case(
-                        key.as_str(),
-                        &mut folded,
-                    ) {
-                        "deviceid" => {
-                            field_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "devicename" => {
-                            field_device_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacgroupid" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "rbacgroupname" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "componenttype" => {
-                            field_component_type = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "manufacturer" => {
-                            field_manufacturer = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "componentname" => {
-                            field_component_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "componentversion" => {
-                            field_component_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "additionalfields" => {
-                            field_additional_fields = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
                     }
                 }
             }
@@ -5268,74 +4709,78 @@ impl DecodeMembers for AssetBaselineAssessment {
         let mut field_current_value = None;
         let mut field_source = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-            match key.as_str() {
+            let mut folded = [0u8; 64];
+            match defender_runtime::codegen::fold_member_case(
+                key.as_str(),
+                &mut folded,
+            ) {
                 "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "configurationId" => {
+                "configurationid" => {
                     field_configuration_id = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "profileId" => {
+                "profileid" => {
                     field_profile_id = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "deviceId" => {
+                "deviceid" => {
                     field_device_id = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "deviceName" => {
+                "devicename" => {
                     field_device_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "osPlatform" => {
+                "osplatform" => {
                     field_os_platform = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "osVersion" => {
+                "osversion" => {
                     field_os_version = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "rbacGroupId" => {
+                "rbacgroupid" => {
                     field_rbac_group_id = map
                         .next_value::<Wire<Option<i64>>>()?
                         .into_inner();
                 }
-                "rbacGroupName" => {
+                "rbacgroupname" => {
                     field_rbac_group_name = map
                         .next_value::<Wire<Option<String>>>()?
                         .into_inner();
                 }
-                "isApplicable" => {
+                "isapplicable" => {
                     field_is_applicable = map
                         .next_value::<Wire<Option<bool>>>()?
                         .into_inner();
                 }
-                "isCompliant" => {
+                "iscompliant" => {
                     field_is_compliant = map
                         .next_value::<Wire<Option<bool>>>()?
                         .into_inner();
                 }
-                "dataCollectionTimeOffset" => {
+                "datacollectiontimeoffset" => {
                     field_data_collection_time_offset = map
                         .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
                         .into_inner();
                 }
-                "complianceCalculationTimeOffset" => {
+                "compliancecalculationtimeoffset" => {
                     field_compliance_calculation_time_offset = map
                         .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
                         .into_inner();
                 }
-                "recommendedValue" => {
+                "recommendedvalue" => {
                     field_recommended_value = map
                         .next_value::<Wire<Option<Vec<String>>>>()?
                         .into_inner();
                 }
-                "currentValue" => {
+                "currentvalue" => {
                     field_current_value = map
                         .next_value::<Wire<Option<Vec<String>>>>()?
                         .into_inner();
@@ -5346,100 +4791,12 @@ impl DecodeMembers for AssetBaselineAssessment {
                         .into_inner();
                 }
                 _ => {
-                    let mut folded = [0u8; 64];
-                    match defender_runtime::codegen::fold_member_case(
-                        key.as_str(),
-                        &mut folded,
-                    ) {
-                        "id" => {
-                            field_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "configurationid" => {
-                            field_configuration_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "profileid" => {
-                            field_profile_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "deviceid" => {
-                            field_device_id = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "devicename" => {
-                            field_device_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osplatform" => {
-                            field_os_platform = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "osversion" => {
-                            field_os_version = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "rbacgroupid" => {
-                            field_rbac_group_id = map
-                                .next_value::<Wire<Option<i64>>>()?
-                                .into_inner();
-                        }
-                        "rbacgroupname" => {
-                            field_rbac_group_name = map
-                                .next_value::<Wire<Option<String>>>()?
-                                .into_inner();
-                        }
-                        "isapplicable" => {
-                            field_is_applicable = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "iscompliant" => {
-                            field_is_compliant = map
-                                .next_value::<Wire<Option<bool>>>()?
-                                .into_inner();
-                        }
-                        "datacollectiontimeoffset" => {
-                            field_data_collection_time_offset = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "compliancecalculationtimeoffset" => {
-                            field_compliance_calculation_time_offset = map
-                                .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                                .into_inner();
-                        }
-                        "recommendedvalue" => {
-                            field_recommended_value = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "currentvalue" => {
-                            field_current_value = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        "source" => {
-                            field_source = map
-                                .next_value::<Wire<Option<Vec<String>>>>()?
-                                .into_inner();
-                        }
-                        _ => {
-                            let key = key.into_owned();
-                            if is_annotation(&key) {
-                                annotations.insert(key, map.next_value::<Value>()?);
-                            } else {
-                                additional_properties
-                                    .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                            }
-                        }
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
                     }
                 }
             }
