@@ -39,9 +39,26 @@ async fn send(client: &DefenderClient, verb: Verb, path: &str, body: Option<&Val
 }
 
 /// A key of an entity the set an endpoint starts from has, read from the emulated tenant: not
-/// every set can be listed through the API.
+/// every set can be listed through the API. An action's results exist only for an action of
+/// its kind that succeeded, so those endpoints take such an action.
 fn existing_key(emulator: &Emulator, endpoint: &Endpoint, name: &str) -> String {
-    let entities = emulator.entities(endpoint.root);
+    let wanted = match endpoint.name {
+        "machineactions.getPackageUri" => Some("CollectInvestigationPackage"),
+        "machineactions.GetLiveResponseResultDownloadLink" => Some("LiveResponse"),
+        _ => None,
+    };
+    let entities: Vec<Value> = emulator
+        .entities(endpoint.root)
+        .into_iter()
+        .filter(|entity| {
+            wanted.is_none_or(|kind| {
+                entity["type"] == kind
+                    && entity["status"] == "Succeeded"
+                    && (kind != "LiveResponse"
+                        || entity["commands"].as_array().is_some_and(|c| !c.is_empty()))
+            })
+        })
+        .collect();
     match entities.first().map(|entity| &entity[name]) {
         Some(Value::String(text)) => text.clone(),
         Some(Value::Number(number)) => number.to_string(),
@@ -64,6 +81,15 @@ fn key_of_root(endpoint: &Endpoint) -> &'static [&'static str] {
 async fn every_endpoint_of_the_catalog_answers_with_what_the_sdk_decodes() {
     let emulator = start().await;
     let client = client(&emulator);
+    // A live response session that ran to its end, whose result link the catalog asks for.
+    let machine = emulator.entities("machines")[0]["id"].as_str().unwrap_or_default().to_owned();
+    let command =
+        defender_sdk::live_response_command("RunScript collect.ps1").unwrap_or_else(|e| panic!("{e}"));
+    let session = client.machines().get(&machine).runliveresponse(None, vec![command]).await;
+    let session = session.unwrap_or_else(|e| panic!("{e}"));
+    let quickly = defender_sdk::ActionWait::default()
+        .poll_interval(std::time::Duration::from_millis(5), std::time::Duration::from_millis(5));
+    client.wait_for_machine_action(&session.id, &quickly).await.unwrap_or_else(|e| panic!("{e}"));
     let mut answered = 0;
     for endpoint in CATALOG.endpoints {
         let mut arguments = Vec::new();
@@ -72,6 +98,11 @@ async fn every_endpoint_of_the_catalog_answers_with_what_the_sdk_decodes() {
                 matches!(parameter.location, ParameterLocation::Segment | ParameterLocation::Literal);
             let value = if in_path && key_of_root(endpoint).contains(&parameter.name) {
                 existing_key(&emulator, endpoint, parameter.name)
+            } else if endpoint.name == "machineactions.GetLiveResponseResultDownloadLink"
+                && parameter.name == "index"
+            {
+                // The session's first command: results exist only for commands it ran.
+                "0".to_owned()
             } else if endpoint.name == "advancedqueries.run" && parameter.name == "Query" {
                 // Hunting runs the query: a sample string is not one (it names no table).
                 "DeviceProcessEvents | take 2".to_owned()

@@ -1,6 +1,7 @@
 //! Device response actions from the command line: each records a machine action, and with
 //! `--wait` the command follows it to its end and exits by its outcome.
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -47,10 +48,23 @@ pub enum DeviceAction {
         #[arg(long, value_enum, default_value = "quick")]
         scan: ScanArg,
     },
-    /// Collect an investigation package from a device.
+    /// Collect an investigation package from a device; with `--wait --out FILE`, download it.
     CollectPackage {
         #[command(flatten)]
         action: ActionArgs,
+        /// With `--wait`, write the package to this file once collected (streamed, not held in
+        /// memory).
+        #[arg(long, value_name = "FILE", requires = "wait")]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Run live response commands on a device; with `--wait`, print each command's result.
+    LiveResponse {
+        #[command(flatten)]
+        action: ActionArgs,
+        /// A command as on the live response console: `RunScript NAME [ARGS]`, `GetFile PATH`
+        /// or `PutFile NAME`; repeat for several, run in order.
+        #[arg(long = "command", required = true, value_name = "COMMAND")]
+        commands: Vec<String>,
     },
     /// Stop a file's processes on a device and quarantine it.
     StopAndQuarantine {
@@ -80,7 +94,7 @@ pub struct ActionArgs {
     /// The device's id.
     pub id: String,
     /// Why, for the action's record.
-    #[arg(long)]
+    #[arg(long, default_value = "")]
     pub comment: String,
     /// Follow the action until it ends: exit 0 only when it succeeded, 6 when it failed, timed
     /// out or was cancelled, 7 when `--timeout` passed first.
@@ -149,6 +163,8 @@ pub async fn run(client: &DefenderClient, command: DeviceAction, format: Format)
     {
         return fail(exit::DECLINED, "not confirmed; nothing was done (use --yes to skip the question)");
     }
+    let mut package_out = None;
+    let mut live_response = false;
     let (args, recorded) = match command {
         DeviceAction::Wait { action_id, waiting } => return wait(client, &action_id, &waiting, format).await,
         DeviceAction::Isolate { action, isolation } => {
@@ -179,9 +195,22 @@ pub async fn run(client: &DefenderClient, command: DeviceAction, format: Format)
             let recorded = client.machines().get(&action.id).run_anti_virus_scan(&action.comment, scan).await;
             (action, recorded)
         }
-        DeviceAction::CollectPackage { action } => {
+        DeviceAction::CollectPackage { action, out } => {
+            package_out = out;
             let recorded =
                 client.machines().get(&action.id).collect_investigation_package(&action.comment).await;
+            (action, recorded)
+        }
+        DeviceAction::LiveResponse { action, commands } => {
+            let parsed: Result<Vec<_>, _> =
+                commands.iter().map(|c| defender_sdk::live_response_command(c)).collect();
+            let parsed = match parsed {
+                Ok(parsed) => parsed,
+                Err(error) => return fail(exit::USAGE, &error.to_string()),
+            };
+            live_response = true;
+            let comment = Some(action.comment.as_str()).filter(|c| !c.is_empty());
+            let recorded = client.machines().get(&action.id).runliveresponse(comment, parsed).await;
             (action, recorded)
         }
         DeviceAction::StopAndQuarantine { action, sha1 } => {
@@ -202,17 +231,106 @@ pub async fn run(client: &DefenderClient, command: DeviceAction, format: Format)
         return print(&action, format);
     }
     eprintln!("defender: {} action {} recorded; waiting for it to end", kind(&action), action.id);
-    wait(client, &action.id, &args.waiting, format).await
+    // A job that goes on after the action (results, a package) prints what it gets instead.
+    let then = if live_response || package_out.is_some() { Then::GoOn } else { Then::Print };
+    let code = wait_then(client, &action.id, &args.waiting, format, then).await;
+    if code != ExitCode::SUCCESS {
+        return code;
+    }
+    if live_response {
+        return print_results(client, &action.id, format).await;
+    }
+    match package_out {
+        Some(path) => match client.download_investigation_package(&action.id, &path).await {
+            Ok(bytes) => {
+                eprintln!("defender: wrote the investigation package to {} ({bytes} bytes)", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(error) => fail(code_of(&error), &error.to_string()),
+        },
+        None => code,
+    }
+}
+
+/// Each live response command's result: a script's exit code and output, a file's size.
+async fn print_results(client: &DefenderClient, action_id: &str, format: Format) -> ExitCode {
+    let results = match client.live_response_results(action_id).await {
+        Ok(results) => results,
+        Err(error) => return fail(code_of(&error), &error.to_string()),
+    };
+    let mut out = std::io::stdout().lock();
+    for result in &results {
+        let kind = result
+            .command
+            .as_ref()
+            .and_then(|c| c.r#type.as_ref())
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let value = match result.script() {
+            Some(script) => serde_json::json!({
+                "index": result.index, "command": kind, "scriptName": script.script_name,
+                "exitCode": script.exit_code, "output": script.script_output, "errors": script.script_errors,
+            }),
+            None => {
+                serde_json::json!({"index": result.index, "command": kind, "bytes": result.content.len()})
+            }
+        };
+        let written = match format {
+            Format::Json => writeln!(out, "{value}"),
+            _ => match result.script() {
+                Some(script) => writeln!(
+                    out,
+                    "[{}] {kind} {}: exit code {}\n{}{}",
+                    result.index,
+                    script.script_name.unwrap_or_default(),
+                    script.exit_code.map_or_else(|| "?".to_owned(), |c| c.to_string()),
+                    script.script_output.unwrap_or_default(),
+                    script
+                        .script_errors
+                        .filter(|e| !e.is_empty())
+                        .map(|e| format!("errors:\n{e}\n"))
+                        .unwrap_or_default(),
+                ),
+                None => writeln!(out, "[{}] {kind}: {} bytes", result.index, result.content.len()),
+            },
+        };
+        if written.is_err() {
+            break;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// What to do with an action that succeeded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Then {
+    /// Print it.
+    Print,
+    /// Nothing: the command goes on with what the action produced.
+    GoOn,
 }
 
 /// Follows an action to its end and exits by its outcome, printing the action as it ended.
 async fn wait(client: &DefenderClient, action_id: &str, waiting: &Waiting, format: Format) -> ExitCode {
+    wait_then(client, action_id, waiting, format, Then::Print).await
+}
+
+async fn wait_then(
+    client: &DefenderClient,
+    action_id: &str,
+    waiting: &Waiting,
+    format: Format,
+    then: Then,
+) -> ExitCode {
     let timeout = waiting.timeout;
     let finished = match client.wait_for_machine_action(action_id, &waiting.wait()).await {
         Ok(finished) => finished,
         Err(error) => return fail(code_of(&error), &error.to_string()),
     };
-    let printed = print(&finished.action, format);
+    let printed = match (finished.outcome, then) {
+        (ActionOutcome::Succeeded, Then::GoOn) => ExitCode::SUCCESS,
+        _ => print(&finished.action, format),
+    };
     let reason = finished.reason().map(|reason| format!(": {reason}")).unwrap_or_default();
     let what = format!("{} action {}", kind(&finished.action), finished.action.id);
     match finished.outcome {

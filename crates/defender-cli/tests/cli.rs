@@ -339,15 +339,34 @@ fn call_runs_functions_and_asks_before_changing_anything() {
     assert_eq!(indicator["indicatorValue"], "evil.example");
     assert_eq!(indicator["action"], "Block");
 
+    // A package exists for a collection that succeeded; its link points at storage.
+    let collected = "type eq 'CollectInvestigationPackage' and status eq 'Succeeded'";
     let link = defender(
-        &["--emulator", "call", "machineactions.list", "--top", "1", "--select", "id", "-o", "csv"],
+        &[
+            "--emulator",
+            "call",
+            "machineactions.list",
+            "--filter",
+            collected,
+            "--top",
+            "1",
+            "--select",
+            "id",
+            "-o",
+            "csv",
+        ],
         b"",
     );
     let action_id = stdout(&link).lines().nth(1).unwrap_or_default().to_owned();
+    assert!(!action_id.is_empty(), "{}", stdout(&link));
     let uri =
         defender(&["--emulator", "call", "machineactions.getPackageUri", &format!("id={action_id}")], b"");
     assert!(uri.status.success(), "{}", String::from_utf8_lossy(&uri.stderr));
-    assert!(stdout(&uri).starts_with("https://"), "{}", stdout(&uri));
+    assert!(
+        stdout(&uri).contains("/investigation-packages/") && stdout(&uri).contains("sig="),
+        "{}",
+        stdout(&uri)
+    );
 }
 
 #[test]
@@ -841,4 +860,57 @@ fn exports_stream_their_rows_as_json_lines_or_csv() {
     let unknown = defender(&["--emulator", "export", "software-vulns"], b"");
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("software-vulnerabilities"));
+}
+
+#[test]
+fn live_response_prints_each_result_and_a_package_lands_in_a_file() {
+    let id = first_machine_id();
+    let session = defender(
+        &[
+            "--emulator",
+            "machines",
+            "live-response",
+            &id,
+            "--command",
+            "RunScript collect.ps1 -Days 7",
+            "--command",
+            "GetFile C:\\trace.log",
+            "--wait",
+            "--poll-interval",
+            "0.01",
+        ],
+        b"",
+    );
+    assert!(session.status.success(), "{}", String::from_utf8_lossy(&session.stderr));
+    let text = stdout(&session);
+    assert!(text.contains("[0] RunScript collect.ps1: exit code 0") && text.contains("-Days 7"), "{text}");
+    assert!(text.contains("[1] GetFile:"), "{text}");
+
+    let wrong = defender(&["--emulator", "machines", "live-response", &id, "--command", "Reboot now"], b"");
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("RunScript NAME"));
+
+    let out = std::env::temp_dir().join(format!("defender-package-{}.zip", std::process::id()));
+    let out_text = out.to_string_lossy().into_owned();
+    let collected = defender(
+        &[
+            "--emulator",
+            "machines",
+            "collect-package",
+            &id,
+            "--comment",
+            "Collect",
+            "--wait",
+            "--poll-interval",
+            "0.01",
+            "--out",
+            &out_text,
+        ],
+        b"",
+    );
+    assert!(collected.status.success(), "{}", String::from_utf8_lossy(&collected.stderr));
+    let bytes = std::fs::read(&out).unwrap_or_else(|e| panic!("{e}"));
+    let _ = std::fs::remove_file(&out);
+    assert!(bytes.starts_with(b"PK"), "a zip");
+    assert!(String::from_utf8_lossy(&collected.stderr).contains("wrote the investigation package"));
 }

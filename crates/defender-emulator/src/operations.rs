@@ -103,10 +103,19 @@ pub fn handle(context: &Context<'_>, tenant: &mut Tenant, call: &Call<'_>) -> Op
                 {
                     object.insert(cancellation.to_owned(), Value::Null);
                 }
-                let commands = member(call.body, "Commands").cloned().unwrap_or_else(|| json!([]));
+                // The action records each command as the service does: numbered, with a status.
+                let commands: Vec<Value> = member(call.body, "Commands")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                    .map(|(index, command)| {
+                        json!({"index": index, "startTime": null, "endTime": null, "commandStatus": "Created", "errors": [], "command": command})
+                    })
+                    .collect();
                 object.insert(
                     "commands".to_owned(),
-                    if action == "runliveresponse" { commands } else { json!([]) },
+                    if action == "runliveresponse" { Value::Array(commands) } else { json!([]) },
                 );
                 let scope = ["IsolationType", "ScanType", "RestrictionType"]
                     .iter()
@@ -135,6 +144,15 @@ pub fn handle(context: &Context<'_>, tenant: &mut Tenant, call: &Call<'_>) -> Op
             // The service documents 201 for the device actions, and 200 for live response.
             let status = if action == "runliveresponse" { 200 } else { 201 };
             Ok(Reply { status, body: Some(context.entity("MachineActions/$entity", recorded)) })
+        }
+        ("machineactions", "getliveresponseresultdownloadlink") => {
+            let action = tenant.set("machineactions")[call.source?].clone();
+            let index = value(call, "index").and_then(|i| i.parse::<usize>().ok()).unwrap_or(0);
+            live_response_result(context, &action, index)
+        }
+        ("machineactions", "getpackageuri") => {
+            let action = tenant.set("machineactions")[call.source?].clone();
+            investigation_package(context, &action)
         }
         ("machineactions", "cancel") => {
             let index = call.source?;
@@ -359,6 +377,82 @@ fn hunt(tenant: &Tenant, call: &Call<'_>) -> Result<Reply, Failure> {
     })
 }
 
+/// A storage link to a file the emulator puts there now, as the service's links are made on
+/// request (they expire after a while; the emulator's do not).
+fn storage_link(context: &Context<'_>, path: &str, contents: Vec<u8>) -> String {
+    context.shared.storage.put(path, contents.into());
+    format!("{}/{path}?sv=2019-07-07&sr=b&sp=r&sig=emulator-link", context.shared.storage_base)
+}
+
+fn link_reply(context: &Context<'_>, link: String) -> Result<Reply, Failure> {
+    Ok(Reply {
+        status: 200,
+        body: Some(json!({
+            "@odata.context": format!("{}/api/$metadata#Edm.String", context.shared.base),
+            "value": link,
+        })),
+    })
+}
+
+/// The result of command `index` of a finished live response action, as a file on the
+/// storage listener: a `RunScript` transcript (the shape the get-live-response-result page
+/// shows), or for `GetFile` the file's bytes.
+fn live_response_result(context: &Context<'_>, action: &Value, index: usize) -> Result<Reply, Failure> {
+    if action["type"] != "LiveResponse" {
+        return Err(Failure::new(400, "BadRequest", "The machine action is not a live response action."));
+    }
+    if action["status"] != "Succeeded" {
+        return Err(Failure::new(400, "BadRequest", "The live response action has not completed."));
+    }
+    let Some(command) = action["commands"].as_array().and_then(|c| c.get(index)).map(|c| &c["command"])
+    else {
+        return Err(Failure::new(404, "NotFound", format!("The action has no command at index {index}.")));
+    };
+    let param = |key: &str| {
+        command["params"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["key"] == key)
+            .and_then(|p| p["value"].as_str())
+    };
+    let contents = match command["type"].as_str() {
+        Some("RunScript") => serde_json::to_vec(&json!({
+            "script_name": param("ScriptName").unwrap_or_default(),
+            "exit_code": 0,
+            "script_output": format!("Ran {} {}\n", param("ScriptName").unwrap_or_default(), param("Args").unwrap_or_default()),
+            "script_errors": "",
+        }))
+        .unwrap_or_default(),
+        Some("GetFile") => format!("contents of {}\n", param("Path").unwrap_or_default()).into_bytes(),
+        _ => b"{}".to_vec(),
+    };
+    let id = action["id"].as_str().unwrap_or_default();
+    let link = storage_link(
+        context,
+        &format!("investigation-actions-data/{id}/CustomPlaybookCommandOutput/{index}"),
+        contents,
+    );
+    link_reply(context, link)
+}
+
+/// The investigation package of a finished collection, as a file on the storage listener.
+fn investigation_package(context: &Context<'_>, action: &Value) -> Result<Reply, Failure> {
+    if action["type"] != "CollectInvestigationPackage" || action["status"] != "Succeeded" {
+        return Err(Failure::new(
+            404,
+            "NotFound",
+            "No investigation package: the action is not a completed package collection.",
+        ));
+    }
+    let id = action["id"].as_str().unwrap_or_default();
+    // A zip's local file header, then enough bytes to take several chunks to download.
+    let mut contents = b"PK\x03\x04".to_vec();
+    contents.extend((0..256 * 1024u32).map(|n| (n % 251) as u8));
+    let link = storage_link(context, &format!("investigation-packages/{id}.zip"), contents);
+    link_reply(context, link)
+}
+
 /// What a comment asks of a recorded action's outcome: `[emulator:fail]` makes it fail and
 /// `[emulator:timeout]` time out; any other action succeeds. Each read after the one that
 /// created it moves it on: `Pending`, `InProgress`, then the outcome.
@@ -388,6 +482,17 @@ pub fn advance_action(tenant: &mut Tenant, index: usize) {
     }
     if let Value::Object(object) = &mut tenant.set_mut("machineactions")[index] {
         object.insert("status".into(), Value::from(status));
+        // The command statuses the metadata lists: created until they end.
+        let command_status = match status {
+            "Succeeded" => "Completed",
+            "Pending" | "InProgress" => "Created",
+            _ => "Failed",
+        };
+        if let Some(Value::Array(commands)) = object.get_mut("commands") {
+            for command in commands {
+                command["commandStatus"] = Value::from(command_status);
+            }
+        }
         object.insert("lastUpdateDateTimeUtc".into(), Value::from(crate::synth::now_text()));
         match status {
             "Failed" => {

@@ -133,3 +133,55 @@ async fn failures_timeouts_cancellations_and_the_deadline_say_which_and_why() {
         client.wait_for_machine_action(&slow.id, &quickly()).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(finished.outcome, ActionOutcome::Succeeded);
 }
+
+#[tokio::test]
+async fn live_response_results_and_an_investigation_package_come_from_storage_without_the_token() {
+    let (emulator, client) = emulator_and_client().await;
+    let machines = machine_ids(&client, 2).await;
+    let commands = vec![
+        defender_sdk::live_response_command("RunScript collect.ps1 -Days 7")
+            .unwrap_or_else(|e| panic!("{e}")),
+        defender_sdk::live_response_command("GetFile C:\\Windows\\Temp\\trace.log")
+            .unwrap_or_else(|e| panic!("{e}")),
+    ];
+    let session = client
+        .machines()
+        .get(&machines[0])
+        .runliveresponse(Some("Collect traces"), commands)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Results exist only once the action has succeeded.
+    let early = client.machineactions().get(&session.id).get_live_response_result_download_link(0).await;
+    assert_eq!(early.err().and_then(|e| e.status()).map(|s| s.as_u16()), Some(400));
+
+    let finished =
+        client.wait_for_machine_action(&session.id, &quickly()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(finished.outcome, ActionOutcome::Succeeded);
+    let results = client.live_response_results(&session.id).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(results.len(), 2);
+    let script = results[0].script().unwrap_or_else(|| panic!("no transcript: {:?}", results[0]));
+    assert_eq!((script.script_name.as_deref(), script.exit_code), (Some("collect.ps1"), Some(0)));
+    assert!(script.script_output.unwrap_or_default().contains("-Days 7"));
+    assert_eq!(results[1].script(), None);
+    assert_eq!(String::from_utf8_lossy(&results[1].content), "contents of C:\\Windows\\Temp\\trace.log\n");
+
+    // The investigation package, streamed to a file.
+    let collection = client
+        .machines()
+        .get(&machines[1])
+        .collect_investigation_package("Collect")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    client.wait_for_machine_action(&collection.id, &quickly()).await.unwrap_or_else(|e| panic!("{e}"));
+    let path = std::env::temp_dir().join(format!("package-{}-{}.zip", std::process::id(), collection.id));
+    let written =
+        client.download_investigation_package(&collection.id, &path).await.unwrap_or_else(|e| panic!("{e}"));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(written, bytes.len() as u64);
+    assert!(bytes.starts_with(b"PK\x03\x04") && bytes.len() > 256 * 1024);
+
+    let requests = emulator.storage_requests();
+    assert_eq!(requests.len(), 3, "{requests:?}");
+    assert!(requests.iter().all(|r| r.authorization.is_none() && r.status == 200), "{requests:?}");
+}

@@ -68,6 +68,9 @@ mod library;
 #[cfg(feature = "machineactions")]
 mod actions;
 
+#[cfg(feature = "machineactions")]
+mod live_response;
+
 #[cfg(feature = "advancedqueries")]
 mod hunting;
 
@@ -87,6 +90,8 @@ pub use generated::*;
 pub use hunting::{HuntingError, HuntingRows};
 #[cfg(feature = "libraryfiles")]
 pub use library::LibraryUpload;
+#[cfg(feature = "machineactions")]
+pub use live_response::{LiveResponseResult, MAX_RESULT_BYTES, ScriptTranscript, live_response_command};
 
 /// The Defender for Endpoint API client. Endpoint methods (`exposure_score`,
 /// `configuration_score`, …) are generated on it.
