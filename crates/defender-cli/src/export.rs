@@ -2,7 +2,7 @@
 //! CSV) or in a file, with a progress bar of rows and bytes on a terminal.
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::PathBuf;
 
 use defender_cli::output::{Format, cell};
 use defender_runtime::catalog::{Catalog, Endpoint};
@@ -55,12 +55,20 @@ pub fn list() -> String {
         .collect()
 }
 
-/// Streams the export `name` into `out` (standard output when `None`).
+/// Where the rows go.
+pub enum Target {
+    /// JSON lines or CSV, to a file or (when `None`) standard output.
+    Rows(Format, Option<PathBuf>),
+    /// A Parquet file.
+    #[cfg(feature = "parquet")]
+    Parquet(PathBuf),
+}
+
+/// Streams the export `name` to `target`; returns how many rows it wrote.
 pub async fn run(
     client: &DefenderClient,
     name: &str,
-    format: Format,
-    out: Option<&Path>,
+    target: Target,
     concurrency: usize,
 ) -> Result<u64, Error> {
     let all = exports();
@@ -73,10 +81,8 @@ pub async fn run(
     };
     let row_type = endpoint.file_rows.unwrap_or_default();
     let catalog: &Catalog = &defender_sdk::catalog::CATALOG;
-    let columns: Vec<String> = catalog
-        .type_info(row_type)
-        .map(|ty| catalog.properties(ty).into_iter().map(|p| p.name.to_owned()).collect())
-        .unwrap_or_default();
+    let properties = catalog.type_info(row_type).map(|ty| catalog.properties(ty)).unwrap_or_default();
+    let columns: Vec<String> = properties.iter().map(|p| p.name.to_owned()).collect();
     // Rows are read as JSON text and decoded into the row type by name (the registry), which
     // matches the files' PascalCase members to the typed fields and writes them back as the
     // API spells them.
@@ -88,6 +94,26 @@ pub async fn run(
         bar.set_message("rows");
         bar
     });
+    let (format, out) = match target {
+        Target::Rows(format, out) => (format, out),
+        #[cfg(feature = "parquet")]
+        Target::Parquet(path) => {
+            let mut sink = crate::parquet::ParquetSink::create(&path, &properties)?;
+            let mut written = 0u64;
+            let mut stream = std::pin::pin!(rows.stream());
+            while let Some(raw) = stream.try_next().await? {
+                sink.push(decode_row(row_type, &raw)?)?;
+                written += 1;
+                tick(bar.as_ref(), written, &progress);
+            }
+            sink.finish()?;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            return Ok(written);
+        }
+    };
+    let out = out.as_deref();
     // A reader that stops early (`| head`) ends the export quietly.
     let closed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let sink: Box<dyn Write + Send> = match out {
@@ -113,8 +139,7 @@ pub async fn run(
     let mut written = 0u64;
     let mut stream = std::pin::pin!(rows.stream());
     while let Some(raw) = stream.try_next().await? {
-        let row = defender_sdk::registry::decode_as(row_type, false, raw.get().as_bytes())
-            .unwrap_or_else(|| serde_json::from_str(raw.get()).map_err(|e| Error::config(e.to_string())))?;
+        let row = decode_row(row_type, &raw)?;
         if let Some(writer) = csv.as_mut() {
             let record: Vec<String> = columns.iter().map(|c| cell(row.get(c))).collect();
             writer.write_record(&record).map_err(|e| write_error(&e))?;
@@ -127,12 +152,7 @@ pub async fn run(
         if closed.load(std::sync::atomic::Ordering::Relaxed) {
             break;
         }
-        if let Some(bar) = &bar
-            && written.is_multiple_of(1_000)
-        {
-            bar.set_message(format!("rows, {} KiB of {} files", progress.bytes() / 1024, progress.files()));
-            bar.set_position(written);
-        }
+        tick(bar.as_ref(), written, &progress);
     }
     if let Some(mut writer) = csv {
         writer.flush().map_err(|e| write_error(&e))?;
@@ -144,6 +164,22 @@ pub async fn run(
         bar.finish_and_clear();
     }
     Ok(written)
+}
+
+/// A row decoded into the row type (by name, through the registry) and written back as JSON.
+fn decode_row(row_type: &str, raw: &RawValue) -> Result<serde_json::Value, Error> {
+    defender_sdk::registry::decode_as(row_type, false, raw.get().as_bytes())
+        .unwrap_or_else(|| serde_json::from_str(raw.get()).map_err(|e| Error::config(e.to_string())))
+}
+
+/// Moves the progress bar on every thousandth row.
+fn tick(bar: Option<&indicatif::ProgressBar>, written: u64, progress: &defender_runtime::export::Progress) {
+    if let Some(bar) = bar
+        && written.is_multiple_of(1_000)
+    {
+        bar.set_message(format!("rows, {} KiB of {} files", progress.bytes() / 1024, progress.files()));
+        bar.set_position(written);
+    }
 }
 
 /// Standard output that, once the reader has gone (a broken pipe), takes what is written and

@@ -18,6 +18,8 @@ mod actions;
 mod connect;
 mod export;
 mod generic;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod shell;
 
 /// Exit codes, as `--help` lists them.
@@ -138,6 +140,10 @@ enum Command {
         /// How many files to download and decode at once.
         #[arg(long, default_value_t = 2)]
         concurrency: usize,
+        /// Write the rows to this Parquet file, with a column per property of the row type.
+        #[cfg(feature = "parquet")]
+        #[arg(long, value_name = "FILE", conflicts_with = "out")]
+        parquet: Option<PathBuf>,
     },
     /// Run an advanced hunting query and print its rows (Defender for Endpoint's
     /// `advancedqueries/run`, or Microsoft Graph's `runHuntingQuery` with `--graph`).
@@ -427,11 +433,25 @@ async fn run(cli: Cli) -> ExitCode {
             }
             None => Ok(()),
         },
-        Command::Export { name, out, concurrency, .. } => {
+        Command::Export {
+            name,
+            out,
+            concurrency,
+            #[cfg(feature = "parquet")]
+                parquet: parquet_file,
+            ..
+        } => {
             // Rows are JSON lines unless CSV is asked for: a table of a million rows helps no one.
             let format = if cli.output == Format::Csv { Format::Csv } else { Format::Json };
             let name = name.unwrap_or_default();
-            export::run(&client, &name, format, out.as_deref(), concurrency).await.map(|_| ())
+            #[cfg(feature = "parquet")]
+            let target = match parquet_file {
+                Some(path) => export::Target::Parquet(path),
+                None => export::Target::Rows(format, out),
+            };
+            #[cfg(not(feature = "parquet"))]
+            let target = export::Target::Rows(format, out);
+            export::run(&client, &name, target, concurrency).await.map(|_| ())
         }
         Command::Decode { .. }
         | Command::Config

@@ -914,3 +914,30 @@ fn live_response_prints_each_result_and_a_package_lands_in_a_file() {
     assert!(bytes.starts_with(b"PK"), "a zip");
     assert!(String::from_utf8_lossy(&collected.stderr).contains("wrote the investigation package"));
 }
+
+/// `--parquet`: a column per property of the row type, typed from the metadata, every row.
+#[cfg(feature = "parquet")]
+#[test]
+fn an_export_lands_in_parquet_with_a_schema_from_the_row_type() {
+    use parquet::arrow::arrow_reader::ArrowReaderBuilder;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let out = std::env::temp_dir().join(format!("defender-export-{}.parquet", std::process::id()));
+    let out_text = out.to_string_lossy().into_owned();
+    let written =
+        defender(&["--emulator", "export", "software-vulnerabilities", "--parquet", &out_text], b"");
+    assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+    let file = std::fs::File::open(&out).unwrap_or_else(|e| panic!("{e}"));
+    let builder: ArrowReaderBuilder<_> =
+        ParquetRecordBatchReaderBuilder::try_new(file).unwrap_or_else(|e| panic!("{e}"));
+    let schema = builder.schema().clone();
+    let field = |name: &str| {
+        schema.field_with_name(name).map(|f| f.data_type().to_string()).unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert_eq!(field("deviceId"), "Utf8");
+    assert_eq!(field("cvssScore"), "Float64");
+    assert_eq!(field("diskPaths"), "List(Utf8)", "{schema:?}");
+    let reader = builder.build().unwrap_or_else(|e| panic!("{e}"));
+    let rows: usize = reader.map(|batch| batch.map(|b| b.num_rows()).unwrap_or_else(|e| panic!("{e}"))).sum();
+    let _ = std::fs::remove_file(&out);
+    assert_eq!(rows, 1_000);
+}
