@@ -474,6 +474,19 @@ fn man_prints_the_manual_page() {
     assert!(page.contains("scores") && page.contains("completions"), "{page}");
 }
 
+/// A token endpoint for tenant `t` on `server`, issuing the token `token` for any scope.
+async fn mount_token_endpoint(server: &wiremock::MockServer) {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    Mock::given(method("POST"))
+        .and(path("/t/oauth2/v2.0/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            serde_json::json!({"token_type": "Bearer", "expires_in": 3599, "access_token": "token"}),
+        ))
+        .mount(server)
+        .await;
+}
+
 /// A Graph-shaped server on loopback: a token endpoint for tenant `t` that issues a token only
 /// for Graph's audience, and the security endpoints the Graph commands call.
 async fn graph_server() -> wiremock::MockServer {
@@ -611,13 +624,7 @@ async fn scores_without_a_graph_permission_still_print_the_defender_scores() {
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/t/oauth2/v2.0/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            serde_json::json!({"token_type": "Bearer", "expires_in": 3599, "access_token": "token"}),
-        ))
-        .mount(&server)
-        .await;
+    mount_token_endpoint(&server).await;
     let score = serde_json::json!({"time": "2019-12-03T07:23:53.280499Z", "score": 33.5});
     for (at, body) in [
         ("/api/exposureScore", score.clone()),
@@ -753,13 +760,7 @@ async fn a_refused_action_names_the_action_it_waits_behind() {
     use wiremock::matchers::{method, path, query_param};
     use wiremock::{Mock, MockServer, ResponseTemplate};
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/t/oauth2/v2.0/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            serde_json::json!({"token_type": "Bearer", "expires_in": 3599, "access_token": "token"}),
-        ))
-        .mount(&server)
-        .await;
+    mount_token_endpoint(&server).await;
     Mock::given(method("POST"))
         .and(path("/api/machines/m1/isolate"))
         .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({

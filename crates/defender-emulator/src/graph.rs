@@ -307,12 +307,7 @@ fn hunt(data: &GraphData, body: &[u8]) -> Result<Value, Failure> {
     let Some(query) = body.get("query").or_else(|| body.get("Query")).and_then(Value::as_str) else {
         return Err(Failure::new(400, "BadRequest", "The query parameter is required."));
     };
-    let take = query
-        .split('|')
-        .filter_map(|part| part.trim().strip_prefix("take ").or_else(|| part.trim().strip_prefix("limit ")))
-        .filter_map(|n| n.trim().parse::<usize>().ok())
-        .next()
-        .unwrap_or(data.hunting_rows.len());
+    let take = crate::query::hunting_take(query).unwrap_or(data.hunting_rows.len());
     Ok(json!({
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.security.huntingQueryResults",
         "schema": [

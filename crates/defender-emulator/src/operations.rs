@@ -341,11 +341,7 @@ fn hunt(tenant: &Tenant, call: &Call<'_>) -> Result<Reply, Failure> {
             format!("Failed to resolve table or column expression named '{table}'"),
         ));
     }
-    let take = query
-        .split('|')
-        .filter_map(|part| part.trim().strip_prefix("take ").or_else(|| part.trim().strip_prefix("limit ")))
-        .filter_map(|n| n.trim().parse::<usize>().ok())
-        .next_back();
+    let take = crate::query::hunting_take(query);
     let machines = tenant.set("machines");
     let rows: Vec<Value> = machines
         .iter()

@@ -145,6 +145,16 @@ fn encode(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
+/// The row limit of a hunting query: its final `| take N` or `| limit N`, as both hunting APIs
+/// honour it.
+pub fn hunting_take(query: &str) -> Option<usize> {
+    query
+        .split('|')
+        .filter_map(|part| part.trim().strip_prefix("take ").or_else(|| part.trim().strip_prefix("limit ")))
+        .filter_map(|n| n.trim().parse::<usize>().ok())
+        .next_back()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

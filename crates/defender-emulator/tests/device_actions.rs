@@ -7,23 +7,16 @@ use std::time::Duration;
 
 use defender_emulator::{Config, Emulator};
 use defender_sdk::{
-    ActionOutcome, ActionRefusal, ActionWait, AntiVirusScanType, ClientSecretCredential, DefenderClient,
-    ErrorKind, IsolationType, MachineActionStatus, MachineActionType, RetryPolicy,
+    ActionOutcome, ActionRefusal, ActionWait, AntiVirusScanType, DefenderClient, ErrorKind, IsolationType,
+    MachineActionStatus, MachineActionType,
 };
+
+mod common;
 
 async fn emulator_and_client() -> (Emulator, DefenderClient) {
     let emulator =
         Emulator::start(Config { machines: 50, ..Config::default() }).await.unwrap_or_else(|e| panic!("{e}"));
-    let config = emulator.config();
-    let authority = url::Url::parse(&emulator.authority()).unwrap_or_else(|e| panic!("{e}"));
-    let credential = ClientSecretCredential::new(&config.tenant_id, &config.client_id, &config.client_secret)
-        .with_authority_host(authority);
-    let retry = RetryPolicy::default().max_attempts(3).initial_backoff(Duration::from_millis(5));
-    let client = DefenderClient::builder()
-        .base_url(&emulator.base_url())
-        .map(|b| b.credential(credential).retry_policy(retry))
-        .and_then(|b| b.build())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let client = common::client(&emulator, 3);
     (emulator, client)
 }
 

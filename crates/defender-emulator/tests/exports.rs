@@ -3,30 +3,18 @@
 //! rows into the generated row type, every row once, through every storage fault, without ever
 //! sending the API token to storage (asserted from the listener's record of headers).
 
-use std::collections::HashSet;
-use std::time::Duration;
-
 use defender_emulator::{Config, Emulator, StorageFaults};
-use defender_sdk::{AssetVulnerability, ClientSecretCredential, DefenderClient, ErrorKind, RetryPolicy};
+use defender_sdk::{AssetVulnerability, DefenderClient, ErrorKind};
+use std::collections::HashSet;
+
+mod common;
 
 const ROWS: usize = 5_000;
 
 async fn emulator_and_client() -> (Emulator, DefenderClient) {
     let config = Config { machines: 200, export_rows: ROWS, export_files: 4, ..Config::default() };
     let emulator = Emulator::start(config).await.unwrap_or_else(|e| panic!("{e}"));
-    let config = emulator.config();
-    let authority = url::Url::parse(&emulator.authority()).unwrap_or_else(|e| panic!("{e}"));
-    let credential = ClientSecretCredential::new(&config.tenant_id, &config.client_id, &config.client_secret)
-        .with_authority_host(authority);
-    let retry = RetryPolicy::default()
-        .max_attempts(5)
-        .initial_backoff(Duration::from_millis(5))
-        .max_backoff(Duration::from_millis(20));
-    let client = DefenderClient::builder()
-        .base_url(&emulator.base_url())
-        .map(|b| b.credential(credential).retry_policy(retry))
-        .and_then(|b| b.build())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let client = common::client(&emulator, 5);
     (emulator, client)
 }
 
