@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
-use defender_cli::output::{Format, write_record};
+use defender_cli::output::Format;
 use defender_sdk::{
     ActionOutcome, ActionRefusal, ActionWait, AntiVirusScanType, DefenderClient, Error, ErrorKind,
     IsolationType, MachineAction,
@@ -382,11 +382,8 @@ fn status(action: &MachineAction) -> String {
 }
 
 fn print(action: &MachineAction, format: Format) -> ExitCode {
-    let value = serde_json::to_value(action).unwrap_or_default();
-    match write_record(&mut std::io::stdout().lock(), format, &value) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            fail(exit::FAILED, &format!("cannot write the output: {e}"))
-        }
-        _ => ExitCode::SUCCESS,
+    match crate::print_value(&serde_json::to_value(action).unwrap_or_default(), format) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(code_of(&error), &error.to_string()),
     }
 }

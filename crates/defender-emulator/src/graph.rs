@@ -150,19 +150,7 @@ impl GraphData {
                 })
             })
             .collect();
-        let hunting_rows = machines
-            .iter()
-            .take(50)
-            .map(|m| {
-                json!({
-                    "Timestamp": m["lastSeen"],
-                    "DeviceId": m["id"],
-                    "DeviceName": m["computerDnsName"],
-                    "FileName": "powershell.exe",
-                    "ProcessCommandLine": "powershell.exe -NoProfile -EncodedCommand ...",
-                })
-            })
-            .collect();
+        let hunting_rows = crate::query::hunting_rows(machines, 50);
         Self { incidents, alerts: graph_alerts, secure_scores, control_profiles, hunting_rows }
     }
 }
@@ -310,13 +298,10 @@ fn hunt(data: &GraphData, body: &[u8]) -> Result<Value, Failure> {
     let take = crate::query::hunting_take(query).unwrap_or(data.hunting_rows.len());
     Ok(json!({
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.security.huntingQueryResults",
-        "schema": [
-            {"name": "Timestamp", "type": "DateTime"},
-            {"name": "DeviceId", "type": "String"},
-            {"name": "DeviceName", "type": "String"},
-            {"name": "FileName", "type": "String"},
-            {"name": "ProcessCommandLine", "type": "String"},
-        ],
+        "schema": crate::query::HUNTING_COLUMNS
+            .iter()
+            .map(|(name, ty)| json!({"name": name, "type": ty}))
+            .collect::<Vec<_>>(),
         "results": data.hunting_rows.iter().take(take).collect::<Vec<_>>(),
     }))
 }

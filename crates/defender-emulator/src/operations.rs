@@ -76,7 +76,7 @@ pub fn handle(context: &Context<'_>, tenant: &mut Tenant, call: &Call<'_>) -> Op
             let (_, action_type) = RESPONSE_ACTIONS.iter().find(|(segment, _)| *segment == action)?;
             let machine = tenant.set("machines")[call.source?].clone();
             // The service names neither the running action nor its id in this refusal.
-            if running_action_of(tenant, &machine["id"], action_type).is_some() {
+            if has_running_action(tenant, &machine["id"], action_type) {
                 return Some(Err(Failure::new(
                     400,
                     "ActiveRequestAlreadyExists",
@@ -341,36 +341,12 @@ fn hunt(tenant: &Tenant, call: &Call<'_>) -> Result<Reply, Failure> {
             format!("Failed to resolve table or column expression named '{table}'"),
         ));
     }
-    let take = crate::query::hunting_take(query);
     let machines = tenant.set("machines");
-    let rows: Vec<Value> = machines
-        .iter()
-        .take(take.unwrap_or(machines.len()))
-        .map(|machine| {
-            json!({
-                "Timestamp": machine["lastSeen"],
-                "DeviceId": machine["id"],
-                "DeviceName": machine["computerDnsName"],
-                "FileName": "powershell.exe",
-                "ProcessCommandLine": "powershell.exe -NoProfile -ExecutionPolicy Bypass",
-                "InitiatingProcessAccountName": "system",
-            })
-        })
-        .collect();
-    Ok(Reply {
-        status: 200,
-        body: Some(json!({
-            "Schema": [
-                {"Name": "Timestamp", "Type": "DateTime"},
-                {"Name": "DeviceId", "Type": "String"},
-                {"Name": "DeviceName", "Type": "String"},
-                {"Name": "FileName", "Type": "String"},
-                {"Name": "ProcessCommandLine", "Type": "String"},
-                {"Name": "InitiatingProcessAccountName", "Type": "String"},
-            ],
-            "Results": rows,
-        })),
-    })
+    let rows =
+        crate::query::hunting_rows(machines, crate::query::hunting_take(query).unwrap_or(machines.len()));
+    let schema: Vec<Value> =
+        crate::query::HUNTING_COLUMNS.iter().map(|(name, ty)| json!({"Name": name, "Type": ty})).collect();
+    Ok(Reply { status: 200, body: Some(json!({"Schema": schema, "Results": rows})) })
 }
 
 /// A storage link to a file the emulator puts there now, as the service's links are made on
@@ -509,10 +485,10 @@ pub fn advance_action(tenant: &mut Tenant, index: usize) {
     }
 }
 
-/// A recorded action of `action_type` on the machine that has not ended; for live response,
-/// any live response session on it.
-fn running_action_of<'t>(tenant: &'t Tenant, machine_id: &Value, action_type: &str) -> Option<&'t Value> {
-    tenant.set("machineactions").iter().find(|action| {
+/// Whether an action of `action_type` this emulator recorded on the machine has not ended; for
+/// live response, any live response session on it.
+fn has_running_action(tenant: &Tenant, machine_id: &Value, action_type: &str) -> bool {
+    tenant.set("machineactions").iter().any(|action| {
         action["machineId"] == *machine_id
             && action["type"] == action_type
             && matches!(action["status"].as_str(), Some("Pending" | "InProgress"))

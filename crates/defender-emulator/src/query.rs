@@ -145,6 +145,35 @@ fn encode(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
+/// The columns of the emulated `DeviceProcessEvents` table, with their Kusto types: what both
+/// hunting APIs answer with, each in its own casing.
+pub const HUNTING_COLUMNS: &[(&str, &str)] = &[
+    ("Timestamp", "DateTime"),
+    ("DeviceId", "String"),
+    ("DeviceName", "String"),
+    ("FileName", "String"),
+    ("ProcessCommandLine", "String"),
+    ("InitiatingProcessAccountName", "String"),
+];
+
+/// A `DeviceProcessEvents` row for each of the first `limit` machines.
+pub fn hunting_rows(machines: &[Value], limit: usize) -> Vec<Value> {
+    machines
+        .iter()
+        .take(limit)
+        .map(|machine| {
+            serde_json::json!({
+                "Timestamp": machine["lastSeen"],
+                "DeviceId": machine["id"],
+                "DeviceName": machine["computerDnsName"],
+                "FileName": "powershell.exe",
+                "ProcessCommandLine": "powershell.exe -NoProfile -ExecutionPolicy Bypass",
+                "InitiatingProcessAccountName": "system",
+            })
+        })
+        .collect()
+}
+
 /// The row limit of a hunting query: its final `| take N` or `| limit N`, as both hunting APIs
 /// honour it.
 pub fn hunting_take(query: &str) -> Option<usize> {

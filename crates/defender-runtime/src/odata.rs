@@ -10,7 +10,6 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{ActionRefusal, AuthError, Error, ErrorKind, HttpError, body_excerpt};
-use crate::retry::retry_after;
 use crate::transport::RawResponse;
 use crate::wire::{FieldKey, Wire};
 
@@ -178,10 +177,7 @@ pub fn error_from_response(response: &RawResponse) -> Error {
         client_request_id: response.header("client-request-id"),
         body_excerpt: excerpt,
     };
-    let delay = retry_after(&response.headers).or_else(|| match response.status.as_u16() {
-        429 => crate::retry::quota_window(&response.body),
-        _ => None,
-    });
+    let delay = response.asked_delay();
     let refusal = ActionRefusal::of(http.code.as_deref(), http.message.as_deref());
     let error = match (response.status.as_u16(), refusal) {
         (401 | 403, _) => Error::new(ErrorKind::Auth(AuthError {

@@ -55,6 +55,17 @@ impl RawResponse {
     pub fn header(&self, name: &str) -> Option<String> {
         self.headers.get(name)?.to_str().ok().map(str::to_owned)
     }
+
+    /// The delay the service asked for before trying again: its `Retry-After`, or for a 429
+    /// without one, the quota window its body names (advanced hunting's "45 per 00:01:00").
+    /// The retry loop waits this long, and a throttling error reports it.
+    pub fn asked_delay(&self) -> Option<Duration> {
+        retry_after(&self.headers).or_else(|| {
+            (self.status == StatusCode::TOO_MANY_REQUESTS)
+                .then(|| crate::retry::quota_window(&self.body))
+                .flatten()
+        })
+    }
 }
 
 /// An HTTP client with a retry policy, per-attempt timeouts and a body cap.
@@ -172,14 +183,7 @@ impl Transport {
                 Ok(response) if response.status.is_success() => {
                     return outcome.map_err(|e| e.error);
                 }
-                Ok(response) => {
-                    let asked = retry_after(&response.headers).or_else(|| {
-                        (response.status == StatusCode::TOO_MANY_REQUESTS)
-                            .then(|| crate::retry::quota_window(&response.body))
-                            .flatten()
-                    });
-                    (Failure::Status(response.status), asked)
-                }
+                Ok(response) => (Failure::Status(response.status), response.asked_delay()),
                 Err(e) => (e.failure, None),
             };
             let retryable = RetryPolicy::is_retryable(failure, idempotent) && attempt < self.retry.attempts();

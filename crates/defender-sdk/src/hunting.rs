@@ -69,15 +69,7 @@ impl AdvancedQueryResponse {
     /// The rows of the response, each decoded into `T` (see
     /// [`DefenderClient::run_as`], which decodes them as they arrive).
     pub fn rows<T: DeserializeOwned>(&self) -> Result<Vec<T>> {
-        self.results
-            .iter()
-            .flatten()
-            .map(|row| {
-                let json = serde_json::to_vec(row)
-                    .map_err(|e| Error::config(format!("a hunting row could not be written back: {e}")))?;
-                defender_runtime::odata::decode_body(&json, None)
-            })
-            .collect()
+        crate::rows_as(self.results.iter().flatten())
     }
 }
 

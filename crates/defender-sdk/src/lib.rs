@@ -134,6 +134,23 @@ impl From<ODataClient> for DefenderClient {
     }
 }
 
+/// Hunting rows kept as sent (both hunting APIs' open row types), each decoded into the
+/// caller's `T`; a row that does not fit is a decode error naming the column.
+#[cfg(any(feature = "graph", feature = "advancedqueries"))]
+fn rows_as<'a, R, T>(rows: impl IntoIterator<Item = &'a R>) -> Result<Vec<T>>
+where
+    R: serde::Serialize + 'a,
+    T: serde::de::DeserializeOwned,
+{
+    rows.into_iter()
+        .map(|row| {
+            let json = serde_json::to_vec(row)
+                .map_err(|e| Error::config(format!("a hunting row could not be written back: {e}")))?;
+            defender_runtime::odata::decode_body(&json, None)
+        })
+        .collect()
+}
+
 /// Configures a [`DefenderClient`]: the runtime's [`ClientBuilder`], building this client.
 pub type DefenderClientBuilder = ClientBuilder<DefenderClient>;
 

@@ -59,15 +59,6 @@ impl HuntingQueryResults {
     /// Rows arrive as open JSON objects (Graph types them as `huntingRowResult`, with no
     /// declared members), so [`HuntingQueryResults::results`] keeps each column as sent.
     pub fn rows<T: serde::de::DeserializeOwned>(&self) -> crate::Result<Vec<T>> {
-        self.results
-            .iter()
-            .flatten()
-            .map(|row| {
-                let json = serde_json::to_vec(row).map_err(|e| {
-                    crate::Error::config(format!("a hunting row could not be written back: {e}"))
-                })?;
-                defender_runtime::odata::decode_body(&json, None)
-            })
-            .collect()
+        crate::rows_as(self.results.iter().flatten())
     }
 }
