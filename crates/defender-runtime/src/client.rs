@@ -439,16 +439,9 @@ pub fn decode_body<T: DeserializeOwned>(body: &[u8], status: Option<StatusCode>)
             status,
         }))
     };
-    // Tracking the JSON path costs time on every value, so the happy path decodes without it
-    // and only a failure is decoded again to find where it failed.
-    match serde_json::from_slice::<T>(json) {
-        Ok(value) => Ok(value),
-        Err(plain) => {
-            let mut deserializer = serde_json::Deserializer::from_slice(json);
-            Err(match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-                Err(e) => decode_error(e.path().to_string(), e.inner().to_string()),
-                Ok(_) => decode_error(".".into(), plain.to_string()),
-            })
-        }
-    }
+    // The path is found after a failure, from where the error stands in the body, so that
+    // neither the happy path nor the compiled decoders pay for tracking it.
+    serde_json::from_slice::<T>(json).map_err(|error| {
+        decode_error(crate::json_path::path_at(json, error.line(), error.column()), error.to_string())
+    })
 }

@@ -41,6 +41,7 @@ pub mod transport;
 mod client;
 #[doc(hidden)]
 pub mod codegen;
+mod json_path;
 mod literal;
 mod multipart;
 mod polymorphic;
