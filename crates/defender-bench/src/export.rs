@@ -235,3 +235,109 @@ pub async fn baseline(http: &reqwest::Client, base: &str) -> Result<usize, Box<d
     }
     Ok(rows)
 }
+
+/// The same fields as [`PlainRow`], borrowed from the line: decoding without allocating.
+#[derive(Deserialize)]
+#[allow(dead_code)] // Fields are decoded for the cost of decoding them.
+#[serde(rename_all = "PascalCase")]
+struct BorrowedRow<'a> {
+    id: Option<&'a str>,
+    device_id: Option<&'a str>,
+    device_name: Option<&'a str>,
+    #[serde(rename = "OSPlatform")]
+    os_platform: Option<&'a str>,
+    #[serde(rename = "OSVersion")]
+    os_version: Option<&'a str>,
+    #[serde(rename = "OSArchitecture")]
+    os_architecture: Option<&'a str>,
+    rbac_group_name: Option<&'a str>,
+    rbac_group_id: Option<i64>,
+    software_vendor: Option<&'a str>,
+    software_name: Option<&'a str>,
+    software_version: Option<&'a str>,
+    cve_id: Option<&'a str>,
+    cvss_score: Option<f64>,
+    vulnerability_severity_level: Option<&'a str>,
+    exploitability_level: Option<&'a str>,
+    recommended_security_update: Option<&'a str>,
+    recommended_security_update_id: Option<&'a str>,
+    recommended_security_update_url: Option<&'a str>,
+    // The paths hold escaped backslashes, which a borrowed `&str` cannot take.
+    disk_paths: serde::de::IgnoredAny,
+    registry_paths: serde::de::IgnoredAny,
+    first_seen_timestamp: Option<&'a str>,
+    last_seen_timestamp: Option<&'a str>,
+    recommendation_reference: Option<&'a str>,
+    security_update_available: Option<bool>,
+}
+
+/// Seconds of each stage of an export on its own, from memory (`--only export-floor`): what
+/// any decoder of these files must spend, to read `export_1m_vs_gunzip` against. Printed as
+/// comments: they are context, not figures.
+pub fn floor(files: &Files) -> Result<(), Box<dyn std::error::Error>> {
+    use defender_sdk::AssetVulnerability;
+    let seconds = |started: Instant| started.elapsed().as_secs_f64();
+    println!("# gunzip alone: {:.3} s", files.gunzip().as_secs_f64());
+    let mut text = Vec::new();
+    for file in &files.files {
+        flate2::read::MultiGzDecoder::new(&file[..]).read_to_end(&mut text)?;
+    }
+    let lines: Vec<&[u8]> = text.split(|b| *b == b'\n').filter(|line| !line.is_empty()).collect();
+    println!("# {} MiB of JSON lines, {} rows", text.len() >> 20, lines.len());
+    let started = Instant::now();
+    for line in &lines {
+        std::hint::black_box(serde_json::from_slice::<serde::de::IgnoredAny>(line)?);
+    }
+    println!("# one thread, scanning the JSON only: {:.3} s", seconds(started));
+    let started = Instant::now();
+    for line in &lines {
+        std::hint::black_box(serde_json::from_slice::<BorrowedRow<'_>>(line)?);
+    }
+    println!("# one thread, into borrowed fields (no allocation): {:.3} s", seconds(started));
+    let started = Instant::now();
+    for line in &lines {
+        std::hint::black_box(serde_json::from_slice::<PlainRow>(line)?);
+    }
+    println!("# one thread, into a plain serde struct of owned strings: {:.3} s", seconds(started));
+    let started = Instant::now();
+    for line in &lines {
+        std::hint::black_box(serde_json::from_slice::<AssetVulnerability>(line)?);
+    }
+    println!("# one thread, into AssetVulnerability: {:.3} s", seconds(started));
+    // Two decoding threads, each dropping its own rows, and then with every row dropped on a
+    // third thread, as a stream's consumer does: with the system allocator, freeing memory
+    // that another thread allocated is what costs.
+    let (first, second) = lines.split_at(lines.len() / 2);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for half in [first, second] {
+            scope.spawn(move || {
+                for line in half {
+                    std::hint::black_box(serde_json::from_slice::<AssetVulnerability>(line).ok());
+                }
+            });
+        }
+    });
+    println!("# two threads, into AssetVulnerability, dropped where decoded: {:.3} s", seconds(started));
+    let started = Instant::now();
+    let (batches, received) = std::sync::mpsc::sync_channel::<Vec<AssetVulnerability>>(4);
+    let consumer = std::thread::spawn(move || received.into_iter().map(|batch| batch.len()).sum::<usize>());
+    std::thread::scope(|scope| {
+        for half in [first, second] {
+            let batches = batches.clone();
+            scope.spawn(move || {
+                for chunk in half.chunks(1_024) {
+                    let rows = chunk.iter().filter_map(|line| serde_json::from_slice(line).ok()).collect();
+                    if batches.send(rows).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    drop(batches);
+    let rows = consumer.join().map_err(|_| "the consuming thread panicked")?;
+    assert_eq!(rows, lines.len());
+    println!("# two threads, into AssetVulnerability, dropped on a third: {:.3} s", seconds(started));
+    Ok(())
+}
