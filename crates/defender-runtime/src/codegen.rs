@@ -11,7 +11,8 @@ pub use crate::odata::ValueEnvelope;
 pub use crate::polymorphic::{BufferedMembers, DecodeMembers, TypeFirst, read_type_first};
 pub use crate::request::ActionBody;
 pub use crate::wire::{
-    FieldKey, Wire, WireValue, fold_member_case, is_annotation, odata_type_name, serialize_typed,
+    FieldKey, Wire, WireValue, decode_enum_member, fold_member_case, is_annotation, odata_type_name,
+    serialize_typed,
 };
 
 /// Everything generated modules name without a path: each generated module starts with

@@ -691,23 +691,7 @@ impl Serialize for Severity {
 
 impl<'de> Deserialize<'de> for Severity {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = Severity;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `Severity` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<Severity, E> {
-                Ok(Severity::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Severity, E> {
-                Ok(Severity::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Severity, E> {
-                Ok(i64::try_from(value).map_or_else(|_| Severity::Unrecognized(value.to_string()), Severity::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `Severity` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -921,23 +905,7 @@ impl Serialize for Access {
 
 impl<'de> Deserialize<'de> for Access {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = Access;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `Access` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<Access, E> {
-                Ok(Access::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Access, E> {
-                Ok(Access::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Access, E> {
-                Ok(i64::try_from(value).map_or_else(|_| Access::Unrecognized(value.to_string()), Access::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `Access` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 

@@ -890,7 +890,7 @@ pub fn enumeration(
     let _ = write!(
         out,
         "{cfg}impl Serialize for {name} {{\n    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n        serializer.serialize_str(self.as_str())\n    }}\n}}\n\n\
-         {cfg}impl<'de> Deserialize<'de> for {name} {{\n    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n        struct MemberVisitor;\n        impl Visitor<'_> for MemberVisitor {{\n            type Value = {name};\n            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {{\n                f.write_str({expecting})\n            }}\n            fn visit_str<E: de::Error>(self, value: &str) -> Result<{name}, E> {{\n                Ok({name}::from(value))\n            }}\n            fn visit_i64<E: de::Error>(self, value: i64) -> Result<{name}, E> {{\n                Ok({name}::from_value(value))\n            }}\n            fn visit_u64<E: de::Error>(self, value: u64) -> Result<{name}, E> {{\n                Ok(i64::try_from(value).map_or_else(|_| {name}::Unrecognized(value.to_string()), {name}::from_value))\n            }}\n        }}\n        deserializer.deserialize_any(MemberVisitor)\n    }}\n}}\n"
+         {cfg}impl<'de> Deserialize<'de> for {name} {{\n    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n        defender_runtime::codegen::decode_enum_member(deserializer, {expecting}, |name| Self::from(name), Self::from_value)\n    }}\n}}\n"
     );
     chunks.push(Chunk::Text(out));
     chunks

@@ -15507,23 +15507,7 @@ impl Serialize for MachineHealthStatus {
 #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for MachineHealthStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = MachineHealthStatus;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `MachineHealthStatus` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<MachineHealthStatus, E> {
-                Ok(MachineHealthStatus::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<MachineHealthStatus, E> {
-                Ok(MachineHealthStatus::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<MachineHealthStatus, E> {
-                Ok(i64::try_from(value).map_or_else(|_| MachineHealthStatus::Unrecognized(value.to_string()), MachineHealthStatus::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `MachineHealthStatus` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -15659,23 +15643,7 @@ impl Serialize for MachineRiskScore {
 #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for MachineRiskScore {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = MachineRiskScore;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `MachineRiskScore` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<MachineRiskScore, E> {
-                Ok(MachineRiskScore::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<MachineRiskScore, E> {
-                Ok(MachineRiskScore::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<MachineRiskScore, E> {
-                Ok(i64::try_from(value).map_or_else(|_| MachineRiskScore::Unrecognized(value.to_string()), MachineRiskScore::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `MachineRiskScore` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -15802,23 +15770,7 @@ impl Serialize for MachineExposureLevel {
 #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for MachineExposureLevel {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = MachineExposureLevel;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `MachineExposureLevel` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<MachineExposureLevel, E> {
-                Ok(MachineExposureLevel::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<MachineExposureLevel, E> {
-                Ok(MachineExposureLevel::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<MachineExposureLevel, E> {
-                Ok(i64::try_from(value).map_or_else(|_| MachineExposureLevel::Unrecognized(value.to_string()), MachineExposureLevel::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `MachineExposureLevel` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -15936,23 +15888,7 @@ impl Serialize for DeviceValue {
 #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for DeviceValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = DeviceValue;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `DeviceValue` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<DeviceValue, E> {
-                Ok(DeviceValue::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<DeviceValue, E> {
-                Ok(DeviceValue::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<DeviceValue, E> {
-                Ok(i64::try_from(value).map_or_else(|_| DeviceValue::Unrecognized(value.to_string()), DeviceValue::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `DeviceValue` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -16081,23 +16017,7 @@ impl Serialize for OnboardingStatus {
 #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for OnboardingStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = OnboardingStatus;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `OnboardingStatus` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<OnboardingStatus, E> {
-                Ok(OnboardingStatus::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<OnboardingStatus, E> {
-                Ok(OnboardingStatus::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<OnboardingStatus, E> {
-                Ok(i64::try_from(value).map_or_else(|_| OnboardingStatus::Unrecognized(value.to_string()), OnboardingStatus::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `OnboardingStatus` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -16206,23 +16126,7 @@ impl Serialize for MachineTagAction {
 #[cfg(feature = "machines")]
 impl<'de> Deserialize<'de> for MachineTagAction {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = MachineTagAction;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `MachineTagAction` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<MachineTagAction, E> {
-                Ok(MachineTagAction::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<MachineTagAction, E> {
-                Ok(MachineTagAction::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<MachineTagAction, E> {
-                Ok(i64::try_from(value).map_or_else(|_| MachineTagAction::Unrecognized(value.to_string()), MachineTagAction::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `MachineTagAction` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -16349,23 +16253,7 @@ impl Serialize for ExploitabilityLevel {
 #[cfg(feature = "machines")]
 impl<'de> Deserialize<'de> for ExploitabilityLevel {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = ExploitabilityLevel;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `ExploitabilityLevel` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<ExploitabilityLevel, E> {
-                Ok(ExploitabilityLevel::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<ExploitabilityLevel, E> {
-                Ok(ExploitabilityLevel::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<ExploitabilityLevel, E> {
-                Ok(i64::try_from(value).map_or_else(|_| ExploitabilityLevel::Unrecognized(value.to_string()), ExploitabilityLevel::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `ExploitabilityLevel` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -16483,23 +16371,7 @@ impl Serialize for VulnerabilityChangeStatus {
 #[cfg(feature = "machines")]
 impl<'de> Deserialize<'de> for VulnerabilityChangeStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = VulnerabilityChangeStatus;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `VulnerabilityChangeStatus` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<VulnerabilityChangeStatus, E> {
-                Ok(VulnerabilityChangeStatus::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<VulnerabilityChangeStatus, E> {
-                Ok(VulnerabilityChangeStatus::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<VulnerabilityChangeStatus, E> {
-                Ok(i64::try_from(value).map_or_else(|_| VulnerabilityChangeStatus::Unrecognized(value.to_string()), VulnerabilityChangeStatus::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `VulnerabilityChangeStatus` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -16635,23 +16507,7 @@ impl Serialize for BrowserExtensionRisk {
 #[cfg(feature = "machines")]
 impl<'de> Deserialize<'de> for BrowserExtensionRisk {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = BrowserExtensionRisk;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `BrowserExtensionRisk` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<BrowserExtensionRisk, E> {
-                Ok(BrowserExtensionRisk::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<BrowserExtensionRisk, E> {
-                Ok(BrowserExtensionRisk::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<BrowserExtensionRisk, E> {
-                Ok(i64::try_from(value).map_or_else(|_| BrowserExtensionRisk::Unrecognized(value.to_string()), BrowserExtensionRisk::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `BrowserExtensionRisk` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -16769,23 +16625,7 @@ impl Serialize for AvUpToDateStatus {
 #[cfg(feature = "deviceavinfo")]
 impl<'de> Deserialize<'de> for AvUpToDateStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = AvUpToDateStatus;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `AvUpToDateStatus` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<AvUpToDateStatus, E> {
-                Ok(AvUpToDateStatus::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<AvUpToDateStatus, E> {
-                Ok(AvUpToDateStatus::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<AvUpToDateStatus, E> {
-                Ok(i64::try_from(value).map_or_else(|_| AvUpToDateStatus::Unrecognized(value.to_string()), AvUpToDateStatus::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `AvUpToDateStatus` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -16905,23 +16745,7 @@ impl Serialize for AvScanResult {
 #[cfg(feature = "deviceavinfo")]
 impl<'de> Deserialize<'de> for AvScanResult {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = AvScanResult;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `AvScanResult` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<AvScanResult, E> {
-                Ok(AvScanResult::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<AvScanResult, E> {
-                Ok(AvScanResult::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<AvScanResult, E> {
-                Ok(i64::try_from(value).map_or_else(|_| AvScanResult::Unrecognized(value.to_string()), AvScanResult::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `AvScanResult` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -17093,23 +16917,7 @@ impl Serialize for MachineActionType {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl<'de> Deserialize<'de> for MachineActionType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = MachineActionType;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `MachineActionType` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<MachineActionType, E> {
-                Ok(MachineActionType::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<MachineActionType, E> {
-                Ok(MachineActionType::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<MachineActionType, E> {
-                Ok(i64::try_from(value).map_or_else(|_| MachineActionType::Unrecognized(value.to_string()), MachineActionType::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `MachineActionType` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -17254,23 +17062,7 @@ impl Serialize for MachineActionStatus {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl<'de> Deserialize<'de> for MachineActionStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = MachineActionStatus;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `MachineActionStatus` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<MachineActionStatus, E> {
-                Ok(MachineActionStatus::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<MachineActionStatus, E> {
-                Ok(MachineActionStatus::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<MachineActionStatus, E> {
-                Ok(i64::try_from(value).map_or_else(|_| MachineActionStatus::Unrecognized(value.to_string()), MachineActionStatus::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `MachineActionStatus` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -17390,23 +17182,7 @@ impl Serialize for MachineActionScope {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl<'de> Deserialize<'de> for MachineActionScope {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = MachineActionScope;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `MachineActionScope` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<MachineActionScope, E> {
-                Ok(MachineActionScope::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<MachineActionScope, E> {
-                Ok(MachineActionScope::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<MachineActionScope, E> {
-                Ok(i64::try_from(value).map_or_else(|_| MachineActionScope::Unrecognized(value.to_string()), MachineActionScope::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `MachineActionScope` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -17524,23 +17300,7 @@ impl Serialize for FileIdentifierType {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl<'de> Deserialize<'de> for FileIdentifierType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = FileIdentifierType;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `FileIdentifierType` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<FileIdentifierType, E> {
-                Ok(FileIdentifierType::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<FileIdentifierType, E> {
-                Ok(FileIdentifierType::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<FileIdentifierType, E> {
-                Ok(i64::try_from(value).map_or_else(|_| FileIdentifierType::Unrecognized(value.to_string()), FileIdentifierType::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `FileIdentifierType` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -17658,23 +17418,7 @@ impl Serialize for IsolationType {
 #[cfg(feature = "machines")]
 impl<'de> Deserialize<'de> for IsolationType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = IsolationType;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `IsolationType` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<IsolationType, E> {
-                Ok(IsolationType::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<IsolationType, E> {
-                Ok(IsolationType::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<IsolationType, E> {
-                Ok(i64::try_from(value).map_or_else(|_| IsolationType::Unrecognized(value.to_string()), IsolationType::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `IsolationType` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -17783,23 +17527,7 @@ impl Serialize for AntiVirusScanType {
 #[cfg(feature = "machines")]
 impl<'de> Deserialize<'de> for AntiVirusScanType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = AntiVirusScanType;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `AntiVirusScanType` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<AntiVirusScanType, E> {
-                Ok(AntiVirusScanType::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<AntiVirusScanType, E> {
-                Ok(AntiVirusScanType::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<AntiVirusScanType, E> {
-                Ok(i64::try_from(value).map_or_else(|_| AntiVirusScanType::Unrecognized(value.to_string()), AntiVirusScanType::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `AntiVirusScanType` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -17919,23 +17647,7 @@ impl Serialize for LiveResponseCommandType {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl<'de> Deserialize<'de> for LiveResponseCommandType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = LiveResponseCommandType;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `LiveResponseCommandType` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<LiveResponseCommandType, E> {
-                Ok(LiveResponseCommandType::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<LiveResponseCommandType, E> {
-                Ok(LiveResponseCommandType::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<LiveResponseCommandType, E> {
-                Ok(i64::try_from(value).map_or_else(|_| LiveResponseCommandType::Unrecognized(value.to_string()), LiveResponseCommandType::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `LiveResponseCommandType` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -18053,23 +17765,7 @@ impl Serialize for LiveResponseCommandStatus {
 #[cfg(any(feature = "machineactions", feature = "machines"))]
 impl<'de> Deserialize<'de> for LiveResponseCommandStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = LiveResponseCommandStatus;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `LiveResponseCommandStatus` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<LiveResponseCommandStatus, E> {
-                Ok(LiveResponseCommandStatus::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<LiveResponseCommandStatus, E> {
-                Ok(LiveResponseCommandStatus::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<LiveResponseCommandStatus, E> {
-                Ok(i64::try_from(value).map_or_else(|_| LiveResponseCommandStatus::Unrecognized(value.to_string()), LiveResponseCommandStatus::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `LiveResponseCommandStatus` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -18207,23 +17903,7 @@ impl Serialize for AlertSeverity {
 #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for AlertSeverity {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = AlertSeverity;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `AlertSeverity` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<AlertSeverity, E> {
-                Ok(AlertSeverity::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<AlertSeverity, E> {
-                Ok(AlertSeverity::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<AlertSeverity, E> {
-                Ok(i64::try_from(value).map_or_else(|_| AlertSeverity::Unrecognized(value.to_string()), AlertSeverity::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `AlertSeverity` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -18352,23 +18032,7 @@ impl Serialize for AlertStatus {
 #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for AlertStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = AlertStatus;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `AlertStatus` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<AlertStatus, E> {
-                Ok(AlertStatus::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<AlertStatus, E> {
-                Ok(AlertStatus::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<AlertStatus, E> {
-                Ok(i64::try_from(value).map_or_else(|_| AlertStatus::Unrecognized(value.to_string()), AlertStatus::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `AlertStatus` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -18486,23 +18150,7 @@ impl Serialize for AlertClassification {
 #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for AlertClassification {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = AlertClassification;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `AlertClassification` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<AlertClassification, E> {
-                Ok(AlertClassification::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<AlertClassification, E> {
-                Ok(AlertClassification::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<AlertClassification, E> {
-                Ok(i64::try_from(value).map_or_else(|_| AlertClassification::Unrecognized(value.to_string()), AlertClassification::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `AlertClassification` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -18721,23 +18369,7 @@ impl Serialize for AlertDetermination {
 #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "ips", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for AlertDetermination {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = AlertDetermination;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `AlertDetermination` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<AlertDetermination, E> {
-                Ok(AlertDetermination::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<AlertDetermination, E> {
-                Ok(AlertDetermination::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<AlertDetermination, E> {
-                Ok(i64::try_from(value).map_or_else(|_| AlertDetermination::Unrecognized(value.to_string()), AlertDetermination::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `AlertDetermination` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -18974,23 +18606,7 @@ impl Serialize for AlertCategory {
 #[cfg(feature = "alerts")]
 impl<'de> Deserialize<'de> for AlertCategory {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = AlertCategory;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `AlertCategory` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<AlertCategory, E> {
-                Ok(AlertCategory::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<AlertCategory, E> {
-                Ok(AlertCategory::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<AlertCategory, E> {
-                Ok(i64::try_from(value).map_or_else(|_| AlertCategory::Unrecognized(value.to_string()), AlertCategory::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `AlertCategory` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -19243,23 +18859,7 @@ impl Serialize for InvestigationState {
 #[cfg(any(feature = "alerts", feature = "domains", feature = "files", feature = "investigations", feature = "ips", feature = "machines", feature = "users"))]
 impl<'de> Deserialize<'de> for InvestigationState {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = InvestigationState;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `InvestigationState` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<InvestigationState, E> {
-                Ok(InvestigationState::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<InvestigationState, E> {
-                Ok(InvestigationState::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<InvestigationState, E> {
-                Ok(i64::try_from(value).map_or_else(|_| InvestigationState::Unrecognized(value.to_string()), InvestigationState::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `InvestigationState` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -19413,23 +19013,7 @@ impl Serialize for IndicatorType {
 #[cfg(feature = "indicators")]
 impl<'de> Deserialize<'de> for IndicatorType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = IndicatorType;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `IndicatorType` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<IndicatorType, E> {
-                Ok(IndicatorType::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<IndicatorType, E> {
-                Ok(IndicatorType::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<IndicatorType, E> {
-                Ok(i64::try_from(value).map_or_else(|_| IndicatorType::Unrecognized(value.to_string()), IndicatorType::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `IndicatorType` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -19585,23 +19169,7 @@ impl Serialize for IndicatorAction {
 #[cfg(feature = "indicators")]
 impl<'de> Deserialize<'de> for IndicatorAction {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = IndicatorAction;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `IndicatorAction` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<IndicatorAction, E> {
-                Ok(IndicatorAction::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<IndicatorAction, E> {
-                Ok(IndicatorAction::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<IndicatorAction, E> {
-                Ok(i64::try_from(value).map_or_else(|_| IndicatorAction::Unrecognized(value.to_string()), IndicatorAction::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `IndicatorAction` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -19710,23 +19278,7 @@ impl Serialize for IndicatorSourceType {
 #[cfg(feature = "indicators")]
 impl<'de> Deserialize<'de> for IndicatorSourceType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = IndicatorSourceType;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `IndicatorSourceType` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<IndicatorSourceType, E> {
-                Ok(IndicatorSourceType::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<IndicatorSourceType, E> {
-                Ok(IndicatorSourceType::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<IndicatorSourceType, E> {
-                Ok(i64::try_from(value).map_or_else(|_| IndicatorSourceType::Unrecognized(value.to_string()), IndicatorSourceType::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `IndicatorSourceType` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -19853,23 +19405,7 @@ impl Serialize for IndicatorSeverity {
 #[cfg(feature = "indicators")]
 impl<'de> Deserialize<'de> for IndicatorSeverity {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = IndicatorSeverity;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `IndicatorSeverity` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<IndicatorSeverity, E> {
-                Ok(IndicatorSeverity::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<IndicatorSeverity, E> {
-                Ok(IndicatorSeverity::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<IndicatorSeverity, E> {
-                Ok(i64::try_from(value).map_or_else(|_| IndicatorSeverity::Unrecognized(value.to_string()), IndicatorSeverity::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `IndicatorSeverity` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -19996,23 +19532,7 @@ impl Serialize for VulnerabilitySeverity {
 #[cfg(any(feature = "machines", feature = "recommendations", feature = "software", feature = "vulnerabilities"))]
 impl<'de> Deserialize<'de> for VulnerabilitySeverity {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = VulnerabilitySeverity;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `VulnerabilitySeverity` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<VulnerabilitySeverity, E> {
-                Ok(VulnerabilitySeverity::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<VulnerabilitySeverity, E> {
-                Ok(VulnerabilitySeverity::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<VulnerabilitySeverity, E> {
-                Ok(i64::try_from(value).map_or_else(|_| VulnerabilitySeverity::Unrecognized(value.to_string()), VulnerabilitySeverity::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `VulnerabilitySeverity` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -20148,23 +19668,7 @@ impl Serialize for RecommendationCategory {
 #[cfg(any(feature = "machines", feature = "recommendations"))]
 impl<'de> Deserialize<'de> for RecommendationCategory {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = RecommendationCategory;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `RecommendationCategory` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<RecommendationCategory, E> {
-                Ok(RecommendationCategory::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<RecommendationCategory, E> {
-                Ok(RecommendationCategory::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<RecommendationCategory, E> {
-                Ok(i64::try_from(value).map_or_else(|_| RecommendationCategory::Unrecognized(value.to_string()), RecommendationCategory::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `RecommendationCategory` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -20291,23 +19795,7 @@ impl Serialize for RemediationType {
 #[cfg(any(feature = "machines", feature = "recommendations", feature = "remediation-tasks"))]
 impl<'de> Deserialize<'de> for RemediationType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = RemediationType;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `RemediationType` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<RemediationType, E> {
-                Ok(RemediationType::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<RemediationType, E> {
-                Ok(RemediationType::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<RemediationType, E> {
-                Ok(i64::try_from(value).map_or_else(|_| RemediationType::Unrecognized(value.to_string()), RemediationType::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `RemediationType` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -20416,23 +19904,7 @@ impl Serialize for RecommendationStatus {
 #[cfg(any(feature = "machines", feature = "recommendations"))]
 impl<'de> Deserialize<'de> for RecommendationStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = RecommendationStatus;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `RecommendationStatus` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<RecommendationStatus, E> {
-                Ok(RecommendationStatus::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<RecommendationStatus, E> {
-                Ok(RecommendationStatus::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<RecommendationStatus, E> {
-                Ok(i64::try_from(value).map_or_else(|_| RecommendationStatus::Unrecognized(value.to_string()), RecommendationStatus::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `RecommendationStatus` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -20541,23 +20013,7 @@ impl Serialize for RemediationActivityStatus {
 #[cfg(feature = "remediation-tasks")]
 impl<'de> Deserialize<'de> for RemediationActivityStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = RemediationActivityStatus;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `RemediationActivityStatus` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<RemediationActivityStatus, E> {
-                Ok(RemediationActivityStatus::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<RemediationActivityStatus, E> {
-                Ok(RemediationActivityStatus::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<RemediationActivityStatus, E> {
-                Ok(i64::try_from(value).map_or_else(|_| RemediationActivityStatus::Unrecognized(value.to_string()), RemediationActivityStatus::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `RemediationActivityStatus` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -20675,23 +20131,7 @@ impl Serialize for RemediationActivityPriority {
 #[cfg(feature = "remediation-tasks")]
 impl<'de> Deserialize<'de> for RemediationActivityPriority {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = RemediationActivityPriority;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `RemediationActivityPriority` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<RemediationActivityPriority, E> {
-                Ok(RemediationActivityPriority::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<RemediationActivityPriority, E> {
-                Ok(RemediationActivityPriority::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<RemediationActivityPriority, E> {
-                Ok(i64::try_from(value).map_or_else(|_| RemediationActivityPriority::Unrecognized(value.to_string()), RemediationActivityPriority::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `RemediationActivityPriority` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -20800,23 +20240,7 @@ impl Serialize for ScanType {
 #[cfg(feature = "device-authenticated-scan-definitions")]
 impl<'de> Deserialize<'de> for ScanType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = ScanType;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `ScanType` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<ScanType, E> {
-                Ok(ScanType::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<ScanType, E> {
-                Ok(ScanType::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<ScanType, E> {
-                Ok(i64::try_from(value).map_or_else(|_| ScanType::Unrecognized(value.to_string()), ScanType::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `ScanType` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -20963,23 +20387,7 @@ impl Serialize for ScanAuthenticationType {
 #[cfg(feature = "device-authenticated-scan-definitions")]
 impl<'de> Deserialize<'de> for ScanAuthenticationType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = ScanAuthenticationType;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `ScanAuthenticationType` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<ScanAuthenticationType, E> {
-                Ok(ScanAuthenticationType::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<ScanAuthenticationType, E> {
-                Ok(ScanAuthenticationType::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<ScanAuthenticationType, E> {
-                Ok(i64::try_from(value).map_or_else(|_| ScanAuthenticationType::Unrecognized(value.to_string()), ScanAuthenticationType::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `ScanAuthenticationType` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -21088,22 +20496,6 @@ impl Serialize for SnmpAuthProtocol {
 #[cfg(feature = "device-authenticated-scan-definitions")]
 impl<'de> Deserialize<'de> for SnmpAuthProtocol {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = SnmpAuthProtocol;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `SnmpAuthProtocol` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<SnmpAuthProtocol, E> {
-                Ok(SnmpAuthProtocol::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<SnmpAuthProtocol, E> {
-                Ok(SnmpAuthProtocol::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<SnmpAuthProtocol, E> {
-                Ok(i64::try_from(value).map_or_else(|_| SnmpAuthProtocol::Unrecognized(value.to_string()), SnmpAuthProtocol::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `SnmpAuthProtocol` member name or value", |name| Self::from(name), Self::from_value)
     }
 }

@@ -15298,23 +15298,7 @@ impl Serialize for AlertClassification {
 
 impl<'de> Deserialize<'de> for AlertClassification {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = AlertClassification;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `alertClassification` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<AlertClassification, E> {
-                Ok(AlertClassification::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<AlertClassification, E> {
-                Ok(AlertClassification::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<AlertClassification, E> {
-                Ok(i64::try_from(value).map_or_else(|_| AlertClassification::Unrecognized(value.to_string()), AlertClassification::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `alertClassification` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -15540,23 +15524,7 @@ impl Serialize for AlertDetermination {
 
 impl<'de> Deserialize<'de> for AlertDetermination {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = AlertDetermination;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `alertDetermination` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<AlertDetermination, E> {
-                Ok(AlertDetermination::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<AlertDetermination, E> {
-                Ok(AlertDetermination::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<AlertDetermination, E> {
-                Ok(i64::try_from(value).map_or_else(|_| AlertDetermination::Unrecognized(value.to_string()), AlertDetermination::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `alertDetermination` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -15692,23 +15660,7 @@ impl Serialize for AlertSeverity {
 
 impl<'de> Deserialize<'de> for AlertSeverity {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = AlertSeverity;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `alertSeverity` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<AlertSeverity, E> {
-                Ok(AlertSeverity::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<AlertSeverity, E> {
-                Ok(AlertSeverity::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<AlertSeverity, E> {
-                Ok(i64::try_from(value).map_or_else(|_| AlertSeverity::Unrecognized(value.to_string()), AlertSeverity::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `alertSeverity` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -15835,23 +15787,7 @@ impl Serialize for AlertStatus {
 
 impl<'de> Deserialize<'de> for AlertStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = AlertStatus;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `alertStatus` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<AlertStatus, E> {
-                Ok(AlertStatus::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<AlertStatus, E> {
-                Ok(AlertStatus::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<AlertStatus, E> {
-                Ok(i64::try_from(value).map_or_else(|_| AlertStatus::Unrecognized(value.to_string()), AlertStatus::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `alertStatus` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -15978,23 +15914,7 @@ impl Serialize for AntispamTeamsDirection {
 
 impl<'de> Deserialize<'de> for AntispamTeamsDirection {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = AntispamTeamsDirection;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `antispamTeamsDirection` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<AntispamTeamsDirection, E> {
-                Ok(AntispamTeamsDirection::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<AntispamTeamsDirection, E> {
-                Ok(AntispamTeamsDirection::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<AntispamTeamsDirection, E> {
-                Ok(i64::try_from(value).map_or_else(|_| AntispamTeamsDirection::Unrecognized(value.to_string()), AntispamTeamsDirection::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `antispamTeamsDirection` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -16112,23 +16032,7 @@ impl Serialize for ContainerPortProtocol {
 
 impl<'de> Deserialize<'de> for ContainerPortProtocol {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = ContainerPortProtocol;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `containerPortProtocol` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<ContainerPortProtocol, E> {
-                Ok(ContainerPortProtocol::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<ContainerPortProtocol, E> {
-                Ok(ContainerPortProtocol::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<ContainerPortProtocol, E> {
-                Ok(i64::try_from(value).map_or_else(|_| ContainerPortProtocol::Unrecognized(value.to_string()), ContainerPortProtocol::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `containerPortProtocol` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -16273,23 +16177,7 @@ impl Serialize for DefenderAvStatus {
 
 impl<'de> Deserialize<'de> for DefenderAvStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = DefenderAvStatus;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `defenderAvStatus` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<DefenderAvStatus, E> {
-                Ok(DefenderAvStatus::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<DefenderAvStatus, E> {
-                Ok(DefenderAvStatus::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<DefenderAvStatus, E> {
-                Ok(i64::try_from(value).map_or_else(|_| DefenderAvStatus::Unrecognized(value.to_string()), DefenderAvStatus::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `defenderAvStatus` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -16704,23 +16592,7 @@ impl Serialize for DetectionSource {
 
 impl<'de> Deserialize<'de> for DetectionSource {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = DetectionSource;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `detectionSource` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<DetectionSource, E> {
-                Ok(DetectionSource::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<DetectionSource, E> {
-                Ok(DetectionSource::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<DetectionSource, E> {
-                Ok(i64::try_from(value).map_or_else(|_| DetectionSource::Unrecognized(value.to_string()), DetectionSource::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `detectionSource` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -16838,23 +16710,7 @@ impl Serialize for DetectionStatus {
 
 impl<'de> Deserialize<'de> for DetectionStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = DetectionStatus;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `detectionStatus` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<DetectionStatus, E> {
-                Ok(DetectionStatus::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<DetectionStatus, E> {
-                Ok(DetectionStatus::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<DetectionStatus, E> {
-                Ok(i64::try_from(value).map_or_else(|_| DetectionStatus::Unrecognized(value.to_string()), DetectionStatus::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `detectionStatus` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -16999,23 +16855,7 @@ impl Serialize for DeviceHealthStatus {
 
 impl<'de> Deserialize<'de> for DeviceHealthStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = DeviceHealthStatus;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `deviceHealthStatus` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<DeviceHealthStatus, E> {
-                Ok(DeviceHealthStatus::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<DeviceHealthStatus, E> {
-                Ok(DeviceHealthStatus::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<DeviceHealthStatus, E> {
-                Ok(i64::try_from(value).map_or_else(|_| DeviceHealthStatus::Unrecognized(value.to_string()), DeviceHealthStatus::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `deviceHealthStatus` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -17151,23 +16991,7 @@ impl Serialize for DeviceRiskScore {
 
 impl<'de> Deserialize<'de> for DeviceRiskScore {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = DeviceRiskScore;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `deviceRiskScore` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<DeviceRiskScore, E> {
-                Ok(DeviceRiskScore::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<DeviceRiskScore, E> {
-                Ok(DeviceRiskScore::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<DeviceRiskScore, E> {
-                Ok(i64::try_from(value).map_or_else(|_| DeviceRiskScore::Unrecognized(value.to_string()), DeviceRiskScore::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `deviceRiskScore` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -17357,23 +17181,7 @@ impl Serialize for EvidenceRemediationStatus {
 
 impl<'de> Deserialize<'de> for EvidenceRemediationStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = EvidenceRemediationStatus;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `evidenceRemediationStatus` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<EvidenceRemediationStatus, E> {
-                Ok(EvidenceRemediationStatus::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<EvidenceRemediationStatus, E> {
-                Ok(EvidenceRemediationStatus::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<EvidenceRemediationStatus, E> {
-                Ok(i64::try_from(value).map_or_else(|_| EvidenceRemediationStatus::Unrecognized(value.to_string()), EvidenceRemediationStatus::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `evidenceRemediationStatus` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -17599,23 +17407,7 @@ impl Serialize for EvidenceRole {
 
 impl<'de> Deserialize<'de> for EvidenceRole {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = EvidenceRole;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `evidenceRole` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<EvidenceRole, E> {
-                Ok(EvidenceRole::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<EvidenceRole, E> {
-                Ok(EvidenceRole::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<EvidenceRole, E> {
-                Ok(i64::try_from(value).map_or_else(|_| EvidenceRole::Unrecognized(value.to_string()), EvidenceRole::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `evidenceRole` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -17742,23 +17534,7 @@ impl Serialize for EvidenceVerdict {
 
 impl<'de> Deserialize<'de> for EvidenceVerdict {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = EvidenceVerdict;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `evidenceVerdict` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<EvidenceVerdict, E> {
-                Ok(EvidenceVerdict::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<EvidenceVerdict, E> {
-                Ok(EvidenceVerdict::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<EvidenceVerdict, E> {
-                Ok(i64::try_from(value).map_or_else(|_| EvidenceVerdict::Unrecognized(value.to_string()), EvidenceVerdict::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `evidenceVerdict` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -17894,23 +17670,7 @@ impl Serialize for FileHashAlgorithm {
 
 impl<'de> Deserialize<'de> for FileHashAlgorithm {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = FileHashAlgorithm;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `fileHashAlgorithm` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<FileHashAlgorithm, E> {
-                Ok(FileHashAlgorithm::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<FileHashAlgorithm, E> {
-                Ok(FileHashAlgorithm::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<FileHashAlgorithm, E> {
-                Ok(i64::try_from(value).map_or_else(|_| FileHashAlgorithm::Unrecognized(value.to_string()), FileHashAlgorithm::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `fileHashAlgorithm` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -18037,23 +17797,7 @@ impl Serialize for GoogleCloudLocationType {
 
 impl<'de> Deserialize<'de> for GoogleCloudLocationType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = GoogleCloudLocationType;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `googleCloudLocationType` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<GoogleCloudLocationType, E> {
-                Ok(GoogleCloudLocationType::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<GoogleCloudLocationType, E> {
-                Ok(GoogleCloudLocationType::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<GoogleCloudLocationType, E> {
-                Ok(i64::try_from(value).map_or_else(|_| GoogleCloudLocationType::Unrecognized(value.to_string()), GoogleCloudLocationType::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `googleCloudLocationType` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -18189,23 +17933,7 @@ impl Serialize for IncidentStatus {
 
 impl<'de> Deserialize<'de> for IncidentStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = IncidentStatus;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `incidentStatus` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<IncidentStatus, E> {
-                Ok(IncidentStatus::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<IncidentStatus, E> {
-                Ok(IncidentStatus::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<IncidentStatus, E> {
-                Ok(i64::try_from(value).map_or_else(|_| IncidentStatus::Unrecognized(value.to_string()), IncidentStatus::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `incidentStatus` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -18332,23 +18060,7 @@ impl Serialize for IoTDeviceImportanceType {
 
 impl<'de> Deserialize<'de> for IoTDeviceImportanceType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = IoTDeviceImportanceType;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `ioTDeviceImportanceType` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<IoTDeviceImportanceType, E> {
-                Ok(IoTDeviceImportanceType::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<IoTDeviceImportanceType, E> {
-                Ok(IoTDeviceImportanceType::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<IoTDeviceImportanceType, E> {
-                Ok(i64::try_from(value).map_or_else(|_| IoTDeviceImportanceType::Unrecognized(value.to_string()), IoTDeviceImportanceType::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `ioTDeviceImportanceType` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -18484,23 +18196,7 @@ impl Serialize for KubernetesPlatform {
 
 impl<'de> Deserialize<'de> for KubernetesPlatform {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = KubernetesPlatform;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `kubernetesPlatform` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<KubernetesPlatform, E> {
-                Ok(KubernetesPlatform::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<KubernetesPlatform, E> {
-                Ok(KubernetesPlatform::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<KubernetesPlatform, E> {
-                Ok(i64::try_from(value).map_or_else(|_| KubernetesPlatform::Unrecognized(value.to_string()), KubernetesPlatform::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `kubernetesPlatform` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -18636,23 +18332,7 @@ impl Serialize for KubernetesServiceType {
 
 impl<'de> Deserialize<'de> for KubernetesServiceType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = KubernetesServiceType;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `kubernetesServiceType` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<KubernetesServiceType, E> {
-                Ok(KubernetesServiceType::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<KubernetesServiceType, E> {
-                Ok(KubernetesServiceType::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<KubernetesServiceType, E> {
-                Ok(i64::try_from(value).map_or_else(|_| KubernetesServiceType::Unrecognized(value.to_string()), KubernetesServiceType::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `kubernetesServiceType` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -18788,23 +18468,7 @@ impl Serialize for MailboxConfigurationType {
 
 impl<'de> Deserialize<'de> for MailboxConfigurationType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = MailboxConfigurationType;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `mailboxConfigurationType` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<MailboxConfigurationType, E> {
-                Ok(MailboxConfigurationType::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<MailboxConfigurationType, E> {
-                Ok(MailboxConfigurationType::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<MailboxConfigurationType, E> {
-                Ok(i64::try_from(value).map_or_else(|_| MailboxConfigurationType::Unrecognized(value.to_string()), MailboxConfigurationType::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `mailboxConfigurationType` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -18931,23 +18595,7 @@ impl Serialize for OnboardingStatus {
 
 impl<'de> Deserialize<'de> for OnboardingStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = OnboardingStatus;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `onboardingStatus` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<OnboardingStatus, E> {
-                Ok(OnboardingStatus::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<OnboardingStatus, E> {
-                Ok(OnboardingStatus::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<OnboardingStatus, E> {
-                Ok(i64::try_from(value).map_or_else(|_| OnboardingStatus::Unrecognized(value.to_string()), OnboardingStatus::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `onboardingStatus` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -19056,23 +18704,7 @@ impl Serialize for ProtocolType {
 
 impl<'de> Deserialize<'de> for ProtocolType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = ProtocolType;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `protocolType` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<ProtocolType, E> {
-                Ok(ProtocolType::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<ProtocolType, E> {
-                Ok(ProtocolType::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<ProtocolType, E> {
-                Ok(i64::try_from(value).map_or_else(|_| ProtocolType::Unrecognized(value.to_string()), ProtocolType::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `protocolType` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -19199,23 +18831,7 @@ impl Serialize for ServicePrincipalType {
 
 impl<'de> Deserialize<'de> for ServicePrincipalType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = ServicePrincipalType;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `servicePrincipalType` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<ServicePrincipalType, E> {
-                Ok(ServicePrincipalType::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<ServicePrincipalType, E> {
-                Ok(ServicePrincipalType::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<ServicePrincipalType, E> {
-                Ok(i64::try_from(value).map_or_else(|_| ServicePrincipalType::Unrecognized(value.to_string()), ServicePrincipalType::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `servicePrincipalType` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -19423,23 +19039,7 @@ impl Serialize for ServiceSource {
 
 impl<'de> Deserialize<'de> for ServiceSource {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = ServiceSource;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `serviceSource` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<ServiceSource, E> {
-                Ok(ServiceSource::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<ServiceSource, E> {
-                Ok(ServiceSource::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<ServiceSource, E> {
-                Ok(i64::try_from(value).map_or_else(|_| ServiceSource::Unrecognized(value.to_string()), ServiceSource::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `serviceSource` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -19566,23 +19166,7 @@ impl Serialize for TeamsDeliveryLocation {
 
 impl<'de> Deserialize<'de> for TeamsDeliveryLocation {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = TeamsDeliveryLocation;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `teamsDeliveryLocation` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<TeamsDeliveryLocation, E> {
-                Ok(TeamsDeliveryLocation::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<TeamsDeliveryLocation, E> {
-                Ok(TeamsDeliveryLocation::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<TeamsDeliveryLocation, E> {
-                Ok(i64::try_from(value).map_or_else(|_| TeamsDeliveryLocation::Unrecognized(value.to_string()), TeamsDeliveryLocation::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `teamsDeliveryLocation` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -19718,23 +19302,7 @@ impl Serialize for TeamsMessageDeliveryAction {
 
 impl<'de> Deserialize<'de> for TeamsMessageDeliveryAction {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = TeamsMessageDeliveryAction;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `teamsMessageDeliveryAction` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<TeamsMessageDeliveryAction, E> {
-                Ok(TeamsMessageDeliveryAction::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<TeamsMessageDeliveryAction, E> {
-                Ok(TeamsMessageDeliveryAction::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<TeamsMessageDeliveryAction, E> {
-                Ok(i64::try_from(value).map_or_else(|_| TeamsMessageDeliveryAction::Unrecognized(value.to_string()), TeamsMessageDeliveryAction::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `teamsMessageDeliveryAction` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
 
@@ -19843,22 +19411,6 @@ impl Serialize for VmCloudProvider {
 
 impl<'de> Deserialize<'de> for VmCloudProvider {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MemberVisitor;
-        impl Visitor<'_> for MemberVisitor {
-            type Value = VmCloudProvider;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `vmCloudProvider` member name or value")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<VmCloudProvider, E> {
-                Ok(VmCloudProvider::from(value))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<VmCloudProvider, E> {
-                Ok(VmCloudProvider::from_value(value))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<VmCloudProvider, E> {
-                Ok(i64::try_from(value).map_or_else(|_| VmCloudProvider::Unrecognized(value.to_string()), VmCloudProvider::from_value))
-            }
-        }
-        deserializer.deserialize_any(MemberVisitor)
+        defender_runtime::codegen::decode_enum_member(deserializer, "a `vmCloudProvider` member name or value", |name| Self::from(name), Self::from_value)
     }
 }
