@@ -30,7 +30,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
-use crate::wire::{Scalar, ScalarRefusal, WireValue, read_scalar};
+use crate::wire::{OrNull, WireValue};
 
 mod guid;
 mod primitive;
@@ -928,15 +928,11 @@ macro_rules! text_forms {
                 fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                     deserializer.deserialize_str(StrVisitor)
                 }
-                // A value or `null` in one dispatch, through the one scalar reader every
-                // optional primitive shares; a string is all either call accepts.
+                // A value or `null` in one dispatch; a string is all either call accepts.
                 fn deserialize_optional_wire<'de, D: Deserializer<'de>>(
                     deserializer: D,
                 ) -> Result<Option<Self>, D::Error> {
-                    read_scalar(deserializer, $expecting, true, |scalar| match scalar {
-                        Scalar::Str(text) => $ty::parse(&text).map_err(|e| ScalarRefusal::Message(e.to_string())),
-                        other => Err(ScalarRefusal::Kind(other)),
-                    })
+                    deserializer.deserialize_any(OrNull(StrVisitor))
                 }
             }
         };)*

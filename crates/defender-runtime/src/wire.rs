@@ -40,124 +40,44 @@ pub trait WireValue: Sized {
     }
 }
 
-/// One JSON scalar as the deserializer handed it over.
-///
-/// Every lenient primitive and every enumeration reads its value through [`read_scalar`]: one
-/// `deserialize_any` with one visitor type, which hands the scalar to the caller's conversion.
-/// A deserializer's `deserialize_any` is large, and a visitor per type (twice for primitives,
-/// with and without `null`) compiled it dozens of times in every crate that decodes.
-pub(crate) enum Scalar<'de> {
-    Null,
-    Bool(bool),
-    I64(i64),
-    U64(u64),
-    F64(f64),
-    Str(Cow<'de, str>),
-}
+/// Wraps a primitive's visitor so that `null` decodes to `None` and every other form to what
+/// the inner visitor makes of it.
+pub(crate) struct OrNull<V>(pub(crate) V);
 
-impl Scalar<'_> {
-    /// What the value was, for an error message.
-    fn unexpected(&self) -> de::Unexpected<'_> {
-        match self {
-            Scalar::Null => de::Unexpected::Unit,
-            Scalar::Bool(v) => de::Unexpected::Bool(*v),
-            Scalar::I64(v) => de::Unexpected::Signed(*v),
-            Scalar::U64(v) => de::Unexpected::Unsigned(*v),
-            Scalar::F64(v) => de::Unexpected::Float(*v),
-            Scalar::Str(v) => de::Unexpected::Str(v),
+macro_rules! forward_or_null {
+    ($($method:ident($ty:ty)),*) => {$(
+        fn $method<E: de::Error>(self, v: $ty) -> Result<Self::Value, E> {
+            self.0.$method(v).map(Some)
         }
-    }
+    )*};
 }
 
-/// Why a conversion refused a scalar.
-pub(crate) enum ScalarRefusal<'de> {
-    /// A value of the wrong kind (a boolean where a number belongs).
-    Kind(Scalar<'de>),
-    /// A value of the right kind that does not fit (`300` for a `u8`).
-    Value(Scalar<'de>),
-    /// A text that does not parse, with the parser's reason.
-    Message(String),
-}
-
-impl ScalarRefusal<'_> {
-    fn into_error<E: de::Error>(self, expecting: &'static str) -> E {
-        match self {
-            ScalarRefusal::Kind(scalar) => E::invalid_type(scalar.unexpected(), &expecting),
-            ScalarRefusal::Value(scalar) => E::invalid_value(scalar.unexpected(), &expecting),
-            ScalarRefusal::Message(message) => E::custom(message),
-        }
-    }
-}
-
-/// Hands any scalar to `accept`. A refusal becomes an error inside the visitor, where the
-/// deserializer gives it the line and column that the error's JSON path is found from.
-struct ScalarVisitor<'a, 'de> {
-    expecting: &'static str,
-    or_null: bool,
-    accept: &'a mut dyn FnMut(Scalar<'de>) -> Result<(), ScalarRefusal<'de>>,
-}
-
-impl<'de> ScalarVisitor<'_, 'de> {
-    fn take<E: de::Error>(self, scalar: Scalar<'de>) -> Result<(), E> {
-        let expecting = self.expecting;
-        (self.accept)(scalar).map_err(|refused| refused.into_error(expecting))
-    }
-}
-
-impl<'de> Visitor<'de> for ScalarVisitor<'_, 'de> {
-    type Value = ();
+impl<'de, V: Visitor<'de>> Visitor<'de> for OrNull<V> {
+    type Value = Option<V::Value>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.expecting)?;
-        if self.or_null { f.write_str(" or null") } else { Ok(()) }
+        self.0.expecting(f)?;
+        f.write_str(" or null")
     }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.take(Scalar::Null)
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
     }
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        self.take(Scalar::Null)
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
     }
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_any(self)
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.take(Scalar::Bool(v))
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        self.0.visit_borrowed_str(v).map(Some)
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        self.take(Scalar::I64(v))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        self.take(Scalar::U64(v))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        self.take(Scalar::F64(v))
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
-        self.take(Scalar::Str(Cow::Borrowed(v)))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.take(Scalar::Str(Cow::Owned(v.to_owned())))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<(), E> {
-        self.take(Scalar::Str(Cow::Owned(v)))
-    }
-}
-
-/// Reads one scalar and converts it; `None` for `null` when `or_null`, which is otherwise
-/// refused like any value of the wrong kind.
-pub(crate) fn read_scalar<'de, D: Deserializer<'de>, T>(
-    deserializer: D,
-    expecting: &'static str,
-    or_null: bool,
-    convert: impl Fn(Scalar<'de>) -> Result<T, ScalarRefusal<'de>>,
-) -> Result<Option<T>, D::Error> {
-    let mut decoded = None;
-    let mut accept = |scalar: Scalar<'de>| match scalar {
-        Scalar::Null if or_null => Ok(()),
-        Scalar::Null => Err(ScalarRefusal::Kind(Scalar::Null)),
-        scalar => convert(scalar).map(|value| decoded = Some(value)),
-    };
-    deserializer.deserialize_any(ScalarVisitor { expecting, or_null, accept: &mut accept })?;
-    Ok(decoded)
+    forward_or_null!(
+        visit_bool(bool),
+        visit_i64(i64),
+        visit_u64(u64),
+        visit_f64(f64),
+        visit_str(&str),
+        visit_string(String)
+    );
 }
 
 impl<'de, T: WireValue> Deserialize<'de> for Wire<T> {
@@ -198,99 +118,141 @@ impl<T: WireValue> WireValue for Vec<T> {
     }
 }
 
-/// Decodes an enumeration member from its name or its integer value, through the one scalar
-/// reader; `from_name` keeps a name it does not know, and an integer too large for `i64` is
-/// kept as its text.
-pub fn decode_enum_member<'de, D: Deserializer<'de>, T>(
-    deserializer: D,
-    expecting: &'static str,
-    from_name: fn(&str) -> T,
-    from_value: fn(i64) -> T,
-) -> Result<T, D::Error> {
-    let decoded = read_scalar(deserializer, expecting, false, |scalar| match scalar {
-        Scalar::Str(name) => Ok(from_name(&name)),
-        Scalar::I64(value) => Ok(from_value(value)),
-        Scalar::U64(value) => {
-            Ok(i64::try_from(value).map_or_else(|_| from_name(&value.to_string()), from_value))
-        }
-        other => Err(ScalarRefusal::Kind(other)),
-    })?;
-    decoded.ok_or_else(|| de::Error::invalid_type(de::Unexpected::Unit, &expecting))
-}
-
-/// Implements [`WireValue`] for a type converted from a [`Scalar`] by `$convert`.
-macro_rules! from_scalar {
-    ($ty:ty, $expecting:expr, $convert:expr) => {
+/// Implements [`WireValue`] for a type read through `deserialize_any` with a unit visitor, so
+/// that `null` is taken in the same dispatch when the value is optional.
+macro_rules! through_any {
+    ($ty:ty, $visitor:ident) => {
         impl WireValue for $ty {
             fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let convert: fn(Scalar<'de>) -> Result<$ty, ScalarRefusal<'de>> = $convert;
-                read_scalar(deserializer, $expecting, false, convert)?
-                    .ok_or_else(|| de::Error::invalid_type(de::Unexpected::Unit, &$expecting))
+                deserializer.deserialize_any($visitor)
             }
             fn deserialize_optional_wire<'de, D: Deserializer<'de>>(
                 deserializer: D,
             ) -> Result<Option<Self>, D::Error> {
-                let convert: fn(Scalar<'de>) -> Result<$ty, ScalarRefusal<'de>> = $convert;
-                read_scalar(deserializer, $expecting, true, convert)
+                deserializer.deserialize_any(OrNull($visitor))
             }
         }
     };
 }
 
-// A string, and also a number or a boolean, kept as the text JSON would write.
-from_scalar!(String, "a string", |scalar| match scalar {
-    Scalar::Str(text) => Ok(text.into_owned()),
-    Scalar::I64(v) => Ok(v.to_string()),
-    Scalar::U64(v) => Ok(v.to_string()),
-    Scalar::F64(v) => Ok(v.to_string()),
-    Scalar::Bool(v) => Ok(v.to_string()),
-    other => Err(ScalarRefusal::Kind(other)),
-});
+/// Accepts a string, and also a number or a boolean, kept as the text JSON would write.
+struct TextVisitor;
 
-// `true`/`false` and their string forms.
-from_scalar!(bool, "a boolean", |scalar| match scalar {
-    Scalar::Bool(v) => Ok(v),
-    Scalar::Str(text) => match &*text {
-        "true" | "True" => Ok(true),
-        "false" | "False" => Ok(false),
-        _ => Err(ScalarRefusal::Value(Scalar::Str(text))),
-    },
-    other => Err(ScalarRefusal::Kind(other)),
-});
+impl Visitor<'_> for TextVisitor {
+    type Value = String;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+}
+through_any!(String, TextVisitor);
+
+/// Accepts `true`/`false` and their string forms.
+struct BoolVisitor;
+
+impl Visitor<'_> for BoolVisitor {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a boolean")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+        Ok(v)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+        match v {
+            "true" | "True" => Ok(true),
+            "false" | "False" => Ok(false),
+            _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+        }
+    }
+}
+through_any!(bool, BoolVisitor);
 
 macro_rules! integer_wire_value {
     ($($ty:ty),*) => {$(
-        // A JSON integer, or a string holding one (OData `IEEE754Compatible`); `3.0` is an
-        // integer written loosely, `3.5` is not.
-        from_scalar!($ty, concat!("an integer that fits ", stringify!($ty)), |scalar| match scalar {
-            Scalar::I64(v) => <$ty>::try_from(v).map_err(|_| ScalarRefusal::Value(scalar)),
-            Scalar::U64(v) => <$ty>::try_from(v).map_err(|_| ScalarRefusal::Value(scalar)),
-            Scalar::F64(v) if v.fract() == 0.0 && v >= <$ty>::MIN as f64 && v <= <$ty>::MAX as f64 => {
-                Ok(v as $ty)
+        // Each integer type gets its own visitor, scoped to this block.
+        const _: () = {
+            /// Accepts a JSON integer, or a string holding one (OData `IEEE754Compatible`).
+            struct IntVisitor;
+
+            impl Visitor<'_> for IntVisitor {
+                type Value = $ty;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    write!(f, "an integer that fits {}", stringify!($ty))
+                }
+                fn visit_i64<E: de::Error>(self, v: i64) -> Result<$ty, E> {
+                    <$ty>::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+                }
+                fn visit_u64<E: de::Error>(self, v: u64) -> Result<$ty, E> {
+                    <$ty>::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+                }
+                fn visit_f64<E: de::Error>(self, v: f64) -> Result<$ty, E> {
+                    // `3.0` is an integer written loosely; `3.5` is not.
+                    if v.fract() == 0.0 && v >= <$ty>::MIN as f64 && v <= <$ty>::MAX as f64 {
+                        Ok(v as $ty)
+                    } else {
+                        Err(E::invalid_value(de::Unexpected::Float(v), &self))
+                    }
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
+                    v.trim().parse().map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+                }
             }
-            Scalar::F64(_) => Err(ScalarRefusal::Value(scalar)),
-            Scalar::Str(ref text) => text.trim().parse().map_err(|_| ScalarRefusal::Value(scalar)),
-            other => Err(ScalarRefusal::Kind(other)),
-        });
+            through_any!($ty, IntVisitor);
+        };
     )*};
 }
 integer_wire_value!(u8, i8, i16, i32, i64);
 
 macro_rules! float_wire_value {
     ($($ty:ty),*) => {$(
-        // A JSON number, or a string holding one, including OData's `NaN`, `INF` and `-INF`.
-        from_scalar!($ty, "a number", |scalar| match scalar {
-            Scalar::I64(v) => Ok(v as $ty),
-            Scalar::U64(v) => Ok(v as $ty),
-            Scalar::F64(v) => Ok(v as $ty),
-            Scalar::Str(ref text) => match text.trim() {
-                "INF" | "Infinity" => Ok(<$ty>::INFINITY),
-                "-INF" | "-Infinity" => Ok(<$ty>::NEG_INFINITY),
-                "NaN" => Ok(<$ty>::NAN),
-                other => other.parse().map_err(|_| ScalarRefusal::Value(scalar)),
-            },
-            other => Err(ScalarRefusal::Kind(other)),
-        });
+        const _: () = {
+            /// Accepts a JSON number, or a string holding one, including OData's `NaN`, `INF`
+            /// and `-INF`.
+            struct FloatVisitor;
+
+            impl Visitor<'_> for FloatVisitor {
+                type Value = $ty;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a number")
+                }
+                fn visit_i64<E: de::Error>(self, v: i64) -> Result<$ty, E> {
+                    Ok(v as $ty)
+                }
+                fn visit_u64<E: de::Error>(self, v: u64) -> Result<$ty, E> {
+                    Ok(v as $ty)
+                }
+                fn visit_f64<E: de::Error>(self, v: f64) -> Result<$ty, E> {
+                    Ok(v as $ty)
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
+                    match v.trim() {
+                        "INF" | "Infinity" => Ok(<$ty>::INFINITY),
+                        "-INF" | "-Infinity" => Ok(<$ty>::NEG_INFINITY),
+                        "NaN" => Ok(<$ty>::NAN),
+                        other => other.parse().map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self)),
+                    }
+                }
+            }
+            through_any!($ty, FloatVisitor);
+        };
     )*};
 }
 float_wire_value!(f32, f64);
@@ -306,6 +268,55 @@ macro_rules! strict_wire_value {
     )*};
 }
 strict_wire_value!(serde_json::Value, edm::Decimal, edm::Guid);
+
+/// An enumeration member as it arrives: its name, or its integer value.
+enum EnumMember<'de> {
+    Name(Cow<'de, str>),
+    Value(i64),
+}
+
+/// Reads an enumeration member for every generated enumeration: one visitor, so that a
+/// deserializer's `deserialize_any` is compiled once rather than once per enumeration.
+struct EnumMemberVisitor {
+    expecting: &'static str,
+}
+
+impl<'de> Visitor<'de> for EnumMemberVisitor {
+    type Value = EnumMember<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.expecting)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(EnumMember::Name(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(EnumMember::Name(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(EnumMember::Name(Cow::Owned(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(EnumMember::Value(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        // Too large for any member's value: kept as its text, like an unknown name.
+        Ok(i64::try_from(v).map_or_else(|_| EnumMember::Name(Cow::Owned(v.to_string())), EnumMember::Value))
+    }
+}
+
+/// Decodes an enumeration member from its name or its integer value (generated enumerations'
+/// `Deserialize`); `from_name` keeps a name it does not know.
+pub fn decode_enum_member<'de, D: Deserializer<'de>, T>(
+    deserializer: D,
+    expecting: &'static str,
+    from_name: fn(&str) -> T,
+    from_value: fn(i64) -> T,
+) -> Result<T, D::Error> {
+    Ok(match deserializer.deserialize_any(EnumMemberVisitor { expecting })? {
+        EnumMember::Name(name) => from_name(&name),
+        EnumMember::Value(value) => from_value(value),
+    })
+}
 
 /// A JSON object key, borrowed from the input when the input allows.
 ///
