@@ -170,13 +170,14 @@ where
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let quick = std::env::args().any(|a| a == "--quick");
     let args: Vec<String> = std::env::args().collect();
-    if args.windows(2).any(|pair| pair[0] == "--only" && pair[1] == "export-floor") {
-        return export::floor(&export::Files::make());
-    }
-    if args.windows(2).any(|pair| pair[0] == "--only" && pair[1] == "export") {
-        return export_figures(quick, &reqwest::Client::new()).await;
+    let quick = args.iter().any(|a| a == "--quick");
+    let only = args.windows(2).find(|pair| pair[0] == "--only").map(|pair| pair[1].as_str());
+    match only {
+        Some("export") => return export_figures(quick, &reqwest::Client::new()).await,
+        Some("export-floor") => return export::floor(&export::Files::make()),
+        Some(other) => return Err(format!("--only takes export or export-floor, not {other}").into()),
+        None => {}
     }
     let base = server::start(PAGE_ITEMS, PAGES).await?;
     let sdk = DefenderClient::builder()

@@ -200,6 +200,9 @@ pub fn error_from_response(response: &RawResponse) -> Error {
 
 #[cfg(test)]
 mod tests {
+    use reqwest::StatusCode;
+    use reqwest::header::HeaderMap;
+
     use super::*;
 
     #[test]
@@ -222,14 +225,6 @@ mod tests {
             .unwrap_or_else(|| panic!("decoded a non-page"));
         assert!(error.to_string().contains("missing field `value`"), "{error}");
     }
-}
-
-#[cfg(test)]
-mod refusal_tests {
-    use reqwest::StatusCode;
-    use reqwest::header::HeaderMap;
-
-    use super::*;
 
     fn error_for(status: u16, body: &str) -> Error {
         error_from_response(&RawResponse {

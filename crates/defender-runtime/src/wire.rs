@@ -454,6 +454,7 @@ mod tests {
         assert_eq!(decode("18446744073709551615").ok().as_deref(), Some("name 18446744073709551615"));
         assert!(decode("null").is_err());
         assert!(decode("1.5").is_err());
+        assert!(decode("true").is_err());
     }
 
     #[test]

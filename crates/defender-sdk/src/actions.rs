@@ -175,10 +175,10 @@ impl DefenderClient {
     /// refused action ([`ActionRefusal::ActiveRequestAlreadyExists`](crate::error::ActionRefusal))
     /// waits behind.
     pub async fn pending_machine_actions(&self, machine_id: &str) -> Result<Vec<MachineAction>> {
-        let filter = format!(
-            "machineId eq {} and (status eq 'Pending' or status eq 'InProgress')",
-            defender_runtime::codegen::quote_string(machine_id)
-        );
+        let status = MachineAction::STATUS;
+        let filter = MachineAction::MACHINE_ID
+            .eq(machine_id)
+            .and(status.eq(MachineActionStatus::Pending).or(status.eq(MachineActionStatus::InProgress)));
         self.machineactions().list().filter(filter).collect_all().await
     }
 }

@@ -107,7 +107,7 @@ impl HuntingError {
         let message = message.to_ascii_lowercase();
         if message.contains("preempted") {
             Some(Self::Preempted)
-        } else if message.contains("allowed result size") || message.contains("result size") {
+        } else if message.contains("result size") {
             Some(Self::ResultTooLarge)
         } else if status == 400 {
             Some(Self::InvalidQuery)
