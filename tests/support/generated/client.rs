@@ -10,6 +10,7 @@ impl crate::FixtureClient {
     /// The `samples` entity set.
     ///
     /// `GET /api/samples` lists it; `get` addresses one entity by key.
+    #[inline]
     pub fn samples(&self) -> SampleSetRequest {
         SampleSetRequest::new(self.runtime().clone(), "samples".to_owned())
     }
@@ -17,6 +18,7 @@ impl crate::FixtureClient {
     /// The `counters` entity set.
     ///
     /// `GET /api/counters` lists it; `get` addresses one entity by key.
+    #[inline]
     pub fn counters(&self) -> CounterSetRequest {
         CounterSetRequest::new(self.runtime().clone(), "counters".to_owned())
     }
@@ -30,6 +32,7 @@ impl crate::FixtureClient {
     /// # Parameters (URL)
     ///
     /// - `threshold` (`threshold`):
+    #[inline]
     pub async fn count_above(&self, threshold: i32) -> Result<i64> {
         let value_envelope: ValueEnvelope<Wire<i64>> = EntityRequest::new(
                 self.runtime().clone(),
@@ -48,6 +51,7 @@ impl crate::FixtureClient {
     /// # Parameters (JSON body)
     ///
     /// - `older_than` (`olderThan`):
+    #[inline]
     pub async fn purge(&self, older_than: edm::Duration) -> Result<()> {
         let request_url = self.runtime().url("purge")?;
         let request_body = ActionBody::new().param("olderThan", &older_than)?;
@@ -68,17 +72,20 @@ pub struct CounterRequest {
 }
 
 impl CounterRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::types::Counter> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -87,6 +94,7 @@ impl CounterRequest {
 impl IntoFuture for CounterRequest {
     type Output = Result<super::types::Counter>;
     type IntoFuture = <EntityRequest<super::types::Counter> as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -101,21 +109,25 @@ pub struct CounterSetRequest {
 }
 
 impl CounterSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::types::Counter> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`number`).
+    #[inline]
     pub fn get(&self, number: i32) -> CounterRequest {
         CounterRequest::new(
             self.client.clone(),
@@ -133,17 +145,20 @@ pub struct SampleRequest {
 }
 
 impl SampleRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::types::Sample> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -158,6 +173,7 @@ impl SampleRequest {
     ///
     /// - `value` (`Value`):
     /// - `action` (`Action`):
+    #[inline]
     pub async fn tag(&self, value: &str, action: &str) -> Result<super::types::Sample> {
         let request_url = self.client.url(&format!("{}/Fixture.Types.tag", self.path))?;
         let request_body = ActionBody::new()
@@ -171,6 +187,7 @@ impl SampleRequest {
     /// The `related` navigation property.
     ///
     /// `GET /api/samples({key})/related`
+    #[inline]
     pub fn related(&self) -> CollectionRequest<super::types::Sample> {
         CollectionRequest::new(self.client.clone(), format!("{}/related", self.path))
     }
@@ -178,6 +195,7 @@ impl SampleRequest {
     /// The `parent` navigation property.
     ///
     /// `GET /api/samples({key})/parent`
+    #[inline]
     pub fn parent(&self) -> EntityRequest<super::types::Sample> {
         EntityRequest::new(self.client.clone(), format!("{}/parent", self.path))
     }
@@ -186,6 +204,7 @@ impl SampleRequest {
 impl IntoFuture for SampleRequest {
     type Output = Result<super::types::Sample>;
     type IntoFuture = <EntityRequest<super::types::Sample> as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -200,21 +219,25 @@ pub struct SampleSetRequest {
 }
 
 impl SampleSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::types::Sample> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`id`).
+    #[inline]
     pub fn get(&self, id: &str) -> SampleRequest {
         SampleRequest::new(
             self.client.clone(),
@@ -233,6 +256,7 @@ impl SampleSetRequest {
     /// - `since` (`since`):
     /// - `name` (`name`):
     /// - `severity` (`severity`):
+    #[inline]
     pub fn recent(
         &self,
         since: edm::DateTimeOffset,

@@ -2,6 +2,11 @@
 //! builders they return, and the methods that call functions and actions with their parameters
 //! written where the plan says the service expects them (OData literals in parentheses, JSON
 //! parameter aliases, plain query options, or a JSON body). Nothing is decided here.
+//!
+//! Every method is `#[inline]`. The methods are not generic, so without it the SDK crate would
+//! compile each one and, through it, the runtime's generic sending and decoding for every entity
+//! type of every enabled feature. Inline, they are compiled in the program that calls them, for
+//! the types it uses; the SDK itself then compiles in a fraction of the time.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -35,6 +40,7 @@ pub fn client_head(printer: &Printer<'_>, plan: &ApiPlan, client: &TokenStream) 
             quote! {
                 #doc
                 #cfg
+                #[inline]
                 pub fn #method(&self) -> #builder {
                     #builder::new(self.runtime().clone(), #path.to_owned())
                 }
@@ -101,6 +107,7 @@ fn builder_items(printer: &Printer<'_>, builder: &BuilderPlan) -> TokenStream {
             let builder = ident(builder);
             quote! {
                 #doc
+                #[inline]
                 pub fn #method(&self) -> #builder {
                     #builder::new(self.client.clone(), format!(#format, self.path))
                 }
@@ -108,6 +115,7 @@ fn builder_items(printer: &Printer<'_>, builder: &BuilderPlan) -> TokenStream {
         } else if navigation.ty.collection {
             quote! {
                 #doc
+                #[inline]
                 pub fn #method(&self) -> CollectionRequest<#element> {
                     CollectionRequest::new(self.client.clone(), format!(#format, self.path))
                 }
@@ -115,6 +123,7 @@ fn builder_items(printer: &Printer<'_>, builder: &BuilderPlan) -> TokenStream {
         } else {
             quote! {
                 #doc
+                #[inline]
                 pub fn #method(&self) -> EntityRequest<#element> {
                     EntityRequest::new(self.client.clone(), format!(#format, self.path))
                 }
@@ -126,6 +135,7 @@ fn builder_items(printer: &Printer<'_>, builder: &BuilderPlan) -> TokenStream {
         let doc = doc.tokens();
         single_ops.push(quote! {
             #doc
+            #[inline]
             pub async fn update(&self, changes: &#input) -> Result<Option<#entity>> {
                 let url = self.client.url(&self.path)?;
                 self.client.send_json(defender_runtime::Method::PATCH, url, changes).await
@@ -136,6 +146,7 @@ fn builder_items(printer: &Printer<'_>, builder: &BuilderPlan) -> TokenStream {
         let doc = doc.tokens();
         single_ops.push(quote! {
             #doc
+            #[inline]
             pub async fn delete(&self) -> Result<()> {
                 let url = self.client.url(&self.path)?;
                 self.client.delete(url).await
@@ -146,6 +157,7 @@ fn builder_items(printer: &Printer<'_>, builder: &BuilderPlan) -> TokenStream {
         let doc = doc.tokens();
         set_ops.push(quote! {
             #doc
+            #[inline]
             pub async fn create(&self, input: &#input) -> Result<Option<#entity>> {
                 let url = self.client.url(&self.path)?;
                 self.client.send_json(defender_runtime::Method::POST, url, input).await
@@ -170,17 +182,20 @@ fn builder_items(printer: &Printer<'_>, builder: &BuilderPlan) -> TokenStream {
 
         #cfg
         impl #single {
+            #[inline]
             fn new(client: ODataClient, path: String) -> Self {
                 Self { client, path }
             }
 
             /// The path of the entity, relative to the service root.
+            #[inline]
             pub fn path(&self) -> &str {
                 &self.path
             }
 
             /// A request for the entity itself, to refine with `$select` or `$expand` before
             /// awaiting it.
+            #[inline]
             pub fn get(&self) -> EntityRequest<#entity> {
                 EntityRequest::new(self.client.clone(), self.path.clone())
             }
@@ -193,6 +208,7 @@ fn builder_items(printer: &Printer<'_>, builder: &BuilderPlan) -> TokenStream {
             type Output = Result<#entity>;
             type IntoFuture = <EntityRequest<#entity> as IntoFuture>::IntoFuture;
 
+            #[inline]
             fn into_future(self) -> Self::IntoFuture {
                 self.get().into_future()
             }
@@ -201,6 +217,7 @@ fn builder_items(printer: &Printer<'_>, builder: &BuilderPlan) -> TokenStream {
     let list = builder.readable.then(|| {
         quote! {
             /// Lists the collection, page by page, with query options.
+            #[inline]
             pub fn list(&self) -> CollectionRequest<#entity> {
                 CollectionRequest::new(self.client.clone(), self.path.clone())
             }
@@ -219,11 +236,13 @@ fn builder_items(printer: &Printer<'_>, builder: &BuilderPlan) -> TokenStream {
 
             #cfg
             impl #set {
+                #[inline]
                 fn new(client: ODataClient, path: String) -> Self {
                     Self { client, path }
                 }
 
                 /// The path of the collection, relative to the service root.
+                #[inline]
                 pub fn path(&self) -> &str {
                     &self.path
                 }
@@ -279,6 +298,7 @@ fn key_method(printer: &Printer<'_>, single: &Ident, key: &KeyLookup) -> TokenSt
     let doc = key.doc.tokens();
     quote! {
         #doc
+        #[inline]
         pub fn get(&self, #(#params),*) -> #single {
             #single::new(self.client.clone(), #path)
         }
@@ -318,6 +338,7 @@ fn operation_method(printer: &Printer<'_>, plan: &OperationPlan) -> TokenStream 
                     let element = &rust.element;
                     quote! {
                         #doc
+                        #[inline]
                         pub fn #method(&self, #(#params),*) -> CollectionRequest<#element> {
                             #setup
                             CollectionRequest::new(#client.clone(), #path)
@@ -332,6 +353,7 @@ fn operation_method(printer: &Printer<'_>, plan: &OperationPlan) -> TokenStream 
                         .map(|rows| export_rows_method(printer, plan, rows, &params, &client, &path, &setup));
                     quote! {
                         #doc
+                        #[inline]
                         pub fn #method(&self, #(#params),*) -> EntityRequest<#element> {
                             #setup
                             EntityRequest::new(#client.clone(), #path)
@@ -345,6 +367,7 @@ fn operation_method(printer: &Printer<'_>, plan: &OperationPlan) -> TokenStream 
                     let (wire, unwrap) = envelope(&rust);
                     quote! {
                         #doc
+                        #[inline]
                         pub async fn #method(&self, #(#params),*) -> Result<#value> {
                             #setup
                             let value_envelope: ValueEnvelope<#wire> = EntityRequest::new(#client.clone(), #path).await?;
@@ -384,6 +407,7 @@ fn operation_method(printer: &Printer<'_>, plan: &OperationPlan) -> TokenStream 
                     let element = &rust.element;
                     quote! {
                         #doc
+                        #[inline]
                         pub async fn #method(&self, #(#params),*) -> Result<#element> {
                             #send
                             #client.send_json(defender_runtime::Method::POST, request_url, &#body).await
@@ -395,6 +419,7 @@ fn operation_method(printer: &Printer<'_>, plan: &OperationPlan) -> TokenStream 
                     let (wire, unwrap) = envelope(&rust);
                     quote! {
                         #doc
+                        #[inline]
                         pub async fn #method(&self, #(#params),*) -> Result<#value> {
                             #send
                             let value_envelope: ValueEnvelope<#wire> = #client.send_json(defender_runtime::Method::POST, request_url, &#body).await?;
@@ -404,6 +429,7 @@ fn operation_method(printer: &Printer<'_>, plan: &OperationPlan) -> TokenStream 
                 }
                 None => quote! {
                     #doc
+                    #[inline]
                     pub async fn #method(&self, #(#params),*) -> Result<()> {
                         #send
                         let _: serde::de::IgnoredAny = #client.send_json(defender_runtime::Method::POST, request_url, &#body).await?;
@@ -444,6 +470,7 @@ fn export_rows_method(
         #[doc = ""]
         #[doc = #needs]
         #[cfg(feature = #feature)]
+        #[inline]
         pub fn #method(&self, #(#params),*) -> defender_runtime::export::ExportRows<#row> {
             #setup
             defender_runtime::export::ExportRows::new(#client.clone(), #path)

@@ -20,6 +20,7 @@ impl crate::DefenderClient {
     /// | Application | `Score.Read.All` |
     /// | Delegated (work or school account) | `Score.Read` |
     #[cfg(feature = "exposure-score")]
+    #[inline]
     pub fn exposure_score(&self) -> ExposureScoreRequest {
         ExposureScoreRequest::new(self.runtime().clone(), "exposureScore".to_owned())
     }
@@ -39,6 +40,7 @@ impl crate::DefenderClient {
     /// | Application | `Score.Read.All` |
     /// | Delegated (work or school account) | `Score.Read` |
     #[cfg(feature = "configuration-score")]
+    #[inline]
     pub fn configuration_score(&self) -> ConfigurationScoreRequest {
         ConfigurationScoreRequest::new(
             self.runtime().clone(),
@@ -61,6 +63,7 @@ impl crate::DefenderClient {
     /// | Application | `Machine.Read.All`, `Machine.ReadWrite.All` |
     /// | Delegated (work or school account) | `Machine.Read`, `Machine.ReadWrite` |
     #[cfg(feature = "machines")]
+    #[inline]
     pub fn machines(&self) -> MachineSetRequest {
         MachineSetRequest::new(self.runtime().clone(), "machines".to_owned())
     }
@@ -80,6 +83,7 @@ impl crate::DefenderClient {
     /// | Application | `Machine.Read.All` |
     /// | Delegated (work or school account) | `Machine.Read` |
     #[cfg(feature = "deviceavinfo")]
+    #[inline]
     pub fn deviceavinfo(&self) -> DeviceAvInfoSetRequest {
         DeviceAvInfoSetRequest::new(self.runtime().clone(), "deviceavinfo".to_owned())
     }
@@ -99,6 +103,7 @@ impl crate::DefenderClient {
     /// | Application | `Machine.Read.All`, `Machine.ReadWrite.All` |
     /// | Delegated (work or school account) | `Machine.Read`, `Machine.ReadWrite` |
     #[cfg(feature = "machineactions")]
+    #[inline]
     pub fn machineactions(&self) -> MachineActionSetRequest {
         MachineActionSetRequest::new(self.runtime().clone(), "machineactions".to_owned())
     }
@@ -118,6 +123,7 @@ impl crate::DefenderClient {
     /// | Application | `Library.Manage` |
     /// | Delegated (work or school account) | `Library.Manage` |
     #[cfg(feature = "libraryfiles")]
+    #[inline]
     pub fn libraryfiles(&self) -> LibraryFileSetRequest {
         LibraryFileSetRequest::new(self.runtime().clone(), "libraryfiles".to_owned())
     }
@@ -137,6 +143,7 @@ impl crate::DefenderClient {
     /// | Application | `Alert.Read.All`, `Alert.ReadWrite.All` |
     /// | Delegated (work or school account) | `Alert.Read`, `Alert.ReadWrite` |
     #[cfg(feature = "alerts")]
+    #[inline]
     pub fn alerts(&self) -> AlertSetRequest {
         AlertSetRequest::new(self.runtime().clone(), "alerts".to_owned())
     }
@@ -156,6 +163,7 @@ impl crate::DefenderClient {
     /// | Application | `Ti.ReadWrite`, `Ti.ReadWrite.All` |
     /// | Delegated (work or school account) | `Ti.ReadWrite` |
     #[cfg(feature = "indicators")]
+    #[inline]
     pub fn indicators(&self) -> IndicatorSetRequest {
         IndicatorSetRequest::new(self.runtime().clone(), "indicators".to_owned())
     }
@@ -175,6 +183,7 @@ impl crate::DefenderClient {
     /// | Application | `Alert.Read.All`, `Alert.ReadWrite.All` |
     /// | Delegated (work or school account) | `Alert.Read`, `Alert.ReadWrite` |
     #[cfg(feature = "investigations")]
+    #[inline]
     pub fn investigations(&self) -> InvestigationSetRequest {
         InvestigationSetRequest::new(self.runtime().clone(), "investigations".to_owned())
     }
@@ -194,6 +203,7 @@ impl crate::DefenderClient {
     /// | Application | `File.Read.All` |
     /// | Delegated (work or school account) | `File.Read.All` |
     #[cfg(feature = "files")]
+    #[inline]
     pub fn files(&self) -> FileSetRequest {
         FileSetRequest::new(self.runtime().clone(), "files".to_owned())
     }
@@ -204,6 +214,7 @@ impl crate::DefenderClient {
     ///
     /// `get` addresses one entity of `/api/ips` by key; the metadata says the set cannot be listed.
     #[cfg(feature = "ips")]
+    #[inline]
     pub fn ips(&self) -> IpSetRequest {
         IpSetRequest::new(self.runtime().clone(), "ips".to_owned())
     }
@@ -214,6 +225,7 @@ impl crate::DefenderClient {
     ///
     /// `get` addresses one entity of `/api/domains` by key; the metadata says the set cannot be listed.
     #[cfg(feature = "domains")]
+    #[inline]
     pub fn domains(&self) -> DomainSetRequest {
         DomainSetRequest::new(self.runtime().clone(), "domains".to_owned())
     }
@@ -224,6 +236,7 @@ impl crate::DefenderClient {
     ///
     /// `get` addresses one entity of `/api/users` by key; the metadata says the set cannot be listed.
     #[cfg(feature = "users")]
+    #[inline]
     pub fn users(&self) -> UserSetRequest {
         UserSetRequest::new(self.runtime().clone(), "users".to_owned())
     }
@@ -243,6 +256,7 @@ impl crate::DefenderClient {
     /// | Application | `Vulnerability.Read.All` |
     /// | Delegated (work or school account) | `Vulnerability.Read` |
     #[cfg(feature = "vulnerabilities")]
+    #[inline]
     pub fn vulnerabilities(&self) -> VulnerabilitySetRequest {
         VulnerabilitySetRequest::new(
             self.runtime().clone(),
@@ -265,6 +279,7 @@ impl crate::DefenderClient {
     /// | Application | `Software.Read.All` |
     /// | Delegated (work or school account) | `Software.Read` |
     #[cfg(feature = "software")]
+    #[inline]
     pub fn software(&self) -> SoftwareSetRequest {
         SoftwareSetRequest::new(self.runtime().clone(), "Software".to_owned())
     }
@@ -284,6 +299,7 @@ impl crate::DefenderClient {
     /// | Application | `SecurityRecommendation.Read.All` |
     /// | Delegated (work or school account) | `SecurityRecommendation.Read` |
     #[cfg(feature = "recommendations")]
+    #[inline]
     pub fn recommendations(&self) -> RecommendationSetRequest {
         RecommendationSetRequest::new(
             self.runtime().clone(),
@@ -306,6 +322,7 @@ impl crate::DefenderClient {
     /// | Application | `RemediationTasks.Read.All` |
     /// | Delegated (work or school account) | `RemediationTask.Read` |
     #[cfg(feature = "remediation-tasks")]
+    #[inline]
     pub fn remediation_tasks(&self) -> RemediationActivitySetRequest {
         RemediationActivitySetRequest::new(
             self.runtime().clone(),
@@ -319,6 +336,7 @@ impl crate::DefenderClient {
     ///
     /// `GET /api/baselineProfiles` lists it; `get` addresses one entity by key.
     #[cfg(feature = "baseline-profiles")]
+    #[inline]
     pub fn baseline_profiles(&self) -> BaselineProfileSetRequest {
         BaselineProfileSetRequest::new(
             self.runtime().clone(),
@@ -332,6 +350,7 @@ impl crate::DefenderClient {
     ///
     /// `GET /api/baselineConfigurations` lists it; `get` addresses one entity by key.
     #[cfg(feature = "baseline-configurations")]
+    #[inline]
     pub fn baseline_configurations(&self) -> BaselineConfigurationSetRequest {
         BaselineConfigurationSetRequest::new(
             self.runtime().clone(),
@@ -354,6 +373,7 @@ impl crate::DefenderClient {
     /// | Application | `Machine.Read.All` |
     /// | Delegated (work or school account) | `Machine.Read.All` |
     #[cfg(feature = "device-authenticated-scan-definitions")]
+    #[inline]
     pub fn device_authenticated_scan_definitions(&self) -> ScanDefinitionSetRequest {
         ScanDefinitionSetRequest::new(
             self.runtime().clone(),
@@ -376,6 +396,7 @@ impl crate::DefenderClient {
     /// | Application | `Machine.Read.All` |
     /// | Delegated (work or school account) | `Machine.Read.All` |
     #[cfg(feature = "device-authenticated-scan-agents")]
+    #[inline]
     pub fn device_authenticated_scan_agents(&self) -> ScanAgentSetRequest {
         ScanAgentSetRequest::new(
             self.runtime().clone(),
@@ -400,6 +421,7 @@ impl crate::DefenderClient {
     /// |---|---|
     /// | Application | `Software.Read.All` |
     /// | Delegated (work or school account) | `Software.Read` |
+    #[inline]
     pub fn permissionsinfo(
         &self,
     ) -> CollectionRequest<super::api::BrowserExtensionPermissionInfo> {
@@ -430,6 +452,7 @@ impl crate::DefenderClient {
     /// # Parameters (JSON body)
     ///
     /// - `query` (`Query`): The query text. Required.
+    #[inline]
     pub async fn run(&self, query: &str) -> Result<super::api::AdvancedQueryResponse> {
         let request_url = self.runtime().url("advancedqueries/run")?;
         let request_body = ActionBody::new().param("Query", &query)?;
@@ -450,6 +473,7 @@ impl crate::DefenderClient {
     /// # Parameters (query)
     ///
     /// - `key` (`key`): The query text.
+    #[inline]
     pub fn advancedqueries(
         &self,
         key: &str,
@@ -474,17 +498,20 @@ pub struct AlertRequest {
 
 #[cfg(feature = "alerts")]
 impl AlertRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::Alert> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -505,6 +532,7 @@ impl AlertRequest {
     /// |---|---|
     /// | Application | `URL.Read.All` |
     /// | Delegated (work or school account) | `URL.Read.All` |
+    #[inline]
     pub fn domains(&self) -> CollectionRequest<super::api::Domain> {
         CollectionRequest::new(self.client.clone(), format!("{}/domains", self.path))
     }
@@ -525,6 +553,7 @@ impl AlertRequest {
     /// |---|---|
     /// | Application | `File.Read.All` |
     /// | Delegated (work or school account) | `File.Read.All` |
+    #[inline]
     pub fn files(&self) -> CollectionRequest<super::api::File> {
         CollectionRequest::new(self.client.clone(), format!("{}/files", self.path))
     }
@@ -545,6 +574,7 @@ impl AlertRequest {
     /// |---|---|
     /// | Application | `Ip.Read.All` |
     /// | Delegated (work or school account) | `Ip.Read.All` |
+    #[inline]
     pub fn ips(&self) -> CollectionRequest<super::api::Ip> {
         CollectionRequest::new(self.client.clone(), format!("{}/ips", self.path))
     }
@@ -565,6 +595,7 @@ impl AlertRequest {
     /// |---|---|
     /// | Application | `Machine.Read.All`, `Machine.ReadWrite.All` |
     /// | Delegated (work or school account) | `Machine.Read`, `Machine.ReadWrite` |
+    #[inline]
     pub fn machine(&self) -> EntityRequest<super::api::Machine> {
         EntityRequest::new(self.client.clone(), format!("{}/machine", self.path))
     }
@@ -585,6 +616,7 @@ impl AlertRequest {
     /// |---|---|
     /// | Application | `User.Read.All` |
     /// | Delegated (work or school account) | `User.Read.All` |
+    #[inline]
     pub fn user(&self) -> EntityRequest<super::api::User> {
         EntityRequest::new(self.client.clone(), format!("{}/user", self.path))
     }
@@ -603,6 +635,7 @@ impl AlertRequest {
     /// |---|---|
     /// | Application | `Alert.ReadWrite.All` |
     /// | Delegated (work or school account) | `Alert.ReadWrite` |
+    #[inline]
     pub async fn update(
         &self,
         changes: &super::api::AlertInput,
@@ -616,6 +649,7 @@ impl AlertRequest {
 impl IntoFuture for AlertRequest {
     type Output = Result<super::api::Alert>;
     type IntoFuture = <EntityRequest<super::api::Alert> as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -632,21 +666,25 @@ pub struct AlertSetRequest {
 
 #[cfg(feature = "alerts")]
 impl AlertSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::api::Alert> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`id`).
+    #[inline]
     pub fn get(&self, id: &str) -> AlertRequest {
         AlertRequest::new(
             self.client.clone(),
@@ -681,6 +719,7 @@ impl AlertSetRequest {
     /// - `classification` (`classification`, optional: `None` leaves it out): The new classification.
     /// - `determination` (`determination`, optional: `None` leaves it out): The new determination.
     /// - `comment` (`comment`, optional: `None` leaves it out): A comment to add to every alert.
+    #[inline]
     pub async fn batch_update(&self, body: &BatchUpdateBody) -> Result<()> {
         let request_url = self.client.url(&format!("{}/batchUpdate", self.path))?;
         let _: serde::de::IgnoredAny = self
@@ -719,6 +758,7 @@ impl AlertSetRequest {
     /// - `description` (`description`): The new alert's description.
     /// - `recommended_action` (`recommendedAction`): What an analyst should do about the alert.
     /// - `category` (`category`): The new alert's category.
+    #[inline]
     pub async fn create_alert_by_reference(
         &self,
         body: &CreateAlertByReferenceBody,
@@ -795,17 +835,20 @@ pub struct BaselineConfigurationRequest {
 
 #[cfg(feature = "baseline-configurations")]
 impl BaselineConfigurationRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::BaselineConfiguration> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -817,6 +860,7 @@ impl IntoFuture for BaselineConfigurationRequest {
     type IntoFuture = <EntityRequest<
         super::api::BaselineConfiguration,
     > as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -833,21 +877,25 @@ pub struct BaselineConfigurationSetRequest {
 
 #[cfg(feature = "baseline-configurations")]
 impl BaselineConfigurationSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::api::BaselineConfiguration> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`uniqueId`).
+    #[inline]
     pub fn get(&self, unique_id: &str) -> BaselineConfigurationRequest {
         BaselineConfigurationRequest::new(
             self.client.clone(),
@@ -867,17 +915,20 @@ pub struct BaselineProfileRequest {
 
 #[cfg(feature = "baseline-profiles")]
 impl BaselineProfileRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::BaselineProfile> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -889,6 +940,7 @@ impl IntoFuture for BaselineProfileRequest {
     type IntoFuture = <EntityRequest<
         super::api::BaselineProfile,
     > as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -905,21 +957,25 @@ pub struct BaselineProfileSetRequest {
 
 #[cfg(feature = "baseline-profiles")]
 impl BaselineProfileSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::api::BaselineProfile> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`id`).
+    #[inline]
     pub fn get(&self, id: &str) -> BaselineProfileRequest {
         BaselineProfileRequest::new(
             self.client.clone(),
@@ -939,17 +995,20 @@ pub struct ConfigurationScoreRequest {
 
 #[cfg(feature = "configuration-score")]
 impl ConfigurationScoreRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::ConfigurationScore> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -961,6 +1020,7 @@ impl IntoFuture for ConfigurationScoreRequest {
     type IntoFuture = <EntityRequest<
         super::api::ConfigurationScore,
     > as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -977,17 +1037,20 @@ pub struct DeviceAvInfoRequest {
 
 #[cfg(feature = "deviceavinfo")]
 impl DeviceAvInfoRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::DeviceAvInfo> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -999,6 +1062,7 @@ impl IntoFuture for DeviceAvInfoRequest {
     type IntoFuture = <EntityRequest<
         super::api::DeviceAvInfo,
     > as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -1015,21 +1079,25 @@ pub struct DeviceAvInfoSetRequest {
 
 #[cfg(feature = "deviceavinfo")]
 impl DeviceAvInfoSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::api::DeviceAvInfo> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`id`).
+    #[inline]
     pub fn get(&self, id: &str) -> DeviceAvInfoRequest {
         DeviceAvInfoRequest::new(
             self.client.clone(),
@@ -1049,17 +1117,20 @@ pub struct DomainRequest {
 
 #[cfg(feature = "domains")]
 impl DomainRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::Domain> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -1080,6 +1151,7 @@ impl DomainRequest {
     /// |---|---|
     /// | Application | `Alert.Read.All`, `Alert.ReadWrite.All` |
     /// | Delegated (work or school account) | `Alert.Read`, `Alert.ReadWrite` |
+    #[inline]
     pub fn alerts(&self) -> CollectionRequest<super::api::Alert> {
         CollectionRequest::new(self.client.clone(), format!("{}/alerts", self.path))
     }
@@ -1100,6 +1172,7 @@ impl DomainRequest {
     /// |---|---|
     /// | Application | `Machine.Read.All`, `Machine.ReadWrite.All` |
     /// | Delegated (work or school account) | `Machine.Read`, `Machine.ReadWrite` |
+    #[inline]
     pub fn machines(&self) -> CollectionRequest<super::api::Machine> {
         CollectionRequest::new(self.client.clone(), format!("{}/machines", self.path))
     }
@@ -1124,6 +1197,7 @@ impl DomainRequest {
     /// # Parameters (query)
     ///
     /// - `look_back_hours` (`lookBackHours`, optional: `None` leaves it out): How many hours back the statistics look; the service default is 30 days, the maximum 720 hours.
+    #[inline]
     pub fn stats(
         &self,
         look_back_hours: Option<i32>,
@@ -1141,6 +1215,7 @@ impl DomainRequest {
 impl IntoFuture for DomainRequest {
     type Output = Result<super::api::Domain>;
     type IntoFuture = <EntityRequest<super::api::Domain> as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -1157,16 +1232,19 @@ pub struct DomainSetRequest {
 
 #[cfg(feature = "domains")]
 impl DomainSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// The entity with this key (`host`).
+    #[inline]
     pub fn get(&self, host: &str) -> DomainRequest {
         DomainRequest::new(
             self.client.clone(),
@@ -1186,17 +1264,20 @@ pub struct ExposureScoreRequest {
 
 #[cfg(feature = "exposure-score")]
 impl ExposureScoreRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::ExposureScore> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -1215,6 +1296,7 @@ impl ExposureScoreRequest {
     /// |---|---|
     /// | Application | `Score.Read.All` |
     /// | Delegated (work or school account) | `Score.Read` |
+    #[inline]
     pub fn by_machine_groups(&self) -> CollectionRequest<super::api::ExposureScore> {
         CollectionRequest::new(
             self.client.clone(),
@@ -1229,6 +1311,7 @@ impl IntoFuture for ExposureScoreRequest {
     type IntoFuture = <EntityRequest<
         super::api::ExposureScore,
     > as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -1245,17 +1328,20 @@ pub struct FileRequest {
 
 #[cfg(feature = "files")]
 impl FileRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::File> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -1276,6 +1362,7 @@ impl FileRequest {
     /// |---|---|
     /// | Application | `Alert.Read.All`, `Alert.ReadWrite.All` |
     /// | Delegated (work or school account) | `Alert.Read`, `Alert.ReadWrite` |
+    #[inline]
     pub fn alerts(&self) -> CollectionRequest<super::api::Alert> {
         CollectionRequest::new(self.client.clone(), format!("{}/alerts", self.path))
     }
@@ -1296,6 +1383,7 @@ impl FileRequest {
     /// |---|---|
     /// | Application | `Machine.Read.All`, `Machine.ReadWrite.All` |
     /// | Delegated (work or school account) | `Machine.Read`, `Machine.ReadWrite` |
+    #[inline]
     pub fn machines(&self) -> CollectionRequest<super::api::Machine> {
         CollectionRequest::new(self.client.clone(), format!("{}/machines", self.path))
     }
@@ -1320,6 +1408,7 @@ impl FileRequest {
     /// # Parameters (query)
     ///
     /// - `look_back_hours` (`lookBackHours`, optional: `None` leaves it out): How many hours back the statistics look; the service default is 30 days, the maximum 720 hours.
+    #[inline]
     pub fn stats(
         &self,
         look_back_hours: Option<i32>,
@@ -1337,6 +1426,7 @@ impl FileRequest {
 impl IntoFuture for FileRequest {
     type Output = Result<super::api::File>;
     type IntoFuture = <EntityRequest<super::api::File> as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -1353,16 +1443,19 @@ pub struct FileSetRequest {
 
 #[cfg(feature = "files")]
 impl FileSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// The entity with this key (`sha1`).
+    #[inline]
     pub fn get(&self, sha1: &str) -> FileRequest {
         FileRequest::new(
             self.client.clone(),
@@ -1382,17 +1475,20 @@ pub struct IndicatorRequest {
 
 #[cfg(feature = "indicators")]
 impl IndicatorRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::Indicator> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -1408,6 +1504,7 @@ impl IndicatorRequest {
     /// | Permission type | Permission |
     /// |---|---|
     /// | Application | `Ti.ReadWrite`, `Ti.ReadWrite.All` |
+    #[inline]
     pub async fn delete(&self) -> Result<()> {
         let url = self.client.url(&self.path)?;
         self.client.delete(url).await
@@ -1418,6 +1515,7 @@ impl IndicatorRequest {
 impl IntoFuture for IndicatorRequest {
     type Output = Result<super::api::Indicator>;
     type IntoFuture = <EntityRequest<super::api::Indicator> as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -1434,21 +1532,25 @@ pub struct IndicatorSetRequest {
 
 #[cfg(feature = "indicators")]
 impl IndicatorSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::api::Indicator> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`id`).
+    #[inline]
     pub fn get(&self, id: &str) -> IndicatorRequest {
         IndicatorRequest::new(
             self.client.clone(),
@@ -1476,6 +1578,7 @@ impl IndicatorSetRequest {
     /// # Parameters (JSON body)
     ///
     /// - `indicators` (`Indicators`): The indicators to create or update, in the shape of a single submission (no id).
+    #[inline]
     pub async fn import(
         &self,
         indicators: Vec<super::api::IndicatorInput>,
@@ -1508,6 +1611,7 @@ impl IndicatorSetRequest {
     /// # Parameters (JSON body)
     ///
     /// - `indicator_ids` (`IndicatorIds`): Ids of the indicators to delete. Required.
+    #[inline]
     pub async fn batch_delete(&self, indicator_ids: Vec<String>) -> Result<()> {
         let request_url = self.client.url(&format!("{}/BatchDelete", self.path))?;
         let request_body = ActionBody::new().param("IndicatorIds", &indicator_ids)?;
@@ -1532,6 +1636,7 @@ impl IndicatorSetRequest {
     /// |---|---|
     /// | Application | `Ti.ReadWrite`, `Ti.ReadWrite.All` |
     /// | Delegated (work or school account) | `Ti.ReadWrite` |
+    #[inline]
     pub async fn create(
         &self,
         input: &super::api::IndicatorInput,
@@ -1552,17 +1657,20 @@ pub struct InvestigationRequest {
 
 #[cfg(feature = "investigations")]
 impl InvestigationRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::Investigation> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -1574,6 +1682,7 @@ impl IntoFuture for InvestigationRequest {
     type IntoFuture = <EntityRequest<
         super::api::Investigation,
     > as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -1590,21 +1699,25 @@ pub struct InvestigationSetRequest {
 
 #[cfg(feature = "investigations")]
 impl InvestigationSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::api::Investigation> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`id`).
+    #[inline]
     pub fn get(&self, id: &str) -> InvestigationRequest {
         InvestigationRequest::new(
             self.client.clone(),
@@ -1624,17 +1737,20 @@ pub struct IpRequest {
 
 #[cfg(feature = "ips")]
 impl IpRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::Ip> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -1655,6 +1771,7 @@ impl IpRequest {
     /// |---|---|
     /// | Application | `Alert.Read.All`, `Alert.ReadWrite.All` |
     /// | Delegated (work or school account) | `Alert.Read`, `Alert.ReadWrite` |
+    #[inline]
     pub fn alerts(&self) -> CollectionRequest<super::api::Alert> {
         CollectionRequest::new(self.client.clone(), format!("{}/alerts", self.path))
     }
@@ -1679,6 +1796,7 @@ impl IpRequest {
     /// # Parameters (query)
     ///
     /// - `look_back_hours` (`lookBackHours`, optional: `None` leaves it out): How many hours back the statistics look; the service default is 30 days, the maximum 720 hours.
+    #[inline]
     pub fn stats(
         &self,
         look_back_hours: Option<i32>,
@@ -1696,6 +1814,7 @@ impl IpRequest {
 impl IntoFuture for IpRequest {
     type Output = Result<super::api::Ip>;
     type IntoFuture = <EntityRequest<super::api::Ip> as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -1712,16 +1831,19 @@ pub struct IpSetRequest {
 
 #[cfg(feature = "ips")]
 impl IpSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// The entity with this key (`id`).
+    #[inline]
     pub fn get(&self, id: &str) -> IpRequest {
         IpRequest::new(self.client.clone(), format!("{}/{}", self.path, key_segment(id)))
     }
@@ -1738,17 +1860,20 @@ pub struct LibraryFileRequest {
 
 #[cfg(feature = "libraryfiles")]
 impl LibraryFileRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::LibraryFile> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -1765,6 +1890,7 @@ impl LibraryFileRequest {
     /// |---|---|
     /// | Application | `Library.Manage` |
     /// | Delegated (work or school account) | `Library.Manage` |
+    #[inline]
     pub async fn delete(&self) -> Result<()> {
         let url = self.client.url(&self.path)?;
         self.client.delete(url).await
@@ -1775,6 +1901,7 @@ impl LibraryFileRequest {
 impl IntoFuture for LibraryFileRequest {
     type Output = Result<super::api::LibraryFile>;
     type IntoFuture = <EntityRequest<super::api::LibraryFile> as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -1791,21 +1918,25 @@ pub struct LibraryFileSetRequest {
 
 #[cfg(feature = "libraryfiles")]
 impl LibraryFileSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::api::LibraryFile> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`fileName`).
+    #[inline]
     pub fn get(&self, file_name: &str) -> LibraryFileRequest {
         LibraryFileRequest::new(
             self.client.clone(),
@@ -1825,17 +1956,20 @@ pub struct MachineRequest {
 
 #[cfg(feature = "machines")]
 impl MachineRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::Machine> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -1856,6 +1990,7 @@ impl MachineRequest {
     /// |---|---|
     /// | Application | `User.Read.All` |
     /// | Delegated (work or school account) | `User.Read.All` |
+    #[inline]
     pub fn logonusers(&self) -> CollectionRequest<super::api::User> {
         CollectionRequest::new(self.client.clone(), format!("{}/logonusers", self.path))
     }
@@ -1876,6 +2011,7 @@ impl MachineRequest {
     /// |---|---|
     /// | Application | `Alert.Read.All`, `Alert.ReadWrite.All` |
     /// | Delegated (work or school account) | `Alert.Read`, `Alert.ReadWrite` |
+    #[inline]
     pub fn alerts(&self) -> CollectionRequest<super::api::Alert> {
         CollectionRequest::new(self.client.clone(), format!("{}/alerts", self.path))
     }
@@ -1894,6 +2030,7 @@ impl MachineRequest {
     /// |---|---|
     /// | Application | `Software.Read.All` |
     /// | Delegated (work or school account) | `Software.Read` |
+    #[inline]
     pub fn software(&self) -> CollectionRequest<super::api::Software> {
         CollectionRequest::new(self.client.clone(), format!("{}/software", self.path))
     }
@@ -1914,6 +2051,7 @@ impl MachineRequest {
     /// |---|---|
     /// | Application | `Vulnerability.Read.All` |
     /// | Delegated (work or school account) | `Vulnerability.Read` |
+    #[inline]
     pub fn vulnerabilities(&self) -> CollectionRequest<super::api::Vulnerability> {
         CollectionRequest::new(
             self.client.clone(),
@@ -1935,6 +2073,7 @@ impl MachineRequest {
     /// |---|---|
     /// | Application | `SecurityRecommendation.Read.All` |
     /// | Delegated (work or school account) | `SecurityRecommendation.Read` |
+    #[inline]
     pub fn recommendations(&self) -> CollectionRequest<super::api::Recommendation> {
         CollectionRequest::new(
             self.client.clone(),
@@ -1957,6 +2096,7 @@ impl MachineRequest {
     /// | Permission type | Permission |
     /// |---|---|
     /// | Application | `Software.Read.All` |
+    #[inline]
     pub fn getmissingkbs(&self) -> CollectionRequest<super::api::ProductFix> {
         CollectionRequest::new(
             self.client.clone(),
@@ -1985,6 +2125,7 @@ impl MachineRequest {
     ///
     /// - `value` (`Value`): The tag.
     /// - `action` (`Action`): `Add` or `Remove`.
+    #[inline]
     pub async fn tags(
         &self,
         value: &str,
@@ -2019,6 +2160,7 @@ impl MachineRequest {
     /// # Parameters (JSON body)
     ///
     /// - `device_value` (`DeviceValue`): The new value: `Normal`, `Low` or `High`.
+    #[inline]
     pub async fn set_device_value(
         &self,
         device_value: super::api::DeviceValue,
@@ -2051,6 +2193,7 @@ impl MachineRequest {
     ///
     /// - `comment` (`Comment`): A comment stored with the action. Required.
     /// - `isolation_type` (`IsolationType`, optional: `None` leaves it out): The kind of isolation: `Full`, `Selective` or `UnManagedDevice`. Optional.
+    #[inline]
     pub async fn isolate(
         &self,
         comment: &str,
@@ -2085,6 +2228,7 @@ impl MachineRequest {
     /// # Parameters (JSON body)
     ///
     /// - `comment` (`Comment`): A comment stored with the action. Required.
+    #[inline]
     pub async fn unisolate(&self, comment: &str) -> Result<super::api::MachineAction> {
         let request_url = self.client.url(&format!("{}/unisolate", self.path))?;
         let request_body = ActionBody::new().param("Comment", &comment)?;
@@ -2113,6 +2257,7 @@ impl MachineRequest {
     /// # Parameters (JSON body)
     ///
     /// - `comment` (`Comment`): A comment stored with the action. Required.
+    #[inline]
     pub async fn restrict_code_execution(
         &self,
         comment: &str,
@@ -2146,6 +2291,7 @@ impl MachineRequest {
     /// # Parameters (JSON body)
     ///
     /// - `comment` (`Comment`): A comment stored with the action. Required.
+    #[inline]
     pub async fn unrestrict_code_execution(
         &self,
         comment: &str,
@@ -2180,6 +2326,7 @@ impl MachineRequest {
     ///
     /// - `comment` (`Comment`): A comment stored with the action. Required.
     /// - `scan_type` (`ScanType`): `Quick` or `Full`. Required.
+    #[inline]
     pub async fn run_anti_virus_scan(
         &self,
         comment: &str,
@@ -2214,6 +2361,7 @@ impl MachineRequest {
     /// # Parameters (JSON body)
     ///
     /// - `comment` (`Comment`): A comment stored with the action. Required.
+    #[inline]
     pub async fn collect_investigation_package(
         &self,
         comment: &str,
@@ -2248,6 +2396,7 @@ impl MachineRequest {
     ///
     /// - `comment` (`Comment`): A comment stored with the action. Required.
     /// - `sha1` (`Sha1`): SHA-1 of the file to stop and quarantine. Required.
+    #[inline]
     pub async fn stop_and_quarantine_file(
         &self,
         comment: &str,
@@ -2284,6 +2433,7 @@ impl MachineRequest {
     /// # Parameters (JSON body)
     ///
     /// - `comment` (`Comment`): A comment stored with the action. Required.
+    #[inline]
     pub async fn offboard(&self, comment: &str) -> Result<super::api::MachineAction> {
         let request_url = self.client.url(&format!("{}/offboard", self.path))?;
         let request_body = ActionBody::new().param("Comment", &comment)?;
@@ -2313,6 +2463,7 @@ impl MachineRequest {
     ///
     /// - `comment` (`Comment`, optional: `None` leaves it out): A comment stored with the action.
     /// - `commands` (`Commands`): The commands to run, in order: PutFile, RunScript, GetFile, each any number of times.
+    #[inline]
     pub async fn runliveresponse(
         &self,
         comment: Option<&str>,
@@ -2347,6 +2498,7 @@ impl MachineRequest {
     /// # Parameters (JSON body)
     ///
     /// - `comment` (`Comment`): A comment to record with the investigation. Required.
+    #[inline]
     pub async fn start_investigation(
         &self,
         comment: &str,
@@ -2372,6 +2524,7 @@ impl MachineRequest {
     /// |---|---|
     /// | Application | `Machine.ReadWrite.All` |
     /// | Delegated (work or school account) | `Machine.ReadWrite` |
+    #[inline]
     pub async fn update(
         &self,
         changes: &super::api::MachineInput,
@@ -2385,6 +2538,7 @@ impl MachineRequest {
 impl IntoFuture for MachineRequest {
     type Output = Result<super::api::Machine>;
     type IntoFuture = <EntityRequest<super::api::Machine> as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -2401,21 +2555,25 @@ pub struct MachineSetRequest {
 
 #[cfg(feature = "machines")]
 impl MachineSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::api::Machine> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`id`).
+    #[inline]
     pub fn get(&self, id: &str) -> MachineRequest {
         MachineRequest::new(
             self.client.clone(),
@@ -2445,6 +2603,7 @@ impl MachineSetRequest {
     /// - `value` (`Value`): The tag.
     /// - `action` (`Action`): `Add` or `Remove`.
     /// - `machine_ids` (`MachineIds`): The ids of the devices to update, at most 500.
+    #[inline]
     pub async fn add_or_remove_tag_for_multiple_machines(
         &self,
         value: &str,
@@ -2486,6 +2645,7 @@ impl MachineSetRequest {
     ///
     /// - `ip` (`ip`): The internal IP address.
     /// - `timestamp` (`timestamp`): The time to search around; must be within the last 30 days.
+    #[inline]
     pub fn findbyip(
         &self,
         ip: &str,
@@ -2520,6 +2680,7 @@ impl MachineSetRequest {
     ///
     /// - `timestamp` (`timestamp`): The time to search around; must be within the last 30 days.
     /// - `key` (`key`): The internal IP address.
+    #[inline]
     pub fn find(
         &self,
         timestamp: edm::DateTimeOffset,
@@ -2555,6 +2716,7 @@ impl MachineSetRequest {
     ///
     /// - `tag` (`tag`): The tag to look for.
     /// - `use_starts_with_filter` (`useStartsWithFilter`, optional: `None` leaves it out): When true, matches every tag that starts with `tag`; false when left out.
+    #[inline]
     pub fn findbytag(
         &self,
         tag: &str,
@@ -2589,6 +2751,7 @@ impl MachineSetRequest {
     /// # Parameters (query)
     ///
     /// - `page_size` (`pageSize`, optional: `None` leaves it out): Rows per page: 50,000 when left out, at most 200,000.
+    #[inline]
     pub fn secure_configurations_assessment_by_machine(
         &self,
         page_size: Option<i32>,
@@ -2623,6 +2786,7 @@ impl MachineSetRequest {
     /// # Parameters (query)
     ///
     /// - `sas_valid_hours` (`sasValidHours`, optional: `None` leaves it out): How many hours the download URLs stay valid: 1 when left out, at most 6.
+    #[inline]
     pub fn secure_configurations_assessment_export(
         &self,
         sas_valid_hours: Option<i32>,
@@ -2641,6 +2805,7 @@ impl MachineSetRequest {
     ///
     /// Needs the `exports` feature.
     #[cfg(feature = "exports")]
+    #[inline]
     pub fn secure_configurations_assessment_export_rows(
         &self,
         sas_valid_hours: Option<i32>,
@@ -2675,6 +2840,7 @@ impl MachineSetRequest {
     /// # Parameters (query)
     ///
     /// - `page_size` (`pageSize`, optional: `None` leaves it out): Rows per page: 50,000 when left out, at most 200,000.
+    #[inline]
     pub fn software_inventory_by_machine(
         &self,
         page_size: Option<i32>,
@@ -2707,6 +2873,7 @@ impl MachineSetRequest {
     /// # Parameters (query)
     ///
     /// - `sas_valid_hours` (`sasValidHours`, optional: `None` leaves it out): How many hours the download URLs stay valid: 1 when left out, at most 6.
+    #[inline]
     pub fn software_inventory_export(
         &self,
         sas_valid_hours: Option<i32>,
@@ -2723,6 +2890,7 @@ impl MachineSetRequest {
     ///
     /// Needs the `exports` feature.
     #[cfg(feature = "exports")]
+    #[inline]
     pub fn software_inventory_export_rows(
         &self,
         sas_valid_hours: Option<i32>,
@@ -2755,6 +2923,7 @@ impl MachineSetRequest {
     /// # Parameters (query)
     ///
     /// - `page_size` (`pageSize`, optional: `None` leaves it out): Rows per page: 50,000 when left out, at most 200,000.
+    #[inline]
     pub fn software_inventory_no_product_code_by_machine(
         &self,
         page_size: Option<i32>,
@@ -2789,6 +2958,7 @@ impl MachineSetRequest {
     /// # Parameters (query)
     ///
     /// - `sas_valid_hours` (`sasValidHours`, optional: `None` leaves it out): How many hours the download URLs stay valid: 1 when left out, at most 6.
+    #[inline]
     pub fn software_inventory_non_cpe_export(
         &self,
         sas_valid_hours: Option<i32>,
@@ -2805,6 +2975,7 @@ impl MachineSetRequest {
     ///
     /// Needs the `exports` feature.
     #[cfg(feature = "exports")]
+    #[inline]
     pub fn software_inventory_non_cpe_export_rows(
         &self,
         sas_valid_hours: Option<i32>,
@@ -2837,6 +3008,7 @@ impl MachineSetRequest {
     /// # Parameters (query)
     ///
     /// - `page_size` (`pageSize`, optional: `None` leaves it out): Rows per page: 50,000 when left out, at most 200,000.
+    #[inline]
     pub fn software_vulnerabilities_by_machine(
         &self,
         page_size: Option<i32>,
@@ -2869,6 +3041,7 @@ impl MachineSetRequest {
     /// # Parameters (query)
     ///
     /// - `sas_valid_hours` (`sasValidHours`, optional: `None` leaves it out): How many hours the download URLs stay valid: 1 when left out, at most 6.
+    #[inline]
     pub fn software_vulnerabilities_export(
         &self,
         sas_valid_hours: Option<i32>,
@@ -2885,6 +3058,7 @@ impl MachineSetRequest {
     ///
     /// Needs the `exports` feature.
     #[cfg(feature = "exports")]
+    #[inline]
     pub fn software_vulnerabilities_export_rows(
         &self,
         sas_valid_hours: Option<i32>,
@@ -2918,6 +3092,7 @@ impl MachineSetRequest {
     ///
     /// - `since_time` (`sinceTime`): Where the changes start; at most 14 days ago. Changes are produced in 6-hour batches, and the batch this time falls in is included.
     /// - `page_size` (`pageSize`, optional: `None` leaves it out): Rows per page: 50,000 when left out, at most 200,000.
+    #[inline]
     pub fn software_vulnerability_changes_by_machine(
         &self,
         since_time: edm::DateTimeOffset,
@@ -2954,6 +3129,7 @@ impl MachineSetRequest {
     /// # Parameters (query)
     ///
     /// - `page_size` (`pageSize`, optional: `None` leaves it out): Rows per page: 50,000 when left out, at most 200,000.
+    #[inline]
     pub fn browser_extensions_inventory_by_machine(
         &self,
         page_size: Option<i32>,
@@ -2986,6 +3162,7 @@ impl MachineSetRequest {
     /// # Parameters (query)
     ///
     /// - `sas_valid_hours` (`sasValidHours`, optional: `None` leaves it out): How many hours the download URLs stay valid: 1 when left out, at most 6.
+    #[inline]
     pub fn browserextensionsinventory_export(
         &self,
         sas_valid_hours: Option<i32>,
@@ -3002,6 +3179,7 @@ impl MachineSetRequest {
     ///
     /// Needs the `exports` feature.
     #[cfg(feature = "exports")]
+    #[inline]
     pub fn browserextensionsinventory_export_rows(
         &self,
         sas_valid_hours: Option<i32>,
@@ -3034,6 +3212,7 @@ impl MachineSetRequest {
     /// # Parameters (query)
     ///
     /// - `page_size` (`pageSize`, optional: `None` leaves it out): Rows per page: 50,000 when left out, at most 200,000.
+    #[inline]
     pub fn certificate_assessment_by_machine(
         &self,
         page_size: Option<i32>,
@@ -3066,6 +3245,7 @@ impl MachineSetRequest {
     /// # Parameters (query)
     ///
     /// - `sas_valid_hours` (`sasValidHours`, optional: `None` leaves it out): How many hours the download URLs stay valid, at most 24.
+    #[inline]
     pub fn certificate_assessment_export(
         &self,
         sas_valid_hours: Option<i32>,
@@ -3082,6 +3262,7 @@ impl MachineSetRequest {
     ///
     /// Needs the `exports` feature.
     #[cfg(feature = "exports")]
+    #[inline]
     pub fn certificate_assessment_export_rows(
         &self,
         sas_valid_hours: Option<i32>,
@@ -3114,6 +3295,7 @@ impl MachineSetRequest {
     /// # Parameters (query)
     ///
     /// - `page_size` (`pageSize`, optional: `None` leaves it out): Rows per page: 50,000 when left out, at most 200,000.
+    #[inline]
     pub fn hardware_firmware_inventory_by_machine(
         &self,
         page_size: Option<i32>,
@@ -3146,6 +3328,7 @@ impl MachineSetRequest {
     /// # Parameters (query)
     ///
     /// - `sas_valid_hours` (`sasValidHours`, optional: `None` leaves it out): How many hours the download URLs stay valid: 1 when left out, at most 6.
+    #[inline]
     pub fn hardware_firmware_inventory_export(
         &self,
         sas_valid_hours: Option<i32>,
@@ -3162,6 +3345,7 @@ impl MachineSetRequest {
     ///
     /// Needs the `exports` feature.
     #[cfg(feature = "exports")]
+    #[inline]
     pub fn hardware_firmware_inventory_export_rows(
         &self,
         sas_valid_hours: Option<i32>,
@@ -3194,6 +3378,7 @@ impl MachineSetRequest {
     /// # Parameters (query)
     ///
     /// - `page_size` (`pageSize`, optional: `None` leaves it out): Rows per page: 50,000 when left out, at most 200,000.
+    #[inline]
     pub fn baseline_compliance_assessment_by_machine(
         &self,
         page_size: Option<i32>,
@@ -3228,6 +3413,7 @@ impl MachineSetRequest {
     /// # Parameters (query)
     ///
     /// - `sas_valid_hours` (`sasValidHours`, optional: `None` leaves it out): How many hours the download URLs stay valid: 1 when left out, at most 6.
+    #[inline]
     pub fn baseline_compliance_assessment_export(
         &self,
         sas_valid_hours: Option<i32>,
@@ -3244,6 +3430,7 @@ impl MachineSetRequest {
     ///
     /// Needs the `exports` feature.
     #[cfg(feature = "exports")]
+    #[inline]
     pub fn baseline_compliance_assessment_export_rows(
         &self,
         sas_valid_hours: Option<i32>,
@@ -3276,6 +3463,7 @@ impl MachineSetRequest {
     /// # Parameters (query)
     ///
     /// - `sas_valid_hours` (`sasValidHours`, optional: `None` leaves it out): How many hours the download URLs stay valid: 6 at most per the information gathering page, 24 per the antivirus health page.
+    #[inline]
     pub fn info_gathering_export(
         &self,
         sas_valid_hours: Option<i32>,
@@ -3292,6 +3480,7 @@ impl MachineSetRequest {
     ///
     /// Needs the `exports` feature.
     #[cfg(feature = "exports")]
+    #[inline]
     pub fn info_gathering_export_rows(
         &self,
         sas_valid_hours: Option<i32>,
@@ -3316,17 +3505,20 @@ pub struct MachineActionRequest {
 
 #[cfg(feature = "machineactions")]
 impl MachineActionRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::MachineAction> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -3351,6 +3543,7 @@ impl MachineActionRequest {
     /// # Parameters (JSON body)
     ///
     /// - `comment` (`Comment`, optional: `None` leaves it out): A comment stored with the cancellation.
+    #[inline]
     pub async fn cancel(
         &self,
         comment: Option<&str>,
@@ -3378,6 +3571,7 @@ impl MachineActionRequest {
     /// |---|---|
     /// | Application | `Machine.Read.All`, `Machine.ReadWrite.All` |
     /// | Delegated (work or school account) | `Machine.CollectForensics` |
+    #[inline]
     pub async fn get_package_uri(&self) -> Result<String> {
         let value_envelope: ValueEnvelope<Wire<String>> = EntityRequest::new(
                 self.client.clone(),
@@ -3407,6 +3601,7 @@ impl MachineActionRequest {
     /// # Parameters (URL)
     ///
     /// - `index` (`index`): The command's position in the live response request, from 0.
+    #[inline]
     pub async fn get_live_response_result_download_link(
         &self,
         index: i32,
@@ -3429,6 +3624,7 @@ impl IntoFuture for MachineActionRequest {
     type IntoFuture = <EntityRequest<
         super::api::MachineAction,
     > as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -3445,21 +3641,25 @@ pub struct MachineActionSetRequest {
 
 #[cfg(feature = "machineactions")]
 impl MachineActionSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::api::MachineAction> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`id`).
+    #[inline]
     pub fn get(&self, id: &str) -> MachineActionRequest {
         MachineActionRequest::new(
             self.client.clone(),
@@ -3479,17 +3679,20 @@ pub struct RecommendationRequest {
 
 #[cfg(feature = "recommendations")]
 impl RecommendationRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::Recommendation> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -3510,6 +3713,7 @@ impl RecommendationRequest {
     /// |---|---|
     /// | Application | `Software.Read.All` |
     /// | Delegated (work or school account) | `SecurityRecommendation.Read` |
+    #[inline]
     pub fn software(&self) -> EntityRequest<super::api::Software> {
         EntityRequest::new(self.client.clone(), format!("{}/software", self.path))
     }
@@ -3528,6 +3732,7 @@ impl RecommendationRequest {
     /// |---|---|
     /// | Application | `SecurityRecommendation.Read.All` |
     /// | Delegated (work or school account) | `SecurityRecommendation.Read` |
+    #[inline]
     pub fn machine_references(&self) -> CollectionRequest<super::api::MachineReference> {
         CollectionRequest::new(
             self.client.clone(),
@@ -3549,6 +3754,7 @@ impl RecommendationRequest {
     /// |---|---|
     /// | Application | `Vulnerability.Read.All` |
     /// | Delegated (work or school account) | `Vulnerability.Read` |
+    #[inline]
     pub fn vulnerabilities(&self) -> CollectionRequest<super::api::Vulnerability> {
         CollectionRequest::new(
             self.client.clone(),
@@ -3563,6 +3769,7 @@ impl IntoFuture for RecommendationRequest {
     type IntoFuture = <EntityRequest<
         super::api::Recommendation,
     > as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -3579,21 +3786,25 @@ pub struct RecommendationSetRequest {
 
 #[cfg(feature = "recommendations")]
 impl RecommendationSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::api::Recommendation> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`id`).
+    #[inline]
     pub fn get(&self, id: &str) -> RecommendationRequest {
         RecommendationRequest::new(
             self.client.clone(),
@@ -3613,17 +3824,20 @@ pub struct RemediationActivityRequest {
 
 #[cfg(feature = "remediation-tasks")]
 impl RemediationActivityRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::RemediationActivity> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -3644,6 +3858,7 @@ impl RemediationActivityRequest {
     /// |---|---|
     /// | Application | `RemediationTasks.Read.All` |
     /// | Delegated (work or school account) | `RemediationTask.Read` |
+    #[inline]
     pub fn machine_references(&self) -> CollectionRequest<super::api::MachineReference> {
         CollectionRequest::new(
             self.client.clone(),
@@ -3658,6 +3873,7 @@ impl IntoFuture for RemediationActivityRequest {
     type IntoFuture = <EntityRequest<
         super::api::RemediationActivity,
     > as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -3674,21 +3890,25 @@ pub struct RemediationActivitySetRequest {
 
 #[cfg(feature = "remediation-tasks")]
 impl RemediationActivitySetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::api::RemediationActivity> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`id`).
+    #[inline]
     pub fn get(&self, id: &str) -> RemediationActivityRequest {
         RemediationActivityRequest::new(
             self.client.clone(),
@@ -3708,17 +3928,20 @@ pub struct ScanAgentRequest {
 
 #[cfg(feature = "device-authenticated-scan-agents")]
 impl ScanAgentRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::ScanAgent> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -3728,6 +3951,7 @@ impl ScanAgentRequest {
 impl IntoFuture for ScanAgentRequest {
     type Output = Result<super::api::ScanAgent>;
     type IntoFuture = <EntityRequest<super::api::ScanAgent> as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -3744,21 +3968,25 @@ pub struct ScanAgentSetRequest {
 
 #[cfg(feature = "device-authenticated-scan-agents")]
 impl ScanAgentSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::api::ScanAgent> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`id`).
+    #[inline]
     pub fn get(&self, id: &str) -> ScanAgentRequest {
         ScanAgentRequest::new(
             self.client.clone(),
@@ -3778,17 +4006,20 @@ pub struct ScanDefinitionRequest {
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
 impl ScanDefinitionRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::ScanDefinition> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -3807,6 +4038,7 @@ impl ScanDefinitionRequest {
     /// |---|---|
     /// | Application | `Machine.ReadWrite.All` |
     /// | Delegated (work or school account) | `Machine.ReadWrite` |
+    #[inline]
     pub async fn update(
         &self,
         changes: &super::api::ScanDefinitionInput,
@@ -3822,6 +4054,7 @@ impl IntoFuture for ScanDefinitionRequest {
     type IntoFuture = <EntityRequest<
         super::api::ScanDefinition,
     > as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -3838,21 +4071,25 @@ pub struct ScanDefinitionSetRequest {
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
 impl ScanDefinitionSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::api::ScanDefinition> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`id`).
+    #[inline]
     pub fn get(&self, id: &str) -> ScanDefinitionRequest {
         ScanDefinitionRequest::new(
             self.client.clone(),
@@ -3880,6 +4117,7 @@ impl ScanDefinitionSetRequest {
     /// # Parameters (JSON body)
     ///
     /// - `scan_definition_ids` (`ScanDefinitionIds`): Ids of the scan definitions to delete.
+    #[inline]
     pub async fn batch_delete(&self, scan_definition_ids: Vec<String>) -> Result<()> {
         let request_url = self.client.url(&format!("{}/BatchDelete", self.path))?;
         let request_body = ActionBody::new()
@@ -3911,6 +4149,7 @@ impl ScanDefinitionSetRequest {
     /// # Parameters (JSON body)
     ///
     /// - `scan_definition_ids` (`ScanDefinitionIds`): Ids of the scan definitions.
+    #[inline]
     pub async fn get_scan_history_by_scan_definition_id(
         &self,
         scan_definition_ids: Vec<String>,
@@ -3947,6 +4186,7 @@ impl ScanDefinitionSetRequest {
     /// # Parameters (JSON body)
     ///
     /// - `session_ids` (`SessionIds`): Ids of the scan sessions.
+    #[inline]
     pub async fn get_scan_history_by_session_id(
         &self,
         session_ids: Vec<String>,
@@ -3976,6 +4216,7 @@ impl ScanDefinitionSetRequest {
     /// |---|---|
     /// | Application | `Machine.ReadWrite.All` |
     /// | Delegated (work or school account) | `Machine.ReadWrite` |
+    #[inline]
     pub async fn create(
         &self,
         input: &super::api::ScanDefinitionInput,
@@ -3996,17 +4237,20 @@ pub struct SoftwareRequest {
 
 #[cfg(feature = "software")]
 impl SoftwareRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::Software> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -4025,6 +4269,7 @@ impl SoftwareRequest {
     /// |---|---|
     /// | Application | `Software.Read.All` |
     /// | Delegated (work or school account) | `Software.Read` |
+    #[inline]
     pub fn distributions(&self) -> CollectionRequest<super::api::Distribution> {
         CollectionRequest::new(
             self.client.clone(),
@@ -4046,6 +4291,7 @@ impl SoftwareRequest {
     /// |---|---|
     /// | Application | `Software.Read.All` |
     /// | Delegated (work or school account) | `Software.Read` |
+    #[inline]
     pub fn machine_references(&self) -> CollectionRequest<super::api::MachineReference> {
         CollectionRequest::new(
             self.client.clone(),
@@ -4067,6 +4313,7 @@ impl SoftwareRequest {
     /// |---|---|
     /// | Application | `Vulnerability.Read.All` |
     /// | Delegated (work or school account) | `Vulnerability.Read` |
+    #[inline]
     pub fn vulnerabilities(&self) -> CollectionRequest<super::api::Vulnerability> {
         CollectionRequest::new(
             self.client.clone(),
@@ -4088,6 +4335,7 @@ impl SoftwareRequest {
     /// |---|---|
     /// | Application | `Software.Read.All` |
     /// | Delegated (work or school account) | `Software.Read` |
+    #[inline]
     pub fn getmissingkbs(&self) -> CollectionRequest<super::api::ProductFix> {
         CollectionRequest::new(
             self.client.clone(),
@@ -4100,6 +4348,7 @@ impl SoftwareRequest {
 impl IntoFuture for SoftwareRequest {
     type Output = Result<super::api::Software>;
     type IntoFuture = <EntityRequest<super::api::Software> as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -4116,21 +4365,25 @@ pub struct SoftwareSetRequest {
 
 #[cfg(feature = "software")]
 impl SoftwareSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::api::Software> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`id`).
+    #[inline]
     pub fn get(&self, id: &str) -> SoftwareRequest {
         SoftwareRequest::new(
             self.client.clone(),
@@ -4150,17 +4403,20 @@ pub struct UserRequest {
 
 #[cfg(feature = "users")]
 impl UserRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::User> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -4181,6 +4437,7 @@ impl UserRequest {
     /// |---|---|
     /// | Application | `Alert.Read.All`, `Alert.ReadWrite.All` |
     /// | Delegated (work or school account) | `Alert.Read`, `Alert.ReadWrite` |
+    #[inline]
     pub fn alerts(&self) -> CollectionRequest<super::api::Alert> {
         CollectionRequest::new(self.client.clone(), format!("{}/alerts", self.path))
     }
@@ -4201,6 +4458,7 @@ impl UserRequest {
     /// |---|---|
     /// | Application | `Machine.Read.All`, `Machine.ReadWrite.All` |
     /// | Delegated (work or school account) | `Machine.Read`, `Machine.ReadWrite` |
+    #[inline]
     pub fn machines(&self) -> CollectionRequest<super::api::Machine> {
         CollectionRequest::new(self.client.clone(), format!("{}/machines", self.path))
     }
@@ -4210,6 +4468,7 @@ impl UserRequest {
 impl IntoFuture for UserRequest {
     type Output = Result<super::api::User>;
     type IntoFuture = <EntityRequest<super::api::User> as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -4226,16 +4485,19 @@ pub struct UserSetRequest {
 
 #[cfg(feature = "users")]
 impl UserSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// The entity with this key (`id`).
+    #[inline]
     pub fn get(&self, id: &str) -> UserRequest {
         UserRequest::new(
             self.client.clone(),
@@ -4255,17 +4517,20 @@ pub struct VulnerabilityRequest {
 
 #[cfg(feature = "vulnerabilities")]
 impl VulnerabilityRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::api::Vulnerability> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -4284,6 +4549,7 @@ impl VulnerabilityRequest {
     /// |---|---|
     /// | Application | `Vulnerability.Read.All` |
     /// | Delegated (work or school account) | `Vulnerability.Read` |
+    #[inline]
     pub fn machine_references(&self) -> CollectionRequest<super::api::MachineReference> {
         CollectionRequest::new(
             self.client.clone(),
@@ -4298,6 +4564,7 @@ impl IntoFuture for VulnerabilityRequest {
     type IntoFuture = <EntityRequest<
         super::api::Vulnerability,
     > as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -4314,21 +4581,25 @@ pub struct VulnerabilitySetRequest {
 
 #[cfg(feature = "vulnerabilities")]
 impl VulnerabilitySetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::api::Vulnerability> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`id`).
+    #[inline]
     pub fn get(&self, id: &str) -> VulnerabilityRequest {
         VulnerabilityRequest::new(
             self.client.clone(),
@@ -4352,6 +4623,7 @@ impl VulnerabilitySetRequest {
     /// |---|---|
     /// | Application | `Vulnerability.Read.All` |
     /// | Delegated (work or school account) | `Vulnerability.Read` |
+    #[inline]
     pub fn machines_vulnerabilities(
         &self,
     ) -> CollectionRequest<super::api::MachineVulnerability> {

@@ -10,6 +10,7 @@ impl crate::graph::GraphClient {
     /// The `security` singleton.
     ///
     /// `GET /v1.0/security`: await the returned request for the [`security`](super::graph::Security), or use it to call the operations bound to it.
+    #[inline]
     pub fn security(&self) -> SecurityRequest {
         SecurityRequest::new(self.runtime().clone(), "security".to_owned())
     }
@@ -24,17 +25,20 @@ pub struct SecureScoreRequest {
 }
 
 impl SecureScoreRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::graph::SecureScore> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -45,6 +49,7 @@ impl IntoFuture for SecureScoreRequest {
     type IntoFuture = <EntityRequest<
         super::graph::SecureScore,
     > as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -59,21 +64,25 @@ pub struct SecureScoreSetRequest {
 }
 
 impl SecureScoreSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::graph::SecureScore> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`id`).
+    #[inline]
     pub fn get(&self, id: &str) -> SecureScoreRequest {
         SecureScoreRequest::new(
             self.client.clone(),
@@ -91,17 +100,20 @@ pub struct SecureScoreControlProfileRequest {
 }
 
 impl SecureScoreControlProfileRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::graph::SecureScoreControlProfile> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -112,6 +124,7 @@ impl IntoFuture for SecureScoreControlProfileRequest {
     type IntoFuture = <EntityRequest<
         super::graph::SecureScoreControlProfile,
     > as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -126,21 +139,25 @@ pub struct SecureScoreControlProfileSetRequest {
 }
 
 impl SecureScoreControlProfileSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::graph::SecureScoreControlProfile> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`id`).
+    #[inline]
     pub fn get(&self, id: &str) -> SecureScoreControlProfileRequest {
         SecureScoreControlProfileRequest::new(
             self.client.clone(),
@@ -158,17 +175,20 @@ pub struct SecurityRequest {
 }
 
 impl SecurityRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::graph::Security> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -183,6 +203,7 @@ impl SecurityRequest {
     ///
     /// - `query` (`query`, optional: `None` leaves it out):
     /// - `timespan` (`timespan`, optional: `None` leaves it out):
+    #[inline]
     pub async fn run_hunting_query(
         &self,
         query: Option<&str>,
@@ -202,6 +223,7 @@ impl SecurityRequest {
     /// The `alerts_v2` navigation property.
     ///
     /// `GET /v1.0/security/alerts_v2`
+    #[inline]
     pub fn alerts_v2(&self) -> AlertSetRequest {
         AlertSetRequest::new(self.client.clone(), format!("{}/alerts_v2", self.path))
     }
@@ -209,6 +231,7 @@ impl SecurityRequest {
     /// The `incidents` navigation property.
     ///
     /// `GET /v1.0/security/incidents`
+    #[inline]
     pub fn incidents(&self) -> IncidentSetRequest {
         IncidentSetRequest::new(self.client.clone(), format!("{}/incidents", self.path))
     }
@@ -216,6 +239,7 @@ impl SecurityRequest {
     /// The `secureScoreControlProfiles` navigation property.
     ///
     /// `GET /v1.0/security/secureScoreControlProfiles`
+    #[inline]
     pub fn secure_score_control_profiles(&self) -> SecureScoreControlProfileSetRequest {
         SecureScoreControlProfileSetRequest::new(
             self.client.clone(),
@@ -226,6 +250,7 @@ impl SecurityRequest {
     /// The `secureScores` navigation property.
     ///
     /// `GET /v1.0/security/secureScores`
+    #[inline]
     pub fn secure_scores(&self) -> SecureScoreSetRequest {
         SecureScoreSetRequest::new(
             self.client.clone(),
@@ -237,6 +262,7 @@ impl SecurityRequest {
 impl IntoFuture for SecurityRequest {
     type Output = Result<super::graph::Security>;
     type IntoFuture = <EntityRequest<super::graph::Security> as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -251,17 +277,20 @@ pub struct AlertRequest {
 }
 
 impl AlertRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::security::Alert> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -270,6 +299,7 @@ impl AlertRequest {
 impl IntoFuture for AlertRequest {
     type Output = Result<super::security::Alert>;
     type IntoFuture = <EntityRequest<super::security::Alert> as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -284,21 +314,25 @@ pub struct AlertSetRequest {
 }
 
 impl AlertSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::security::Alert> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`id`).
+    #[inline]
     pub fn get(&self, id: &str) -> AlertRequest {
         AlertRequest::new(
             self.client.clone(),
@@ -316,17 +350,20 @@ pub struct IncidentRequest {
 }
 
 impl IncidentRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the entity, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// A request for the entity itself, to refine with `$select` or `$expand` before
     /// awaiting it.
+    #[inline]
     pub fn get(&self) -> EntityRequest<super::security::Incident> {
         EntityRequest::new(self.client.clone(), self.path.clone())
     }
@@ -334,6 +371,7 @@ impl IncidentRequest {
     /// The `alerts` navigation property.
     ///
     /// `GET /v1.0/security/incidents/{key}/alerts`
+    #[inline]
     pub fn alerts(&self) -> CollectionRequest<super::security::Alert> {
         CollectionRequest::new(self.client.clone(), format!("{}/alerts", self.path))
     }
@@ -344,6 +382,7 @@ impl IntoFuture for IncidentRequest {
     type IntoFuture = <EntityRequest<
         super::security::Incident,
     > as IntoFuture>::IntoFuture;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.get().into_future()
     }
@@ -358,21 +397,25 @@ pub struct IncidentSetRequest {
 }
 
 impl IncidentSetRequest {
+    #[inline]
     fn new(client: ODataClient, path: String) -> Self {
         Self { client, path }
     }
 
     /// The path of the collection, relative to the service root.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Lists the collection, page by page, with query options.
+    #[inline]
     pub fn list(&self) -> CollectionRequest<super::security::Incident> {
         CollectionRequest::new(self.client.clone(), self.path.clone())
     }
 
     /// The entity with this key (`id`).
+    #[inline]
     pub fn get(&self, id: &str) -> IncidentRequest {
         IncidentRequest::new(
             self.client.clone(),
