@@ -5,10 +5,10 @@
 #[allow(unused_imports)]
 use defender_runtime::codegen::prelude::{
     ActionBody, Annotations, CollectionRequest, DecodeMembers, Deserialize, DeserializeOwned, Deserializer,
-    EntityRequest, FieldKey, IntoFuture, Map, MapAccess, ODataClient, ODataLiteral, Patch, QueryString,
-    RawMembers, RawValue, Result, Serialize, TypeFirst, Value, ValueEnvelope, Visitor, Wire, de, decode_body,
-    edm, fmt, is_annotation, json_alias_value, key_segment, odata_type_name, read_type_first,
-    serialize_typed,
+    EntityRequest, FieldKey, IntoFuture, Map, MapAccess, MemberWriter, ODataClient, ODataLiteral, Patch,
+    QueryString, RawMembers, RawValue, Result, Serialize, TypeFirst, Value, ValueEnvelope, Visitor, Wire, de,
+    decode_body, edm, fmt, json_alias_value, keep_unknown, key_segment, odata_type_name, read_boxed,
+    read_own, read_type_first, read_wire, serialize_typed,
 };
 
 const IMPORTED: &[&str] = &[
@@ -24,6 +24,7 @@ const IMPORTED: &[&str] = &[
     "IntoFuture",
     "Map",
     "MapAccess",
+    "MemberWriter",
     "ODataClient",
     "ODataLiteral",
     "Patch",
@@ -41,11 +42,14 @@ const IMPORTED: &[&str] = &[
     "decode_body",
     "edm",
     "fmt",
-    "is_annotation",
     "json_alias_value",
+    "keep_unknown",
     "key_segment",
     "odata_type_name",
+    "read_boxed",
+    "read_own",
     "read_type_first",
+    "read_wire",
     "serialize_typed",
 ];
 

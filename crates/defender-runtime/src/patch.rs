@@ -40,7 +40,7 @@ pub enum Patch<T> {
 }
 
 impl<T> Patch<T> {
-    /// Whether the field is left out of the body. Used by `skip_serializing_if`.
+    /// Whether the field is left out of the body.
     pub fn is_absent(&self) -> bool {
         matches!(self, Patch::Absent)
     }

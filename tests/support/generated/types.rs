@@ -9,30 +9,37 @@ use defender_runtime::codegen::prelude::*;
 /// The `Folder` complex type.
 ///
 /// CSDL: complex type `Fixture.Types.Folder`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Folder {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `name` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// The `parent` property.
     ///
     /// `Self.Folder`, nullable.
-    #[serde(rename = "parent")]
     pub parent: Option<Box<Folder>>,
     /// The `children` property.
     ///
     /// `Collection(Self.Folder)`, nullable.
-    #[serde(rename = "children")]
     pub children: Option<Vec<Folder>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for Folder {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("name", &self.name);
+        writer.member("parent", &self.parent);
+        writer.member("children", &self.children);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for Folder {
@@ -41,26 +48,21 @@ impl DecodeMembers for Folder {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_name = None;
-        let mut field_parent = None;
-        let mut field_children = None;
+        let mut field_name: Option<String> = None;
+        let mut field_parent: Option<Box<Folder>> = None;
+        let mut field_children: Option<Vec<Folder>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "parent" => {
-                    field_parent = map.next_value::<Option<Folder>>()?.map(Box::new);
-                }
-                "children" => field_children = map.next_value::<Option<Vec<Folder>>>()?,
+                "name" => read_wire(&mut map, &mut field_name)?,
+                "parent" => read_boxed(&mut map, &mut field_parent)?,
+                "children" => read_own(&mut map, &mut field_children)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -111,25 +113,32 @@ impl Folder {
 /// The `Counter` entity type.
 ///
 /// CSDL: entity type `Fixture.Types.Counter`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Counter {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `number` property.
     ///
     /// `Edm.Int32`, part of the key: always present.
-    #[serde(rename = "number")]
     pub number: i32,
     /// The `label` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "label")]
     pub label: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for Counter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("number", &self.number);
+        writer.member("label", &self.label);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for Counter {
@@ -138,24 +147,19 @@ impl DecodeMembers for Counter {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_number = None;
-        let mut field_label = None;
+        let mut field_number: Option<i32> = None;
+        let mut field_label: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "number" => {
-                    field_number = map.next_value::<Wire<Option<i32>>>()?.into_inner();
-                }
-                "label" => {
-                    field_label = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "number" => read_wire(&mut map, &mut field_number)?,
+                "label" => read_wire(&mut map, &mut field_label)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -202,140 +206,147 @@ impl Counter {
 /// The `Sample` entity type.
 ///
 /// CSDL: entity type `Fixture.Types.Sample`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `id` property.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// The `flag` property.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "flag")]
     pub flag: Option<bool>,
     /// The `byte` property.
     ///
     /// `Edm.Byte`, nullable.
-    #[serde(rename = "byte")]
     pub byte: Option<u8>,
     /// The `sbyte` property.
     ///
     /// `Edm.SByte`, nullable.
-    #[serde(rename = "sbyte")]
     pub sbyte: Option<i8>,
     /// The `int16` property.
     ///
     /// `Edm.Int16`, nullable.
-    #[serde(rename = "int16")]
     pub int16: Option<i16>,
     /// The `int32` property.
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "int32")]
     pub int32: Option<i32>,
     /// The `int64` property.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "int64")]
     pub int64: Option<i64>,
     /// The `single` property.
     ///
     /// `Edm.Single`, nullable.
-    #[serde(rename = "single")]
     pub single: Option<f32>,
     /// The `double` property.
     ///
     /// `Edm.Double`, nullable.
-    #[serde(rename = "double")]
     pub double: Option<f64>,
     /// The `decimal` property.
     ///
     /// `Edm.Decimal`, nullable.
-    #[serde(rename = "decimal")]
     pub decimal: Option<edm::Decimal>,
     /// The `when` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "when")]
     pub when: Option<edm::DateTimeOffset>,
     /// The `date` property.
     ///
     /// `Edm.Date`, nullable.
-    #[serde(rename = "date")]
     pub date: Option<edm::Date>,
     /// The `timeOfDay` property.
     ///
     /// `Edm.TimeOfDay`, nullable.
-    #[serde(rename = "timeOfDay")]
     pub time_of_day: Option<edm::TimeOfDay>,
     /// The `duration` property.
     ///
     /// `Edm.Duration`, nullable.
-    #[serde(rename = "duration")]
     pub duration: Option<edm::Duration>,
     /// The `guid` property.
     ///
     /// `Edm.Guid`, nullable.
-    #[serde(rename = "guid")]
     pub guid: Option<edm::Guid>,
     /// The `binary` property.
     ///
     /// `Edm.Binary`, nullable.
-    #[serde(rename = "binary")]
     pub binary: Option<edm::Binary>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `severity` property.
     ///
     /// `Self.Severity`, nullable.
-    #[serde(rename = "severity")]
     pub severity: Option<Severity>,
     /// The `access` property.
     ///
     /// `Self.Access`, nullable.
-    #[serde(rename = "access")]
     pub access: Option<AccessSet>,
     /// The `hash` property.
     ///
     /// `Self.Sha256`, nullable.
-    #[serde(rename = "hash")]
     pub hash: Option<Sha256>,
     /// The `folder` property.
     ///
     /// `Self.Folder`, nullable.
-    #[serde(rename = "folder")]
     pub folder: Option<Folder>,
     /// A property named after a Rust keyword.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "type")]
     pub r#type: Option<String>,
     /// The `location` property.
     ///
     /// `Edm.GeographyPoint`, nullable.
-    #[serde(rename = "location")]
     pub location: Option<Value>,
     /// The `related` navigation property.
     ///
     /// `Collection(Self.Sample)`, a navigation property: present when the request asked for it with `$expand`, `None` otherwise, and left out when the value is written.
-    #[serde(rename = "related", skip_serializing_if = "Option::is_none")]
     pub related: Option<Vec<Sample>>,
     /// The `parent` navigation property.
     ///
     /// `Self.Sample`, a navigation property: present when the request asked for it with `$expand`, `None` otherwise, and left out when the value is written.
-    #[serde(rename = "parent", skip_serializing_if = "Option::is_none")]
     pub parent: Option<Box<Sample>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for Sample {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("flag", &self.flag);
+        writer.member("byte", &self.byte);
+        writer.member("sbyte", &self.sbyte);
+        writer.member("int16", &self.int16);
+        writer.member("int32", &self.int32);
+        writer.member("int64", &self.int64);
+        writer.member("single", &self.single);
+        writer.member("double", &self.double);
+        writer.member("decimal", &self.decimal);
+        writer.member("when", &self.when);
+        writer.member("date", &self.date);
+        writer.member("timeOfDay", &self.time_of_day);
+        writer.member("duration", &self.duration);
+        writer.member("guid", &self.guid);
+        writer.member("binary", &self.binary);
+        writer.member("tags", &self.tags);
+        writer.member("severity", &self.severity);
+        writer.member("access", &self.access);
+        writer.member("hash", &self.hash);
+        writer.member("folder", &self.folder);
+        writer.member("type", &self.r#type);
+        writer.member("location", &self.location);
+        writer.expanded("related", &self.related);
+        writer.expanded("parent", &self.parent);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for Sample {
@@ -344,110 +355,65 @@ impl DecodeMembers for Sample {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_flag = None;
-        let mut field_byte = None;
-        let mut field_sbyte = None;
-        let mut field_int16 = None;
-        let mut field_int32 = None;
-        let mut field_int64 = None;
-        let mut field_single = None;
-        let mut field_double = None;
-        let mut field_decimal = None;
-        let mut field_when = None;
-        let mut field_date = None;
-        let mut field_time_of_day = None;
-        let mut field_duration = None;
-        let mut field_guid = None;
-        let mut field_binary = None;
-        let mut field_tags = None;
-        let mut field_severity = None;
-        let mut field_access = None;
-        let mut field_hash = None;
-        let mut field_folder = None;
-        let mut field_type = None;
-        let mut field_location = None;
-        let mut field_related = None;
-        let mut field_parent = None;
+        let mut field_id: Option<String> = None;
+        let mut field_flag: Option<bool> = None;
+        let mut field_byte: Option<u8> = None;
+        let mut field_sbyte: Option<i8> = None;
+        let mut field_int16: Option<i16> = None;
+        let mut field_int32: Option<i32> = None;
+        let mut field_int64: Option<i64> = None;
+        let mut field_single: Option<f32> = None;
+        let mut field_double: Option<f64> = None;
+        let mut field_decimal: Option<edm::Decimal> = None;
+        let mut field_when: Option<edm::DateTimeOffset> = None;
+        let mut field_date: Option<edm::Date> = None;
+        let mut field_time_of_day: Option<edm::TimeOfDay> = None;
+        let mut field_duration: Option<edm::Duration> = None;
+        let mut field_guid: Option<edm::Guid> = None;
+        let mut field_binary: Option<edm::Binary> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_severity: Option<Severity> = None;
+        let mut field_access: Option<AccessSet> = None;
+        let mut field_hash: Option<Sha256> = None;
+        let mut field_folder: Option<Folder> = None;
+        let mut field_type: Option<String> = None;
+        let mut field_location: Option<Value> = None;
+        let mut field_related: Option<Vec<Sample>> = None;
+        let mut field_parent: Option<Box<Sample>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "flag" => {
-                    field_flag = map.next_value::<Wire<Option<bool>>>()?.into_inner();
-                }
-                "byte" => field_byte = map.next_value::<Wire<Option<u8>>>()?.into_inner(),
-                "sbyte" => {
-                    field_sbyte = map.next_value::<Wire<Option<i8>>>()?.into_inner();
-                }
-                "int16" => {
-                    field_int16 = map.next_value::<Wire<Option<i16>>>()?.into_inner();
-                }
-                "int32" => {
-                    field_int32 = map.next_value::<Wire<Option<i32>>>()?.into_inner();
-                }
-                "int64" => {
-                    field_int64 = map.next_value::<Wire<Option<i64>>>()?.into_inner();
-                }
-                "single" => {
-                    field_single = map.next_value::<Wire<Option<f32>>>()?.into_inner();
-                }
-                "double" => {
-                    field_double = map.next_value::<Wire<Option<f64>>>()?.into_inner();
-                }
-                "decimal" => field_decimal = map.next_value::<Option<edm::Decimal>>()?,
-                "when" => {
-                    field_when = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "date" => {
-                    field_date = map
-                        .next_value::<Wire<Option<edm::Date>>>()?
-                        .into_inner();
-                }
-                "timeOfDay" => {
-                    field_time_of_day = map
-                        .next_value::<Wire<Option<edm::TimeOfDay>>>()?
-                        .into_inner();
-                }
-                "duration" => {
-                    field_duration = map
-                        .next_value::<Wire<Option<edm::Duration>>>()?
-                        .into_inner();
-                }
-                "guid" => field_guid = map.next_value::<Option<edm::Guid>>()?,
-                "binary" => {
-                    field_binary = map
-                        .next_value::<Wire<Option<edm::Binary>>>()?
-                        .into_inner();
-                }
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "severity" => field_severity = map.next_value::<Option<Severity>>()?,
-                "access" => field_access = map.next_value::<Option<AccessSet>>()?,
-                "hash" => {
-                    field_hash = map.next_value::<Wire<Option<Sha256>>>()?.into_inner();
-                }
-                "folder" => field_folder = map.next_value::<Option<Folder>>()?,
-                "type" => {
-                    field_type = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "location" => field_location = map.next_value::<Option<Value>>()?,
-                "related" => field_related = map.next_value::<Option<Vec<Sample>>>()?,
-                "parent" => {
-                    field_parent = map.next_value::<Option<Sample>>()?.map(Box::new);
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "flag" => read_wire(&mut map, &mut field_flag)?,
+                "byte" => read_wire(&mut map, &mut field_byte)?,
+                "sbyte" => read_wire(&mut map, &mut field_sbyte)?,
+                "int16" => read_wire(&mut map, &mut field_int16)?,
+                "int32" => read_wire(&mut map, &mut field_int32)?,
+                "int64" => read_wire(&mut map, &mut field_int64)?,
+                "single" => read_wire(&mut map, &mut field_single)?,
+                "double" => read_wire(&mut map, &mut field_double)?,
+                "decimal" => read_own(&mut map, &mut field_decimal)?,
+                "when" => read_wire(&mut map, &mut field_when)?,
+                "date" => read_wire(&mut map, &mut field_date)?,
+                "timeOfDay" => read_wire(&mut map, &mut field_time_of_day)?,
+                "duration" => read_wire(&mut map, &mut field_duration)?,
+                "guid" => read_own(&mut map, &mut field_guid)?,
+                "binary" => read_wire(&mut map, &mut field_binary)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "severity" => read_own(&mut map, &mut field_severity)?,
+                "access" => read_own(&mut map, &mut field_access)?,
+                "hash" => read_wire(&mut map, &mut field_hash)?,
+                "folder" => read_own(&mut map, &mut field_folder)?,
+                "type" => read_wire(&mut map, &mut field_type)?,
+                "location" => read_own(&mut map, &mut field_location)?,
+                "related" => read_own(&mut map, &mut field_related)?,
+                "parent" => read_boxed(&mut map, &mut field_parent)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }

@@ -334,17 +334,21 @@ pub fn structured(
         let mut doc = Doc::described(&model.documentation(field.member.annotations(), &owner), &fallback);
         doc.paragraph(&property_contract(field));
         let doc = doc.tokens();
-        let skip = if field.omissible_key() {
-            Some(quote!(, skip_serializing_if = "String::is_empty"))
-        } else if field.navigation() {
-            Some(quote!(, skip_serializing_if = "Option::is_none"))
-        } else {
-            None
-        };
         quote! {
             #doc
-            #[serde(rename = #wire #skip)]
             pub #ident: #ty,
+        }
+    });
+    // What `Serialize` writes for each field: a key sent only when it is not empty, a navigation
+    // property only when it was expanded.
+    let writes = fields.iter().map(|field| {
+        let (wire, ident) = (field.member.name(), &field.ident);
+        if field.omissible_key() {
+            quote!(writer.key_unless_empty(#wire, &self.#ident);)
+        } else if field.navigation() {
+            quote!(writer.expanded(#wire, &self.#ident);)
+        } else {
+            quote!(writer.member(#wire, &self.#ident);)
         }
     });
 
@@ -372,16 +376,25 @@ pub fn structured(
     let declaration = quote! {
         #doc
         #cfg
-        #[derive(Debug, Clone, PartialEq, #derive_default Serialize)]
+        #[derive(Debug, Clone, PartialEq, #derive_default)]
         pub struct #name {
             /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-            #[serde(flatten)]
             pub annotations: Annotations,
             #(#field_defs)*
             /// Properties the metadata does not declare, kept as the JSON text the service sent,
             /// in the order it sent them, and written back unchanged when the value is serialized.
-            #[serde(flatten)]
             pub additional_properties: RawMembers,
+        }
+
+        #cfg
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut writer = MemberWriter::begin(serializer)?;
+                writer.annotations(&self.annotations);
+                #(#writes)*
+                writer.unknown(&self.additional_properties);
+                writer.end()
+            }
         }
 
         #deserialize
@@ -590,19 +603,33 @@ fn input_struct(
         let doc = format!(" `{wire}`: {text}");
         quote! {
             #[doc = #doc]
-            #[serde(rename = #wire, skip_serializing_if = "Patch::is_absent")]
             pub #ident: Patch<#value>,
         }
+    });
+    // Each field is sent unless it is `Patch::Absent`.
+    let writes = fields.iter().filter_map(|field| {
+        let (property, ident) = (field.member.structural()?, &field.ident);
+        let wire = &property.name;
+        Some(quote!(writer.patch(#wire, &self.#ident);))
     });
     quote! {
         #[doc = #doc]
         #cfg
-        #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+        #[derive(Debug, Clone, PartialEq, Default)]
         pub struct #input {
             #(#defs)*
             /// Members the metadata does not declare, sent as they are.
-            #[serde(flatten)]
             pub additional_properties: Map<String, Value>,
+        }
+
+        #cfg
+        impl Serialize for #input {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut writer = MemberWriter::begin(serializer)?;
+                #(#writes)*
+                writer.json_members(&self.additional_properties);
+                writer.end()
+            }
         }
     }
 }
@@ -656,29 +683,38 @@ fn deserialize_impl(
     let visitor = format_ident!("{}Visitor", name.to_string().trim_start_matches("r#"));
     let expecting = format!("a JSON object for `{wire_name}`");
     let names = locals(fields);
-    let locals = names.iter().map(|ident| quote!(let mut #ident = None;));
-    let decoders: Vec<(String, TokenStream)> = fields
+    // Typed where they are declared, so that each reader's call is checked without inference.
+    let locals = fields.iter().zip(&names).map(|(f, ident)| {
+        let value = f.ty.value();
+        if f.boxed {
+            quote!(let mut #ident: Option<Box<#value>> = None;)
+        } else {
+            quote!(let mut #ident: Option<#value> = None;)
+        }
+    });
+    // Each arm is one call that reads the member into its local, with its own `?` (the
+    // runtime's `member_read` says why).
+    let readers: Vec<(String, TokenStream)> = fields
         .iter()
         .zip(&names)
         .map(|(f, ident)| {
-            let value = f.ty.value();
-            let decoded = match (f.ty.decode, f.boxed) {
-                (Decode::Wire, _) => quote!(map.next_value::<Wire<Option<#value>>>()?.into_inner()),
-                (Decode::Own, false) => quote!(map.next_value::<Option<#value>>()?),
-                (Decode::Own, true) => quote!(map.next_value::<Option<#value>>()?.map(Box::new)),
+            let read = match (f.ty.decode, f.boxed) {
+                (Decode::Wire, _) => quote!(read_wire),
+                (Decode::Own, false) => quote!(read_own),
+                (Decode::Own, true) => quote!(read_boxed),
             };
-            (f.member.name().to_owned(), quote!(#ident = #decoded))
+            (f.member.name().to_owned(), quote!(#read(&mut map, &mut #ident)))
         })
         .collect();
-    let arms = decoders.iter().map(|(wire, decode)| quote!(#wire => #decode,));
-    // The same decoders under the members' lowercase names, each name once.
+    let arms = readers.iter().map(|(wire, read)| quote!(#wire => #read?,));
+    // The same readers under the members' lowercase names, each name once.
     let mut folded_names = HashSet::new();
-    let folded_arms: Vec<TokenStream> = decoders
+    let folded_arms: Vec<TokenStream> = readers
         .iter()
         .filter(|(wire, _)| folded_names.insert(wire.to_ascii_lowercase()))
-        .map(|(wire, decode)| {
+        .map(|(wire, read)| {
             let folded = wire.to_ascii_lowercase();
-            quote!(#folded => #decode,)
+            quote!(#folded => #read?,)
         })
         .collect();
     let inits = fields.iter().zip(&names).map(|(f, ident)| {
@@ -692,31 +728,24 @@ fn deserialize_impl(
             quote!(#field: #ident,)
         }
     });
-    let keep = quote! {
-        let key = key.into_owned();
-        if is_annotation(&key) {
-            annotations.insert(key, map.next_value::<Value>()?);
-        } else {
-            additional_properties.push_raw(key, map.next_value::<Box<RawValue>>()?);
-        }
-    };
+    let keep = quote!(keep_unknown(&mut map, key, &mut annotations, &mut additional_properties));
     // A type that declares no property (an open type) keeps every member. A type whose
     // members may come in any case (export rows) is matched once, on the key in lowercase.
     let dispatch = if fields.is_empty() {
-        keep
+        quote!(#keep?;)
     } else if fold_case {
         quote! {
             let mut folded = [0u8; 64];
             match defender_runtime::codegen::fold_member_case(key.as_str(), &mut folded) {
                 #(#folded_arms)*
-                _ => { #keep }
+                _ => #keep?,
             }
         }
     } else {
         quote! {
             match key.as_str() {
                 #(#arms)*
-                _ => { #keep }
+                _ => #keep?,
             }
         }
     };

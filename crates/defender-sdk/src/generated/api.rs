@@ -12,35 +12,43 @@ use defender_runtime::codegen::prelude::*;
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.ExposureScore`.
 #[cfg(feature = "exposure-score")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExposureScore {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// When the score was calculated. The service sends 6 or 7 fractional digits; both are kept exactly.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "time")]
     pub time: Option<edm::DateTimeOffset>,
     /// The exposure score.
     ///
     /// `Edm.Double`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "score")]
     pub score: Option<f64>,
     /// The device group's id, in per device group results. Examples send it as a JSON number; the resource page lists it as a string, so both forms are accepted.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "rbacGroupId")]
     pub rbac_group_id: Option<i64>,
     /// The device group's name, in per device group results.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "rbacGroupName")]
     pub rbac_group_name: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "exposure-score")]
+impl Serialize for ExposureScore {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("time", &self.time);
+        writer.member("score", &self.score);
+        writer.member("rbacGroupId", &self.rbac_group_id);
+        writer.member("rbacGroupName", &self.rbac_group_name);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "exposure-score")]
@@ -50,38 +58,23 @@ impl DecodeMembers for ExposureScore {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_time = None;
-        let mut field_score = None;
-        let mut field_rbac_group_id = None;
-        let mut field_rbac_group_name = None;
+        let mut field_time: Option<edm::DateTimeOffset> = None;
+        let mut field_score: Option<f64> = None;
+        let mut field_rbac_group_id: Option<i64> = None;
+        let mut field_rbac_group_name: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "time" => {
-                    field_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "score" => {
-                    field_score = map.next_value::<Wire<Option<f64>>>()?.into_inner();
-                }
-                "rbacGroupId" => {
-                    field_rbac_group_id = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "rbacGroupName" => {
-                    field_rbac_group_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "time" => read_wire(&mut map, &mut field_time)?,
+                "score" => read_wire(&mut map, &mut field_score)?,
+                "rbacGroupId" => read_wire(&mut map, &mut field_rbac_group_id)?,
+                "rbacGroupName" => read_wire(&mut map, &mut field_rbac_group_name)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -143,25 +136,33 @@ impl ExposureScore {
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.ConfigurationScore`.
 #[cfg(feature = "configuration-score")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConfigurationScore {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// When the score was calculated.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "time")]
     pub time: Option<edm::DateTimeOffset>,
     /// The device secure score. Examples send whole numbers such as 340 as well as fractions.
     ///
     /// `Edm.Double`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "score")]
     pub score: Option<f64>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "configuration-score")]
+impl Serialize for ConfigurationScore {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("time", &self.time);
+        writer.member("score", &self.score);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "configuration-score")]
@@ -171,26 +172,19 @@ impl DecodeMembers for ConfigurationScore {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_time = None;
-        let mut field_score = None;
+        let mut field_time: Option<edm::DateTimeOffset> = None;
+        let mut field_score: Option<f64> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "time" => {
-                    field_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "score" => {
-                    field_score = map.next_value::<Wire<Option<f64>>>()?.into_inner();
-                }
+                "time" => read_wire(&mut map, &mut field_time)?,
+                "score" => read_wire(&mut map, &mut field_score)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -254,205 +248,221 @@ impl ConfigurationScore {
         feature = "users"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Machine {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The device id.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// The device's fully qualified domain name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "computerDnsName")]
     pub computer_dns_name: Option<String>,
     /// When Defender for Endpoint first observed the device.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "firstSeen")]
     pub first_seen: Option<edm::DateTimeOffset>,
     /// When the device last sent a full report (typically once a day).
     ///
     /// This is not the last-seen time the portal shows: it follows the last full device report.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "lastSeen")]
     pub last_seen: Option<edm::DateTimeOffset>,
     /// The operating system platform of the device, such as `Windows10` or `Windows11`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osPlatform")]
     pub os_platform: Option<String>,
     /// Whether the device is onboarded.
     ///
     /// The resource page's table spells the property `onboardingstatus`; the `$filter` list of List machines spells it `onboardingStatus`, which is used here.
     ///
     /// `microsoft.windowsDefenderATP.api.OnboardingStatus`, nullable.
-    #[serde(rename = "onboardingStatus")]
     pub onboarding_status: Option<OnboardingStatus>,
     /// The processor architecture of the operating system (superseded by `osArchitecture`).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osProcessor")]
     pub os_processor: Option<String>,
     /// The operating system version, such as `1709`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "version")]
     pub version: Option<String>,
     /// The operating system build number.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "osBuild")]
     pub os_build: Option<i64>,
     /// The last IP address on the device's local network adapter.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "lastIpAddress")]
     pub last_ip_address: Option<String>,
     /// The last IP address the device used to reach the internet.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "lastExternalIpAddress")]
     pub last_external_ip_address: Option<String>,
     /// The sensor health of the device.
     ///
     /// `microsoft.windowsDefenderATP.api.MachineHealthStatus`, nullable.
-    #[serde(rename = "healthStatus")]
     pub health_status: Option<MachineHealthStatus>,
     /// The name of the device group the device belongs to.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "rbacGroupName")]
     pub rbac_group_name: Option<String>,
     /// The id of the device group the device belongs to.
     ///
     /// The resource page types it as String; examples send a JSON number. The generated decoder accepts both.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "rbacGroupId")]
     pub rbac_group_id: Option<i64>,
     /// The device's risk score.
     ///
     /// `microsoft.windowsDefenderATP.api.MachineRiskScore`, nullable.
-    #[serde(rename = "riskScore")]
     pub risk_score: Option<MachineRiskScore>,
     /// The Microsoft Entra device id, when the device is joined to Microsoft Entra ID.
     ///
     /// `Edm.Guid`, nullable.
-    #[serde(rename = "aadDeviceId")]
     pub aad_device_id: Option<edm::Guid>,
     /// Whether the device is joined to Microsoft Entra ID.
     ///
     /// Sent in the examples of List machines and Get machine by ID; not in the resource page's table.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isAadJoined")]
     pub is_aad_joined: Option<bool>,
     /// The tags set on the device.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "machineTags")]
     pub machine_tags: Option<Vec<String>>,
     /// The device's exposure level.
     ///
     /// `microsoft.windowsDefenderATP.api.MachineExposureLevel`, nullable.
-    #[serde(rename = "exposureLevel")]
     pub exposure_level: Option<MachineExposureLevel>,
     /// The business value assigned to the device.
     ///
     /// `microsoft.windowsDefenderATP.api.DeviceValue`, nullable.
-    #[serde(rename = "deviceValue")]
     pub device_value: Option<DeviceValue>,
     /// The device's network adapters and their addresses.
     ///
     /// `Collection(microsoft.windowsDefenderATP.api.IpAddress)`, nullable.
-    #[serde(rename = "ipAddresses")]
     pub ip_addresses: Option<Vec<IpAddress>>,
     /// The architecture of the operating system; use it instead of `osProcessor`.
     ///
     /// Documented values: `32-bit` and `64-bit`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osArchitecture")]
     pub os_architecture: Option<String>,
     /// The full operating system version.
     ///
     /// Not on the reference pages: declared by the service's live `$metadata` (as a public project that generated its client from it found) and sent by real tenants (recorded in swimlane/techpubs-knowledgecenter's Defender connector pages and elastic/integrations' microsoft_defender_endpoint pipeline tests). Null in every recorded body so far.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osVersion")]
     pub os_version: Option<String>,
     /// The version of the Defender for Endpoint sensor on the device, such as `10.8470.19041.2788`.
     ///
     /// Not on the reference pages: declared by the service's live `$metadata` (as a public project that generated its client from it found) and sent by real tenants (recorded in swimlane/techpubs-knowledgecenter's Defender connector pages and elastic/integrations' microsoft_defender_endpoint pipeline tests).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "agentVersion")]
     pub agent_version: Option<String>,
     /// What manages the device's security settings, such as `Intune`, `MicrosoftDefenderForEndpoint` or `Unknown`.
     ///
     /// Not on the reference pages: declared by the service's live `$metadata` (as a public project that generated its client from it found) and sent by real tenants (recorded in swimlane/techpubs-knowledgecenter's Defender connector pages and elastic/integrations' microsoft_defender_endpoint pipeline tests).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "managedBy")]
     pub managed_by: Option<String>,
     /// Whether that management is in effect, such as `Success` or `Unknown`.
     ///
     /// Not on the reference pages: declared by the service's live `$metadata` (as a public project that generated its client from it found) and sent by real tenants (recorded in swimlane/techpubs-knowledgecenter's Defender connector pages and elastic/integrations' microsoft_defender_endpoint pipeline tests).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "managedByStatus")]
     pub managed_by_status: Option<String>,
     /// The device this one was merged into, when Defender found both to be one device.
     ///
     /// Not on the reference pages: declared by the service's live `$metadata` (as a public project that generated its client from it found) and sent by real tenants (recorded in swimlane/techpubs-knowledgecenter's Defender connector pages and elastic/integrations' microsoft_defender_endpoint pipeline tests).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "mergedIntoMachineId")]
     pub merged_into_machine_id: Option<String>,
     /// Whether Defender suspects this device is a duplicate of another.
     ///
     /// Not on the reference pages: declared by the service's live `$metadata` (as a public project that generated its client from it found) and sent by real tenants (recorded in swimlane/techpubs-knowledgecenter's Defender connector pages and elastic/integrations' microsoft_defender_endpoint pipeline tests).
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isPotentialDuplication")]
     pub is_potential_duplication: Option<bool>,
     /// Whether the device is excluded from vulnerability management views and counts.
     ///
     /// Not on the reference pages: declared by the service's live `$metadata` (as a public project that generated its client from it found) and sent by real tenants (recorded in swimlane/techpubs-knowledgecenter's Defender connector pages and elastic/integrations' microsoft_defender_endpoint pipeline tests).
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isExcluded")]
     pub is_excluded: Option<bool>,
     /// Why the device is excluded, when it is.
     ///
     /// Not on the reference pages: declared by the service's live `$metadata` (as a public project that generated its client from it found) and sent by real tenants (recorded in swimlane/techpubs-knowledgecenter's Defender connector pages and elastic/integrations' microsoft_defender_endpoint pipeline tests). Null in every recorded body so far, so its type is a guess: a string.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "exclusionReason")]
     pub exclusion_reason: Option<String>,
     /// Where the device runs, when it is a cloud virtual machine.
     ///
     /// Not on the reference pages: declared by the service's live `$metadata` (as a public project that generated its client from it found) and sent by real tenants (recorded in swimlane/techpubs-knowledgecenter's Defender connector pages and elastic/integrations' microsoft_defender_endpoint pipeline tests). Null in every recorded body so far; the members are the live metadata's.
     ///
     /// `microsoft.windowsDefenderATP.api.VmMetadata`, nullable.
-    #[serde(rename = "vmMetadata")]
     pub vm_metadata: Option<VmMetadata>,
     /// The state of Microsoft Defender Antivirus on the device, such as `Updated`.
     ///
     /// Not on the reference pages or in the live metadata's list: sent in responses recorded in 2021 (demisto/content's Defender for Endpoint integration tests) and 2023 (swimlane/techpubs-knowledgecenter), absent from those of 2024 on. Kept for older tenants' bodies.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "defenderAvStatus")]
     pub defender_av_status: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl Serialize for Machine {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("computerDnsName", &self.computer_dns_name);
+        writer.member("firstSeen", &self.first_seen);
+        writer.member("lastSeen", &self.last_seen);
+        writer.member("osPlatform", &self.os_platform);
+        writer.member("onboardingStatus", &self.onboarding_status);
+        writer.member("osProcessor", &self.os_processor);
+        writer.member("version", &self.version);
+        writer.member("osBuild", &self.os_build);
+        writer.member("lastIpAddress", &self.last_ip_address);
+        writer.member("lastExternalIpAddress", &self.last_external_ip_address);
+        writer.member("healthStatus", &self.health_status);
+        writer.member("rbacGroupName", &self.rbac_group_name);
+        writer.member("rbacGroupId", &self.rbac_group_id);
+        writer.member("riskScore", &self.risk_score);
+        writer.member("aadDeviceId", &self.aad_device_id);
+        writer.member("isAadJoined", &self.is_aad_joined);
+        writer.member("machineTags", &self.machine_tags);
+        writer.member("exposureLevel", &self.exposure_level);
+        writer.member("deviceValue", &self.device_value);
+        writer.member("ipAddresses", &self.ip_addresses);
+        writer.member("osArchitecture", &self.os_architecture);
+        writer.member("osVersion", &self.os_version);
+        writer.member("agentVersion", &self.agent_version);
+        writer.member("managedBy", &self.managed_by);
+        writer.member("managedByStatus", &self.managed_by_status);
+        writer.member("mergedIntoMachineId", &self.merged_into_machine_id);
+        writer.member("isPotentialDuplication", &self.is_potential_duplication);
+        writer.member("isExcluded", &self.is_excluded);
+        writer.member("exclusionReason", &self.exclusion_reason);
+        writer.member("vmMetadata", &self.vm_metadata);
+        writer.member("defenderAvStatus", &self.defender_av_status);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(
@@ -470,189 +480,85 @@ impl DecodeMembers for Machine {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_computer_dns_name = None;
-        let mut field_first_seen = None;
-        let mut field_last_seen = None;
-        let mut field_os_platform = None;
-        let mut field_onboarding_status = None;
-        let mut field_os_processor = None;
-        let mut field_version = None;
-        let mut field_os_build = None;
-        let mut field_last_ip_address = None;
-        let mut field_last_external_ip_address = None;
-        let mut field_health_status = None;
-        let mut field_rbac_group_name = None;
-        let mut field_rbac_group_id = None;
-        let mut field_risk_score = None;
-        let mut field_aad_device_id = None;
-        let mut field_is_aad_joined = None;
-        let mut field_machine_tags = None;
-        let mut field_exposure_level = None;
-        let mut field_device_value = None;
-        let mut field_ip_addresses = None;
-        let mut field_os_architecture = None;
-        let mut field_os_version = None;
-        let mut field_agent_version = None;
-        let mut field_managed_by = None;
-        let mut field_managed_by_status = None;
-        let mut field_merged_into_machine_id = None;
-        let mut field_is_potential_duplication = None;
-        let mut field_is_excluded = None;
-        let mut field_exclusion_reason = None;
-        let mut field_vm_metadata = None;
-        let mut field_defender_av_status = None;
+        let mut field_id: Option<String> = None;
+        let mut field_computer_dns_name: Option<String> = None;
+        let mut field_first_seen: Option<edm::DateTimeOffset> = None;
+        let mut field_last_seen: Option<edm::DateTimeOffset> = None;
+        let mut field_os_platform: Option<String> = None;
+        let mut field_onboarding_status: Option<OnboardingStatus> = None;
+        let mut field_os_processor: Option<String> = None;
+        let mut field_version: Option<String> = None;
+        let mut field_os_build: Option<i64> = None;
+        let mut field_last_ip_address: Option<String> = None;
+        let mut field_last_external_ip_address: Option<String> = None;
+        let mut field_health_status: Option<MachineHealthStatus> = None;
+        let mut field_rbac_group_name: Option<String> = None;
+        let mut field_rbac_group_id: Option<i64> = None;
+        let mut field_risk_score: Option<MachineRiskScore> = None;
+        let mut field_aad_device_id: Option<edm::Guid> = None;
+        let mut field_is_aad_joined: Option<bool> = None;
+        let mut field_machine_tags: Option<Vec<String>> = None;
+        let mut field_exposure_level: Option<MachineExposureLevel> = None;
+        let mut field_device_value: Option<DeviceValue> = None;
+        let mut field_ip_addresses: Option<Vec<IpAddress>> = None;
+        let mut field_os_architecture: Option<String> = None;
+        let mut field_os_version: Option<String> = None;
+        let mut field_agent_version: Option<String> = None;
+        let mut field_managed_by: Option<String> = None;
+        let mut field_managed_by_status: Option<String> = None;
+        let mut field_merged_into_machine_id: Option<String> = None;
+        let mut field_is_potential_duplication: Option<bool> = None;
+        let mut field_is_excluded: Option<bool> = None;
+        let mut field_exclusion_reason: Option<String> = None;
+        let mut field_vm_metadata: Option<VmMetadata> = None;
+        let mut field_defender_av_status: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "computerDnsName" => {
-                    field_computer_dns_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "firstSeen" => {
-                    field_first_seen = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "lastSeen" => {
-                    field_last_seen = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "osPlatform" => {
-                    field_os_platform = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "onboardingStatus" => {
-                    field_onboarding_status = map
-                        .next_value::<Option<OnboardingStatus>>()?;
-                }
-                "osProcessor" => {
-                    field_os_processor = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "version" => {
-                    field_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "osBuild" => {
-                    field_os_build = map.next_value::<Wire<Option<i64>>>()?.into_inner();
-                }
-                "lastIpAddress" => {
-                    field_last_ip_address = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "computerDnsName" => read_wire(&mut map, &mut field_computer_dns_name)?,
+                "firstSeen" => read_wire(&mut map, &mut field_first_seen)?,
+                "lastSeen" => read_wire(&mut map, &mut field_last_seen)?,
+                "osPlatform" => read_wire(&mut map, &mut field_os_platform)?,
+                "onboardingStatus" => read_own(&mut map, &mut field_onboarding_status)?,
+                "osProcessor" => read_wire(&mut map, &mut field_os_processor)?,
+                "version" => read_wire(&mut map, &mut field_version)?,
+                "osBuild" => read_wire(&mut map, &mut field_os_build)?,
+                "lastIpAddress" => read_wire(&mut map, &mut field_last_ip_address)?,
                 "lastExternalIpAddress" => {
-                    field_last_external_ip_address = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_last_external_ip_address)?
                 }
-                "healthStatus" => {
-                    field_health_status = map
-                        .next_value::<Option<MachineHealthStatus>>()?;
-                }
-                "rbacGroupName" => {
-                    field_rbac_group_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "rbacGroupId" => {
-                    field_rbac_group_id = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "riskScore" => {
-                    field_risk_score = map.next_value::<Option<MachineRiskScore>>()?;
-                }
-                "aadDeviceId" => {
-                    field_aad_device_id = map.next_value::<Option<edm::Guid>>()?;
-                }
-                "isAadJoined" => {
-                    field_is_aad_joined = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "machineTags" => {
-                    field_machine_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "exposureLevel" => {
-                    field_exposure_level = map
-                        .next_value::<Option<MachineExposureLevel>>()?;
-                }
-                "deviceValue" => {
-                    field_device_value = map.next_value::<Option<DeviceValue>>()?;
-                }
-                "ipAddresses" => {
-                    field_ip_addresses = map.next_value::<Option<Vec<IpAddress>>>()?;
-                }
-                "osArchitecture" => {
-                    field_os_architecture = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "osVersion" => {
-                    field_os_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "agentVersion" => {
-                    field_agent_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "managedBy" => {
-                    field_managed_by = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "managedByStatus" => {
-                    field_managed_by_status = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "healthStatus" => read_own(&mut map, &mut field_health_status)?,
+                "rbacGroupName" => read_wire(&mut map, &mut field_rbac_group_name)?,
+                "rbacGroupId" => read_wire(&mut map, &mut field_rbac_group_id)?,
+                "riskScore" => read_own(&mut map, &mut field_risk_score)?,
+                "aadDeviceId" => read_own(&mut map, &mut field_aad_device_id)?,
+                "isAadJoined" => read_wire(&mut map, &mut field_is_aad_joined)?,
+                "machineTags" => read_wire(&mut map, &mut field_machine_tags)?,
+                "exposureLevel" => read_own(&mut map, &mut field_exposure_level)?,
+                "deviceValue" => read_own(&mut map, &mut field_device_value)?,
+                "ipAddresses" => read_own(&mut map, &mut field_ip_addresses)?,
+                "osArchitecture" => read_wire(&mut map, &mut field_os_architecture)?,
+                "osVersion" => read_wire(&mut map, &mut field_os_version)?,
+                "agentVersion" => read_wire(&mut map, &mut field_agent_version)?,
+                "managedBy" => read_wire(&mut map, &mut field_managed_by)?,
+                "managedByStatus" => read_wire(&mut map, &mut field_managed_by_status)?,
                 "mergedIntoMachineId" => {
-                    field_merged_into_machine_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_merged_into_machine_id)?
                 }
                 "isPotentialDuplication" => {
-                    field_is_potential_duplication = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_is_potential_duplication)?
                 }
-                "isExcluded" => {
-                    field_is_excluded = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "exclusionReason" => {
-                    field_exclusion_reason = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "vmMetadata" => {
-                    field_vm_metadata = map.next_value::<Option<VmMetadata>>()?;
-                }
-                "defenderAvStatus" => {
-                    field_defender_av_status = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "isExcluded" => read_wire(&mut map, &mut field_is_excluded)?,
+                "exclusionReason" => read_wire(&mut map, &mut field_exclusion_reason)?,
+                "vmMetadata" => read_own(&mut map, &mut field_vm_metadata)?,
+                "defenderAvStatus" => read_wire(&mut map, &mut field_defender_av_status)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -847,107 +753,123 @@ impl Machine {
         feature = "users"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MachineInput {
     /// `id`: The device id.
-    #[serde(rename = "id", skip_serializing_if = "Patch::is_absent")]
     pub id: Patch<String>,
     /// `computerDnsName`: The device's fully qualified domain name.
-    #[serde(rename = "computerDnsName", skip_serializing_if = "Patch::is_absent")]
     pub computer_dns_name: Patch<String>,
     /// `firstSeen`: When Defender for Endpoint first observed the device.
-    #[serde(rename = "firstSeen", skip_serializing_if = "Patch::is_absent")]
     pub first_seen: Patch<edm::DateTimeOffset>,
     /// `lastSeen`: When the device last sent a full report (typically once a day).
-    #[serde(rename = "lastSeen", skip_serializing_if = "Patch::is_absent")]
     pub last_seen: Patch<edm::DateTimeOffset>,
     /// `osPlatform`: The operating system platform of the device, such as `Windows10` or `Windows11`.
-    #[serde(rename = "osPlatform", skip_serializing_if = "Patch::is_absent")]
     pub os_platform: Patch<String>,
     /// `onboardingStatus`: Whether the device is onboarded.
-    #[serde(rename = "onboardingStatus", skip_serializing_if = "Patch::is_absent")]
     pub onboarding_status: Patch<OnboardingStatus>,
     /// `osProcessor`: The processor architecture of the operating system (superseded by `osArchitecture`).
-    #[serde(rename = "osProcessor", skip_serializing_if = "Patch::is_absent")]
     pub os_processor: Patch<String>,
     /// `version`: The operating system version, such as `1709`.
-    #[serde(rename = "version", skip_serializing_if = "Patch::is_absent")]
     pub version: Patch<String>,
     /// `osBuild`: The operating system build number.
-    #[serde(rename = "osBuild", skip_serializing_if = "Patch::is_absent")]
     pub os_build: Patch<i64>,
     /// `lastIpAddress`: The last IP address on the device's local network adapter.
-    #[serde(rename = "lastIpAddress", skip_serializing_if = "Patch::is_absent")]
     pub last_ip_address: Patch<String>,
     /// `lastExternalIpAddress`: The last IP address the device used to reach the internet.
-    #[serde(rename = "lastExternalIpAddress", skip_serializing_if = "Patch::is_absent")]
     pub last_external_ip_address: Patch<String>,
     /// `healthStatus`: The sensor health of the device.
-    #[serde(rename = "healthStatus", skip_serializing_if = "Patch::is_absent")]
     pub health_status: Patch<MachineHealthStatus>,
     /// `rbacGroupName`: The name of the device group the device belongs to.
-    #[serde(rename = "rbacGroupName", skip_serializing_if = "Patch::is_absent")]
     pub rbac_group_name: Patch<String>,
     /// `rbacGroupId`: The id of the device group the device belongs to.
-    #[serde(rename = "rbacGroupId", skip_serializing_if = "Patch::is_absent")]
     pub rbac_group_id: Patch<i64>,
     /// `riskScore`: The device's risk score.
-    #[serde(rename = "riskScore", skip_serializing_if = "Patch::is_absent")]
     pub risk_score: Patch<MachineRiskScore>,
     /// `aadDeviceId`: The Microsoft Entra device id, when the device is joined to Microsoft Entra ID.
-    #[serde(rename = "aadDeviceId", skip_serializing_if = "Patch::is_absent")]
     pub aad_device_id: Patch<edm::Guid>,
     /// `isAadJoined`: Whether the device is joined to Microsoft Entra ID.
-    #[serde(rename = "isAadJoined", skip_serializing_if = "Patch::is_absent")]
     pub is_aad_joined: Patch<bool>,
     /// `machineTags`: The tags set on the device.
-    #[serde(rename = "machineTags", skip_serializing_if = "Patch::is_absent")]
     pub machine_tags: Patch<Vec<String>>,
     /// `exposureLevel`: The device's exposure level.
-    #[serde(rename = "exposureLevel", skip_serializing_if = "Patch::is_absent")]
     pub exposure_level: Patch<MachineExposureLevel>,
     /// `deviceValue`: The business value assigned to the device.
-    #[serde(rename = "deviceValue", skip_serializing_if = "Patch::is_absent")]
     pub device_value: Patch<DeviceValue>,
     /// `ipAddresses`: The device's network adapters and their addresses.
-    #[serde(rename = "ipAddresses", skip_serializing_if = "Patch::is_absent")]
     pub ip_addresses: Patch<Vec<IpAddressInput>>,
     /// `osArchitecture`: The architecture of the operating system; use it instead of `osProcessor`.
-    #[serde(rename = "osArchitecture", skip_serializing_if = "Patch::is_absent")]
     pub os_architecture: Patch<String>,
     /// `osVersion`: The full operating system version.
-    #[serde(rename = "osVersion", skip_serializing_if = "Patch::is_absent")]
     pub os_version: Patch<String>,
     /// `agentVersion`: The version of the Defender for Endpoint sensor on the device, such as `10.8470.19041.2788`.
-    #[serde(rename = "agentVersion", skip_serializing_if = "Patch::is_absent")]
     pub agent_version: Patch<String>,
     /// `managedBy`: What manages the device's security settings, such as `Intune`, `MicrosoftDefenderForEndpoint` or `Unknown`.
-    #[serde(rename = "managedBy", skip_serializing_if = "Patch::is_absent")]
     pub managed_by: Patch<String>,
     /// `managedByStatus`: Whether that management is in effect, such as `Success` or `Unknown`.
-    #[serde(rename = "managedByStatus", skip_serializing_if = "Patch::is_absent")]
     pub managed_by_status: Patch<String>,
     /// `mergedIntoMachineId`: The device this one was merged into, when Defender found both to be one device.
-    #[serde(rename = "mergedIntoMachineId", skip_serializing_if = "Patch::is_absent")]
     pub merged_into_machine_id: Patch<String>,
     /// `isPotentialDuplication`: Whether Defender suspects this device is a duplicate of another.
-    #[serde(rename = "isPotentialDuplication", skip_serializing_if = "Patch::is_absent")]
     pub is_potential_duplication: Patch<bool>,
     /// `isExcluded`: Whether the device is excluded from vulnerability management views and counts.
-    #[serde(rename = "isExcluded", skip_serializing_if = "Patch::is_absent")]
     pub is_excluded: Patch<bool>,
     /// `exclusionReason`: Why the device is excluded, when it is.
-    #[serde(rename = "exclusionReason", skip_serializing_if = "Patch::is_absent")]
     pub exclusion_reason: Patch<String>,
     /// `vmMetadata`: Where the device runs, when it is a cloud virtual machine.
-    #[serde(rename = "vmMetadata", skip_serializing_if = "Patch::is_absent")]
     pub vm_metadata: Patch<VmMetadataInput>,
     /// `defenderAvStatus`: The state of Microsoft Defender Antivirus on the device, such as `Updated`.
-    #[serde(rename = "defenderAvStatus", skip_serializing_if = "Patch::is_absent")]
     pub defender_av_status: Patch<String>,
     /// Members the metadata does not declare, sent as they are.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl Serialize for MachineInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.patch("id", &self.id);
+        writer.patch("computerDnsName", &self.computer_dns_name);
+        writer.patch("firstSeen", &self.first_seen);
+        writer.patch("lastSeen", &self.last_seen);
+        writer.patch("osPlatform", &self.os_platform);
+        writer.patch("onboardingStatus", &self.onboarding_status);
+        writer.patch("osProcessor", &self.os_processor);
+        writer.patch("version", &self.version);
+        writer.patch("osBuild", &self.os_build);
+        writer.patch("lastIpAddress", &self.last_ip_address);
+        writer.patch("lastExternalIpAddress", &self.last_external_ip_address);
+        writer.patch("healthStatus", &self.health_status);
+        writer.patch("rbacGroupName", &self.rbac_group_name);
+        writer.patch("rbacGroupId", &self.rbac_group_id);
+        writer.patch("riskScore", &self.risk_score);
+        writer.patch("aadDeviceId", &self.aad_device_id);
+        writer.patch("isAadJoined", &self.is_aad_joined);
+        writer.patch("machineTags", &self.machine_tags);
+        writer.patch("exposureLevel", &self.exposure_level);
+        writer.patch("deviceValue", &self.device_value);
+        writer.patch("ipAddresses", &self.ip_addresses);
+        writer.patch("osArchitecture", &self.os_architecture);
+        writer.patch("osVersion", &self.os_version);
+        writer.patch("agentVersion", &self.agent_version);
+        writer.patch("managedBy", &self.managed_by);
+        writer.patch("managedByStatus", &self.managed_by_status);
+        writer.patch("mergedIntoMachineId", &self.merged_into_machine_id);
+        writer.patch("isPotentialDuplication", &self.is_potential_duplication);
+        writer.patch("isExcluded", &self.is_excluded);
+        writer.patch("exclusionReason", &self.exclusion_reason);
+        writer.patch("vmMetadata", &self.vm_metadata);
+        writer.patch("defenderAvStatus", &self.defender_av_status);
+        writer.json_members(&self.additional_properties);
+        writer.end()
+    }
 }
 
 /// An IP address seen on one of a device's network adapters.
@@ -962,37 +884,53 @@ pub struct MachineInput {
         feature = "users"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct IpAddress {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The IPv4 or IPv6 address.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ipAddress")]
     pub ip_address: Option<String>,
     /// The MAC address of the adapter, as hex digits without separators.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "macAddress")]
     pub mac_address: Option<String>,
     /// The operational status of the adapter, such as `Up`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "operationalStatus")]
     pub operational_status: Option<String>,
     /// The kind of adapter, such as `Ethernet`, `Wireless80211`, `SoftwareLoopback` or `Other`.
     ///
     /// Not on the reference pages; sent by real tenants (swimlane/techpubs-knowledgecenter, elastic/integrations, demisto/content recorded machines).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "type")]
     pub r#type: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl Serialize for IpAddress {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("ipAddress", &self.ip_address);
+        writer.member("macAddress", &self.mac_address);
+        writer.member("operationalStatus", &self.operational_status);
+        writer.member("type", &self.r#type);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(
@@ -1010,38 +948,25 @@ impl DecodeMembers for IpAddress {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_ip_address = None;
-        let mut field_mac_address = None;
-        let mut field_operational_status = None;
-        let mut field_type = None;
+        let mut field_ip_address: Option<String> = None;
+        let mut field_mac_address: Option<String> = None;
+        let mut field_operational_status: Option<String> = None;
+        let mut field_type: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "ipAddress" => {
-                    field_ip_address = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "macAddress" => {
-                    field_mac_address = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "ipAddress" => read_wire(&mut map, &mut field_ip_address)?,
+                "macAddress" => read_wire(&mut map, &mut field_mac_address)?,
                 "operationalStatus" => {
-                    field_operational_status = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_operational_status)?
                 }
-                "type" => {
-                    field_type = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "type" => read_wire(&mut map, &mut field_type)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -1127,23 +1052,39 @@ impl IpAddress {
         feature = "users"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct IpAddressInput {
     /// `ipAddress`: The IPv4 or IPv6 address.
-    #[serde(rename = "ipAddress", skip_serializing_if = "Patch::is_absent")]
     pub ip_address: Patch<String>,
     /// `macAddress`: The MAC address of the adapter, as hex digits without separators.
-    #[serde(rename = "macAddress", skip_serializing_if = "Patch::is_absent")]
     pub mac_address: Patch<String>,
     /// `operationalStatus`: The operational status of the adapter, such as `Up`.
-    #[serde(rename = "operationalStatus", skip_serializing_if = "Patch::is_absent")]
     pub operational_status: Patch<String>,
     /// `type`: The kind of adapter, such as `Ethernet`, `Wireless80211`, `SoftwareLoopback` or `Other`.
-    #[serde(rename = "type", skip_serializing_if = "Patch::is_absent")]
     pub r#type: Patch<String>,
     /// Members the metadata does not declare, sent as they are.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl Serialize for IpAddressInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.patch("ipAddress", &self.ip_address);
+        writer.patch("macAddress", &self.mac_address);
+        writer.patch("operationalStatus", &self.operational_status);
+        writer.patch("type", &self.r#type);
+        writer.json_members(&self.additional_properties);
+        writer.end()
+    }
 }
 
 /// Where a device that is a cloud virtual machine runs.
@@ -1158,35 +1099,51 @@ pub struct IpAddressInput {
         feature = "users"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VmMetadata {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The virtual machine's id at its cloud provider.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "vmId")]
     pub vm_id: Option<String>,
     /// The cloud provider, such as `Azure`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "cloudProvider")]
     pub cloud_provider: Option<String>,
     /// The virtual machine's resource id.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "resourceId")]
     pub resource_id: Option<String>,
     /// The subscription the virtual machine belongs to.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "subscriptionId")]
     pub subscription_id: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl Serialize for VmMetadata {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("vmId", &self.vm_id);
+        writer.member("cloudProvider", &self.cloud_provider);
+        writer.member("resourceId", &self.resource_id);
+        writer.member("subscriptionId", &self.subscription_id);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(
@@ -1204,38 +1161,23 @@ impl DecodeMembers for VmMetadata {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_vm_id = None;
-        let mut field_cloud_provider = None;
-        let mut field_resource_id = None;
-        let mut field_subscription_id = None;
+        let mut field_vm_id: Option<String> = None;
+        let mut field_cloud_provider: Option<String> = None;
+        let mut field_resource_id: Option<String> = None;
+        let mut field_subscription_id: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "vmId" => {
-                    field_vm_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "cloudProvider" => {
-                    field_cloud_provider = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "resourceId" => {
-                    field_resource_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "subscriptionId" => {
-                    field_subscription_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "vmId" => read_wire(&mut map, &mut field_vm_id)?,
+                "cloudProvider" => read_wire(&mut map, &mut field_cloud_provider)?,
+                "resourceId" => read_wire(&mut map, &mut field_resource_id)?,
+                "subscriptionId" => read_wire(&mut map, &mut field_subscription_id)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -1321,50 +1263,74 @@ impl VmMetadata {
         feature = "users"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VmMetadataInput {
     /// `vmId`: The virtual machine's id at its cloud provider.
-    #[serde(rename = "vmId", skip_serializing_if = "Patch::is_absent")]
     pub vm_id: Patch<String>,
     /// `cloudProvider`: The cloud provider, such as `Azure`.
-    #[serde(rename = "cloudProvider", skip_serializing_if = "Patch::is_absent")]
     pub cloud_provider: Patch<String>,
     /// `resourceId`: The virtual machine's resource id.
-    #[serde(rename = "resourceId", skip_serializing_if = "Patch::is_absent")]
     pub resource_id: Patch<String>,
     /// `subscriptionId`: The subscription the virtual machine belongs to.
-    #[serde(rename = "subscriptionId", skip_serializing_if = "Patch::is_absent")]
     pub subscription_id: Patch<String>,
     /// Members the metadata does not declare, sent as they are.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl Serialize for VmMetadataInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.patch("vmId", &self.vm_id);
+        writer.patch("cloudProvider", &self.cloud_provider);
+        writer.patch("resourceId", &self.resource_id);
+        writer.patch("subscriptionId", &self.subscription_id);
+        writer.json_members(&self.additional_properties);
+        writer.end()
+    }
 }
 
 /// Download links to the files of a full export, and when the export was made.
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.ExportFilesResponse`.
 #[cfg(feature = "machines")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExportFilesResponse {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// URLs of the export files (gzip-compressed, one JSON object per line), each with a limited-time access signature.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "exportFiles")]
     pub export_files: Option<Vec<String>>,
     /// When the exported snapshot was generated.
     ///
     /// Properties tables call it String or DateTime; examples send an ISO 8601 time such as `2021-01-11T11:01:00Z`.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "generatedTime")]
     pub generated_time: Option<edm::DateTimeOffset>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "machines")]
+impl Serialize for ExportFilesResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("exportFiles", &self.export_files);
+        writer.member("generatedTime", &self.generated_time);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "machines")]
@@ -1374,28 +1340,19 @@ impl DecodeMembers for ExportFilesResponse {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_export_files = None;
-        let mut field_generated_time = None;
+        let mut field_export_files: Option<Vec<String>> = None;
+        let mut field_generated_time: Option<edm::DateTimeOffset> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "exportFiles" => {
-                    field_export_files = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "generatedTime" => {
-                    field_generated_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
+                "exportFiles" => read_wire(&mut map, &mut field_export_files)?,
+                "generatedTime" => read_wire(&mut map, &mut field_generated_time)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -1451,101 +1408,109 @@ impl ExportFilesResponse {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.AssetConfiguration`.
 #[cfg(feature = "machines")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssetConfiguration {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The device id.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceId")]
     pub device_id: Option<String>,
     /// The device's fully qualified domain name; may be null.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceName")]
     pub device_name: Option<String>,
     /// The operating system platform of the device, such as `Windows10` or `Windows11`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osPlatform")]
     pub os_platform: Option<String>,
     /// The operating system version on the device.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osVersion")]
     pub os_version: Option<String>,
     /// The device group of the device.
     ///
     /// `Unassigned` when the device is in no group; `None` when the organization has no device groups.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "rbacGroupName")]
     pub rbac_group_name: Option<String>,
     /// The id of the device group of the device.
     ///
     /// Listed on the methods page; examples do not send it. Examples send a JSON number; some properties tables call it a string. The generated decoder accepts both.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "rbacGroupId")]
     pub rbac_group_id: Option<i64>,
     /// When the configuration was last seen on the device, as the service formats it (`2021-01-11 09:47:58.854`).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "timestamp")]
     pub timestamp: Option<String>,
     /// The configuration id, such as `scid-10000`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "configurationId")]
     pub configuration_id: Option<String>,
     /// The category of the configuration: Application, OS, Network, Accounts or Security controls.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "configurationCategory")]
     pub configuration_category: Option<String>,
     /// The subcategory of the configuration, often a feature name; may be empty.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "configurationSubcategory")]
     pub configuration_subcategory: Option<String>,
     /// How much the configuration weighs in the configuration score, from 1 to 10.
     ///
     /// The properties tables type it as String; the example sends a JSON number.
     ///
     /// `Edm.Double`, nullable.
-    #[serde(rename = "configurationImpact")]
     pub configuration_impact: Option<f64>,
     /// The display name of the configuration.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "configurationName")]
     pub configuration_name: Option<String>,
     /// Whether the device is configured as the configuration requires.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isCompliant")]
     pub is_compliant: Option<bool>,
     /// Whether the configuration applies to the device.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isApplicable")]
     pub is_applicable: Option<bool>,
     /// Whether applying the configuration would affect the user.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isExpectedUserImpact")]
     pub is_expected_user_impact: Option<bool>,
     /// The id of the related security recommendation, such as `sca-_-scid-10000`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "recommendationReference")]
     pub recommendation_reference: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "machines")]
+impl Serialize for AssetConfiguration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("deviceId", &self.device_id);
+        writer.member("deviceName", &self.device_name);
+        writer.member("osPlatform", &self.os_platform);
+        writer.member("osVersion", &self.os_version);
+        writer.member("rbacGroupName", &self.rbac_group_name);
+        writer.member("rbacGroupId", &self.rbac_group_id);
+        writer.member("timestamp", &self.timestamp);
+        writer.member("configurationId", &self.configuration_id);
+        writer.member("configurationCategory", &self.configuration_category);
+        writer.member("configurationSubcategory", &self.configuration_subcategory);
+        writer.member("configurationImpact", &self.configuration_impact);
+        writer.member("configurationName", &self.configuration_name);
+        writer.member("isCompliant", &self.is_compliant);
+        writer.member("isApplicable", &self.is_applicable);
+        writer.member("isExpectedUserImpact", &self.is_expected_user_impact);
+        writer.member("recommendationReference", &self.recommendation_reference);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "machines")]
@@ -1555,116 +1520,63 @@ impl DecodeMembers for AssetConfiguration {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_device_id = None;
-        let mut field_device_name = None;
-        let mut field_os_platform = None;
-        let mut field_os_version = None;
-        let mut field_rbac_group_name = None;
-        let mut field_rbac_group_id = None;
-        let mut field_timestamp = None;
-        let mut field_configuration_id = None;
-        let mut field_configuration_category = None;
-        let mut field_configuration_subcategory = None;
-        let mut field_configuration_impact = None;
-        let mut field_configuration_name = None;
-        let mut field_is_compliant = None;
-        let mut field_is_applicable = None;
-        let mut field_is_expected_user_impact = None;
-        let mut field_recommendation_reference = None;
+        let mut field_device_id: Option<String> = None;
+        let mut field_device_name: Option<String> = None;
+        let mut field_os_platform: Option<String> = None;
+        let mut field_os_version: Option<String> = None;
+        let mut field_rbac_group_name: Option<String> = None;
+        let mut field_rbac_group_id: Option<i64> = None;
+        let mut field_timestamp: Option<String> = None;
+        let mut field_configuration_id: Option<String> = None;
+        let mut field_configuration_category: Option<String> = None;
+        let mut field_configuration_subcategory: Option<String> = None;
+        let mut field_configuration_impact: Option<f64> = None;
+        let mut field_configuration_name: Option<String> = None;
+        let mut field_is_compliant: Option<bool> = None;
+        let mut field_is_applicable: Option<bool> = None;
+        let mut field_is_expected_user_impact: Option<bool> = None;
+        let mut field_recommendation_reference: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             let mut folded = [0u8; 64];
             match defender_runtime::codegen::fold_member_case(
                 key.as_str(),
                 &mut folded,
             ) {
-                "deviceid" => {
-                    field_device_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "devicename" => {
-                    field_device_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "osplatform" => {
-                    field_os_platform = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "osversion" => {
-                    field_os_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "rbacgroupname" => {
-                    field_rbac_group_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "rbacgroupid" => {
-                    field_rbac_group_id = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "timestamp" => {
-                    field_timestamp = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "configurationid" => {
-                    field_configuration_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "deviceid" => read_wire(&mut map, &mut field_device_id)?,
+                "devicename" => read_wire(&mut map, &mut field_device_name)?,
+                "osplatform" => read_wire(&mut map, &mut field_os_platform)?,
+                "osversion" => read_wire(&mut map, &mut field_os_version)?,
+                "rbacgroupname" => read_wire(&mut map, &mut field_rbac_group_name)?,
+                "rbacgroupid" => read_wire(&mut map, &mut field_rbac_group_id)?,
+                "timestamp" => read_wire(&mut map, &mut field_timestamp)?,
+                "configurationid" => read_wire(&mut map, &mut field_configuration_id)?,
                 "configurationcategory" => {
-                    field_configuration_category = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_configuration_category)?
                 }
                 "configurationsubcategory" => {
-                    field_configuration_subcategory = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_configuration_subcategory)?
                 }
                 "configurationimpact" => {
-                    field_configuration_impact = map
-                        .next_value::<Wire<Option<f64>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_configuration_impact)?
                 }
                 "configurationname" => {
-                    field_configuration_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_configuration_name)?
                 }
-                "iscompliant" => {
-                    field_is_compliant = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "isapplicable" => {
-                    field_is_applicable = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
+                "iscompliant" => read_wire(&mut map, &mut field_is_compliant)?,
+                "isapplicable" => read_wire(&mut map, &mut field_is_applicable)?,
                 "isexpecteduserimpact" => {
-                    field_is_expected_user_impact = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_is_expected_user_impact)?
                 }
                 "recommendationreference" => {
-                    field_recommendation_reference = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_recommendation_reference)?
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -1776,93 +1688,101 @@ impl AssetConfiguration {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.AssetSoftware`.
 #[cfg(feature = "machines")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssetSoftware {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The device id.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceId")]
     pub device_id: Option<String>,
     /// The device's fully qualified domain name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceName")]
     pub device_name: Option<String>,
     /// The operating system platform of the device, such as `Windows10` or `Windows11`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osPlatform")]
     pub os_platform: Option<String>,
     /// The device group of the device.
     ///
     /// `Unassigned` when the device is in no group; `None` when the organization has no device groups.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "rbacGroupName")]
     pub rbac_group_name: Option<String>,
     /// The id of the device group of the device.
     ///
     /// Listed on the methods page; examples do not send it. Examples send a JSON number; some properties tables call it a string. The generated decoder accepts both.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "rbacGroupId")]
     pub rbac_group_id: Option<i64>,
     /// The software vendor.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "softwareVendor")]
     pub software_vendor: Option<String>,
     /// The software product name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "softwareName")]
     pub software_name: Option<String>,
     /// The software version.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "softwareVersion")]
     pub software_version: Option<String>,
     /// How many weaknesses this software has on this device.
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "numberOfWeaknesses")]
     pub number_of_weaknesses: Option<i32>,
     /// Files on disk showing that the product is installed.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "diskPaths")]
     pub disk_paths: Option<Vec<String>>,
     /// Registry keys showing that the product is installed.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "registryPaths")]
     pub registry_paths: Option<Vec<String>>,
     /// When the software was first seen on the device, as the service formats it (`2020-12-30 11:07:15`).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "softwareFirstSeenTimestamp")]
     pub software_first_seen_timestamp: Option<String>,
     /// Whether the software or this version has reached, or is about to reach, end of support.
     ///
     /// Documented values: `None`, `EOS Version`, `Upcoming EOS Version`, `EOS Software`, `Upcoming EOS Software` (one example also shows `Upcoming EOS`).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "endOfSupportStatus")]
     pub end_of_support_status: Option<String>,
     /// When support for the software ended or will end; null when not known.
     ///
     /// Examples send `2021-05-11T00:00:00+00:00`; the table's example is a bare date (`2020-12-30`).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "endOfSupportDate")]
     pub end_of_support_date: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "machines")]
+impl Serialize for AssetSoftware {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("deviceId", &self.device_id);
+        writer.member("deviceName", &self.device_name);
+        writer.member("osPlatform", &self.os_platform);
+        writer.member("rbacGroupName", &self.rbac_group_name);
+        writer.member("rbacGroupId", &self.rbac_group_id);
+        writer.member("softwareVendor", &self.software_vendor);
+        writer.member("softwareName", &self.software_name);
+        writer.member("softwareVersion", &self.software_version);
+        writer.member("numberOfWeaknesses", &self.number_of_weaknesses);
+        writer.member("diskPaths", &self.disk_paths);
+        writer.member("registryPaths", &self.registry_paths);
+        writer.member("softwareFirstSeenTimestamp", &self.software_first_seen_timestamp);
+        writer.member("endOfSupportStatus", &self.end_of_support_status);
+        writer.member("endOfSupportDate", &self.end_of_support_date);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "machines")]
@@ -1872,104 +1792,55 @@ impl DecodeMembers for AssetSoftware {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_device_id = None;
-        let mut field_device_name = None;
-        let mut field_os_platform = None;
-        let mut field_rbac_group_name = None;
-        let mut field_rbac_group_id = None;
-        let mut field_software_vendor = None;
-        let mut field_software_name = None;
-        let mut field_software_version = None;
-        let mut field_number_of_weaknesses = None;
-        let mut field_disk_paths = None;
-        let mut field_registry_paths = None;
-        let mut field_software_first_seen_timestamp = None;
-        let mut field_end_of_support_status = None;
-        let mut field_end_of_support_date = None;
+        let mut field_device_id: Option<String> = None;
+        let mut field_device_name: Option<String> = None;
+        let mut field_os_platform: Option<String> = None;
+        let mut field_rbac_group_name: Option<String> = None;
+        let mut field_rbac_group_id: Option<i64> = None;
+        let mut field_software_vendor: Option<String> = None;
+        let mut field_software_name: Option<String> = None;
+        let mut field_software_version: Option<String> = None;
+        let mut field_number_of_weaknesses: Option<i32> = None;
+        let mut field_disk_paths: Option<Vec<String>> = None;
+        let mut field_registry_paths: Option<Vec<String>> = None;
+        let mut field_software_first_seen_timestamp: Option<String> = None;
+        let mut field_end_of_support_status: Option<String> = None;
+        let mut field_end_of_support_date: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             let mut folded = [0u8; 64];
             match defender_runtime::codegen::fold_member_case(
                 key.as_str(),
                 &mut folded,
             ) {
-                "deviceid" => {
-                    field_device_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "devicename" => {
-                    field_device_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "osplatform" => {
-                    field_os_platform = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "rbacgroupname" => {
-                    field_rbac_group_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "rbacgroupid" => {
-                    field_rbac_group_id = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "softwarevendor" => {
-                    field_software_vendor = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "softwarename" => {
-                    field_software_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "softwareversion" => {
-                    field_software_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "deviceid" => read_wire(&mut map, &mut field_device_id)?,
+                "devicename" => read_wire(&mut map, &mut field_device_name)?,
+                "osplatform" => read_wire(&mut map, &mut field_os_platform)?,
+                "rbacgroupname" => read_wire(&mut map, &mut field_rbac_group_name)?,
+                "rbacgroupid" => read_wire(&mut map, &mut field_rbac_group_id)?,
+                "softwarevendor" => read_wire(&mut map, &mut field_software_vendor)?,
+                "softwarename" => read_wire(&mut map, &mut field_software_name)?,
+                "softwareversion" => read_wire(&mut map, &mut field_software_version)?,
                 "numberofweaknesses" => {
-                    field_number_of_weaknesses = map
-                        .next_value::<Wire<Option<i32>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_number_of_weaknesses)?
                 }
-                "diskpaths" => {
-                    field_disk_paths = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "registrypaths" => {
-                    field_registry_paths = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
+                "diskpaths" => read_wire(&mut map, &mut field_disk_paths)?,
+                "registrypaths" => read_wire(&mut map, &mut field_registry_paths)?,
                 "softwarefirstseentimestamp" => {
-                    field_software_first_seen_timestamp = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_software_first_seen_timestamp)?
                 }
                 "endofsupportstatus" => {
-                    field_end_of_support_status = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_end_of_support_status)?
                 }
                 "endofsupportdate" => {
-                    field_end_of_support_date = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_end_of_support_date)?
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -2073,64 +1944,72 @@ impl AssetSoftware {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.AssetNonCpeSoftware`.
 #[cfg(feature = "machines")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssetNonCpeSoftware {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The device id.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceId")]
     pub device_id: Option<String>,
     /// The device's fully qualified domain name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceName")]
     pub device_name: Option<String>,
     /// The operating system platform of the device, such as `Windows10` or `Windows11`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osPlatform")]
     pub os_platform: Option<String>,
     /// The device group of the device.
     ///
     /// `Unassigned` when the device is in no group; `None` when the organization has no device groups.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "rbacGroupName")]
     pub rbac_group_name: Option<String>,
     /// The id of the device group of the device.
     ///
     /// Examples send a JSON number; some properties tables call it a string. The generated decoder accepts both.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "rbacGroupId")]
     pub rbac_group_id: Option<i64>,
     /// The software vendor.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "softwareVendor")]
     pub software_vendor: Option<String>,
     /// The software product name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "softwareName")]
     pub software_name: Option<String>,
     /// The software version.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "softwareVersion")]
     pub software_version: Option<String>,
     /// When the software was last seen on the device, as the service formats it (`2021-01-30 11:31:12.271`).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "softwareLastSeenTimestamp")]
     pub software_last_seen_timestamp: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "machines")]
+impl Serialize for AssetNonCpeSoftware {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("deviceId", &self.device_id);
+        writer.member("deviceName", &self.device_name);
+        writer.member("osPlatform", &self.os_platform);
+        writer.member("rbacGroupName", &self.rbac_group_name);
+        writer.member("rbacGroupId", &self.rbac_group_id);
+        writer.member("softwareVendor", &self.software_vendor);
+        writer.member("softwareName", &self.software_name);
+        writer.member("softwareVersion", &self.software_version);
+        writer.member("softwareLastSeenTimestamp", &self.software_last_seen_timestamp);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "machines")]
@@ -2140,74 +2019,39 @@ impl DecodeMembers for AssetNonCpeSoftware {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_device_id = None;
-        let mut field_device_name = None;
-        let mut field_os_platform = None;
-        let mut field_rbac_group_name = None;
-        let mut field_rbac_group_id = None;
-        let mut field_software_vendor = None;
-        let mut field_software_name = None;
-        let mut field_software_version = None;
-        let mut field_software_last_seen_timestamp = None;
+        let mut field_device_id: Option<String> = None;
+        let mut field_device_name: Option<String> = None;
+        let mut field_os_platform: Option<String> = None;
+        let mut field_rbac_group_name: Option<String> = None;
+        let mut field_rbac_group_id: Option<i64> = None;
+        let mut field_software_vendor: Option<String> = None;
+        let mut field_software_name: Option<String> = None;
+        let mut field_software_version: Option<String> = None;
+        let mut field_software_last_seen_timestamp: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             let mut folded = [0u8; 64];
             match defender_runtime::codegen::fold_member_case(
                 key.as_str(),
                 &mut folded,
             ) {
-                "deviceid" => {
-                    field_device_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "devicename" => {
-                    field_device_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "osplatform" => {
-                    field_os_platform = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "rbacgroupname" => {
-                    field_rbac_group_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "rbacgroupid" => {
-                    field_rbac_group_id = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "softwarevendor" => {
-                    field_software_vendor = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "softwarename" => {
-                    field_software_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "softwareversion" => {
-                    field_software_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "deviceid" => read_wire(&mut map, &mut field_device_id)?,
+                "devicename" => read_wire(&mut map, &mut field_device_name)?,
+                "osplatform" => read_wire(&mut map, &mut field_os_platform)?,
+                "rbacgroupname" => read_wire(&mut map, &mut field_rbac_group_name)?,
+                "rbacgroupid" => read_wire(&mut map, &mut field_rbac_group_id)?,
+                "softwarevendor" => read_wire(&mut map, &mut field_software_vendor)?,
+                "softwarename" => read_wire(&mut map, &mut field_software_name)?,
+                "softwareversion" => read_wire(&mut map, &mut field_software_version)?,
                 "softwarelastseentimestamp" => {
-                    field_software_last_seen_timestamp = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_software_last_seen_timestamp)?
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -2290,40 +2134,47 @@ impl AssetNonCpeSoftware {
 /// The device health methods page says each row of these files has a `DeviceGatheredInfo` member with the antivirus data; the device columns are those every export row shares. The page lists no other member, so the type is open: every other member is kept as sent.
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.AssetInformationGathering`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssetInformationGathering {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The device id.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceId")]
     pub device_id: Option<String>,
     /// The device's fully qualified domain name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceName")]
     pub device_name: Option<String>,
     /// The operating system platform of the device.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osPlatform")]
     pub os_platform: Option<String>,
     /// The device group of the device.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "rbacGroupName")]
     pub rbac_group_name: Option<String>,
     /// What was gathered from the device: its antivirus health and status.
     ///
     /// `microsoft.windowsDefenderATP.api.DeviceGatheredInfo`, nullable.
-    #[serde(rename = "deviceGatheredInfo")]
     pub device_gathered_info: Option<DeviceGatheredInfo>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for AssetInformationGathering {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("deviceId", &self.device_id);
+        writer.member("deviceName", &self.device_name);
+        writer.member("osPlatform", &self.os_platform);
+        writer.member("rbacGroupName", &self.rbac_group_name);
+        writer.member("deviceGatheredInfo", &self.device_gathered_info);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for AssetInformationGathering {
@@ -2332,49 +2183,31 @@ impl DecodeMembers for AssetInformationGathering {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_device_id = None;
-        let mut field_device_name = None;
-        let mut field_os_platform = None;
-        let mut field_rbac_group_name = None;
-        let mut field_device_gathered_info = None;
+        let mut field_device_id: Option<String> = None;
+        let mut field_device_name: Option<String> = None;
+        let mut field_os_platform: Option<String> = None;
+        let mut field_rbac_group_name: Option<String> = None;
+        let mut field_device_gathered_info: Option<DeviceGatheredInfo> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             let mut folded = [0u8; 64];
             match defender_runtime::codegen::fold_member_case(
                 key.as_str(),
                 &mut folded,
             ) {
-                "deviceid" => {
-                    field_device_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "devicename" => {
-                    field_device_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "osplatform" => {
-                    field_os_platform = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "rbacgroupname" => {
-                    field_rbac_group_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "deviceid" => read_wire(&mut map, &mut field_device_id)?,
+                "devicename" => read_wire(&mut map, &mut field_device_name)?,
+                "osplatform" => read_wire(&mut map, &mut field_os_platform)?,
+                "rbacgroupname" => read_wire(&mut map, &mut field_rbac_group_name)?,
                 "devicegatheredinfo" => {
-                    field_device_gathered_info = map
-                        .next_value::<Option<DeviceGatheredInfo>>()?;
+                    read_own(&mut map, &mut field_device_gathered_info)?
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -2438,15 +2271,22 @@ impl AssetInformationGathering {
 /// The pages name the member but not its attributes; an open type with no declared properties keeps every attribute as sent.
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.DeviceGatheredInfo`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeviceGatheredInfo {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for DeviceGatheredInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for DeviceGatheredInfo {
@@ -2456,12 +2296,7 @@ impl DecodeMembers for DeviceGatheredInfo {
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-            let key = key.into_owned();
-            if is_annotation(&key) {
-                annotations.insert(key, map.next_value::<Value>()?);
-            } else {
-                additional_properties.push_raw(key, map.next_value::<Box<RawValue>>()?);
-            }
+            keep_unknown(&mut map, key, &mut annotations, &mut additional_properties)?;
         }
         additional_properties.keep_last_duplicates();
         Ok(DeviceGatheredInfo {
@@ -2501,145 +2336,158 @@ impl defender_runtime::request::Keyed for DeviceGatheredInfo {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.AssetVulnerability`.
 #[cfg(feature = "machines")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssetVulnerability {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The row id, built from the device id, software name, version and CVE id.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "id")]
     pub id: Option<String>,
     /// The device id.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceId")]
     pub device_id: Option<String>,
     /// The device's fully qualified domain name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceName")]
     pub device_name: Option<String>,
     /// The operating system platform of the device, such as `Windows10` or `Windows11`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osPlatform")]
     pub os_platform: Option<String>,
     /// The operating system version on the device.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osVersion")]
     pub os_version: Option<String>,
     /// The operating system architecture, such as `x64`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osArchitecture")]
     pub os_architecture: Option<String>,
     /// The device group of the device.
     ///
     /// `Unassigned` when the device is in no group; `None` when the organization has no device groups.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "rbacGroupName")]
     pub rbac_group_name: Option<String>,
     /// The id of the device group of the device.
     ///
     /// Listed on the methods page; examples do not send it. Examples send a JSON number; some properties tables call it a string. The generated decoder accepts both.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "rbacGroupId")]
     pub rbac_group_id: Option<i64>,
     /// The software vendor.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "softwareVendor")]
     pub software_vendor: Option<String>,
     /// The software product name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "softwareName")]
     pub software_name: Option<String>,
     /// The software version.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "softwareVersion")]
     pub software_version: Option<String>,
     /// The CVE id of the vulnerability; null in rows of software without a known CVE.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "cveId")]
     pub cve_id: Option<String>,
     /// The CVSS score of the CVE.
     ///
     /// The per-method page types it Double; the methods overview page says String.
     ///
     /// `Edm.Double`, nullable.
-    #[serde(rename = "cvssScore")]
     pub cvss_score: Option<f64>,
     /// The severity assigned from the CVSS score, such as `Medium` or `High`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "vulnerabilitySeverityLevel")]
     pub vulnerability_severity_level: Option<String>,
     /// How far exploitation of the vulnerability has gone.
     ///
     /// `microsoft.windowsDefenderATP.api.ExploitabilityLevel`, nullable.
-    #[serde(rename = "exploitabilityLevel")]
     pub exploitability_level: Option<ExploitabilityLevel>,
     /// The name or description of the vendor's update that fixes the vulnerability, when there is one.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "recommendedSecurityUpdate")]
     pub recommended_security_update: Option<String>,
     /// The id of the recommended update or of its guidance (KB) article.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "recommendedSecurityUpdateId")]
     pub recommended_security_update_id: Option<String>,
     /// A link to the recommended update.
     ///
     /// Sent in the examples; not in the properties tables.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "recommendedSecurityUpdateUrl")]
     pub recommended_security_update_url: Option<String>,
     /// Files on disk showing that the product is installed.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "diskPaths")]
     pub disk_paths: Option<Vec<String>>,
     /// Registry keys showing that the product is installed.
     ///
     /// The methods overview page writes this `Registry Paths`; the examples send `registryPaths`.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "registryPaths")]
     pub registry_paths: Option<Vec<String>>,
     /// When this CVE of the product was first seen on the device, as the service formats it.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "firstSeenTimestamp")]
     pub first_seen_timestamp: Option<String>,
     /// When the software was last reported on the device, as the service formats it.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "lastSeenTimestamp")]
     pub last_seen_timestamp: Option<String>,
     /// The id of the related security recommendation, such as `va-_-microsoft-_-edge`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "recommendationReference")]
     pub recommendation_reference: Option<String>,
     /// Whether the vendor offers a security update for the software.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "securityUpdateAvailable")]
     pub security_update_available: Option<bool>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "machines")]
+impl Serialize for AssetVulnerability {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("id", &self.id);
+        writer.member("deviceId", &self.device_id);
+        writer.member("deviceName", &self.device_name);
+        writer.member("osPlatform", &self.os_platform);
+        writer.member("osVersion", &self.os_version);
+        writer.member("osArchitecture", &self.os_architecture);
+        writer.member("rbacGroupName", &self.rbac_group_name);
+        writer.member("rbacGroupId", &self.rbac_group_id);
+        writer.member("softwareVendor", &self.software_vendor);
+        writer.member("softwareName", &self.software_name);
+        writer.member("softwareVersion", &self.software_version);
+        writer.member("cveId", &self.cve_id);
+        writer.member("cvssScore", &self.cvss_score);
+        writer.member("vulnerabilitySeverityLevel", &self.vulnerability_severity_level);
+        writer.member("exploitabilityLevel", &self.exploitability_level);
+        writer.member("recommendedSecurityUpdate", &self.recommended_security_update);
+        writer
+            .member("recommendedSecurityUpdateId", &self.recommended_security_update_id);
+        writer
+            .member(
+                "recommendedSecurityUpdateUrl",
+                &self.recommended_security_update_url,
+            );
+        writer.member("diskPaths", &self.disk_paths);
+        writer.member("registryPaths", &self.registry_paths);
+        writer.member("firstSeenTimestamp", &self.first_seen_timestamp);
+        writer.member("lastSeenTimestamp", &self.last_seen_timestamp);
+        writer.member("recommendationReference", &self.recommendation_reference);
+        writer.member("securityUpdateAvailable", &self.security_update_available);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "machines")]
@@ -2649,157 +2497,85 @@ impl DecodeMembers for AssetVulnerability {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_device_id = None;
-        let mut field_device_name = None;
-        let mut field_os_platform = None;
-        let mut field_os_version = None;
-        let mut field_os_architecture = None;
-        let mut field_rbac_group_name = None;
-        let mut field_rbac_group_id = None;
-        let mut field_software_vendor = None;
-        let mut field_software_name = None;
-        let mut field_software_version = None;
-        let mut field_cve_id = None;
-        let mut field_cvss_score = None;
-        let mut field_vulnerability_severity_level = None;
-        let mut field_exploitability_level = None;
-        let mut field_recommended_security_update = None;
-        let mut field_recommended_security_update_id = None;
-        let mut field_recommended_security_update_url = None;
-        let mut field_disk_paths = None;
-        let mut field_registry_paths = None;
-        let mut field_first_seen_timestamp = None;
-        let mut field_last_seen_timestamp = None;
-        let mut field_recommendation_reference = None;
-        let mut field_security_update_available = None;
+        let mut field_id: Option<String> = None;
+        let mut field_device_id: Option<String> = None;
+        let mut field_device_name: Option<String> = None;
+        let mut field_os_platform: Option<String> = None;
+        let mut field_os_version: Option<String> = None;
+        let mut field_os_architecture: Option<String> = None;
+        let mut field_rbac_group_name: Option<String> = None;
+        let mut field_rbac_group_id: Option<i64> = None;
+        let mut field_software_vendor: Option<String> = None;
+        let mut field_software_name: Option<String> = None;
+        let mut field_software_version: Option<String> = None;
+        let mut field_cve_id: Option<String> = None;
+        let mut field_cvss_score: Option<f64> = None;
+        let mut field_vulnerability_severity_level: Option<String> = None;
+        let mut field_exploitability_level: Option<ExploitabilityLevel> = None;
+        let mut field_recommended_security_update: Option<String> = None;
+        let mut field_recommended_security_update_id: Option<String> = None;
+        let mut field_recommended_security_update_url: Option<String> = None;
+        let mut field_disk_paths: Option<Vec<String>> = None;
+        let mut field_registry_paths: Option<Vec<String>> = None;
+        let mut field_first_seen_timestamp: Option<String> = None;
+        let mut field_last_seen_timestamp: Option<String> = None;
+        let mut field_recommendation_reference: Option<String> = None;
+        let mut field_security_update_available: Option<bool> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             let mut folded = [0u8; 64];
             match defender_runtime::codegen::fold_member_case(
                 key.as_str(),
                 &mut folded,
             ) {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "deviceid" => {
-                    field_device_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "devicename" => {
-                    field_device_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "osplatform" => {
-                    field_os_platform = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "osversion" => {
-                    field_os_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "osarchitecture" => {
-                    field_os_architecture = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "rbacgroupname" => {
-                    field_rbac_group_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "rbacgroupid" => {
-                    field_rbac_group_id = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "softwarevendor" => {
-                    field_software_vendor = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "softwarename" => {
-                    field_software_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "softwareversion" => {
-                    field_software_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "cveid" => {
-                    field_cve_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "cvssscore" => {
-                    field_cvss_score = map
-                        .next_value::<Wire<Option<f64>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "deviceid" => read_wire(&mut map, &mut field_device_id)?,
+                "devicename" => read_wire(&mut map, &mut field_device_name)?,
+                "osplatform" => read_wire(&mut map, &mut field_os_platform)?,
+                "osversion" => read_wire(&mut map, &mut field_os_version)?,
+                "osarchitecture" => read_wire(&mut map, &mut field_os_architecture)?,
+                "rbacgroupname" => read_wire(&mut map, &mut field_rbac_group_name)?,
+                "rbacgroupid" => read_wire(&mut map, &mut field_rbac_group_id)?,
+                "softwarevendor" => read_wire(&mut map, &mut field_software_vendor)?,
+                "softwarename" => read_wire(&mut map, &mut field_software_name)?,
+                "softwareversion" => read_wire(&mut map, &mut field_software_version)?,
+                "cveid" => read_wire(&mut map, &mut field_cve_id)?,
+                "cvssscore" => read_wire(&mut map, &mut field_cvss_score)?,
                 "vulnerabilityseveritylevel" => {
-                    field_vulnerability_severity_level = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_vulnerability_severity_level)?
                 }
                 "exploitabilitylevel" => {
-                    field_exploitability_level = map
-                        .next_value::<Option<ExploitabilityLevel>>()?;
+                    read_own(&mut map, &mut field_exploitability_level)?
                 }
                 "recommendedsecurityupdate" => {
-                    field_recommended_security_update = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_recommended_security_update)?
                 }
                 "recommendedsecurityupdateid" => {
-                    field_recommended_security_update_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_recommended_security_update_id)?
                 }
                 "recommendedsecurityupdateurl" => {
-                    field_recommended_security_update_url = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_recommended_security_update_url)?
                 }
-                "diskpaths" => {
-                    field_disk_paths = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "registrypaths" => {
-                    field_registry_paths = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
+                "diskpaths" => read_wire(&mut map, &mut field_disk_paths)?,
+                "registrypaths" => read_wire(&mut map, &mut field_registry_paths)?,
                 "firstseentimestamp" => {
-                    field_first_seen_timestamp = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_first_seen_timestamp)?
                 }
                 "lastseentimestamp" => {
-                    field_last_seen_timestamp = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_last_seen_timestamp)?
                 }
                 "recommendationreference" => {
-                    field_recommendation_reference = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_recommendation_reference)?
                 }
                 "securityupdateavailable" => {
-                    field_security_update_available = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_security_update_available)?
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -3029,162 +2805,175 @@ impl<'de> Deserialize<'de> for AnyAssetVulnerability {
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.DeltaAssetVulnerability`.
 /// Derived from `microsoft.windowsDefenderATP.api.AssetVulnerability`; its properties are included.
 #[cfg(feature = "machines")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeltaAssetVulnerability {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The row id, built from the device id, software name, version and CVE id.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "id")]
     pub id: Option<String>,
     /// The device id.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceId")]
     pub device_id: Option<String>,
     /// The device's fully qualified domain name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceName")]
     pub device_name: Option<String>,
     /// The operating system platform of the device, such as `Windows10` or `Windows11`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osPlatform")]
     pub os_platform: Option<String>,
     /// The operating system version on the device.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osVersion")]
     pub os_version: Option<String>,
     /// The operating system architecture, such as `x64`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osArchitecture")]
     pub os_architecture: Option<String>,
     /// The device group of the device.
     ///
     /// `Unassigned` when the device is in no group; `None` when the organization has no device groups.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "rbacGroupName")]
     pub rbac_group_name: Option<String>,
     /// The id of the device group of the device.
     ///
     /// Listed on the methods page; examples do not send it. Examples send a JSON number; some properties tables call it a string. The generated decoder accepts both.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "rbacGroupId")]
     pub rbac_group_id: Option<i64>,
     /// The software vendor.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "softwareVendor")]
     pub software_vendor: Option<String>,
     /// The software product name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "softwareName")]
     pub software_name: Option<String>,
     /// The software version.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "softwareVersion")]
     pub software_version: Option<String>,
     /// The CVE id of the vulnerability; null in rows of software without a known CVE.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "cveId")]
     pub cve_id: Option<String>,
     /// The CVSS score of the CVE.
     ///
     /// The per-method page types it Double; the methods overview page says String.
     ///
     /// `Edm.Double`, nullable.
-    #[serde(rename = "cvssScore")]
     pub cvss_score: Option<f64>,
     /// The severity assigned from the CVSS score, such as `Medium` or `High`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "vulnerabilitySeverityLevel")]
     pub vulnerability_severity_level: Option<String>,
     /// How far exploitation of the vulnerability has gone.
     ///
     /// `microsoft.windowsDefenderATP.api.ExploitabilityLevel`, nullable.
-    #[serde(rename = "exploitabilityLevel")]
     pub exploitability_level: Option<ExploitabilityLevel>,
     /// The name or description of the vendor's update that fixes the vulnerability, when there is one.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "recommendedSecurityUpdate")]
     pub recommended_security_update: Option<String>,
     /// The id of the recommended update or of its guidance (KB) article.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "recommendedSecurityUpdateId")]
     pub recommended_security_update_id: Option<String>,
     /// A link to the recommended update.
     ///
     /// Sent in the examples; not in the properties tables.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "recommendedSecurityUpdateUrl")]
     pub recommended_security_update_url: Option<String>,
     /// Files on disk showing that the product is installed.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "diskPaths")]
     pub disk_paths: Option<Vec<String>>,
     /// Registry keys showing that the product is installed.
     ///
     /// The methods overview page writes this `Registry Paths`; the examples send `registryPaths`.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "registryPaths")]
     pub registry_paths: Option<Vec<String>>,
     /// When this CVE of the product was first seen on the device, as the service formats it.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "firstSeenTimestamp")]
     pub first_seen_timestamp: Option<String>,
     /// When the software was last reported on the device, as the service formats it.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "lastSeenTimestamp")]
     pub last_seen_timestamp: Option<String>,
     /// The id of the related security recommendation, such as `va-_-microsoft-_-edge`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "recommendationReference")]
     pub recommendation_reference: Option<String>,
     /// Whether the vendor offers a security update for the software.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "securityUpdateAvailable")]
     pub security_update_available: Option<bool>,
     /// Whether the vulnerability is new, fixed or updated on the device.
     ///
     /// `microsoft.windowsDefenderATP.api.VulnerabilityChangeStatus`, nullable.
-    #[serde(rename = "status")]
     pub status: Option<VulnerabilityChangeStatus>,
     /// When the change was found, as the service formats it (`2020-11-03 10:13:34.8476880`).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "eventTimestamp")]
     pub event_timestamp: Option<String>,
     /// Whether the device is onboarded.
     ///
     /// In the delta properties table; not sent in the example.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isOnboarded")]
     pub is_onboarded: Option<bool>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "machines")]
+impl Serialize for DeltaAssetVulnerability {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("id", &self.id);
+        writer.member("deviceId", &self.device_id);
+        writer.member("deviceName", &self.device_name);
+        writer.member("osPlatform", &self.os_platform);
+        writer.member("osVersion", &self.os_version);
+        writer.member("osArchitecture", &self.os_architecture);
+        writer.member("rbacGroupName", &self.rbac_group_name);
+        writer.member("rbacGroupId", &self.rbac_group_id);
+        writer.member("softwareVendor", &self.software_vendor);
+        writer.member("softwareName", &self.software_name);
+        writer.member("softwareVersion", &self.software_version);
+        writer.member("cveId", &self.cve_id);
+        writer.member("cvssScore", &self.cvss_score);
+        writer.member("vulnerabilitySeverityLevel", &self.vulnerability_severity_level);
+        writer.member("exploitabilityLevel", &self.exploitability_level);
+        writer.member("recommendedSecurityUpdate", &self.recommended_security_update);
+        writer
+            .member("recommendedSecurityUpdateId", &self.recommended_security_update_id);
+        writer
+            .member(
+                "recommendedSecurityUpdateUrl",
+                &self.recommended_security_update_url,
+            );
+        writer.member("diskPaths", &self.disk_paths);
+        writer.member("registryPaths", &self.registry_paths);
+        writer.member("firstSeenTimestamp", &self.first_seen_timestamp);
+        writer.member("lastSeenTimestamp", &self.last_seen_timestamp);
+        writer.member("recommendationReference", &self.recommendation_reference);
+        writer.member("securityUpdateAvailable", &self.security_update_available);
+        writer.member("status", &self.status);
+        writer.member("eventTimestamp", &self.event_timestamp);
+        writer.member("isOnboarded", &self.is_onboarded);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "machines")]
@@ -3194,169 +2983,87 @@ impl DecodeMembers for DeltaAssetVulnerability {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_device_id = None;
-        let mut field_device_name = None;
-        let mut field_os_platform = None;
-        let mut field_os_version = None;
-        let mut field_os_architecture = None;
-        let mut field_rbac_group_name = None;
-        let mut field_rbac_group_id = None;
-        let mut field_software_vendor = None;
-        let mut field_software_name = None;
-        let mut field_software_version = None;
-        let mut field_cve_id = None;
-        let mut field_cvss_score = None;
-        let mut field_vulnerability_severity_level = None;
-        let mut field_exploitability_level = None;
-        let mut field_recommended_security_update = None;
-        let mut field_recommended_security_update_id = None;
-        let mut field_recommended_security_update_url = None;
-        let mut field_disk_paths = None;
-        let mut field_registry_paths = None;
-        let mut field_first_seen_timestamp = None;
-        let mut field_last_seen_timestamp = None;
-        let mut field_recommendation_reference = None;
-        let mut field_security_update_available = None;
-        let mut field_status = None;
-        let mut field_event_timestamp = None;
-        let mut field_is_onboarded = None;
+        let mut field_id: Option<String> = None;
+        let mut field_device_id: Option<String> = None;
+        let mut field_device_name: Option<String> = None;
+        let mut field_os_platform: Option<String> = None;
+        let mut field_os_version: Option<String> = None;
+        let mut field_os_architecture: Option<String> = None;
+        let mut field_rbac_group_name: Option<String> = None;
+        let mut field_rbac_group_id: Option<i64> = None;
+        let mut field_software_vendor: Option<String> = None;
+        let mut field_software_name: Option<String> = None;
+        let mut field_software_version: Option<String> = None;
+        let mut field_cve_id: Option<String> = None;
+        let mut field_cvss_score: Option<f64> = None;
+        let mut field_vulnerability_severity_level: Option<String> = None;
+        let mut field_exploitability_level: Option<ExploitabilityLevel> = None;
+        let mut field_recommended_security_update: Option<String> = None;
+        let mut field_recommended_security_update_id: Option<String> = None;
+        let mut field_recommended_security_update_url: Option<String> = None;
+        let mut field_disk_paths: Option<Vec<String>> = None;
+        let mut field_registry_paths: Option<Vec<String>> = None;
+        let mut field_first_seen_timestamp: Option<String> = None;
+        let mut field_last_seen_timestamp: Option<String> = None;
+        let mut field_recommendation_reference: Option<String> = None;
+        let mut field_security_update_available: Option<bool> = None;
+        let mut field_status: Option<VulnerabilityChangeStatus> = None;
+        let mut field_event_timestamp: Option<String> = None;
+        let mut field_is_onboarded: Option<bool> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "deviceId" => {
-                    field_device_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "deviceName" => {
-                    field_device_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "osPlatform" => {
-                    field_os_platform = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "osVersion" => {
-                    field_os_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "osArchitecture" => {
-                    field_os_architecture = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "rbacGroupName" => {
-                    field_rbac_group_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "rbacGroupId" => {
-                    field_rbac_group_id = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "softwareVendor" => {
-                    field_software_vendor = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "softwareName" => {
-                    field_software_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "softwareVersion" => {
-                    field_software_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "cveId" => {
-                    field_cve_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "cvssScore" => {
-                    field_cvss_score = map
-                        .next_value::<Wire<Option<f64>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "deviceId" => read_wire(&mut map, &mut field_device_id)?,
+                "deviceName" => read_wire(&mut map, &mut field_device_name)?,
+                "osPlatform" => read_wire(&mut map, &mut field_os_platform)?,
+                "osVersion" => read_wire(&mut map, &mut field_os_version)?,
+                "osArchitecture" => read_wire(&mut map, &mut field_os_architecture)?,
+                "rbacGroupName" => read_wire(&mut map, &mut field_rbac_group_name)?,
+                "rbacGroupId" => read_wire(&mut map, &mut field_rbac_group_id)?,
+                "softwareVendor" => read_wire(&mut map, &mut field_software_vendor)?,
+                "softwareName" => read_wire(&mut map, &mut field_software_name)?,
+                "softwareVersion" => read_wire(&mut map, &mut field_software_version)?,
+                "cveId" => read_wire(&mut map, &mut field_cve_id)?,
+                "cvssScore" => read_wire(&mut map, &mut field_cvss_score)?,
                 "vulnerabilitySeverityLevel" => {
-                    field_vulnerability_severity_level = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_vulnerability_severity_level)?
                 }
                 "exploitabilityLevel" => {
-                    field_exploitability_level = map
-                        .next_value::<Option<ExploitabilityLevel>>()?;
+                    read_own(&mut map, &mut field_exploitability_level)?
                 }
                 "recommendedSecurityUpdate" => {
-                    field_recommended_security_update = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_recommended_security_update)?
                 }
                 "recommendedSecurityUpdateId" => {
-                    field_recommended_security_update_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_recommended_security_update_id)?
                 }
                 "recommendedSecurityUpdateUrl" => {
-                    field_recommended_security_update_url = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_recommended_security_update_url)?
                 }
-                "diskPaths" => {
-                    field_disk_paths = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "registryPaths" => {
-                    field_registry_paths = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
+                "diskPaths" => read_wire(&mut map, &mut field_disk_paths)?,
+                "registryPaths" => read_wire(&mut map, &mut field_registry_paths)?,
                 "firstSeenTimestamp" => {
-                    field_first_seen_timestamp = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_first_seen_timestamp)?
                 }
                 "lastSeenTimestamp" => {
-                    field_last_seen_timestamp = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_last_seen_timestamp)?
                 }
                 "recommendationReference" => {
-                    field_recommendation_reference = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_recommendation_reference)?
                 }
                 "securityUpdateAvailable" => {
-                    field_security_update_available = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_security_update_available)?
                 }
-                "status" => {
-                    field_status = map.next_value::<Option<VulnerabilityChangeStatus>>()?;
-                }
-                "eventTimestamp" => {
-                    field_event_timestamp = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "isOnboarded" => {
-                    field_is_onboarded = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
+                "status" => read_own(&mut map, &mut field_status)?,
+                "eventTimestamp" => read_wire(&mut map, &mut field_event_timestamp)?,
+                "isOnboarded" => read_wire(&mut map, &mut field_is_onboarded)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -3512,84 +3219,92 @@ impl DeltaAssetVulnerability {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.AssetBrowserExtension`.
 #[cfg(feature = "machines")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssetBrowserExtension {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The device id.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "DeviceId")]
     pub device_id: Option<String>,
     /// The device's fully qualified domain name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "DeviceName")]
     pub device_name: Option<String>,
     /// The id of the device group of the device.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "RbacGroupId")]
     pub rbac_group_id: Option<i64>,
     /// The device group of the device.
     ///
     /// `Unassigned` when the device is in no group; `None` when the organization has no device groups.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "RbacGroupName")]
     pub rbac_group_name: Option<String>,
     /// When the extension was installed (examples: `2022-05-26T18:46:27.000Z`).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "InstallationTime")]
     pub installation_time: Option<String>,
     /// The browser the extension is installed in, such as `chrome`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "BrowserName")]
     pub browser_name: Option<String>,
     /// The extension's id in its browser's store.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ExtensionId")]
     pub extension_id: Option<String>,
     /// The extension's name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ExtensionName")]
     pub extension_name: Option<String>,
     /// The extension's description.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ExtensionDescription")]
     pub extension_description: Option<String>,
     /// The extension's version.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ExtensionVersion")]
     pub extension_version: Option<String>,
     /// The highest risk level among the extension's permissions.
     ///
     /// `microsoft.windowsDefenderATP.api.BrowserExtensionRisk`, nullable.
-    #[serde(rename = "ExtensionRisk")]
     pub extension_risk: Option<BrowserExtensionRisk>,
     /// Whether the extension is enabled.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "IsActivated")]
     pub is_activated: Option<bool>,
     /// The permissions the extension requests.
     ///
     /// The properties table types this as an array of strings; the example sends objects with `Id`, `IsRequired` and `Risk`, which is what is declared.
     ///
     /// `Collection(microsoft.windowsDefenderATP.api.BrowserExtensionPermission)`, nullable.
-    #[serde(rename = "Permissions")]
     pub permissions: Option<Vec<BrowserExtensionPermission>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "machines")]
+impl Serialize for AssetBrowserExtension {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("DeviceId", &self.device_id);
+        writer.member("DeviceName", &self.device_name);
+        writer.member("RbacGroupId", &self.rbac_group_id);
+        writer.member("RbacGroupName", &self.rbac_group_name);
+        writer.member("InstallationTime", &self.installation_time);
+        writer.member("BrowserName", &self.browser_name);
+        writer.member("ExtensionId", &self.extension_id);
+        writer.member("ExtensionName", &self.extension_name);
+        writer.member("ExtensionDescription", &self.extension_description);
+        writer.member("ExtensionVersion", &self.extension_version);
+        writer.member("ExtensionRisk", &self.extension_risk);
+        writer.member("IsActivated", &self.is_activated);
+        writer.member("Permissions", &self.permissions);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "machines")]
@@ -3599,96 +3314,47 @@ impl DecodeMembers for AssetBrowserExtension {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_device_id = None;
-        let mut field_device_name = None;
-        let mut field_rbac_group_id = None;
-        let mut field_rbac_group_name = None;
-        let mut field_installation_time = None;
-        let mut field_browser_name = None;
-        let mut field_extension_id = None;
-        let mut field_extension_name = None;
-        let mut field_extension_description = None;
-        let mut field_extension_version = None;
-        let mut field_extension_risk = None;
-        let mut field_is_activated = None;
-        let mut field_permissions = None;
+        let mut field_device_id: Option<String> = None;
+        let mut field_device_name: Option<String> = None;
+        let mut field_rbac_group_id: Option<i64> = None;
+        let mut field_rbac_group_name: Option<String> = None;
+        let mut field_installation_time: Option<String> = None;
+        let mut field_browser_name: Option<String> = None;
+        let mut field_extension_id: Option<String> = None;
+        let mut field_extension_name: Option<String> = None;
+        let mut field_extension_description: Option<String> = None;
+        let mut field_extension_version: Option<String> = None;
+        let mut field_extension_risk: Option<BrowserExtensionRisk> = None;
+        let mut field_is_activated: Option<bool> = None;
+        let mut field_permissions: Option<Vec<BrowserExtensionPermission>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             let mut folded = [0u8; 64];
             match defender_runtime::codegen::fold_member_case(
                 key.as_str(),
                 &mut folded,
             ) {
-                "deviceid" => {
-                    field_device_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "devicename" => {
-                    field_device_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "rbacgroupid" => {
-                    field_rbac_group_id = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "rbacgroupname" => {
-                    field_rbac_group_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "installationtime" => {
-                    field_installation_time = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "browsername" => {
-                    field_browser_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "extensionid" => {
-                    field_extension_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "extensionname" => {
-                    field_extension_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "deviceid" => read_wire(&mut map, &mut field_device_id)?,
+                "devicename" => read_wire(&mut map, &mut field_device_name)?,
+                "rbacgroupid" => read_wire(&mut map, &mut field_rbac_group_id)?,
+                "rbacgroupname" => read_wire(&mut map, &mut field_rbac_group_name)?,
+                "installationtime" => read_wire(&mut map, &mut field_installation_time)?,
+                "browsername" => read_wire(&mut map, &mut field_browser_name)?,
+                "extensionid" => read_wire(&mut map, &mut field_extension_id)?,
+                "extensionname" => read_wire(&mut map, &mut field_extension_name)?,
                 "extensiondescription" => {
-                    field_extension_description = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_extension_description)?
                 }
-                "extensionversion" => {
-                    field_extension_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "extensionrisk" => {
-                    field_extension_risk = map
-                        .next_value::<Option<BrowserExtensionRisk>>()?;
-                }
-                "isactivated" => {
-                    field_is_activated = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "permissions" => {
-                    field_permissions = map
-                        .next_value::<Option<Vec<BrowserExtensionPermission>>>()?;
-                }
+                "extensionversion" => read_wire(&mut map, &mut field_extension_version)?,
+                "extensionrisk" => read_own(&mut map, &mut field_extension_risk)?,
+                "isactivated" => read_wire(&mut map, &mut field_is_activated)?,
+                "permissions" => read_own(&mut map, &mut field_permissions)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -3786,30 +3452,38 @@ impl AssetBrowserExtension {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.BrowserExtensionPermission`.
 #[cfg(feature = "machines")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BrowserExtensionPermission {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The permission, such as `tabs` or a host pattern like `https://*/*`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "Id")]
     pub id: Option<String>,
     /// Whether the extension requires the permission (rather than requesting it optionally).
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "IsRequired")]
     pub is_required: Option<bool>,
     /// The risk level of the permission.
     ///
     /// `microsoft.windowsDefenderATP.api.BrowserExtensionRisk`, nullable.
-    #[serde(rename = "Risk")]
     pub risk: Option<BrowserExtensionRisk>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "machines")]
+impl Serialize for BrowserExtensionPermission {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("Id", &self.id);
+        writer.member("IsRequired", &self.is_required);
+        writer.member("Risk", &self.risk);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "machines")]
@@ -3819,26 +3493,21 @@ impl DecodeMembers for BrowserExtensionPermission {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_is_required = None;
-        let mut field_risk = None;
+        let mut field_id: Option<String> = None;
+        let mut field_is_required: Option<bool> = None;
+        let mut field_risk: Option<BrowserExtensionRisk> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "Id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "IsRequired" => {
-                    field_is_required = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "Risk" => field_risk = map.next_value::<Option<BrowserExtensionRisk>>()?,
+                "Id" => read_wire(&mut map, &mut field_id)?,
+                "IsRequired" => read_wire(&mut map, &mut field_is_required)?,
+                "Risk" => read_own(&mut map, &mut field_risk)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -3898,30 +3567,38 @@ impl BrowserExtensionPermission {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.BrowserExtensionPermissionInfo`.
 #[cfg(feature = "browserextensions")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BrowserExtensionPermissionInfo {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The permission as extensions name it, such as `audioCapture`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "key")]
     pub key: Option<String>,
     /// A readable name for the permission.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "permissionName")]
     pub permission_name: Option<String>,
     /// What the permission allows and why it can matter.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "description")]
     pub description: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "browserextensions")]
+impl Serialize for BrowserExtensionPermissionInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("key", &self.key);
+        writer.member("permissionName", &self.permission_name);
+        writer.member("description", &self.description);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "browserextensions")]
@@ -3931,32 +3608,21 @@ impl DecodeMembers for BrowserExtensionPermissionInfo {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_key = None;
-        let mut field_permission_name = None;
-        let mut field_description = None;
+        let mut field_key: Option<String> = None;
+        let mut field_permission_name: Option<String> = None;
+        let mut field_description: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "key" => {
-                    field_key = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "permissionName" => {
-                    field_permission_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "description" => {
-                    field_description = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "key" => read_wire(&mut map, &mut field_key)?,
+                "permissionName" => read_wire(&mut map, &mut field_permission_name)?,
+                "description" => read_wire(&mut map, &mut field_description)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -4016,122 +3682,130 @@ impl BrowserExtensionPermissionInfo {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.AssetCertificateAssessment`.
 #[cfg(feature = "machines")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssetCertificateAssessment {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The device id.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceId")]
     pub device_id: Option<String>,
     /// The device's fully qualified domain name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceName")]
     pub device_name: Option<String>,
     /// The certificate's thumbprint, which identifies it.
     ///
     /// The properties table types this as Boolean; the example sends a hex string.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "thumbprint")]
     pub thumbprint: Option<String>,
     /// Where the certificate is stored, such as `LocalMachine\TestSignRoot\…`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "path")]
     pub path: Option<String>,
     /// The hash and signature algorithms, such as `sha384ECDSA`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "signatureAlgorithm")]
     pub signature_algorithm: Option<String>,
     /// The size of the key used by the signature algorithm.
     ///
     /// The properties table calls it `KeySize` (String); the example sends `keyLength` as a number.
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "keyLength")]
     pub key_length: Option<i32>,
     /// When the certificate stops being valid.
     ///
     /// The properties table calls it `ExpirationDate` (String); the example sends `notAfter` as an ISO 8601 time.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "notAfter")]
     pub not_after: Option<String>,
     /// When the certificate became valid.
     ///
     /// The properties table calls it `IssueDate` (String); the example sends `notBefore` as an ISO 8601 time.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "notBefore")]
     pub not_before: Option<String>,
     /// Whether the holder of the certificate is a certificate authority (`CA`) or an end entity.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "subjectType")]
     pub subject_type: Option<String>,
     /// The certificate's serial number with its issuing authority.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "serialNumber")]
     pub serial_number: Option<String>,
     /// Who the certificate was issued to (device, person or organization).
     ///
     /// The properties table calls it `IssuedTo` (Object) without giving its shape; the example sends null. Kept as raw JSON.
     ///
     /// `Edm.Untyped`, nullable.
-    #[serde(rename = "subjectObject")]
     pub subject_object: Option<Value>,
     /// Who verified the information and signed the certificate.
     ///
     /// The properties table calls it `IssuedBy` (Object) without giving its shape; the example sends null. Kept as raw JSON.
     ///
     /// `Edm.Untyped`, nullable.
-    #[serde(rename = "issuerObject")]
     pub issuer_object: Option<Value>,
     /// What the certificate's public key may be used for.
     ///
     /// The properties table calls it `KeyUsage` (String); the example sends `keyUsageArray` as null. Declared as a list of strings after its name.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "keyUsageArray")]
     pub key_usage_array: Option<Vec<String>>,
     /// Further uses allowed for the certificate.
     ///
     /// The properties table calls it `ExtendedKeyUsage` (String); the example sends `extendedKeyUsageArray` as null. Declared as a list of strings after its name.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "extendedKeyUsageArray")]
     pub extended_key_usage_array: Option<Vec<String>>,
     /// Whether the certificate is self-signed.
     ///
     /// Sent in the example; not in the properties table.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isSelfSigned")]
     pub is_self_signed: Option<bool>,
     /// The id of the device group of the device.
     ///
     /// Examples send a JSON number; some properties tables call it a string. The generated decoder accepts both.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "rbacGroupId")]
     pub rbac_group_id: Option<i64>,
     /// The device group of the device.
     ///
     /// `Unassigned` when the device is in no group; `None` when the organization has no device groups.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "rbacGroupName")]
     pub rbac_group_name: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "machines")]
+impl Serialize for AssetCertificateAssessment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("deviceId", &self.device_id);
+        writer.member("deviceName", &self.device_name);
+        writer.member("thumbprint", &self.thumbprint);
+        writer.member("path", &self.path);
+        writer.member("signatureAlgorithm", &self.signature_algorithm);
+        writer.member("keyLength", &self.key_length);
+        writer.member("notAfter", &self.not_after);
+        writer.member("notBefore", &self.not_before);
+        writer.member("subjectType", &self.subject_type);
+        writer.member("serialNumber", &self.serial_number);
+        writer.member("subjectObject", &self.subject_object);
+        writer.member("issuerObject", &self.issuer_object);
+        writer.member("keyUsageArray", &self.key_usage_array);
+        writer.member("extendedKeyUsageArray", &self.extended_key_usage_array);
+        writer.member("isSelfSigned", &self.is_self_signed);
+        writer.member("rbacGroupId", &self.rbac_group_id);
+        writer.member("rbacGroupName", &self.rbac_group_name);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "machines")]
@@ -4141,116 +3815,57 @@ impl DecodeMembers for AssetCertificateAssessment {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_device_id = None;
-        let mut field_device_name = None;
-        let mut field_thumbprint = None;
-        let mut field_path = None;
-        let mut field_signature_algorithm = None;
-        let mut field_key_length = None;
-        let mut field_not_after = None;
-        let mut field_not_before = None;
-        let mut field_subject_type = None;
-        let mut field_serial_number = None;
-        let mut field_subject_object = None;
-        let mut field_issuer_object = None;
-        let mut field_key_usage_array = None;
-        let mut field_extended_key_usage_array = None;
-        let mut field_is_self_signed = None;
-        let mut field_rbac_group_id = None;
-        let mut field_rbac_group_name = None;
+        let mut field_device_id: Option<String> = None;
+        let mut field_device_name: Option<String> = None;
+        let mut field_thumbprint: Option<String> = None;
+        let mut field_path: Option<String> = None;
+        let mut field_signature_algorithm: Option<String> = None;
+        let mut field_key_length: Option<i32> = None;
+        let mut field_not_after: Option<String> = None;
+        let mut field_not_before: Option<String> = None;
+        let mut field_subject_type: Option<String> = None;
+        let mut field_serial_number: Option<String> = None;
+        let mut field_subject_object: Option<Value> = None;
+        let mut field_issuer_object: Option<Value> = None;
+        let mut field_key_usage_array: Option<Vec<String>> = None;
+        let mut field_extended_key_usage_array: Option<Vec<String>> = None;
+        let mut field_is_self_signed: Option<bool> = None;
+        let mut field_rbac_group_id: Option<i64> = None;
+        let mut field_rbac_group_name: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             let mut folded = [0u8; 64];
             match defender_runtime::codegen::fold_member_case(
                 key.as_str(),
                 &mut folded,
             ) {
-                "deviceid" => {
-                    field_device_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "devicename" => {
-                    field_device_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "thumbprint" => {
-                    field_thumbprint = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "path" => {
-                    field_path = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "deviceid" => read_wire(&mut map, &mut field_device_id)?,
+                "devicename" => read_wire(&mut map, &mut field_device_name)?,
+                "thumbprint" => read_wire(&mut map, &mut field_thumbprint)?,
+                "path" => read_wire(&mut map, &mut field_path)?,
                 "signaturealgorithm" => {
-                    field_signature_algorithm = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_signature_algorithm)?
                 }
-                "keylength" => {
-                    field_key_length = map
-                        .next_value::<Wire<Option<i32>>>()?
-                        .into_inner();
-                }
-                "notafter" => {
-                    field_not_after = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "notbefore" => {
-                    field_not_before = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "subjecttype" => {
-                    field_subject_type = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "serialnumber" => {
-                    field_serial_number = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "subjectobject" => {
-                    field_subject_object = map.next_value::<Option<Value>>()?;
-                }
-                "issuerobject" => {
-                    field_issuer_object = map.next_value::<Option<Value>>()?;
-                }
-                "keyusagearray" => {
-                    field_key_usage_array = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
+                "keylength" => read_wire(&mut map, &mut field_key_length)?,
+                "notafter" => read_wire(&mut map, &mut field_not_after)?,
+                "notbefore" => read_wire(&mut map, &mut field_not_before)?,
+                "subjecttype" => read_wire(&mut map, &mut field_subject_type)?,
+                "serialnumber" => read_wire(&mut map, &mut field_serial_number)?,
+                "subjectobject" => read_own(&mut map, &mut field_subject_object)?,
+                "issuerobject" => read_own(&mut map, &mut field_issuer_object)?,
+                "keyusagearray" => read_wire(&mut map, &mut field_key_usage_array)?,
                 "extendedkeyusagearray" => {
-                    field_extended_key_usage_array = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_extended_key_usage_array)?
                 }
-                "isselfsigned" => {
-                    field_is_self_signed = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "rbacgroupid" => {
-                    field_rbac_group_id = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "rbacgroupname" => {
-                    field_rbac_group_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "isselfsigned" => read_wire(&mut map, &mut field_is_self_signed)?,
+                "rbacgroupid" => read_wire(&mut map, &mut field_rbac_group_id)?,
+                "rbacgroupname" => read_wire(&mut map, &mut field_rbac_group_name)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -4366,64 +3981,72 @@ impl AssetCertificateAssessment {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.AssetHardwareFirmware`.
 #[cfg(feature = "machines")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssetHardwareFirmware {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The device id.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceId")]
     pub device_id: Option<String>,
     /// The device's fully qualified domain name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceName")]
     pub device_name: Option<String>,
     /// The id of the device group of the device.
     ///
     /// Examples send a JSON number; some properties tables call it a string. The generated decoder accepts both.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "rbacGroupId")]
     pub rbac_group_id: Option<i64>,
     /// The device group of the device.
     ///
     /// `Unassigned` when the device is in no group; `None` when the organization has no device groups.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "rbacGroupName")]
     pub rbac_group_name: Option<String>,
     /// The kind of component, such as `Hardware`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "componentType")]
     pub component_type: Option<String>,
     /// The component's manufacturer.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "manufacturer")]
     pub manufacturer: Option<String>,
     /// The component's name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "componentName")]
     pub component_name: Option<String>,
     /// The component's version.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "componentVersion")]
     pub component_version: Option<String>,
     /// More details about the component, as JSON text.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "additionalFields")]
     pub additional_fields: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "machines")]
+impl Serialize for AssetHardwareFirmware {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("deviceId", &self.device_id);
+        writer.member("deviceName", &self.device_name);
+        writer.member("rbacGroupId", &self.rbac_group_id);
+        writer.member("rbacGroupName", &self.rbac_group_name);
+        writer.member("componentType", &self.component_type);
+        writer.member("manufacturer", &self.manufacturer);
+        writer.member("componentName", &self.component_name);
+        writer.member("componentVersion", &self.component_version);
+        writer.member("additionalFields", &self.additional_fields);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "machines")]
@@ -4433,74 +4056,37 @@ impl DecodeMembers for AssetHardwareFirmware {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_device_id = None;
-        let mut field_device_name = None;
-        let mut field_rbac_group_id = None;
-        let mut field_rbac_group_name = None;
-        let mut field_component_type = None;
-        let mut field_manufacturer = None;
-        let mut field_component_name = None;
-        let mut field_component_version = None;
-        let mut field_additional_fields = None;
+        let mut field_device_id: Option<String> = None;
+        let mut field_device_name: Option<String> = None;
+        let mut field_rbac_group_id: Option<i64> = None;
+        let mut field_rbac_group_name: Option<String> = None;
+        let mut field_component_type: Option<String> = None;
+        let mut field_manufacturer: Option<String> = None;
+        let mut field_component_name: Option<String> = None;
+        let mut field_component_version: Option<String> = None;
+        let mut field_additional_fields: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             let mut folded = [0u8; 64];
             match defender_runtime::codegen::fold_member_case(
                 key.as_str(),
                 &mut folded,
             ) {
-                "deviceid" => {
-                    field_device_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "devicename" => {
-                    field_device_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "rbacgroupid" => {
-                    field_rbac_group_id = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "rbacgroupname" => {
-                    field_rbac_group_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "componenttype" => {
-                    field_component_type = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "manufacturer" => {
-                    field_manufacturer = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "componentname" => {
-                    field_component_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "componentversion" => {
-                    field_component_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "additionalfields" => {
-                    field_additional_fields = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "deviceid" => read_wire(&mut map, &mut field_device_id)?,
+                "devicename" => read_wire(&mut map, &mut field_device_name)?,
+                "rbacgroupid" => read_wire(&mut map, &mut field_rbac_group_id)?,
+                "rbacgroupname" => read_wire(&mut map, &mut field_rbac_group_name)?,
+                "componenttype" => read_wire(&mut map, &mut field_component_type)?,
+                "manufacturer" => read_wire(&mut map, &mut field_manufacturer)?,
+                "componentname" => read_wire(&mut map, &mut field_component_name)?,
+                "componentversion" => read_wire(&mut map, &mut field_component_version)?,
+                "additionalfields" => read_wire(&mut map, &mut field_additional_fields)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -4584,105 +4170,117 @@ impl AssetHardwareFirmware {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.AssetBaselineAssessment`.
 #[cfg(feature = "machines")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssetBaselineAssessment {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The row id, built from the device id, profile id and configuration id.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "id")]
     pub id: Option<String>,
     /// The configuration's id in the baseline benchmark, such as `1.1.1`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "configurationId")]
     pub configuration_id: Option<String>,
     /// The id of the baseline profile assessed.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "profileId")]
     pub profile_id: Option<String>,
     /// The device id.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceId")]
     pub device_id: Option<String>,
     /// The device's fully qualified domain name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceName")]
     pub device_name: Option<String>,
     /// The operating system platform of the device, such as `WindowsServer2019`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osPlatform")]
     pub os_platform: Option<String>,
     /// The operating system version on the device.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osVersion")]
     pub os_version: Option<String>,
     /// The id of the device group of the device.
     ///
     /// Examples send a JSON number; some properties tables call it a string. The generated decoder accepts both.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "rbacGroupId")]
     pub rbac_group_id: Option<i64>,
     /// The device group of the device.
     ///
     /// `Unassigned` when the device is in no group; `None` when the organization has no device groups.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "rbacGroupName")]
     pub rbac_group_name: Option<String>,
     /// Whether the configuration applies to the device.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isApplicable")]
     pub is_applicable: Option<bool>,
     /// Whether the device complies with the configuration.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isCompliant")]
     pub is_compliant: Option<bool>,
     /// When the data was collected from the device; absent when none was collected.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "dataCollectionTimeOffset")]
     pub data_collection_time_offset: Option<edm::DateTimeOffset>,
     /// When compliance was calculated.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "complianceCalculationTimeOffset")]
     pub compliance_calculation_time_offset: Option<edm::DateTimeOffset>,
     /// The values the setting must have for the device to comply.
     ///
     /// The properties table types this String; the example sends a list of strings.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "recommendedValue")]
     pub recommended_value: Option<Vec<String>>,
     /// The values found on the device.
     ///
     /// The properties table types this String; the example sends a list of strings.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "currentValue")]
     pub current_value: Option<Vec<String>>,
     /// Where the current setting was read from, such as a registry path.
     ///
     /// The properties table types this String; the example sends a list of strings.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "source")]
     pub source: Option<Vec<String>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "machines")]
+impl Serialize for AssetBaselineAssessment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("id", &self.id);
+        writer.member("configurationId", &self.configuration_id);
+        writer.member("profileId", &self.profile_id);
+        writer.member("deviceId", &self.device_id);
+        writer.member("deviceName", &self.device_name);
+        writer.member("osPlatform", &self.os_platform);
+        writer.member("osVersion", &self.os_version);
+        writer.member("rbacGroupId", &self.rbac_group_id);
+        writer.member("rbacGroupName", &self.rbac_group_name);
+        writer.member("isApplicable", &self.is_applicable);
+        writer.member("isCompliant", &self.is_compliant);
+        writer.member("dataCollectionTimeOffset", &self.data_collection_time_offset);
+        writer
+            .member(
+                "complianceCalculationTimeOffset",
+                &self.compliance_calculation_time_offset,
+            );
+        writer.member("recommendedValue", &self.recommended_value);
+        writer.member("currentValue", &self.current_value);
+        writer.member("source", &self.source);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "machines")]
@@ -4692,112 +4290,55 @@ impl DecodeMembers for AssetBaselineAssessment {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_configuration_id = None;
-        let mut field_profile_id = None;
-        let mut field_device_id = None;
-        let mut field_device_name = None;
-        let mut field_os_platform = None;
-        let mut field_os_version = None;
-        let mut field_rbac_group_id = None;
-        let mut field_rbac_group_name = None;
-        let mut field_is_applicable = None;
-        let mut field_is_compliant = None;
-        let mut field_data_collection_time_offset = None;
-        let mut field_compliance_calculation_time_offset = None;
-        let mut field_recommended_value = None;
-        let mut field_current_value = None;
-        let mut field_source = None;
+        let mut field_id: Option<String> = None;
+        let mut field_configuration_id: Option<String> = None;
+        let mut field_profile_id: Option<String> = None;
+        let mut field_device_id: Option<String> = None;
+        let mut field_device_name: Option<String> = None;
+        let mut field_os_platform: Option<String> = None;
+        let mut field_os_version: Option<String> = None;
+        let mut field_rbac_group_id: Option<i64> = None;
+        let mut field_rbac_group_name: Option<String> = None;
+        let mut field_is_applicable: Option<bool> = None;
+        let mut field_is_compliant: Option<bool> = None;
+        let mut field_data_collection_time_offset: Option<edm::DateTimeOffset> = None;
+        let mut field_compliance_calculation_time_offset: Option<edm::DateTimeOffset> = None;
+        let mut field_recommended_value: Option<Vec<String>> = None;
+        let mut field_current_value: Option<Vec<String>> = None;
+        let mut field_source: Option<Vec<String>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             let mut folded = [0u8; 64];
             match defender_runtime::codegen::fold_member_case(
                 key.as_str(),
                 &mut folded,
             ) {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "configurationid" => {
-                    field_configuration_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "profileid" => {
-                    field_profile_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "deviceid" => {
-                    field_device_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "devicename" => {
-                    field_device_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "osplatform" => {
-                    field_os_platform = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "osversion" => {
-                    field_os_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "rbacgroupid" => {
-                    field_rbac_group_id = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "rbacgroupname" => {
-                    field_rbac_group_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "isapplicable" => {
-                    field_is_applicable = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "iscompliant" => {
-                    field_is_compliant = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "configurationid" => read_wire(&mut map, &mut field_configuration_id)?,
+                "profileid" => read_wire(&mut map, &mut field_profile_id)?,
+                "deviceid" => read_wire(&mut map, &mut field_device_id)?,
+                "devicename" => read_wire(&mut map, &mut field_device_name)?,
+                "osplatform" => read_wire(&mut map, &mut field_os_platform)?,
+                "osversion" => read_wire(&mut map, &mut field_os_version)?,
+                "rbacgroupid" => read_wire(&mut map, &mut field_rbac_group_id)?,
+                "rbacgroupname" => read_wire(&mut map, &mut field_rbac_group_name)?,
+                "isapplicable" => read_wire(&mut map, &mut field_is_applicable)?,
+                "iscompliant" => read_wire(&mut map, &mut field_is_compliant)?,
                 "datacollectiontimeoffset" => {
-                    field_data_collection_time_offset = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_data_collection_time_offset)?
                 }
                 "compliancecalculationtimeoffset" => {
-                    field_compliance_calculation_time_offset = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_compliance_calculation_time_offset)?
                 }
-                "recommendedvalue" => {
-                    field_recommended_value = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "currentvalue" => {
-                    field_current_value = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "source" => {
-                    field_source = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
+                "recommendedvalue" => read_wire(&mut map, &mut field_recommended_value)?,
+                "currentvalue" => read_wire(&mut map, &mut field_current_value)?,
+                "source" => read_wire(&mut map, &mut field_source)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -4909,154 +4450,162 @@ impl AssetBaselineAssessment {
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.DeviceAvInfo`.
 #[cfg(feature = "deviceavinfo")]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeviceAvInfo {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The row id (the device id in practice).
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// The device id.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "machineId")]
     pub machine_id: Option<String>,
     /// The device's DNS name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "computerDnsName")]
     pub computer_dns_name: Option<String>,
     /// The operating system family.
     ///
     /// Documented values: `windows`, `mac`, `linux`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osKind")]
     pub os_kind: Option<String>,
     /// The operating system platform of the device, such as `Windows10` or `Windows11`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osPlatform")]
     pub os_platform: Option<String>,
     /// The operating system version, such as `10.0.19044.1865`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osVersion")]
     pub os_version: Option<String>,
     /// The antivirus mode, as a number in a string.
     ///
     /// Documented values: `0` Active, `1` Passive, `2` Disabled, `3` Other, `4` EDRBlocked, `5` PassiveAudit; an empty string also means Other.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "avMode")]
     pub av_mode: Option<String>,
     /// The security intelligence version.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "avSignatureVersion")]
     pub av_signature_version: Option<String>,
     /// The antivirus engine version.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "avEngineVersion")]
     pub av_engine_version: Option<String>,
     /// The antivirus platform version.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "avPlatformVersion")]
     pub av_platform_version: Option<String>,
     /// When the device was last seen.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "lastSeenTime")]
     pub last_seen_time: Option<edm::DateTimeOffset>,
     /// The result of the last quick scan.
     ///
     /// `microsoft.windowsDefenderATP.api.AvScanResult`, nullable.
-    #[serde(rename = "quickScanResult")]
     pub quick_scan_result: Option<AvScanResult>,
     /// The error code of the last quick scan, such as `0x80508023`; empty when none.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "quickScanError")]
     pub quick_scan_error: Option<String>,
     /// When the last quick scan completed.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "quickScanTime")]
     pub quick_scan_time: Option<edm::DateTimeOffset>,
     /// The result of the last full scan.
     ///
     /// `microsoft.windowsDefenderATP.api.AvScanResult`, nullable.
-    #[serde(rename = "fullScanResult")]
     pub full_scan_result: Option<AvScanResult>,
     /// The error code of the last full scan; empty when none.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "fullScanError")]
     pub full_scan_error: Option<String>,
     /// When the last full scan completed.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "fullScanTime")]
     pub full_scan_time: Option<edm::DateTimeOffset>,
     /// When the report's data for the device was refreshed.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "dataRefreshTimestamp")]
     pub data_refresh_timestamp: Option<edm::DateTimeOffset>,
     /// When the antivirus engine was last updated on the device.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "avEngineUpdateTime")]
     pub av_engine_update_time: Option<edm::DateTimeOffset>,
     /// When security intelligence was last updated on the device.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "avSignatureUpdateTime")]
     pub av_signature_update_time: Option<edm::DateTimeOffset>,
     /// When the antivirus platform was last updated on the device.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "avPlatformUpdateTime")]
     pub av_platform_update_time: Option<edm::DateTimeOffset>,
     /// When the installed security intelligence build was released.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "avSignaturePublishTime")]
     pub av_signature_publish_time: Option<edm::DateTimeOffset>,
     /// Whether security intelligence is up to date.
     ///
     /// `microsoft.windowsDefenderATP.api.AvUpToDateStatus`, nullable.
-    #[serde(rename = "avIsSignatureUpToDate")]
     pub av_is_signature_up_to_date: Option<AvUpToDateStatus>,
     /// Whether the antivirus engine is up to date.
     ///
     /// `microsoft.windowsDefenderATP.api.AvUpToDateStatus`, nullable.
-    #[serde(rename = "avIsEngineUpToDate")]
     pub av_is_engine_up_to_date: Option<AvUpToDateStatus>,
     /// Whether the antivirus platform is up to date.
     ///
     /// `microsoft.windowsDefenderATP.api.AvUpToDateStatus`, nullable.
-    #[serde(rename = "avIsPlatformUpToDate")]
     pub av_is_platform_up_to_date: Option<AvUpToDateStatus>,
     /// The id of the device group of the device.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "rbacGroupId")]
     pub rbac_group_id: Option<i64>,
     /// The name of the device group of the device.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "rbacGroupName")]
     pub rbac_group_name: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "deviceavinfo")]
+impl Serialize for DeviceAvInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("machineId", &self.machine_id);
+        writer.member("computerDnsName", &self.computer_dns_name);
+        writer.member("osKind", &self.os_kind);
+        writer.member("osPlatform", &self.os_platform);
+        writer.member("osVersion", &self.os_version);
+        writer.member("avMode", &self.av_mode);
+        writer.member("avSignatureVersion", &self.av_signature_version);
+        writer.member("avEngineVersion", &self.av_engine_version);
+        writer.member("avPlatformVersion", &self.av_platform_version);
+        writer.member("lastSeenTime", &self.last_seen_time);
+        writer.member("quickScanResult", &self.quick_scan_result);
+        writer.member("quickScanError", &self.quick_scan_error);
+        writer.member("quickScanTime", &self.quick_scan_time);
+        writer.member("fullScanResult", &self.full_scan_result);
+        writer.member("fullScanError", &self.full_scan_error);
+        writer.member("fullScanTime", &self.full_scan_time);
+        writer.member("dataRefreshTimestamp", &self.data_refresh_timestamp);
+        writer.member("avEngineUpdateTime", &self.av_engine_update_time);
+        writer.member("avSignatureUpdateTime", &self.av_signature_update_time);
+        writer.member("avPlatformUpdateTime", &self.av_platform_update_time);
+        writer.member("avSignaturePublishTime", &self.av_signature_publish_time);
+        writer.member("avIsSignatureUpToDate", &self.av_is_signature_up_to_date);
+        writer.member("avIsEngineUpToDate", &self.av_is_engine_up_to_date);
+        writer.member("avIsPlatformUpToDate", &self.av_is_platform_up_to_date);
+        writer.member("rbacGroupId", &self.rbac_group_id);
+        writer.member("rbacGroupName", &self.rbac_group_name);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "deviceavinfo")]
@@ -5066,167 +4615,89 @@ impl DecodeMembers for DeviceAvInfo {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_machine_id = None;
-        let mut field_computer_dns_name = None;
-        let mut field_os_kind = None;
-        let mut field_os_platform = None;
-        let mut field_os_version = None;
-        let mut field_av_mode = None;
-        let mut field_av_signature_version = None;
-        let mut field_av_engine_version = None;
-        let mut field_av_platform_version = None;
-        let mut field_last_seen_time = None;
-        let mut field_quick_scan_result = None;
-        let mut field_quick_scan_error = None;
-        let mut field_quick_scan_time = None;
-        let mut field_full_scan_result = None;
-        let mut field_full_scan_error = None;
-        let mut field_full_scan_time = None;
-        let mut field_data_refresh_timestamp = None;
-        let mut field_av_engine_update_time = None;
-        let mut field_av_signature_update_time = None;
-        let mut field_av_platform_update_time = None;
-        let mut field_av_signature_publish_time = None;
-        let mut field_av_is_signature_up_to_date = None;
-        let mut field_av_is_engine_up_to_date = None;
-        let mut field_av_is_platform_up_to_date = None;
-        let mut field_rbac_group_id = None;
-        let mut field_rbac_group_name = None;
+        let mut field_id: Option<String> = None;
+        let mut field_machine_id: Option<String> = None;
+        let mut field_computer_dns_name: Option<String> = None;
+        let mut field_os_kind: Option<String> = None;
+        let mut field_os_platform: Option<String> = None;
+        let mut field_os_version: Option<String> = None;
+        let mut field_av_mode: Option<String> = None;
+        let mut field_av_signature_version: Option<String> = None;
+        let mut field_av_engine_version: Option<String> = None;
+        let mut field_av_platform_version: Option<String> = None;
+        let mut field_last_seen_time: Option<edm::DateTimeOffset> = None;
+        let mut field_quick_scan_result: Option<AvScanResult> = None;
+        let mut field_quick_scan_error: Option<String> = None;
+        let mut field_quick_scan_time: Option<edm::DateTimeOffset> = None;
+        let mut field_full_scan_result: Option<AvScanResult> = None;
+        let mut field_full_scan_error: Option<String> = None;
+        let mut field_full_scan_time: Option<edm::DateTimeOffset> = None;
+        let mut field_data_refresh_timestamp: Option<edm::DateTimeOffset> = None;
+        let mut field_av_engine_update_time: Option<edm::DateTimeOffset> = None;
+        let mut field_av_signature_update_time: Option<edm::DateTimeOffset> = None;
+        let mut field_av_platform_update_time: Option<edm::DateTimeOffset> = None;
+        let mut field_av_signature_publish_time: Option<edm::DateTimeOffset> = None;
+        let mut field_av_is_signature_up_to_date: Option<AvUpToDateStatus> = None;
+        let mut field_av_is_engine_up_to_date: Option<AvUpToDateStatus> = None;
+        let mut field_av_is_platform_up_to_date: Option<AvUpToDateStatus> = None;
+        let mut field_rbac_group_id: Option<i64> = None;
+        let mut field_rbac_group_name: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "machineId" => {
-                    field_machine_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "computerDnsName" => {
-                    field_computer_dns_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "osKind" => {
-                    field_os_kind = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "osPlatform" => {
-                    field_os_platform = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "osVersion" => {
-                    field_os_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "avMode" => {
-                    field_av_mode = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "machineId" => read_wire(&mut map, &mut field_machine_id)?,
+                "computerDnsName" => read_wire(&mut map, &mut field_computer_dns_name)?,
+                "osKind" => read_wire(&mut map, &mut field_os_kind)?,
+                "osPlatform" => read_wire(&mut map, &mut field_os_platform)?,
+                "osVersion" => read_wire(&mut map, &mut field_os_version)?,
+                "avMode" => read_wire(&mut map, &mut field_av_mode)?,
                 "avSignatureVersion" => {
-                    field_av_signature_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_av_signature_version)?
                 }
-                "avEngineVersion" => {
-                    field_av_engine_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "avEngineVersion" => read_wire(&mut map, &mut field_av_engine_version)?,
                 "avPlatformVersion" => {
-                    field_av_platform_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_av_platform_version)?
                 }
-                "lastSeenTime" => {
-                    field_last_seen_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "quickScanResult" => {
-                    field_quick_scan_result = map.next_value::<Option<AvScanResult>>()?;
-                }
-                "quickScanError" => {
-                    field_quick_scan_error = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "quickScanTime" => {
-                    field_quick_scan_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "fullScanResult" => {
-                    field_full_scan_result = map.next_value::<Option<AvScanResult>>()?;
-                }
-                "fullScanError" => {
-                    field_full_scan_error = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "fullScanTime" => {
-                    field_full_scan_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
+                "lastSeenTime" => read_wire(&mut map, &mut field_last_seen_time)?,
+                "quickScanResult" => read_own(&mut map, &mut field_quick_scan_result)?,
+                "quickScanError" => read_wire(&mut map, &mut field_quick_scan_error)?,
+                "quickScanTime" => read_wire(&mut map, &mut field_quick_scan_time)?,
+                "fullScanResult" => read_own(&mut map, &mut field_full_scan_result)?,
+                "fullScanError" => read_wire(&mut map, &mut field_full_scan_error)?,
+                "fullScanTime" => read_wire(&mut map, &mut field_full_scan_time)?,
                 "dataRefreshTimestamp" => {
-                    field_data_refresh_timestamp = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_data_refresh_timestamp)?
                 }
                 "avEngineUpdateTime" => {
-                    field_av_engine_update_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_av_engine_update_time)?
                 }
                 "avSignatureUpdateTime" => {
-                    field_av_signature_update_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_av_signature_update_time)?
                 }
                 "avPlatformUpdateTime" => {
-                    field_av_platform_update_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_av_platform_update_time)?
                 }
                 "avSignaturePublishTime" => {
-                    field_av_signature_publish_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_av_signature_publish_time)?
                 }
                 "avIsSignatureUpToDate" => {
-                    field_av_is_signature_up_to_date = map
-                        .next_value::<Option<AvUpToDateStatus>>()?;
+                    read_own(&mut map, &mut field_av_is_signature_up_to_date)?
                 }
                 "avIsEngineUpToDate" => {
-                    field_av_is_engine_up_to_date = map
-                        .next_value::<Option<AvUpToDateStatus>>()?;
+                    read_own(&mut map, &mut field_av_is_engine_up_to_date)?
                 }
                 "avIsPlatformUpToDate" => {
-                    field_av_is_platform_up_to_date = map
-                        .next_value::<Option<AvUpToDateStatus>>()?;
+                    read_own(&mut map, &mut field_av_is_platform_up_to_date)?
                 }
-                "rbacGroupId" => {
-                    field_rbac_group_id = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "rbacGroupName" => {
-                    field_rbac_group_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "rbacGroupId" => read_wire(&mut map, &mut field_rbac_group_id)?,
+                "rbacGroupName" => read_wire(&mut map, &mut field_rbac_group_name)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -5380,25 +4851,33 @@ impl DeviceAvInfo {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.RelatedFileInfo`.
 #[cfg(any(feature = "machineactions", feature = "machines"))]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RelatedFileInfo {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The file's hash.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "fileIdentifier")]
     pub file_identifier: Option<String>,
     /// Which hash `fileIdentifier` is.
     ///
     /// `microsoft.windowsDefenderATP.api.FileIdentifierType`, nullable.
-    #[serde(rename = "fileIdentifierType")]
     pub file_identifier_type: Option<FileIdentifierType>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
+impl Serialize for RelatedFileInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("fileIdentifier", &self.file_identifier);
+        writer.member("fileIdentifierType", &self.file_identifier_type);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
@@ -5408,27 +4887,21 @@ impl DecodeMembers for RelatedFileInfo {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_file_identifier = None;
-        let mut field_file_identifier_type = None;
+        let mut field_file_identifier: Option<String> = None;
+        let mut field_file_identifier_type: Option<FileIdentifierType> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "fileIdentifier" => {
-                    field_file_identifier = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "fileIdentifier" => read_wire(&mut map, &mut field_file_identifier)?,
                 "fileIdentifierType" => {
-                    field_file_identifier_type = map
-                        .next_value::<Option<FileIdentifierType>>()?;
+                    read_own(&mut map, &mut field_file_identifier_type)?
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -5482,29 +4955,37 @@ impl RelatedFileInfo {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.LiveResponseCommandParameter`.
 #[cfg(any(feature = "machineactions", feature = "machines"))]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LiveResponseCommandParameter {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The argument's name.
     ///
     /// `FileName` for PutFile; `ScriptName` and `Args` for RunScript; `Path` for GetFile.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "key")]
     pub key: Option<String>,
     /// The argument's value.
     ///
     /// For GetFile, backslashes in the path are escaped as JSON requires.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "value")]
     pub value: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
+impl Serialize for LiveResponseCommandParameter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("key", &self.key);
+        writer.member("value", &self.value);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
@@ -5514,24 +4995,19 @@ impl DecodeMembers for LiveResponseCommandParameter {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_key = None;
-        let mut field_value = None;
+        let mut field_key: Option<String> = None;
+        let mut field_value: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "key" => {
-                    field_key = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "value" => {
-                    field_value = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "key" => read_wire(&mut map, &mut field_key)?,
+                "value" => read_wire(&mut map, &mut field_value)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -5585,25 +5061,33 @@ impl LiveResponseCommandParameter {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.LiveResponseCommand`.
 #[cfg(any(feature = "machineactions", feature = "machines"))]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LiveResponseCommand {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Which command to run.
     ///
     /// `microsoft.windowsDefenderATP.api.LiveResponseCommandType`, nullable.
-    #[serde(rename = "type")]
     pub r#type: Option<LiveResponseCommandType>,
     /// The command's arguments as key and value pairs.
     ///
     /// `Collection(microsoft.windowsDefenderATP.api.LiveResponseCommandParameter)`, nullable.
-    #[serde(rename = "params")]
     pub params: Option<Vec<LiveResponseCommandParameter>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
+impl Serialize for LiveResponseCommand {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("type", &self.r#type);
+        writer.member("params", &self.params);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
@@ -5613,25 +5097,19 @@ impl DecodeMembers for LiveResponseCommand {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_type = None;
-        let mut field_params = None;
+        let mut field_type: Option<LiveResponseCommandType> = None;
+        let mut field_params: Option<Vec<LiveResponseCommandParameter>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "type" => {
-                    field_type = map.next_value::<Option<LiveResponseCommandType>>()?;
-                }
-                "params" => {
-                    field_params = map
-                        .next_value::<Option<Vec<LiveResponseCommandParameter>>>()?;
-                }
+                "type" => read_own(&mut map, &mut field_type)?,
+                "params" => read_own(&mut map, &mut field_params)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -5685,47 +5163,55 @@ impl LiveResponseCommand {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.MachineActionCommand`.
 #[cfg(any(feature = "machineactions", feature = "machines"))]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MachineActionCommand {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Position of the command in the request, from 0; pass it to `GetLiveResponseResultDownloadLink` to fetch the command's output.
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "index")]
     pub index: Option<i32>,
     /// When the command started; null until it does.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "startTime")]
     pub start_time: Option<edm::DateTimeOffset>,
     /// When the command ended; null until it does.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "endTime")]
     pub end_time: Option<edm::DateTimeOffset>,
     /// The command's state.
     ///
     /// `microsoft.windowsDefenderATP.api.LiveResponseCommandStatus`, nullable.
-    #[serde(rename = "commandStatus")]
     pub command_status: Option<LiveResponseCommandStatus>,
     /// Errors the command reported.
     ///
     /// The reference examples only show an empty array, so the element shape is not known; elements are kept as the service sends them.
     ///
     /// `Collection(Edm.Untyped)`, nullable.
-    #[serde(rename = "errors")]
     pub errors: Option<Vec<Value>>,
     /// The command as it was requested.
     ///
     /// `microsoft.windowsDefenderATP.api.LiveResponseCommand`, nullable.
-    #[serde(rename = "command")]
     pub command: Option<LiveResponseCommand>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
+impl Serialize for MachineActionCommand {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("index", &self.index);
+        writer.member("startTime", &self.start_time);
+        writer.member("endTime", &self.end_time);
+        writer.member("commandStatus", &self.command_status);
+        writer.member("errors", &self.errors);
+        writer.member("command", &self.command);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
@@ -5735,43 +5221,27 @@ impl DecodeMembers for MachineActionCommand {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_index = None;
-        let mut field_start_time = None;
-        let mut field_end_time = None;
-        let mut field_command_status = None;
-        let mut field_errors = None;
-        let mut field_command = None;
+        let mut field_index: Option<i32> = None;
+        let mut field_start_time: Option<edm::DateTimeOffset> = None;
+        let mut field_end_time: Option<edm::DateTimeOffset> = None;
+        let mut field_command_status: Option<LiveResponseCommandStatus> = None;
+        let mut field_errors: Option<Vec<Value>> = None;
+        let mut field_command: Option<LiveResponseCommand> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "index" => {
-                    field_index = map.next_value::<Wire<Option<i32>>>()?.into_inner();
-                }
-                "startTime" => {
-                    field_start_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "endTime" => {
-                    field_end_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "commandStatus" => {
-                    field_command_status = map
-                        .next_value::<Option<LiveResponseCommandStatus>>()?;
-                }
-                "errors" => field_errors = map.next_value::<Option<Vec<Value>>>()?,
-                "command" => {
-                    field_command = map.next_value::<Option<LiveResponseCommand>>()?;
-                }
+                "index" => read_wire(&mut map, &mut field_index)?,
+                "startTime" => read_wire(&mut map, &mut field_start_time)?,
+                "endTime" => read_wire(&mut map, &mut field_end_time)?,
+                "commandStatus" => read_own(&mut map, &mut field_command_status)?,
+                "errors" => read_own(&mut map, &mut field_errors)?,
+                "command" => read_own(&mut map, &mut field_command)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -5842,35 +5312,42 @@ impl MachineActionCommand {
 /// The API itself never returns this object: it is the JSON document stored behind the download link. It is declared so that the downloaded transcript can be decoded with the same lenient decoder.
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.LiveResponseScriptResult`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LiveResponseScriptResult {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The script that ran.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "script_name")]
     pub script_name: Option<String>,
     /// The script's exit code.
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "exit_code")]
     pub exit_code: Option<i32>,
     /// What the script wrote to standard output.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "script_output")]
     pub script_output: Option<String>,
     /// What the script wrote to standard error.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "script_errors")]
     pub script_errors: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for LiveResponseScriptResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("script_name", &self.script_name);
+        writer.member("exit_code", &self.exit_code);
+        writer.member("script_output", &self.script_output);
+        writer.member("script_errors", &self.script_errors);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for LiveResponseScriptResult {
@@ -5879,38 +5356,23 @@ impl DecodeMembers for LiveResponseScriptResult {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_script_name = None;
-        let mut field_exit_code = None;
-        let mut field_script_output = None;
-        let mut field_script_errors = None;
+        let mut field_script_name: Option<String> = None;
+        let mut field_exit_code: Option<i32> = None;
+        let mut field_script_output: Option<String> = None;
+        let mut field_script_errors: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "script_name" => {
-                    field_script_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "exit_code" => {
-                    field_exit_code = map.next_value::<Wire<Option<i32>>>()?.into_inner();
-                }
-                "script_output" => {
-                    field_script_output = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "script_errors" => {
-                    field_script_errors = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "script_name" => read_wire(&mut map, &mut field_script_name)?,
+                "exit_code" => read_wire(&mut map, &mut field_exit_code)?,
+                "script_output" => read_wire(&mut map, &mut field_script_output)?,
+                "script_errors" => read_wire(&mut map, &mut field_script_errors)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -5969,132 +5431,140 @@ impl LiveResponseScriptResult {
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.MachineAction`.
 #[cfg(any(feature = "machineactions", feature = "machines"))]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MachineAction {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The machine action's identifier.
     ///
     /// The resource page types it as a GUID, but the pages also use a 40 hex digit value and a placeholder as machine action ids, so it is kept as a string.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Which response action this is.
     ///
     /// `microsoft.windowsDefenderATP.api.MachineActionType`, nullable.
-    #[serde(rename = "type")]
     pub r#type: Option<MachineActionType>,
     /// A title for the action.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "title")]
     pub title: Option<String>,
     /// Scope of an isolation or antivirus scan action; null for other types.
     ///
     /// `microsoft.windowsDefenderATP.api.MachineActionScope`, nullable.
-    #[serde(rename = "scope")]
     pub scope: Option<MachineActionScope>,
     /// Who requested the action.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "requestor")]
     pub requestor: Option<String>,
     /// The comment given with the request.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "requestorComment")]
     pub requestor_comment: Option<String>,
     /// The user or application that submitted the action.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "requestSource")]
     pub request_source: Option<String>,
     /// An identifier the caller may supply for its own correlation.
     ///
     /// The properties table spells it `externalID`; no example on the reference pages shows it, and responses captured from the service spell it `externalId`, which is used here.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "externalId")]
     pub external_id: Option<String>,
     /// The action's current state.
     ///
     /// `microsoft.windowsDefenderATP.api.MachineActionStatus`, nullable.
-    #[serde(rename = "status")]
     pub status: Option<MachineActionStatus>,
     /// Id of the device the action runs on.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "machineId")]
     pub machine_id: Option<String>,
     /// Name of the device the action runs on.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "computerDnsName")]
     pub computer_dns_name: Option<String>,
     /// When the action was created.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "creationDateTimeUtc")]
     pub creation_date_time_utc: Option<edm::DateTimeOffset>,
     /// When the action's status last changed.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "lastUpdateDateTimeUtc")]
     pub last_update_date_time_utc: Option<edm::DateTimeOffset>,
     /// When the action's status last changed, under the name the list examples use.
     ///
     /// The List MachineActions examples send `lastUpdateTimeUtc`; the resource page and the other examples send `lastUpdateDateTimeUtc`. Both are declared; expect one of them.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "lastUpdateTimeUtc")]
     pub last_update_time_utc: Option<edm::DateTimeOffset>,
     /// Who cancelled the action.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "cancellationRequestor")]
     pub cancellation_requestor: Option<String>,
     /// The comment given with the cancellation.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "cancellationComment")]
     pub cancellation_comment: Option<String>,
     /// When the action was cancelled.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "cancellationDateTimeUtc")]
     pub cancellation_date_time_utc: Option<edm::DateTimeOffset>,
     /// The HRESULT error code of the action; 0 when there is no error.
     ///
     /// Not in the properties table; the run live response example sends it.
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "errorHResult")]
     pub error_h_result: Option<i32>,
     /// Details of a troubleshooting-mode action, when the action is one.
     ///
     /// Not on the reference pages: declared by the live `$metadata`, and sent (as null) in responses recorded in elastic/integrations, demisto/content and a 2023 live response capture (Cloud-Architekt's blog). Its type is a guess: a string.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "troubleshootInfo")]
     pub troubleshoot_info: Option<String>,
     /// The file the action targeted, for stop and quarantine actions; null otherwise.
     ///
     /// `microsoft.windowsDefenderATP.api.RelatedFileInfo`, nullable.
-    #[serde(rename = "relatedFileInfo")]
     pub related_file_info: Option<RelatedFileInfo>,
     /// The commands of a live response action, with their progress.
     ///
     /// The properties table describes this as an array of the command types (PutFile, RunScript, GetFile); the run live response example shows objects carrying the command, its index, status, times and errors, which is what is declared.
     ///
     /// `Collection(microsoft.windowsDefenderATP.api.MachineActionCommand)`, nullable.
-    #[serde(rename = "commands")]
     pub commands: Option<Vec<MachineActionCommand>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(any(feature = "machineactions", feature = "machines"))]
+impl Serialize for MachineAction {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("type", &self.r#type);
+        writer.member("title", &self.title);
+        writer.member("scope", &self.scope);
+        writer.member("requestor", &self.requestor);
+        writer.member("requestorComment", &self.requestor_comment);
+        writer.member("requestSource", &self.request_source);
+        writer.member("externalId", &self.external_id);
+        writer.member("status", &self.status);
+        writer.member("machineId", &self.machine_id);
+        writer.member("computerDnsName", &self.computer_dns_name);
+        writer.member("creationDateTimeUtc", &self.creation_date_time_utc);
+        writer.member("lastUpdateDateTimeUtc", &self.last_update_date_time_utc);
+        writer.member("lastUpdateTimeUtc", &self.last_update_time_utc);
+        writer.member("cancellationRequestor", &self.cancellation_requestor);
+        writer.member("cancellationComment", &self.cancellation_comment);
+        writer.member("cancellationDateTimeUtc", &self.cancellation_date_time_utc);
+        writer.member("errorHResult", &self.error_h_result);
+        writer.member("troubleshootInfo", &self.troubleshoot_info);
+        writer.member("relatedFileInfo", &self.related_file_info);
+        writer.member("commands", &self.commands);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(any(feature = "machineactions", feature = "machines"))]
@@ -6104,124 +5574,69 @@ impl DecodeMembers for MachineAction {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_type = None;
-        let mut field_title = None;
-        let mut field_scope = None;
-        let mut field_requestor = None;
-        let mut field_requestor_comment = None;
-        let mut field_request_source = None;
-        let mut field_external_id = None;
-        let mut field_status = None;
-        let mut field_machine_id = None;
-        let mut field_computer_dns_name = None;
-        let mut field_creation_date_time_utc = None;
-        let mut field_last_update_date_time_utc = None;
-        let mut field_last_update_time_utc = None;
-        let mut field_cancellation_requestor = None;
-        let mut field_cancellation_comment = None;
-        let mut field_cancellation_date_time_utc = None;
-        let mut field_error_h_result = None;
-        let mut field_troubleshoot_info = None;
-        let mut field_related_file_info = None;
-        let mut field_commands = None;
+        let mut field_id: Option<String> = None;
+        let mut field_type: Option<MachineActionType> = None;
+        let mut field_title: Option<String> = None;
+        let mut field_scope: Option<MachineActionScope> = None;
+        let mut field_requestor: Option<String> = None;
+        let mut field_requestor_comment: Option<String> = None;
+        let mut field_request_source: Option<String> = None;
+        let mut field_external_id: Option<String> = None;
+        let mut field_status: Option<MachineActionStatus> = None;
+        let mut field_machine_id: Option<String> = None;
+        let mut field_computer_dns_name: Option<String> = None;
+        let mut field_creation_date_time_utc: Option<edm::DateTimeOffset> = None;
+        let mut field_last_update_date_time_utc: Option<edm::DateTimeOffset> = None;
+        let mut field_last_update_time_utc: Option<edm::DateTimeOffset> = None;
+        let mut field_cancellation_requestor: Option<String> = None;
+        let mut field_cancellation_comment: Option<String> = None;
+        let mut field_cancellation_date_time_utc: Option<edm::DateTimeOffset> = None;
+        let mut field_error_h_result: Option<i32> = None;
+        let mut field_troubleshoot_info: Option<String> = None;
+        let mut field_related_file_info: Option<RelatedFileInfo> = None;
+        let mut field_commands: Option<Vec<MachineActionCommand>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "type" => field_type = map.next_value::<Option<MachineActionType>>()?,
-                "title" => {
-                    field_title = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "scope" => field_scope = map.next_value::<Option<MachineActionScope>>()?,
-                "requestor" => {
-                    field_requestor = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "requestorComment" => {
-                    field_requestor_comment = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "requestSource" => {
-                    field_request_source = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "externalId" => {
-                    field_external_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "status" => {
-                    field_status = map.next_value::<Option<MachineActionStatus>>()?;
-                }
-                "machineId" => {
-                    field_machine_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "computerDnsName" => {
-                    field_computer_dns_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "type" => read_own(&mut map, &mut field_type)?,
+                "title" => read_wire(&mut map, &mut field_title)?,
+                "scope" => read_own(&mut map, &mut field_scope)?,
+                "requestor" => read_wire(&mut map, &mut field_requestor)?,
+                "requestorComment" => read_wire(&mut map, &mut field_requestor_comment)?,
+                "requestSource" => read_wire(&mut map, &mut field_request_source)?,
+                "externalId" => read_wire(&mut map, &mut field_external_id)?,
+                "status" => read_own(&mut map, &mut field_status)?,
+                "machineId" => read_wire(&mut map, &mut field_machine_id)?,
+                "computerDnsName" => read_wire(&mut map, &mut field_computer_dns_name)?,
                 "creationDateTimeUtc" => {
-                    field_creation_date_time_utc = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_creation_date_time_utc)?
                 }
                 "lastUpdateDateTimeUtc" => {
-                    field_last_update_date_time_utc = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_last_update_date_time_utc)?
                 }
                 "lastUpdateTimeUtc" => {
-                    field_last_update_time_utc = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_last_update_time_utc)?
                 }
                 "cancellationRequestor" => {
-                    field_cancellation_requestor = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_cancellation_requestor)?
                 }
                 "cancellationComment" => {
-                    field_cancellation_comment = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_cancellation_comment)?
                 }
                 "cancellationDateTimeUtc" => {
-                    field_cancellation_date_time_utc = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_cancellation_date_time_utc)?
                 }
-                "errorHResult" => {
-                    field_error_h_result = map
-                        .next_value::<Wire<Option<i32>>>()?
-                        .into_inner();
-                }
-                "troubleshootInfo" => {
-                    field_troubleshoot_info = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "relatedFileInfo" => {
-                    field_related_file_info = map
-                        .next_value::<Option<RelatedFileInfo>>()?;
-                }
-                "commands" => {
-                    field_commands = map
-                        .next_value::<Option<Vec<MachineActionCommand>>>()?;
-                }
+                "errorHResult" => read_wire(&mut map, &mut field_error_h_result)?,
+                "troubleshootInfo" => read_wire(&mut map, &mut field_troubleshoot_info)?,
+                "relatedFileInfo" => read_own(&mut map, &mut field_related_file_info)?,
+                "commands" => read_own(&mut map, &mut field_commands)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -6351,57 +5766,65 @@ impl MachineAction {
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.LibraryFile`.
 #[cfg(feature = "libraryfiles")]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LibraryFile {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The file's name, unique within the library.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "fileName", skip_serializing_if = "String::is_empty")]
     pub file_name: String,
     /// SHA-256 hash of the file's content.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "sha256")]
     pub sha256: Option<String>,
     /// A description of the file.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "description")]
     pub description: Option<String>,
     /// When the file was uploaded.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "creationTime")]
     pub creation_time: Option<edm::DateTimeOffset>,
     /// When the file was last replaced.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "lastUpdatedTime")]
     pub last_updated_time: Option<edm::DateTimeOffset>,
     /// Who uploaded the file.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "createdBy")]
     pub created_by: Option<String>,
     /// Whether the script takes parameters.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "hasParameters")]
     pub has_parameters: Option<bool>,
     /// What parameters the script takes.
     ///
     /// Absent for files uploaded without one.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "parametersDescription")]
     pub parameters_description: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "libraryfiles")]
+impl Serialize for LibraryFile {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("fileName", &self.file_name);
+        writer.member("sha256", &self.sha256);
+        writer.member("description", &self.description);
+        writer.member("creationTime", &self.creation_time);
+        writer.member("lastUpdatedTime", &self.last_updated_time);
+        writer.member("createdBy", &self.created_by);
+        writer.member("hasParameters", &self.has_parameters);
+        writer.member("parametersDescription", &self.parameters_description);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "libraryfiles")]
@@ -6411,62 +5834,33 @@ impl DecodeMembers for LibraryFile {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_file_name = None;
-        let mut field_sha256 = None;
-        let mut field_description = None;
-        let mut field_creation_time = None;
-        let mut field_last_updated_time = None;
-        let mut field_created_by = None;
-        let mut field_has_parameters = None;
-        let mut field_parameters_description = None;
+        let mut field_file_name: Option<String> = None;
+        let mut field_sha256: Option<String> = None;
+        let mut field_description: Option<String> = None;
+        let mut field_creation_time: Option<edm::DateTimeOffset> = None;
+        let mut field_last_updated_time: Option<edm::DateTimeOffset> = None;
+        let mut field_created_by: Option<String> = None;
+        let mut field_has_parameters: Option<bool> = None;
+        let mut field_parameters_description: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "fileName" => {
-                    field_file_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "sha256" => {
-                    field_sha256 = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "description" => {
-                    field_description = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "creationTime" => {
-                    field_creation_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "lastUpdatedTime" => {
-                    field_last_updated_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "createdBy" => {
-                    field_created_by = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "hasParameters" => {
-                    field_has_parameters = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
+                "fileName" => read_wire(&mut map, &mut field_file_name)?,
+                "sha256" => read_wire(&mut map, &mut field_sha256)?,
+                "description" => read_wire(&mut map, &mut field_description)?,
+                "creationTime" => read_wire(&mut map, &mut field_creation_time)?,
+                "lastUpdatedTime" => read_wire(&mut map, &mut field_last_updated_time)?,
+                "createdBy" => read_wire(&mut map, &mut field_created_by)?,
+                "hasParameters" => read_wire(&mut map, &mut field_has_parameters)?,
                 "parametersDescription" => {
-                    field_parameters_description = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_parameters_description)?
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -6553,32 +5947,49 @@ impl LibraryFile {
         feature = "users"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AlertComment {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The comment text.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "comment")]
     pub comment: Option<String>,
     /// Who wrote the comment.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "createdBy")]
     pub created_by: Option<String>,
     /// When the comment was written.
     ///
     /// The resource page calls this member createTime; the examples send createdTime.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "createdTime")]
     pub created_time: Option<edm::DateTimeOffset>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl Serialize for AlertComment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("comment", &self.comment);
+        writer.member("createdBy", &self.created_by);
+        writer.member("createdTime", &self.created_time);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(
@@ -6597,34 +6008,21 @@ impl DecodeMembers for AlertComment {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_comment = None;
-        let mut field_created_by = None;
-        let mut field_created_time = None;
+        let mut field_comment: Option<String> = None;
+        let mut field_created_by: Option<String> = None;
+        let mut field_created_time: Option<edm::DateTimeOffset> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "comment" => {
-                    field_comment = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "createdBy" => {
-                    field_created_by = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "createdTime" => {
-                    field_created_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
+                "comment" => read_wire(&mut map, &mut field_comment)?,
+                "createdBy" => read_wire(&mut map, &mut field_created_by)?,
+                "createdTime" => read_wire(&mut map, &mut field_created_time)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -6709,20 +6107,37 @@ impl AlertComment {
         feature = "users"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AlertCommentInput {
     /// `comment`: The comment text.
-    #[serde(rename = "comment", skip_serializing_if = "Patch::is_absent")]
     pub comment: Patch<String>,
     /// `createdBy`: Who wrote the comment.
-    #[serde(rename = "createdBy", skip_serializing_if = "Patch::is_absent")]
     pub created_by: Patch<String>,
     /// `createdTime`: When the comment was written.
-    #[serde(rename = "createdTime", skip_serializing_if = "Patch::is_absent")]
     pub created_time: Patch<edm::DateTimeOffset>,
     /// Members the metadata does not declare, sent as they are.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl Serialize for AlertCommentInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.patch("comment", &self.comment);
+        writer.patch("createdBy", &self.created_by);
+        writer.patch("createdTime", &self.created_time);
+        writer.json_members(&self.additional_properties);
+        writer.end()
+    }
 }
 
 /// The user an alert concerns.
@@ -6740,25 +6155,42 @@ pub struct AlertCommentInput {
         feature = "users"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AlertRelatedUser {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The user's account name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "userName")]
     pub user_name: Option<String>,
     /// The user's account domain.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "domainName")]
     pub domain_name: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl Serialize for AlertRelatedUser {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("userName", &self.user_name);
+        writer.member("domainName", &self.domain_name);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(
@@ -6777,28 +6209,19 @@ impl DecodeMembers for AlertRelatedUser {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_user_name = None;
-        let mut field_domain_name = None;
+        let mut field_user_name: Option<String> = None;
+        let mut field_domain_name: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "userName" => {
-                    field_user_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "domainName" => {
-                    field_domain_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "userName" => read_wire(&mut map, &mut field_user_name)?,
+                "domainName" => read_wire(&mut map, &mut field_domain_name)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -6879,17 +6302,34 @@ impl AlertRelatedUser {
         feature = "users"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AlertRelatedUserInput {
     /// `userName`: The user's account name.
-    #[serde(rename = "userName", skip_serializing_if = "Patch::is_absent")]
     pub user_name: Patch<String>,
     /// `domainName`: The user's account domain.
-    #[serde(rename = "domainName", skip_serializing_if = "Patch::is_absent")]
     pub domain_name: Patch<String>,
     /// Members the metadata does not declare, sent as they are.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl Serialize for AlertRelatedUserInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.patch("userName", &self.user_name);
+        writer.patch("domainName", &self.domain_name);
+        writer.json_members(&self.additional_properties);
+        writer.end()
+    }
 }
 
 /// One piece of evidence behind an alert: a file, process, user, IP address, URL or registry value.
@@ -6907,140 +6347,157 @@ pub struct AlertRelatedUserInput {
         feature = "users"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AlertEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// What kind of evidence this is, such as User, Process or File.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "entityType")]
     pub entity_type: Option<String>,
     /// When the evidence was added to the alert.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "evidenceCreationTime")]
     pub evidence_creation_time: Option<edm::DateTimeOffset>,
     /// SHA-1 hash of the file.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "sha1")]
     pub sha1: Option<String>,
     /// SHA-256 hash of the file.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "sha256")]
     pub sha256: Option<String>,
     /// The file's name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "fileName")]
     pub file_name: Option<String>,
     /// The folder that holds the file.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "filePath")]
     pub file_path: Option<String>,
     /// The process id.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "processId")]
     pub process_id: Option<i64>,
     /// The command line the process ran with.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "processCommandLine")]
     pub process_command_line: Option<String>,
     /// When the process started.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "processCreationTime")]
     pub process_creation_time: Option<edm::DateTimeOffset>,
     /// The parent process id.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "parentProcessId")]
     pub parent_process_id: Option<i64>,
     /// When the parent process started.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "parentProcessCreationTime")]
     pub parent_process_creation_time: Option<edm::DateTimeOffset>,
     /// The parent process's image file name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "parentProcessFileName")]
     pub parent_process_file_name: Option<String>,
     /// The folder of the parent process's image file.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "parentProcessFilePath")]
     pub parent_process_file_path: Option<String>,
     /// An IP address.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ipAddress")]
     pub ip_address: Option<String>,
     /// A URL.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "url")]
     pub url: Option<String>,
     /// A registry key.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "registryKey")]
     pub registry_key: Option<String>,
     /// The registry hive of the key.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "registryHive")]
     pub registry_hive: Option<String>,
     /// The type of the registry value.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "registryValueType")]
     pub registry_value_type: Option<String>,
     /// The registry value's data.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "registryValue")]
     pub registry_value: Option<String>,
     /// A user account name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "accountName")]
     pub account_name: Option<String>,
     /// The domain of the user account.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "domainName")]
     pub domain_name: Option<String>,
     /// The security identifier of the user account.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "userSid")]
     pub user_sid: Option<String>,
     /// The Microsoft Entra object id of the user.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "aadUserId")]
     pub aad_user_id: Option<String>,
     /// The user principal name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "userPrincipalName")]
     pub user_principal_name: Option<String>,
     /// What happened to the detected item, such as Detected.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "detectionStatus")]
     pub detection_status: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl Serialize for AlertEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("entityType", &self.entity_type);
+        writer.member("evidenceCreationTime", &self.evidence_creation_time);
+        writer.member("sha1", &self.sha1);
+        writer.member("sha256", &self.sha256);
+        writer.member("fileName", &self.file_name);
+        writer.member("filePath", &self.file_path);
+        writer.member("processId", &self.process_id);
+        writer.member("processCommandLine", &self.process_command_line);
+        writer.member("processCreationTime", &self.process_creation_time);
+        writer.member("parentProcessId", &self.parent_process_id);
+        writer.member("parentProcessCreationTime", &self.parent_process_creation_time);
+        writer.member("parentProcessFileName", &self.parent_process_file_name);
+        writer.member("parentProcessFilePath", &self.parent_process_file_path);
+        writer.member("ipAddress", &self.ip_address);
+        writer.member("url", &self.url);
+        writer.member("registryKey", &self.registry_key);
+        writer.member("registryHive", &self.registry_hive);
+        writer.member("registryValueType", &self.registry_value_type);
+        writer.member("registryValue", &self.registry_value);
+        writer.member("accountName", &self.account_name);
+        writer.member("domainName", &self.domain_name);
+        writer.member("userSid", &self.user_sid);
+        writer.member("aadUserId", &self.aad_user_id);
+        writer.member("userPrincipalName", &self.user_principal_name);
+        writer.member("detectionStatus", &self.detection_status);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(
@@ -7059,160 +6516,81 @@ impl DecodeMembers for AlertEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_entity_type = None;
-        let mut field_evidence_creation_time = None;
-        let mut field_sha1 = None;
-        let mut field_sha256 = None;
-        let mut field_file_name = None;
-        let mut field_file_path = None;
-        let mut field_process_id = None;
-        let mut field_process_command_line = None;
-        let mut field_process_creation_time = None;
-        let mut field_parent_process_id = None;
-        let mut field_parent_process_creation_time = None;
-        let mut field_parent_process_file_name = None;
-        let mut field_parent_process_file_path = None;
-        let mut field_ip_address = None;
-        let mut field_url = None;
-        let mut field_registry_key = None;
-        let mut field_registry_hive = None;
-        let mut field_registry_value_type = None;
-        let mut field_registry_value = None;
-        let mut field_account_name = None;
-        let mut field_domain_name = None;
-        let mut field_user_sid = None;
-        let mut field_aad_user_id = None;
-        let mut field_user_principal_name = None;
-        let mut field_detection_status = None;
+        let mut field_entity_type: Option<String> = None;
+        let mut field_evidence_creation_time: Option<edm::DateTimeOffset> = None;
+        let mut field_sha1: Option<String> = None;
+        let mut field_sha256: Option<String> = None;
+        let mut field_file_name: Option<String> = None;
+        let mut field_file_path: Option<String> = None;
+        let mut field_process_id: Option<i64> = None;
+        let mut field_process_command_line: Option<String> = None;
+        let mut field_process_creation_time: Option<edm::DateTimeOffset> = None;
+        let mut field_parent_process_id: Option<i64> = None;
+        let mut field_parent_process_creation_time: Option<edm::DateTimeOffset> = None;
+        let mut field_parent_process_file_name: Option<String> = None;
+        let mut field_parent_process_file_path: Option<String> = None;
+        let mut field_ip_address: Option<String> = None;
+        let mut field_url: Option<String> = None;
+        let mut field_registry_key: Option<String> = None;
+        let mut field_registry_hive: Option<String> = None;
+        let mut field_registry_value_type: Option<String> = None;
+        let mut field_registry_value: Option<String> = None;
+        let mut field_account_name: Option<String> = None;
+        let mut field_domain_name: Option<String> = None;
+        let mut field_user_sid: Option<String> = None;
+        let mut field_aad_user_id: Option<String> = None;
+        let mut field_user_principal_name: Option<String> = None;
+        let mut field_detection_status: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "entityType" => {
-                    field_entity_type = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "entityType" => read_wire(&mut map, &mut field_entity_type)?,
                 "evidenceCreationTime" => {
-                    field_evidence_creation_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_evidence_creation_time)?
                 }
-                "sha1" => {
-                    field_sha1 = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "sha256" => {
-                    field_sha256 = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "fileName" => {
-                    field_file_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "filePath" => {
-                    field_file_path = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "processId" => {
-                    field_process_id = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
+                "sha1" => read_wire(&mut map, &mut field_sha1)?,
+                "sha256" => read_wire(&mut map, &mut field_sha256)?,
+                "fileName" => read_wire(&mut map, &mut field_file_name)?,
+                "filePath" => read_wire(&mut map, &mut field_file_path)?,
+                "processId" => read_wire(&mut map, &mut field_process_id)?,
                 "processCommandLine" => {
-                    field_process_command_line = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_process_command_line)?
                 }
                 "processCreationTime" => {
-                    field_process_creation_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_process_creation_time)?
                 }
-                "parentProcessId" => {
-                    field_parent_process_id = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
+                "parentProcessId" => read_wire(&mut map, &mut field_parent_process_id)?,
                 "parentProcessCreationTime" => {
-                    field_parent_process_creation_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_parent_process_creation_time)?
                 }
                 "parentProcessFileName" => {
-                    field_parent_process_file_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_parent_process_file_name)?
                 }
                 "parentProcessFilePath" => {
-                    field_parent_process_file_path = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_parent_process_file_path)?
                 }
-                "ipAddress" => {
-                    field_ip_address = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "url" => {
-                    field_url = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "registryKey" => {
-                    field_registry_key = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "registryHive" => {
-                    field_registry_hive = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "ipAddress" => read_wire(&mut map, &mut field_ip_address)?,
+                "url" => read_wire(&mut map, &mut field_url)?,
+                "registryKey" => read_wire(&mut map, &mut field_registry_key)?,
+                "registryHive" => read_wire(&mut map, &mut field_registry_hive)?,
                 "registryValueType" => {
-                    field_registry_value_type = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_registry_value_type)?
                 }
-                "registryValue" => {
-                    field_registry_value = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "accountName" => {
-                    field_account_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "domainName" => {
-                    field_domain_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "userSid" => {
-                    field_user_sid = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "aadUserId" => {
-                    field_aad_user_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "registryValue" => read_wire(&mut map, &mut field_registry_value)?,
+                "accountName" => read_wire(&mut map, &mut field_account_name)?,
+                "domainName" => read_wire(&mut map, &mut field_domain_name)?,
+                "userSid" => read_wire(&mut map, &mut field_user_sid)?,
+                "aadUserId" => read_wire(&mut map, &mut field_aad_user_id)?,
                 "userPrincipalName" => {
-                    field_user_principal_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_user_principal_name)?
                 }
-                "detectionStatus" => {
-                    field_detection_status = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "detectionStatus" => read_wire(&mut map, &mut field_detection_status)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -7385,89 +6763,103 @@ impl AlertEvidence {
         feature = "users"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AlertEvidenceInput {
     /// `entityType`: What kind of evidence this is, such as User, Process or File.
-    #[serde(rename = "entityType", skip_serializing_if = "Patch::is_absent")]
     pub entity_type: Patch<String>,
     /// `evidenceCreationTime`: When the evidence was added to the alert.
-    #[serde(rename = "evidenceCreationTime", skip_serializing_if = "Patch::is_absent")]
     pub evidence_creation_time: Patch<edm::DateTimeOffset>,
     /// `sha1`: SHA-1 hash of the file.
-    #[serde(rename = "sha1", skip_serializing_if = "Patch::is_absent")]
     pub sha1: Patch<String>,
     /// `sha256`: SHA-256 hash of the file.
-    #[serde(rename = "sha256", skip_serializing_if = "Patch::is_absent")]
     pub sha256: Patch<String>,
     /// `fileName`: The file's name.
-    #[serde(rename = "fileName", skip_serializing_if = "Patch::is_absent")]
     pub file_name: Patch<String>,
     /// `filePath`: The folder that holds the file.
-    #[serde(rename = "filePath", skip_serializing_if = "Patch::is_absent")]
     pub file_path: Patch<String>,
     /// `processId`: The process id.
-    #[serde(rename = "processId", skip_serializing_if = "Patch::is_absent")]
     pub process_id: Patch<i64>,
     /// `processCommandLine`: The command line the process ran with.
-    #[serde(rename = "processCommandLine", skip_serializing_if = "Patch::is_absent")]
     pub process_command_line: Patch<String>,
     /// `processCreationTime`: When the process started.
-    #[serde(rename = "processCreationTime", skip_serializing_if = "Patch::is_absent")]
     pub process_creation_time: Patch<edm::DateTimeOffset>,
     /// `parentProcessId`: The parent process id.
-    #[serde(rename = "parentProcessId", skip_serializing_if = "Patch::is_absent")]
     pub parent_process_id: Patch<i64>,
     /// `parentProcessCreationTime`: When the parent process started.
-    #[serde(
-        rename = "parentProcessCreationTime",
-        skip_serializing_if = "Patch::is_absent"
-    )]
     pub parent_process_creation_time: Patch<edm::DateTimeOffset>,
     /// `parentProcessFileName`: The parent process's image file name.
-    #[serde(rename = "parentProcessFileName", skip_serializing_if = "Patch::is_absent")]
     pub parent_process_file_name: Patch<String>,
     /// `parentProcessFilePath`: The folder of the parent process's image file.
-    #[serde(rename = "parentProcessFilePath", skip_serializing_if = "Patch::is_absent")]
     pub parent_process_file_path: Patch<String>,
     /// `ipAddress`: An IP address.
-    #[serde(rename = "ipAddress", skip_serializing_if = "Patch::is_absent")]
     pub ip_address: Patch<String>,
     /// `url`: A URL.
-    #[serde(rename = "url", skip_serializing_if = "Patch::is_absent")]
     pub url: Patch<String>,
     /// `registryKey`: A registry key.
-    #[serde(rename = "registryKey", skip_serializing_if = "Patch::is_absent")]
     pub registry_key: Patch<String>,
     /// `registryHive`: The registry hive of the key.
-    #[serde(rename = "registryHive", skip_serializing_if = "Patch::is_absent")]
     pub registry_hive: Patch<String>,
     /// `registryValueType`: The type of the registry value.
-    #[serde(rename = "registryValueType", skip_serializing_if = "Patch::is_absent")]
     pub registry_value_type: Patch<String>,
     /// `registryValue`: The registry value's data.
-    #[serde(rename = "registryValue", skip_serializing_if = "Patch::is_absent")]
     pub registry_value: Patch<String>,
     /// `accountName`: A user account name.
-    #[serde(rename = "accountName", skip_serializing_if = "Patch::is_absent")]
     pub account_name: Patch<String>,
     /// `domainName`: The domain of the user account.
-    #[serde(rename = "domainName", skip_serializing_if = "Patch::is_absent")]
     pub domain_name: Patch<String>,
     /// `userSid`: The security identifier of the user account.
-    #[serde(rename = "userSid", skip_serializing_if = "Patch::is_absent")]
     pub user_sid: Patch<String>,
     /// `aadUserId`: The Microsoft Entra object id of the user.
-    #[serde(rename = "aadUserId", skip_serializing_if = "Patch::is_absent")]
     pub aad_user_id: Patch<String>,
     /// `userPrincipalName`: The user principal name.
-    #[serde(rename = "userPrincipalName", skip_serializing_if = "Patch::is_absent")]
     pub user_principal_name: Patch<String>,
     /// `detectionStatus`: What happened to the detected item, such as Detected.
-    #[serde(rename = "detectionStatus", skip_serializing_if = "Patch::is_absent")]
     pub detection_status: Patch<String>,
     /// Members the metadata does not declare, sent as they are.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl Serialize for AlertEvidenceInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.patch("entityType", &self.entity_type);
+        writer.patch("evidenceCreationTime", &self.evidence_creation_time);
+        writer.patch("sha1", &self.sha1);
+        writer.patch("sha256", &self.sha256);
+        writer.patch("fileName", &self.file_name);
+        writer.patch("filePath", &self.file_path);
+        writer.patch("processId", &self.process_id);
+        writer.patch("processCommandLine", &self.process_command_line);
+        writer.patch("processCreationTime", &self.process_creation_time);
+        writer.patch("parentProcessId", &self.parent_process_id);
+        writer.patch("parentProcessCreationTime", &self.parent_process_creation_time);
+        writer.patch("parentProcessFileName", &self.parent_process_file_name);
+        writer.patch("parentProcessFilePath", &self.parent_process_file_path);
+        writer.patch("ipAddress", &self.ip_address);
+        writer.patch("url", &self.url);
+        writer.patch("registryKey", &self.registry_key);
+        writer.patch("registryHive", &self.registry_hive);
+        writer.patch("registryValueType", &self.registry_value_type);
+        writer.patch("registryValue", &self.registry_value);
+        writer.patch("accountName", &self.account_name);
+        writer.patch("domainName", &self.domain_name);
+        writer.patch("userSid", &self.user_sid);
+        writer.patch("aadUserId", &self.aad_user_id);
+        writer.patch("userPrincipalName", &self.user_principal_name);
+        writer.patch("detectionStatus", &self.detection_status);
+        writer.json_members(&self.additional_properties);
+        writer.end()
+    }
 }
 
 /// A Defender for Endpoint alert: a detection on a device, with its triage state and evidence.
@@ -7485,166 +6877,183 @@ pub struct AlertEvidenceInput {
         feature = "users"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Alert {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The alert id.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// The incident the alert belongs to.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "incidentId")]
     pub incident_id: Option<i64>,
     /// The automated investigation started for the alert.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "investigationId")]
     pub investigation_id: Option<i64>,
     /// Who owns the alert.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "assignedTo")]
     pub assigned_to: Option<String>,
     /// The alert's severity.
     ///
     /// `microsoft.windowsDefenderATP.api.AlertSeverity`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "severity")]
     pub severity: Option<AlertSeverity>,
     /// The alert's triage status.
     ///
     /// `microsoft.windowsDefenderATP.api.AlertStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "status")]
     pub status: Option<AlertStatus>,
     /// Whether the alert is a real threat; null until someone classifies it.
     ///
     /// `microsoft.windowsDefenderATP.api.AlertClassification`, nullable.
-    #[serde(rename = "classification")]
     pub classification: Option<AlertClassification>,
     /// What the alert turned out to be; null until someone decides.
     ///
     /// `microsoft.windowsDefenderATP.api.AlertDetermination`, nullable.
-    #[serde(rename = "determination")]
     pub determination: Option<AlertDetermination>,
     /// The state of the alert's automated investigation.
     ///
     /// `microsoft.windowsDefenderATP.api.InvestigationState`, nullable.
-    #[serde(rename = "investigationState")]
     pub investigation_state: Option<InvestigationState>,
     /// What detected the threat, such as WindowsDefenderAtp or WindowsDefenderAv.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "detectionSource")]
     pub detection_source: Option<String>,
     /// The id of the detector that raised the alert.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "detectorId")]
     pub detector_id: Option<String>,
     /// The alert's category, such as Execution or SuspiciousActivity.
     ///
     /// Typed as a string by the resource page; the create alert page lists the categories it accepts (see AlertCategory).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "category")]
     pub category: Option<String>,
     /// The threat family.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "threatFamilyName")]
     pub threat_family_name: Option<String>,
     /// The alert's title.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "title")]
     pub title: Option<String>,
     /// The alert's description.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "description")]
     pub description: Option<String>,
     /// When the alert was created (UTC).
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "alertCreationTime")]
     pub alert_creation_time: Option<edm::DateTimeOffset>,
     /// The first time the triggering activity was seen on the device.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "firstEventTime")]
     pub first_event_time: Option<edm::DateTimeOffset>,
     /// The last time the triggering activity was seen on the device.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "lastEventTime")]
     pub last_event_time: Option<edm::DateTimeOffset>,
     /// When the alert last changed (UTC).
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "lastUpdateTime")]
     pub last_update_time: Option<edm::DateTimeOffset>,
     /// When the alert's status became Resolved.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "resolvedTime")]
     pub resolved_time: Option<edm::DateTimeOffset>,
     /// The id of the device the alert is about.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "machineId")]
     pub machine_id: Option<String>,
     /// The fully qualified name of that device.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "computerDnsName")]
     pub computer_dns_name: Option<String>,
     /// The device group of that device.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "rbacGroupName")]
     pub rbac_group_name: Option<String>,
     /// The Microsoft Entra tenant id.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "aadTenantId")]
     pub aad_tenant_id: Option<String>,
     /// The threat's name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "threatName")]
     pub threat_name: Option<String>,
     /// MITRE ATT&CK Enterprise technique ids.
     ///
     /// The resource page types this as a string; every example sends a list of strings.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "mitreTechniques")]
     pub mitre_techniques: Option<Vec<String>>,
     /// The user the alert concerns.
     ///
     /// `microsoft.windowsDefenderATP.api.AlertRelatedUser`, nullable.
-    #[serde(rename = "relatedUser")]
     pub related_user: Option<AlertRelatedUser>,
     /// Comments left on the alert.
     ///
     /// `Collection(microsoft.windowsDefenderATP.api.AlertComment)`, nullable.
-    #[serde(rename = "comments")]
     pub comments: Option<Vec<AlertComment>>,
     /// The evidence behind the alert.
     ///
     /// Filled in list responses only with `$expand=evidence`; otherwise an empty list. The resource page capitalizes the name (Evidence); the examples send evidence.
     ///
     /// `Collection(microsoft.windowsDefenderATP.api.AlertEvidence)`, nullable.
-    #[serde(rename = "evidence")]
     pub evidence: Option<Vec<AlertEvidence>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl Serialize for Alert {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("incidentId", &self.incident_id);
+        writer.member("investigationId", &self.investigation_id);
+        writer.member("assignedTo", &self.assigned_to);
+        writer.member("severity", &self.severity);
+        writer.member("status", &self.status);
+        writer.member("classification", &self.classification);
+        writer.member("determination", &self.determination);
+        writer.member("investigationState", &self.investigation_state);
+        writer.member("detectionSource", &self.detection_source);
+        writer.member("detectorId", &self.detector_id);
+        writer.member("category", &self.category);
+        writer.member("threatFamilyName", &self.threat_family_name);
+        writer.member("title", &self.title);
+        writer.member("description", &self.description);
+        writer.member("alertCreationTime", &self.alert_creation_time);
+        writer.member("firstEventTime", &self.first_event_time);
+        writer.member("lastEventTime", &self.last_event_time);
+        writer.member("lastUpdateTime", &self.last_update_time);
+        writer.member("resolvedTime", &self.resolved_time);
+        writer.member("machineId", &self.machine_id);
+        writer.member("computerDnsName", &self.computer_dns_name);
+        writer.member("rbacGroupName", &self.rbac_group_name);
+        writer.member("aadTenantId", &self.aad_tenant_id);
+        writer.member("threatName", &self.threat_name);
+        writer.member("mitreTechniques", &self.mitre_techniques);
+        writer.member("relatedUser", &self.related_user);
+        writer.member("comments", &self.comments);
+        writer.member("evidence", &self.evidence);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(
@@ -7663,166 +7072,77 @@ impl DecodeMembers for Alert {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_incident_id = None;
-        let mut field_investigation_id = None;
-        let mut field_assigned_to = None;
-        let mut field_severity = None;
-        let mut field_status = None;
-        let mut field_classification = None;
-        let mut field_determination = None;
-        let mut field_investigation_state = None;
-        let mut field_detection_source = None;
-        let mut field_detector_id = None;
-        let mut field_category = None;
-        let mut field_threat_family_name = None;
-        let mut field_title = None;
-        let mut field_description = None;
-        let mut field_alert_creation_time = None;
-        let mut field_first_event_time = None;
-        let mut field_last_event_time = None;
-        let mut field_last_update_time = None;
-        let mut field_resolved_time = None;
-        let mut field_machine_id = None;
-        let mut field_computer_dns_name = None;
-        let mut field_rbac_group_name = None;
-        let mut field_aad_tenant_id = None;
-        let mut field_threat_name = None;
-        let mut field_mitre_techniques = None;
-        let mut field_related_user = None;
-        let mut field_comments = None;
-        let mut field_evidence = None;
+        let mut field_id: Option<String> = None;
+        let mut field_incident_id: Option<i64> = None;
+        let mut field_investigation_id: Option<i64> = None;
+        let mut field_assigned_to: Option<String> = None;
+        let mut field_severity: Option<AlertSeverity> = None;
+        let mut field_status: Option<AlertStatus> = None;
+        let mut field_classification: Option<AlertClassification> = None;
+        let mut field_determination: Option<AlertDetermination> = None;
+        let mut field_investigation_state: Option<InvestigationState> = None;
+        let mut field_detection_source: Option<String> = None;
+        let mut field_detector_id: Option<String> = None;
+        let mut field_category: Option<String> = None;
+        let mut field_threat_family_name: Option<String> = None;
+        let mut field_title: Option<String> = None;
+        let mut field_description: Option<String> = None;
+        let mut field_alert_creation_time: Option<edm::DateTimeOffset> = None;
+        let mut field_first_event_time: Option<edm::DateTimeOffset> = None;
+        let mut field_last_event_time: Option<edm::DateTimeOffset> = None;
+        let mut field_last_update_time: Option<edm::DateTimeOffset> = None;
+        let mut field_resolved_time: Option<edm::DateTimeOffset> = None;
+        let mut field_machine_id: Option<String> = None;
+        let mut field_computer_dns_name: Option<String> = None;
+        let mut field_rbac_group_name: Option<String> = None;
+        let mut field_aad_tenant_id: Option<String> = None;
+        let mut field_threat_name: Option<String> = None;
+        let mut field_mitre_techniques: Option<Vec<String>> = None;
+        let mut field_related_user: Option<AlertRelatedUser> = None;
+        let mut field_comments: Option<Vec<AlertComment>> = None;
+        let mut field_evidence: Option<Vec<AlertEvidence>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "incidentId" => {
-                    field_incident_id = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "investigationId" => {
-                    field_investigation_id = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "assignedTo" => {
-                    field_assigned_to = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "severity" => field_severity = map.next_value::<Option<AlertSeverity>>()?,
-                "status" => field_status = map.next_value::<Option<AlertStatus>>()?,
-                "classification" => {
-                    field_classification = map
-                        .next_value::<Option<AlertClassification>>()?;
-                }
-                "determination" => {
-                    field_determination = map.next_value::<Option<AlertDetermination>>()?;
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "incidentId" => read_wire(&mut map, &mut field_incident_id)?,
+                "investigationId" => read_wire(&mut map, &mut field_investigation_id)?,
+                "assignedTo" => read_wire(&mut map, &mut field_assigned_to)?,
+                "severity" => read_own(&mut map, &mut field_severity)?,
+                "status" => read_own(&mut map, &mut field_status)?,
+                "classification" => read_own(&mut map, &mut field_classification)?,
+                "determination" => read_own(&mut map, &mut field_determination)?,
                 "investigationState" => {
-                    field_investigation_state = map
-                        .next_value::<Option<InvestigationState>>()?;
+                    read_own(&mut map, &mut field_investigation_state)?
                 }
-                "detectionSource" => {
-                    field_detection_source = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "detectorId" => {
-                    field_detector_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "category" => {
-                    field_category = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "threatFamilyName" => {
-                    field_threat_family_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "title" => {
-                    field_title = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "description" => {
-                    field_description = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "detectionSource" => read_wire(&mut map, &mut field_detection_source)?,
+                "detectorId" => read_wire(&mut map, &mut field_detector_id)?,
+                "category" => read_wire(&mut map, &mut field_category)?,
+                "threatFamilyName" => read_wire(&mut map, &mut field_threat_family_name)?,
+                "title" => read_wire(&mut map, &mut field_title)?,
+                "description" => read_wire(&mut map, &mut field_description)?,
                 "alertCreationTime" => {
-                    field_alert_creation_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_alert_creation_time)?
                 }
-                "firstEventTime" => {
-                    field_first_event_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "lastEventTime" => {
-                    field_last_event_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "lastUpdateTime" => {
-                    field_last_update_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "resolvedTime" => {
-                    field_resolved_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "machineId" => {
-                    field_machine_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "computerDnsName" => {
-                    field_computer_dns_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "rbacGroupName" => {
-                    field_rbac_group_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "aadTenantId" => {
-                    field_aad_tenant_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "threatName" => {
-                    field_threat_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "mitreTechniques" => {
-                    field_mitre_techniques = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "relatedUser" => {
-                    field_related_user = map.next_value::<Option<AlertRelatedUser>>()?;
-                }
-                "comments" => {
-                    field_comments = map.next_value::<Option<Vec<AlertComment>>>()?;
-                }
-                "evidence" => {
-                    field_evidence = map.next_value::<Option<Vec<AlertEvidence>>>()?;
-                }
+                "firstEventTime" => read_wire(&mut map, &mut field_first_event_time)?,
+                "lastEventTime" => read_wire(&mut map, &mut field_last_event_time)?,
+                "lastUpdateTime" => read_wire(&mut map, &mut field_last_update_time)?,
+                "resolvedTime" => read_wire(&mut map, &mut field_resolved_time)?,
+                "machineId" => read_wire(&mut map, &mut field_machine_id)?,
+                "computerDnsName" => read_wire(&mut map, &mut field_computer_dns_name)?,
+                "rbacGroupName" => read_wire(&mut map, &mut field_rbac_group_name)?,
+                "aadTenantId" => read_wire(&mut map, &mut field_aad_tenant_id)?,
+                "threatName" => read_wire(&mut map, &mut field_threat_name)?,
+                "mitreTechniques" => read_wire(&mut map, &mut field_mitre_techniques)?,
+                "relatedUser" => read_own(&mut map, &mut field_related_user)?,
+                "comments" => read_own(&mut map, &mut field_comments)?,
+                "evidence" => read_own(&mut map, &mut field_evidence)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -8008,316 +7328,341 @@ impl Alert {
         feature = "users"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AlertInput {
     /// `id`: The alert id.
-    #[serde(rename = "id", skip_serializing_if = "Patch::is_absent")]
     pub id: Patch<String>,
     /// `incidentId`: The incident the alert belongs to.
-    #[serde(rename = "incidentId", skip_serializing_if = "Patch::is_absent")]
     pub incident_id: Patch<i64>,
     /// `investigationId`: The automated investigation started for the alert.
-    #[serde(rename = "investigationId", skip_serializing_if = "Patch::is_absent")]
     pub investigation_id: Patch<i64>,
     /// `assignedTo`: Who owns the alert.
-    #[serde(rename = "assignedTo", skip_serializing_if = "Patch::is_absent")]
     pub assigned_to: Patch<String>,
     /// `severity`: The alert's severity.
-    #[serde(rename = "severity", skip_serializing_if = "Patch::is_absent")]
     pub severity: Patch<AlertSeverity>,
     /// `status`: The alert's triage status.
-    #[serde(rename = "status", skip_serializing_if = "Patch::is_absent")]
     pub status: Patch<AlertStatus>,
     /// `classification`: Whether the alert is a real threat; null until someone classifies it.
-    #[serde(rename = "classification", skip_serializing_if = "Patch::is_absent")]
     pub classification: Patch<AlertClassification>,
     /// `determination`: What the alert turned out to be; null until someone decides.
-    #[serde(rename = "determination", skip_serializing_if = "Patch::is_absent")]
     pub determination: Patch<AlertDetermination>,
     /// `investigationState`: The state of the alert's automated investigation.
-    #[serde(rename = "investigationState", skip_serializing_if = "Patch::is_absent")]
     pub investigation_state: Patch<InvestigationState>,
     /// `detectionSource`: What detected the threat, such as WindowsDefenderAtp or WindowsDefenderAv.
-    #[serde(rename = "detectionSource", skip_serializing_if = "Patch::is_absent")]
     pub detection_source: Patch<String>,
     /// `detectorId`: The id of the detector that raised the alert.
-    #[serde(rename = "detectorId", skip_serializing_if = "Patch::is_absent")]
     pub detector_id: Patch<String>,
     /// `category`: The alert's category, such as Execution or SuspiciousActivity.
-    #[serde(rename = "category", skip_serializing_if = "Patch::is_absent")]
     pub category: Patch<String>,
     /// `threatFamilyName`: The threat family.
-    #[serde(rename = "threatFamilyName", skip_serializing_if = "Patch::is_absent")]
     pub threat_family_name: Patch<String>,
     /// `title`: The alert's title.
-    #[serde(rename = "title", skip_serializing_if = "Patch::is_absent")]
     pub title: Patch<String>,
     /// `description`: The alert's description.
-    #[serde(rename = "description", skip_serializing_if = "Patch::is_absent")]
     pub description: Patch<String>,
     /// `alertCreationTime`: When the alert was created (UTC).
-    #[serde(rename = "alertCreationTime", skip_serializing_if = "Patch::is_absent")]
     pub alert_creation_time: Patch<edm::DateTimeOffset>,
     /// `firstEventTime`: The first time the triggering activity was seen on the device.
-    #[serde(rename = "firstEventTime", skip_serializing_if = "Patch::is_absent")]
     pub first_event_time: Patch<edm::DateTimeOffset>,
     /// `lastEventTime`: The last time the triggering activity was seen on the device.
-    #[serde(rename = "lastEventTime", skip_serializing_if = "Patch::is_absent")]
     pub last_event_time: Patch<edm::DateTimeOffset>,
     /// `lastUpdateTime`: When the alert last changed (UTC).
-    #[serde(rename = "lastUpdateTime", skip_serializing_if = "Patch::is_absent")]
     pub last_update_time: Patch<edm::DateTimeOffset>,
     /// `resolvedTime`: When the alert's status became Resolved.
-    #[serde(rename = "resolvedTime", skip_serializing_if = "Patch::is_absent")]
     pub resolved_time: Patch<edm::DateTimeOffset>,
     /// `machineId`: The id of the device the alert is about.
-    #[serde(rename = "machineId", skip_serializing_if = "Patch::is_absent")]
     pub machine_id: Patch<String>,
     /// `computerDnsName`: The fully qualified name of that device.
-    #[serde(rename = "computerDnsName", skip_serializing_if = "Patch::is_absent")]
     pub computer_dns_name: Patch<String>,
     /// `rbacGroupName`: The device group of that device.
-    #[serde(rename = "rbacGroupName", skip_serializing_if = "Patch::is_absent")]
     pub rbac_group_name: Patch<String>,
     /// `aadTenantId`: The Microsoft Entra tenant id.
-    #[serde(rename = "aadTenantId", skip_serializing_if = "Patch::is_absent")]
     pub aad_tenant_id: Patch<String>,
     /// `threatName`: The threat's name.
-    #[serde(rename = "threatName", skip_serializing_if = "Patch::is_absent")]
     pub threat_name: Patch<String>,
     /// `mitreTechniques`: MITRE ATT&CK Enterprise technique ids.
-    #[serde(rename = "mitreTechniques", skip_serializing_if = "Patch::is_absent")]
     pub mitre_techniques: Patch<Vec<String>>,
     /// `relatedUser`: The user the alert concerns.
-    #[serde(rename = "relatedUser", skip_serializing_if = "Patch::is_absent")]
     pub related_user: Patch<AlertRelatedUserInput>,
     /// `comments`: Comments left on the alert.
-    #[serde(rename = "comments", skip_serializing_if = "Patch::is_absent")]
     pub comments: Patch<Vec<AlertCommentInput>>,
     /// `evidence`: The evidence behind the alert.
-    #[serde(rename = "evidence", skip_serializing_if = "Patch::is_absent")]
     pub evidence: Patch<Vec<AlertEvidenceInput>>,
     /// Members the metadata does not declare, sent as they are.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+#[cfg(
+    any(
+        feature = "alerts",
+        feature = "domains",
+        feature = "files",
+        feature = "ips",
+        feature = "machines",
+        feature = "users"
+    )
+)]
+impl Serialize for AlertInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.patch("id", &self.id);
+        writer.patch("incidentId", &self.incident_id);
+        writer.patch("investigationId", &self.investigation_id);
+        writer.patch("assignedTo", &self.assigned_to);
+        writer.patch("severity", &self.severity);
+        writer.patch("status", &self.status);
+        writer.patch("classification", &self.classification);
+        writer.patch("determination", &self.determination);
+        writer.patch("investigationState", &self.investigation_state);
+        writer.patch("detectionSource", &self.detection_source);
+        writer.patch("detectorId", &self.detector_id);
+        writer.patch("category", &self.category);
+        writer.patch("threatFamilyName", &self.threat_family_name);
+        writer.patch("title", &self.title);
+        writer.patch("description", &self.description);
+        writer.patch("alertCreationTime", &self.alert_creation_time);
+        writer.patch("firstEventTime", &self.first_event_time);
+        writer.patch("lastEventTime", &self.last_event_time);
+        writer.patch("lastUpdateTime", &self.last_update_time);
+        writer.patch("resolvedTime", &self.resolved_time);
+        writer.patch("machineId", &self.machine_id);
+        writer.patch("computerDnsName", &self.computer_dns_name);
+        writer.patch("rbacGroupName", &self.rbac_group_name);
+        writer.patch("aadTenantId", &self.aad_tenant_id);
+        writer.patch("threatName", &self.threat_name);
+        writer.patch("mitreTechniques", &self.mitre_techniques);
+        writer.patch("relatedUser", &self.related_user);
+        writer.patch("comments", &self.comments);
+        writer.patch("evidence", &self.evidence);
+        writer.json_members(&self.additional_properties);
+        writer.end()
+    }
 }
 
 /// A custom threat intelligence indicator: a file hash, certificate, IP address, domain or URL and the action to take when it is seen.
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.Indicator`.
 #[cfg(feature = "indicators")]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Indicator {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The indicator id.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// The value the indicator matches: a hash, thumbprint, IP address, domain or URL.
     ///
     /// CIDR ranges are not accepted for IP addresses.
     ///
     /// `Edm.String`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "indicatorValue")]
     pub indicator_value: Option<String>,
     /// What kind of value indicatorValue is.
     ///
     /// `microsoft.windowsDefenderATP.api.IndicatorType`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "indicatorType")]
     pub indicator_type: Option<IndicatorType>,
     /// What happens when the value is seen.
     ///
     /// `microsoft.windowsDefenderATP.api.IndicatorAction`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "action")]
     pub action: Option<IndicatorAction>,
     /// The application the indicator is associated with.
     ///
     /// Set only when an indicator is created; a submission that updates an indicator does not change it.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "application")]
     pub application: Option<String>,
     /// The name of the user or application that submitted the indicator.
     ///
     /// Sent by the examples; the resource page lists createdBySource for this instead.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "source")]
     pub source: Option<String>,
     /// Whether a user or an application created the indicator.
     ///
     /// `microsoft.windowsDefenderATP.api.IndicatorSourceType`, nullable.
-    #[serde(rename = "sourceType")]
     pub source_type: Option<IndicatorSourceType>,
     /// The name of the user or application that submitted the indicator.
     ///
     /// Listed by the resource page; the examples send source instead.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "createdBySource")]
     pub created_by_source: Option<String>,
     /// The identity of the user or application that submitted the indicator.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "createdBy")]
     pub created_by: Option<String>,
     /// The display name of the submitter.
     ///
     /// Known from the list of filterable properties, and sent in the indicator lists recorded from two tenants.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "createdByDisplayName")]
     pub created_by_display_name: Option<String>,
     /// An id of the caller's choosing, for correlation with other systems.
     ///
     /// The resource page spells it `externalID`; the indicator lists recorded from two tenants (swimlane/techpubs-knowledgecenter, 2023; the Google SecOps Defender integration, 2020 and 2022) spell it `externalId`, which is used here.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "externalId")]
     pub external_id: Option<String>,
     /// The indicator's title, used as the title of the alerts it raises.
     ///
     /// `Edm.String`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "title")]
     pub title: Option<String>,
     /// The indicator's description.
     ///
     /// `Edm.String`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "description")]
     pub description: Option<String>,
     /// What an analyst should do when the indicator raises an alert.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "recommendedActions")]
     pub recommended_actions: Option<String>,
     /// The severity of the indicator.
     ///
     /// `microsoft.windowsDefenderATP.api.IndicatorSeverity`, nullable.
-    #[serde(rename = "severity")]
     pub severity: Option<IndicatorSeverity>,
     /// When the indicator was created.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "creationTimeDateTimeUtc")]
     pub creation_time_date_time_utc: Option<edm::DateTimeOffset>,
     /// When the indicator expires; null for never.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "expirationTime")]
     pub expiration_time: Option<edm::DateTimeOffset>,
     /// When the indicator last changed.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "lastUpdateTime")]
     pub last_update_time: Option<edm::DateTimeOffset>,
     /// The identity of the user or application that last changed the indicator.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "lastUpdatedBy")]
     pub last_updated_by: Option<String>,
     /// Names of the device groups the indicator applies to; empty for all devices.
     ///
     /// The submit page types this member as a comma-separated string, but its example and every response send a list of strings.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "rbacGroupNames")]
     pub rbac_group_names: Option<Vec<String>>,
     /// Ids of the device groups the indicator applies to; empty for all devices.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "rbacGroupIds")]
     pub rbac_group_ids: Option<Vec<String>>,
     /// Whether a match raises an alert.
     ///
     /// The pages type this as an enumeration of True and False; it is modelled as a Boolean.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "generateAlert")]
     pub generate_alert: Option<bool>,
     /// A custom notification or support URL shown to users, for Block and Warn on URL indicators.
     ///
     /// Known from the submit page's request members; no response example sends it.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "educateUrl")]
     pub educate_url: Option<String>,
     /// A numeric category the service assigns to the indicator.
     ///
     /// Not on the reference pages: sent in every indicator of two tenants' recorded lists (swimlane/techpubs-knowledgecenter's Get Indicators page, 2023; the Google SecOps Defender integration's JSON results, 2020 and 2022).
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "category")]
     pub category: Option<i32>,
     /// For a warn action, how many hours a user's bypass lasts.
     ///
     /// Not on the reference pages: sent in every indicator of two tenants' recorded lists (swimlane/techpubs-knowledgecenter's Get Indicators page, 2023; the Google SecOps Defender integration's JSON results, 2020 and 2022). Null in the recorded lists, so its type follows the portal's setting: whole hours.
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "bypassDurationHours")]
     pub bypass_duration_hours: Option<i32>,
     /// The custom end-user notification shown for the indicator.
     ///
     /// Not on the reference pages: sent in every indicator of two tenants' recorded lists (swimlane/techpubs-knowledgecenter's Get Indicators page, 2023; the Google SecOps Defender integration's JSON results, 2020 and 2022). Null in the recorded lists; a string is a guess.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "notificationId")]
     pub notification_id: Option<String>,
     /// The text of that notification.
     ///
     /// Not on the reference pages: sent in every indicator of two tenants' recorded lists (swimlane/techpubs-knowledgecenter's Get Indicators page, 2023; the Google SecOps Defender integration's JSON results, 2020 and 2022). Null in the recorded lists.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "notificationBody")]
     pub notification_body: Option<String>,
     /// The indicator's version.
     ///
     /// Not on the reference pages: sent in every indicator of two tenants' recorded lists (swimlane/techpubs-knowledgecenter's Get Indicators page, 2023; the Google SecOps Defender integration's JSON results, 2020 and 2022). Null in the recorded lists; a string is a guess.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "version")]
     pub version: Option<String>,
     /// MITRE ATT&CK technique ids the indicator is linked to.
     ///
     /// Not on the reference pages: sent in every indicator of two tenants' recorded lists (swimlane/techpubs-knowledgecenter's Get Indicators page, 2023; the Google SecOps Defender integration's JSON results, 2020 and 2022).
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "mitreTechniques")]
     pub mitre_techniques: Option<Vec<String>>,
     /// Whether alerts are raised for matches in past events too.
     ///
     /// Not on the reference pages: sent in every indicator of two tenants' recorded lists (swimlane/techpubs-knowledgecenter's Get Indicators page, 2023; the Google SecOps Defender integration's JSON results, 2020 and 2022).
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "historicalDetection")]
     pub historical_detection: Option<bool>,
     /// How far back historical detection looks.
     ///
     /// Not on the reference pages: sent in every indicator of two tenants' recorded lists (swimlane/techpubs-knowledgecenter's Get Indicators page, 2023; the Google SecOps Defender integration's JSON results, 2020 and 2022). Null in the recorded lists; a string is a guess.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "lookBackPeriod")]
     pub look_back_period: Option<String>,
     /// Further information about the indicator.
     ///
     /// Not on the reference pages: sent in every indicator of two tenants' recorded lists (swimlane/techpubs-knowledgecenter's Get Indicators page, 2023; the Google SecOps Defender integration's JSON results, 2020 and 2022). Null in the recorded lists.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "additionalInfo")]
     pub additional_info: Option<String>,
     /// Details of a certificate indicator.
     ///
     /// Not on the reference pages: sent in every indicator of two tenants' recorded lists (swimlane/techpubs-knowledgecenter's Get Indicators page, 2023; the Google SecOps Defender integration's JSON results, 2020 and 2022). Null in the recorded lists; a string is a guess.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "certificateInfo")]
     pub certificate_info: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "indicators")]
+impl Serialize for Indicator {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("indicatorValue", &self.indicator_value);
+        writer.member("indicatorType", &self.indicator_type);
+        writer.member("action", &self.action);
+        writer.member("application", &self.application);
+        writer.member("source", &self.source);
+        writer.member("sourceType", &self.source_type);
+        writer.member("createdBySource", &self.created_by_source);
+        writer.member("createdBy", &self.created_by);
+        writer.member("createdByDisplayName", &self.created_by_display_name);
+        writer.member("externalId", &self.external_id);
+        writer.member("title", &self.title);
+        writer.member("description", &self.description);
+        writer.member("recommendedActions", &self.recommended_actions);
+        writer.member("severity", &self.severity);
+        writer.member("creationTimeDateTimeUtc", &self.creation_time_date_time_utc);
+        writer.member("expirationTime", &self.expiration_time);
+        writer.member("lastUpdateTime", &self.last_update_time);
+        writer.member("lastUpdatedBy", &self.last_updated_by);
+        writer.member("rbacGroupNames", &self.rbac_group_names);
+        writer.member("rbacGroupIds", &self.rbac_group_ids);
+        writer.member("generateAlert", &self.generate_alert);
+        writer.member("educateUrl", &self.educate_url);
+        writer.member("category", &self.category);
+        writer.member("bypassDurationHours", &self.bypass_duration_hours);
+        writer.member("notificationId", &self.notification_id);
+        writer.member("notificationBody", &self.notification_body);
+        writer.member("version", &self.version);
+        writer.member("mitreTechniques", &self.mitre_techniques);
+        writer.member("historicalDetection", &self.historical_detection);
+        writer.member("lookBackPeriod", &self.look_back_period);
+        writer.member("additionalInfo", &self.additional_info);
+        writer.member("certificateInfo", &self.certificate_info);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "indicators")]
@@ -8327,194 +7672,91 @@ impl DecodeMembers for Indicator {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_indicator_value = None;
-        let mut field_indicator_type = None;
-        let mut field_action = None;
-        let mut field_application = None;
-        let mut field_source = None;
-        let mut field_source_type = None;
-        let mut field_created_by_source = None;
-        let mut field_created_by = None;
-        let mut field_created_by_display_name = None;
-        let mut field_external_id = None;
-        let mut field_title = None;
-        let mut field_description = None;
-        let mut field_recommended_actions = None;
-        let mut field_severity = None;
-        let mut field_creation_time_date_time_utc = None;
-        let mut field_expiration_time = None;
-        let mut field_last_update_time = None;
-        let mut field_last_updated_by = None;
-        let mut field_rbac_group_names = None;
-        let mut field_rbac_group_ids = None;
-        let mut field_generate_alert = None;
-        let mut field_educate_url = None;
-        let mut field_category = None;
-        let mut field_bypass_duration_hours = None;
-        let mut field_notification_id = None;
-        let mut field_notification_body = None;
-        let mut field_version = None;
-        let mut field_mitre_techniques = None;
-        let mut field_historical_detection = None;
-        let mut field_look_back_period = None;
-        let mut field_additional_info = None;
-        let mut field_certificate_info = None;
+        let mut field_id: Option<String> = None;
+        let mut field_indicator_value: Option<String> = None;
+        let mut field_indicator_type: Option<IndicatorType> = None;
+        let mut field_action: Option<IndicatorAction> = None;
+        let mut field_application: Option<String> = None;
+        let mut field_source: Option<String> = None;
+        let mut field_source_type: Option<IndicatorSourceType> = None;
+        let mut field_created_by_source: Option<String> = None;
+        let mut field_created_by: Option<String> = None;
+        let mut field_created_by_display_name: Option<String> = None;
+        let mut field_external_id: Option<String> = None;
+        let mut field_title: Option<String> = None;
+        let mut field_description: Option<String> = None;
+        let mut field_recommended_actions: Option<String> = None;
+        let mut field_severity: Option<IndicatorSeverity> = None;
+        let mut field_creation_time_date_time_utc: Option<edm::DateTimeOffset> = None;
+        let mut field_expiration_time: Option<edm::DateTimeOffset> = None;
+        let mut field_last_update_time: Option<edm::DateTimeOffset> = None;
+        let mut field_last_updated_by: Option<String> = None;
+        let mut field_rbac_group_names: Option<Vec<String>> = None;
+        let mut field_rbac_group_ids: Option<Vec<String>> = None;
+        let mut field_generate_alert: Option<bool> = None;
+        let mut field_educate_url: Option<String> = None;
+        let mut field_category: Option<i32> = None;
+        let mut field_bypass_duration_hours: Option<i32> = None;
+        let mut field_notification_id: Option<String> = None;
+        let mut field_notification_body: Option<String> = None;
+        let mut field_version: Option<String> = None;
+        let mut field_mitre_techniques: Option<Vec<String>> = None;
+        let mut field_historical_detection: Option<bool> = None;
+        let mut field_look_back_period: Option<String> = None;
+        let mut field_additional_info: Option<String> = None;
+        let mut field_certificate_info: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "indicatorValue" => {
-                    field_indicator_value = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "indicatorType" => {
-                    field_indicator_type = map.next_value::<Option<IndicatorType>>()?;
-                }
-                "action" => field_action = map.next_value::<Option<IndicatorAction>>()?,
-                "application" => {
-                    field_application = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "source" => {
-                    field_source = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "sourceType" => {
-                    field_source_type = map.next_value::<Option<IndicatorSourceType>>()?;
-                }
-                "createdBySource" => {
-                    field_created_by_source = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "createdBy" => {
-                    field_created_by = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "indicatorValue" => read_wire(&mut map, &mut field_indicator_value)?,
+                "indicatorType" => read_own(&mut map, &mut field_indicator_type)?,
+                "action" => read_own(&mut map, &mut field_action)?,
+                "application" => read_wire(&mut map, &mut field_application)?,
+                "source" => read_wire(&mut map, &mut field_source)?,
+                "sourceType" => read_own(&mut map, &mut field_source_type)?,
+                "createdBySource" => read_wire(&mut map, &mut field_created_by_source)?,
+                "createdBy" => read_wire(&mut map, &mut field_created_by)?,
                 "createdByDisplayName" => {
-                    field_created_by_display_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_created_by_display_name)?
                 }
-                "externalId" => {
-                    field_external_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "title" => {
-                    field_title = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "description" => {
-                    field_description = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "externalId" => read_wire(&mut map, &mut field_external_id)?,
+                "title" => read_wire(&mut map, &mut field_title)?,
+                "description" => read_wire(&mut map, &mut field_description)?,
                 "recommendedActions" => {
-                    field_recommended_actions = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_recommended_actions)?
                 }
-                "severity" => {
-                    field_severity = map.next_value::<Option<IndicatorSeverity>>()?;
-                }
+                "severity" => read_own(&mut map, &mut field_severity)?,
                 "creationTimeDateTimeUtc" => {
-                    field_creation_time_date_time_utc = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_creation_time_date_time_utc)?
                 }
-                "expirationTime" => {
-                    field_expiration_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "lastUpdateTime" => {
-                    field_last_update_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "lastUpdatedBy" => {
-                    field_last_updated_by = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "rbacGroupNames" => {
-                    field_rbac_group_names = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "rbacGroupIds" => {
-                    field_rbac_group_ids = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "generateAlert" => {
-                    field_generate_alert = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "educateUrl" => {
-                    field_educate_url = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "category" => {
-                    field_category = map.next_value::<Wire<Option<i32>>>()?.into_inner();
-                }
+                "expirationTime" => read_wire(&mut map, &mut field_expiration_time)?,
+                "lastUpdateTime" => read_wire(&mut map, &mut field_last_update_time)?,
+                "lastUpdatedBy" => read_wire(&mut map, &mut field_last_updated_by)?,
+                "rbacGroupNames" => read_wire(&mut map, &mut field_rbac_group_names)?,
+                "rbacGroupIds" => read_wire(&mut map, &mut field_rbac_group_ids)?,
+                "generateAlert" => read_wire(&mut map, &mut field_generate_alert)?,
+                "educateUrl" => read_wire(&mut map, &mut field_educate_url)?,
+                "category" => read_wire(&mut map, &mut field_category)?,
                 "bypassDurationHours" => {
-                    field_bypass_duration_hours = map
-                        .next_value::<Wire<Option<i32>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_bypass_duration_hours)?
                 }
-                "notificationId" => {
-                    field_notification_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "notificationBody" => {
-                    field_notification_body = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "version" => {
-                    field_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "mitreTechniques" => {
-                    field_mitre_techniques = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
+                "notificationId" => read_wire(&mut map, &mut field_notification_id)?,
+                "notificationBody" => read_wire(&mut map, &mut field_notification_body)?,
+                "version" => read_wire(&mut map, &mut field_version)?,
+                "mitreTechniques" => read_wire(&mut map, &mut field_mitre_techniques)?,
                 "historicalDetection" => {
-                    field_historical_detection = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_historical_detection)?
                 }
-                "lookBackPeriod" => {
-                    field_look_back_period = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "additionalInfo" => {
-                    field_additional_info = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "certificateInfo" => {
-                    field_certificate_info = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "lookBackPeriod" => read_wire(&mut map, &mut field_look_back_period)?,
+                "additionalInfo" => read_wire(&mut map, &mut field_additional_info)?,
+                "certificateInfo" => read_wire(&mut map, &mut field_certificate_info)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -8692,148 +7934,161 @@ impl Indicator {
 
  Build it with struct update syntax: `IndicatorInput { field: value.into(), ..Default::default() }`.*/
 #[cfg(feature = "indicators")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct IndicatorInput {
     /// `id`: The indicator id.
-    #[serde(rename = "id", skip_serializing_if = "Patch::is_absent")]
     pub id: Patch<String>,
     /// `indicatorValue`: The value the indicator matches: a hash, thumbprint, IP address, domain or URL.
-    #[serde(rename = "indicatorValue", skip_serializing_if = "Patch::is_absent")]
     pub indicator_value: Patch<String>,
     /// `indicatorType`: What kind of value indicatorValue is.
-    #[serde(rename = "indicatorType", skip_serializing_if = "Patch::is_absent")]
     pub indicator_type: Patch<IndicatorType>,
     /// `action`: What happens when the value is seen.
-    #[serde(rename = "action", skip_serializing_if = "Patch::is_absent")]
     pub action: Patch<IndicatorAction>,
     /// `application`: The application the indicator is associated with.
-    #[serde(rename = "application", skip_serializing_if = "Patch::is_absent")]
     pub application: Patch<String>,
     /// `source`: The name of the user or application that submitted the indicator.
-    #[serde(rename = "source", skip_serializing_if = "Patch::is_absent")]
     pub source: Patch<String>,
     /// `sourceType`: Whether a user or an application created the indicator.
-    #[serde(rename = "sourceType", skip_serializing_if = "Patch::is_absent")]
     pub source_type: Patch<IndicatorSourceType>,
     /// `createdBySource`: The name of the user or application that submitted the indicator.
-    #[serde(rename = "createdBySource", skip_serializing_if = "Patch::is_absent")]
     pub created_by_source: Patch<String>,
     /// `createdBy`: The identity of the user or application that submitted the indicator.
-    #[serde(rename = "createdBy", skip_serializing_if = "Patch::is_absent")]
     pub created_by: Patch<String>,
     /// `createdByDisplayName`: The display name of the submitter.
-    #[serde(rename = "createdByDisplayName", skip_serializing_if = "Patch::is_absent")]
     pub created_by_display_name: Patch<String>,
     /// `externalId`: An id of the caller's choosing, for correlation with other systems.
-    #[serde(rename = "externalId", skip_serializing_if = "Patch::is_absent")]
     pub external_id: Patch<String>,
     /// `title`: The indicator's title, used as the title of the alerts it raises.
-    #[serde(rename = "title", skip_serializing_if = "Patch::is_absent")]
     pub title: Patch<String>,
     /// `description`: The indicator's description.
-    #[serde(rename = "description", skip_serializing_if = "Patch::is_absent")]
     pub description: Patch<String>,
     /// `recommendedActions`: What an analyst should do when the indicator raises an alert.
-    #[serde(rename = "recommendedActions", skip_serializing_if = "Patch::is_absent")]
     pub recommended_actions: Patch<String>,
     /// `severity`: The severity of the indicator.
-    #[serde(rename = "severity", skip_serializing_if = "Patch::is_absent")]
     pub severity: Patch<IndicatorSeverity>,
     /// `creationTimeDateTimeUtc`: When the indicator was created.
-    #[serde(
-        rename = "creationTimeDateTimeUtc",
-        skip_serializing_if = "Patch::is_absent"
-    )]
     pub creation_time_date_time_utc: Patch<edm::DateTimeOffset>,
     /// `expirationTime`: When the indicator expires; null for never.
-    #[serde(rename = "expirationTime", skip_serializing_if = "Patch::is_absent")]
     pub expiration_time: Patch<edm::DateTimeOffset>,
     /// `lastUpdateTime`: When the indicator last changed.
-    #[serde(rename = "lastUpdateTime", skip_serializing_if = "Patch::is_absent")]
     pub last_update_time: Patch<edm::DateTimeOffset>,
     /// `lastUpdatedBy`: The identity of the user or application that last changed the indicator.
-    #[serde(rename = "lastUpdatedBy", skip_serializing_if = "Patch::is_absent")]
     pub last_updated_by: Patch<String>,
     /// `rbacGroupNames`: Names of the device groups the indicator applies to; empty for all devices.
-    #[serde(rename = "rbacGroupNames", skip_serializing_if = "Patch::is_absent")]
     pub rbac_group_names: Patch<Vec<String>>,
     /// `rbacGroupIds`: Ids of the device groups the indicator applies to; empty for all devices.
-    #[serde(rename = "rbacGroupIds", skip_serializing_if = "Patch::is_absent")]
     pub rbac_group_ids: Patch<Vec<String>>,
     /// `generateAlert`: Whether a match raises an alert.
-    #[serde(rename = "generateAlert", skip_serializing_if = "Patch::is_absent")]
     pub generate_alert: Patch<bool>,
     /// `educateUrl`: A custom notification or support URL shown to users, for Block and Warn on URL indicators.
-    #[serde(rename = "educateUrl", skip_serializing_if = "Patch::is_absent")]
     pub educate_url: Patch<String>,
     /// `category`: A numeric category the service assigns to the indicator.
-    #[serde(rename = "category", skip_serializing_if = "Patch::is_absent")]
     pub category: Patch<i32>,
     /// `bypassDurationHours`: For a warn action, how many hours a user's bypass lasts.
-    #[serde(rename = "bypassDurationHours", skip_serializing_if = "Patch::is_absent")]
     pub bypass_duration_hours: Patch<i32>,
     /// `notificationId`: The custom end-user notification shown for the indicator.
-    #[serde(rename = "notificationId", skip_serializing_if = "Patch::is_absent")]
     pub notification_id: Patch<String>,
     /// `notificationBody`: The text of that notification.
-    #[serde(rename = "notificationBody", skip_serializing_if = "Patch::is_absent")]
     pub notification_body: Patch<String>,
     /// `version`: The indicator's version.
-    #[serde(rename = "version", skip_serializing_if = "Patch::is_absent")]
     pub version: Patch<String>,
     /// `mitreTechniques`: MITRE ATT&CK technique ids the indicator is linked to.
-    #[serde(rename = "mitreTechniques", skip_serializing_if = "Patch::is_absent")]
     pub mitre_techniques: Patch<Vec<String>>,
     /// `historicalDetection`: Whether alerts are raised for matches in past events too.
-    #[serde(rename = "historicalDetection", skip_serializing_if = "Patch::is_absent")]
     pub historical_detection: Patch<bool>,
     /// `lookBackPeriod`: How far back historical detection looks.
-    #[serde(rename = "lookBackPeriod", skip_serializing_if = "Patch::is_absent")]
     pub look_back_period: Patch<String>,
     /// `additionalInfo`: Further information about the indicator.
-    #[serde(rename = "additionalInfo", skip_serializing_if = "Patch::is_absent")]
     pub additional_info: Patch<String>,
     /// `certificateInfo`: Details of a certificate indicator.
-    #[serde(rename = "certificateInfo", skip_serializing_if = "Patch::is_absent")]
     pub certificate_info: Patch<String>,
     /// Members the metadata does not declare, sent as they are.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+#[cfg(feature = "indicators")]
+impl Serialize for IndicatorInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.patch("id", &self.id);
+        writer.patch("indicatorValue", &self.indicator_value);
+        writer.patch("indicatorType", &self.indicator_type);
+        writer.patch("action", &self.action);
+        writer.patch("application", &self.application);
+        writer.patch("source", &self.source);
+        writer.patch("sourceType", &self.source_type);
+        writer.patch("createdBySource", &self.created_by_source);
+        writer.patch("createdBy", &self.created_by);
+        writer.patch("createdByDisplayName", &self.created_by_display_name);
+        writer.patch("externalId", &self.external_id);
+        writer.patch("title", &self.title);
+        writer.patch("description", &self.description);
+        writer.patch("recommendedActions", &self.recommended_actions);
+        writer.patch("severity", &self.severity);
+        writer.patch("creationTimeDateTimeUtc", &self.creation_time_date_time_utc);
+        writer.patch("expirationTime", &self.expiration_time);
+        writer.patch("lastUpdateTime", &self.last_update_time);
+        writer.patch("lastUpdatedBy", &self.last_updated_by);
+        writer.patch("rbacGroupNames", &self.rbac_group_names);
+        writer.patch("rbacGroupIds", &self.rbac_group_ids);
+        writer.patch("generateAlert", &self.generate_alert);
+        writer.patch("educateUrl", &self.educate_url);
+        writer.patch("category", &self.category);
+        writer.patch("bypassDurationHours", &self.bypass_duration_hours);
+        writer.patch("notificationId", &self.notification_id);
+        writer.patch("notificationBody", &self.notification_body);
+        writer.patch("version", &self.version);
+        writer.patch("mitreTechniques", &self.mitre_techniques);
+        writer.patch("historicalDetection", &self.historical_detection);
+        writer.patch("lookBackPeriod", &self.look_back_period);
+        writer.patch("additionalInfo", &self.additional_info);
+        writer.patch("certificateInfo", &self.certificate_info);
+        writer.json_members(&self.additional_properties);
+        writer.end()
+    }
 }
 
 /// The outcome of importing one indicator.
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.ImportIndicatorResult`.
 #[cfg(feature = "indicators")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImportIndicatorResult {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The id of the created or updated indicator.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "id")]
     pub id: Option<String>,
     /// The indicator's value, as submitted.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "indicator")]
     pub indicator: Option<String>,
     /// Whether this indicator failed to import.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isFailed")]
     pub is_failed: Option<bool>,
     /// Why the import failed; null on success.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "failureReason")]
     pub failure_reason: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "indicators")]
+impl Serialize for ImportIndicatorResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("id", &self.id);
+        writer.member("indicator", &self.indicator);
+        writer.member("isFailed", &self.is_failed);
+        writer.member("failureReason", &self.failure_reason);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "indicators")]
@@ -8843,36 +8098,23 @@ impl DecodeMembers for ImportIndicatorResult {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_indicator = None;
-        let mut field_is_failed = None;
-        let mut field_failure_reason = None;
+        let mut field_id: Option<String> = None;
+        let mut field_indicator: Option<String> = None;
+        let mut field_is_failed: Option<bool> = None;
+        let mut field_failure_reason: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "indicator" => {
-                    field_indicator = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "isFailed" => {
-                    field_is_failed = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "failureReason" => {
-                    field_failure_reason = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "indicator" => read_wire(&mut map, &mut field_indicator)?,
+                "isFailed" => read_wire(&mut map, &mut field_is_failed)?,
+                "failureReason" => read_wire(&mut map, &mut field_failure_reason)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -8934,60 +8176,68 @@ impl ImportIndicatorResult {
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.Investigation`.
 #[cfg(any(feature = "investigations", feature = "machines"))]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Investigation {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The investigation id.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// When the investigation was created.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "startTime")]
     pub start_time: Option<edm::DateTimeOffset>,
     /// When the investigation finished; null while it runs.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "endTime")]
     pub end_time: Option<edm::DateTimeOffset>,
     /// The investigation's current state.
     ///
     /// `microsoft.windowsDefenderATP.api.InvestigationState`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "state")]
     pub state: Option<InvestigationState>,
     /// The id of the user or application that cancelled the investigation.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "cancelledBy")]
     pub cancelled_by: Option<String>,
     /// More about the investigation's state.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "statusDetails")]
     pub status_details: Option<String>,
     /// The id of the device being investigated.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "machineId")]
     pub machine_id: Option<String>,
     /// The name of the device being investigated.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "computerDnsName")]
     pub computer_dns_name: Option<String>,
     /// The id of the alert that started the investigation.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "triggeringAlertId")]
     pub triggering_alert_id: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(any(feature = "investigations", feature = "machines"))]
+impl Serialize for Investigation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("startTime", &self.start_time);
+        writer.member("endTime", &self.end_time);
+        writer.member("state", &self.state);
+        writer.member("cancelledBy", &self.cancelled_by);
+        writer.member("statusDetails", &self.status_details);
+        writer.member("machineId", &self.machine_id);
+        writer.member("computerDnsName", &self.computer_dns_name);
+        writer.member("triggeringAlertId", &self.triggering_alert_id);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(any(feature = "investigations", feature = "machines"))]
@@ -8997,62 +8247,35 @@ impl DecodeMembers for Investigation {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_start_time = None;
-        let mut field_end_time = None;
-        let mut field_state = None;
-        let mut field_cancelled_by = None;
-        let mut field_status_details = None;
-        let mut field_machine_id = None;
-        let mut field_computer_dns_name = None;
-        let mut field_triggering_alert_id = None;
+        let mut field_id: Option<String> = None;
+        let mut field_start_time: Option<edm::DateTimeOffset> = None;
+        let mut field_end_time: Option<edm::DateTimeOffset> = None;
+        let mut field_state: Option<InvestigationState> = None;
+        let mut field_cancelled_by: Option<String> = None;
+        let mut field_status_details: Option<String> = None;
+        let mut field_machine_id: Option<String> = None;
+        let mut field_computer_dns_name: Option<String> = None;
+        let mut field_triggering_alert_id: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "startTime" => {
-                    field_start_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "endTime" => {
-                    field_end_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "state" => field_state = map.next_value::<Option<InvestigationState>>()?,
-                "cancelledBy" => {
-                    field_cancelled_by = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "statusDetails" => {
-                    field_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "machineId" => {
-                    field_machine_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "computerDnsName" => {
-                    field_computer_dns_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "startTime" => read_wire(&mut map, &mut field_start_time)?,
+                "endTime" => read_wire(&mut map, &mut field_end_time)?,
+                "state" => read_own(&mut map, &mut field_state)?,
+                "cancelledBy" => read_wire(&mut map, &mut field_cancelled_by)?,
+                "statusDetails" => read_wire(&mut map, &mut field_status_details)?,
+                "machineId" => read_wire(&mut map, &mut field_machine_id)?,
+                "computerDnsName" => read_wire(&mut map, &mut field_computer_dns_name)?,
                 "triggeringAlertId" => {
-                    field_triggering_alert_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_triggering_alert_id)?
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -9134,27 +8357,35 @@ impl Investigation {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.AdvancedQuerySchemaColumn`.
 #[cfg(feature = "advancedqueries")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AdvancedQuerySchemaColumn {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The column name, which is also the member name in each result row.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "Name")]
     pub name: Option<String>,
     /// The column's data type, such as DateTime, String or Int64.
     ///
     /// Kept as a string: the run page lists no values. The Power BI sample maps these type names: Double, Int64, Int32, Int16, UInt64, UInt32, UInt16, Byte, Single, Decimal, TimeSpan, DateTime, String, Boolean, SByte and Guid.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "Type")]
     pub r#type: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "advancedqueries")]
+impl Serialize for AdvancedQuerySchemaColumn {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("Name", &self.name);
+        writer.member("Type", &self.r#type);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "advancedqueries")]
@@ -9164,24 +8395,19 @@ impl DecodeMembers for AdvancedQuerySchemaColumn {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_name = None;
-        let mut field_type = None;
+        let mut field_name: Option<String> = None;
+        let mut field_type: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "Name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "Type" => {
-                    field_type = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "Name" => read_wire(&mut map, &mut field_name)?,
+                "Type" => read_wire(&mut map, &mut field_type)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -9237,15 +8463,23 @@ impl AdvancedQuerySchemaColumn {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.AdvancedQueryResultRow`.
 #[cfg(feature = "advancedqueries")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AdvancedQueryResultRow {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "advancedqueries")]
+impl Serialize for AdvancedQueryResultRow {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "advancedqueries")]
@@ -9256,12 +8490,7 @@ impl DecodeMembers for AdvancedQueryResultRow {
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-            let key = key.into_owned();
-            if is_annotation(&key) {
-                annotations.insert(key, map.next_value::<Value>()?);
-            } else {
-                additional_properties.push_raw(key, map.next_value::<Box<RawValue>>()?);
-            }
+            keep_unknown(&mut map, key, &mut annotations, &mut additional_properties)?;
         }
         additional_properties.keep_last_duplicates();
         Ok(AdvancedQueryResultRow {
@@ -9303,25 +8532,33 @@ impl defender_runtime::request::Keyed for AdvancedQueryResultRow {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.AdvancedQueryResponse`.
 #[cfg(feature = "advancedqueries")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AdvancedQueryResponse {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The result's columns, in order.
     ///
     /// `Collection(microsoft.windowsDefenderATP.api.AdvancedQuerySchemaColumn)`, nullable.
-    #[serde(rename = "Schema")]
     pub schema: Option<Vec<AdvancedQuerySchemaColumn>>,
     /// The result's rows.
     ///
     /// `Collection(microsoft.windowsDefenderATP.api.AdvancedQueryResultRow)`, nullable.
-    #[serde(rename = "Results")]
     pub results: Option<Vec<AdvancedQueryResultRow>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "advancedqueries")]
+impl Serialize for AdvancedQueryResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("Schema", &self.schema);
+        writer.member("Results", &self.results);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "advancedqueries")]
@@ -9331,26 +8568,19 @@ impl DecodeMembers for AdvancedQueryResponse {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_schema = None;
-        let mut field_results = None;
+        let mut field_schema: Option<Vec<AdvancedQuerySchemaColumn>> = None;
+        let mut field_results: Option<Vec<AdvancedQueryResultRow>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "Schema" => {
-                    field_schema = map
-                        .next_value::<Option<Vec<AdvancedQuerySchemaColumn>>>()?;
-                }
-                "Results" => {
-                    field_results = map
-                        .next_value::<Option<Vec<AdvancedQueryResultRow>>>()?;
-                }
+                "Schema" => read_own(&mut map, &mut field_schema)?,
+                "Results" => read_own(&mut map, &mut field_results)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -9406,100 +8636,108 @@ impl AdvancedQueryResponse {
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.File`.
 #[cfg(any(feature = "alerts", feature = "files"))]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct File {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// SHA-1 hash of the file content; the key.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "sha1", skip_serializing_if = "String::is_empty")]
     pub sha1: String,
     /// SHA-256 hash of the file content.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "sha256")]
     pub sha256: Option<String>,
     /// MD5 hash of the file content. Shown in the alert related files example, not in the File resource table.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "md5")]
     pub md5: Option<String>,
     /// How many times the file has been seen, across organizations.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "globalPrevalence")]
     pub global_prevalence: Option<i64>,
     /// When the file was first seen.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "globalFirstObserved")]
     pub global_first_observed: Option<edm::DateTimeOffset>,
     /// When the file was last seen.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "globalLastObserved")]
     pub global_last_observed: Option<edm::DateTimeOffset>,
     /// File size in bytes.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "size")]
     pub size: Option<i64>,
     /// Kind of file, such as `APP`; may be null.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "fileType")]
     pub file_type: Option<String>,
     /// Whether the file is a portable executable (EXE, DLL and the like).
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isPeFile")]
     pub is_pe_file: Option<bool>,
     /// Publisher named in the file.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "filePublisher")]
     pub file_publisher: Option<String>,
     /// Product name named in the file.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "fileProductName")]
     pub file_product_name: Option<String>,
     /// Who signed the file.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "signer")]
     pub signer: Option<String>,
     /// Issuer of the signing certificate.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "issuer")]
     pub issuer: Option<String>,
     /// Hash of the signing certificate.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "signerHash")]
     pub signer_hash: Option<String>,
     /// Whether the sensor could verify the signing certificate.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isValidCertificate")]
     pub is_valid_certificate: Option<bool>,
     /// Verdict category for the file, for example `Pua` or `Unknown`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "determinationType")]
     pub determination_type: Option<String>,
     /// Verdict name for the file, for example a detection name; may be null.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "determinationValue")]
     pub determination_value: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(any(feature = "alerts", feature = "files"))]
+impl Serialize for File {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("sha1", &self.sha1);
+        writer.member("sha256", &self.sha256);
+        writer.member("md5", &self.md5);
+        writer.member("globalPrevalence", &self.global_prevalence);
+        writer.member("globalFirstObserved", &self.global_first_observed);
+        writer.member("globalLastObserved", &self.global_last_observed);
+        writer.member("size", &self.size);
+        writer.member("fileType", &self.file_type);
+        writer.member("isPeFile", &self.is_pe_file);
+        writer.member("filePublisher", &self.file_publisher);
+        writer.member("fileProductName", &self.file_product_name);
+        writer.member("signer", &self.signer);
+        writer.member("issuer", &self.issuer);
+        writer.member("signerHash", &self.signer_hash);
+        writer.member("isValidCertificate", &self.is_valid_certificate);
+        writer.member("determinationType", &self.determination_type);
+        writer.member("determinationValue", &self.determination_value);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(any(feature = "alerts", feature = "files"))]
@@ -9509,106 +8747,59 @@ impl DecodeMembers for File {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_sha1 = None;
-        let mut field_sha256 = None;
-        let mut field_md5 = None;
-        let mut field_global_prevalence = None;
-        let mut field_global_first_observed = None;
-        let mut field_global_last_observed = None;
-        let mut field_size = None;
-        let mut field_file_type = None;
-        let mut field_is_pe_file = None;
-        let mut field_file_publisher = None;
-        let mut field_file_product_name = None;
-        let mut field_signer = None;
-        let mut field_issuer = None;
-        let mut field_signer_hash = None;
-        let mut field_is_valid_certificate = None;
-        let mut field_determination_type = None;
-        let mut field_determination_value = None;
+        let mut field_sha1: Option<String> = None;
+        let mut field_sha256: Option<String> = None;
+        let mut field_md5: Option<String> = None;
+        let mut field_global_prevalence: Option<i64> = None;
+        let mut field_global_first_observed: Option<edm::DateTimeOffset> = None;
+        let mut field_global_last_observed: Option<edm::DateTimeOffset> = None;
+        let mut field_size: Option<i64> = None;
+        let mut field_file_type: Option<String> = None;
+        let mut field_is_pe_file: Option<bool> = None;
+        let mut field_file_publisher: Option<String> = None;
+        let mut field_file_product_name: Option<String> = None;
+        let mut field_signer: Option<String> = None;
+        let mut field_issuer: Option<String> = None;
+        let mut field_signer_hash: Option<String> = None;
+        let mut field_is_valid_certificate: Option<bool> = None;
+        let mut field_determination_type: Option<String> = None;
+        let mut field_determination_value: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "sha1" => {
-                    field_sha1 = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "sha256" => {
-                    field_sha256 = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "md5" => {
-                    field_md5 = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "globalPrevalence" => {
-                    field_global_prevalence = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
+                "sha1" => read_wire(&mut map, &mut field_sha1)?,
+                "sha256" => read_wire(&mut map, &mut field_sha256)?,
+                "md5" => read_wire(&mut map, &mut field_md5)?,
+                "globalPrevalence" => read_wire(&mut map, &mut field_global_prevalence)?,
                 "globalFirstObserved" => {
-                    field_global_first_observed = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_global_first_observed)?
                 }
                 "globalLastObserved" => {
-                    field_global_last_observed = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_global_last_observed)?
                 }
-                "size" => {
-                    field_size = map.next_value::<Wire<Option<i64>>>()?.into_inner();
-                }
-                "fileType" => {
-                    field_file_type = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "isPeFile" => {
-                    field_is_pe_file = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "filePublisher" => {
-                    field_file_publisher = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "fileProductName" => {
-                    field_file_product_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "signer" => {
-                    field_signer = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "issuer" => {
-                    field_issuer = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "signerHash" => {
-                    field_signer_hash = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "size" => read_wire(&mut map, &mut field_size)?,
+                "fileType" => read_wire(&mut map, &mut field_file_type)?,
+                "isPeFile" => read_wire(&mut map, &mut field_is_pe_file)?,
+                "filePublisher" => read_wire(&mut map, &mut field_file_publisher)?,
+                "fileProductName" => read_wire(&mut map, &mut field_file_product_name)?,
+                "signer" => read_wire(&mut map, &mut field_signer)?,
+                "issuer" => read_wire(&mut map, &mut field_issuer)?,
+                "signerHash" => read_wire(&mut map, &mut field_signer_hash)?,
                 "isValidCertificate" => {
-                    field_is_valid_certificate = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_is_valid_certificate)?
                 }
                 "determinationType" => {
-                    field_determination_type = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_determination_type)?
                 }
                 "determinationValue" => {
-                    field_determination_value = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_determination_value)?
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -9721,69 +8912,77 @@ impl File {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.InOrgFileStats`.
 #[cfg(feature = "files")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InOrgFileStats {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// SHA-1 of the file the statistics are about.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "sha1")]
     pub sha1: Option<String>,
     /// Number of devices in the organization that have the file.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "organizationPrevalence")]
     pub organization_prevalence: Option<i64>,
     /// First time the file was seen in the organization.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "orgFirstSeen")]
     pub org_first_seen: Option<edm::DateTimeOffset>,
     /// Last time the file was seen in the organization.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "orgLastSeen")]
     pub org_last_seen: Option<edm::DateTimeOffset>,
     /// Worldwide count of sightings (the service spells the name this way).
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "globallyPrevalence")]
     pub globally_prevalence: Option<i64>,
     /// First time the file was seen anywhere.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "globalFirstObserved")]
     pub global_first_observed: Option<edm::DateTimeOffset>,
     /// Last time the file was seen anywhere.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "globalLastObserved")]
     pub global_last_observed: Option<edm::DateTimeOffset>,
     /// The names the file is most often seen under.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "topFileNames")]
     pub top_file_names: Option<Vec<String>>,
     /// The organization prevalence as text: the same count as `organizationPrevalence`.
     ///
     /// Not on the reference pages, whose examples send only the number: sent beside it, as text, in file statistics recorded from real tenants (swimlane/techpubs-knowledgecenter's Get File Statistics page, 2023; demisto/content's Defender for Endpoint integration tests).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "orgPrevalence")]
     pub org_prevalence: Option<String>,
     /// The global prevalence as text: the same count as `globallyPrevalence`.
     ///
     /// Not on the reference pages, whose examples send only the number: sent beside it, as text, in file statistics recorded from real tenants (swimlane/techpubs-knowledgecenter's Get File Statistics page, 2023; demisto/content's Defender for Endpoint integration tests).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "globalPrevalence")]
     pub global_prevalence: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "files")]
+impl Serialize for InOrgFileStats {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("sha1", &self.sha1);
+        writer.member("organizationPrevalence", &self.organization_prevalence);
+        writer.member("orgFirstSeen", &self.org_first_seen);
+        writer.member("orgLastSeen", &self.org_last_seen);
+        writer.member("globallyPrevalence", &self.globally_prevalence);
+        writer.member("globalFirstObserved", &self.global_first_observed);
+        writer.member("globalLastObserved", &self.global_last_observed);
+        writer.member("topFileNames", &self.top_file_names);
+        writer.member("orgPrevalence", &self.org_prevalence);
+        writer.member("globalPrevalence", &self.global_prevalence);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "files")]
@@ -9793,74 +8992,43 @@ impl DecodeMembers for InOrgFileStats {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_sha1 = None;
-        let mut field_organization_prevalence = None;
-        let mut field_org_first_seen = None;
-        let mut field_org_last_seen = None;
-        let mut field_globally_prevalence = None;
-        let mut field_global_first_observed = None;
-        let mut field_global_last_observed = None;
-        let mut field_top_file_names = None;
-        let mut field_org_prevalence = None;
-        let mut field_global_prevalence = None;
+        let mut field_sha1: Option<String> = None;
+        let mut field_organization_prevalence: Option<i64> = None;
+        let mut field_org_first_seen: Option<edm::DateTimeOffset> = None;
+        let mut field_org_last_seen: Option<edm::DateTimeOffset> = None;
+        let mut field_globally_prevalence: Option<i64> = None;
+        let mut field_global_first_observed: Option<edm::DateTimeOffset> = None;
+        let mut field_global_last_observed: Option<edm::DateTimeOffset> = None;
+        let mut field_top_file_names: Option<Vec<String>> = None;
+        let mut field_org_prevalence: Option<String> = None;
+        let mut field_global_prevalence: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "sha1" => {
-                    field_sha1 = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "sha1" => read_wire(&mut map, &mut field_sha1)?,
                 "organizationPrevalence" => {
-                    field_organization_prevalence = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_organization_prevalence)?
                 }
-                "orgFirstSeen" => {
-                    field_org_first_seen = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "orgLastSeen" => {
-                    field_org_last_seen = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
+                "orgFirstSeen" => read_wire(&mut map, &mut field_org_first_seen)?,
+                "orgLastSeen" => read_wire(&mut map, &mut field_org_last_seen)?,
                 "globallyPrevalence" => {
-                    field_globally_prevalence = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_globally_prevalence)?
                 }
                 "globalFirstObserved" => {
-                    field_global_first_observed = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_global_first_observed)?
                 }
                 "globalLastObserved" => {
-                    field_global_last_observed = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_global_last_observed)?
                 }
-                "topFileNames" => {
-                    field_top_file_names = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "orgPrevalence" => {
-                    field_org_prevalence = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "globalPrevalence" => {
-                    field_global_prevalence = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "topFileNames" => read_wire(&mut map, &mut field_top_file_names)?,
+                "orgPrevalence" => read_wire(&mut map, &mut field_org_prevalence)?,
+                "globalPrevalence" => read_wire(&mut map, &mut field_global_prevalence)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -9946,20 +9114,28 @@ impl InOrgFileStats {
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.Ip`.
 #[cfg(any(feature = "alerts", feature = "ips"))]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Ip {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The IP address itself; the key.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(any(feature = "alerts", feature = "ips"))]
+impl Serialize for Ip {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(any(feature = "alerts", feature = "ips"))]
@@ -9969,18 +9145,17 @@ impl DecodeMembers for Ip {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
+        let mut field_id: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "id" => read_wire(&mut map, &mut field_id)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -10029,42 +9204,50 @@ impl Ip {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.InOrgIPStats`.
 #[cfg(feature = "ips")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InOrgIpStats {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The IP address the statistics are about.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ipAddress")]
     pub ip_address: Option<String>,
     /// Distinct number of devices that opened a network connection to the address.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "organizationPrevalence")]
     pub organization_prevalence: Option<i64>,
     /// First connection to the address in the organization.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "orgFirstSeen")]
     pub org_first_seen: Option<edm::DateTimeOffset>,
     /// Latest connection to the address in the organization.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "orgLastSeen")]
     pub org_last_seen: Option<edm::DateTimeOffset>,
     /// The organization prevalence as text: the same count as `organizationPrevalence`.
     ///
     /// Not on the reference pages: sent beside the number, as text, in IP statistics recorded from a real tenant (swimlane/techpubs-knowledgecenter's Get IP Statistics page, 2023), as file statistics do.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "orgPrevalence")]
     pub org_prevalence: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "ips")]
+impl Serialize for InOrgIpStats {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("ipAddress", &self.ip_address);
+        writer.member("organizationPrevalence", &self.organization_prevalence);
+        writer.member("orgFirstSeen", &self.org_first_seen);
+        writer.member("orgLastSeen", &self.org_last_seen);
+        writer.member("orgPrevalence", &self.org_prevalence);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "ips")]
@@ -10074,46 +9257,27 @@ impl DecodeMembers for InOrgIpStats {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_ip_address = None;
-        let mut field_organization_prevalence = None;
-        let mut field_org_first_seen = None;
-        let mut field_org_last_seen = None;
-        let mut field_org_prevalence = None;
+        let mut field_ip_address: Option<String> = None;
+        let mut field_organization_prevalence: Option<i64> = None;
+        let mut field_org_first_seen: Option<edm::DateTimeOffset> = None;
+        let mut field_org_last_seen: Option<edm::DateTimeOffset> = None;
+        let mut field_org_prevalence: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "ipAddress" => {
-                    field_ip_address = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "ipAddress" => read_wire(&mut map, &mut field_ip_address)?,
                 "organizationPrevalence" => {
-                    field_organization_prevalence = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_organization_prevalence)?
                 }
-                "orgFirstSeen" => {
-                    field_org_first_seen = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "orgLastSeen" => {
-                    field_org_last_seen = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "orgPrevalence" => {
-                    field_org_prevalence = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "orgFirstSeen" => read_wire(&mut map, &mut field_org_first_seen)?,
+                "orgLastSeen" => read_wire(&mut map, &mut field_org_last_seen)?,
+                "orgPrevalence" => read_wire(&mut map, &mut field_org_prevalence)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -10179,20 +9343,28 @@ impl InOrgIpStats {
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.Domain`.
 #[cfg(any(feature = "alerts", feature = "domains"))]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Domain {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The domain name; the key.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "host", skip_serializing_if = "String::is_empty")]
     pub host: String,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(any(feature = "alerts", feature = "domains"))]
+impl Serialize for Domain {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("host", &self.host);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(any(feature = "alerts", feature = "domains"))]
@@ -10202,20 +9374,17 @@ impl DecodeMembers for Domain {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_host = None;
+        let mut field_host: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "host" => {
-                    field_host = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "host" => read_wire(&mut map, &mut field_host)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -10264,35 +9433,43 @@ impl Domain {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.InOrgDomainStats`.
 #[cfg(feature = "domains")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InOrgDomainStats {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The domain the statistics are about.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "host")]
     pub host: Option<String>,
     /// Number of devices in the organization that reached the domain.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "organizationPrevalence")]
     pub organization_prevalence: Option<i64>,
     /// First time the domain was reached in the organization.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "orgFirstSeen")]
     pub org_first_seen: Option<edm::DateTimeOffset>,
     /// Latest time the domain was reached in the organization.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "orgLastSeen")]
     pub org_last_seen: Option<edm::DateTimeOffset>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "domains")]
+impl Serialize for InOrgDomainStats {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("host", &self.host);
+        writer.member("organizationPrevalence", &self.organization_prevalence);
+        writer.member("orgFirstSeen", &self.org_first_seen);
+        writer.member("orgLastSeen", &self.org_last_seen);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "domains")]
@@ -10302,38 +9479,25 @@ impl DecodeMembers for InOrgDomainStats {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_host = None;
-        let mut field_organization_prevalence = None;
-        let mut field_org_first_seen = None;
-        let mut field_org_last_seen = None;
+        let mut field_host: Option<String> = None;
+        let mut field_organization_prevalence: Option<i64> = None;
+        let mut field_org_first_seen: Option<edm::DateTimeOffset> = None;
+        let mut field_org_last_seen: Option<edm::DateTimeOffset> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "host" => {
-                    field_host = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "host" => read_wire(&mut map, &mut field_host)?,
                 "organizationPrevalence" => {
-                    field_organization_prevalence = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_organization_prevalence)?
                 }
-                "orgFirstSeen" => {
-                    field_org_first_seen = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "orgLastSeen" => {
-                    field_org_last_seen = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
+                "orgFirstSeen" => read_wire(&mut map, &mut field_org_first_seen)?,
+                "orgLastSeen" => read_wire(&mut map, &mut field_org_last_seen)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -10397,75 +9561,83 @@ impl InOrgDomainStats {
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.User`.
 #[cfg(any(feature = "alerts", feature = "machines", feature = "users"))]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct User {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Domain and account name, such as `contoso\user1`; the key.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Account name without domain.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "accountName")]
     pub account_name: Option<String>,
     /// Domain of the account.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "accountDomain")]
     pub account_domain: Option<String>,
     /// Security identifier of the account.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "accountSid")]
     pub account_sid: Option<String>,
     /// First time the account was seen.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "firstSeen")]
     pub first_seen: Option<edm::DateTimeOffset>,
     /// Last time the account was seen.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "lastSeen")]
     pub last_seen: Option<edm::DateTimeOffset>,
     /// The device the account uses most.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "mostPrevalentMachineId")]
     pub most_prevalent_machine_id: Option<String>,
     /// The device the account uses least.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "leastPrevalentMachineId")]
     pub least_prevalent_machine_id: Option<String>,
     /// Kinds of logon seen for the account, such as `Interactive` or `Network`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "logonTypes")]
     pub logon_types: Option<String>,
     /// Number of devices the account signed in to.
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "logOnMachinesCount")]
     pub log_on_machines_count: Option<i32>,
     /// Whether the account is a domain administrator.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isDomainAdmin")]
     pub is_domain_admin: Option<bool>,
     /// Whether the account only ever signed in over the network.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isOnlyNetworkUser")]
     pub is_only_network_user: Option<bool>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(any(feature = "alerts", feature = "machines", feature = "users"))]
+impl Serialize for User {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("accountName", &self.account_name);
+        writer.member("accountDomain", &self.account_domain);
+        writer.member("accountSid", &self.account_sid);
+        writer.member("firstSeen", &self.first_seen);
+        writer.member("lastSeen", &self.last_seen);
+        writer.member("mostPrevalentMachineId", &self.most_prevalent_machine_id);
+        writer.member("leastPrevalentMachineId", &self.least_prevalent_machine_id);
+        writer.member("logonTypes", &self.logon_types);
+        writer.member("logOnMachinesCount", &self.log_on_machines_count);
+        writer.member("isDomainAdmin", &self.is_domain_admin);
+        writer.member("isOnlyNetworkUser", &self.is_only_network_user);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(any(feature = "alerts", feature = "machines", feature = "users"))]
@@ -10475,84 +9647,47 @@ impl DecodeMembers for User {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_account_name = None;
-        let mut field_account_domain = None;
-        let mut field_account_sid = None;
-        let mut field_first_seen = None;
-        let mut field_last_seen = None;
-        let mut field_most_prevalent_machine_id = None;
-        let mut field_least_prevalent_machine_id = None;
-        let mut field_logon_types = None;
-        let mut field_log_on_machines_count = None;
-        let mut field_is_domain_admin = None;
-        let mut field_is_only_network_user = None;
+        let mut field_id: Option<String> = None;
+        let mut field_account_name: Option<String> = None;
+        let mut field_account_domain: Option<String> = None;
+        let mut field_account_sid: Option<String> = None;
+        let mut field_first_seen: Option<edm::DateTimeOffset> = None;
+        let mut field_last_seen: Option<edm::DateTimeOffset> = None;
+        let mut field_most_prevalent_machine_id: Option<String> = None;
+        let mut field_least_prevalent_machine_id: Option<String> = None;
+        let mut field_logon_types: Option<String> = None;
+        let mut field_log_on_machines_count: Option<i32> = None;
+        let mut field_is_domain_admin: Option<bool> = None;
+        let mut field_is_only_network_user: Option<bool> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "accountName" => {
-                    field_account_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "accountDomain" => {
-                    field_account_domain = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "accountSid" => {
-                    field_account_sid = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "firstSeen" => {
-                    field_first_seen = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "lastSeen" => {
-                    field_last_seen = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "accountName" => read_wire(&mut map, &mut field_account_name)?,
+                "accountDomain" => read_wire(&mut map, &mut field_account_domain)?,
+                "accountSid" => read_wire(&mut map, &mut field_account_sid)?,
+                "firstSeen" => read_wire(&mut map, &mut field_first_seen)?,
+                "lastSeen" => read_wire(&mut map, &mut field_last_seen)?,
                 "mostPrevalentMachineId" => {
-                    field_most_prevalent_machine_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_most_prevalent_machine_id)?
                 }
                 "leastPrevalentMachineId" => {
-                    field_least_prevalent_machine_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_least_prevalent_machine_id)?
                 }
-                "logonTypes" => {
-                    field_logon_types = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "logonTypes" => read_wire(&mut map, &mut field_logon_types)?,
                 "logOnMachinesCount" => {
-                    field_log_on_machines_count = map
-                        .next_value::<Wire<Option<i32>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_log_on_machines_count)?
                 }
-                "isDomainAdmin" => {
-                    field_is_domain_admin = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
+                "isDomainAdmin" => read_wire(&mut map, &mut field_is_domain_admin)?,
                 "isOnlyNetworkUser" => {
-                    field_is_only_network_user = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_is_only_network_user)?
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -10650,109 +9785,124 @@ impl User {
         feature = "vulnerabilities"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Vulnerability {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Vulnerability id, usually the CVE id; the key.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Title of the vulnerability.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// What the vulnerability is.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "description")]
     pub description: Option<String>,
     /// Severity of the vulnerability.
     ///
     /// `microsoft.windowsDefenderATP.api.VulnerabilitySeverity`, nullable.
-    #[serde(rename = "severity")]
     pub severity: Option<VulnerabilitySeverity>,
     /// CVSS version 3 score.
     ///
     /// `Edm.Double`, nullable.
-    #[serde(rename = "cvssV3")]
     pub cvss_v3: Option<f64>,
     /// The CVSS vector string the score is computed from.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "cvssVector")]
     pub cvss_vector: Option<String>,
     /// Number of exposed devices.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "exposedMachines")]
     pub exposed_machines: Option<i64>,
     /// When the vulnerability was published.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "publishedOn")]
     pub published_on: Option<edm::DateTimeOffset>,
     /// When the vulnerability was last updated.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "updatedOn")]
     pub updated_on: Option<edm::DateTimeOffset>,
     /// When the vulnerability was first detected in the organization. Shown in the list example only.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "firstDetected")]
     pub first_detected: Option<edm::DateTimeOffset>,
     /// Whether a public exploit exists.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "publicExploit")]
     pub public_exploit: Option<bool>,
     /// Whether an exploit is confirmed to work.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "exploitVerified")]
     pub exploit_verified: Option<bool>,
     /// Whether an exploit is part of an exploit kit.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "exploitInKit")]
     pub exploit_in_kit: Option<bool>,
     /// What exploits achieve.
     ///
     /// Values the reference lists: `Local privilege escalation`, `Denial of service`, `Local`.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "exploitTypes")]
     pub exploit_types: Option<Vec<String>>,
     /// Where exploits were published.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "exploitUris")]
     pub exploit_uris: Option<Vec<String>>,
     /// Whether the CVE is supported by the assessment.
     ///
     /// Values the reference lists: `Supported`, `Not Supported`, `SupportedInPremium`. The resource table says string collection; the example sends one string, which is what is modelled.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "cveSupportability")]
     pub cve_supportability: Option<String>,
     /// Tags of the vulnerability. Shown in the list example only.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// EPSS probability (0 to 1) that the vulnerability will be exploited.
     ///
     /// `Edm.Double`, nullable.
-    #[serde(rename = "epss")]
     pub epss: Option<f64>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(
+    any(
+        feature = "machines",
+        feature = "recommendations",
+        feature = "software",
+        feature = "vulnerabilities"
+    )
+)]
+impl Serialize for Vulnerability {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("name", &self.name);
+        writer.member("description", &self.description);
+        writer.member("severity", &self.severity);
+        writer.member("cvssV3", &self.cvss_v3);
+        writer.member("cvssVector", &self.cvss_vector);
+        writer.member("exposedMachines", &self.exposed_machines);
+        writer.member("publishedOn", &self.published_on);
+        writer.member("updatedOn", &self.updated_on);
+        writer.member("firstDetected", &self.first_detected);
+        writer.member("publicExploit", &self.public_exploit);
+        writer.member("exploitVerified", &self.exploit_verified);
+        writer.member("exploitInKit", &self.exploit_in_kit);
+        writer.member("exploitTypes", &self.exploit_types);
+        writer.member("exploitUris", &self.exploit_uris);
+        writer.member("cveSupportability", &self.cve_supportability);
+        writer.member("tags", &self.tags);
+        writer.member("epss", &self.epss);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(
@@ -10769,112 +9919,53 @@ impl DecodeMembers for Vulnerability {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_name = None;
-        let mut field_description = None;
-        let mut field_severity = None;
-        let mut field_cvss_v3 = None;
-        let mut field_cvss_vector = None;
-        let mut field_exposed_machines = None;
-        let mut field_published_on = None;
-        let mut field_updated_on = None;
-        let mut field_first_detected = None;
-        let mut field_public_exploit = None;
-        let mut field_exploit_verified = None;
-        let mut field_exploit_in_kit = None;
-        let mut field_exploit_types = None;
-        let mut field_exploit_uris = None;
-        let mut field_cve_supportability = None;
-        let mut field_tags = None;
-        let mut field_epss = None;
+        let mut field_id: Option<String> = None;
+        let mut field_name: Option<String> = None;
+        let mut field_description: Option<String> = None;
+        let mut field_severity: Option<VulnerabilitySeverity> = None;
+        let mut field_cvss_v3: Option<f64> = None;
+        let mut field_cvss_vector: Option<String> = None;
+        let mut field_exposed_machines: Option<i64> = None;
+        let mut field_published_on: Option<edm::DateTimeOffset> = None;
+        let mut field_updated_on: Option<edm::DateTimeOffset> = None;
+        let mut field_first_detected: Option<edm::DateTimeOffset> = None;
+        let mut field_public_exploit: Option<bool> = None;
+        let mut field_exploit_verified: Option<bool> = None;
+        let mut field_exploit_in_kit: Option<bool> = None;
+        let mut field_exploit_types: Option<Vec<String>> = None;
+        let mut field_exploit_uris: Option<Vec<String>> = None;
+        let mut field_cve_supportability: Option<String> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_epss: Option<f64> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "description" => {
-                    field_description = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "severity" => {
-                    field_severity = map.next_value::<Option<VulnerabilitySeverity>>()?;
-                }
-                "cvssV3" => {
-                    field_cvss_v3 = map.next_value::<Wire<Option<f64>>>()?.into_inner();
-                }
-                "cvssVector" => {
-                    field_cvss_vector = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "exposedMachines" => {
-                    field_exposed_machines = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "publishedOn" => {
-                    field_published_on = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "updatedOn" => {
-                    field_updated_on = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "firstDetected" => {
-                    field_first_detected = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "publicExploit" => {
-                    field_public_exploit = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "exploitVerified" => {
-                    field_exploit_verified = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "exploitInKit" => {
-                    field_exploit_in_kit = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "exploitTypes" => {
-                    field_exploit_types = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "exploitUris" => {
-                    field_exploit_uris = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "name" => read_wire(&mut map, &mut field_name)?,
+                "description" => read_wire(&mut map, &mut field_description)?,
+                "severity" => read_own(&mut map, &mut field_severity)?,
+                "cvssV3" => read_wire(&mut map, &mut field_cvss_v3)?,
+                "cvssVector" => read_wire(&mut map, &mut field_cvss_vector)?,
+                "exposedMachines" => read_wire(&mut map, &mut field_exposed_machines)?,
+                "publishedOn" => read_wire(&mut map, &mut field_published_on)?,
+                "updatedOn" => read_wire(&mut map, &mut field_updated_on)?,
+                "firstDetected" => read_wire(&mut map, &mut field_first_detected)?,
+                "publicExploit" => read_wire(&mut map, &mut field_public_exploit)?,
+                "exploitVerified" => read_wire(&mut map, &mut field_exploit_verified)?,
+                "exploitInKit" => read_wire(&mut map, &mut field_exploit_in_kit)?,
+                "exploitTypes" => read_wire(&mut map, &mut field_exploit_types)?,
+                "exploitUris" => read_wire(&mut map, &mut field_exploit_uris)?,
                 "cveSupportability" => {
-                    field_cve_supportability = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_cve_supportability)?
                 }
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "epss" => {
-                    field_epss = map.next_value::<Wire<Option<f64>>>()?.into_inner();
-                }
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "epss" => read_wire(&mut map, &mut field_epss)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -11008,55 +10099,63 @@ impl Vulnerability {
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.MachineVulnerability`.
 #[cfg(feature = "vulnerabilities")]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MachineVulnerability {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Row id combining device, CVE, vendor, product, version and KB; the key.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// The vulnerability.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "cveId")]
     pub cve_id: Option<String>,
     /// The device.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "machineId")]
     pub machine_id: Option<String>,
     /// The update that fixes the vulnerability, when there is one.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "fixingKbId")]
     pub fixing_kb_id: Option<String>,
     /// The vulnerable software.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "productName")]
     pub product_name: Option<String>,
     /// Vendor of the vulnerable software.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "productVendor")]
     pub product_vendor: Option<String>,
     /// Installed version of the vulnerable software.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "productVersion")]
     pub product_version: Option<String>,
     /// Severity of the vulnerability.
     ///
     /// `microsoft.windowsDefenderATP.api.VulnerabilitySeverity`, nullable.
-    #[serde(rename = "severity")]
     pub severity: Option<VulnerabilitySeverity>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "vulnerabilities")]
+impl Serialize for MachineVulnerability {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("cveId", &self.cve_id);
+        writer.member("machineId", &self.machine_id);
+        writer.member("fixingKbId", &self.fixing_kb_id);
+        writer.member("productName", &self.product_name);
+        writer.member("productVendor", &self.product_vendor);
+        writer.member("productVersion", &self.product_version);
+        writer.member("severity", &self.severity);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "vulnerabilities")]
@@ -11066,56 +10165,31 @@ impl DecodeMembers for MachineVulnerability {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_cve_id = None;
-        let mut field_machine_id = None;
-        let mut field_fixing_kb_id = None;
-        let mut field_product_name = None;
-        let mut field_product_vendor = None;
-        let mut field_product_version = None;
-        let mut field_severity = None;
+        let mut field_id: Option<String> = None;
+        let mut field_cve_id: Option<String> = None;
+        let mut field_machine_id: Option<String> = None;
+        let mut field_fixing_kb_id: Option<String> = None;
+        let mut field_product_name: Option<String> = None;
+        let mut field_product_vendor: Option<String> = None;
+        let mut field_product_version: Option<String> = None;
+        let mut field_severity: Option<VulnerabilitySeverity> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "cveId" => {
-                    field_cve_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "machineId" => {
-                    field_machine_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "fixingKbId" => {
-                    field_fixing_kb_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "productName" => {
-                    field_product_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "productVendor" => {
-                    field_product_vendor = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "productVersion" => {
-                    field_product_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "severity" => {
-                    field_severity = map.next_value::<Option<VulnerabilitySeverity>>()?;
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "cveId" => read_wire(&mut map, &mut field_cve_id)?,
+                "machineId" => read_wire(&mut map, &mut field_machine_id)?,
+                "fixingKbId" => read_wire(&mut map, &mut field_fixing_kb_id)?,
+                "productName" => read_wire(&mut map, &mut field_product_name)?,
+                "productVendor" => read_wire(&mut map, &mut field_product_vendor)?,
+                "productVersion" => read_wire(&mut map, &mut field_product_version)?,
+                "severity" => read_own(&mut map, &mut field_severity)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -11200,35 +10274,50 @@ impl MachineVulnerability {
         feature = "vulnerabilities"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MachineReference {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Device id; the key.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Device name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "computerDnsName")]
     pub computer_dns_name: Option<String>,
     /// Operating system of the device, such as `Windows10` or `WindowsServer2016`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osPlatform")]
     pub os_platform: Option<String>,
     /// Device group of the device.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "rbacGroupName")]
     pub rbac_group_name: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(
+    any(
+        feature = "recommendations",
+        feature = "remediation-tasks",
+        feature = "software",
+        feature = "vulnerabilities"
+    )
+)]
+impl Serialize for MachineReference {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("computerDnsName", &self.computer_dns_name);
+        writer.member("osPlatform", &self.os_platform);
+        writer.member("rbacGroupName", &self.rbac_group_name);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(
@@ -11245,36 +10334,23 @@ impl DecodeMembers for MachineReference {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_computer_dns_name = None;
-        let mut field_os_platform = None;
-        let mut field_rbac_group_name = None;
+        let mut field_id: Option<String> = None;
+        let mut field_computer_dns_name: Option<String> = None;
+        let mut field_os_platform: Option<String> = None;
+        let mut field_rbac_group_name: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "computerDnsName" => {
-                    field_computer_dns_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "osPlatform" => {
-                    field_os_platform = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "rbacGroupName" => {
-                    field_rbac_group_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "computerDnsName" => read_wire(&mut map, &mut field_computer_dns_name)?,
+                "osPlatform" => read_wire(&mut map, &mut field_os_platform)?,
+                "rbacGroupName" => read_wire(&mut map, &mut field_rbac_group_name)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -11350,55 +10426,63 @@ impl MachineReference {
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.Software`.
 #[cfg(any(feature = "machines", feature = "recommendations", feature = "software"))]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Software {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Software id, `vendor-_-product`; the key.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Product name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// Publisher name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "vendor")]
     pub vendor: Option<String>,
     /// Number of vulnerabilities found in the product.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "weaknesses")]
     pub weaknesses: Option<i64>,
     /// Whether a public exploit exists for one of its vulnerabilities.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "publicExploit")]
     pub public_exploit: Option<bool>,
     /// Whether an active alert involves the product.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "activeAlert")]
     pub active_alert: Option<bool>,
     /// Number of exposed devices.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "exposedMachines")]
     pub exposed_machines: Option<i64>,
     /// How much the product adds to the organization exposure score.
     ///
     /// `Edm.Double`, nullable.
-    #[serde(rename = "impactScore")]
     pub impact_score: Option<f64>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(any(feature = "machines", feature = "recommendations", feature = "software"))]
+impl Serialize for Software {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("name", &self.name);
+        writer.member("vendor", &self.vendor);
+        writer.member("weaknesses", &self.weaknesses);
+        writer.member("publicExploit", &self.public_exploit);
+        writer.member("activeAlert", &self.active_alert);
+        writer.member("exposedMachines", &self.exposed_machines);
+        writer.member("impactScore", &self.impact_score);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(any(feature = "machines", feature = "recommendations", feature = "software"))]
@@ -11408,56 +10492,31 @@ impl DecodeMembers for Software {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_name = None;
-        let mut field_vendor = None;
-        let mut field_weaknesses = None;
-        let mut field_public_exploit = None;
-        let mut field_active_alert = None;
-        let mut field_exposed_machines = None;
-        let mut field_impact_score = None;
+        let mut field_id: Option<String> = None;
+        let mut field_name: Option<String> = None;
+        let mut field_vendor: Option<String> = None;
+        let mut field_weaknesses: Option<i64> = None;
+        let mut field_public_exploit: Option<bool> = None;
+        let mut field_active_alert: Option<bool> = None;
+        let mut field_exposed_machines: Option<i64> = None;
+        let mut field_impact_score: Option<f64> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "vendor" => {
-                    field_vendor = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "weaknesses" => {
-                    field_weaknesses = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "publicExploit" => {
-                    field_public_exploit = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "activeAlert" => {
-                    field_active_alert = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "exposedMachines" => {
-                    field_exposed_machines = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "impactScore" => {
-                    field_impact_score = map
-                        .next_value::<Wire<Option<f64>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "name" => read_wire(&mut map, &mut field_name)?,
+                "vendor" => read_wire(&mut map, &mut field_vendor)?,
+                "weaknesses" => read_wire(&mut map, &mut field_weaknesses)?,
+                "publicExploit" => read_wire(&mut map, &mut field_public_exploit)?,
+                "activeAlert" => read_wire(&mut map, &mut field_active_alert)?,
+                "exposedMachines" => read_wire(&mut map, &mut field_exposed_machines)?,
+                "impactScore" => read_wire(&mut map, &mut field_impact_score)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -11532,30 +10591,38 @@ impl Software {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.Distribution`.
 #[cfg(feature = "software")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Distribution {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The version.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "version")]
     pub version: Option<String>,
     /// Number of devices with this version.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "installations")]
     pub installations: Option<i64>,
     /// Number of vulnerabilities in this version.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "vulnerabilities")]
     pub vulnerabilities: Option<i64>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "software")]
+impl Serialize for Distribution {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("version", &self.version);
+        writer.member("installations", &self.installations);
+        writer.member("vulnerabilities", &self.vulnerabilities);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "software")]
@@ -11565,34 +10632,21 @@ impl DecodeMembers for Distribution {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_version = None;
-        let mut field_installations = None;
-        let mut field_vulnerabilities = None;
+        let mut field_version: Option<String> = None;
+        let mut field_installations: Option<i64> = None;
+        let mut field_vulnerabilities: Option<i64> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "version" => {
-                    field_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "installations" => {
-                    field_installations = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "vulnerabilities" => {
-                    field_vulnerabilities = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
+                "version" => read_wire(&mut map, &mut field_version)?,
+                "installations" => read_wire(&mut map, &mut field_installations)?,
+                "vulnerabilities" => read_wire(&mut map, &mut field_vulnerabilities)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -11652,45 +10706,53 @@ impl Distribution {
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.ProductFix`.
 #[cfg(any(feature = "machines", feature = "software"))]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProductFix {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// KB number; the key.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Name of the update.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// Products the update applies to.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "productsNames")]
     pub products_names: Option<Vec<String>>,
     /// Where the update can be downloaded.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "url")]
     pub url: Option<String>,
     /// Number of devices missing the update.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "machineMissedOn")]
     pub machine_missed_on: Option<i64>,
     /// Number of vulnerabilities the update fixes.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "cveAddressed")]
     pub cve_addressed: Option<i64>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(any(feature = "machines", feature = "software"))]
+impl Serialize for ProductFix {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("name", &self.name);
+        writer.member("productsNames", &self.products_names);
+        writer.member("url", &self.url);
+        writer.member("machineMissedOn", &self.machine_missed_on);
+        writer.member("cveAddressed", &self.cve_addressed);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(any(feature = "machines", feature = "software"))]
@@ -11700,44 +10762,27 @@ impl DecodeMembers for ProductFix {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_name = None;
-        let mut field_products_names = None;
-        let mut field_url = None;
-        let mut field_machine_missed_on = None;
-        let mut field_cve_addressed = None;
+        let mut field_id: Option<String> = None;
+        let mut field_name: Option<String> = None;
+        let mut field_products_names: Option<Vec<String>> = None;
+        let mut field_url: Option<String> = None;
+        let mut field_machine_missed_on: Option<i64> = None;
+        let mut field_cve_addressed: Option<i64> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "productsNames" => {
-                    field_products_names = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "url" => {
-                    field_url = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "machineMissedOn" => {
-                    field_machine_missed_on = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "cveAddressed" => {
-                    field_cve_addressed = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "name" => read_wire(&mut map, &mut field_name)?,
+                "productsNames" => read_wire(&mut map, &mut field_products_names)?,
+                "url" => read_wire(&mut map, &mut field_url)?,
+                "machineMissedOn" => read_wire(&mut map, &mut field_machine_missed_on)?,
+                "cveAddressed" => read_wire(&mut map, &mut field_cve_addressed)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -11807,140 +10852,152 @@ impl ProductFix {
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.Recommendation`.
 #[cfg(any(feature = "machines", feature = "recommendations"))]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Recommendation {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Recommendation id; the key.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Software the recommendation is about.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "productName")]
     pub product_name: Option<String>,
     /// Title of the recommendation.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "recommendationName")]
     pub recommendation_name: Option<String>,
     /// Number of vulnerabilities found.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "weaknesses")]
     pub weaknesses: Option<i64>,
     /// Vendor of the software.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "vendor")]
     pub vendor: Option<String>,
     /// Version to move to.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "recommendedVersion")]
     pub recommended_version: Option<String>,
     /// Program to move to.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "recommendedProgram")]
     pub recommended_program: Option<String>,
     /// Vendor to move to.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "recommendedVendor")]
     pub recommended_vendor: Option<String>,
     /// Category of the recommendation.
     ///
     /// `microsoft.windowsDefenderATP.api.RecommendationCategory`, nullable.
-    #[serde(rename = "recommendationCategory")]
     pub recommendation_category: Option<RecommendationCategory>,
     /// Subcategory of the recommendation.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "subCategory")]
     pub sub_category: Option<String>,
     /// Possible impact on the Microsoft Secure Score for Devices, from 1 to 10.
     ///
     /// `Edm.Double`, nullable.
-    #[serde(rename = "severityScore")]
     pub severity_score: Option<f64>,
     /// Whether a public exploit exists.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "publicExploit")]
     pub public_exploit: Option<bool>,
     /// Whether an active alert involves the recommendation.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "activeAlert")]
     pub active_alert: Option<bool>,
     /// Threat analytics reports linked to the recommendation.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "associatedThreats")]
     pub associated_threats: Option<Vec<String>>,
     /// What following the recommendation involves.
     ///
     /// `microsoft.windowsDefenderATP.api.RemediationType`, nullable.
-    #[serde(rename = "remediationType")]
     pub remediation_type: Option<RemediationType>,
     /// Exception status.
     ///
     /// `microsoft.windowsDefenderATP.api.RecommendationStatus`, nullable.
-    #[serde(rename = "status")]
     pub status: Option<RecommendationStatus>,
     /// Impact on the Microsoft Secure Score for Devices.
     ///
     /// `Edm.Double`, nullable.
-    #[serde(rename = "configScoreImpact")]
     pub config_score_impact: Option<f64>,
     /// Impact on the exposure score.
     ///
     /// `Edm.Double`, nullable.
-    #[serde(rename = "exposureImpact")]
     pub exposure_impact: Option<f64>,
     /// Number of devices with the software installed.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "totalMachineCount")]
     pub total_machine_count: Option<i64>,
     /// Number of those devices that are exposed.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "exposedMachinesCount")]
     pub exposed_machines_count: Option<i64>,
     /// Number of devices not affected.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "nonProductivityImpactedAssets")]
     pub non_productivity_impacted_assets: Option<i64>,
     /// Software component the recommendation is about.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "relatedComponent")]
     pub related_component: Option<String>,
     /// Whether some of the vulnerabilities have no fix. Shown in the list example only.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "hasUnpatchableCve")]
     pub has_unpatchable_cve: Option<bool>,
     /// Tags, such as `internetFacing`. Shown in the examples only.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// Number of exposed devices at any criticality level except not critical.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "exposedCriticalDevices")]
     pub exposed_critical_devices: Option<i64>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(any(feature = "machines", feature = "recommendations"))]
+impl Serialize for Recommendation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("productName", &self.product_name);
+        writer.member("recommendationName", &self.recommendation_name);
+        writer.member("weaknesses", &self.weaknesses);
+        writer.member("vendor", &self.vendor);
+        writer.member("recommendedVersion", &self.recommended_version);
+        writer.member("recommendedProgram", &self.recommended_program);
+        writer.member("recommendedVendor", &self.recommended_vendor);
+        writer.member("recommendationCategory", &self.recommendation_category);
+        writer.member("subCategory", &self.sub_category);
+        writer.member("severityScore", &self.severity_score);
+        writer.member("publicExploit", &self.public_exploit);
+        writer.member("activeAlert", &self.active_alert);
+        writer.member("associatedThreats", &self.associated_threats);
+        writer.member("remediationType", &self.remediation_type);
+        writer.member("status", &self.status);
+        writer.member("configScoreImpact", &self.config_score_impact);
+        writer.member("exposureImpact", &self.exposure_impact);
+        writer.member("totalMachineCount", &self.total_machine_count);
+        writer.member("exposedMachinesCount", &self.exposed_machines_count);
+        writer
+            .member(
+                "nonProductivityImpactedAssets",
+                &self.non_productivity_impacted_assets,
+            );
+        writer.member("relatedComponent", &self.related_component);
+        writer.member("hasUnpatchableCve", &self.has_unpatchable_cve);
+        writer.member("tags", &self.tags);
+        writer.member("exposedCriticalDevices", &self.exposed_critical_devices);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(any(feature = "machines", feature = "recommendations"))]
@@ -11950,155 +11007,89 @@ impl DecodeMembers for Recommendation {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_product_name = None;
-        let mut field_recommendation_name = None;
-        let mut field_weaknesses = None;
-        let mut field_vendor = None;
-        let mut field_recommended_version = None;
-        let mut field_recommended_program = None;
-        let mut field_recommended_vendor = None;
-        let mut field_recommendation_category = None;
-        let mut field_sub_category = None;
-        let mut field_severity_score = None;
-        let mut field_public_exploit = None;
-        let mut field_active_alert = None;
-        let mut field_associated_threats = None;
-        let mut field_remediation_type = None;
-        let mut field_status = None;
-        let mut field_config_score_impact = None;
-        let mut field_exposure_impact = None;
-        let mut field_total_machine_count = None;
-        let mut field_exposed_machines_count = None;
-        let mut field_non_productivity_impacted_assets = None;
-        let mut field_related_component = None;
-        let mut field_has_unpatchable_cve = None;
-        let mut field_tags = None;
-        let mut field_exposed_critical_devices = None;
+        let mut field_id: Option<String> = None;
+        let mut field_product_name: Option<String> = None;
+        let mut field_recommendation_name: Option<String> = None;
+        let mut field_weaknesses: Option<i64> = None;
+        let mut field_vendor: Option<String> = None;
+        let mut field_recommended_version: Option<String> = None;
+        let mut field_recommended_program: Option<String> = None;
+        let mut field_recommended_vendor: Option<String> = None;
+        let mut field_recommendation_category: Option<RecommendationCategory> = None;
+        let mut field_sub_category: Option<String> = None;
+        let mut field_severity_score: Option<f64> = None;
+        let mut field_public_exploit: Option<bool> = None;
+        let mut field_active_alert: Option<bool> = None;
+        let mut field_associated_threats: Option<Vec<String>> = None;
+        let mut field_remediation_type: Option<RemediationType> = None;
+        let mut field_status: Option<RecommendationStatus> = None;
+        let mut field_config_score_impact: Option<f64> = None;
+        let mut field_exposure_impact: Option<f64> = None;
+        let mut field_total_machine_count: Option<i64> = None;
+        let mut field_exposed_machines_count: Option<i64> = None;
+        let mut field_non_productivity_impacted_assets: Option<i64> = None;
+        let mut field_related_component: Option<String> = None;
+        let mut field_has_unpatchable_cve: Option<bool> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_exposed_critical_devices: Option<i64> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "productName" => {
-                    field_product_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "productName" => read_wire(&mut map, &mut field_product_name)?,
                 "recommendationName" => {
-                    field_recommendation_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_recommendation_name)?
                 }
-                "weaknesses" => {
-                    field_weaknesses = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "vendor" => {
-                    field_vendor = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "weaknesses" => read_wire(&mut map, &mut field_weaknesses)?,
+                "vendor" => read_wire(&mut map, &mut field_vendor)?,
                 "recommendedVersion" => {
-                    field_recommended_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_recommended_version)?
                 }
                 "recommendedProgram" => {
-                    field_recommended_program = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_recommended_program)?
                 }
                 "recommendedVendor" => {
-                    field_recommended_vendor = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_recommended_vendor)?
                 }
                 "recommendationCategory" => {
-                    field_recommendation_category = map
-                        .next_value::<Option<RecommendationCategory>>()?;
+                    read_own(&mut map, &mut field_recommendation_category)?
                 }
-                "subCategory" => {
-                    field_sub_category = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "severityScore" => {
-                    field_severity_score = map
-                        .next_value::<Wire<Option<f64>>>()?
-                        .into_inner();
-                }
-                "publicExploit" => {
-                    field_public_exploit = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "activeAlert" => {
-                    field_active_alert = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
+                "subCategory" => read_wire(&mut map, &mut field_sub_category)?,
+                "severityScore" => read_wire(&mut map, &mut field_severity_score)?,
+                "publicExploit" => read_wire(&mut map, &mut field_public_exploit)?,
+                "activeAlert" => read_wire(&mut map, &mut field_active_alert)?,
                 "associatedThreats" => {
-                    field_associated_threats = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_associated_threats)?
                 }
-                "remediationType" => {
-                    field_remediation_type = map.next_value::<Option<RemediationType>>()?;
-                }
-                "status" => {
-                    field_status = map.next_value::<Option<RecommendationStatus>>()?;
-                }
+                "remediationType" => read_own(&mut map, &mut field_remediation_type)?,
+                "status" => read_own(&mut map, &mut field_status)?,
                 "configScoreImpact" => {
-                    field_config_score_impact = map
-                        .next_value::<Wire<Option<f64>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_config_score_impact)?
                 }
-                "exposureImpact" => {
-                    field_exposure_impact = map
-                        .next_value::<Wire<Option<f64>>>()?
-                        .into_inner();
-                }
+                "exposureImpact" => read_wire(&mut map, &mut field_exposure_impact)?,
                 "totalMachineCount" => {
-                    field_total_machine_count = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_total_machine_count)?
                 }
                 "exposedMachinesCount" => {
-                    field_exposed_machines_count = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_exposed_machines_count)?
                 }
                 "nonProductivityImpactedAssets" => {
-                    field_non_productivity_impacted_assets = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_non_productivity_impacted_assets)?
                 }
-                "relatedComponent" => {
-                    field_related_component = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "relatedComponent" => read_wire(&mut map, &mut field_related_component)?,
                 "hasUnpatchableCve" => {
-                    field_has_unpatchable_cve = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_has_unpatchable_cve)?
                 }
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
+                "tags" => read_wire(&mut map, &mut field_tags)?,
                 "exposedCriticalDevices" => {
-                    field_exposed_critical_devices = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_exposed_critical_devices)?
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -12246,161 +11237,173 @@ impl Recommendation {
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.RemediationActivity`.
 #[cfg(feature = "remediation-tasks")]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RemediationActivity {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Activity id; the key.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Title of the activity.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "title")]
     pub title: Option<String>,
     /// When the activity was created.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "createdOn")]
     pub created_on: Option<edm::DateTimeOffset>,
     /// Object id of the creator.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "requesterId")]
     pub requester_id: Option<String>,
     /// Email address of the creator.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "requesterEmail")]
     pub requester_email: Option<String>,
     /// State of the activity.
     ///
     /// `microsoft.windowsDefenderATP.api.RemediationActivityStatus`, nullable.
-    #[serde(rename = "status")]
     pub status: Option<RemediationActivityStatus>,
     /// When the state last changed.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "statusLastModifiedOn")]
     pub status_last_modified_on: Option<edm::DateTimeOffset>,
     /// What the activity asks for.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "description")]
     pub description: Option<String>,
     /// Component the activity is about.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "relatedComponent")]
     pub related_component: Option<String>,
     /// Number of exposed devices the activity applies to.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "targetDevices")]
     pub target_devices: Option<i64>,
     /// Device groups the activity covers.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "rbacGroupNames")]
     pub rbac_group_names: Option<Vec<String>>,
     /// Number of devices already fixed.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "fixedDevices")]
     pub fixed_devices: Option<i64>,
     /// Free-text notes of the creator.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "requesterNotes")]
     pub requester_notes: Option<String>,
     /// Due date set by the creator.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "dueOn")]
     pub due_on: Option<edm::DateTimeOffset>,
     /// Kind of activity.
     ///
     /// Values the reference lists: `Software`, `Security configuration`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "category")]
     pub category: Option<String>,
     /// Whether the activity targets all exposed devices or only devices without user impact.
     ///
     /// The reference shows the value `AllExposedAssets`; the other value is not spelled out.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "productivityImpactRemediationType")]
     pub productivity_impact_remediation_type: Option<String>,
     /// Priority set by the creator.
     ///
     /// `microsoft.windowsDefenderATP.api.RemediationActivityPriority`, nullable.
-    #[serde(rename = "priority")]
     pub priority: Option<RemediationActivityPriority>,
     /// How the activity was completed: automatically when every device is fixed, or manually.
     ///
     /// The reference shows the value `Automatic`; the manual value is not spelled out.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "completionMethod")]
     pub completion_method: Option<String>,
     /// Object id of whoever marked the activity complete, when done manually.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "completerId")]
     pub completer_id: Option<String>,
     /// Email address of whoever marked the activity complete, when done manually.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "completerEmail")]
     pub completer_email: Option<String>,
     /// SCID of the related security recommendation, for configuration activities.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "scid")]
     pub scid: Option<String>,
     /// What the remediation involves.
     ///
     /// `microsoft.windowsDefenderATP.api.RemediationType`, nullable.
-    #[serde(rename = "type")]
     pub r#type: Option<RemediationType>,
     /// Id of the related product.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "productId")]
     pub product_id: Option<String>,
     /// Vendor of the related product.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "vendorId")]
     pub vendor_id: Option<String>,
     /// Name of the related product.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "nameId")]
     pub name_id: Option<String>,
     /// Version to update or upgrade to.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "recommendedVersion")]
     pub recommended_version: Option<String>,
     /// Vendor to move to.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "recommendedVendor")]
     pub recommended_vendor: Option<String>,
     /// Program to move to.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "recommendedProgram")]
     pub recommended_program: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "remediation-tasks")]
+impl Serialize for RemediationActivity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("title", &self.title);
+        writer.member("createdOn", &self.created_on);
+        writer.member("requesterId", &self.requester_id);
+        writer.member("requesterEmail", &self.requester_email);
+        writer.member("status", &self.status);
+        writer.member("statusLastModifiedOn", &self.status_last_modified_on);
+        writer.member("description", &self.description);
+        writer.member("relatedComponent", &self.related_component);
+        writer.member("targetDevices", &self.target_devices);
+        writer.member("rbacGroupNames", &self.rbac_group_names);
+        writer.member("fixedDevices", &self.fixed_devices);
+        writer.member("requesterNotes", &self.requester_notes);
+        writer.member("dueOn", &self.due_on);
+        writer.member("category", &self.category);
+        writer
+            .member(
+                "productivityImpactRemediationType",
+                &self.productivity_impact_remediation_type,
+            );
+        writer.member("priority", &self.priority);
+        writer.member("completionMethod", &self.completion_method);
+        writer.member("completerId", &self.completer_id);
+        writer.member("completerEmail", &self.completer_email);
+        writer.member("scid", &self.scid);
+        writer.member("type", &self.r#type);
+        writer.member("productId", &self.product_id);
+        writer.member("vendorId", &self.vendor_id);
+        writer.member("nameId", &self.name_id);
+        writer.member("recommendedVersion", &self.recommended_version);
+        writer.member("recommendedVendor", &self.recommended_vendor);
+        writer.member("recommendedProgram", &self.recommended_program);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "remediation-tasks")]
@@ -12410,169 +11413,81 @@ impl DecodeMembers for RemediationActivity {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_title = None;
-        let mut field_created_on = None;
-        let mut field_requester_id = None;
-        let mut field_requester_email = None;
-        let mut field_status = None;
-        let mut field_status_last_modified_on = None;
-        let mut field_description = None;
-        let mut field_related_component = None;
-        let mut field_target_devices = None;
-        let mut field_rbac_group_names = None;
-        let mut field_fixed_devices = None;
-        let mut field_requester_notes = None;
-        let mut field_due_on = None;
-        let mut field_category = None;
-        let mut field_productivity_impact_remediation_type = None;
-        let mut field_priority = None;
-        let mut field_completion_method = None;
-        let mut field_completer_id = None;
-        let mut field_completer_email = None;
-        let mut field_scid = None;
-        let mut field_type = None;
-        let mut field_product_id = None;
-        let mut field_vendor_id = None;
-        let mut field_name_id = None;
-        let mut field_recommended_version = None;
-        let mut field_recommended_vendor = None;
-        let mut field_recommended_program = None;
+        let mut field_id: Option<String> = None;
+        let mut field_title: Option<String> = None;
+        let mut field_created_on: Option<edm::DateTimeOffset> = None;
+        let mut field_requester_id: Option<String> = None;
+        let mut field_requester_email: Option<String> = None;
+        let mut field_status: Option<RemediationActivityStatus> = None;
+        let mut field_status_last_modified_on: Option<edm::DateTimeOffset> = None;
+        let mut field_description: Option<String> = None;
+        let mut field_related_component: Option<String> = None;
+        let mut field_target_devices: Option<i64> = None;
+        let mut field_rbac_group_names: Option<Vec<String>> = None;
+        let mut field_fixed_devices: Option<i64> = None;
+        let mut field_requester_notes: Option<String> = None;
+        let mut field_due_on: Option<edm::DateTimeOffset> = None;
+        let mut field_category: Option<String> = None;
+        let mut field_productivity_impact_remediation_type: Option<String> = None;
+        let mut field_priority: Option<RemediationActivityPriority> = None;
+        let mut field_completion_method: Option<String> = None;
+        let mut field_completer_id: Option<String> = None;
+        let mut field_completer_email: Option<String> = None;
+        let mut field_scid: Option<String> = None;
+        let mut field_type: Option<RemediationType> = None;
+        let mut field_product_id: Option<String> = None;
+        let mut field_vendor_id: Option<String> = None;
+        let mut field_name_id: Option<String> = None;
+        let mut field_recommended_version: Option<String> = None;
+        let mut field_recommended_vendor: Option<String> = None;
+        let mut field_recommended_program: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "title" => {
-                    field_title = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "createdOn" => {
-                    field_created_on = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "requesterId" => {
-                    field_requester_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "requesterEmail" => {
-                    field_requester_email = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "status" => {
-                    field_status = map.next_value::<Option<RemediationActivityStatus>>()?;
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "title" => read_wire(&mut map, &mut field_title)?,
+                "createdOn" => read_wire(&mut map, &mut field_created_on)?,
+                "requesterId" => read_wire(&mut map, &mut field_requester_id)?,
+                "requesterEmail" => read_wire(&mut map, &mut field_requester_email)?,
+                "status" => read_own(&mut map, &mut field_status)?,
                 "statusLastModifiedOn" => {
-                    field_status_last_modified_on = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_status_last_modified_on)?
                 }
-                "description" => {
-                    field_description = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "relatedComponent" => {
-                    field_related_component = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "targetDevices" => {
-                    field_target_devices = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "rbacGroupNames" => {
-                    field_rbac_group_names = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "fixedDevices" => {
-                    field_fixed_devices = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "requesterNotes" => {
-                    field_requester_notes = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "dueOn" => {
-                    field_due_on = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "category" => {
-                    field_category = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "description" => read_wire(&mut map, &mut field_description)?,
+                "relatedComponent" => read_wire(&mut map, &mut field_related_component)?,
+                "targetDevices" => read_wire(&mut map, &mut field_target_devices)?,
+                "rbacGroupNames" => read_wire(&mut map, &mut field_rbac_group_names)?,
+                "fixedDevices" => read_wire(&mut map, &mut field_fixed_devices)?,
+                "requesterNotes" => read_wire(&mut map, &mut field_requester_notes)?,
+                "dueOn" => read_wire(&mut map, &mut field_due_on)?,
+                "category" => read_wire(&mut map, &mut field_category)?,
                 "productivityImpactRemediationType" => {
-                    field_productivity_impact_remediation_type = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_productivity_impact_remediation_type)?
                 }
-                "priority" => {
-                    field_priority = map
-                        .next_value::<Option<RemediationActivityPriority>>()?;
-                }
-                "completionMethod" => {
-                    field_completion_method = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "completerId" => {
-                    field_completer_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "completerEmail" => {
-                    field_completer_email = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "scid" => {
-                    field_scid = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "type" => field_type = map.next_value::<Option<RemediationType>>()?,
-                "productId" => {
-                    field_product_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "vendorId" => {
-                    field_vendor_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "nameId" => {
-                    field_name_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "priority" => read_own(&mut map, &mut field_priority)?,
+                "completionMethod" => read_wire(&mut map, &mut field_completion_method)?,
+                "completerId" => read_wire(&mut map, &mut field_completer_id)?,
+                "completerEmail" => read_wire(&mut map, &mut field_completer_email)?,
+                "scid" => read_wire(&mut map, &mut field_scid)?,
+                "type" => read_own(&mut map, &mut field_type)?,
+                "productId" => read_wire(&mut map, &mut field_product_id)?,
+                "vendorId" => read_wire(&mut map, &mut field_vendor_id)?,
+                "nameId" => read_wire(&mut map, &mut field_name_id)?,
                 "recommendedVersion" => {
-                    field_recommended_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_recommended_version)?
                 }
                 "recommendedVendor" => {
-                    field_recommended_vendor = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_recommended_vendor)?
                 }
                 "recommendedProgram" => {
-                    field_recommended_program = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_recommended_program)?
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -12732,95 +11647,103 @@ impl RemediationActivity {
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.BaselineProfile`.
 #[cfg(feature = "baseline-profiles")]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BaselineProfile {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Profile id; the key.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Profile name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// Profile description.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "description")]
     pub description: Option<String>,
     /// Benchmark the profile uses, such as `CIS`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "benchmark")]
     pub benchmark: Option<String>,
     /// Benchmark version.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "version")]
     pub version: Option<String>,
     /// Operating system the profile applies to.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "operatingSystem")]
     pub operating_system: Option<String>,
     /// Operating system version the profile applies to.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "operatingSystemVersion")]
     pub operating_system_version: Option<String>,
     /// Whether the profile is active.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "status")]
     pub status: Option<bool>,
     /// Compliance level chosen for the profile.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "complianceLevel")]
     pub compliance_level: Option<String>,
     /// Number of configurations selected in the profile.
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "settingsNumber")]
     pub settings_number: Option<i32>,
     /// Who created the profile.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "createdBy")]
     pub created_by: Option<String>,
     /// Who last changed the profile.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "lastUpdatedBy")]
     pub last_updated_by: Option<String>,
     /// When the profile was created. The property table calls it `createdOnTimeOffset`.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "createdOnTimestampUTC")]
     pub created_on_timestamp_utc: Option<edm::DateTimeOffset>,
     /// When the profile was last changed. The property table calls it `lastUpdateTimeOffset`.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "lastUpdateTimestampUTC")]
     pub last_update_timestamp_utc: Option<edm::DateTimeOffset>,
     /// Number of applicable devices compliant with every configuration of the profile.
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "passedDevices")]
     pub passed_devices: Option<i32>,
     /// Number of devices the profile applies to.
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "totalDevices")]
     pub total_devices: Option<i32>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "baseline-profiles")]
+impl Serialize for BaselineProfile {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("name", &self.name);
+        writer.member("description", &self.description);
+        writer.member("benchmark", &self.benchmark);
+        writer.member("version", &self.version);
+        writer.member("operatingSystem", &self.operating_system);
+        writer.member("operatingSystemVersion", &self.operating_system_version);
+        writer.member("status", &self.status);
+        writer.member("complianceLevel", &self.compliance_level);
+        writer.member("settingsNumber", &self.settings_number);
+        writer.member("createdBy", &self.created_by);
+        writer.member("lastUpdatedBy", &self.last_updated_by);
+        writer.member("createdOnTimestampUTC", &self.created_on_timestamp_utc);
+        writer.member("lastUpdateTimestampUTC", &self.last_update_timestamp_utc);
+        writer.member("passedDevices", &self.passed_devices);
+        writer.member("totalDevices", &self.total_devices);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "baseline-profiles")]
@@ -12830,104 +11753,53 @@ impl DecodeMembers for BaselineProfile {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_name = None;
-        let mut field_description = None;
-        let mut field_benchmark = None;
-        let mut field_version = None;
-        let mut field_operating_system = None;
-        let mut field_operating_system_version = None;
-        let mut field_status = None;
-        let mut field_compliance_level = None;
-        let mut field_settings_number = None;
-        let mut field_created_by = None;
-        let mut field_last_updated_by = None;
-        let mut field_created_on_timestamp_utc = None;
-        let mut field_last_update_timestamp_utc = None;
-        let mut field_passed_devices = None;
-        let mut field_total_devices = None;
+        let mut field_id: Option<String> = None;
+        let mut field_name: Option<String> = None;
+        let mut field_description: Option<String> = None;
+        let mut field_benchmark: Option<String> = None;
+        let mut field_version: Option<String> = None;
+        let mut field_operating_system: Option<String> = None;
+        let mut field_operating_system_version: Option<String> = None;
+        let mut field_status: Option<bool> = None;
+        let mut field_compliance_level: Option<String> = None;
+        let mut field_settings_number: Option<i32> = None;
+        let mut field_created_by: Option<String> = None;
+        let mut field_last_updated_by: Option<String> = None;
+        let mut field_created_on_timestamp_utc: Option<edm::DateTimeOffset> = None;
+        let mut field_last_update_timestamp_utc: Option<edm::DateTimeOffset> = None;
+        let mut field_passed_devices: Option<i32> = None;
+        let mut field_total_devices: Option<i32> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "description" => {
-                    field_description = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "benchmark" => {
-                    field_benchmark = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "version" => {
-                    field_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "operatingSystem" => {
-                    field_operating_system = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "name" => read_wire(&mut map, &mut field_name)?,
+                "description" => read_wire(&mut map, &mut field_description)?,
+                "benchmark" => read_wire(&mut map, &mut field_benchmark)?,
+                "version" => read_wire(&mut map, &mut field_version)?,
+                "operatingSystem" => read_wire(&mut map, &mut field_operating_system)?,
                 "operatingSystemVersion" => {
-                    field_operating_system_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_operating_system_version)?
                 }
-                "status" => {
-                    field_status = map.next_value::<Wire<Option<bool>>>()?.into_inner();
-                }
-                "complianceLevel" => {
-                    field_compliance_level = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "settingsNumber" => {
-                    field_settings_number = map
-                        .next_value::<Wire<Option<i32>>>()?
-                        .into_inner();
-                }
-                "createdBy" => {
-                    field_created_by = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "lastUpdatedBy" => {
-                    field_last_updated_by = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "status" => read_wire(&mut map, &mut field_status)?,
+                "complianceLevel" => read_wire(&mut map, &mut field_compliance_level)?,
+                "settingsNumber" => read_wire(&mut map, &mut field_settings_number)?,
+                "createdBy" => read_wire(&mut map, &mut field_created_by)?,
+                "lastUpdatedBy" => read_wire(&mut map, &mut field_last_updated_by)?,
                 "createdOnTimestampUTC" => {
-                    field_created_on_timestamp_utc = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_created_on_timestamp_utc)?
                 }
                 "lastUpdateTimestampUTC" => {
-                    field_last_update_timestamp_utc = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_last_update_timestamp_utc)?
                 }
-                "passedDevices" => {
-                    field_passed_devices = map
-                        .next_value::<Wire<Option<i32>>>()?
-                        .into_inner();
-                }
-                "totalDevices" => {
-                    field_total_devices = map
-                        .next_value::<Wire<Option<i32>>>()?
-                        .into_inner();
-                }
+                "passedDevices" => read_wire(&mut map, &mut field_passed_devices)?,
+                "totalDevices" => read_wire(&mut map, &mut field_total_devices)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -13039,85 +11911,93 @@ impl BaselineProfile {
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.BaselineConfiguration`.
 #[cfg(feature = "baseline-configurations")]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BaselineConfiguration {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Configuration id unique across benchmarks; the key.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "uniqueId", skip_serializing_if = "String::is_empty")]
     pub unique_id: String,
     /// Configuration id inside its benchmark.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "id")]
     pub id: Option<String>,
     /// Benchmark name.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "benchmarkName")]
     pub benchmark_name: Option<String>,
     /// Benchmark version, which may name the operating system.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "benchmarkVersion")]
     pub benchmark_version: Option<String>,
     /// Configuration name in the benchmark.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// Configuration description in the benchmark (may contain HTML).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "description")]
     pub description: Option<String>,
     /// Configuration category in the benchmark.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "category")]
     pub category: Option<String>,
     /// Benchmark compliance levels that include this configuration.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "complianceLevels")]
     pub compliance_levels: Option<Vec<String>>,
     /// CCE identifier of the configuration, such as `CCE-35116-3`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "cce")]
     pub cce: Option<String>,
     /// Why the benchmark asks for the configuration (may contain HTML); not supplied for STIG.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "rationale")]
     pub rationale: Option<String>,
     /// Registry paths or other places the device setting is read from.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "source")]
     pub source: Option<Vec<String>>,
     /// Recommended value for each entry of `source`, in the same order.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "recommendedValue")]
     pub recommended_value: Option<Vec<String>>,
     /// How to fix the configuration (may contain HTML).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediation")]
     pub remediation: Option<String>,
     /// Whether the configuration was customized.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isCustom")]
     pub is_custom: Option<bool>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "baseline-configurations")]
+impl Serialize for BaselineConfiguration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("uniqueId", &self.unique_id);
+        writer.member("id", &self.id);
+        writer.member("benchmarkName", &self.benchmark_name);
+        writer.member("benchmarkVersion", &self.benchmark_version);
+        writer.member("name", &self.name);
+        writer.member("description", &self.description);
+        writer.member("category", &self.category);
+        writer.member("complianceLevels", &self.compliance_levels);
+        writer.member("cce", &self.cce);
+        writer.member("rationale", &self.rationale);
+        writer.member("source", &self.source);
+        writer.member("recommendedValue", &self.recommended_value);
+        writer.member("remediation", &self.remediation);
+        writer.member("isCustom", &self.is_custom);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "baseline-configurations")]
@@ -13127,92 +12007,43 @@ impl DecodeMembers for BaselineConfiguration {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_unique_id = None;
-        let mut field_id = None;
-        let mut field_benchmark_name = None;
-        let mut field_benchmark_version = None;
-        let mut field_name = None;
-        let mut field_description = None;
-        let mut field_category = None;
-        let mut field_compliance_levels = None;
-        let mut field_cce = None;
-        let mut field_rationale = None;
-        let mut field_source = None;
-        let mut field_recommended_value = None;
-        let mut field_remediation = None;
-        let mut field_is_custom = None;
+        let mut field_unique_id: Option<String> = None;
+        let mut field_id: Option<String> = None;
+        let mut field_benchmark_name: Option<String> = None;
+        let mut field_benchmark_version: Option<String> = None;
+        let mut field_name: Option<String> = None;
+        let mut field_description: Option<String> = None;
+        let mut field_category: Option<String> = None;
+        let mut field_compliance_levels: Option<Vec<String>> = None;
+        let mut field_cce: Option<String> = None;
+        let mut field_rationale: Option<String> = None;
+        let mut field_source: Option<Vec<String>> = None;
+        let mut field_recommended_value: Option<Vec<String>> = None;
+        let mut field_remediation: Option<String> = None;
+        let mut field_is_custom: Option<bool> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "uniqueId" => {
-                    field_unique_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "benchmarkName" => {
-                    field_benchmark_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "benchmarkVersion" => {
-                    field_benchmark_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "description" => {
-                    field_description = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "category" => {
-                    field_category = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "complianceLevels" => {
-                    field_compliance_levels = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "cce" => {
-                    field_cce = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "rationale" => {
-                    field_rationale = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "source" => {
-                    field_source = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "recommendedValue" => {
-                    field_recommended_value = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediation" => {
-                    field_remediation = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "isCustom" => {
-                    field_is_custom = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
+                "uniqueId" => read_wire(&mut map, &mut field_unique_id)?,
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "benchmarkName" => read_wire(&mut map, &mut field_benchmark_name)?,
+                "benchmarkVersion" => read_wire(&mut map, &mut field_benchmark_version)?,
+                "name" => read_wire(&mut map, &mut field_name)?,
+                "description" => read_wire(&mut map, &mut field_description)?,
+                "category" => read_wire(&mut map, &mut field_category)?,
+                "complianceLevels" => read_wire(&mut map, &mut field_compliance_levels)?,
+                "cce" => read_wire(&mut map, &mut field_cce)?,
+                "rationale" => read_wire(&mut map, &mut field_rationale)?,
+                "source" => read_wire(&mut map, &mut field_source)?,
+                "recommendedValue" => read_wire(&mut map, &mut field_recommended_value)?,
+                "remediation" => read_wire(&mut map, &mut field_remediation)?,
+                "isCustom" => read_wire(&mut map, &mut field_is_custom)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -13316,35 +12147,43 @@ impl BaselineConfiguration {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.ScanAuthenticationParams`.
 #[cfg(feature = "device-authenticated-scan-definitions")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScanAuthenticationParams {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Authentication method; the allowed values depend on the derived type.
     ///
     /// `microsoft.windowsDefenderATP.api.ScanAuthenticationType`, nullable.
-    #[serde(rename = "type")]
     pub r#type: Option<ScanAuthenticationType>,
     /// Key Vault the scanner reads credentials from.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "keyVaultUrl")]
     pub key_vault_url: Option<String>,
     /// Name of the Key Vault secret holding the credentials.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "keyVaultSecretName")]
     pub key_vault_secret_name: Option<String>,
     /// User name (Windows scans, and SNMP scans other than `CommunityString`).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "username")]
     pub username: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl Serialize for ScanAuthenticationParams {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("type", &self.r#type);
+        writer.member("keyVaultUrl", &self.key_vault_url);
+        writer.member("keyVaultSecretName", &self.key_vault_secret_name);
+        writer.member("username", &self.username);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -13354,38 +12193,25 @@ impl DecodeMembers for ScanAuthenticationParams {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_type = None;
-        let mut field_key_vault_url = None;
-        let mut field_key_vault_secret_name = None;
-        let mut field_username = None;
+        let mut field_type: Option<ScanAuthenticationType> = None;
+        let mut field_key_vault_url: Option<String> = None;
+        let mut field_key_vault_secret_name: Option<String> = None;
+        let mut field_username: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "type" => {
-                    field_type = map.next_value::<Option<ScanAuthenticationType>>()?;
-                }
-                "keyVaultUrl" => {
-                    field_key_vault_url = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "type" => read_own(&mut map, &mut field_type)?,
+                "keyVaultUrl" => read_wire(&mut map, &mut field_key_vault_url)?,
                 "keyVaultSecretName" => {
-                    field_key_vault_secret_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_key_vault_secret_name)?
                 }
-                "username" => {
-                    field_username = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "username" => read_wire(&mut map, &mut field_username)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -13447,23 +12273,31 @@ impl ScanAuthenticationParams {
 
  Build it with struct update syntax: `ScanAuthenticationParamsInput { field: value.into(), ..Default::default() }`.*/
 #[cfg(feature = "device-authenticated-scan-definitions")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScanAuthenticationParamsInput {
     /// `type`: Authentication method; the allowed values depend on the derived type.
-    #[serde(rename = "type", skip_serializing_if = "Patch::is_absent")]
     pub r#type: Patch<ScanAuthenticationType>,
     /// `keyVaultUrl`: Key Vault the scanner reads credentials from.
-    #[serde(rename = "keyVaultUrl", skip_serializing_if = "Patch::is_absent")]
     pub key_vault_url: Patch<String>,
     /// `keyVaultSecretName`: Name of the Key Vault secret holding the credentials.
-    #[serde(rename = "keyVaultSecretName", skip_serializing_if = "Patch::is_absent")]
     pub key_vault_secret_name: Patch<String>,
     /// `username`: User name (Windows scans, and SNMP scans other than `CommunityString`).
-    #[serde(rename = "username", skip_serializing_if = "Patch::is_absent")]
     pub username: Patch<String>,
     /// Members the metadata does not declare, sent as they are.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl Serialize for ScanAuthenticationParamsInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.patch("type", &self.r#type);
+        writer.patch("keyVaultUrl", &self.key_vault_url);
+        writer.patch("keyVaultSecretName", &self.key_vault_secret_name);
+        writer.patch("username", &self.username);
+        writer.json_members(&self.additional_properties);
+        writer.end()
+    }
 }
 
 /// A `ScanAuthenticationParams` or a type derived from it, told apart by `@odata.type`.
@@ -13605,45 +12439,53 @@ impl Serialize for AnyScanAuthenticationParamsInput {
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.WindowsAuthParams`.
 /// Derived from `microsoft.windowsDefenderATP.api.ScanAuthenticationParams`; its properties are included.
 #[cfg(feature = "device-authenticated-scan-definitions")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WindowsAuthParams {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Authentication method; the allowed values depend on the derived type.
     ///
     /// `microsoft.windowsDefenderATP.api.ScanAuthenticationType`, nullable.
-    #[serde(rename = "type")]
     pub r#type: Option<ScanAuthenticationType>,
     /// Key Vault the scanner reads credentials from.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "keyVaultUrl")]
     pub key_vault_url: Option<String>,
     /// Name of the Key Vault secret holding the credentials.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "keyVaultSecretName")]
     pub key_vault_secret_name: Option<String>,
     /// User name (Windows scans, and SNMP scans other than `CommunityString`).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "username")]
     pub username: Option<String>,
     /// Domain of the account.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "domain")]
     pub domain: Option<String>,
     /// Whether the account is a group managed service account; the reference says it must be true.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isGmsaUser")]
     pub is_gmsa_user: Option<bool>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl Serialize for WindowsAuthParams {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("type", &self.r#type);
+        writer.member("keyVaultUrl", &self.key_vault_url);
+        writer.member("keyVaultSecretName", &self.key_vault_secret_name);
+        writer.member("username", &self.username);
+        writer.member("domain", &self.domain);
+        writer.member("isGmsaUser", &self.is_gmsa_user);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -13653,48 +12495,29 @@ impl DecodeMembers for WindowsAuthParams {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_type = None;
-        let mut field_key_vault_url = None;
-        let mut field_key_vault_secret_name = None;
-        let mut field_username = None;
-        let mut field_domain = None;
-        let mut field_is_gmsa_user = None;
+        let mut field_type: Option<ScanAuthenticationType> = None;
+        let mut field_key_vault_url: Option<String> = None;
+        let mut field_key_vault_secret_name: Option<String> = None;
+        let mut field_username: Option<String> = None;
+        let mut field_domain: Option<String> = None;
+        let mut field_is_gmsa_user: Option<bool> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "type" => {
-                    field_type = map.next_value::<Option<ScanAuthenticationType>>()?;
-                }
-                "keyVaultUrl" => {
-                    field_key_vault_url = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "type" => read_own(&mut map, &mut field_type)?,
+                "keyVaultUrl" => read_wire(&mut map, &mut field_key_vault_url)?,
                 "keyVaultSecretName" => {
-                    field_key_vault_secret_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_key_vault_secret_name)?
                 }
-                "username" => {
-                    field_username = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "domain" => {
-                    field_domain = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "isGmsaUser" => {
-                    field_is_gmsa_user = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
+                "username" => read_wire(&mut map, &mut field_username)?,
+                "domain" => read_wire(&mut map, &mut field_domain)?,
+                "isGmsaUser" => read_wire(&mut map, &mut field_is_gmsa_user)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -13764,29 +12587,37 @@ impl WindowsAuthParams {
 
  Build it with struct update syntax: `WindowsAuthParamsInput { field: value.into(), ..Default::default() }`.*/
 #[cfg(feature = "device-authenticated-scan-definitions")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WindowsAuthParamsInput {
     /// `type`: Authentication method; the allowed values depend on the derived type.
-    #[serde(rename = "type", skip_serializing_if = "Patch::is_absent")]
     pub r#type: Patch<ScanAuthenticationType>,
     /// `keyVaultUrl`: Key Vault the scanner reads credentials from.
-    #[serde(rename = "keyVaultUrl", skip_serializing_if = "Patch::is_absent")]
     pub key_vault_url: Patch<String>,
     /// `keyVaultSecretName`: Name of the Key Vault secret holding the credentials.
-    #[serde(rename = "keyVaultSecretName", skip_serializing_if = "Patch::is_absent")]
     pub key_vault_secret_name: Patch<String>,
     /// `username`: User name (Windows scans, and SNMP scans other than `CommunityString`).
-    #[serde(rename = "username", skip_serializing_if = "Patch::is_absent")]
     pub username: Patch<String>,
     /// `domain`: Domain of the account.
-    #[serde(rename = "domain", skip_serializing_if = "Patch::is_absent")]
     pub domain: Patch<String>,
     /// `isGmsaUser`: Whether the account is a group managed service account; the reference says it must be true.
-    #[serde(rename = "isGmsaUser", skip_serializing_if = "Patch::is_absent")]
     pub is_gmsa_user: Patch<bool>,
     /// Members the metadata does not declare, sent as they are.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl Serialize for WindowsAuthParamsInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.patch("type", &self.r#type);
+        writer.patch("keyVaultUrl", &self.key_vault_url);
+        writer.patch("keyVaultSecretName", &self.key_vault_secret_name);
+        writer.patch("username", &self.username);
+        writer.patch("domain", &self.domain);
+        writer.patch("isGmsaUser", &self.is_gmsa_user);
+        writer.json_members(&self.additional_properties);
+        writer.end()
+    }
 }
 
 /// Credentials of a network (SNMP) authenticated scan (`#microsoft.windowsDefenderATP.api.SnmpAuthParams`).
@@ -13794,62 +12625,70 @@ pub struct WindowsAuthParamsInput {
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.SnmpAuthParams`.
 /// Derived from `microsoft.windowsDefenderATP.api.ScanAuthenticationParams`; its properties are included.
 #[cfg(feature = "device-authenticated-scan-definitions")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SnmpAuthParams {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Authentication method; the allowed values depend on the derived type.
     ///
     /// `microsoft.windowsDefenderATP.api.ScanAuthenticationType`, nullable.
-    #[serde(rename = "type")]
     pub r#type: Option<ScanAuthenticationType>,
     /// Key Vault the scanner reads credentials from.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "keyVaultUrl")]
     pub key_vault_url: Option<String>,
     /// Name of the Key Vault secret holding the credentials.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "keyVaultSecretName")]
     pub key_vault_secret_name: Option<String>,
     /// User name (Windows scans, and SNMP scans other than `CommunityString`).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "username")]
     pub username: Option<String>,
     /// Community string, with `CommunityString`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "communityString")]
     pub community_string: Option<String>,
     /// Authentication protocol, with `AuthNoPriv` and `AuthPriv`.
     ///
     /// `microsoft.windowsDefenderATP.api.SnmpAuthProtocol`, nullable.
-    #[serde(rename = "authProtocol")]
     pub auth_protocol: Option<SnmpAuthProtocol>,
     /// Authentication password, with `AuthNoPriv` and `AuthPriv`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "authPassword")]
     pub auth_password: Option<String>,
     /// Privacy protocol, with `AuthPriv`.
     ///
     /// Values the reference lists: `DES`, `3DES`, `AES`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "privProtocol")]
     pub priv_protocol: Option<String>,
     /// Privacy password, with `AuthPriv`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "privPassword")]
     pub priv_password: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl Serialize for SnmpAuthParams {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("type", &self.r#type);
+        writer.member("keyVaultUrl", &self.key_vault_url);
+        writer.member("keyVaultSecretName", &self.key_vault_secret_name);
+        writer.member("username", &self.username);
+        writer.member("communityString", &self.community_string);
+        writer.member("authProtocol", &self.auth_protocol);
+        writer.member("authPassword", &self.auth_password);
+        writer.member("privProtocol", &self.priv_protocol);
+        writer.member("privPassword", &self.priv_password);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -13859,66 +12698,35 @@ impl DecodeMembers for SnmpAuthParams {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_type = None;
-        let mut field_key_vault_url = None;
-        let mut field_key_vault_secret_name = None;
-        let mut field_username = None;
-        let mut field_community_string = None;
-        let mut field_auth_protocol = None;
-        let mut field_auth_password = None;
-        let mut field_priv_protocol = None;
-        let mut field_priv_password = None;
+        let mut field_type: Option<ScanAuthenticationType> = None;
+        let mut field_key_vault_url: Option<String> = None;
+        let mut field_key_vault_secret_name: Option<String> = None;
+        let mut field_username: Option<String> = None;
+        let mut field_community_string: Option<String> = None;
+        let mut field_auth_protocol: Option<SnmpAuthProtocol> = None;
+        let mut field_auth_password: Option<String> = None;
+        let mut field_priv_protocol: Option<String> = None;
+        let mut field_priv_password: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "type" => {
-                    field_type = map.next_value::<Option<ScanAuthenticationType>>()?;
-                }
-                "keyVaultUrl" => {
-                    field_key_vault_url = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "type" => read_own(&mut map, &mut field_type)?,
+                "keyVaultUrl" => read_wire(&mut map, &mut field_key_vault_url)?,
                 "keyVaultSecretName" => {
-                    field_key_vault_secret_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_key_vault_secret_name)?
                 }
-                "username" => {
-                    field_username = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "communityString" => {
-                    field_community_string = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "authProtocol" => {
-                    field_auth_protocol = map.next_value::<Option<SnmpAuthProtocol>>()?;
-                }
-                "authPassword" => {
-                    field_auth_password = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "privProtocol" => {
-                    field_priv_protocol = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "privPassword" => {
-                    field_priv_password = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "username" => read_wire(&mut map, &mut field_username)?,
+                "communityString" => read_wire(&mut map, &mut field_community_string)?,
+                "authProtocol" => read_own(&mut map, &mut field_auth_protocol)?,
+                "authPassword" => read_wire(&mut map, &mut field_auth_password)?,
+                "privProtocol" => read_wire(&mut map, &mut field_priv_protocol)?,
+                "privPassword" => read_wire(&mut map, &mut field_priv_password)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -14000,38 +12808,46 @@ impl SnmpAuthParams {
 
  Build it with struct update syntax: `SnmpAuthParamsInput { field: value.into(), ..Default::default() }`.*/
 #[cfg(feature = "device-authenticated-scan-definitions")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SnmpAuthParamsInput {
     /// `type`: Authentication method; the allowed values depend on the derived type.
-    #[serde(rename = "type", skip_serializing_if = "Patch::is_absent")]
     pub r#type: Patch<ScanAuthenticationType>,
     /// `keyVaultUrl`: Key Vault the scanner reads credentials from.
-    #[serde(rename = "keyVaultUrl", skip_serializing_if = "Patch::is_absent")]
     pub key_vault_url: Patch<String>,
     /// `keyVaultSecretName`: Name of the Key Vault secret holding the credentials.
-    #[serde(rename = "keyVaultSecretName", skip_serializing_if = "Patch::is_absent")]
     pub key_vault_secret_name: Patch<String>,
     /// `username`: User name (Windows scans, and SNMP scans other than `CommunityString`).
-    #[serde(rename = "username", skip_serializing_if = "Patch::is_absent")]
     pub username: Patch<String>,
     /// `communityString`: Community string, with `CommunityString`.
-    #[serde(rename = "communityString", skip_serializing_if = "Patch::is_absent")]
     pub community_string: Patch<String>,
     /// `authProtocol`: Authentication protocol, with `AuthNoPriv` and `AuthPriv`.
-    #[serde(rename = "authProtocol", skip_serializing_if = "Patch::is_absent")]
     pub auth_protocol: Patch<SnmpAuthProtocol>,
     /// `authPassword`: Authentication password, with `AuthNoPriv` and `AuthPriv`.
-    #[serde(rename = "authPassword", skip_serializing_if = "Patch::is_absent")]
     pub auth_password: Patch<String>,
     /// `privProtocol`: Privacy protocol, with `AuthPriv`.
-    #[serde(rename = "privProtocol", skip_serializing_if = "Patch::is_absent")]
     pub priv_protocol: Patch<String>,
     /// `privPassword`: Privacy password, with `AuthPriv`.
-    #[serde(rename = "privPassword", skip_serializing_if = "Patch::is_absent")]
     pub priv_password: Patch<String>,
     /// Members the metadata does not declare, sent as they are.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl Serialize for SnmpAuthParamsInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.patch("type", &self.r#type);
+        writer.patch("keyVaultUrl", &self.key_vault_url);
+        writer.patch("keyVaultSecretName", &self.key_vault_secret_name);
+        writer.patch("username", &self.username);
+        writer.patch("communityString", &self.community_string);
+        writer.patch("authProtocol", &self.auth_protocol);
+        writer.patch("authPassword", &self.auth_password);
+        writer.patch("privProtocol", &self.priv_protocol);
+        writer.patch("privPassword", &self.priv_password);
+        writer.json_members(&self.additional_properties);
+        writer.end()
+    }
 }
 
 /// The device that runs a scan definition, as embedded in the definition.
@@ -14040,55 +12856,67 @@ pub struct SnmpAuthParamsInput {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.ScannerAgent`.
 #[cfg(feature = "device-authenticated-scan-definitions")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScannerAgent {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Scanner agent id.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "id")]
     pub id: Option<String>,
     /// Device id of the scanning device.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "machineId")]
     pub machine_id: Option<String>,
     /// Name of the scanning device.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "machineName")]
     pub machine_name: Option<String>,
     /// When the agent was last seen.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "lastSeen")]
     pub last_seen: Option<edm::DateTimeOffset>,
     /// Application id assigned to the agent.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "assignedApplicationId")]
     pub assigned_application_id: Option<String>,
     /// Version of the scanner software.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "scannerSoftwareVersion")]
     pub scanner_software_version: Option<String>,
     /// When the agent last ran a command.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "lastCommandExecutionTimestamp")]
     pub last_command_execution_timestamp: Option<edm::DateTimeOffset>,
     /// Version of the Defender for Endpoint client on the device.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "mdeClientVersion")]
     pub mde_client_version: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl Serialize for ScannerAgent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("id", &self.id);
+        writer.member("machineId", &self.machine_id);
+        writer.member("machineName", &self.machine_name);
+        writer.member("lastSeen", &self.last_seen);
+        writer.member("assignedApplicationId", &self.assigned_application_id);
+        writer.member("scannerSoftwareVersion", &self.scanner_software_version);
+        writer
+            .member(
+                "lastCommandExecutionTimestamp",
+                &self.last_command_execution_timestamp,
+            );
+        writer.member("mdeClientVersion", &self.mde_client_version);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -14098,60 +12926,37 @@ impl DecodeMembers for ScannerAgent {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_machine_id = None;
-        let mut field_machine_name = None;
-        let mut field_last_seen = None;
-        let mut field_assigned_application_id = None;
-        let mut field_scanner_software_version = None;
-        let mut field_last_command_execution_timestamp = None;
-        let mut field_mde_client_version = None;
+        let mut field_id: Option<String> = None;
+        let mut field_machine_id: Option<String> = None;
+        let mut field_machine_name: Option<String> = None;
+        let mut field_last_seen: Option<edm::DateTimeOffset> = None;
+        let mut field_assigned_application_id: Option<String> = None;
+        let mut field_scanner_software_version: Option<String> = None;
+        let mut field_last_command_execution_timestamp: Option<edm::DateTimeOffset> = None;
+        let mut field_mde_client_version: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "machineId" => {
-                    field_machine_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "machineName" => {
-                    field_machine_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "lastSeen" => {
-                    field_last_seen = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "machineId" => read_wire(&mut map, &mut field_machine_id)?,
+                "machineName" => read_wire(&mut map, &mut field_machine_name)?,
+                "lastSeen" => read_wire(&mut map, &mut field_last_seen)?,
                 "assignedApplicationId" => {
-                    field_assigned_application_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_assigned_application_id)?
                 }
                 "scannerSoftwareVersion" => {
-                    field_scanner_software_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_scanner_software_version)?
                 }
                 "lastCommandExecutionTimestamp" => {
-                    field_last_command_execution_timestamp = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_last_command_execution_timestamp)?
                 }
-                "mdeClientVersion" => {
-                    field_mde_client_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "mdeClientVersion" => read_wire(&mut map, &mut field_mde_client_version)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -14229,68 +13034,85 @@ impl ScannerAgent {
 
  Build it with struct update syntax: `ScannerAgentInput { field: value.into(), ..Default::default() }`.*/
 #[cfg(feature = "device-authenticated-scan-definitions")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScannerAgentInput {
     /// `id`: Scanner agent id.
-    #[serde(rename = "id", skip_serializing_if = "Patch::is_absent")]
     pub id: Patch<String>,
     /// `machineId`: Device id of the scanning device.
-    #[serde(rename = "machineId", skip_serializing_if = "Patch::is_absent")]
     pub machine_id: Patch<String>,
     /// `machineName`: Name of the scanning device.
-    #[serde(rename = "machineName", skip_serializing_if = "Patch::is_absent")]
     pub machine_name: Patch<String>,
     /// `lastSeen`: When the agent was last seen.
-    #[serde(rename = "lastSeen", skip_serializing_if = "Patch::is_absent")]
     pub last_seen: Patch<edm::DateTimeOffset>,
     /// `assignedApplicationId`: Application id assigned to the agent.
-    #[serde(rename = "assignedApplicationId", skip_serializing_if = "Patch::is_absent")]
     pub assigned_application_id: Patch<String>,
     /// `scannerSoftwareVersion`: Version of the scanner software.
-    #[serde(rename = "scannerSoftwareVersion", skip_serializing_if = "Patch::is_absent")]
     pub scanner_software_version: Patch<String>,
     /// `lastCommandExecutionTimestamp`: When the agent last ran a command.
-    #[serde(
-        rename = "lastCommandExecutionTimestamp",
-        skip_serializing_if = "Patch::is_absent"
-    )]
     pub last_command_execution_timestamp: Patch<edm::DateTimeOffset>,
     /// `mdeClientVersion`: Version of the Defender for Endpoint client on the device.
-    #[serde(rename = "mdeClientVersion", skip_serializing_if = "Patch::is_absent")]
     pub mde_client_version: Patch<String>,
     /// Members the metadata does not declare, sent as they are.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl Serialize for ScannerAgentInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.patch("id", &self.id);
+        writer.patch("machineId", &self.machine_id);
+        writer.patch("machineName", &self.machine_name);
+        writer.patch("lastSeen", &self.last_seen);
+        writer.patch("assignedApplicationId", &self.assigned_application_id);
+        writer.patch("scannerSoftwareVersion", &self.scanner_software_version);
+        writer
+            .patch(
+                "lastCommandExecutionTimestamp",
+                &self.last_command_execution_timestamp,
+            );
+        writer.patch("mdeClientVersion", &self.mde_client_version);
+        writer.json_members(&self.additional_properties);
+        writer.end()
+    }
 }
 
 /// Outcome of the most recent run of a scan definition.
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.LatestScan`.
 #[cfg(feature = "device-authenticated-scan-definitions")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LatestScan {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Result of the run, such as `Fail`; null before the first run.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "status")]
     pub status: Option<String>,
     /// Why the run failed.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "failureReason")]
     pub failure_reason: Option<String>,
     /// When the run happened.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "executionDateTime")]
     pub execution_date_time: Option<edm::DateTimeOffset>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl Serialize for LatestScan {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("status", &self.status);
+        writer.member("failureReason", &self.failure_reason);
+        writer.member("executionDateTime", &self.execution_date_time);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -14300,32 +13122,23 @@ impl DecodeMembers for LatestScan {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_status = None;
-        let mut field_failure_reason = None;
-        let mut field_execution_date_time = None;
+        let mut field_status: Option<String> = None;
+        let mut field_failure_reason: Option<String> = None;
+        let mut field_execution_date_time: Option<edm::DateTimeOffset> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "status" => {
-                    field_status = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "failureReason" => {
-                    field_failure_reason = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "status" => read_wire(&mut map, &mut field_status)?,
+                "failureReason" => read_wire(&mut map, &mut field_failure_reason)?,
                 "executionDateTime" => {
-                    field_execution_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_execution_date_time)?
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -14383,97 +13196,113 @@ impl LatestScan {
 
  Build it with struct update syntax: `LatestScanInput { field: value.into(), ..Default::default() }`.*/
 #[cfg(feature = "device-authenticated-scan-definitions")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LatestScanInput {
     /// `status`: Result of the run, such as `Fail`; null before the first run.
-    #[serde(rename = "status", skip_serializing_if = "Patch::is_absent")]
     pub status: Patch<String>,
     /// `failureReason`: Why the run failed.
-    #[serde(rename = "failureReason", skip_serializing_if = "Patch::is_absent")]
     pub failure_reason: Patch<String>,
     /// `executionDateTime`: When the run happened.
-    #[serde(rename = "executionDateTime", skip_serializing_if = "Patch::is_absent")]
     pub execution_date_time: Patch<edm::DateTimeOffset>,
     /// Members the metadata does not declare, sent as they are.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl Serialize for LatestScanInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.patch("status", &self.status);
+        writer.patch("failureReason", &self.failure_reason);
+        writer.patch("executionDateTime", &self.execution_date_time);
+        writer.json_members(&self.additional_properties);
+        writer.end()
+    }
 }
 
 /// An authenticated scan definition: what to scan, how often, with which credentials and scanner.
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.ScanDefinition`.
 #[cfg(feature = "device-authenticated-scan-definitions")]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ScanDefinition {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Scan definition id; the key.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// What the scan targets.
     ///
     /// `microsoft.windowsDefenderATP.api.ScanType`, nullable.
-    #[serde(rename = "scanType")]
     pub scan_type: Option<ScanType>,
     /// Name of the scan.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "scanName")]
     pub scan_name: Option<String>,
     /// Whether the scan is active.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isActive")]
     pub is_active: Option<bool>,
     /// Organization id.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "orgId")]
     pub org_id: Option<String>,
     /// Hours between runs.
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "intervalInHours")]
     pub interval_in_hours: Option<i32>,
     /// Who created the scan.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "createdBy")]
     pub created_by: Option<String>,
     /// What `target` lists.
     ///
     /// The reference lists `IP Address` (the default) and `Hostname`; every example sends `Ip`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "targetType")]
     pub target_type: Option<String>,
     /// Comma-separated IP addresses or host names to scan.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "target")]
     pub target: Option<String>,
     /// Credentials of the scan; responses may send null.
     ///
     /// `microsoft.windowsDefenderATP.api.ScanAuthenticationParams`, nullable.
-    #[serde(rename = "scanAuthenticationParams")]
     pub scan_authentication_params: Option<AnyScanAuthenticationParams>,
     /// The device that runs the scan.
     ///
     /// `microsoft.windowsDefenderATP.api.ScannerAgent`, nullable.
-    #[serde(rename = "scannerAgent")]
     pub scanner_agent: Option<ScannerAgent>,
     /// Outcome of the most recent run. Shown in the examples only.
     ///
     /// `microsoft.windowsDefenderATP.api.LatestScan`, nullable.
-    #[serde(rename = "latestScan")]
     pub latest_scan: Option<LatestScan>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl Serialize for ScanDefinition {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("scanType", &self.scan_type);
+        writer.member("scanName", &self.scan_name);
+        writer.member("isActive", &self.is_active);
+        writer.member("orgId", &self.org_id);
+        writer.member("intervalInHours", &self.interval_in_hours);
+        writer.member("createdBy", &self.created_by);
+        writer.member("targetType", &self.target_type);
+        writer.member("target", &self.target);
+        writer.member("scanAuthenticationParams", &self.scan_authentication_params);
+        writer.member("scannerAgent", &self.scanner_agent);
+        writer.member("latestScan", &self.latest_scan);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -14483,71 +13312,41 @@ impl DecodeMembers for ScanDefinition {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_scan_type = None;
-        let mut field_scan_name = None;
-        let mut field_is_active = None;
-        let mut field_org_id = None;
-        let mut field_interval_in_hours = None;
-        let mut field_created_by = None;
-        let mut field_target_type = None;
-        let mut field_target = None;
-        let mut field_scan_authentication_params = None;
-        let mut field_scanner_agent = None;
-        let mut field_latest_scan = None;
+        let mut field_id: Option<String> = None;
+        let mut field_scan_type: Option<ScanType> = None;
+        let mut field_scan_name: Option<String> = None;
+        let mut field_is_active: Option<bool> = None;
+        let mut field_org_id: Option<String> = None;
+        let mut field_interval_in_hours: Option<i32> = None;
+        let mut field_created_by: Option<String> = None;
+        let mut field_target_type: Option<String> = None;
+        let mut field_target: Option<String> = None;
+        let mut field_scan_authentication_params: Option<AnyScanAuthenticationParams> = None;
+        let mut field_scanner_agent: Option<ScannerAgent> = None;
+        let mut field_latest_scan: Option<LatestScan> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "scanType" => field_scan_type = map.next_value::<Option<ScanType>>()?,
-                "scanName" => {
-                    field_scan_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "isActive" => {
-                    field_is_active = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "orgId" => {
-                    field_org_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "intervalInHours" => {
-                    field_interval_in_hours = map
-                        .next_value::<Wire<Option<i32>>>()?
-                        .into_inner();
-                }
-                "createdBy" => {
-                    field_created_by = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "targetType" => {
-                    field_target_type = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "target" => {
-                    field_target = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "scanType" => read_own(&mut map, &mut field_scan_type)?,
+                "scanName" => read_wire(&mut map, &mut field_scan_name)?,
+                "isActive" => read_wire(&mut map, &mut field_is_active)?,
+                "orgId" => read_wire(&mut map, &mut field_org_id)?,
+                "intervalInHours" => read_wire(&mut map, &mut field_interval_in_hours)?,
+                "createdBy" => read_wire(&mut map, &mut field_created_by)?,
+                "targetType" => read_wire(&mut map, &mut field_target_type)?,
+                "target" => read_wire(&mut map, &mut field_target)?,
                 "scanAuthenticationParams" => {
-                    field_scan_authentication_params = map
-                        .next_value::<Option<AnyScanAuthenticationParams>>()?;
+                    read_own(&mut map, &mut field_scan_authentication_params)?
                 }
-                "scannerAgent" => {
-                    field_scanner_agent = map.next_value::<Option<ScannerAgent>>()?;
-                }
-                "latestScan" => {
-                    field_latest_scan = map.next_value::<Option<LatestScan>>()?;
-                }
+                "scannerAgent" => read_own(&mut map, &mut field_scanner_agent)?,
+                "latestScan" => read_own(&mut map, &mut field_latest_scan)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -14641,50 +13440,55 @@ impl ScanDefinition {
 
  Build it with struct update syntax: `ScanDefinitionInput { field: value.into(), ..Default::default() }`.*/
 #[cfg(feature = "device-authenticated-scan-definitions")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScanDefinitionInput {
     /// `id`: Scan definition id; the key.
-    #[serde(rename = "id", skip_serializing_if = "Patch::is_absent")]
     pub id: Patch<String>,
     /// `scanType`: What the scan targets.
-    #[serde(rename = "scanType", skip_serializing_if = "Patch::is_absent")]
     pub scan_type: Patch<ScanType>,
     /// `scanName`: Name of the scan.
-    #[serde(rename = "scanName", skip_serializing_if = "Patch::is_absent")]
     pub scan_name: Patch<String>,
     /// `isActive`: Whether the scan is active.
-    #[serde(rename = "isActive", skip_serializing_if = "Patch::is_absent")]
     pub is_active: Patch<bool>,
     /// `orgId`: Organization id.
-    #[serde(rename = "orgId", skip_serializing_if = "Patch::is_absent")]
     pub org_id: Patch<String>,
     /// `intervalInHours`: Hours between runs.
-    #[serde(rename = "intervalInHours", skip_serializing_if = "Patch::is_absent")]
     pub interval_in_hours: Patch<i32>,
     /// `createdBy`: Who created the scan.
-    #[serde(rename = "createdBy", skip_serializing_if = "Patch::is_absent")]
     pub created_by: Patch<String>,
     /// `targetType`: What `target` lists.
-    #[serde(rename = "targetType", skip_serializing_if = "Patch::is_absent")]
     pub target_type: Patch<String>,
     /// `target`: Comma-separated IP addresses or host names to scan.
-    #[serde(rename = "target", skip_serializing_if = "Patch::is_absent")]
     pub target: Patch<String>,
     /// `scanAuthenticationParams`: Credentials of the scan; responses may send null.
-    #[serde(
-        rename = "scanAuthenticationParams",
-        skip_serializing_if = "Patch::is_absent"
-    )]
     pub scan_authentication_params: Patch<AnyScanAuthenticationParamsInput>,
     /// `scannerAgent`: The device that runs the scan.
-    #[serde(rename = "scannerAgent", skip_serializing_if = "Patch::is_absent")]
     pub scanner_agent: Patch<ScannerAgentInput>,
     /// `latestScan`: Outcome of the most recent run. Shown in the examples only.
-    #[serde(rename = "latestScan", skip_serializing_if = "Patch::is_absent")]
     pub latest_scan: Patch<LatestScanInput>,
     /// Members the metadata does not declare, sent as they are.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl Serialize for ScanDefinitionInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.patch("id", &self.id);
+        writer.patch("scanType", &self.scan_type);
+        writer.patch("scanName", &self.scan_name);
+        writer.patch("isActive", &self.is_active);
+        writer.patch("orgId", &self.org_id);
+        writer.patch("intervalInHours", &self.interval_in_hours);
+        writer.patch("createdBy", &self.created_by);
+        writer.patch("targetType", &self.target_type);
+        writer.patch("target", &self.target);
+        writer.patch("scanAuthenticationParams", &self.scan_authentication_params);
+        writer.patch("scannerAgent", &self.scanner_agent);
+        writer.patch("latestScan", &self.latest_scan);
+        writer.json_members(&self.additional_properties);
+        writer.end()
+    }
 }
 
 /// A scanner agent: a device able to run authenticated scans.
@@ -14693,55 +13497,67 @@ pub struct ScanDefinitionInput {
 ///
 /// CSDL: entity type `microsoft.windowsDefenderATP.api.ScanAgent`.
 #[cfg(feature = "device-authenticated-scan-agents")]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ScanAgent {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Scanner agent id; the key.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Device id of the scanning device.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "machineId")]
     pub machine_id: Option<String>,
     /// When the agent was last seen.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "lastSeen")]
     pub last_seen: Option<edm::DateTimeOffset>,
     /// Name of the scanning device.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "computerDnsName")]
     pub computer_dns_name: Option<String>,
     /// Application id assigned to the agent.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "AssignedApplicationId")]
     pub assigned_application_id: Option<String>,
     /// Version of the scanner software.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ScannerSoftwareVersion")]
     pub scanner_software_version: Option<String>,
     /// When the agent last ran a command.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "LastCommandExecutionTimestamp")]
     pub last_command_execution_timestamp: Option<edm::DateTimeOffset>,
     /// Version of the Defender for Endpoint client on the device.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "mdeClientVersion")]
     pub mde_client_version: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "device-authenticated-scan-agents")]
+impl Serialize for ScanAgent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("machineId", &self.machine_id);
+        writer.member("lastSeen", &self.last_seen);
+        writer.member("computerDnsName", &self.computer_dns_name);
+        writer.member("AssignedApplicationId", &self.assigned_application_id);
+        writer.member("ScannerSoftwareVersion", &self.scanner_software_version);
+        writer
+            .member(
+                "LastCommandExecutionTimestamp",
+                &self.last_command_execution_timestamp,
+            );
+        writer.member("mdeClientVersion", &self.mde_client_version);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "device-authenticated-scan-agents")]
@@ -14751,60 +13567,37 @@ impl DecodeMembers for ScanAgent {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_machine_id = None;
-        let mut field_last_seen = None;
-        let mut field_computer_dns_name = None;
-        let mut field_assigned_application_id = None;
-        let mut field_scanner_software_version = None;
-        let mut field_last_command_execution_timestamp = None;
-        let mut field_mde_client_version = None;
+        let mut field_id: Option<String> = None;
+        let mut field_machine_id: Option<String> = None;
+        let mut field_last_seen: Option<edm::DateTimeOffset> = None;
+        let mut field_computer_dns_name: Option<String> = None;
+        let mut field_assigned_application_id: Option<String> = None;
+        let mut field_scanner_software_version: Option<String> = None;
+        let mut field_last_command_execution_timestamp: Option<edm::DateTimeOffset> = None;
+        let mut field_mde_client_version: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "machineId" => {
-                    field_machine_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "lastSeen" => {
-                    field_last_seen = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "computerDnsName" => {
-                    field_computer_dns_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "machineId" => read_wire(&mut map, &mut field_machine_id)?,
+                "lastSeen" => read_wire(&mut map, &mut field_last_seen)?,
+                "computerDnsName" => read_wire(&mut map, &mut field_computer_dns_name)?,
                 "AssignedApplicationId" => {
-                    field_assigned_application_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_assigned_application_id)?
                 }
                 "ScannerSoftwareVersion" => {
-                    field_scanner_software_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_scanner_software_version)?
                 }
                 "LastCommandExecutionTimestamp" => {
-                    field_last_command_execution_timestamp = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_last_command_execution_timestamp)?
                 }
-                "mdeClientVersion" => {
-                    field_mde_client_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "mdeClientVersion" => read_wire(&mut map, &mut field_mde_client_version)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -14882,37 +13675,45 @@ impl ScanAgent {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.ScanHistoryByDefinition`.
 #[cfg(feature = "device-authenticated-scan-definitions")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScanHistoryByDefinition {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The scan definition (one id, despite the plural name).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ScanDefinitionIds")]
     pub scan_definition_ids: Option<String>,
     /// When the definition last ran.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "LastScanned")]
     pub last_scanned: Option<edm::DateTimeOffset>,
     /// Result of the run.
     ///
     /// Values the examples show: `Success`, `Partial Success`, `Fail`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ScanStatus")]
     pub scan_status: Option<String>,
     /// Scanner that ran it.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ScannerId")]
     pub scanner_id: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl Serialize for ScanHistoryByDefinition {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("ScanDefinitionIds", &self.scan_definition_ids);
+        writer.member("LastScanned", &self.last_scanned);
+        writer.member("ScanStatus", &self.scan_status);
+        writer.member("ScannerId", &self.scanner_id);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -14922,40 +13723,25 @@ impl DecodeMembers for ScanHistoryByDefinition {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_scan_definition_ids = None;
-        let mut field_last_scanned = None;
-        let mut field_scan_status = None;
-        let mut field_scanner_id = None;
+        let mut field_scan_definition_ids: Option<String> = None;
+        let mut field_last_scanned: Option<edm::DateTimeOffset> = None;
+        let mut field_scan_status: Option<String> = None;
+        let mut field_scanner_id: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
                 "ScanDefinitionIds" => {
-                    field_scan_definition_ids = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_scan_definition_ids)?
                 }
-                "LastScanned" => {
-                    field_last_scanned = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "ScanStatus" => {
-                    field_scan_status = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "ScannerId" => {
-                    field_scanner_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "LastScanned" => read_wire(&mut map, &mut field_last_scanned)?,
+                "ScanStatus" => read_wire(&mut map, &mut field_scan_status)?,
+                "ScannerId" => read_wire(&mut map, &mut field_scanner_id)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -15017,47 +13803,55 @@ impl ScanHistoryByDefinition {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.ScannedTarget`.
 #[cfg(feature = "device-authenticated-scan-definitions")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScannedTarget {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// IP address of the target.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "Ip")]
     pub ip: Option<String>,
     /// Host name of the target.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "Hostname")]
     pub hostname: Option<String>,
     /// What the scanned device is.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ScannedDeviceDescription")]
     pub scanned_device_description: Option<String>,
     /// Error for this target, empty when none.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ErrorMessage")]
     pub error_message: Option<String>,
     /// Result for this target.
     ///
     /// Values the examples show: `Success`, `Partial Success`, `Fail`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ScanStatus")]
     pub scan_status: Option<String>,
     /// How long the target took, as `hh:mm:ss`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ScanDuration")]
     pub scan_duration: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl Serialize for ScannedTarget {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("Ip", &self.ip);
+        writer.member("Hostname", &self.hostname);
+        writer.member("ScannedDeviceDescription", &self.scanned_device_description);
+        writer.member("ErrorMessage", &self.error_message);
+        writer.member("ScanStatus", &self.scan_status);
+        writer.member("ScanDuration", &self.scan_duration);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -15067,48 +13861,29 @@ impl DecodeMembers for ScannedTarget {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_ip = None;
-        let mut field_hostname = None;
-        let mut field_scanned_device_description = None;
-        let mut field_error_message = None;
-        let mut field_scan_status = None;
-        let mut field_scan_duration = None;
+        let mut field_ip: Option<String> = None;
+        let mut field_hostname: Option<String> = None;
+        let mut field_scanned_device_description: Option<String> = None;
+        let mut field_error_message: Option<String> = None;
+        let mut field_scan_status: Option<String> = None;
+        let mut field_scan_duration: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "Ip" => field_ip = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "Hostname" => {
-                    field_hostname = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "Ip" => read_wire(&mut map, &mut field_ip)?,
+                "Hostname" => read_wire(&mut map, &mut field_hostname)?,
                 "ScannedDeviceDescription" => {
-                    field_scanned_device_description = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_scanned_device_description)?
                 }
-                "ErrorMessage" => {
-                    field_error_message = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "ScanStatus" => {
-                    field_scan_status = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "ScanDuration" => {
-                    field_scan_duration = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "ErrorMessage" => read_wire(&mut map, &mut field_error_message)?,
+                "ScanStatus" => read_wire(&mut map, &mut field_scan_status)?,
+                "ScanDuration" => read_wire(&mut map, &mut field_scan_duration)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -15178,57 +13953,69 @@ impl ScannedTarget {
 ///
 /// CSDL: complex type `microsoft.windowsDefenderATP.api.ScanHistoryBySession`.
 #[cfg(feature = "device-authenticated-scan-definitions")]
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScanHistoryBySession {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Organization id.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "orgId")]
     pub org_id: Option<String>,
     /// The scan definition (one id, despite the plural name).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ScanDefinitionIds")]
     pub scan_definition_ids: Option<String>,
     /// The session (one id, despite the plural name).
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "SessionIds")]
     pub session_ids: Option<String>,
     /// Targets scanned successfully.
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "NumberOfSuccessfullyScannedTargets")]
     pub number_of_successfully_scanned_targets: Option<i32>,
     /// Targets in the session.
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "NumberOfTargets")]
     pub number_of_targets: Option<i32>,
     /// Result of the session.
     ///
     /// Values the examples show: `Success`, `Partial Success`, `Fail`.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ScanStatus")]
     pub scan_status: Option<String>,
     /// When the session ran.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "LastScanned")]
     pub last_scanned: Option<edm::DateTimeOffset>,
     /// Result for each target.
     ///
     /// `Collection(microsoft.windowsDefenderATP.api.ScannedTarget)`, nullable.
-    #[serde(rename = "ListScannedTargets")]
     pub list_scanned_targets: Option<Vec<ScannedTarget>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+#[cfg(feature = "device-authenticated-scan-definitions")]
+impl Serialize for ScanHistoryBySession {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("orgId", &self.org_id);
+        writer.member("ScanDefinitionIds", &self.scan_definition_ids);
+        writer.member("SessionIds", &self.session_ids);
+        writer
+            .member(
+                "NumberOfSuccessfullyScannedTargets",
+                &self.number_of_successfully_scanned_targets,
+            );
+        writer.member("NumberOfTargets", &self.number_of_targets);
+        writer.member("ScanStatus", &self.scan_status);
+        writer.member("LastScanned", &self.last_scanned);
+        writer.member("ListScannedTargets", &self.list_scanned_targets);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 #[cfg(feature = "device-authenticated-scan-definitions")]
@@ -15238,61 +14025,40 @@ impl DecodeMembers for ScanHistoryBySession {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_org_id = None;
-        let mut field_scan_definition_ids = None;
-        let mut field_session_ids = None;
-        let mut field_number_of_successfully_scanned_targets = None;
-        let mut field_number_of_targets = None;
-        let mut field_scan_status = None;
-        let mut field_last_scanned = None;
-        let mut field_list_scanned_targets = None;
+        let mut field_org_id: Option<String> = None;
+        let mut field_scan_definition_ids: Option<String> = None;
+        let mut field_session_ids: Option<String> = None;
+        let mut field_number_of_successfully_scanned_targets: Option<i32> = None;
+        let mut field_number_of_targets: Option<i32> = None;
+        let mut field_scan_status: Option<String> = None;
+        let mut field_last_scanned: Option<edm::DateTimeOffset> = None;
+        let mut field_list_scanned_targets: Option<Vec<ScannedTarget>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "orgId" => {
-                    field_org_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "orgId" => read_wire(&mut map, &mut field_org_id)?,
                 "ScanDefinitionIds" => {
-                    field_scan_definition_ids = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_scan_definition_ids)?
                 }
-                "SessionIds" => {
-                    field_session_ids = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "SessionIds" => read_wire(&mut map, &mut field_session_ids)?,
                 "NumberOfSuccessfullyScannedTargets" => {
-                    field_number_of_successfully_scanned_targets = map
-                        .next_value::<Wire<Option<i32>>>()?
-                        .into_inner();
+                    read_wire(
+                        &mut map,
+                        &mut field_number_of_successfully_scanned_targets,
+                    )?
                 }
-                "NumberOfTargets" => {
-                    field_number_of_targets = map
-                        .next_value::<Wire<Option<i32>>>()?
-                        .into_inner();
-                }
-                "ScanStatus" => {
-                    field_scan_status = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "LastScanned" => {
-                    field_last_scanned = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
+                "NumberOfTargets" => read_wire(&mut map, &mut field_number_of_targets)?,
+                "ScanStatus" => read_wire(&mut map, &mut field_scan_status)?,
+                "LastScanned" => read_wire(&mut map, &mut field_last_scanned)?,
                 "ListScannedTargets" => {
-                    field_list_scanned_targets = map
-                        .next_value::<Option<Vec<ScannedTarget>>>()?;
+                    read_own(&mut map, &mut field_list_scanned_targets)?
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }

@@ -9,25 +9,32 @@ use defender_runtime::codegen::prelude::*;
 /// The `averageComparativeScore` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.averageComparativeScore`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AverageComparativeScore {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `averageScore` property.
     ///
     /// `Edm.Double`, nullable.
-    #[serde(rename = "averageScore")]
     pub average_score: Option<f64>,
     /// The `basis` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "basis")]
     pub basis: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for AverageComparativeScore {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("averageScore", &self.average_score);
+        writer.member("basis", &self.basis);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for AverageComparativeScore {
@@ -36,26 +43,19 @@ impl DecodeMembers for AverageComparativeScore {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_average_score = None;
-        let mut field_basis = None;
+        let mut field_average_score: Option<f64> = None;
+        let mut field_basis: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "averageScore" => {
-                    field_average_score = map
-                        .next_value::<Wire<Option<f64>>>()?
-                        .into_inner();
-                }
-                "basis" => {
-                    field_basis = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "averageScore" => read_wire(&mut map, &mut field_average_score)?,
+                "basis" => read_wire(&mut map, &mut field_basis)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -105,25 +105,32 @@ impl AverageComparativeScore {
 /// The `certificationControl` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.certificationControl`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CertificationControl {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `name` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// The `url` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "url")]
     pub url: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for CertificationControl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("name", &self.name);
+        writer.member("url", &self.url);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for CertificationControl {
@@ -132,24 +139,19 @@ impl DecodeMembers for CertificationControl {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_name = None;
-        let mut field_url = None;
+        let mut field_name: Option<String> = None;
+        let mut field_url: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "url" => {
-                    field_url = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "name" => read_wire(&mut map, &mut field_name)?,
+                "url" => read_wire(&mut map, &mut field_url)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -199,25 +201,32 @@ impl CertificationControl {
 /// The `complianceInformation` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.complianceInformation`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ComplianceInformation {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `certificationControls` property.
     ///
     /// `Collection(graph.certificationControl)`, nullable.
-    #[serde(rename = "certificationControls")]
     pub certification_controls: Option<Vec<CertificationControl>>,
     /// The `certificationName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "certificationName")]
     pub certification_name: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for ComplianceInformation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("certificationControls", &self.certification_controls);
+        writer.member("certificationName", &self.certification_name);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for ComplianceInformation {
@@ -226,27 +235,23 @@ impl DecodeMembers for ComplianceInformation {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_certification_controls = None;
-        let mut field_certification_name = None;
+        let mut field_certification_controls: Option<Vec<CertificationControl>> = None;
+        let mut field_certification_name: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
                 "certificationControls" => {
-                    field_certification_controls = map
-                        .next_value::<Option<Vec<CertificationControl>>>()?;
+                    read_own(&mut map, &mut field_certification_controls)?
                 }
                 "certificationName" => {
-                    field_certification_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_certification_name)?
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -296,35 +301,42 @@ impl ComplianceInformation {
 /// The `controlScore` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.controlScore`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ControlScore {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `controlCategory` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "controlCategory")]
     pub control_category: Option<String>,
     /// The `controlName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "controlName")]
     pub control_name: Option<String>,
     /// The `description` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "description")]
     pub description: Option<String>,
     /// The `score` property.
     ///
     /// `Edm.Double`, nullable.
-    #[serde(rename = "score")]
     pub score: Option<f64>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for ControlScore {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("controlCategory", &self.control_category);
+        writer.member("controlName", &self.control_name);
+        writer.member("description", &self.description);
+        writer.member("score", &self.score);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for ControlScore {
@@ -333,38 +345,23 @@ impl DecodeMembers for ControlScore {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_control_category = None;
-        let mut field_control_name = None;
-        let mut field_description = None;
-        let mut field_score = None;
+        let mut field_control_category: Option<String> = None;
+        let mut field_control_name: Option<String> = None;
+        let mut field_description: Option<String> = None;
+        let mut field_score: Option<f64> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "controlCategory" => {
-                    field_control_category = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "controlName" => {
-                    field_control_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "description" => {
-                    field_description = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "score" => {
-                    field_score = map.next_value::<Wire<Option<f64>>>()?.into_inner();
-                }
+                "controlCategory" => read_wire(&mut map, &mut field_control_category)?,
+                "controlName" => read_wire(&mut map, &mut field_control_name)?,
+                "description" => read_wire(&mut map, &mut field_description)?,
+                "score" => read_wire(&mut map, &mut field_score)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -422,40 +419,47 @@ impl ControlScore {
 /// The `secureScoreControlStateUpdate` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.secureScoreControlStateUpdate`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SecureScoreControlStateUpdate {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `assignedTo` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "assignedTo")]
     pub assigned_to: Option<String>,
     /// The `comment` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "comment")]
     pub comment: Option<String>,
     /// The `state` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "state")]
     pub state: Option<String>,
     /// The `updatedBy` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "updatedBy")]
     pub updated_by: Option<String>,
     /// The `updatedDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "updatedDateTime")]
     pub updated_date_time: Option<edm::DateTimeOffset>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for SecureScoreControlStateUpdate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("assignedTo", &self.assigned_to);
+        writer.member("comment", &self.comment);
+        writer.member("state", &self.state);
+        writer.member("updatedBy", &self.updated_by);
+        writer.member("updatedDateTime", &self.updated_date_time);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for SecureScoreControlStateUpdate {
@@ -464,44 +468,25 @@ impl DecodeMembers for SecureScoreControlStateUpdate {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_assigned_to = None;
-        let mut field_comment = None;
-        let mut field_state = None;
-        let mut field_updated_by = None;
-        let mut field_updated_date_time = None;
+        let mut field_assigned_to: Option<String> = None;
+        let mut field_comment: Option<String> = None;
+        let mut field_state: Option<String> = None;
+        let mut field_updated_by: Option<String> = None;
+        let mut field_updated_date_time: Option<edm::DateTimeOffset> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "assignedTo" => {
-                    field_assigned_to = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "comment" => {
-                    field_comment = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "state" => {
-                    field_state = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "updatedBy" => {
-                    field_updated_by = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "updatedDateTime" => {
-                    field_updated_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
+                "assignedTo" => read_wire(&mut map, &mut field_assigned_to)?,
+                "comment" => read_wire(&mut map, &mut field_comment)?,
+                "state" => read_wire(&mut map, &mut field_state)?,
+                "updatedBy" => read_wire(&mut map, &mut field_updated_by)?,
+                "updatedDateTime" => read_wire(&mut map, &mut field_updated_date_time)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -563,35 +548,42 @@ impl SecureScoreControlStateUpdate {
 /// The `securityVendorInformation` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.securityVendorInformation`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SecurityVendorInformation {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `provider` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "provider")]
     pub provider: Option<String>,
     /// The `providerVersion` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "providerVersion")]
     pub provider_version: Option<String>,
     /// The `subProvider` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "subProvider")]
     pub sub_provider: Option<String>,
     /// The `vendor` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "vendor")]
     pub vendor: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for SecurityVendorInformation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("provider", &self.provider);
+        writer.member("providerVersion", &self.provider_version);
+        writer.member("subProvider", &self.sub_provider);
+        writer.member("vendor", &self.vendor);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for SecurityVendorInformation {
@@ -600,38 +592,23 @@ impl DecodeMembers for SecurityVendorInformation {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_provider = None;
-        let mut field_provider_version = None;
-        let mut field_sub_provider = None;
-        let mut field_vendor = None;
+        let mut field_provider: Option<String> = None;
+        let mut field_provider_version: Option<String> = None;
+        let mut field_sub_provider: Option<String> = None;
+        let mut field_vendor: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "provider" => {
-                    field_provider = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "providerVersion" => {
-                    field_provider_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "subProvider" => {
-                    field_sub_provider = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "vendor" => {
-                    field_vendor = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "provider" => read_wire(&mut map, &mut field_provider)?,
+                "providerVersion" => read_wire(&mut map, &mut field_provider_version)?,
+                "subProvider" => read_wire(&mut map, &mut field_sub_provider)?,
+                "vendor" => read_wire(&mut map, &mut field_vendor)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -689,20 +666,27 @@ impl SecurityVendorInformation {
 /// The `entity` entity type.
 ///
 /// CSDL: entity type `microsoft.graph.entity`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Entity {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `id` property.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for Entity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for Entity {
@@ -711,18 +695,17 @@ impl DecodeMembers for Entity {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
+        let mut field_id: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "id" => read_wire(&mut map, &mut field_id)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -869,70 +852,77 @@ impl<'de> Deserialize<'de> for AnyEntity {
 ///
 /// CSDL: entity type `microsoft.graph.secureScore`.
 /// Derived from `microsoft.graph.entity`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SecureScore {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `id` property.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// The `activeUserCount` property.
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "activeUserCount")]
     pub active_user_count: Option<i32>,
     /// The `averageComparativeScores` property.
     ///
     /// `Collection(graph.averageComparativeScore)`, nullable.
-    #[serde(rename = "averageComparativeScores")]
     pub average_comparative_scores: Option<Vec<AverageComparativeScore>>,
     /// The `azureTenantId` property.
     ///
     /// `Edm.String`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "azureTenantId")]
     pub azure_tenant_id: Option<String>,
     /// The `controlScores` property.
     ///
     /// `Collection(graph.controlScore)`, nullable.
-    #[serde(rename = "controlScores")]
     pub control_scores: Option<Vec<ControlScore>>,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `currentScore` property.
     ///
     /// `Edm.Double`, nullable.
-    #[serde(rename = "currentScore")]
     pub current_score: Option<f64>,
     /// The `enabledServices` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "enabledServices")]
     pub enabled_services: Option<Vec<String>>,
     /// The `licensedUserCount` property.
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "licensedUserCount")]
     pub licensed_user_count: Option<i32>,
     /// The `maxScore` property.
     ///
     /// `Edm.Double`, nullable.
-    #[serde(rename = "maxScore")]
     pub max_score: Option<f64>,
     /// The `vendorInformation` property.
     ///
     /// `graph.securityVendorInformation`, nullable.
-    #[serde(rename = "vendorInformation")]
     pub vendor_information: Option<SecurityVendorInformation>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for SecureScore {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("activeUserCount", &self.active_user_count);
+        writer.member("averageComparativeScores", &self.average_comparative_scores);
+        writer.member("azureTenantId", &self.azure_tenant_id);
+        writer.member("controlScores", &self.control_scores);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("currentScore", &self.current_score);
+        writer.member("enabledServices", &self.enabled_services);
+        writer.member("licensedUserCount", &self.licensed_user_count);
+        writer.member("maxScore", &self.max_score);
+        writer.member("vendorInformation", &self.vendor_information);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for SecureScore {
@@ -941,72 +931,41 @@ impl DecodeMembers for SecureScore {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_active_user_count = None;
-        let mut field_average_comparative_scores = None;
-        let mut field_azure_tenant_id = None;
-        let mut field_control_scores = None;
-        let mut field_created_date_time = None;
-        let mut field_current_score = None;
-        let mut field_enabled_services = None;
-        let mut field_licensed_user_count = None;
-        let mut field_max_score = None;
-        let mut field_vendor_information = None;
+        let mut field_id: Option<String> = None;
+        let mut field_active_user_count: Option<i32> = None;
+        let mut field_average_comparative_scores: Option<Vec<AverageComparativeScore>> = None;
+        let mut field_azure_tenant_id: Option<String> = None;
+        let mut field_control_scores: Option<Vec<ControlScore>> = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_current_score: Option<f64> = None;
+        let mut field_enabled_services: Option<Vec<String>> = None;
+        let mut field_licensed_user_count: Option<i32> = None;
+        let mut field_max_score: Option<f64> = None;
+        let mut field_vendor_information: Option<SecurityVendorInformation> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "activeUserCount" => {
-                    field_active_user_count = map
-                        .next_value::<Wire<Option<i32>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "activeUserCount" => read_wire(&mut map, &mut field_active_user_count)?,
                 "averageComparativeScores" => {
-                    field_average_comparative_scores = map
-                        .next_value::<Option<Vec<AverageComparativeScore>>>()?;
+                    read_own(&mut map, &mut field_average_comparative_scores)?
                 }
-                "azureTenantId" => {
-                    field_azure_tenant_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "controlScores" => {
-                    field_control_scores = map.next_value::<Option<Vec<ControlScore>>>()?;
-                }
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "currentScore" => {
-                    field_current_score = map
-                        .next_value::<Wire<Option<f64>>>()?
-                        .into_inner();
-                }
-                "enabledServices" => {
-                    field_enabled_services = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
+                "azureTenantId" => read_wire(&mut map, &mut field_azure_tenant_id)?,
+                "controlScores" => read_own(&mut map, &mut field_control_scores)?,
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "currentScore" => read_wire(&mut map, &mut field_current_score)?,
+                "enabledServices" => read_wire(&mut map, &mut field_enabled_services)?,
                 "licensedUserCount" => {
-                    field_licensed_user_count = map
-                        .next_value::<Wire<Option<i32>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_licensed_user_count)?
                 }
-                "maxScore" => {
-                    field_max_score = map.next_value::<Wire<Option<f64>>>()?.into_inner();
-                }
-                "vendorInformation" => {
-                    field_vendor_information = map
-                        .next_value::<Option<SecurityVendorInformation>>()?;
-                }
+                "maxScore" => read_wire(&mut map, &mut field_max_score)?,
+                "vendorInformation" => read_own(&mut map, &mut field_vendor_information)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -1093,115 +1052,122 @@ impl SecureScore {
 ///
 /// CSDL: entity type `microsoft.graph.secureScoreControlProfile`.
 /// Derived from `microsoft.graph.entity`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SecureScoreControlProfile {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `id` property.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// The `actionType` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "actionType")]
     pub action_type: Option<String>,
     /// The `actionUrl` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "actionUrl")]
     pub action_url: Option<String>,
     /// The `azureTenantId` property.
     ///
     /// `Edm.String`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "azureTenantId")]
     pub azure_tenant_id: Option<String>,
     /// The `complianceInformation` property.
     ///
     /// `Collection(graph.complianceInformation)`, nullable.
-    #[serde(rename = "complianceInformation")]
     pub compliance_information: Option<Vec<ComplianceInformation>>,
     /// The `controlCategory` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "controlCategory")]
     pub control_category: Option<String>,
     /// The `controlStateUpdates` property.
     ///
     /// `Collection(graph.secureScoreControlStateUpdate)`, nullable.
-    #[serde(rename = "controlStateUpdates")]
     pub control_state_updates: Option<Vec<SecureScoreControlStateUpdate>>,
     /// The `deprecated` property.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "deprecated")]
     pub deprecated: Option<bool>,
     /// The `implementationCost` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "implementationCost")]
     pub implementation_cost: Option<String>,
     /// The `lastModifiedDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "lastModifiedDateTime")]
     pub last_modified_date_time: Option<edm::DateTimeOffset>,
     /// The `maxScore` property.
     ///
     /// `Edm.Double`, nullable.
-    #[serde(rename = "maxScore")]
     pub max_score: Option<f64>,
     /// The `rank` property.
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "rank")]
     pub rank: Option<i32>,
     /// The `remediation` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediation")]
     pub remediation: Option<String>,
     /// The `remediationImpact` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationImpact")]
     pub remediation_impact: Option<String>,
     /// The `service` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "service")]
     pub service: Option<String>,
     /// The `threats` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "threats")]
     pub threats: Option<Vec<String>>,
     /// The `tier` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "tier")]
     pub tier: Option<String>,
     /// The `title` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "title")]
     pub title: Option<String>,
     /// The `userImpact` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "userImpact")]
     pub user_impact: Option<String>,
     /// The `vendorInformation` property.
     ///
     /// `graph.securityVendorInformation`, nullable.
-    #[serde(rename = "vendorInformation")]
     pub vendor_information: Option<SecurityVendorInformation>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for SecureScoreControlProfile {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("actionType", &self.action_type);
+        writer.member("actionUrl", &self.action_url);
+        writer.member("azureTenantId", &self.azure_tenant_id);
+        writer.member("complianceInformation", &self.compliance_information);
+        writer.member("controlCategory", &self.control_category);
+        writer.member("controlStateUpdates", &self.control_state_updates);
+        writer.member("deprecated", &self.deprecated);
+        writer.member("implementationCost", &self.implementation_cost);
+        writer.member("lastModifiedDateTime", &self.last_modified_date_time);
+        writer.member("maxScore", &self.max_score);
+        writer.member("rank", &self.rank);
+        writer.member("remediation", &self.remediation);
+        writer.member("remediationImpact", &self.remediation_impact);
+        writer.member("service", &self.service);
+        writer.member("threats", &self.threats);
+        writer.member("tier", &self.tier);
+        writer.member("title", &self.title);
+        writer.member("userImpact", &self.user_impact);
+        writer.member("vendorInformation", &self.vendor_information);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for SecureScoreControlProfile {
@@ -1210,121 +1176,67 @@ impl DecodeMembers for SecureScoreControlProfile {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_action_type = None;
-        let mut field_action_url = None;
-        let mut field_azure_tenant_id = None;
-        let mut field_compliance_information = None;
-        let mut field_control_category = None;
-        let mut field_control_state_updates = None;
-        let mut field_deprecated = None;
-        let mut field_implementation_cost = None;
-        let mut field_last_modified_date_time = None;
-        let mut field_max_score = None;
-        let mut field_rank = None;
-        let mut field_remediation = None;
-        let mut field_remediation_impact = None;
-        let mut field_service = None;
-        let mut field_threats = None;
-        let mut field_tier = None;
-        let mut field_title = None;
-        let mut field_user_impact = None;
-        let mut field_vendor_information = None;
+        let mut field_id: Option<String> = None;
+        let mut field_action_type: Option<String> = None;
+        let mut field_action_url: Option<String> = None;
+        let mut field_azure_tenant_id: Option<String> = None;
+        let mut field_compliance_information: Option<Vec<ComplianceInformation>> = None;
+        let mut field_control_category: Option<String> = None;
+        let mut field_control_state_updates: Option<
+            Vec<SecureScoreControlStateUpdate>,
+        > = None;
+        let mut field_deprecated: Option<bool> = None;
+        let mut field_implementation_cost: Option<String> = None;
+        let mut field_last_modified_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_max_score: Option<f64> = None;
+        let mut field_rank: Option<i32> = None;
+        let mut field_remediation: Option<String> = None;
+        let mut field_remediation_impact: Option<String> = None;
+        let mut field_service: Option<String> = None;
+        let mut field_threats: Option<Vec<String>> = None;
+        let mut field_tier: Option<String> = None;
+        let mut field_title: Option<String> = None;
+        let mut field_user_impact: Option<String> = None;
+        let mut field_vendor_information: Option<SecurityVendorInformation> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "actionType" => {
-                    field_action_type = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "actionUrl" => {
-                    field_action_url = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "azureTenantId" => {
-                    field_azure_tenant_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "actionType" => read_wire(&mut map, &mut field_action_type)?,
+                "actionUrl" => read_wire(&mut map, &mut field_action_url)?,
+                "azureTenantId" => read_wire(&mut map, &mut field_azure_tenant_id)?,
                 "complianceInformation" => {
-                    field_compliance_information = map
-                        .next_value::<Option<Vec<ComplianceInformation>>>()?;
+                    read_own(&mut map, &mut field_compliance_information)?
                 }
-                "controlCategory" => {
-                    field_control_category = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "controlCategory" => read_wire(&mut map, &mut field_control_category)?,
                 "controlStateUpdates" => {
-                    field_control_state_updates = map
-                        .next_value::<Option<Vec<SecureScoreControlStateUpdate>>>()?;
+                    read_own(&mut map, &mut field_control_state_updates)?
                 }
-                "deprecated" => {
-                    field_deprecated = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
+                "deprecated" => read_wire(&mut map, &mut field_deprecated)?,
                 "implementationCost" => {
-                    field_implementation_cost = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_implementation_cost)?
                 }
                 "lastModifiedDateTime" => {
-                    field_last_modified_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_last_modified_date_time)?
                 }
-                "maxScore" => {
-                    field_max_score = map.next_value::<Wire<Option<f64>>>()?.into_inner();
-                }
-                "rank" => {
-                    field_rank = map.next_value::<Wire<Option<i32>>>()?.into_inner();
-                }
-                "remediation" => {
-                    field_remediation = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "maxScore" => read_wire(&mut map, &mut field_max_score)?,
+                "rank" => read_wire(&mut map, &mut field_rank)?,
+                "remediation" => read_wire(&mut map, &mut field_remediation)?,
                 "remediationImpact" => {
-                    field_remediation_impact = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_impact)?
                 }
-                "service" => {
-                    field_service = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "threats" => {
-                    field_threats = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "tier" => {
-                    field_tier = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "title" => {
-                    field_title = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "userImpact" => {
-                    field_user_impact = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "vendorInformation" => {
-                    field_vendor_information = map
-                        .next_value::<Option<SecurityVendorInformation>>()?;
-                }
+                "service" => read_wire(&mut map, &mut field_service)?,
+                "threats" => read_wire(&mut map, &mut field_threats)?,
+                "tier" => read_wire(&mut map, &mut field_tier)?,
+                "title" => read_wire(&mut map, &mut field_title)?,
+                "userImpact" => read_wire(&mut map, &mut field_user_impact)?,
+                "vendorInformation" => read_own(&mut map, &mut field_vendor_information)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -1446,38 +1358,43 @@ impl SecureScoreControlProfile {
 /// The `security` entity type.
 ///
 /// CSDL: entity type `microsoft.graph.security`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Security {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `alerts_v2` navigation property.
     ///
     /// `Collection(microsoft.graph.security.alert)`, a navigation property: present when the request asked for it with `$expand`, `None` otherwise, and left out when the value is written.
-    #[serde(rename = "alerts_v2", skip_serializing_if = "Option::is_none")]
     pub alerts_v2: Option<Vec<super::security::Alert>>,
     /// The `incidents` navigation property.
     ///
     /// `Collection(microsoft.graph.security.incident)`, a navigation property: present when the request asked for it with `$expand`, `None` otherwise, and left out when the value is written.
-    #[serde(rename = "incidents", skip_serializing_if = "Option::is_none")]
     pub incidents: Option<Vec<super::security::Incident>>,
     /// The `secureScoreControlProfiles` navigation property.
     ///
     /// `Collection(graph.secureScoreControlProfile)`, a navigation property: present when the request asked for it with `$expand`, `None` otherwise, and left out when the value is written.
-    #[serde(
-        rename = "secureScoreControlProfiles",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub secure_score_control_profiles: Option<Vec<SecureScoreControlProfile>>,
     /// The `secureScores` navigation property.
     ///
     /// `Collection(graph.secureScore)`, a navigation property: present when the request asked for it with `$expand`, `None` otherwise, and left out when the value is written.
-    #[serde(rename = "secureScores", skip_serializing_if = "Option::is_none")]
     pub secure_scores: Option<Vec<SecureScore>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for Security {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.expanded("alerts_v2", &self.alerts_v2);
+        writer.expanded("incidents", &self.incidents);
+        writer
+            .expanded("secureScoreControlProfiles", &self.secure_score_control_profiles);
+        writer.expanded("secureScores", &self.secure_scores);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for Security {
@@ -1486,35 +1403,27 @@ impl DecodeMembers for Security {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_alerts_v2 = None;
-        let mut field_incidents = None;
-        let mut field_secure_score_control_profiles = None;
-        let mut field_secure_scores = None;
+        let mut field_alerts_v2: Option<Vec<super::security::Alert>> = None;
+        let mut field_incidents: Option<Vec<super::security::Incident>> = None;
+        let mut field_secure_score_control_profiles: Option<
+            Vec<SecureScoreControlProfile>,
+        > = None;
+        let mut field_secure_scores: Option<Vec<SecureScore>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "alerts_v2" => {
-                    field_alerts_v2 = map
-                        .next_value::<Option<Vec<super::security::Alert>>>()?;
-                }
-                "incidents" => {
-                    field_incidents = map
-                        .next_value::<Option<Vec<super::security::Incident>>>()?;
-                }
+                "alerts_v2" => read_own(&mut map, &mut field_alerts_v2)?,
+                "incidents" => read_own(&mut map, &mut field_incidents)?,
                 "secureScoreControlProfiles" => {
-                    field_secure_score_control_profiles = map
-                        .next_value::<Option<Vec<SecureScoreControlProfile>>>()?;
+                    read_own(&mut map, &mut field_secure_score_control_profiles)?
                 }
-                "secureScores" => {
-                    field_secure_scores = map.next_value::<Option<Vec<SecureScore>>>()?;
-                }
+                "secureScores" => read_own(&mut map, &mut field_secure_scores)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }

@@ -9,30 +9,37 @@ use defender_runtime::codegen::prelude::*;
 /// The `alertComment` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.security.alertComment`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AlertComment {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `comment` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "comment")]
     pub comment: Option<String>,
     /// The `createdByDisplayName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "createdByDisplayName")]
     pub created_by_display_name: Option<String>,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for AlertComment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("comment", &self.comment);
+        writer.member("createdByDisplayName", &self.created_by_display_name);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for AlertComment {
@@ -41,34 +48,23 @@ impl DecodeMembers for AlertComment {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_comment = None;
-        let mut field_created_by_display_name = None;
-        let mut field_created_date_time = None;
+        let mut field_comment: Option<String> = None;
+        let mut field_created_by_display_name: Option<String> = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "comment" => {
-                    field_comment = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "comment" => read_wire(&mut map, &mut field_comment)?,
                 "createdByDisplayName" => {
-                    field_created_by_display_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_created_by_display_name)?
                 }
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -122,50 +118,57 @@ impl AlertComment {
 /// The `alertEvidence` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.security.alertEvidence`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AlertEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for AlertEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for AlertEvidence {
@@ -174,49 +177,31 @@ impl DecodeMembers for AlertEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -981,70 +966,77 @@ impl<'de> Deserialize<'de> for AnyAlertEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.amazonResourceEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AmazonResourceEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `amazonAccountId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "amazonAccountId")]
     pub amazon_account_id: Option<String>,
     /// The `amazonResourceId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "amazonResourceId")]
     pub amazon_resource_id: Option<String>,
     /// The `resourceName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "resourceName")]
     pub resource_name: Option<String>,
     /// The `resourceType` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "resourceType")]
     pub resource_type: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for AmazonResourceEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("amazonAccountId", &self.amazon_account_id);
+        writer.member("amazonResourceId", &self.amazon_resource_id);
+        writer.member("resourceName", &self.resource_name);
+        writer.member("resourceType", &self.resource_type);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for AmazonResourceEvidence {
@@ -1053,73 +1045,39 @@ impl DecodeMembers for AmazonResourceEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_amazon_account_id = None;
-        let mut field_amazon_resource_id = None;
-        let mut field_resource_name = None;
-        let mut field_resource_type = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_amazon_account_id: Option<String> = None;
+        let mut field_amazon_resource_id: Option<String> = None;
+        let mut field_resource_name: Option<String> = None;
+        let mut field_resource_type: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "amazonAccountId" => {
-                    field_amazon_account_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "amazonResourceId" => {
-                    field_amazon_resource_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "resourceName" => {
-                    field_resource_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "resourceType" => {
-                    field_resource_type = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "amazonAccountId" => read_wire(&mut map, &mut field_amazon_account_id)?,
+                "amazonResourceId" => read_wire(&mut map, &mut field_amazon_resource_id)?,
+                "resourceName" => read_wire(&mut map, &mut field_resource_name)?,
+                "resourceType" => read_wire(&mut map, &mut field_resource_type)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -1206,140 +1164,147 @@ impl AmazonResourceEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.analyzedMessageEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AnalyzedMessageEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `antiSpamDirection` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "antiSpamDirection")]
     pub anti_spam_direction: Option<String>,
     /// The `attachmentsCount` property.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "attachmentsCount")]
     pub attachments_count: Option<i64>,
     /// The `deliveryAction` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deliveryAction")]
     pub delivery_action: Option<String>,
     /// The `deliveryLocation` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deliveryLocation")]
     pub delivery_location: Option<String>,
     /// The `internetMessageId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "internetMessageId")]
     pub internet_message_id: Option<String>,
     /// The `language` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "language")]
     pub language: Option<String>,
     /// The `networkMessageId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "networkMessageId")]
     pub network_message_id: Option<String>,
     /// The `p1Sender` property.
     ///
     /// `microsoft.graph.security.emailSender`, nullable.
-    #[serde(rename = "p1Sender")]
     pub p1_sender: Option<EmailSender>,
     /// The `p2Sender` property.
     ///
     /// `microsoft.graph.security.emailSender`, nullable.
-    #[serde(rename = "p2Sender")]
     pub p2_sender: Option<EmailSender>,
     /// The `receivedDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "receivedDateTime")]
     pub received_date_time: Option<edm::DateTimeOffset>,
     /// The `recipientEmailAddress` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "recipientEmailAddress")]
     pub recipient_email_address: Option<String>,
     /// The `senderIp` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "senderIp")]
     pub sender_ip: Option<String>,
     /// The `subject` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "subject")]
     pub subject: Option<String>,
     /// The `threatDetectionMethods` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "threatDetectionMethods")]
     pub threat_detection_methods: Option<Vec<String>>,
     /// The `threats` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "threats")]
     pub threats: Option<Vec<String>>,
     /// The `urlCount` property.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "urlCount")]
     pub url_count: Option<i64>,
     /// The `urls` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "urls")]
     pub urls: Option<Vec<String>>,
     /// The `urn` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "urn")]
     pub urn: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for AnalyzedMessageEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("antiSpamDirection", &self.anti_spam_direction);
+        writer.member("attachmentsCount", &self.attachments_count);
+        writer.member("deliveryAction", &self.delivery_action);
+        writer.member("deliveryLocation", &self.delivery_location);
+        writer.member("internetMessageId", &self.internet_message_id);
+        writer.member("language", &self.language);
+        writer.member("networkMessageId", &self.network_message_id);
+        writer.member("p1Sender", &self.p1_sender);
+        writer.member("p2Sender", &self.p2_sender);
+        writer.member("receivedDateTime", &self.received_date_time);
+        writer.member("recipientEmailAddress", &self.recipient_email_address);
+        writer.member("senderIp", &self.sender_ip);
+        writer.member("subject", &self.subject);
+        writer.member("threatDetectionMethods", &self.threat_detection_methods);
+        writer.member("threats", &self.threats);
+        writer.member("urlCount", &self.url_count);
+        writer.member("urls", &self.urls);
+        writer.member("urn", &self.urn);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for AnalyzedMessageEvidence {
@@ -1348,145 +1313,75 @@ impl DecodeMembers for AnalyzedMessageEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_anti_spam_direction = None;
-        let mut field_attachments_count = None;
-        let mut field_delivery_action = None;
-        let mut field_delivery_location = None;
-        let mut field_internet_message_id = None;
-        let mut field_language = None;
-        let mut field_network_message_id = None;
-        let mut field_p1_sender = None;
-        let mut field_p2_sender = None;
-        let mut field_received_date_time = None;
-        let mut field_recipient_email_address = None;
-        let mut field_sender_ip = None;
-        let mut field_subject = None;
-        let mut field_threat_detection_methods = None;
-        let mut field_threats = None;
-        let mut field_url_count = None;
-        let mut field_urls = None;
-        let mut field_urn = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_anti_spam_direction: Option<String> = None;
+        let mut field_attachments_count: Option<i64> = None;
+        let mut field_delivery_action: Option<String> = None;
+        let mut field_delivery_location: Option<String> = None;
+        let mut field_internet_message_id: Option<String> = None;
+        let mut field_language: Option<String> = None;
+        let mut field_network_message_id: Option<String> = None;
+        let mut field_p1_sender: Option<EmailSender> = None;
+        let mut field_p2_sender: Option<EmailSender> = None;
+        let mut field_received_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_recipient_email_address: Option<String> = None;
+        let mut field_sender_ip: Option<String> = None;
+        let mut field_subject: Option<String> = None;
+        let mut field_threat_detection_methods: Option<Vec<String>> = None;
+        let mut field_threats: Option<Vec<String>> = None;
+        let mut field_url_count: Option<i64> = None;
+        let mut field_urls: Option<Vec<String>> = None;
+        let mut field_urn: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
                 "antiSpamDirection" => {
-                    field_anti_spam_direction = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_anti_spam_direction)?
                 }
-                "attachmentsCount" => {
-                    field_attachments_count = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "deliveryAction" => {
-                    field_delivery_action = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "deliveryLocation" => {
-                    field_delivery_location = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "attachmentsCount" => read_wire(&mut map, &mut field_attachments_count)?,
+                "deliveryAction" => read_wire(&mut map, &mut field_delivery_action)?,
+                "deliveryLocation" => read_wire(&mut map, &mut field_delivery_location)?,
                 "internetMessageId" => {
-                    field_internet_message_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_internet_message_id)?
                 }
-                "language" => {
-                    field_language = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "networkMessageId" => {
-                    field_network_message_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "p1Sender" => field_p1_sender = map.next_value::<Option<EmailSender>>()?,
-                "p2Sender" => field_p2_sender = map.next_value::<Option<EmailSender>>()?,
-                "receivedDateTime" => {
-                    field_received_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
+                "language" => read_wire(&mut map, &mut field_language)?,
+                "networkMessageId" => read_wire(&mut map, &mut field_network_message_id)?,
+                "p1Sender" => read_own(&mut map, &mut field_p1_sender)?,
+                "p2Sender" => read_own(&mut map, &mut field_p2_sender)?,
+                "receivedDateTime" => read_wire(&mut map, &mut field_received_date_time)?,
                 "recipientEmailAddress" => {
-                    field_recipient_email_address = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_recipient_email_address)?
                 }
-                "senderIp" => {
-                    field_sender_ip = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "subject" => {
-                    field_subject = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "senderIp" => read_wire(&mut map, &mut field_sender_ip)?,
+                "subject" => read_wire(&mut map, &mut field_subject)?,
                 "threatDetectionMethods" => {
-                    field_threat_detection_methods = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_threat_detection_methods)?
                 }
-                "threats" => {
-                    field_threats = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "urlCount" => {
-                    field_url_count = map.next_value::<Wire<Option<i64>>>()?.into_inner();
-                }
-                "urls" => {
-                    field_urls = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "urn" => {
-                    field_urn = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "threats" => read_wire(&mut map, &mut field_threats)?,
+                "urlCount" => read_wire(&mut map, &mut field_url_count)?,
+                "urls" => read_wire(&mut map, &mut field_urls)?,
+                "urn" => read_wire(&mut map, &mut field_urn)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -1629,65 +1524,72 @@ impl AnalyzedMessageEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.azureResourceEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AzureResourceEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `resourceId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "resourceId")]
     pub resource_id: Option<String>,
     /// The `resourceName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "resourceName")]
     pub resource_name: Option<String>,
     /// The `resourceType` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "resourceType")]
     pub resource_type: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for AzureResourceEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("resourceId", &self.resource_id);
+        writer.member("resourceName", &self.resource_name);
+        writer.member("resourceType", &self.resource_type);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for AzureResourceEvidence {
@@ -1696,67 +1598,37 @@ impl DecodeMembers for AzureResourceEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_resource_id = None;
-        let mut field_resource_name = None;
-        let mut field_resource_type = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_resource_id: Option<String> = None;
+        let mut field_resource_name: Option<String> = None;
+        let mut field_resource_type: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "resourceId" => {
-                    field_resource_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "resourceName" => {
-                    field_resource_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "resourceType" => {
-                    field_resource_type = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "resourceId" => read_wire(&mut map, &mut field_resource_id)?,
+                "resourceName" => read_wire(&mut map, &mut field_resource_name)?,
+                "resourceType" => read_wire(&mut map, &mut field_resource_type)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -1839,65 +1711,72 @@ impl AzureResourceEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.blobContainerEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BlobContainerEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `name` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// The `storageResource` property.
     ///
     /// `microsoft.graph.security.azureResourceEvidence`, nullable.
-    #[serde(rename = "storageResource")]
     pub storage_resource: Option<AzureResourceEvidence>,
     /// The `url` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "url")]
     pub url: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for BlobContainerEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("name", &self.name);
+        writer.member("storageResource", &self.storage_resource);
+        writer.member("url", &self.url);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for BlobContainerEvidence {
@@ -1906,62 +1785,37 @@ impl DecodeMembers for BlobContainerEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_name = None;
-        let mut field_storage_resource = None;
-        let mut field_url = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_name: Option<String> = None;
+        let mut field_storage_resource: Option<AzureResourceEvidence> = None;
+        let mut field_url: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "storageResource" => {
-                    field_storage_resource = map
-                        .next_value::<Option<AzureResourceEvidence>>()?;
-                }
-                "url" => {
-                    field_url = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "name" => read_wire(&mut map, &mut field_name)?,
+                "storageResource" => read_own(&mut map, &mut field_storage_resource)?,
+                "url" => read_wire(&mut map, &mut field_url)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -2044,75 +1898,82 @@ impl BlobContainerEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.blobEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BlobEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `blobContainer` property.
     ///
     /// `microsoft.graph.security.blobContainerEvidence`, nullable.
-    #[serde(rename = "blobContainer")]
     pub blob_container: Option<BlobContainerEvidence>,
     /// The `etag` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "etag")]
     pub etag: Option<String>,
     /// The `fileHashes` property.
     ///
     /// `Collection(microsoft.graph.security.fileHash)`, nullable.
-    #[serde(rename = "fileHashes")]
     pub file_hashes: Option<Vec<FileHash>>,
     /// The `name` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// The `url` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "url")]
     pub url: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for BlobEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("blobContainer", &self.blob_container);
+        writer.member("etag", &self.etag);
+        writer.member("fileHashes", &self.file_hashes);
+        writer.member("name", &self.name);
+        writer.member("url", &self.url);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for BlobEvidence {
@@ -2121,70 +1982,41 @@ impl DecodeMembers for BlobEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_blob_container = None;
-        let mut field_etag = None;
-        let mut field_file_hashes = None;
-        let mut field_name = None;
-        let mut field_url = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_blob_container: Option<BlobContainerEvidence> = None;
+        let mut field_etag: Option<String> = None;
+        let mut field_file_hashes: Option<Vec<FileHash>> = None;
+        let mut field_name: Option<String> = None;
+        let mut field_url: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "blobContainer" => {
-                    field_blob_container = map
-                        .next_value::<Option<BlobContainerEvidence>>()?;
-                }
-                "etag" => {
-                    field_etag = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "fileHashes" => {
-                    field_file_hashes = map.next_value::<Option<Vec<FileHash>>>()?;
-                }
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "url" => {
-                    field_url = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "blobContainer" => read_own(&mut map, &mut field_blob_container)?,
+                "etag" => read_wire(&mut map, &mut field_etag)?,
+                "fileHashes" => read_own(&mut map, &mut field_file_hashes)?,
+                "name" => read_wire(&mut map, &mut field_name)?,
+                "url" => read_wire(&mut map, &mut field_url)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -2275,80 +2107,87 @@ impl BlobEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.cloudApplicationEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CloudApplicationEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `appId` property.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "appId")]
     pub app_id: Option<i64>,
     /// The `displayName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "displayName")]
     pub display_name: Option<String>,
     /// The `instanceId` property.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "instanceId")]
     pub instance_id: Option<i64>,
     /// The `instanceName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "instanceName")]
     pub instance_name: Option<String>,
     /// The `saasAppId` property.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "saasAppId")]
     pub saas_app_id: Option<i64>,
     /// The `stream` property.
     ///
     /// `microsoft.graph.security.stream`, nullable.
-    #[serde(rename = "stream")]
     pub stream: Option<Stream>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for CloudApplicationEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("appId", &self.app_id);
+        writer.member("displayName", &self.display_name);
+        writer.member("instanceId", &self.instance_id);
+        writer.member("instanceName", &self.instance_name);
+        writer.member("saasAppId", &self.saas_app_id);
+        writer.member("stream", &self.stream);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for CloudApplicationEvidence {
@@ -2357,79 +2196,43 @@ impl DecodeMembers for CloudApplicationEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_app_id = None;
-        let mut field_display_name = None;
-        let mut field_instance_id = None;
-        let mut field_instance_name = None;
-        let mut field_saas_app_id = None;
-        let mut field_stream = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_app_id: Option<i64> = None;
+        let mut field_display_name: Option<String> = None;
+        let mut field_instance_id: Option<i64> = None;
+        let mut field_instance_name: Option<String> = None;
+        let mut field_saas_app_id: Option<i64> = None;
+        let mut field_stream: Option<Stream> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "appId" => {
-                    field_app_id = map.next_value::<Wire<Option<i64>>>()?.into_inner();
-                }
-                "displayName" => {
-                    field_display_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "instanceId" => {
-                    field_instance_id = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "instanceName" => {
-                    field_instance_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "saasAppId" => {
-                    field_saas_app_id = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "stream" => field_stream = map.next_value::<Option<Stream>>()?,
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "appId" => read_wire(&mut map, &mut field_app_id)?,
+                "displayName" => read_wire(&mut map, &mut field_display_name)?,
+                "instanceId" => read_wire(&mut map, &mut field_instance_id)?,
+                "instanceName" => read_wire(&mut map, &mut field_instance_name)?,
+                "saasAppId" => read_wire(&mut map, &mut field_saas_app_id)?,
+                "stream" => read_own(&mut map, &mut field_stream)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -2524,55 +2327,62 @@ impl CloudApplicationEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.cloudLogonRequestEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CloudLogonRequestEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `requestId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "requestId")]
     pub request_id: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for CloudLogonRequestEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("requestId", &self.request_id);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for CloudLogonRequestEvidence {
@@ -2581,55 +2391,33 @@ impl DecodeMembers for CloudLogonRequestEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_request_id = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_request_id: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "requestId" => {
-                    field_request_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "requestId" => read_wire(&mut map, &mut field_request_id)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -2704,95 +2492,102 @@ impl CloudLogonRequestEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.cloudLogonSessionEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CloudLogonSessionEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `account` property.
     ///
     /// `microsoft.graph.security.userEvidence`, nullable.
-    #[serde(rename = "account")]
     pub account: Option<UserEvidence>,
     /// The `browser` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "browser")]
     pub browser: Option<String>,
     /// The `deviceName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceName")]
     pub device_name: Option<String>,
     /// The `operatingSystem` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "operatingSystem")]
     pub operating_system: Option<String>,
     /// The `previousLogonDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "previousLogonDateTime")]
     pub previous_logon_date_time: Option<edm::DateTimeOffset>,
     /// The `protocol` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "protocol")]
     pub protocol: Option<String>,
     /// The `sessionId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "sessionId")]
     pub session_id: Option<String>,
     /// The `startUtcDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "startUtcDateTime")]
     pub start_utc_date_time: Option<edm::DateTimeOffset>,
     /// The `userAgent` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "userAgent")]
     pub user_agent: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for CloudLogonSessionEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("account", &self.account);
+        writer.member("browser", &self.browser);
+        writer.member("deviceName", &self.device_name);
+        writer.member("operatingSystem", &self.operating_system);
+        writer.member("previousLogonDateTime", &self.previous_logon_date_time);
+        writer.member("protocol", &self.protocol);
+        writer.member("sessionId", &self.session_id);
+        writer.member("startUtcDateTime", &self.start_utc_date_time);
+        writer.member("userAgent", &self.user_agent);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for CloudLogonSessionEvidence {
@@ -2801,99 +2596,53 @@ impl DecodeMembers for CloudLogonSessionEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_account = None;
-        let mut field_browser = None;
-        let mut field_device_name = None;
-        let mut field_operating_system = None;
-        let mut field_previous_logon_date_time = None;
-        let mut field_protocol = None;
-        let mut field_session_id = None;
-        let mut field_start_utc_date_time = None;
-        let mut field_user_agent = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_account: Option<UserEvidence> = None;
+        let mut field_browser: Option<String> = None;
+        let mut field_device_name: Option<String> = None;
+        let mut field_operating_system: Option<String> = None;
+        let mut field_previous_logon_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_protocol: Option<String> = None;
+        let mut field_session_id: Option<String> = None;
+        let mut field_start_utc_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_user_agent: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "account" => field_account = map.next_value::<Option<UserEvidence>>()?,
-                "browser" => {
-                    field_browser = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "deviceName" => {
-                    field_device_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "operatingSystem" => {
-                    field_operating_system = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "account" => read_own(&mut map, &mut field_account)?,
+                "browser" => read_wire(&mut map, &mut field_browser)?,
+                "deviceName" => read_wire(&mut map, &mut field_device_name)?,
+                "operatingSystem" => read_wire(&mut map, &mut field_operating_system)?,
                 "previousLogonDateTime" => {
-                    field_previous_logon_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_previous_logon_date_time)?
                 }
-                "protocol" => {
-                    field_protocol = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "sessionId" => {
-                    field_session_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "protocol" => read_wire(&mut map, &mut field_protocol)?,
+                "sessionId" => read_wire(&mut map, &mut field_session_id)?,
                 "startUtcDateTime" => {
-                    field_start_utc_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_start_utc_date_time)?
                 }
-                "userAgent" => {
-                    field_user_agent = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "userAgent" => read_wire(&mut map, &mut field_user_agent)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -3000,85 +2749,92 @@ impl CloudLogonSessionEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.containerEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContainerEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `args` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "args")]
     pub args: Option<Vec<String>>,
     /// The `command` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "command")]
     pub command: Option<Vec<String>>,
     /// The `containerId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "containerId")]
     pub container_id: Option<String>,
     /// The `image` property.
     ///
     /// `microsoft.graph.security.containerImageEvidence`, nullable.
-    #[serde(rename = "image")]
     pub image: Option<ContainerImageEvidence>,
     /// The `isPrivileged` property.
     ///
     /// `Edm.Boolean`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "isPrivileged")]
     pub is_privileged: Option<bool>,
     /// The `name` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// The `pod` property.
     ///
     /// `microsoft.graph.security.kubernetesPodEvidence`, nullable.
-    #[serde(rename = "pod")]
     pub pod: Option<Box<KubernetesPodEvidence>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for ContainerEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("args", &self.args);
+        writer.member("command", &self.command);
+        writer.member("containerId", &self.container_id);
+        writer.member("image", &self.image);
+        writer.member("isPrivileged", &self.is_privileged);
+        writer.member("name", &self.name);
+        writer.member("pod", &self.pod);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for ContainerEvidence {
@@ -3087,87 +2843,45 @@ impl DecodeMembers for ContainerEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_args = None;
-        let mut field_command = None;
-        let mut field_container_id = None;
-        let mut field_image = None;
-        let mut field_is_privileged = None;
-        let mut field_name = None;
-        let mut field_pod = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_args: Option<Vec<String>> = None;
+        let mut field_command: Option<Vec<String>> = None;
+        let mut field_container_id: Option<String> = None;
+        let mut field_image: Option<ContainerImageEvidence> = None;
+        let mut field_is_privileged: Option<bool> = None;
+        let mut field_name: Option<String> = None;
+        let mut field_pod: Option<Box<KubernetesPodEvidence>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "args" => {
-                    field_args = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "command" => {
-                    field_command = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "containerId" => {
-                    field_container_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "image" => {
-                    field_image = map.next_value::<Option<ContainerImageEvidence>>()?;
-                }
-                "isPrivileged" => {
-                    field_is_privileged = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "pod" => {
-                    field_pod = map
-                        .next_value::<Option<KubernetesPodEvidence>>()?
-                        .map(Box::new);
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "args" => read_wire(&mut map, &mut field_args)?,
+                "command" => read_wire(&mut map, &mut field_command)?,
+                "containerId" => read_wire(&mut map, &mut field_container_id)?,
+                "image" => read_own(&mut map, &mut field_image)?,
+                "isPrivileged" => read_wire(&mut map, &mut field_is_privileged)?,
+                "name" => read_wire(&mut map, &mut field_name)?,
+                "pod" => read_boxed(&mut map, &mut field_pod)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -3266,65 +2980,72 @@ impl ContainerEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.containerImageEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContainerImageEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `digestImage` property.
     ///
     /// `microsoft.graph.security.containerImageEvidence`, nullable.
-    #[serde(rename = "digestImage")]
     pub digest_image: Option<Box<ContainerImageEvidence>>,
     /// The `imageId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "imageId")]
     pub image_id: Option<String>,
     /// The `registry` property.
     ///
     /// `microsoft.graph.security.containerRegistryEvidence`, nullable.
-    #[serde(rename = "registry")]
     pub registry: Option<ContainerRegistryEvidence>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for ContainerImageEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("digestImage", &self.digest_image);
+        writer.member("imageId", &self.image_id);
+        writer.member("registry", &self.registry);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for ContainerImageEvidence {
@@ -3333,66 +3054,37 @@ impl DecodeMembers for ContainerImageEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_digest_image = None;
-        let mut field_image_id = None;
-        let mut field_registry = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_digest_image: Option<Box<ContainerImageEvidence>> = None;
+        let mut field_image_id: Option<String> = None;
+        let mut field_registry: Option<ContainerRegistryEvidence> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "digestImage" => {
-                    field_digest_image = map
-                        .next_value::<Option<ContainerImageEvidence>>()?
-                        .map(Box::new);
-                }
-                "imageId" => {
-                    field_image_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "registry" => {
-                    field_registry = map
-                        .next_value::<Option<ContainerRegistryEvidence>>()?;
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "digestImage" => read_boxed(&mut map, &mut field_digest_image)?,
+                "imageId" => read_wire(&mut map, &mut field_image_id)?,
+                "registry" => read_own(&mut map, &mut field_registry)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -3475,55 +3167,62 @@ impl ContainerImageEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.containerRegistryEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContainerRegistryEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `registry` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "registry")]
     pub registry: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for ContainerRegistryEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("registry", &self.registry);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for ContainerRegistryEvidence {
@@ -3532,55 +3231,33 @@ impl DecodeMembers for ContainerRegistryEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_registry = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_registry: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "registry" => {
-                    field_registry = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "registry" => read_wire(&mut map, &mut field_registry)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -3655,155 +3332,162 @@ impl ContainerRegistryEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.deviceEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeviceEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `azureAdDeviceId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "azureAdDeviceId")]
     pub azure_ad_device_id: Option<String>,
     /// The `defenderAvStatus` property.
     ///
     /// `microsoft.graph.security.defenderAvStatus`, nullable.
-    #[serde(rename = "defenderAvStatus")]
     pub defender_av_status: Option<DefenderAvStatus>,
     /// The `deviceDnsName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceDnsName")]
     pub device_dns_name: Option<String>,
     /// The `dnsDomain` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "dnsDomain")]
     pub dns_domain: Option<String>,
     /// The `firstSeenDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "firstSeenDateTime")]
     pub first_seen_date_time: Option<edm::DateTimeOffset>,
     /// The `healthStatus` property.
     ///
     /// `microsoft.graph.security.deviceHealthStatus`, nullable.
-    #[serde(rename = "healthStatus")]
     pub health_status: Option<DeviceHealthStatus>,
     /// The `hostName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "hostName")]
     pub host_name: Option<String>,
     /// The `ipInterfaces` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "ipInterfaces")]
     pub ip_interfaces: Option<Vec<String>>,
     /// The `lastExternalIpAddress` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "lastExternalIpAddress")]
     pub last_external_ip_address: Option<String>,
     /// The `lastIpAddress` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "lastIpAddress")]
     pub last_ip_address: Option<String>,
     /// The `loggedOnUsers` property.
     ///
     /// `Collection(microsoft.graph.security.loggedOnUser)`, nullable.
-    #[serde(rename = "loggedOnUsers")]
     pub logged_on_users: Option<Vec<LoggedOnUser>>,
     /// The `mdeDeviceId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "mdeDeviceId")]
     pub mde_device_id: Option<String>,
     /// The `ntDomain` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ntDomain")]
     pub nt_domain: Option<String>,
     /// The `onboardingStatus` property.
     ///
     /// `microsoft.graph.security.onboardingStatus`, nullable.
-    #[serde(rename = "onboardingStatus")]
     pub onboarding_status: Option<OnboardingStatus>,
     /// The `osBuild` property.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "osBuild")]
     pub os_build: Option<i64>,
     /// The `osPlatform` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "osPlatform")]
     pub os_platform: Option<String>,
     /// The `rbacGroupId` property.
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "rbacGroupId")]
     pub rbac_group_id: Option<i32>,
     /// The `rbacGroupName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "rbacGroupName")]
     pub rbac_group_name: Option<String>,
     /// The `riskScore` property.
     ///
     /// `microsoft.graph.security.deviceRiskScore`, nullable.
-    #[serde(rename = "riskScore")]
     pub risk_score: Option<DeviceRiskScore>,
     /// The `version` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "version")]
     pub version: Option<String>,
     /// The `vmMetadata` property.
     ///
     /// `microsoft.graph.security.vmMetadata`, nullable.
-    #[serde(rename = "vmMetadata")]
     pub vm_metadata: Option<VmMetadata>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for DeviceEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("azureAdDeviceId", &self.azure_ad_device_id);
+        writer.member("defenderAvStatus", &self.defender_av_status);
+        writer.member("deviceDnsName", &self.device_dns_name);
+        writer.member("dnsDomain", &self.dns_domain);
+        writer.member("firstSeenDateTime", &self.first_seen_date_time);
+        writer.member("healthStatus", &self.health_status);
+        writer.member("hostName", &self.host_name);
+        writer.member("ipInterfaces", &self.ip_interfaces);
+        writer.member("lastExternalIpAddress", &self.last_external_ip_address);
+        writer.member("lastIpAddress", &self.last_ip_address);
+        writer.member("loggedOnUsers", &self.logged_on_users);
+        writer.member("mdeDeviceId", &self.mde_device_id);
+        writer.member("ntDomain", &self.nt_domain);
+        writer.member("onboardingStatus", &self.onboarding_status);
+        writer.member("osBuild", &self.os_build);
+        writer.member("osPlatform", &self.os_platform);
+        writer.member("rbacGroupId", &self.rbac_group_id);
+        writer.member("rbacGroupName", &self.rbac_group_name);
+        writer.member("riskScore", &self.risk_score);
+        writer.member("version", &self.version);
+        writer.member("vmMetadata", &self.vm_metadata);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for DeviceEvidence {
@@ -3812,164 +3496,77 @@ impl DecodeMembers for DeviceEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_azure_ad_device_id = None;
-        let mut field_defender_av_status = None;
-        let mut field_device_dns_name = None;
-        let mut field_dns_domain = None;
-        let mut field_first_seen_date_time = None;
-        let mut field_health_status = None;
-        let mut field_host_name = None;
-        let mut field_ip_interfaces = None;
-        let mut field_last_external_ip_address = None;
-        let mut field_last_ip_address = None;
-        let mut field_logged_on_users = None;
-        let mut field_mde_device_id = None;
-        let mut field_nt_domain = None;
-        let mut field_onboarding_status = None;
-        let mut field_os_build = None;
-        let mut field_os_platform = None;
-        let mut field_rbac_group_id = None;
-        let mut field_rbac_group_name = None;
-        let mut field_risk_score = None;
-        let mut field_version = None;
-        let mut field_vm_metadata = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_azure_ad_device_id: Option<String> = None;
+        let mut field_defender_av_status: Option<DefenderAvStatus> = None;
+        let mut field_device_dns_name: Option<String> = None;
+        let mut field_dns_domain: Option<String> = None;
+        let mut field_first_seen_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_health_status: Option<DeviceHealthStatus> = None;
+        let mut field_host_name: Option<String> = None;
+        let mut field_ip_interfaces: Option<Vec<String>> = None;
+        let mut field_last_external_ip_address: Option<String> = None;
+        let mut field_last_ip_address: Option<String> = None;
+        let mut field_logged_on_users: Option<Vec<LoggedOnUser>> = None;
+        let mut field_mde_device_id: Option<String> = None;
+        let mut field_nt_domain: Option<String> = None;
+        let mut field_onboarding_status: Option<OnboardingStatus> = None;
+        let mut field_os_build: Option<i64> = None;
+        let mut field_os_platform: Option<String> = None;
+        let mut field_rbac_group_id: Option<i32> = None;
+        let mut field_rbac_group_name: Option<String> = None;
+        let mut field_risk_score: Option<DeviceRiskScore> = None;
+        let mut field_version: Option<String> = None;
+        let mut field_vm_metadata: Option<VmMetadata> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "azureAdDeviceId" => {
-                    field_azure_ad_device_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "defenderAvStatus" => {
-                    field_defender_av_status = map
-                        .next_value::<Option<DefenderAvStatus>>()?;
-                }
-                "deviceDnsName" => {
-                    field_device_dns_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "dnsDomain" => {
-                    field_dns_domain = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "azureAdDeviceId" => read_wire(&mut map, &mut field_azure_ad_device_id)?,
+                "defenderAvStatus" => read_own(&mut map, &mut field_defender_av_status)?,
+                "deviceDnsName" => read_wire(&mut map, &mut field_device_dns_name)?,
+                "dnsDomain" => read_wire(&mut map, &mut field_dns_domain)?,
                 "firstSeenDateTime" => {
-                    field_first_seen_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_first_seen_date_time)?
                 }
-                "healthStatus" => {
-                    field_health_status = map.next_value::<Option<DeviceHealthStatus>>()?;
-                }
-                "hostName" => {
-                    field_host_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "ipInterfaces" => {
-                    field_ip_interfaces = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
+                "healthStatus" => read_own(&mut map, &mut field_health_status)?,
+                "hostName" => read_wire(&mut map, &mut field_host_name)?,
+                "ipInterfaces" => read_wire(&mut map, &mut field_ip_interfaces)?,
                 "lastExternalIpAddress" => {
-                    field_last_external_ip_address = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_last_external_ip_address)?
                 }
-                "lastIpAddress" => {
-                    field_last_ip_address = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "loggedOnUsers" => {
-                    field_logged_on_users = map
-                        .next_value::<Option<Vec<LoggedOnUser>>>()?;
-                }
-                "mdeDeviceId" => {
-                    field_mde_device_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "ntDomain" => {
-                    field_nt_domain = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "onboardingStatus" => {
-                    field_onboarding_status = map
-                        .next_value::<Option<OnboardingStatus>>()?;
-                }
-                "osBuild" => {
-                    field_os_build = map.next_value::<Wire<Option<i64>>>()?.into_inner();
-                }
-                "osPlatform" => {
-                    field_os_platform = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "rbacGroupId" => {
-                    field_rbac_group_id = map
-                        .next_value::<Wire<Option<i32>>>()?
-                        .into_inner();
-                }
-                "rbacGroupName" => {
-                    field_rbac_group_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "riskScore" => {
-                    field_risk_score = map.next_value::<Option<DeviceRiskScore>>()?;
-                }
-                "version" => {
-                    field_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "vmMetadata" => {
-                    field_vm_metadata = map.next_value::<Option<VmMetadata>>()?;
-                }
+                "lastIpAddress" => read_wire(&mut map, &mut field_last_ip_address)?,
+                "loggedOnUsers" => read_own(&mut map, &mut field_logged_on_users)?,
+                "mdeDeviceId" => read_wire(&mut map, &mut field_mde_device_id)?,
+                "ntDomain" => read_wire(&mut map, &mut field_nt_domain)?,
+                "onboardingStatus" => read_own(&mut map, &mut field_onboarding_status)?,
+                "osBuild" => read_wire(&mut map, &mut field_os_build)?,
+                "osPlatform" => read_wire(&mut map, &mut field_os_platform)?,
+                "rbacGroupId" => read_wire(&mut map, &mut field_rbac_group_id)?,
+                "rbacGroupName" => read_wire(&mut map, &mut field_rbac_group_name)?,
+                "riskScore" => read_own(&mut map, &mut field_risk_score)?,
+                "version" => read_wire(&mut map, &mut field_version)?,
+                "vmMetadata" => read_own(&mut map, &mut field_vm_metadata)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -4123,15 +3720,22 @@ impl DeviceEvidence {
 /// The `dictionary` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.security.dictionary`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Dictionary {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for Dictionary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for Dictionary {
@@ -4141,12 +3745,7 @@ impl DecodeMembers for Dictionary {
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-            let key = key.into_owned();
-            if is_annotation(&key) {
-                annotations.insert(key, map.next_value::<Value>()?);
-            } else {
-                additional_properties.push_raw(key, map.next_value::<Box<RawValue>>()?);
-            }
+            keep_unknown(&mut map, key, &mut annotations, &mut additional_properties)?;
         }
         additional_properties.keep_last_duplicates();
         Ok(Dictionary {
@@ -4184,70 +3783,77 @@ impl defender_runtime::request::Keyed for Dictionary {
 ///
 /// CSDL: complex type `microsoft.graph.security.dnsEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnsEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `dnsServerIp` property.
     ///
     /// `microsoft.graph.security.ipEvidence`, nullable.
-    #[serde(rename = "dnsServerIp")]
     pub dns_server_ip: Option<IpEvidence>,
     /// The `domainName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "domainName")]
     pub domain_name: Option<String>,
     /// The `hostIpAddress` property.
     ///
     /// `microsoft.graph.security.ipEvidence`, nullable.
-    #[serde(rename = "hostIpAddress")]
     pub host_ip_address: Option<IpEvidence>,
     /// The `ipAddresses` property.
     ///
     /// `Collection(microsoft.graph.security.ipEvidence)`, nullable.
-    #[serde(rename = "ipAddresses")]
     pub ip_addresses: Option<Vec<IpEvidence>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for DnsEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("dnsServerIp", &self.dns_server_ip);
+        writer.member("domainName", &self.domain_name);
+        writer.member("hostIpAddress", &self.host_ip_address);
+        writer.member("ipAddresses", &self.ip_addresses);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for DnsEvidence {
@@ -4256,67 +3862,39 @@ impl DecodeMembers for DnsEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_dns_server_ip = None;
-        let mut field_domain_name = None;
-        let mut field_host_ip_address = None;
-        let mut field_ip_addresses = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_dns_server_ip: Option<IpEvidence> = None;
+        let mut field_domain_name: Option<String> = None;
+        let mut field_host_ip_address: Option<IpEvidence> = None;
+        let mut field_ip_addresses: Option<Vec<IpEvidence>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "dnsServerIp" => {
-                    field_dns_server_ip = map.next_value::<Option<IpEvidence>>()?;
-                }
-                "domainName" => {
-                    field_domain_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "hostIpAddress" => {
-                    field_host_ip_address = map.next_value::<Option<IpEvidence>>()?;
-                }
-                "ipAddresses" => {
-                    field_ip_addresses = map.next_value::<Option<Vec<IpEvidence>>>()?;
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "dnsServerIp" => read_own(&mut map, &mut field_dns_server_ip)?,
+                "domainName" => read_wire(&mut map, &mut field_domain_name)?,
+                "hostIpAddress" => read_own(&mut map, &mut field_host_ip_address)?,
+                "ipAddresses" => read_own(&mut map, &mut field_ip_addresses)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -4402,30 +3980,37 @@ impl DnsEvidence {
 /// The `emailSender` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.security.emailSender`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct EmailSender {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `displayName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "displayName")]
     pub display_name: Option<String>,
     /// The `domainName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "domainName")]
     pub domain_name: Option<String>,
     /// The `emailAddress` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "emailAddress")]
     pub email_address: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for EmailSender {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("displayName", &self.display_name);
+        writer.member("domainName", &self.domain_name);
+        writer.member("emailAddress", &self.email_address);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for EmailSender {
@@ -4434,34 +4019,21 @@ impl DecodeMembers for EmailSender {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_display_name = None;
-        let mut field_domain_name = None;
-        let mut field_email_address = None;
+        let mut field_display_name: Option<String> = None;
+        let mut field_domain_name: Option<String> = None;
+        let mut field_email_address: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "displayName" => {
-                    field_display_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "domainName" => {
-                    field_domain_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "emailAddress" => {
-                    field_email_address = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "displayName" => read_wire(&mut map, &mut field_display_name)?,
+                "domainName" => read_wire(&mut map, &mut field_domain_name)?,
+                "emailAddress" => read_wire(&mut map, &mut field_email_address)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -4515,65 +4087,72 @@ impl EmailSender {
 /// The `fileDetails` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.security.fileDetails`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FileDetails {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `fileName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "fileName")]
     pub file_name: Option<String>,
     /// The `filePath` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "filePath")]
     pub file_path: Option<String>,
     /// The `filePublisher` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "filePublisher")]
     pub file_publisher: Option<String>,
     /// The `fileSize` property.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "fileSize")]
     pub file_size: Option<i64>,
     /// The `issuer` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "issuer")]
     pub issuer: Option<String>,
     /// The `md5` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "md5")]
     pub md5: Option<String>,
     /// The `sha1` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "sha1")]
     pub sha1: Option<String>,
     /// The `sha256` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "sha256")]
     pub sha256: Option<String>,
     /// The `sha256Ac` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "sha256Ac")]
     pub sha256_ac: Option<String>,
     /// The `signer` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "signer")]
     pub signer: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for FileDetails {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("fileName", &self.file_name);
+        writer.member("filePath", &self.file_path);
+        writer.member("filePublisher", &self.file_publisher);
+        writer.member("fileSize", &self.file_size);
+        writer.member("issuer", &self.issuer);
+        writer.member("md5", &self.md5);
+        writer.member("sha1", &self.sha1);
+        writer.member("sha256", &self.sha256);
+        writer.member("sha256Ac", &self.sha256_ac);
+        writer.member("signer", &self.signer);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for FileDetails {
@@ -4582,64 +4161,35 @@ impl DecodeMembers for FileDetails {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_file_name = None;
-        let mut field_file_path = None;
-        let mut field_file_publisher = None;
-        let mut field_file_size = None;
-        let mut field_issuer = None;
-        let mut field_md5 = None;
-        let mut field_sha1 = None;
-        let mut field_sha256 = None;
-        let mut field_sha256_ac = None;
-        let mut field_signer = None;
+        let mut field_file_name: Option<String> = None;
+        let mut field_file_path: Option<String> = None;
+        let mut field_file_publisher: Option<String> = None;
+        let mut field_file_size: Option<i64> = None;
+        let mut field_issuer: Option<String> = None;
+        let mut field_md5: Option<String> = None;
+        let mut field_sha1: Option<String> = None;
+        let mut field_sha256: Option<String> = None;
+        let mut field_sha256_ac: Option<String> = None;
+        let mut field_signer: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "fileName" => {
-                    field_file_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "filePath" => {
-                    field_file_path = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "filePublisher" => {
-                    field_file_publisher = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "fileSize" => {
-                    field_file_size = map.next_value::<Wire<Option<i64>>>()?.into_inner();
-                }
-                "issuer" => {
-                    field_issuer = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "md5" => {
-                    field_md5 = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "sha1" => {
-                    field_sha1 = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "sha256" => {
-                    field_sha256 = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "sha256Ac" => {
-                    field_sha256_ac = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "signer" => {
-                    field_signer = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "fileName" => read_wire(&mut map, &mut field_file_name)?,
+                "filePath" => read_wire(&mut map, &mut field_file_path)?,
+                "filePublisher" => read_wire(&mut map, &mut field_file_publisher)?,
+                "fileSize" => read_wire(&mut map, &mut field_file_size)?,
+                "issuer" => read_wire(&mut map, &mut field_issuer)?,
+                "md5" => read_wire(&mut map, &mut field_md5)?,
+                "sha1" => read_wire(&mut map, &mut field_sha1)?,
+                "sha256" => read_wire(&mut map, &mut field_sha256)?,
+                "sha256Ac" => read_wire(&mut map, &mut field_sha256_ac)?,
+                "signer" => read_wire(&mut map, &mut field_signer)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -4722,65 +4272,72 @@ impl FileDetails {
 ///
 /// CSDL: complex type `microsoft.graph.security.fileEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FileEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `detectionStatus` property.
     ///
     /// `microsoft.graph.security.detectionStatus`, nullable.
-    #[serde(rename = "detectionStatus")]
     pub detection_status: Option<DetectionStatus>,
     /// The `fileDetails` property.
     ///
     /// `microsoft.graph.security.fileDetails`, nullable.
-    #[serde(rename = "fileDetails")]
     pub file_details: Option<FileDetails>,
     /// The `mdeDeviceId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "mdeDeviceId")]
     pub mde_device_id: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for FileEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("detectionStatus", &self.detection_status);
+        writer.member("fileDetails", &self.file_details);
+        writer.member("mdeDeviceId", &self.mde_device_id);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for FileEvidence {
@@ -4789,63 +4346,37 @@ impl DecodeMembers for FileEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_detection_status = None;
-        let mut field_file_details = None;
-        let mut field_mde_device_id = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_detection_status: Option<DetectionStatus> = None;
+        let mut field_file_details: Option<FileDetails> = None;
+        let mut field_mde_device_id: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "detectionStatus" => {
-                    field_detection_status = map.next_value::<Option<DetectionStatus>>()?;
-                }
-                "fileDetails" => {
-                    field_file_details = map.next_value::<Option<FileDetails>>()?;
-                }
-                "mdeDeviceId" => {
-                    field_mde_device_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "detectionStatus" => read_own(&mut map, &mut field_detection_status)?,
+                "fileDetails" => read_own(&mut map, &mut field_file_details)?,
+                "mdeDeviceId" => read_wire(&mut map, &mut field_mde_device_id)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -4927,25 +4458,32 @@ impl FileEvidence {
 /// The `fileHash` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.security.fileHash`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FileHash {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `algorithm` property.
     ///
     /// `microsoft.graph.security.fileHashAlgorithm`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "algorithm")]
     pub algorithm: Option<FileHashAlgorithm>,
     /// The `value` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "value")]
     pub value: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for FileHash {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("algorithm", &self.algorithm);
+        writer.member("value", &self.value);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for FileHash {
@@ -4954,24 +4492,19 @@ impl DecodeMembers for FileHash {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_algorithm = None;
-        let mut field_value = None;
+        let mut field_algorithm: Option<FileHashAlgorithm> = None;
+        let mut field_value: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "algorithm" => {
-                    field_algorithm = map.next_value::<Option<FileHashAlgorithm>>()?;
-                }
-                "value" => {
-                    field_value = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "algorithm" => read_own(&mut map, &mut field_algorithm)?,
+                "value" => read_wire(&mut map, &mut field_value)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -5019,60 +4552,67 @@ impl FileHash {
 ///
 /// CSDL: complex type `microsoft.graph.security.fileHashEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FileHashEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `algorithm` property.
     ///
     /// `microsoft.graph.security.fileHashAlgorithm`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "algorithm")]
     pub algorithm: Option<FileHashAlgorithm>,
     /// The `value` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "value")]
     pub value: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for FileHashEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("algorithm", &self.algorithm);
+        writer.member("value", &self.value);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for FileHashEvidence {
@@ -5081,57 +4621,35 @@ impl DecodeMembers for FileHashEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_algorithm = None;
-        let mut field_value = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_algorithm: Option<FileHashAlgorithm> = None;
+        let mut field_value: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "algorithm" => {
-                    field_algorithm = map.next_value::<Option<FileHashAlgorithm>>()?;
-                }
-                "value" => {
-                    field_value = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "algorithm" => read_own(&mut map, &mut field_algorithm)?,
+                "value" => read_wire(&mut map, &mut field_value)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -5209,40 +4727,47 @@ impl FileHashEvidence {
 /// The `geoLocation` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.security.geoLocation`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GeoLocation {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `city` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "city")]
     pub city: Option<String>,
     /// The `countryName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "countryName")]
     pub country_name: Option<String>,
     /// The `latitude` property.
     ///
     /// `Edm.Double`, nullable.
-    #[serde(rename = "latitude")]
     pub latitude: Option<f64>,
     /// The `longitude` property.
     ///
     /// `Edm.Double`, nullable.
-    #[serde(rename = "longitude")]
     pub longitude: Option<f64>,
     /// The `state` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "state")]
     pub state: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for GeoLocation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("city", &self.city);
+        writer.member("countryName", &self.country_name);
+        writer.member("latitude", &self.latitude);
+        writer.member("longitude", &self.longitude);
+        writer.member("state", &self.state);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for GeoLocation {
@@ -5251,38 +4776,25 @@ impl DecodeMembers for GeoLocation {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_city = None;
-        let mut field_country_name = None;
-        let mut field_latitude = None;
-        let mut field_longitude = None;
-        let mut field_state = None;
+        let mut field_city: Option<String> = None;
+        let mut field_country_name: Option<String> = None;
+        let mut field_latitude: Option<f64> = None;
+        let mut field_longitude: Option<f64> = None;
+        let mut field_state: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "city" => {
-                    field_city = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "countryName" => {
-                    field_country_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "latitude" => {
-                    field_latitude = map.next_value::<Wire<Option<f64>>>()?.into_inner();
-                }
-                "longitude" => {
-                    field_longitude = map.next_value::<Wire<Option<f64>>>()?.into_inner();
-                }
-                "state" => {
-                    field_state = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "city" => read_wire(&mut map, &mut field_city)?,
+                "countryName" => read_wire(&mut map, &mut field_country_name)?,
+                "latitude" => read_wire(&mut map, &mut field_latitude)?,
+                "longitude" => read_wire(&mut map, &mut field_longitude)?,
+                "state" => read_wire(&mut map, &mut field_state)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -5345,80 +4857,87 @@ impl GeoLocation {
 ///
 /// CSDL: complex type `microsoft.graph.security.gitHubOrganizationEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GitHubOrganizationEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `company` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "company")]
     pub company: Option<String>,
     /// The `displayName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "displayName")]
     pub display_name: Option<String>,
     /// The `email` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "email")]
     pub email: Option<String>,
     /// The `login` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "login")]
     pub login: Option<String>,
     /// The `orgId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "orgId")]
     pub org_id: Option<String>,
     /// The `webUrl` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "webUrl")]
     pub web_url: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for GitHubOrganizationEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("company", &self.company);
+        writer.member("displayName", &self.display_name);
+        writer.member("email", &self.email);
+        writer.member("login", &self.login);
+        writer.member("orgId", &self.org_id);
+        writer.member("webUrl", &self.web_url);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for GitHubOrganizationEvidence {
@@ -5427,79 +4946,43 @@ impl DecodeMembers for GitHubOrganizationEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_company = None;
-        let mut field_display_name = None;
-        let mut field_email = None;
-        let mut field_login = None;
-        let mut field_org_id = None;
-        let mut field_web_url = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_company: Option<String> = None;
+        let mut field_display_name: Option<String> = None;
+        let mut field_email: Option<String> = None;
+        let mut field_login: Option<String> = None;
+        let mut field_org_id: Option<String> = None;
+        let mut field_web_url: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "company" => {
-                    field_company = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "displayName" => {
-                    field_display_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "email" => {
-                    field_email = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "login" => {
-                    field_login = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "orgId" => {
-                    field_org_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "webUrl" => {
-                    field_web_url = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "company" => read_wire(&mut map, &mut field_company)?,
+                "displayName" => read_wire(&mut map, &mut field_display_name)?,
+                "email" => read_wire(&mut map, &mut field_email)?,
+                "login" => read_wire(&mut map, &mut field_login)?,
+                "orgId" => read_wire(&mut map, &mut field_org_id)?,
+                "webUrl" => read_wire(&mut map, &mut field_web_url)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -5594,75 +5077,82 @@ impl GitHubOrganizationEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.gitHubRepoEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GitHubRepoEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `baseUrl` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "baseUrl")]
     pub base_url: Option<String>,
     /// The `login` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "login")]
     pub login: Option<String>,
     /// The `owner` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "owner")]
     pub owner: Option<String>,
     /// The `ownerType` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ownerType")]
     pub owner_type: Option<String>,
     /// The `repoId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "repoId")]
     pub repo_id: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for GitHubRepoEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("baseUrl", &self.base_url);
+        writer.member("login", &self.login);
+        writer.member("owner", &self.owner);
+        writer.member("ownerType", &self.owner_type);
+        writer.member("repoId", &self.repo_id);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for GitHubRepoEvidence {
@@ -5671,75 +5161,41 @@ impl DecodeMembers for GitHubRepoEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_base_url = None;
-        let mut field_login = None;
-        let mut field_owner = None;
-        let mut field_owner_type = None;
-        let mut field_repo_id = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_base_url: Option<String> = None;
+        let mut field_login: Option<String> = None;
+        let mut field_owner: Option<String> = None;
+        let mut field_owner_type: Option<String> = None;
+        let mut field_repo_id: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "baseUrl" => {
-                    field_base_url = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "login" => {
-                    field_login = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "owner" => {
-                    field_owner = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "ownerType" => {
-                    field_owner_type = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "repoId" => {
-                    field_repo_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "baseUrl" => read_wire(&mut map, &mut field_base_url)?,
+                "login" => read_wire(&mut map, &mut field_login)?,
+                "owner" => read_wire(&mut map, &mut field_owner)?,
+                "ownerType" => read_wire(&mut map, &mut field_owner_type)?,
+                "repoId" => read_wire(&mut map, &mut field_repo_id)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -5830,75 +5286,82 @@ impl GitHubRepoEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.gitHubUserEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GitHubUserEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `email` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "email")]
     pub email: Option<String>,
     /// The `login` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "login")]
     pub login: Option<String>,
     /// The `name` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// The `userId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "userId")]
     pub user_id: Option<String>,
     /// The `webUrl` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "webUrl")]
     pub web_url: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for GitHubUserEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("email", &self.email);
+        writer.member("login", &self.login);
+        writer.member("name", &self.name);
+        writer.member("userId", &self.user_id);
+        writer.member("webUrl", &self.web_url);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for GitHubUserEvidence {
@@ -5907,73 +5370,41 @@ impl DecodeMembers for GitHubUserEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_email = None;
-        let mut field_login = None;
-        let mut field_name = None;
-        let mut field_user_id = None;
-        let mut field_web_url = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_email: Option<String> = None;
+        let mut field_login: Option<String> = None;
+        let mut field_name: Option<String> = None;
+        let mut field_user_id: Option<String> = None;
+        let mut field_web_url: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "email" => {
-                    field_email = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "login" => {
-                    field_login = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "userId" => {
-                    field_user_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "webUrl" => {
-                    field_web_url = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "email" => read_wire(&mut map, &mut field_email)?,
+                "login" => read_wire(&mut map, &mut field_login)?,
+                "name" => read_wire(&mut map, &mut field_name)?,
+                "userId" => read_wire(&mut map, &mut field_user_id)?,
+                "webUrl" => read_wire(&mut map, &mut field_web_url)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -6064,85 +5495,92 @@ impl GitHubUserEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.googleCloudResourceEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GoogleCloudResourceEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `fullResourceName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "fullResourceName")]
     pub full_resource_name: Option<String>,
     /// The `location` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "location")]
     pub location: Option<String>,
     /// The `locationType` property.
     ///
     /// `microsoft.graph.security.googleCloudLocationType`, nullable.
-    #[serde(rename = "locationType")]
     pub location_type: Option<GoogleCloudLocationType>,
     /// The `projectId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "projectId")]
     pub project_id: Option<String>,
     /// The `projectNumber` property.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "projectNumber")]
     pub project_number: Option<i64>,
     /// The `resourceName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "resourceName")]
     pub resource_name: Option<String>,
     /// The `resourceType` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "resourceType")]
     pub resource_type: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for GoogleCloudResourceEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("fullResourceName", &self.full_resource_name);
+        writer.member("location", &self.location);
+        writer.member("locationType", &self.location_type);
+        writer.member("projectId", &self.project_id);
+        writer.member("projectNumber", &self.project_number);
+        writer.member("resourceName", &self.resource_name);
+        writer.member("resourceType", &self.resource_type);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for GoogleCloudResourceEvidence {
@@ -6151,90 +5589,45 @@ impl DecodeMembers for GoogleCloudResourceEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_full_resource_name = None;
-        let mut field_location = None;
-        let mut field_location_type = None;
-        let mut field_project_id = None;
-        let mut field_project_number = None;
-        let mut field_resource_name = None;
-        let mut field_resource_type = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_full_resource_name: Option<String> = None;
+        let mut field_location: Option<String> = None;
+        let mut field_location_type: Option<GoogleCloudLocationType> = None;
+        let mut field_project_id: Option<String> = None;
+        let mut field_project_number: Option<i64> = None;
+        let mut field_resource_name: Option<String> = None;
+        let mut field_resource_type: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "fullResourceName" => {
-                    field_full_resource_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "location" => {
-                    field_location = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "locationType" => {
-                    field_location_type = map
-                        .next_value::<Option<GoogleCloudLocationType>>()?;
-                }
-                "projectId" => {
-                    field_project_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "projectNumber" => {
-                    field_project_number = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "resourceName" => {
-                    field_resource_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "resourceType" => {
-                    field_resource_type = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "fullResourceName" => read_wire(&mut map, &mut field_full_resource_name)?,
+                "location" => read_wire(&mut map, &mut field_location)?,
+                "locationType" => read_own(&mut map, &mut field_location_type)?,
+                "projectId" => read_wire(&mut map, &mut field_project_id)?,
+                "projectNumber" => read_wire(&mut map, &mut field_project_number)?,
+                "resourceName" => read_wire(&mut map, &mut field_resource_name)?,
+                "resourceType" => read_wire(&mut map, &mut field_resource_type)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -6333,75 +5726,82 @@ impl GoogleCloudResourceEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.hostLogonSessionEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostLogonSessionEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `account` property.
     ///
     /// `microsoft.graph.security.userEvidence`, nullable.
-    #[serde(rename = "account")]
     pub account: Option<UserEvidence>,
     /// The `endUtcDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "endUtcDateTime")]
     pub end_utc_date_time: Option<edm::DateTimeOffset>,
     /// The `host` property.
     ///
     /// `microsoft.graph.security.deviceEvidence`, nullable.
-    #[serde(rename = "host")]
     pub host: Option<DeviceEvidence>,
     /// The `sessionId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "sessionId")]
     pub session_id: Option<String>,
     /// The `startUtcDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "startUtcDateTime")]
     pub start_utc_date_time: Option<edm::DateTimeOffset>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for HostLogonSessionEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("account", &self.account);
+        writer.member("endUtcDateTime", &self.end_utc_date_time);
+        writer.member("host", &self.host);
+        writer.member("sessionId", &self.session_id);
+        writer.member("startUtcDateTime", &self.start_utc_date_time);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for HostLogonSessionEvidence {
@@ -6410,71 +5810,43 @@ impl DecodeMembers for HostLogonSessionEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_account = None;
-        let mut field_end_utc_date_time = None;
-        let mut field_host = None;
-        let mut field_session_id = None;
-        let mut field_start_utc_date_time = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_account: Option<UserEvidence> = None;
+        let mut field_end_utc_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_host: Option<DeviceEvidence> = None;
+        let mut field_session_id: Option<String> = None;
+        let mut field_start_utc_date_time: Option<edm::DateTimeOffset> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "account" => field_account = map.next_value::<Option<UserEvidence>>()?,
-                "endUtcDateTime" => {
-                    field_end_utc_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "host" => field_host = map.next_value::<Option<DeviceEvidence>>()?,
-                "sessionId" => {
-                    field_session_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "account" => read_own(&mut map, &mut field_account)?,
+                "endUtcDateTime" => read_wire(&mut map, &mut field_end_utc_date_time)?,
+                "host" => read_own(&mut map, &mut field_host)?,
+                "sessionId" => read_wire(&mut map, &mut field_session_id)?,
                 "startUtcDateTime" => {
-                    field_start_utc_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_start_utc_date_time)?
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -6564,25 +5936,32 @@ impl HostLogonSessionEvidence {
 /// The `huntingQueryResults` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.security.huntingQueryResults`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct HuntingQueryResults {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `results` property.
     ///
     /// `Collection(microsoft.graph.security.huntingRowResult)`, nullable.
-    #[serde(rename = "results")]
     pub results: Option<Vec<HuntingRowResult>>,
     /// The `schema` property.
     ///
     /// `Collection(microsoft.graph.security.singlePropertySchema)`, nullable.
-    #[serde(rename = "schema")]
     pub schema: Option<Vec<SinglePropertySchema>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for HuntingQueryResults {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("results", &self.results);
+        writer.member("schema", &self.schema);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for HuntingQueryResults {
@@ -6591,24 +5970,19 @@ impl DecodeMembers for HuntingQueryResults {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_results = None;
-        let mut field_schema = None;
+        let mut field_results: Option<Vec<HuntingRowResult>> = None;
+        let mut field_schema: Option<Vec<SinglePropertySchema>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "results" => {
-                    field_results = map.next_value::<Option<Vec<HuntingRowResult>>>()?;
-                }
-                "schema" => {
-                    field_schema = map.next_value::<Option<Vec<SinglePropertySchema>>>()?;
-                }
+                "results" => read_own(&mut map, &mut field_results)?,
+                "schema" => read_own(&mut map, &mut field_schema)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -6658,15 +6032,22 @@ impl HuntingQueryResults {
 /// The `huntingRowResult` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.security.huntingRowResult`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct HuntingRowResult {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for HuntingRowResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for HuntingRowResult {
@@ -6676,12 +6057,7 @@ impl DecodeMembers for HuntingRowResult {
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-            let key = key.into_owned();
-            if is_annotation(&key) {
-                annotations.insert(key, map.next_value::<Value>()?);
-            } else {
-                additional_properties.push_raw(key, map.next_value::<Box<RawValue>>()?);
-            }
+            keep_unknown(&mut map, key, &mut annotations, &mut additional_properties)?;
         }
         additional_properties.keep_last_duplicates();
         Ok(HuntingRowResult {
@@ -6719,180 +6095,187 @@ impl defender_runtime::request::Keyed for HuntingRowResult {
 ///
 /// CSDL: complex type `microsoft.graph.security.ioTDeviceEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct IoTDeviceEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `deviceId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceId")]
     pub device_id: Option<String>,
     /// The `deviceName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceName")]
     pub device_name: Option<String>,
     /// The `devicePageLink` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "devicePageLink")]
     pub device_page_link: Option<String>,
     /// The `deviceSubType` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceSubType")]
     pub device_sub_type: Option<String>,
     /// The `deviceType` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "deviceType")]
     pub device_type: Option<String>,
     /// The `importance` property.
     ///
     /// `microsoft.graph.security.ioTDeviceImportanceType`, nullable.
-    #[serde(rename = "importance")]
     pub importance: Option<IoTDeviceImportanceType>,
     /// The `ioTHub` property.
     ///
     /// `microsoft.graph.security.azureResourceEvidence`, nullable.
-    #[serde(rename = "ioTHub")]
     pub io_t_hub: Option<AzureResourceEvidence>,
     /// The `ioTSecurityAgentId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ioTSecurityAgentId")]
     pub io_t_security_agent_id: Option<String>,
     /// The `ipAddress` property.
     ///
     /// `microsoft.graph.security.ipEvidence`, nullable.
-    #[serde(rename = "ipAddress")]
     pub ip_address: Option<IpEvidence>,
     /// The `isAuthorized` property.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isAuthorized")]
     pub is_authorized: Option<bool>,
     /// The `isProgramming` property.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isProgramming")]
     pub is_programming: Option<bool>,
     /// The `isScanner` property.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isScanner")]
     pub is_scanner: Option<bool>,
     /// The `macAddress` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "macAddress")]
     pub mac_address: Option<String>,
     /// The `manufacturer` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "manufacturer")]
     pub manufacturer: Option<String>,
     /// The `model` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "model")]
     pub model: Option<String>,
     /// The `nics` property.
     ///
     /// `Collection(microsoft.graph.security.nicEvidence)`, nullable.
-    #[serde(rename = "nics")]
     pub nics: Option<Vec<NicEvidence>>,
     /// The `operatingSystem` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "operatingSystem")]
     pub operating_system: Option<String>,
     /// The `owners` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "owners")]
     pub owners: Option<Vec<String>>,
     /// The `protocols` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "protocols")]
     pub protocols: Option<Vec<String>>,
     /// The `purdueLayer` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "purdueLayer")]
     pub purdue_layer: Option<String>,
     /// The `sensor` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "sensor")]
     pub sensor: Option<String>,
     /// The `serialNumber` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "serialNumber")]
     pub serial_number: Option<String>,
     /// The `site` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "site")]
     pub site: Option<String>,
     /// The `source` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "source")]
     pub source: Option<String>,
     /// The `sourceRef` property.
     ///
     /// `microsoft.graph.security.urlEvidence`, nullable.
-    #[serde(rename = "sourceRef")]
     pub source_ref: Option<UrlEvidence>,
     /// The `zone` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "zone")]
     pub zone: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for IoTDeviceEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("deviceId", &self.device_id);
+        writer.member("deviceName", &self.device_name);
+        writer.member("devicePageLink", &self.device_page_link);
+        writer.member("deviceSubType", &self.device_sub_type);
+        writer.member("deviceType", &self.device_type);
+        writer.member("importance", &self.importance);
+        writer.member("ioTHub", &self.io_t_hub);
+        writer.member("ioTSecurityAgentId", &self.io_t_security_agent_id);
+        writer.member("ipAddress", &self.ip_address);
+        writer.member("isAuthorized", &self.is_authorized);
+        writer.member("isProgramming", &self.is_programming);
+        writer.member("isScanner", &self.is_scanner);
+        writer.member("macAddress", &self.mac_address);
+        writer.member("manufacturer", &self.manufacturer);
+        writer.member("model", &self.model);
+        writer.member("nics", &self.nics);
+        writer.member("operatingSystem", &self.operating_system);
+        writer.member("owners", &self.owners);
+        writer.member("protocols", &self.protocols);
+        writer.member("purdueLayer", &self.purdue_layer);
+        writer.member("sensor", &self.sensor);
+        writer.member("serialNumber", &self.serial_number);
+        writer.member("site", &self.site);
+        writer.member("source", &self.source);
+        writer.member("sourceRef", &self.source_ref);
+        writer.member("zone", &self.zone);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for IoTDeviceEvidence {
@@ -6901,182 +6284,85 @@ impl DecodeMembers for IoTDeviceEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_device_id = None;
-        let mut field_device_name = None;
-        let mut field_device_page_link = None;
-        let mut field_device_sub_type = None;
-        let mut field_device_type = None;
-        let mut field_importance = None;
-        let mut field_io_t_hub = None;
-        let mut field_io_t_security_agent_id = None;
-        let mut field_ip_address = None;
-        let mut field_is_authorized = None;
-        let mut field_is_programming = None;
-        let mut field_is_scanner = None;
-        let mut field_mac_address = None;
-        let mut field_manufacturer = None;
-        let mut field_model = None;
-        let mut field_nics = None;
-        let mut field_operating_system = None;
-        let mut field_owners = None;
-        let mut field_protocols = None;
-        let mut field_purdue_layer = None;
-        let mut field_sensor = None;
-        let mut field_serial_number = None;
-        let mut field_site = None;
-        let mut field_source = None;
-        let mut field_source_ref = None;
-        let mut field_zone = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_device_id: Option<String> = None;
+        let mut field_device_name: Option<String> = None;
+        let mut field_device_page_link: Option<String> = None;
+        let mut field_device_sub_type: Option<String> = None;
+        let mut field_device_type: Option<String> = None;
+        let mut field_importance: Option<IoTDeviceImportanceType> = None;
+        let mut field_io_t_hub: Option<AzureResourceEvidence> = None;
+        let mut field_io_t_security_agent_id: Option<String> = None;
+        let mut field_ip_address: Option<IpEvidence> = None;
+        let mut field_is_authorized: Option<bool> = None;
+        let mut field_is_programming: Option<bool> = None;
+        let mut field_is_scanner: Option<bool> = None;
+        let mut field_mac_address: Option<String> = None;
+        let mut field_manufacturer: Option<String> = None;
+        let mut field_model: Option<String> = None;
+        let mut field_nics: Option<Vec<NicEvidence>> = None;
+        let mut field_operating_system: Option<String> = None;
+        let mut field_owners: Option<Vec<String>> = None;
+        let mut field_protocols: Option<Vec<String>> = None;
+        let mut field_purdue_layer: Option<String> = None;
+        let mut field_sensor: Option<String> = None;
+        let mut field_serial_number: Option<String> = None;
+        let mut field_site: Option<String> = None;
+        let mut field_source: Option<String> = None;
+        let mut field_source_ref: Option<UrlEvidence> = None;
+        let mut field_zone: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "deviceId" => {
-                    field_device_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "deviceName" => {
-                    field_device_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "devicePageLink" => {
-                    field_device_page_link = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "deviceSubType" => {
-                    field_device_sub_type = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "deviceType" => {
-                    field_device_type = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "importance" => {
-                    field_importance = map
-                        .next_value::<Option<IoTDeviceImportanceType>>()?;
-                }
-                "ioTHub" => {
-                    field_io_t_hub = map.next_value::<Option<AzureResourceEvidence>>()?;
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "deviceId" => read_wire(&mut map, &mut field_device_id)?,
+                "deviceName" => read_wire(&mut map, &mut field_device_name)?,
+                "devicePageLink" => read_wire(&mut map, &mut field_device_page_link)?,
+                "deviceSubType" => read_wire(&mut map, &mut field_device_sub_type)?,
+                "deviceType" => read_wire(&mut map, &mut field_device_type)?,
+                "importance" => read_own(&mut map, &mut field_importance)?,
+                "ioTHub" => read_own(&mut map, &mut field_io_t_hub)?,
                 "ioTSecurityAgentId" => {
-                    field_io_t_security_agent_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_io_t_security_agent_id)?
                 }
-                "ipAddress" => field_ip_address = map.next_value::<Option<IpEvidence>>()?,
-                "isAuthorized" => {
-                    field_is_authorized = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "isProgramming" => {
-                    field_is_programming = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "isScanner" => {
-                    field_is_scanner = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "macAddress" => {
-                    field_mac_address = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "manufacturer" => {
-                    field_manufacturer = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "model" => {
-                    field_model = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "nics" => field_nics = map.next_value::<Option<Vec<NicEvidence>>>()?,
-                "operatingSystem" => {
-                    field_operating_system = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "owners" => {
-                    field_owners = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "protocols" => {
-                    field_protocols = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "purdueLayer" => {
-                    field_purdue_layer = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "sensor" => {
-                    field_sensor = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "serialNumber" => {
-                    field_serial_number = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "site" => {
-                    field_site = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "source" => {
-                    field_source = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "sourceRef" => {
-                    field_source_ref = map.next_value::<Option<UrlEvidence>>()?;
-                }
-                "zone" => {
-                    field_zone = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "ipAddress" => read_own(&mut map, &mut field_ip_address)?,
+                "isAuthorized" => read_wire(&mut map, &mut field_is_authorized)?,
+                "isProgramming" => read_wire(&mut map, &mut field_is_programming)?,
+                "isScanner" => read_wire(&mut map, &mut field_is_scanner)?,
+                "macAddress" => read_wire(&mut map, &mut field_mac_address)?,
+                "manufacturer" => read_wire(&mut map, &mut field_manufacturer)?,
+                "model" => read_wire(&mut map, &mut field_model)?,
+                "nics" => read_own(&mut map, &mut field_nics)?,
+                "operatingSystem" => read_wire(&mut map, &mut field_operating_system)?,
+                "owners" => read_wire(&mut map, &mut field_owners)?,
+                "protocols" => read_wire(&mut map, &mut field_protocols)?,
+                "purdueLayer" => read_wire(&mut map, &mut field_purdue_layer)?,
+                "sensor" => read_wire(&mut map, &mut field_sensor)?,
+                "serialNumber" => read_wire(&mut map, &mut field_serial_number)?,
+                "site" => read_wire(&mut map, &mut field_site)?,
+                "source" => read_wire(&mut map, &mut field_source)?,
+                "sourceRef" => read_own(&mut map, &mut field_source_ref)?,
+                "zone" => read_wire(&mut map, &mut field_zone)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -7251,70 +6537,77 @@ impl IoTDeviceEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.ipEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct IpEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `countryLetterCode` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "countryLetterCode")]
     pub country_letter_code: Option<String>,
     /// The `ipAddress` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ipAddress")]
     pub ip_address: Option<String>,
     /// The `location` property.
     ///
     /// `microsoft.graph.security.geoLocation`, nullable.
-    #[serde(rename = "location")]
     pub location: Option<GeoLocation>,
     /// The `stream` property.
     ///
     /// `microsoft.graph.security.stream`, nullable.
-    #[serde(rename = "stream")]
     pub stream: Option<Stream>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for IpEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("countryLetterCode", &self.country_letter_code);
+        writer.member("ipAddress", &self.ip_address);
+        writer.member("location", &self.location);
+        writer.member("stream", &self.stream);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for IpEvidence {
@@ -7323,65 +6616,41 @@ impl DecodeMembers for IpEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_country_letter_code = None;
-        let mut field_ip_address = None;
-        let mut field_location = None;
-        let mut field_stream = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_country_letter_code: Option<String> = None;
+        let mut field_ip_address: Option<String> = None;
+        let mut field_location: Option<GeoLocation> = None;
+        let mut field_stream: Option<Stream> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
                 "countryLetterCode" => {
-                    field_country_letter_code = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_country_letter_code)?
                 }
-                "ipAddress" => {
-                    field_ip_address = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "location" => field_location = map.next_value::<Option<GeoLocation>>()?,
-                "stream" => field_stream = map.next_value::<Option<Stream>>()?,
+                "ipAddress" => read_wire(&mut map, &mut field_ip_address)?,
+                "location" => read_own(&mut map, &mut field_location)?,
+                "stream" => read_own(&mut map, &mut field_stream)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -7468,75 +6737,82 @@ impl IpEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.kubernetesClusterEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct KubernetesClusterEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `cloudResource` property.
     ///
     /// `microsoft.graph.security.alertEvidence`, nullable.
-    #[serde(rename = "cloudResource")]
     pub cloud_resource: Option<Box<AnyAlertEvidence>>,
     /// The `distribution` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "distribution")]
     pub distribution: Option<String>,
     /// The `name` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// The `platform` property.
     ///
     /// `microsoft.graph.security.kubernetesPlatform`, nullable.
-    #[serde(rename = "platform")]
     pub platform: Option<KubernetesPlatform>,
     /// The `version` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "version")]
     pub version: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for KubernetesClusterEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("cloudResource", &self.cloud_resource);
+        writer.member("distribution", &self.distribution);
+        writer.member("name", &self.name);
+        writer.member("platform", &self.platform);
+        writer.member("version", &self.version);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for KubernetesClusterEvidence {
@@ -7545,75 +6821,41 @@ impl DecodeMembers for KubernetesClusterEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_cloud_resource = None;
-        let mut field_distribution = None;
-        let mut field_name = None;
-        let mut field_platform = None;
-        let mut field_version = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_cloud_resource: Option<Box<AnyAlertEvidence>> = None;
+        let mut field_distribution: Option<String> = None;
+        let mut field_name: Option<String> = None;
+        let mut field_platform: Option<KubernetesPlatform> = None;
+        let mut field_version: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "cloudResource" => {
-                    field_cloud_resource = map
-                        .next_value::<Option<AnyAlertEvidence>>()?
-                        .map(Box::new);
-                }
-                "distribution" => {
-                    field_distribution = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "platform" => {
-                    field_platform = map.next_value::<Option<KubernetesPlatform>>()?;
-                }
-                "version" => {
-                    field_version = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "cloudResource" => read_boxed(&mut map, &mut field_cloud_resource)?,
+                "distribution" => read_wire(&mut map, &mut field_distribution)?,
+                "name" => read_wire(&mut map, &mut field_name)?,
+                "platform" => read_own(&mut map, &mut field_platform)?,
+                "version" => read_wire(&mut map, &mut field_version)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -7704,70 +6946,77 @@ impl KubernetesClusterEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.kubernetesControllerEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct KubernetesControllerEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `labels` property.
     ///
     /// `microsoft.graph.security.dictionary`, nullable.
-    #[serde(rename = "labels")]
     pub labels: Option<Dictionary>,
     /// The `name` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// The `namespace` property.
     ///
     /// `microsoft.graph.security.kubernetesNamespaceEvidence`, nullable.
-    #[serde(rename = "namespace")]
     pub namespace: Option<Box<KubernetesNamespaceEvidence>>,
     /// The `type` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "type")]
     pub r#type: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for KubernetesControllerEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("labels", &self.labels);
+        writer.member("name", &self.name);
+        writer.member("namespace", &self.namespace);
+        writer.member("type", &self.r#type);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for KubernetesControllerEvidence {
@@ -7776,65 +7025,39 @@ impl DecodeMembers for KubernetesControllerEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_labels = None;
-        let mut field_name = None;
-        let mut field_namespace = None;
-        let mut field_type = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_labels: Option<Dictionary> = None;
+        let mut field_name: Option<String> = None;
+        let mut field_namespace: Option<Box<KubernetesNamespaceEvidence>> = None;
+        let mut field_type: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "labels" => field_labels = map.next_value::<Option<Dictionary>>()?,
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "namespace" => {
-                    field_namespace = map
-                        .next_value::<Option<KubernetesNamespaceEvidence>>()?
-                        .map(Box::new);
-                }
-                "type" => {
-                    field_type = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "labels" => read_own(&mut map, &mut field_labels)?,
+                "name" => read_wire(&mut map, &mut field_name)?,
+                "namespace" => read_boxed(&mut map, &mut field_namespace)?,
+                "type" => read_wire(&mut map, &mut field_type)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -7921,65 +7144,72 @@ impl KubernetesControllerEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.kubernetesNamespaceEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct KubernetesNamespaceEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `cluster` property.
     ///
     /// `microsoft.graph.security.kubernetesClusterEvidence`, nullable.
-    #[serde(rename = "cluster")]
     pub cluster: Option<Box<KubernetesClusterEvidence>>,
     /// The `labels` property.
     ///
     /// `microsoft.graph.security.dictionary`, nullable.
-    #[serde(rename = "labels")]
     pub labels: Option<Dictionary>,
     /// The `name` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for KubernetesNamespaceEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("cluster", &self.cluster);
+        writer.member("labels", &self.labels);
+        writer.member("name", &self.name);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for KubernetesNamespaceEvidence {
@@ -7988,61 +7218,37 @@ impl DecodeMembers for KubernetesNamespaceEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_cluster = None;
-        let mut field_labels = None;
-        let mut field_name = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_cluster: Option<Box<KubernetesClusterEvidence>> = None;
+        let mut field_labels: Option<Dictionary> = None;
+        let mut field_name: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "cluster" => {
-                    field_cluster = map
-                        .next_value::<Option<KubernetesClusterEvidence>>()?
-                        .map(Box::new);
-                }
-                "labels" => field_labels = map.next_value::<Option<Dictionary>>()?,
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "cluster" => read_boxed(&mut map, &mut field_cluster)?,
+                "labels" => read_own(&mut map, &mut field_labels)?,
+                "name" => read_wire(&mut map, &mut field_name)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -8125,95 +7331,102 @@ impl KubernetesNamespaceEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.kubernetesPodEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct KubernetesPodEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `containers` property.
     ///
     /// `Collection(microsoft.graph.security.containerEvidence)`, nullable.
-    #[serde(rename = "containers")]
     pub containers: Option<Vec<ContainerEvidence>>,
     /// The `controller` property.
     ///
     /// `microsoft.graph.security.kubernetesControllerEvidence`, nullable.
-    #[serde(rename = "controller")]
     pub controller: Option<Box<KubernetesControllerEvidence>>,
     /// The `ephemeralContainers` property.
     ///
     /// `Collection(microsoft.graph.security.containerEvidence)`, nullable.
-    #[serde(rename = "ephemeralContainers")]
     pub ephemeral_containers: Option<Vec<ContainerEvidence>>,
     /// The `initContainers` property.
     ///
     /// `Collection(microsoft.graph.security.containerEvidence)`, nullable.
-    #[serde(rename = "initContainers")]
     pub init_containers: Option<Vec<ContainerEvidence>>,
     /// The `labels` property.
     ///
     /// `microsoft.graph.security.dictionary`, nullable.
-    #[serde(rename = "labels")]
     pub labels: Option<Dictionary>,
     /// The `name` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// The `namespace` property.
     ///
     /// `microsoft.graph.security.kubernetesNamespaceEvidence`, nullable.
-    #[serde(rename = "namespace")]
     pub namespace: Option<Box<KubernetesNamespaceEvidence>>,
     /// The `podIp` property.
     ///
     /// `microsoft.graph.security.ipEvidence`, nullable.
-    #[serde(rename = "podIp")]
     pub pod_ip: Option<IpEvidence>,
     /// The `serviceAccount` property.
     ///
     /// `microsoft.graph.security.kubernetesServiceAccountEvidence`, nullable.
-    #[serde(rename = "serviceAccount")]
     pub service_account: Option<Box<KubernetesServiceAccountEvidence>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for KubernetesPodEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("containers", &self.containers);
+        writer.member("controller", &self.controller);
+        writer.member("ephemeralContainers", &self.ephemeral_containers);
+        writer.member("initContainers", &self.init_containers);
+        writer.member("labels", &self.labels);
+        writer.member("name", &self.name);
+        writer.member("namespace", &self.namespace);
+        writer.member("podIp", &self.pod_ip);
+        writer.member("serviceAccount", &self.service_account);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for KubernetesPodEvidence {
@@ -8222,90 +7435,51 @@ impl DecodeMembers for KubernetesPodEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_containers = None;
-        let mut field_controller = None;
-        let mut field_ephemeral_containers = None;
-        let mut field_init_containers = None;
-        let mut field_labels = None;
-        let mut field_name = None;
-        let mut field_namespace = None;
-        let mut field_pod_ip = None;
-        let mut field_service_account = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_containers: Option<Vec<ContainerEvidence>> = None;
+        let mut field_controller: Option<Box<KubernetesControllerEvidence>> = None;
+        let mut field_ephemeral_containers: Option<Vec<ContainerEvidence>> = None;
+        let mut field_init_containers: Option<Vec<ContainerEvidence>> = None;
+        let mut field_labels: Option<Dictionary> = None;
+        let mut field_name: Option<String> = None;
+        let mut field_namespace: Option<Box<KubernetesNamespaceEvidence>> = None;
+        let mut field_pod_ip: Option<IpEvidence> = None;
+        let mut field_service_account: Option<Box<KubernetesServiceAccountEvidence>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "containers" => {
-                    field_containers = map
-                        .next_value::<Option<Vec<ContainerEvidence>>>()?;
-                }
-                "controller" => {
-                    field_controller = map
-                        .next_value::<Option<KubernetesControllerEvidence>>()?
-                        .map(Box::new);
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "containers" => read_own(&mut map, &mut field_containers)?,
+                "controller" => read_boxed(&mut map, &mut field_controller)?,
                 "ephemeralContainers" => {
-                    field_ephemeral_containers = map
-                        .next_value::<Option<Vec<ContainerEvidence>>>()?;
+                    read_own(&mut map, &mut field_ephemeral_containers)?
                 }
-                "initContainers" => {
-                    field_init_containers = map
-                        .next_value::<Option<Vec<ContainerEvidence>>>()?;
-                }
-                "labels" => field_labels = map.next_value::<Option<Dictionary>>()?,
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "namespace" => {
-                    field_namespace = map
-                        .next_value::<Option<KubernetesNamespaceEvidence>>()?
-                        .map(Box::new);
-                }
-                "podIp" => field_pod_ip = map.next_value::<Option<IpEvidence>>()?,
-                "serviceAccount" => {
-                    field_service_account = map
-                        .next_value::<Option<KubernetesServiceAccountEvidence>>()?
-                        .map(Box::new);
-                }
+                "initContainers" => read_own(&mut map, &mut field_init_containers)?,
+                "labels" => read_own(&mut map, &mut field_labels)?,
+                "name" => read_wire(&mut map, &mut field_name)?,
+                "namespace" => read_boxed(&mut map, &mut field_namespace)?,
+                "podIp" => read_own(&mut map, &mut field_pod_ip)?,
+                "serviceAccount" => read_boxed(&mut map, &mut field_service_account)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -8412,65 +7586,72 @@ impl KubernetesPodEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.kubernetesSecretEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct KubernetesSecretEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `name` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// The `namespace` property.
     ///
     /// `microsoft.graph.security.kubernetesNamespaceEvidence`, nullable.
-    #[serde(rename = "namespace")]
     pub namespace: Option<Box<KubernetesNamespaceEvidence>>,
     /// The `secretType` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "secretType")]
     pub secret_type: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for KubernetesSecretEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("name", &self.name);
+        writer.member("namespace", &self.namespace);
+        writer.member("secretType", &self.secret_type);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for KubernetesSecretEvidence {
@@ -8479,65 +7660,37 @@ impl DecodeMembers for KubernetesSecretEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_name = None;
-        let mut field_namespace = None;
-        let mut field_secret_type = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_name: Option<String> = None;
+        let mut field_namespace: Option<Box<KubernetesNamespaceEvidence>> = None;
+        let mut field_secret_type: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "namespace" => {
-                    field_namespace = map
-                        .next_value::<Option<KubernetesNamespaceEvidence>>()?
-                        .map(Box::new);
-                }
-                "secretType" => {
-                    field_secret_type = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "name" => read_wire(&mut map, &mut field_name)?,
+                "namespace" => read_boxed(&mut map, &mut field_namespace)?,
+                "secretType" => read_wire(&mut map, &mut field_secret_type)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -8620,60 +7773,67 @@ impl KubernetesSecretEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.kubernetesServiceAccountEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct KubernetesServiceAccountEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `name` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// The `namespace` property.
     ///
     /// `microsoft.graph.security.kubernetesNamespaceEvidence`, nullable.
-    #[serde(rename = "namespace")]
     pub namespace: Option<Box<KubernetesNamespaceEvidence>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for KubernetesServiceAccountEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("name", &self.name);
+        writer.member("namespace", &self.namespace);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for KubernetesServiceAccountEvidence {
@@ -8682,59 +7842,35 @@ impl DecodeMembers for KubernetesServiceAccountEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_name = None;
-        let mut field_namespace = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_name: Option<String> = None;
+        let mut field_namespace: Option<Box<KubernetesNamespaceEvidence>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "namespace" => {
-                    field_namespace = map
-                        .next_value::<Option<KubernetesNamespaceEvidence>>()?
-                        .map(Box::new);
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "name" => read_wire(&mut map, &mut field_name)?,
+                "namespace" => read_boxed(&mut map, &mut field_namespace)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -8813,90 +7949,97 @@ impl KubernetesServiceAccountEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.kubernetesServiceEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct KubernetesServiceEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `clusterIP` property.
     ///
     /// `microsoft.graph.security.ipEvidence`, nullable.
-    #[serde(rename = "clusterIP")]
     pub cluster_ip: Option<IpEvidence>,
     /// The `externalIPs` property.
     ///
     /// `Collection(microsoft.graph.security.ipEvidence)`, nullable.
-    #[serde(rename = "externalIPs")]
     pub external_i_ps: Option<Vec<IpEvidence>>,
     /// The `labels` property.
     ///
     /// `microsoft.graph.security.dictionary`, nullable.
-    #[serde(rename = "labels")]
     pub labels: Option<Dictionary>,
     /// The `name` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// The `namespace` property.
     ///
     /// `microsoft.graph.security.kubernetesNamespaceEvidence`, nullable.
-    #[serde(rename = "namespace")]
     pub namespace: Option<Box<KubernetesNamespaceEvidence>>,
     /// The `selector` property.
     ///
     /// `microsoft.graph.security.dictionary`, nullable.
-    #[serde(rename = "selector")]
     pub selector: Option<Dictionary>,
     /// The `servicePorts` property.
     ///
     /// `Collection(microsoft.graph.security.kubernetesServicePort)`, nullable.
-    #[serde(rename = "servicePorts")]
     pub service_ports: Option<Vec<KubernetesServicePort>>,
     /// The `serviceType` property.
     ///
     /// `microsoft.graph.security.kubernetesServiceType`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "serviceType")]
     pub service_type: Option<KubernetesServiceType>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for KubernetesServiceEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("clusterIP", &self.cluster_ip);
+        writer.member("externalIPs", &self.external_i_ps);
+        writer.member("labels", &self.labels);
+        writer.member("name", &self.name);
+        writer.member("namespace", &self.namespace);
+        writer.member("selector", &self.selector);
+        writer.member("servicePorts", &self.service_ports);
+        writer.member("serviceType", &self.service_type);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for KubernetesServiceEvidence {
@@ -8905,79 +8048,47 @@ impl DecodeMembers for KubernetesServiceEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_cluster_ip = None;
-        let mut field_external_i_ps = None;
-        let mut field_labels = None;
-        let mut field_name = None;
-        let mut field_namespace = None;
-        let mut field_selector = None;
-        let mut field_service_ports = None;
-        let mut field_service_type = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_cluster_ip: Option<IpEvidence> = None;
+        let mut field_external_i_ps: Option<Vec<IpEvidence>> = None;
+        let mut field_labels: Option<Dictionary> = None;
+        let mut field_name: Option<String> = None;
+        let mut field_namespace: Option<Box<KubernetesNamespaceEvidence>> = None;
+        let mut field_selector: Option<Dictionary> = None;
+        let mut field_service_ports: Option<Vec<KubernetesServicePort>> = None;
+        let mut field_service_type: Option<KubernetesServiceType> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "clusterIP" => field_cluster_ip = map.next_value::<Option<IpEvidence>>()?,
-                "externalIPs" => {
-                    field_external_i_ps = map.next_value::<Option<Vec<IpEvidence>>>()?;
-                }
-                "labels" => field_labels = map.next_value::<Option<Dictionary>>()?,
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "namespace" => {
-                    field_namespace = map
-                        .next_value::<Option<KubernetesNamespaceEvidence>>()?
-                        .map(Box::new);
-                }
-                "selector" => field_selector = map.next_value::<Option<Dictionary>>()?,
-                "servicePorts" => {
-                    field_service_ports = map
-                        .next_value::<Option<Vec<KubernetesServicePort>>>()?;
-                }
-                "serviceType" => {
-                    field_service_type = map
-                        .next_value::<Option<KubernetesServiceType>>()?;
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "clusterIP" => read_own(&mut map, &mut field_cluster_ip)?,
+                "externalIPs" => read_own(&mut map, &mut field_external_i_ps)?,
+                "labels" => read_own(&mut map, &mut field_labels)?,
+                "name" => read_wire(&mut map, &mut field_name)?,
+                "namespace" => read_boxed(&mut map, &mut field_namespace)?,
+                "selector" => read_own(&mut map, &mut field_selector)?,
+                "servicePorts" => read_own(&mut map, &mut field_service_ports)?,
+                "serviceType" => read_own(&mut map, &mut field_service_type)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -9079,45 +8190,52 @@ impl KubernetesServiceEvidence {
 /// The `kubernetesServicePort` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.security.kubernetesServicePort`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct KubernetesServicePort {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `appProtocol` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "appProtocol")]
     pub app_protocol: Option<String>,
     /// The `name` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// The `nodePort` property.
     ///
     /// `Edm.Int32`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "nodePort")]
     pub node_port: Option<i32>,
     /// The `port` property.
     ///
     /// `Edm.Int32`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "port")]
     pub port: Option<i32>,
     /// The `protocol` property.
     ///
     /// `microsoft.graph.security.containerPortProtocol`, nullable.
-    #[serde(rename = "protocol")]
     pub protocol: Option<ContainerPortProtocol>,
     /// The `targetPort` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "targetPort")]
     pub target_port: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for KubernetesServicePort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("appProtocol", &self.app_protocol);
+        writer.member("name", &self.name);
+        writer.member("nodePort", &self.node_port);
+        writer.member("port", &self.port);
+        writer.member("protocol", &self.protocol);
+        writer.member("targetPort", &self.target_port);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for KubernetesServicePort {
@@ -9126,44 +8244,27 @@ impl DecodeMembers for KubernetesServicePort {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_app_protocol = None;
-        let mut field_name = None;
-        let mut field_node_port = None;
-        let mut field_port = None;
-        let mut field_protocol = None;
-        let mut field_target_port = None;
+        let mut field_app_protocol: Option<String> = None;
+        let mut field_name: Option<String> = None;
+        let mut field_node_port: Option<i32> = None;
+        let mut field_port: Option<i32> = None;
+        let mut field_protocol: Option<ContainerPortProtocol> = None;
+        let mut field_target_port: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "appProtocol" => {
-                    field_app_protocol = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "nodePort" => {
-                    field_node_port = map.next_value::<Wire<Option<i32>>>()?.into_inner();
-                }
-                "port" => {
-                    field_port = map.next_value::<Wire<Option<i32>>>()?.into_inner();
-                }
-                "protocol" => {
-                    field_protocol = map.next_value::<Option<ContainerPortProtocol>>()?;
-                }
-                "targetPort" => {
-                    field_target_port = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "appProtocol" => read_wire(&mut map, &mut field_app_protocol)?,
+                "name" => read_wire(&mut map, &mut field_name)?,
+                "nodePort" => read_wire(&mut map, &mut field_node_port)?,
+                "port" => read_wire(&mut map, &mut field_port)?,
+                "protocol" => read_own(&mut map, &mut field_protocol)?,
+                "targetPort" => read_wire(&mut map, &mut field_target_port)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -9229,25 +8330,32 @@ impl KubernetesServicePort {
 /// The `loggedOnUser` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.security.loggedOnUser`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LoggedOnUser {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `accountName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "accountName")]
     pub account_name: Option<String>,
     /// The `domainName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "domainName")]
     pub domain_name: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for LoggedOnUser {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("accountName", &self.account_name);
+        writer.member("domainName", &self.domain_name);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for LoggedOnUser {
@@ -9256,28 +8364,19 @@ impl DecodeMembers for LoggedOnUser {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_account_name = None;
-        let mut field_domain_name = None;
+        let mut field_account_name: Option<String> = None;
+        let mut field_domain_name: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "accountName" => {
-                    field_account_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "domainName" => {
-                    field_domain_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "accountName" => read_wire(&mut map, &mut field_account_name)?,
+                "domainName" => read_wire(&mut map, &mut field_domain_name)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -9328,80 +8427,87 @@ impl LoggedOnUser {
 ///
 /// CSDL: complex type `microsoft.graph.security.mailClusterEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MailClusterEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `clusterBy` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "clusterBy")]
     pub cluster_by: Option<String>,
     /// The `clusterByValue` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "clusterByValue")]
     pub cluster_by_value: Option<String>,
     /// The `emailCount` property.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "emailCount")]
     pub email_count: Option<i64>,
     /// The `networkMessageIds` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "networkMessageIds")]
     pub network_message_ids: Option<Vec<String>>,
     /// The `query` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "query")]
     pub query: Option<String>,
     /// The `urn` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "urn")]
     pub urn: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for MailClusterEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("clusterBy", &self.cluster_by);
+        writer.member("clusterByValue", &self.cluster_by_value);
+        writer.member("emailCount", &self.email_count);
+        writer.member("networkMessageIds", &self.network_message_ids);
+        writer.member("query", &self.query);
+        writer.member("urn", &self.urn);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for MailClusterEvidence {
@@ -9410,81 +8516,45 @@ impl DecodeMembers for MailClusterEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_cluster_by = None;
-        let mut field_cluster_by_value = None;
-        let mut field_email_count = None;
-        let mut field_network_message_ids = None;
-        let mut field_query = None;
-        let mut field_urn = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_cluster_by: Option<String> = None;
+        let mut field_cluster_by_value: Option<String> = None;
+        let mut field_email_count: Option<i64> = None;
+        let mut field_network_message_ids: Option<Vec<String>> = None;
+        let mut field_query: Option<String> = None;
+        let mut field_urn: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "clusterBy" => {
-                    field_cluster_by = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "clusterByValue" => {
-                    field_cluster_by_value = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "emailCount" => {
-                    field_email_count = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "clusterBy" => read_wire(&mut map, &mut field_cluster_by)?,
+                "clusterByValue" => read_wire(&mut map, &mut field_cluster_by_value)?,
+                "emailCount" => read_wire(&mut map, &mut field_email_count)?,
                 "networkMessageIds" => {
-                    field_network_message_ids = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_network_message_ids)?
                 }
-                "query" => {
-                    field_query = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "urn" => {
-                    field_urn = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "query" => read_wire(&mut map, &mut field_query)?,
+                "urn" => read_wire(&mut map, &mut field_urn)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -9579,80 +8649,87 @@ impl MailClusterEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.mailboxConfigurationEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MailboxConfigurationEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `configurationId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "configurationId")]
     pub configuration_id: Option<String>,
     /// The `configurationType` property.
     ///
     /// `microsoft.graph.security.mailboxConfigurationType`, nullable.
-    #[serde(rename = "configurationType")]
     pub configuration_type: Option<MailboxConfigurationType>,
     /// The `displayName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "displayName")]
     pub display_name: Option<String>,
     /// The `externalDirectoryObjectId` property.
     ///
     /// `Edm.Guid`, nullable.
-    #[serde(rename = "externalDirectoryObjectId")]
     pub external_directory_object_id: Option<edm::Guid>,
     /// The `mailboxPrimaryAddress` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "mailboxPrimaryAddress")]
     pub mailbox_primary_address: Option<String>,
     /// The `upn` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "upn")]
     pub upn: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for MailboxConfigurationEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("configurationId", &self.configuration_id);
+        writer.member("configurationType", &self.configuration_type);
+        writer.member("displayName", &self.display_name);
+        writer.member("externalDirectoryObjectId", &self.external_directory_object_id);
+        writer.member("mailboxPrimaryAddress", &self.mailbox_primary_address);
+        writer.member("upn", &self.upn);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for MailboxConfigurationEvidence {
@@ -9661,81 +8738,47 @@ impl DecodeMembers for MailboxConfigurationEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_configuration_id = None;
-        let mut field_configuration_type = None;
-        let mut field_display_name = None;
-        let mut field_external_directory_object_id = None;
-        let mut field_mailbox_primary_address = None;
-        let mut field_upn = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_configuration_id: Option<String> = None;
+        let mut field_configuration_type: Option<MailboxConfigurationType> = None;
+        let mut field_display_name: Option<String> = None;
+        let mut field_external_directory_object_id: Option<edm::Guid> = None;
+        let mut field_mailbox_primary_address: Option<String> = None;
+        let mut field_upn: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "configurationId" => {
-                    field_configuration_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "configurationType" => {
-                    field_configuration_type = map
-                        .next_value::<Option<MailboxConfigurationType>>()?;
-                }
-                "displayName" => {
-                    field_display_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "configurationId" => read_wire(&mut map, &mut field_configuration_id)?,
+                "configurationType" => read_own(&mut map, &mut field_configuration_type)?,
+                "displayName" => read_wire(&mut map, &mut field_display_name)?,
                 "externalDirectoryObjectId" => {
-                    field_external_directory_object_id = map
-                        .next_value::<Option<edm::Guid>>()?;
+                    read_own(&mut map, &mut field_external_directory_object_id)?
                 }
                 "mailboxPrimaryAddress" => {
-                    field_mailbox_primary_address = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_mailbox_primary_address)?
                 }
-                "upn" => {
-                    field_upn = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "upn" => read_wire(&mut map, &mut field_upn)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -9830,70 +8873,77 @@ impl MailboxConfigurationEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.mailboxEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MailboxEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `displayName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "displayName")]
     pub display_name: Option<String>,
     /// The `primaryAddress` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "primaryAddress")]
     pub primary_address: Option<String>,
     /// The `upn` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "upn")]
     pub upn: Option<String>,
     /// The `userAccount` property.
     ///
     /// `microsoft.graph.security.userAccount`, nullable.
-    #[serde(rename = "userAccount")]
     pub user_account: Option<UserAccount>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for MailboxEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("displayName", &self.display_name);
+        writer.member("primaryAddress", &self.primary_address);
+        writer.member("upn", &self.upn);
+        writer.member("userAccount", &self.user_account);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for MailboxEvidence {
@@ -9902,69 +8952,39 @@ impl DecodeMembers for MailboxEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_display_name = None;
-        let mut field_primary_address = None;
-        let mut field_upn = None;
-        let mut field_user_account = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_display_name: Option<String> = None;
+        let mut field_primary_address: Option<String> = None;
+        let mut field_upn: Option<String> = None;
+        let mut field_user_account: Option<UserAccount> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "displayName" => {
-                    field_display_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "primaryAddress" => {
-                    field_primary_address = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "upn" => {
-                    field_upn = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "userAccount" => {
-                    field_user_account = map.next_value::<Option<UserAccount>>()?;
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "displayName" => read_wire(&mut map, &mut field_display_name)?,
+                "primaryAddress" => read_wire(&mut map, &mut field_primary_address)?,
+                "upn" => read_wire(&mut map, &mut field_upn)?,
+                "userAccount" => read_own(&mut map, &mut field_user_account)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -10051,70 +9071,77 @@ impl MailboxEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.malwareEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MalwareEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `category` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "category")]
     pub category: Option<String>,
     /// The `files` property.
     ///
     /// `Collection(microsoft.graph.security.fileEvidence)`, nullable.
-    #[serde(rename = "files")]
     pub files: Option<Vec<FileEvidence>>,
     /// The `name` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// The `processes` property.
     ///
     /// `Collection(microsoft.graph.security.processEvidence)`, nullable.
-    #[serde(rename = "processes")]
     pub processes: Option<Vec<ProcessEvidence>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for MalwareEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("category", &self.category);
+        writer.member("files", &self.files);
+        writer.member("name", &self.name);
+        writer.member("processes", &self.processes);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for MalwareEvidence {
@@ -10123,65 +9150,39 @@ impl DecodeMembers for MalwareEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_category = None;
-        let mut field_files = None;
-        let mut field_name = None;
-        let mut field_processes = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_category: Option<String> = None;
+        let mut field_files: Option<Vec<FileEvidence>> = None;
+        let mut field_name: Option<String> = None;
+        let mut field_processes: Option<Vec<ProcessEvidence>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "category" => {
-                    field_category = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "files" => field_files = map.next_value::<Option<Vec<FileEvidence>>>()?,
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "processes" => {
-                    field_processes = map.next_value::<Option<Vec<ProcessEvidence>>>()?;
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "category" => read_wire(&mut map, &mut field_category)?,
+                "files" => read_own(&mut map, &mut field_files)?,
+                "name" => read_wire(&mut map, &mut field_name)?,
+                "processes" => read_own(&mut map, &mut field_processes)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -10268,75 +9269,82 @@ impl MalwareEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.networkConnectionEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NetworkConnectionEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `destinationAddress` property.
     ///
     /// `microsoft.graph.security.ipEvidence`, nullable.
-    #[serde(rename = "destinationAddress")]
     pub destination_address: Option<IpEvidence>,
     /// The `destinationPort` property.
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "destinationPort")]
     pub destination_port: Option<i32>,
     /// The `protocol` property.
     ///
     /// `microsoft.graph.security.protocolType`, nullable.
-    #[serde(rename = "protocol")]
     pub protocol: Option<ProtocolType>,
     /// The `sourceAddress` property.
     ///
     /// `microsoft.graph.security.ipEvidence`, nullable.
-    #[serde(rename = "sourceAddress")]
     pub source_address: Option<IpEvidence>,
     /// The `sourcePort` property.
     ///
     /// `Edm.Int32`, nullable.
-    #[serde(rename = "sourcePort")]
     pub source_port: Option<i32>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for NetworkConnectionEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("destinationAddress", &self.destination_address);
+        writer.member("destinationPort", &self.destination_port);
+        writer.member("protocol", &self.protocol);
+        writer.member("sourceAddress", &self.source_address);
+        writer.member("sourcePort", &self.source_port);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for NetworkConnectionEvidence {
@@ -10345,71 +9353,43 @@ impl DecodeMembers for NetworkConnectionEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_destination_address = None;
-        let mut field_destination_port = None;
-        let mut field_protocol = None;
-        let mut field_source_address = None;
-        let mut field_source_port = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_destination_address: Option<IpEvidence> = None;
+        let mut field_destination_port: Option<i32> = None;
+        let mut field_protocol: Option<ProtocolType> = None;
+        let mut field_source_address: Option<IpEvidence> = None;
+        let mut field_source_port: Option<i32> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
                 "destinationAddress" => {
-                    field_destination_address = map.next_value::<Option<IpEvidence>>()?;
+                    read_own(&mut map, &mut field_destination_address)?
                 }
-                "destinationPort" => {
-                    field_destination_port = map
-                        .next_value::<Wire<Option<i32>>>()?
-                        .into_inner();
-                }
-                "protocol" => field_protocol = map.next_value::<Option<ProtocolType>>()?,
-                "sourceAddress" => {
-                    field_source_address = map.next_value::<Option<IpEvidence>>()?;
-                }
-                "sourcePort" => {
-                    field_source_port = map
-                        .next_value::<Wire<Option<i32>>>()?
-                        .into_inner();
-                }
+                "destinationPort" => read_wire(&mut map, &mut field_destination_port)?,
+                "protocol" => read_own(&mut map, &mut field_protocol)?,
+                "sourceAddress" => read_own(&mut map, &mut field_source_address)?,
+                "sourcePort" => read_wire(&mut map, &mut field_source_port)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -10500,65 +9480,72 @@ impl NetworkConnectionEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.nicEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NicEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `ipAddress` property.
     ///
     /// `microsoft.graph.security.ipEvidence`, nullable.
-    #[serde(rename = "ipAddress")]
     pub ip_address: Option<IpEvidence>,
     /// The `macAddress` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "macAddress")]
     pub mac_address: Option<String>,
     /// The `vlans` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "vlans")]
     pub vlans: Option<Vec<String>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for NicEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("ipAddress", &self.ip_address);
+        writer.member("macAddress", &self.mac_address);
+        writer.member("vlans", &self.vlans);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for NicEvidence {
@@ -10567,63 +9554,37 @@ impl DecodeMembers for NicEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_ip_address = None;
-        let mut field_mac_address = None;
-        let mut field_vlans = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_ip_address: Option<IpEvidence> = None;
+        let mut field_mac_address: Option<String> = None;
+        let mut field_vlans: Option<Vec<String>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "ipAddress" => field_ip_address = map.next_value::<Option<IpEvidence>>()?,
-                "macAddress" => {
-                    field_mac_address = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "vlans" => {
-                    field_vlans = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "ipAddress" => read_own(&mut map, &mut field_ip_address)?,
+                "macAddress" => read_wire(&mut map, &mut field_mac_address)?,
+                "vlans" => read_wire(&mut map, &mut field_vlans)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -10706,70 +9667,77 @@ impl NicEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.oauthApplicationEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OauthApplicationEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `appId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "appId")]
     pub app_id: Option<String>,
     /// The `displayName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "displayName")]
     pub display_name: Option<String>,
     /// The `objectId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "objectId")]
     pub object_id: Option<String>,
     /// The `publisher` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "publisher")]
     pub publisher: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for OauthApplicationEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("appId", &self.app_id);
+        writer.member("displayName", &self.display_name);
+        writer.member("objectId", &self.object_id);
+        writer.member("publisher", &self.publisher);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for OauthApplicationEvidence {
@@ -10778,71 +9746,39 @@ impl DecodeMembers for OauthApplicationEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_app_id = None;
-        let mut field_display_name = None;
-        let mut field_object_id = None;
-        let mut field_publisher = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_app_id: Option<String> = None;
+        let mut field_display_name: Option<String> = None;
+        let mut field_object_id: Option<String> = None;
+        let mut field_publisher: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "appId" => {
-                    field_app_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "displayName" => {
-                    field_display_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "objectId" => {
-                    field_object_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "publisher" => {
-                    field_publisher = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "appId" => read_wire(&mut map, &mut field_app_id)?,
+                "displayName" => read_wire(&mut map, &mut field_display_name)?,
+                "objectId" => read_wire(&mut map, &mut field_object_id)?,
+                "publisher" => read_wire(&mut map, &mut field_publisher)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -10929,100 +9865,111 @@ impl OauthApplicationEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.processEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProcessEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `detectionStatus` property.
     ///
     /// `microsoft.graph.security.detectionStatus`, nullable.
-    #[serde(rename = "detectionStatus")]
     pub detection_status: Option<DetectionStatus>,
     /// The `imageFile` property.
     ///
     /// `microsoft.graph.security.fileDetails`, nullable.
-    #[serde(rename = "imageFile")]
     pub image_file: Option<FileDetails>,
     /// The `mdeDeviceId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "mdeDeviceId")]
     pub mde_device_id: Option<String>,
     /// The `parentProcessCreationDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "parentProcessCreationDateTime")]
     pub parent_process_creation_date_time: Option<edm::DateTimeOffset>,
     /// The `parentProcessId` property.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "parentProcessId")]
     pub parent_process_id: Option<i64>,
     /// The `parentProcessImageFile` property.
     ///
     /// `microsoft.graph.security.fileDetails`, nullable.
-    #[serde(rename = "parentProcessImageFile")]
     pub parent_process_image_file: Option<FileDetails>,
     /// The `processCommandLine` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "processCommandLine")]
     pub process_command_line: Option<String>,
     /// The `processCreationDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "processCreationDateTime")]
     pub process_creation_date_time: Option<edm::DateTimeOffset>,
     /// The `processId` property.
     ///
     /// `Edm.Int64`, nullable.
-    #[serde(rename = "processId")]
     pub process_id: Option<i64>,
     /// The `userAccount` property.
     ///
     /// `microsoft.graph.security.userAccount`, nullable.
-    #[serde(rename = "userAccount")]
     pub user_account: Option<UserAccount>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for ProcessEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("detectionStatus", &self.detection_status);
+        writer.member("imageFile", &self.image_file);
+        writer.member("mdeDeviceId", &self.mde_device_id);
+        writer
+            .member(
+                "parentProcessCreationDateTime",
+                &self.parent_process_creation_date_time,
+            );
+        writer.member("parentProcessId", &self.parent_process_id);
+        writer.member("parentProcessImageFile", &self.parent_process_image_file);
+        writer.member("processCommandLine", &self.process_command_line);
+        writer.member("processCreationDateTime", &self.process_creation_date_time);
+        writer.member("processId", &self.process_id);
+        writer.member("userAccount", &self.user_account);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for ProcessEvidence {
@@ -11031,102 +9978,59 @@ impl DecodeMembers for ProcessEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_detection_status = None;
-        let mut field_image_file = None;
-        let mut field_mde_device_id = None;
-        let mut field_parent_process_creation_date_time = None;
-        let mut field_parent_process_id = None;
-        let mut field_parent_process_image_file = None;
-        let mut field_process_command_line = None;
-        let mut field_process_creation_date_time = None;
-        let mut field_process_id = None;
-        let mut field_user_account = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_detection_status: Option<DetectionStatus> = None;
+        let mut field_image_file: Option<FileDetails> = None;
+        let mut field_mde_device_id: Option<String> = None;
+        let mut field_parent_process_creation_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_parent_process_id: Option<i64> = None;
+        let mut field_parent_process_image_file: Option<FileDetails> = None;
+        let mut field_process_command_line: Option<String> = None;
+        let mut field_process_creation_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_process_id: Option<i64> = None;
+        let mut field_user_account: Option<UserAccount> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "detectionStatus" => {
-                    field_detection_status = map.next_value::<Option<DetectionStatus>>()?;
-                }
-                "imageFile" => {
-                    field_image_file = map.next_value::<Option<FileDetails>>()?;
-                }
-                "mdeDeviceId" => {
-                    field_mde_device_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "detectionStatus" => read_own(&mut map, &mut field_detection_status)?,
+                "imageFile" => read_own(&mut map, &mut field_image_file)?,
+                "mdeDeviceId" => read_wire(&mut map, &mut field_mde_device_id)?,
                 "parentProcessCreationDateTime" => {
-                    field_parent_process_creation_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_parent_process_creation_date_time)?
                 }
-                "parentProcessId" => {
-                    field_parent_process_id = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
+                "parentProcessId" => read_wire(&mut map, &mut field_parent_process_id)?,
                 "parentProcessImageFile" => {
-                    field_parent_process_image_file = map
-                        .next_value::<Option<FileDetails>>()?;
+                    read_own(&mut map, &mut field_parent_process_image_file)?
                 }
                 "processCommandLine" => {
-                    field_process_command_line = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_process_command_line)?
                 }
                 "processCreationDateTime" => {
-                    field_process_creation_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_process_creation_date_time)?
                 }
-                "processId" => {
-                    field_process_id = map
-                        .next_value::<Wire<Option<i64>>>()?
-                        .into_inner();
-                }
-                "userAccount" => {
-                    field_user_account = map.next_value::<Option<UserAccount>>()?;
-                }
+                "processId" => read_wire(&mut map, &mut field_process_id)?,
+                "userAccount" => read_own(&mut map, &mut field_user_account)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -11237,60 +10141,67 @@ impl ProcessEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.registryKeyEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegistryKeyEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `registryHive` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "registryHive")]
     pub registry_hive: Option<String>,
     /// The `registryKey` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "registryKey")]
     pub registry_key: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for RegistryKeyEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("registryHive", &self.registry_hive);
+        writer.member("registryKey", &self.registry_key);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for RegistryKeyEvidence {
@@ -11299,61 +10210,35 @@ impl DecodeMembers for RegistryKeyEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_registry_hive = None;
-        let mut field_registry_key = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_registry_hive: Option<String> = None;
+        let mut field_registry_key: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "registryHive" => {
-                    field_registry_hive = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "registryKey" => {
-                    field_registry_key = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "registryHive" => read_wire(&mut map, &mut field_registry_hive)?,
+                "registryKey" => read_wire(&mut map, &mut field_registry_key)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -11432,80 +10317,87 @@ impl RegistryKeyEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.registryValueEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegistryValueEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `mdeDeviceId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "mdeDeviceId")]
     pub mde_device_id: Option<String>,
     /// The `registryHive` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "registryHive")]
     pub registry_hive: Option<String>,
     /// The `registryKey` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "registryKey")]
     pub registry_key: Option<String>,
     /// The `registryValue` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "registryValue")]
     pub registry_value: Option<String>,
     /// The `registryValueName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "registryValueName")]
     pub registry_value_name: Option<String>,
     /// The `registryValueType` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "registryValueType")]
     pub registry_value_type: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for RegistryValueEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("mdeDeviceId", &self.mde_device_id);
+        writer.member("registryHive", &self.registry_hive);
+        writer.member("registryKey", &self.registry_key);
+        writer.member("registryValue", &self.registry_value);
+        writer.member("registryValueName", &self.registry_value_name);
+        writer.member("registryValueType", &self.registry_value_type);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for RegistryValueEvidence {
@@ -11514,85 +10406,47 @@ impl DecodeMembers for RegistryValueEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_mde_device_id = None;
-        let mut field_registry_hive = None;
-        let mut field_registry_key = None;
-        let mut field_registry_value = None;
-        let mut field_registry_value_name = None;
-        let mut field_registry_value_type = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_mde_device_id: Option<String> = None;
+        let mut field_registry_hive: Option<String> = None;
+        let mut field_registry_key: Option<String> = None;
+        let mut field_registry_value: Option<String> = None;
+        let mut field_registry_value_name: Option<String> = None;
+        let mut field_registry_value_type: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "mdeDeviceId" => {
-                    field_mde_device_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "registryHive" => {
-                    field_registry_hive = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "registryKey" => {
-                    field_registry_key = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "registryValue" => {
-                    field_registry_value = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "mdeDeviceId" => read_wire(&mut map, &mut field_mde_device_id)?,
+                "registryHive" => read_wire(&mut map, &mut field_registry_hive)?,
+                "registryKey" => read_wire(&mut map, &mut field_registry_key)?,
+                "registryValue" => read_wire(&mut map, &mut field_registry_value)?,
                 "registryValueName" => {
-                    field_registry_value_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_registry_value_name)?
                 }
                 "registryValueType" => {
-                    field_registry_value_type = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_registry_value_type)?
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -11686,35 +10540,42 @@ impl RegistryValueEvidence {
 /// The `resourceAccessEvent` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.security.resourceAccessEvent`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceAccessEvent {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `accessDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "accessDateTime")]
     pub access_date_time: Option<edm::DateTimeOffset>,
     /// The `accountId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "accountId")]
     pub account_id: Option<String>,
     /// The `ipAddress` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "ipAddress")]
     pub ip_address: Option<String>,
     /// The `resourceIdentifier` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "resourceIdentifier")]
     pub resource_identifier: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for ResourceAccessEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("accessDateTime", &self.access_date_time);
+        writer.member("accountId", &self.account_id);
+        writer.member("ipAddress", &self.ip_address);
+        writer.member("resourceIdentifier", &self.resource_identifier);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for ResourceAccessEvent {
@@ -11723,40 +10584,25 @@ impl DecodeMembers for ResourceAccessEvent {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_access_date_time = None;
-        let mut field_account_id = None;
-        let mut field_ip_address = None;
-        let mut field_resource_identifier = None;
+        let mut field_access_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_account_id: Option<String> = None;
+        let mut field_ip_address: Option<String> = None;
+        let mut field_resource_identifier: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "accessDateTime" => {
-                    field_access_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "accountId" => {
-                    field_account_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "ipAddress" => {
-                    field_ip_address = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "accessDateTime" => read_wire(&mut map, &mut field_access_date_time)?,
+                "accountId" => read_wire(&mut map, &mut field_account_id)?,
+                "ipAddress" => read_wire(&mut map, &mut field_ip_address)?,
                 "resourceIdentifier" => {
-                    field_resource_identifier = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_resource_identifier)?
                 }
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -11815,100 +10661,107 @@ impl ResourceAccessEvent {
 ///
 /// CSDL: complex type `microsoft.graph.security.sasTokenEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SasTokenEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `allowedIpAddresses` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "allowedIpAddresses")]
     pub allowed_ip_addresses: Option<String>,
     /// The `allowedResourceTypes` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "allowedResourceTypes")]
     pub allowed_resource_types: Option<Vec<String>>,
     /// The `allowedServices` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "allowedServices")]
     pub allowed_services: Option<Vec<String>>,
     /// The `expiryDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "expiryDateTime")]
     pub expiry_date_time: Option<edm::DateTimeOffset>,
     /// The `permissions` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "permissions")]
     pub permissions: Option<Vec<String>>,
     /// The `protocol` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "protocol")]
     pub protocol: Option<String>,
     /// The `signatureHash` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "signatureHash")]
     pub signature_hash: Option<String>,
     /// The `signedWith` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "signedWith")]
     pub signed_with: Option<String>,
     /// The `startDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "startDateTime")]
     pub start_date_time: Option<edm::DateTimeOffset>,
     /// The `storageResource` property.
     ///
     /// `microsoft.graph.security.azureResourceEvidence`, nullable.
-    #[serde(rename = "storageResource")]
     pub storage_resource: Option<AzureResourceEvidence>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for SasTokenEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("allowedIpAddresses", &self.allowed_ip_addresses);
+        writer.member("allowedResourceTypes", &self.allowed_resource_types);
+        writer.member("allowedServices", &self.allowed_services);
+        writer.member("expiryDateTime", &self.expiry_date_time);
+        writer.member("permissions", &self.permissions);
+        writer.member("protocol", &self.protocol);
+        writer.member("signatureHash", &self.signature_hash);
+        writer.member("signedWith", &self.signed_with);
+        writer.member("startDateTime", &self.start_date_time);
+        writer.member("storageResource", &self.storage_resource);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for SasTokenEvidence {
@@ -11917,108 +10770,55 @@ impl DecodeMembers for SasTokenEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_allowed_ip_addresses = None;
-        let mut field_allowed_resource_types = None;
-        let mut field_allowed_services = None;
-        let mut field_expiry_date_time = None;
-        let mut field_permissions = None;
-        let mut field_protocol = None;
-        let mut field_signature_hash = None;
-        let mut field_signed_with = None;
-        let mut field_start_date_time = None;
-        let mut field_storage_resource = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_allowed_ip_addresses: Option<String> = None;
+        let mut field_allowed_resource_types: Option<Vec<String>> = None;
+        let mut field_allowed_services: Option<Vec<String>> = None;
+        let mut field_expiry_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_permissions: Option<Vec<String>> = None;
+        let mut field_protocol: Option<String> = None;
+        let mut field_signature_hash: Option<String> = None;
+        let mut field_signed_with: Option<String> = None;
+        let mut field_start_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_storage_resource: Option<AzureResourceEvidence> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
                 "allowedIpAddresses" => {
-                    field_allowed_ip_addresses = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_allowed_ip_addresses)?
                 }
                 "allowedResourceTypes" => {
-                    field_allowed_resource_types = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_allowed_resource_types)?
                 }
-                "allowedServices" => {
-                    field_allowed_services = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "expiryDateTime" => {
-                    field_expiry_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "permissions" => {
-                    field_permissions = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "protocol" => {
-                    field_protocol = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "signatureHash" => {
-                    field_signature_hash = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "signedWith" => {
-                    field_signed_with = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "startDateTime" => {
-                    field_start_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "storageResource" => {
-                    field_storage_resource = map
-                        .next_value::<Option<AzureResourceEvidence>>()?;
-                }
+                "allowedServices" => read_wire(&mut map, &mut field_allowed_services)?,
+                "expiryDateTime" => read_wire(&mut map, &mut field_expiry_date_time)?,
+                "permissions" => read_wire(&mut map, &mut field_permissions)?,
+                "protocol" => read_wire(&mut map, &mut field_protocol)?,
+                "signatureHash" => read_wire(&mut map, &mut field_signature_hash)?,
+                "signedWith" => read_wire(&mut map, &mut field_signed_with)?,
+                "startDateTime" => read_wire(&mut map, &mut field_start_date_time)?,
+                "storageResource" => read_own(&mut map, &mut field_storage_resource)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -12129,80 +10929,87 @@ impl SasTokenEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.securityGroupEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SecurityGroupEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `activeDirectoryObjectGuid` property.
     ///
     /// `Edm.Guid`, nullable.
-    #[serde(rename = "activeDirectoryObjectGuid")]
     pub active_directory_object_guid: Option<edm::Guid>,
     /// The `displayName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "displayName")]
     pub display_name: Option<String>,
     /// The `distinguishedName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "distinguishedName")]
     pub distinguished_name: Option<String>,
     /// The `friendlyName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "friendlyName")]
     pub friendly_name: Option<String>,
     /// The `securityGroupId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "securityGroupId")]
     pub security_group_id: Option<String>,
     /// The `sid` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "sid")]
     pub sid: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for SecurityGroupEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("activeDirectoryObjectGuid", &self.active_directory_object_guid);
+        writer.member("displayName", &self.display_name);
+        writer.member("distinguishedName", &self.distinguished_name);
+        writer.member("friendlyName", &self.friendly_name);
+        writer.member("securityGroupId", &self.security_group_id);
+        writer.member("sid", &self.sid);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for SecurityGroupEvidence {
@@ -12211,82 +11018,47 @@ impl DecodeMembers for SecurityGroupEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_active_directory_object_guid = None;
-        let mut field_display_name = None;
-        let mut field_distinguished_name = None;
-        let mut field_friendly_name = None;
-        let mut field_security_group_id = None;
-        let mut field_sid = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_active_directory_object_guid: Option<edm::Guid> = None;
+        let mut field_display_name: Option<String> = None;
+        let mut field_distinguished_name: Option<String> = None;
+        let mut field_friendly_name: Option<String> = None;
+        let mut field_security_group_id: Option<String> = None;
+        let mut field_sid: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
                 "activeDirectoryObjectGuid" => {
-                    field_active_directory_object_guid = map
-                        .next_value::<Option<edm::Guid>>()?;
+                    read_own(&mut map, &mut field_active_directory_object_guid)?
                 }
-                "displayName" => {
-                    field_display_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "displayName" => read_wire(&mut map, &mut field_display_name)?,
                 "distinguishedName" => {
-                    field_distinguished_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_distinguished_name)?
                 }
-                "friendlyName" => {
-                    field_friendly_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "securityGroupId" => {
-                    field_security_group_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "sid" => {
-                    field_sid = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "friendlyName" => read_wire(&mut map, &mut field_friendly_name)?,
+                "securityGroupId" => read_wire(&mut map, &mut field_security_group_id)?,
+                "sid" => read_wire(&mut map, &mut field_sid)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -12381,80 +11153,87 @@ impl SecurityGroupEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.servicePrincipalEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServicePrincipalEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `appId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "appId")]
     pub app_id: Option<String>,
     /// The `appOwnerTenantId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "appOwnerTenantId")]
     pub app_owner_tenant_id: Option<String>,
     /// The `servicePrincipalName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "servicePrincipalName")]
     pub service_principal_name: Option<String>,
     /// The `servicePrincipalObjectId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "servicePrincipalObjectId")]
     pub service_principal_object_id: Option<String>,
     /// The `servicePrincipalType` property.
     ///
     /// `microsoft.graph.security.servicePrincipalType`, nullable.
-    #[serde(rename = "servicePrincipalType")]
     pub service_principal_type: Option<ServicePrincipalType>,
     /// The `tenantId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "tenantId")]
     pub tenant_id: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for ServicePrincipalEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("appId", &self.app_id);
+        writer.member("appOwnerTenantId", &self.app_owner_tenant_id);
+        writer.member("servicePrincipalName", &self.service_principal_name);
+        writer.member("servicePrincipalObjectId", &self.service_principal_object_id);
+        writer.member("servicePrincipalType", &self.service_principal_type);
+        writer.member("tenantId", &self.tenant_id);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for ServicePrincipalEvidence {
@@ -12463,82 +11242,51 @@ impl DecodeMembers for ServicePrincipalEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_app_id = None;
-        let mut field_app_owner_tenant_id = None;
-        let mut field_service_principal_name = None;
-        let mut field_service_principal_object_id = None;
-        let mut field_service_principal_type = None;
-        let mut field_tenant_id = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_app_id: Option<String> = None;
+        let mut field_app_owner_tenant_id: Option<String> = None;
+        let mut field_service_principal_name: Option<String> = None;
+        let mut field_service_principal_object_id: Option<String> = None;
+        let mut field_service_principal_type: Option<ServicePrincipalType> = None;
+        let mut field_tenant_id: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "appId" => {
-                    field_app_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "appId" => read_wire(&mut map, &mut field_app_id)?,
                 "appOwnerTenantId" => {
-                    field_app_owner_tenant_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_app_owner_tenant_id)?
                 }
                 "servicePrincipalName" => {
-                    field_service_principal_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_service_principal_name)?
                 }
                 "servicePrincipalObjectId" => {
-                    field_service_principal_object_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_service_principal_object_id)?
                 }
                 "servicePrincipalType" => {
-                    field_service_principal_type = map
-                        .next_value::<Option<ServicePrincipalType>>()?;
+                    read_own(&mut map, &mut field_service_principal_type)?
                 }
-                "tenantId" => {
-                    field_tenant_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "tenantId" => read_wire(&mut map, &mut field_tenant_id)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -12632,25 +11380,32 @@ impl ServicePrincipalEvidence {
 /// The `singlePropertySchema` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.security.singlePropertySchema`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SinglePropertySchema {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `name` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// The `type` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "type")]
     pub r#type: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for SinglePropertySchema {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("name", &self.name);
+        writer.member("type", &self.r#type);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for SinglePropertySchema {
@@ -12659,24 +11414,19 @@ impl DecodeMembers for SinglePropertySchema {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_name = None;
-        let mut field_type = None;
+        let mut field_name: Option<String> = None;
+        let mut field_type: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "type" => {
-                    field_type = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "name" => read_wire(&mut map, &mut field_name)?,
+                "type" => read_wire(&mut map, &mut field_type)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -12726,20 +11476,27 @@ impl SinglePropertySchema {
 /// The `stream` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.security.stream`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Stream {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `name` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "name")]
     pub name: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for Stream {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("name", &self.name);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for Stream {
@@ -12748,20 +11505,17 @@ impl DecodeMembers for Stream {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_name = None;
+        let mut field_name: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "name" => {
-                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "name" => read_wire(&mut map, &mut field_name)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -12805,95 +11559,102 @@ impl Stream {
 ///
 /// CSDL: complex type `microsoft.graph.security.submissionMailEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubmissionMailEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `networkMessageId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "networkMessageId")]
     pub network_message_id: Option<String>,
     /// The `recipient` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "recipient")]
     pub recipient: Option<String>,
     /// The `reportType` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "reportType")]
     pub report_type: Option<String>,
     /// The `sender` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "sender")]
     pub sender: Option<String>,
     /// The `senderIp` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "senderIp")]
     pub sender_ip: Option<String>,
     /// The `subject` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "subject")]
     pub subject: Option<String>,
     /// The `submissionDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "submissionDateTime")]
     pub submission_date_time: Option<edm::DateTimeOffset>,
     /// The `submissionId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "submissionId")]
     pub submission_id: Option<String>,
     /// The `submitter` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "submitter")]
     pub submitter: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for SubmissionMailEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("networkMessageId", &self.network_message_id);
+        writer.member("recipient", &self.recipient);
+        writer.member("reportType", &self.report_type);
+        writer.member("sender", &self.sender);
+        writer.member("senderIp", &self.sender_ip);
+        writer.member("subject", &self.subject);
+        writer.member("submissionDateTime", &self.submission_date_time);
+        writer.member("submissionId", &self.submission_id);
+        writer.member("submitter", &self.submitter);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for SubmissionMailEvidence {
@@ -12902,101 +11663,51 @@ impl DecodeMembers for SubmissionMailEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_network_message_id = None;
-        let mut field_recipient = None;
-        let mut field_report_type = None;
-        let mut field_sender = None;
-        let mut field_sender_ip = None;
-        let mut field_subject = None;
-        let mut field_submission_date_time = None;
-        let mut field_submission_id = None;
-        let mut field_submitter = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_network_message_id: Option<String> = None;
+        let mut field_recipient: Option<String> = None;
+        let mut field_report_type: Option<String> = None;
+        let mut field_sender: Option<String> = None;
+        let mut field_sender_ip: Option<String> = None;
+        let mut field_subject: Option<String> = None;
+        let mut field_submission_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_submission_id: Option<String> = None;
+        let mut field_submitter: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "networkMessageId" => {
-                    field_network_message_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "recipient" => {
-                    field_recipient = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "reportType" => {
-                    field_report_type = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "sender" => {
-                    field_sender = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
-                "senderIp" => {
-                    field_sender_ip = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "subject" => {
-                    field_subject = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "networkMessageId" => read_wire(&mut map, &mut field_network_message_id)?,
+                "recipient" => read_wire(&mut map, &mut field_recipient)?,
+                "reportType" => read_wire(&mut map, &mut field_report_type)?,
+                "sender" => read_wire(&mut map, &mut field_sender)?,
+                "senderIp" => read_wire(&mut map, &mut field_sender_ip)?,
+                "subject" => read_wire(&mut map, &mut field_subject)?,
                 "submissionDateTime" => {
-                    field_submission_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_submission_date_time)?
                 }
-                "submissionId" => {
-                    field_submission_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "submitter" => {
-                    field_submitter = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "submissionId" => read_wire(&mut map, &mut field_submission_id)?,
+                "submitter" => read_wire(&mut map, &mut field_submitter)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -13103,170 +11814,177 @@ impl SubmissionMailEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.teamsMessageEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TeamsMessageEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `campaignId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "campaignId")]
     pub campaign_id: Option<String>,
     /// The `channelId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "channelId")]
     pub channel_id: Option<String>,
     /// The `deliveryAction` property.
     ///
     /// `microsoft.graph.security.teamsMessageDeliveryAction`, nullable.
-    #[serde(rename = "deliveryAction")]
     pub delivery_action: Option<TeamsMessageDeliveryAction>,
     /// The `deliveryLocation` property.
     ///
     /// `microsoft.graph.security.teamsDeliveryLocation`, nullable.
-    #[serde(rename = "deliveryLocation")]
     pub delivery_location: Option<TeamsDeliveryLocation>,
     /// The `files` property.
     ///
     /// `Collection(microsoft.graph.security.fileEvidence)`, nullable.
-    #[serde(rename = "files")]
     pub files: Option<Vec<FileEvidence>>,
     /// The `groupId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "groupId")]
     pub group_id: Option<String>,
     /// The `isExternal` property.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isExternal")]
     pub is_external: Option<bool>,
     /// The `isOwned` property.
     ///
     /// `Edm.Boolean`, nullable.
-    #[serde(rename = "isOwned")]
     pub is_owned: Option<bool>,
     /// The `lastModifiedDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "lastModifiedDateTime")]
     pub last_modified_date_time: Option<edm::DateTimeOffset>,
     /// The `messageDirection` property.
     ///
     /// `microsoft.graph.security.antispamTeamsDirection`, nullable.
-    #[serde(rename = "messageDirection")]
     pub message_direction: Option<AntispamTeamsDirection>,
     /// The `messageId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "messageId")]
     pub message_id: Option<String>,
     /// The `owningTenantId` property.
     ///
     /// `Edm.Guid`, nullable.
-    #[serde(rename = "owningTenantId")]
     pub owning_tenant_id: Option<edm::Guid>,
     /// The `parentMessageId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "parentMessageId")]
     pub parent_message_id: Option<String>,
     /// The `receivedDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "receivedDateTime")]
     pub received_date_time: Option<edm::DateTimeOffset>,
     /// The `recipients` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "recipients")]
     pub recipients: Option<Vec<String>>,
     /// The `senderFromAddress` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "senderFromAddress")]
     pub sender_from_address: Option<String>,
     /// The `senderIP` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "senderIP")]
     pub sender_ip: Option<String>,
     /// The `sourceAppName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "sourceAppName")]
     pub source_app_name: Option<String>,
     /// The `sourceId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "sourceId")]
     pub source_id: Option<String>,
     /// The `subject` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "subject")]
     pub subject: Option<String>,
     /// The `suspiciousRecipients` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "suspiciousRecipients")]
     pub suspicious_recipients: Option<Vec<String>>,
     /// The `threadId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "threadId")]
     pub thread_id: Option<String>,
     /// The `threadType` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "threadType")]
     pub thread_type: Option<String>,
     /// The `urls` property.
     ///
     /// `Collection(microsoft.graph.security.urlEvidence)`, nullable.
-    #[serde(rename = "urls")]
     pub urls: Option<Vec<UrlEvidence>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for TeamsMessageEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("campaignId", &self.campaign_id);
+        writer.member("channelId", &self.channel_id);
+        writer.member("deliveryAction", &self.delivery_action);
+        writer.member("deliveryLocation", &self.delivery_location);
+        writer.member("files", &self.files);
+        writer.member("groupId", &self.group_id);
+        writer.member("isExternal", &self.is_external);
+        writer.member("isOwned", &self.is_owned);
+        writer.member("lastModifiedDateTime", &self.last_modified_date_time);
+        writer.member("messageDirection", &self.message_direction);
+        writer.member("messageId", &self.message_id);
+        writer.member("owningTenantId", &self.owning_tenant_id);
+        writer.member("parentMessageId", &self.parent_message_id);
+        writer.member("receivedDateTime", &self.received_date_time);
+        writer.member("recipients", &self.recipients);
+        writer.member("senderFromAddress", &self.sender_from_address);
+        writer.member("senderIP", &self.sender_ip);
+        writer.member("sourceAppName", &self.source_app_name);
+        writer.member("sourceId", &self.source_id);
+        writer.member("subject", &self.subject);
+        writer.member("suspiciousRecipients", &self.suspicious_recipients);
+        writer.member("threadId", &self.thread_id);
+        writer.member("threadType", &self.thread_type);
+        writer.member("urls", &self.urls);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for TeamsMessageEvidence {
@@ -13275,178 +11993,85 @@ impl DecodeMembers for TeamsMessageEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_campaign_id = None;
-        let mut field_channel_id = None;
-        let mut field_delivery_action = None;
-        let mut field_delivery_location = None;
-        let mut field_files = None;
-        let mut field_group_id = None;
-        let mut field_is_external = None;
-        let mut field_is_owned = None;
-        let mut field_last_modified_date_time = None;
-        let mut field_message_direction = None;
-        let mut field_message_id = None;
-        let mut field_owning_tenant_id = None;
-        let mut field_parent_message_id = None;
-        let mut field_received_date_time = None;
-        let mut field_recipients = None;
-        let mut field_sender_from_address = None;
-        let mut field_sender_ip = None;
-        let mut field_source_app_name = None;
-        let mut field_source_id = None;
-        let mut field_subject = None;
-        let mut field_suspicious_recipients = None;
-        let mut field_thread_id = None;
-        let mut field_thread_type = None;
-        let mut field_urls = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_campaign_id: Option<String> = None;
+        let mut field_channel_id: Option<String> = None;
+        let mut field_delivery_action: Option<TeamsMessageDeliveryAction> = None;
+        let mut field_delivery_location: Option<TeamsDeliveryLocation> = None;
+        let mut field_files: Option<Vec<FileEvidence>> = None;
+        let mut field_group_id: Option<String> = None;
+        let mut field_is_external: Option<bool> = None;
+        let mut field_is_owned: Option<bool> = None;
+        let mut field_last_modified_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_message_direction: Option<AntispamTeamsDirection> = None;
+        let mut field_message_id: Option<String> = None;
+        let mut field_owning_tenant_id: Option<edm::Guid> = None;
+        let mut field_parent_message_id: Option<String> = None;
+        let mut field_received_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_recipients: Option<Vec<String>> = None;
+        let mut field_sender_from_address: Option<String> = None;
+        let mut field_sender_ip: Option<String> = None;
+        let mut field_source_app_name: Option<String> = None;
+        let mut field_source_id: Option<String> = None;
+        let mut field_subject: Option<String> = None;
+        let mut field_suspicious_recipients: Option<Vec<String>> = None;
+        let mut field_thread_id: Option<String> = None;
+        let mut field_thread_type: Option<String> = None;
+        let mut field_urls: Option<Vec<UrlEvidence>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "campaignId" => {
-                    field_campaign_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "channelId" => {
-                    field_channel_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "deliveryAction" => {
-                    field_delivery_action = map
-                        .next_value::<Option<TeamsMessageDeliveryAction>>()?;
-                }
-                "deliveryLocation" => {
-                    field_delivery_location = map
-                        .next_value::<Option<TeamsDeliveryLocation>>()?;
-                }
-                "files" => field_files = map.next_value::<Option<Vec<FileEvidence>>>()?,
-                "groupId" => {
-                    field_group_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "isExternal" => {
-                    field_is_external = map
-                        .next_value::<Wire<Option<bool>>>()?
-                        .into_inner();
-                }
-                "isOwned" => {
-                    field_is_owned = map.next_value::<Wire<Option<bool>>>()?.into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "campaignId" => read_wire(&mut map, &mut field_campaign_id)?,
+                "channelId" => read_wire(&mut map, &mut field_channel_id)?,
+                "deliveryAction" => read_own(&mut map, &mut field_delivery_action)?,
+                "deliveryLocation" => read_own(&mut map, &mut field_delivery_location)?,
+                "files" => read_own(&mut map, &mut field_files)?,
+                "groupId" => read_wire(&mut map, &mut field_group_id)?,
+                "isExternal" => read_wire(&mut map, &mut field_is_external)?,
+                "isOwned" => read_wire(&mut map, &mut field_is_owned)?,
                 "lastModifiedDateTime" => {
-                    field_last_modified_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_last_modified_date_time)?
                 }
-                "messageDirection" => {
-                    field_message_direction = map
-                        .next_value::<Option<AntispamTeamsDirection>>()?;
-                }
-                "messageId" => {
-                    field_message_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "owningTenantId" => {
-                    field_owning_tenant_id = map.next_value::<Option<edm::Guid>>()?;
-                }
-                "parentMessageId" => {
-                    field_parent_message_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "receivedDateTime" => {
-                    field_received_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "recipients" => {
-                    field_recipients = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
+                "messageDirection" => read_own(&mut map, &mut field_message_direction)?,
+                "messageId" => read_wire(&mut map, &mut field_message_id)?,
+                "owningTenantId" => read_own(&mut map, &mut field_owning_tenant_id)?,
+                "parentMessageId" => read_wire(&mut map, &mut field_parent_message_id)?,
+                "receivedDateTime" => read_wire(&mut map, &mut field_received_date_time)?,
+                "recipients" => read_wire(&mut map, &mut field_recipients)?,
                 "senderFromAddress" => {
-                    field_sender_from_address = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_sender_from_address)?
                 }
-                "senderIP" => {
-                    field_sender_ip = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "sourceAppName" => {
-                    field_source_app_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "sourceId" => {
-                    field_source_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "subject" => {
-                    field_subject = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "senderIP" => read_wire(&mut map, &mut field_sender_ip)?,
+                "sourceAppName" => read_wire(&mut map, &mut field_source_app_name)?,
+                "sourceId" => read_wire(&mut map, &mut field_source_id)?,
+                "subject" => read_wire(&mut map, &mut field_subject)?,
                 "suspiciousRecipients" => {
-                    field_suspicious_recipients = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_suspicious_recipients)?
                 }
-                "threadId" => {
-                    field_thread_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "threadType" => {
-                    field_thread_type = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "urls" => field_urls = map.next_value::<Option<Vec<UrlEvidence>>>()?,
+                "threadId" => read_wire(&mut map, &mut field_thread_id)?,
+                "threadType" => read_wire(&mut map, &mut field_thread_type)?,
+                "urls" => read_own(&mut map, &mut field_urls)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -13613,55 +12238,62 @@ impl TeamsMessageEvidence {
 ///
 /// CSDL: complex type `microsoft.graph.security.urlEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UrlEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `url` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "url")]
     pub url: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for UrlEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("url", &self.url);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for UrlEvidence {
@@ -13670,53 +12302,33 @@ impl DecodeMembers for UrlEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_url = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_url: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "url" => {
-                    field_url = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "url" => read_wire(&mut map, &mut field_url)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -13790,55 +12402,62 @@ impl UrlEvidence {
 /// The `userAccount` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.security.userAccount`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserAccount {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `accountName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "accountName")]
     pub account_name: Option<String>,
     /// The `activeDirectoryObjectGuid` property.
     ///
     /// `Edm.Guid`, nullable.
-    #[serde(rename = "activeDirectoryObjectGuid")]
     pub active_directory_object_guid: Option<edm::Guid>,
     /// The `azureAdUserId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "azureAdUserId")]
     pub azure_ad_user_id: Option<String>,
     /// The `displayName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "displayName")]
     pub display_name: Option<String>,
     /// The `domainName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "domainName")]
     pub domain_name: Option<String>,
     /// The `resourceAccessEvents` property.
     ///
     /// `Collection(microsoft.graph.security.resourceAccessEvent)`, nullable.
-    #[serde(rename = "resourceAccessEvents")]
     pub resource_access_events: Option<Vec<ResourceAccessEvent>>,
     /// The `userPrincipalName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "userPrincipalName")]
     pub user_principal_name: Option<String>,
     /// The `userSid` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "userSid")]
     pub user_sid: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for UserAccount {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("accountName", &self.account_name);
+        writer.member("activeDirectoryObjectGuid", &self.active_directory_object_guid);
+        writer.member("azureAdUserId", &self.azure_ad_user_id);
+        writer.member("displayName", &self.display_name);
+        writer.member("domainName", &self.domain_name);
+        writer.member("resourceAccessEvents", &self.resource_access_events);
+        writer.member("userPrincipalName", &self.user_principal_name);
+        writer.member("userSid", &self.user_sid);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for UserAccount {
@@ -13847,62 +12466,37 @@ impl DecodeMembers for UserAccount {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_account_name = None;
-        let mut field_active_directory_object_guid = None;
-        let mut field_azure_ad_user_id = None;
-        let mut field_display_name = None;
-        let mut field_domain_name = None;
-        let mut field_resource_access_events = None;
-        let mut field_user_principal_name = None;
-        let mut field_user_sid = None;
+        let mut field_account_name: Option<String> = None;
+        let mut field_active_directory_object_guid: Option<edm::Guid> = None;
+        let mut field_azure_ad_user_id: Option<String> = None;
+        let mut field_display_name: Option<String> = None;
+        let mut field_domain_name: Option<String> = None;
+        let mut field_resource_access_events: Option<Vec<ResourceAccessEvent>> = None;
+        let mut field_user_principal_name: Option<String> = None;
+        let mut field_user_sid: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "accountName" => {
-                    field_account_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "accountName" => read_wire(&mut map, &mut field_account_name)?,
                 "activeDirectoryObjectGuid" => {
-                    field_active_directory_object_guid = map
-                        .next_value::<Option<edm::Guid>>()?;
+                    read_own(&mut map, &mut field_active_directory_object_guid)?
                 }
-                "azureAdUserId" => {
-                    field_azure_ad_user_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "displayName" => {
-                    field_display_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "domainName" => {
-                    field_domain_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "azureAdUserId" => read_wire(&mut map, &mut field_azure_ad_user_id)?,
+                "displayName" => read_wire(&mut map, &mut field_display_name)?,
+                "domainName" => read_wire(&mut map, &mut field_domain_name)?,
                 "resourceAccessEvents" => {
-                    field_resource_access_events = map
-                        .next_value::<Option<Vec<ResourceAccessEvent>>>()?;
+                    read_own(&mut map, &mut field_resource_access_events)?
                 }
                 "userPrincipalName" => {
-                    field_user_principal_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_user_principal_name)?
                 }
-                "userSid" => {
-                    field_user_sid = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "userSid" => read_wire(&mut map, &mut field_user_sid)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -13977,60 +12571,67 @@ impl UserAccount {
 ///
 /// CSDL: complex type `microsoft.graph.security.userEvidence`.
 /// Derived from `microsoft.graph.security.alertEvidence`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserEvidence {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `detailedRoles` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "detailedRoles")]
     pub detailed_roles: Option<Vec<String>>,
     /// The `remediationStatus` property.
     ///
     /// `microsoft.graph.security.evidenceRemediationStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "remediationStatus")]
     pub remediation_status: Option<EvidenceRemediationStatus>,
     /// The `remediationStatusDetails` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "remediationStatusDetails")]
     pub remediation_status_details: Option<String>,
     /// The `roles` property.
     ///
     /// `Collection(microsoft.graph.security.evidenceRole)`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "roles")]
     pub roles: Option<Vec<EvidenceRole>>,
     /// The `tags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "tags")]
     pub tags: Option<Vec<String>>,
     /// The `verdict` property.
     ///
     /// `microsoft.graph.security.evidenceVerdict`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "verdict")]
     pub verdict: Option<EvidenceVerdict>,
     /// The `stream` property.
     ///
     /// `microsoft.graph.security.stream`, nullable.
-    #[serde(rename = "stream")]
     pub stream: Option<Stream>,
     /// The `userAccount` property.
     ///
     /// `microsoft.graph.security.userAccount`, nullable.
-    #[serde(rename = "userAccount")]
     pub user_account: Option<UserAccount>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for UserEvidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("detailedRoles", &self.detailed_roles);
+        writer.member("remediationStatus", &self.remediation_status);
+        writer.member("remediationStatusDetails", &self.remediation_status_details);
+        writer.member("roles", &self.roles);
+        writer.member("tags", &self.tags);
+        writer.member("verdict", &self.verdict);
+        writer.member("stream", &self.stream);
+        writer.member("userAccount", &self.user_account);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for UserEvidence {
@@ -14039,55 +12640,35 @@ impl DecodeMembers for UserEvidence {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_created_date_time = None;
-        let mut field_detailed_roles = None;
-        let mut field_remediation_status = None;
-        let mut field_remediation_status_details = None;
-        let mut field_roles = None;
-        let mut field_tags = None;
-        let mut field_verdict = None;
-        let mut field_stream = None;
-        let mut field_user_account = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_detailed_roles: Option<Vec<String>> = None;
+        let mut field_remediation_status: Option<EvidenceRemediationStatus> = None;
+        let mut field_remediation_status_details: Option<String> = None;
+        let mut field_roles: Option<Vec<EvidenceRole>> = None;
+        let mut field_tags: Option<Vec<String>> = None;
+        let mut field_verdict: Option<EvidenceVerdict> = None;
+        let mut field_stream: Option<Stream> = None;
+        let mut field_user_account: Option<UserAccount> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "detailedRoles" => {
-                    field_detailed_roles = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "remediationStatus" => {
-                    field_remediation_status = map
-                        .next_value::<Option<EvidenceRemediationStatus>>()?;
-                }
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
+                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
                 "remediationStatusDetails" => {
-                    field_remediation_status_details = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_remediation_status_details)?
                 }
-                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
-                "tags" => {
-                    field_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
-                "stream" => field_stream = map.next_value::<Option<Stream>>()?,
-                "userAccount" => {
-                    field_user_account = map.next_value::<Option<UserAccount>>()?;
-                }
+                "roles" => read_own(&mut map, &mut field_roles)?,
+                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "stream" => read_own(&mut map, &mut field_stream)?,
+                "userAccount" => read_own(&mut map, &mut field_user_account)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -14165,35 +12746,42 @@ impl UserEvidence {
 /// The `vmMetadata` complex type.
 ///
 /// CSDL: complex type `microsoft.graph.security.vmMetadata`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VmMetadata {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `cloudProvider` property.
     ///
     /// `microsoft.graph.security.vmCloudProvider`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "cloudProvider")]
     pub cloud_provider: Option<VmCloudProvider>,
     /// The `resourceId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "resourceId")]
     pub resource_id: Option<String>,
     /// The `subscriptionId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "subscriptionId")]
     pub subscription_id: Option<String>,
     /// The `vmId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "vmId")]
     pub vm_id: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for VmMetadata {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.member("cloudProvider", &self.cloud_provider);
+        writer.member("resourceId", &self.resource_id);
+        writer.member("subscriptionId", &self.subscription_id);
+        writer.member("vmId", &self.vm_id);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for VmMetadata {
@@ -14202,36 +12790,23 @@ impl DecodeMembers for VmMetadata {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_cloud_provider = None;
-        let mut field_resource_id = None;
-        let mut field_subscription_id = None;
-        let mut field_vm_id = None;
+        let mut field_cloud_provider: Option<VmCloudProvider> = None;
+        let mut field_resource_id: Option<String> = None;
+        let mut field_subscription_id: Option<String> = None;
+        let mut field_vm_id: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "cloudProvider" => {
-                    field_cloud_provider = map.next_value::<Option<VmCloudProvider>>()?;
-                }
-                "resourceId" => {
-                    field_resource_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "subscriptionId" => {
-                    field_subscription_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "vmId" => {
-                    field_vm_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "cloudProvider" => read_own(&mut map, &mut field_cloud_provider)?,
+                "resourceId" => read_wire(&mut map, &mut field_resource_id)?,
+                "subscriptionId" => read_wire(&mut map, &mut field_subscription_id)?,
+                "vmId" => read_wire(&mut map, &mut field_vm_id)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -14290,185 +12865,192 @@ impl VmMetadata {
 ///
 /// CSDL: entity type `microsoft.graph.security.alert`.
 /// Derived from `microsoft.graph.entity`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Alert {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `id` property.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// The `actorDisplayName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "actorDisplayName")]
     pub actor_display_name: Option<String>,
     /// The `additionalData` property.
     ///
     /// `microsoft.graph.security.dictionary`, nullable.
-    #[serde(rename = "additionalData")]
     pub additional_data: Option<Dictionary>,
     /// The `alertPolicyId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "alertPolicyId")]
     pub alert_policy_id: Option<String>,
     /// The `alertWebUrl` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "alertWebUrl")]
     pub alert_web_url: Option<String>,
     /// The `assignedTo` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "assignedTo")]
     pub assigned_to: Option<String>,
     /// The `category` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "category")]
     pub category: Option<String>,
     /// The `classification` property.
     ///
     /// `microsoft.graph.security.alertClassification`, nullable.
-    #[serde(rename = "classification")]
     pub classification: Option<AlertClassification>,
     /// The `comments` property.
     ///
     /// `Collection(microsoft.graph.security.alertComment)`, nullable.
-    #[serde(rename = "comments")]
     pub comments: Option<Vec<AlertComment>>,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `customDetails` property.
     ///
     /// `microsoft.graph.security.dictionary`, nullable.
-    #[serde(rename = "customDetails")]
     pub custom_details: Option<Dictionary>,
     /// The `description` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "description")]
     pub description: Option<String>,
     /// The `detectionSource` property.
     ///
     /// `microsoft.graph.security.detectionSource`, nullable.
-    #[serde(rename = "detectionSource")]
     pub detection_source: Option<DetectionSource>,
     /// The `detectorId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "detectorId")]
     pub detector_id: Option<String>,
     /// The `determination` property.
     ///
     /// `microsoft.graph.security.alertDetermination`, nullable.
-    #[serde(rename = "determination")]
     pub determination: Option<AlertDetermination>,
     /// The `evidence` property.
     ///
     /// `Collection(microsoft.graph.security.alertEvidence)`, nullable.
-    #[serde(rename = "evidence")]
     pub evidence: Option<Vec<AnyAlertEvidence>>,
     /// The `firstActivityDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "firstActivityDateTime")]
     pub first_activity_date_time: Option<edm::DateTimeOffset>,
     /// The `incidentId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "incidentId")]
     pub incident_id: Option<String>,
     /// The `incidentWebUrl` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "incidentWebUrl")]
     pub incident_web_url: Option<String>,
     /// The `lastActivityDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "lastActivityDateTime")]
     pub last_activity_date_time: Option<edm::DateTimeOffset>,
     /// The `lastUpdateDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "lastUpdateDateTime")]
     pub last_update_date_time: Option<edm::DateTimeOffset>,
     /// The `mitreTechniques` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "mitreTechniques")]
     pub mitre_techniques: Option<Vec<String>>,
     /// The `productName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "productName")]
     pub product_name: Option<String>,
     /// The `providerAlertId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "providerAlertId")]
     pub provider_alert_id: Option<String>,
     /// The `recommendedActions` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "recommendedActions")]
     pub recommended_actions: Option<String>,
     /// The `resolvedDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, nullable.
-    #[serde(rename = "resolvedDateTime")]
     pub resolved_date_time: Option<edm::DateTimeOffset>,
     /// The `serviceSource` property.
     ///
     /// `microsoft.graph.security.serviceSource`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "serviceSource")]
     pub service_source: Option<ServiceSource>,
     /// The `severity` property.
     ///
     /// `microsoft.graph.security.alertSeverity`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "severity")]
     pub severity: Option<AlertSeverity>,
     /// The `status` property.
     ///
     /// `microsoft.graph.security.alertStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "status")]
     pub status: Option<AlertStatus>,
     /// The `systemTags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "systemTags")]
     pub system_tags: Option<Vec<String>>,
     /// The `tenantId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "tenantId")]
     pub tenant_id: Option<String>,
     /// The `threatDisplayName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "threatDisplayName")]
     pub threat_display_name: Option<String>,
     /// The `threatFamilyName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "threatFamilyName")]
     pub threat_family_name: Option<String>,
     /// The `title` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "title")]
     pub title: Option<String>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for Alert {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("actorDisplayName", &self.actor_display_name);
+        writer.member("additionalData", &self.additional_data);
+        writer.member("alertPolicyId", &self.alert_policy_id);
+        writer.member("alertWebUrl", &self.alert_web_url);
+        writer.member("assignedTo", &self.assigned_to);
+        writer.member("category", &self.category);
+        writer.member("classification", &self.classification);
+        writer.member("comments", &self.comments);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("customDetails", &self.custom_details);
+        writer.member("description", &self.description);
+        writer.member("detectionSource", &self.detection_source);
+        writer.member("detectorId", &self.detector_id);
+        writer.member("determination", &self.determination);
+        writer.member("evidence", &self.evidence);
+        writer.member("firstActivityDateTime", &self.first_activity_date_time);
+        writer.member("incidentId", &self.incident_id);
+        writer.member("incidentWebUrl", &self.incident_web_url);
+        writer.member("lastActivityDateTime", &self.last_activity_date_time);
+        writer.member("lastUpdateDateTime", &self.last_update_date_time);
+        writer.member("mitreTechniques", &self.mitre_techniques);
+        writer.member("productName", &self.product_name);
+        writer.member("providerAlertId", &self.provider_alert_id);
+        writer.member("recommendedActions", &self.recommended_actions);
+        writer.member("resolvedDateTime", &self.resolved_date_time);
+        writer.member("serviceSource", &self.service_source);
+        writer.member("severity", &self.severity);
+        writer.member("status", &self.status);
+        writer.member("systemTags", &self.system_tags);
+        writer.member("tenantId", &self.tenant_id);
+        writer.member("threatDisplayName", &self.threat_display_name);
+        writer.member("threatFamilyName", &self.threat_family_name);
+        writer.member("title", &self.title);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for Alert {
@@ -14477,191 +13059,93 @@ impl DecodeMembers for Alert {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_actor_display_name = None;
-        let mut field_additional_data = None;
-        let mut field_alert_policy_id = None;
-        let mut field_alert_web_url = None;
-        let mut field_assigned_to = None;
-        let mut field_category = None;
-        let mut field_classification = None;
-        let mut field_comments = None;
-        let mut field_created_date_time = None;
-        let mut field_custom_details = None;
-        let mut field_description = None;
-        let mut field_detection_source = None;
-        let mut field_detector_id = None;
-        let mut field_determination = None;
-        let mut field_evidence = None;
-        let mut field_first_activity_date_time = None;
-        let mut field_incident_id = None;
-        let mut field_incident_web_url = None;
-        let mut field_last_activity_date_time = None;
-        let mut field_last_update_date_time = None;
-        let mut field_mitre_techniques = None;
-        let mut field_product_name = None;
-        let mut field_provider_alert_id = None;
-        let mut field_recommended_actions = None;
-        let mut field_resolved_date_time = None;
-        let mut field_service_source = None;
-        let mut field_severity = None;
-        let mut field_status = None;
-        let mut field_system_tags = None;
-        let mut field_tenant_id = None;
-        let mut field_threat_display_name = None;
-        let mut field_threat_family_name = None;
-        let mut field_title = None;
+        let mut field_id: Option<String> = None;
+        let mut field_actor_display_name: Option<String> = None;
+        let mut field_additional_data: Option<Dictionary> = None;
+        let mut field_alert_policy_id: Option<String> = None;
+        let mut field_alert_web_url: Option<String> = None;
+        let mut field_assigned_to: Option<String> = None;
+        let mut field_category: Option<String> = None;
+        let mut field_classification: Option<AlertClassification> = None;
+        let mut field_comments: Option<Vec<AlertComment>> = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_custom_details: Option<Dictionary> = None;
+        let mut field_description: Option<String> = None;
+        let mut field_detection_source: Option<DetectionSource> = None;
+        let mut field_detector_id: Option<String> = None;
+        let mut field_determination: Option<AlertDetermination> = None;
+        let mut field_evidence: Option<Vec<AnyAlertEvidence>> = None;
+        let mut field_first_activity_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_incident_id: Option<String> = None;
+        let mut field_incident_web_url: Option<String> = None;
+        let mut field_last_activity_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_last_update_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_mitre_techniques: Option<Vec<String>> = None;
+        let mut field_product_name: Option<String> = None;
+        let mut field_provider_alert_id: Option<String> = None;
+        let mut field_recommended_actions: Option<String> = None;
+        let mut field_resolved_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_service_source: Option<ServiceSource> = None;
+        let mut field_severity: Option<AlertSeverity> = None;
+        let mut field_status: Option<AlertStatus> = None;
+        let mut field_system_tags: Option<Vec<String>> = None;
+        let mut field_tenant_id: Option<String> = None;
+        let mut field_threat_display_name: Option<String> = None;
+        let mut field_threat_family_name: Option<String> = None;
+        let mut field_title: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "actorDisplayName" => {
-                    field_actor_display_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "additionalData" => {
-                    field_additional_data = map.next_value::<Option<Dictionary>>()?;
-                }
-                "alertPolicyId" => {
-                    field_alert_policy_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "alertWebUrl" => {
-                    field_alert_web_url = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "assignedTo" => {
-                    field_assigned_to = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "category" => {
-                    field_category = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "classification" => {
-                    field_classification = map
-                        .next_value::<Option<AlertClassification>>()?;
-                }
-                "comments" => {
-                    field_comments = map.next_value::<Option<Vec<AlertComment>>>()?;
-                }
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "customDetails" => {
-                    field_custom_details = map.next_value::<Option<Dictionary>>()?;
-                }
-                "description" => {
-                    field_description = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "detectionSource" => {
-                    field_detection_source = map.next_value::<Option<DetectionSource>>()?;
-                }
-                "detectorId" => {
-                    field_detector_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "determination" => {
-                    field_determination = map.next_value::<Option<AlertDetermination>>()?;
-                }
-                "evidence" => {
-                    field_evidence = map.next_value::<Option<Vec<AnyAlertEvidence>>>()?;
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "actorDisplayName" => read_wire(&mut map, &mut field_actor_display_name)?,
+                "additionalData" => read_own(&mut map, &mut field_additional_data)?,
+                "alertPolicyId" => read_wire(&mut map, &mut field_alert_policy_id)?,
+                "alertWebUrl" => read_wire(&mut map, &mut field_alert_web_url)?,
+                "assignedTo" => read_wire(&mut map, &mut field_assigned_to)?,
+                "category" => read_wire(&mut map, &mut field_category)?,
+                "classification" => read_own(&mut map, &mut field_classification)?,
+                "comments" => read_own(&mut map, &mut field_comments)?,
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "customDetails" => read_own(&mut map, &mut field_custom_details)?,
+                "description" => read_wire(&mut map, &mut field_description)?,
+                "detectionSource" => read_own(&mut map, &mut field_detection_source)?,
+                "detectorId" => read_wire(&mut map, &mut field_detector_id)?,
+                "determination" => read_own(&mut map, &mut field_determination)?,
+                "evidence" => read_own(&mut map, &mut field_evidence)?,
                 "firstActivityDateTime" => {
-                    field_first_activity_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_first_activity_date_time)?
                 }
-                "incidentId" => {
-                    field_incident_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "incidentWebUrl" => {
-                    field_incident_web_url = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "incidentId" => read_wire(&mut map, &mut field_incident_id)?,
+                "incidentWebUrl" => read_wire(&mut map, &mut field_incident_web_url)?,
                 "lastActivityDateTime" => {
-                    field_last_activity_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_last_activity_date_time)?
                 }
                 "lastUpdateDateTime" => {
-                    field_last_update_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_last_update_date_time)?
                 }
-                "mitreTechniques" => {
-                    field_mitre_techniques = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "productName" => {
-                    field_product_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "providerAlertId" => {
-                    field_provider_alert_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "mitreTechniques" => read_wire(&mut map, &mut field_mitre_techniques)?,
+                "productName" => read_wire(&mut map, &mut field_product_name)?,
+                "providerAlertId" => read_wire(&mut map, &mut field_provider_alert_id)?,
                 "recommendedActions" => {
-                    field_recommended_actions = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_recommended_actions)?
                 }
-                "resolvedDateTime" => {
-                    field_resolved_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "serviceSource" => {
-                    field_service_source = map.next_value::<Option<ServiceSource>>()?;
-                }
-                "severity" => field_severity = map.next_value::<Option<AlertSeverity>>()?,
-                "status" => field_status = map.next_value::<Option<AlertStatus>>()?,
-                "systemTags" => {
-                    field_system_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "tenantId" => {
-                    field_tenant_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "resolvedDateTime" => read_wire(&mut map, &mut field_resolved_date_time)?,
+                "serviceSource" => read_own(&mut map, &mut field_service_source)?,
+                "severity" => read_own(&mut map, &mut field_severity)?,
+                "status" => read_own(&mut map, &mut field_status)?,
+                "systemTags" => read_wire(&mut map, &mut field_system_tags)?,
+                "tenantId" => read_wire(&mut map, &mut field_tenant_id)?,
                 "threatDisplayName" => {
-                    field_threat_display_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_threat_display_name)?
                 }
-                "threatFamilyName" => {
-                    field_threat_family_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "title" => {
-                    field_title = map.next_value::<Wire<Option<String>>>()?.into_inner();
-                }
+                "threatFamilyName" => read_wire(&mut map, &mut field_threat_family_name)?,
+                "title" => read_wire(&mut map, &mut field_title)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
@@ -14837,115 +13321,122 @@ impl Alert {
 ///
 /// CSDL: entity type `microsoft.graph.security.incident`.
 /// Derived from `microsoft.graph.entity`; its properties are included.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Incident {
     /// Instance annotations sent with the value, such as `@odata.context` and `@odata.type`.
-    #[serde(flatten)]
     pub annotations: Annotations,
     /// The `id` property.
     ///
     /// `Edm.String`, part of the key: present in every full body. A body selected without it (`$select` made by another tool) decodes with an empty string here, left out again when written.
-    #[serde(rename = "id", skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// The `assignedTo` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "assignedTo")]
     pub assigned_to: Option<String>,
     /// The `classification` property.
     ///
     /// `microsoft.graph.security.alertClassification`, nullable.
-    #[serde(rename = "classification")]
     pub classification: Option<AlertClassification>,
     /// The `comments` property.
     ///
     /// `Collection(microsoft.graph.security.alertComment)`, nullable.
-    #[serde(rename = "comments")]
     pub comments: Option<Vec<AlertComment>>,
     /// The `createdDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "createdDateTime")]
     pub created_date_time: Option<edm::DateTimeOffset>,
     /// The `customTags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "customTags")]
     pub custom_tags: Option<Vec<String>>,
     /// The `description` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "description")]
     pub description: Option<String>,
     /// The `determination` property.
     ///
     /// `microsoft.graph.security.alertDetermination`, nullable.
-    #[serde(rename = "determination")]
     pub determination: Option<AlertDetermination>,
     /// The `displayName` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "displayName")]
     pub display_name: Option<String>,
     /// The `incidentWebUrl` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "incidentWebUrl")]
     pub incident_web_url: Option<String>,
     /// The `lastModifiedBy` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "lastModifiedBy")]
     pub last_modified_by: Option<String>,
     /// The `lastUpdateDateTime` property.
     ///
     /// `Edm.DateTimeOffset`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "lastUpdateDateTime")]
     pub last_update_date_time: Option<edm::DateTimeOffset>,
     /// The `redirectIncidentId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "redirectIncidentId")]
     pub redirect_incident_id: Option<String>,
     /// The `resolvingComment` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "resolvingComment")]
     pub resolving_comment: Option<String>,
     /// The `severity` property.
     ///
     /// `microsoft.graph.security.alertSeverity`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "severity")]
     pub severity: Option<AlertSeverity>,
     /// The `status` property.
     ///
     /// `microsoft.graph.security.incidentStatus`, not nullable in the metadata: the service is expected to send it, but `None` is kept for responses that leave it out.
-    #[serde(rename = "status")]
     pub status: Option<IncidentStatus>,
     /// The `summary` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "summary")]
     pub summary: Option<String>,
     /// The `systemTags` property.
     ///
     /// `Collection(Edm.String)`, nullable.
-    #[serde(rename = "systemTags")]
     pub system_tags: Option<Vec<String>>,
     /// The `tenantId` property.
     ///
     /// `Edm.String`, nullable.
-    #[serde(rename = "tenantId")]
     pub tenant_id: Option<String>,
     /// The `alerts` navigation property.
     ///
     /// `Collection(microsoft.graph.security.alert)`, a navigation property: present when the request asked for it with `$expand`, `None` otherwise, and left out when the value is written.
-    #[serde(rename = "alerts", skip_serializing_if = "Option::is_none")]
     pub alerts: Option<Vec<Alert>>,
     /// Properties the metadata does not declare, kept as the JSON text the service sent,
     /// in the order it sent them, and written back unchanged when the value is serialized.
-    #[serde(flatten)]
     pub additional_properties: RawMembers,
+}
+
+impl Serialize for Incident {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut writer = MemberWriter::begin(serializer)?;
+        writer.annotations(&self.annotations);
+        writer.key_unless_empty("id", &self.id);
+        writer.member("assignedTo", &self.assigned_to);
+        writer.member("classification", &self.classification);
+        writer.member("comments", &self.comments);
+        writer.member("createdDateTime", &self.created_date_time);
+        writer.member("customTags", &self.custom_tags);
+        writer.member("description", &self.description);
+        writer.member("determination", &self.determination);
+        writer.member("displayName", &self.display_name);
+        writer.member("incidentWebUrl", &self.incident_web_url);
+        writer.member("lastModifiedBy", &self.last_modified_by);
+        writer.member("lastUpdateDateTime", &self.last_update_date_time);
+        writer.member("redirectIncidentId", &self.redirect_incident_id);
+        writer.member("resolvingComment", &self.resolving_comment);
+        writer.member("severity", &self.severity);
+        writer.member("status", &self.status);
+        writer.member("summary", &self.summary);
+        writer.member("systemTags", &self.system_tags);
+        writer.member("tenantId", &self.tenant_id);
+        writer.expanded("alerts", &self.alerts);
+        writer.unknown(&self.additional_properties);
+        writer.end()
+    }
 }
 
 impl DecodeMembers for Incident {
@@ -14954,115 +13445,59 @@ impl DecodeMembers for Incident {
         mut annotations: Annotations,
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
-        let mut field_id = None;
-        let mut field_assigned_to = None;
-        let mut field_classification = None;
-        let mut field_comments = None;
-        let mut field_created_date_time = None;
-        let mut field_custom_tags = None;
-        let mut field_description = None;
-        let mut field_determination = None;
-        let mut field_display_name = None;
-        let mut field_incident_web_url = None;
-        let mut field_last_modified_by = None;
-        let mut field_last_update_date_time = None;
-        let mut field_redirect_incident_id = None;
-        let mut field_resolving_comment = None;
-        let mut field_severity = None;
-        let mut field_status = None;
-        let mut field_summary = None;
-        let mut field_system_tags = None;
-        let mut field_tenant_id = None;
-        let mut field_alerts = None;
+        let mut field_id: Option<String> = None;
+        let mut field_assigned_to: Option<String> = None;
+        let mut field_classification: Option<AlertClassification> = None;
+        let mut field_comments: Option<Vec<AlertComment>> = None;
+        let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_custom_tags: Option<Vec<String>> = None;
+        let mut field_description: Option<String> = None;
+        let mut field_determination: Option<AlertDetermination> = None;
+        let mut field_display_name: Option<String> = None;
+        let mut field_incident_web_url: Option<String> = None;
+        let mut field_last_modified_by: Option<String> = None;
+        let mut field_last_update_date_time: Option<edm::DateTimeOffset> = None;
+        let mut field_redirect_incident_id: Option<String> = None;
+        let mut field_resolving_comment: Option<String> = None;
+        let mut field_severity: Option<AlertSeverity> = None;
+        let mut field_status: Option<IncidentStatus> = None;
+        let mut field_summary: Option<String> = None;
+        let mut field_system_tags: Option<Vec<String>> = None;
+        let mut field_tenant_id: Option<String> = None;
+        let mut field_alerts: Option<Vec<Alert>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
-                "assignedTo" => {
-                    field_assigned_to = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "classification" => {
-                    field_classification = map
-                        .next_value::<Option<AlertClassification>>()?;
-                }
-                "comments" => {
-                    field_comments = map.next_value::<Option<Vec<AlertComment>>>()?;
-                }
-                "createdDateTime" => {
-                    field_created_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
-                }
-                "customTags" => {
-                    field_custom_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "description" => {
-                    field_description = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "determination" => {
-                    field_determination = map.next_value::<Option<AlertDetermination>>()?;
-                }
-                "displayName" => {
-                    field_display_name = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "incidentWebUrl" => {
-                    field_incident_web_url = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "lastModifiedBy" => {
-                    field_last_modified_by = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
+                "id" => read_wire(&mut map, &mut field_id)?,
+                "assignedTo" => read_wire(&mut map, &mut field_assigned_to)?,
+                "classification" => read_own(&mut map, &mut field_classification)?,
+                "comments" => read_own(&mut map, &mut field_comments)?,
+                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "customTags" => read_wire(&mut map, &mut field_custom_tags)?,
+                "description" => read_wire(&mut map, &mut field_description)?,
+                "determination" => read_own(&mut map, &mut field_determination)?,
+                "displayName" => read_wire(&mut map, &mut field_display_name)?,
+                "incidentWebUrl" => read_wire(&mut map, &mut field_incident_web_url)?,
+                "lastModifiedBy" => read_wire(&mut map, &mut field_last_modified_by)?,
                 "lastUpdateDateTime" => {
-                    field_last_update_date_time = map
-                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_last_update_date_time)?
                 }
                 "redirectIncidentId" => {
-                    field_redirect_incident_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
+                    read_wire(&mut map, &mut field_redirect_incident_id)?
                 }
-                "resolvingComment" => {
-                    field_resolving_comment = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "severity" => field_severity = map.next_value::<Option<AlertSeverity>>()?,
-                "status" => field_status = map.next_value::<Option<IncidentStatus>>()?,
-                "summary" => {
-                    field_summary = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "systemTags" => {
-                    field_system_tags = map
-                        .next_value::<Wire<Option<Vec<String>>>>()?
-                        .into_inner();
-                }
-                "tenantId" => {
-                    field_tenant_id = map
-                        .next_value::<Wire<Option<String>>>()?
-                        .into_inner();
-                }
-                "alerts" => field_alerts = map.next_value::<Option<Vec<Alert>>>()?,
+                "resolvingComment" => read_wire(&mut map, &mut field_resolving_comment)?,
+                "severity" => read_own(&mut map, &mut field_severity)?,
+                "status" => read_own(&mut map, &mut field_status)?,
+                "summary" => read_wire(&mut map, &mut field_summary)?,
+                "systemTags" => read_wire(&mut map, &mut field_system_tags)?,
+                "tenantId" => read_wire(&mut map, &mut field_tenant_id)?,
+                "alerts" => read_own(&mut map, &mut field_alerts)?,
                 _ => {
-                    let key = key.into_owned();
-                    if is_annotation(&key) {
-                        annotations.insert(key, map.next_value::<Value>()?);
-                    } else {
-                        additional_properties
-                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
-                    }
+                    keep_unknown(
+                        &mut map,
+                        key,
+                        &mut annotations,
+                        &mut additional_properties,
+                    )?
                 }
             }
         }
