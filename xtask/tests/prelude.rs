@@ -7,8 +7,8 @@ use defender_runtime::codegen::prelude::{
     ActionBody, Annotations, CollectionRequest, DecodeMembers, Deserialize, DeserializeOwned, Deserializer,
     EntityRequest, FieldKey, IntoFuture, Map, MapAccess, MemberWriter, ODataClient, ODataLiteral, Patch,
     QueryString, RawMembers, RawValue, Result, Serialize, TypeFirst, Value, ValueEnvelope, Visitor, Wire, de,
-    decode_body, edm, fmt, json_alias_value, keep_unknown, key_segment, odata_type_name, read_boxed,
-    read_own, read_type_first, read_wire, serialize_typed,
+    decode_body, edm, fmt, is_annotation, json_alias_value, key_segment, odata_type_name, read_type_first,
+    serialize_typed,
 };
 
 const IMPORTED: &[&str] = &[
@@ -40,16 +40,13 @@ const IMPORTED: &[&str] = &[
     "Wire",
     "de",
     "decode_body",
+    "is_annotation",
     "edm",
     "fmt",
     "json_alias_value",
-    "keep_unknown",
     "key_segment",
     "odata_type_name",
-    "read_boxed",
-    "read_own",
     "read_type_first",
-    "read_wire",
     "serialize_typed",
 ];
 

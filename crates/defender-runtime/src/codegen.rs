@@ -6,14 +6,14 @@ pub use crate::client::{decode, decode_body};
 pub use crate::literal::{
     ODataLiteral, QueryString, enum_literal, json_alias_value, key_segment, quote_string,
 };
-pub use crate::member_read::{keep_unknown, read_boxed, read_own, read_wire};
 pub use crate::member_write::MemberWriter;
 pub use crate::multipart::MultipartForm;
 pub use crate::odata::ValueEnvelope;
 pub use crate::polymorphic::{BufferedMembers, DecodeMembers, TypeFirst, read_type_first};
 pub use crate::request::ActionBody;
 pub use crate::wire::{
-    FieldKey, Wire, WireValue, decode_enum_member, fold_member_case, odata_type_name, serialize_typed,
+    FieldKey, Wire, WireValue, decode_enum_member, fold_member_case, is_annotation, odata_type_name,
+    serialize_typed,
 };
 
 /// Everything generated modules name without a path: each generated module starts with
@@ -31,8 +31,8 @@ pub mod prelude {
 
     pub use super::{
         ActionBody, DecodeMembers, FieldKey, MemberWriter, ODataLiteral, QueryString, TypeFirst,
-        ValueEnvelope, Wire, decode_body, json_alias_value, keep_unknown, key_segment, odata_type_name,
-        read_boxed, read_own, read_type_first, read_wire, serialize_typed,
+        ValueEnvelope, Wire, decode_body, is_annotation, json_alias_value, key_segment, odata_type_name,
+        read_type_first, serialize_typed,
     };
     pub use crate::request::{CollectionRequest, EntityRequest};
     pub use crate::{Annotations, ODataClient, Patch, RawMembers, Result, edm};

@@ -43,7 +43,6 @@ mod client;
 pub mod codegen;
 mod json_path;
 mod literal;
-mod member_read;
 mod member_write;
 mod multipart;
 mod polymorphic;

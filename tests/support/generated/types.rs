@@ -53,16 +53,21 @@ impl DecodeMembers for Folder {
         let mut field_children: Option<Vec<Folder>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "name" => read_wire(&mut map, &mut field_name)?,
-                "parent" => read_boxed(&mut map, &mut field_parent)?,
-                "children" => read_own(&mut map, &mut field_children)?,
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "parent" => {
+                    field_parent = map.next_value::<Option<Folder>>()?.map(Box::new);
+                }
+                "children" => field_children = map.next_value::<Option<Vec<Folder>>>()?,
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -151,15 +156,20 @@ impl DecodeMembers for Counter {
         let mut field_label: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "number" => read_wire(&mut map, &mut field_number)?,
-                "label" => read_wire(&mut map, &mut field_label)?,
+                "number" => {
+                    field_number = map.next_value::<Wire<Option<i32>>>()?.into_inner();
+                }
+                "label" => {
+                    field_label = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -382,38 +392,83 @@ impl DecodeMembers for Sample {
         let mut field_parent: Option<Box<Sample>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "flag" => read_wire(&mut map, &mut field_flag)?,
-                "byte" => read_wire(&mut map, &mut field_byte)?,
-                "sbyte" => read_wire(&mut map, &mut field_sbyte)?,
-                "int16" => read_wire(&mut map, &mut field_int16)?,
-                "int32" => read_wire(&mut map, &mut field_int32)?,
-                "int64" => read_wire(&mut map, &mut field_int64)?,
-                "single" => read_wire(&mut map, &mut field_single)?,
-                "double" => read_wire(&mut map, &mut field_double)?,
-                "decimal" => read_own(&mut map, &mut field_decimal)?,
-                "when" => read_wire(&mut map, &mut field_when)?,
-                "date" => read_wire(&mut map, &mut field_date)?,
-                "timeOfDay" => read_wire(&mut map, &mut field_time_of_day)?,
-                "duration" => read_wire(&mut map, &mut field_duration)?,
-                "guid" => read_own(&mut map, &mut field_guid)?,
-                "binary" => read_wire(&mut map, &mut field_binary)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "severity" => read_own(&mut map, &mut field_severity)?,
-                "access" => read_own(&mut map, &mut field_access)?,
-                "hash" => read_wire(&mut map, &mut field_hash)?,
-                "folder" => read_own(&mut map, &mut field_folder)?,
-                "type" => read_wire(&mut map, &mut field_type)?,
-                "location" => read_own(&mut map, &mut field_location)?,
-                "related" => read_own(&mut map, &mut field_related)?,
-                "parent" => read_boxed(&mut map, &mut field_parent)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "flag" => {
+                    field_flag = map.next_value::<Wire<Option<bool>>>()?.into_inner();
+                }
+                "byte" => field_byte = map.next_value::<Wire<Option<u8>>>()?.into_inner(),
+                "sbyte" => {
+                    field_sbyte = map.next_value::<Wire<Option<i8>>>()?.into_inner();
+                }
+                "int16" => {
+                    field_int16 = map.next_value::<Wire<Option<i16>>>()?.into_inner();
+                }
+                "int32" => {
+                    field_int32 = map.next_value::<Wire<Option<i32>>>()?.into_inner();
+                }
+                "int64" => {
+                    field_int64 = map.next_value::<Wire<Option<i64>>>()?.into_inner();
+                }
+                "single" => {
+                    field_single = map.next_value::<Wire<Option<f32>>>()?.into_inner();
+                }
+                "double" => {
+                    field_double = map.next_value::<Wire<Option<f64>>>()?.into_inner();
+                }
+                "decimal" => field_decimal = map.next_value::<Option<edm::Decimal>>()?,
+                "when" => {
+                    field_when = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "date" => {
+                    field_date = map
+                        .next_value::<Wire<Option<edm::Date>>>()?
+                        .into_inner();
+                }
+                "timeOfDay" => {
+                    field_time_of_day = map
+                        .next_value::<Wire<Option<edm::TimeOfDay>>>()?
+                        .into_inner();
+                }
+                "duration" => {
+                    field_duration = map
+                        .next_value::<Wire<Option<edm::Duration>>>()?
+                        .into_inner();
+                }
+                "guid" => field_guid = map.next_value::<Option<edm::Guid>>()?,
+                "binary" => {
+                    field_binary = map
+                        .next_value::<Wire<Option<edm::Binary>>>()?
+                        .into_inner();
+                }
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "severity" => field_severity = map.next_value::<Option<Severity>>()?,
+                "access" => field_access = map.next_value::<Option<AccessSet>>()?,
+                "hash" => {
+                    field_hash = map.next_value::<Wire<Option<Sha256>>>()?.into_inner();
+                }
+                "folder" => field_folder = map.next_value::<Option<Folder>>()?,
+                "type" => {
+                    field_type = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "location" => field_location = map.next_value::<Option<Value>>()?,
+                "related" => field_related = map.next_value::<Option<Vec<Sample>>>()?,
+                "parent" => {
+                    field_parent = map.next_value::<Option<Sample>>()?.map(Box::new);
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }

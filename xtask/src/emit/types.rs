@@ -683,7 +683,7 @@ fn deserialize_impl(
     let visitor = format_ident!("{}Visitor", name.to_string().trim_start_matches("r#"));
     let expecting = format!("a JSON object for `{wire_name}`");
     let names = locals(fields);
-    // Typed where they are declared, so that each reader's call is checked without inference.
+    // Typed where they are declared, so that each arm is checked without inference.
     let locals = fields.iter().zip(&names).map(|(f, ident)| {
         let value = f.ty.value();
         if f.boxed {
@@ -692,29 +692,28 @@ fn deserialize_impl(
             quote!(let mut #ident: Option<#value> = None;)
         }
     });
-    // Each arm is one call that reads the member into its local, with its own `?` (the
-    // runtime's `member_read` says why).
-    let readers: Vec<(String, TokenStream)> = fields
+    let decoders: Vec<(String, TokenStream)> = fields
         .iter()
         .zip(&names)
         .map(|(f, ident)| {
-            let read = match (f.ty.decode, f.boxed) {
-                (Decode::Wire, _) => quote!(read_wire),
-                (Decode::Own, false) => quote!(read_own),
-                (Decode::Own, true) => quote!(read_boxed),
+            let value = f.ty.value();
+            let decoded = match (f.ty.decode, f.boxed) {
+                (Decode::Wire, _) => quote!(map.next_value::<Wire<Option<#value>>>()?.into_inner()),
+                (Decode::Own, false) => quote!(map.next_value::<Option<#value>>()?),
+                (Decode::Own, true) => quote!(map.next_value::<Option<#value>>()?.map(Box::new)),
             };
-            (f.member.name().to_owned(), quote!(#read(&mut map, &mut #ident)))
+            (f.member.name().to_owned(), quote!(#ident = #decoded))
         })
         .collect();
-    let arms = readers.iter().map(|(wire, read)| quote!(#wire => #read?,));
-    // The same readers under the members' lowercase names, each name once.
+    let arms = decoders.iter().map(|(wire, decode)| quote!(#wire => #decode,));
+    // The same decoders under the members' lowercase names, each name once.
     let mut folded_names = HashSet::new();
-    let folded_arms: Vec<TokenStream> = readers
+    let folded_arms: Vec<TokenStream> = decoders
         .iter()
         .filter(|(wire, _)| folded_names.insert(wire.to_ascii_lowercase()))
-        .map(|(wire, read)| {
+        .map(|(wire, decode)| {
             let folded = wire.to_ascii_lowercase();
-            quote!(#folded => #read?,)
+            quote!(#folded => #decode,)
         })
         .collect();
     let inits = fields.iter().zip(&names).map(|(f, ident)| {
@@ -728,24 +727,31 @@ fn deserialize_impl(
             quote!(#field: #ident,)
         }
     });
-    let keep = quote!(keep_unknown(&mut map, key, &mut annotations, &mut additional_properties));
+    let keep = quote! {
+        let key = key.into_owned();
+        if is_annotation(&key) {
+            annotations.insert(key, map.next_value::<Value>()?);
+        } else {
+            additional_properties.push_raw(key, map.next_value::<Box<RawValue>>()?);
+        }
+    };
     // A type that declares no property (an open type) keeps every member. A type whose
     // members may come in any case (export rows) is matched once, on the key in lowercase.
     let dispatch = if fields.is_empty() {
-        quote!(#keep?;)
+        keep
     } else if fold_case {
         quote! {
             let mut folded = [0u8; 64];
             match defender_runtime::codegen::fold_member_case(key.as_str(), &mut folded) {
                 #(#folded_arms)*
-                _ => #keep?,
+                _ => { #keep }
             }
         }
     } else {
         quote! {
             match key.as_str() {
                 #(#arms)*
-                _ => #keep?,
+                _ => { #keep }
             }
         }
     };

@@ -64,17 +64,32 @@ impl DecodeMembers for ExposureScore {
         let mut field_rbac_group_name: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "time" => read_wire(&mut map, &mut field_time)?,
-                "score" => read_wire(&mut map, &mut field_score)?,
-                "rbacGroupId" => read_wire(&mut map, &mut field_rbac_group_id)?,
-                "rbacGroupName" => read_wire(&mut map, &mut field_rbac_group_name)?,
+                "time" => {
+                    field_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "score" => {
+                    field_score = map.next_value::<Wire<Option<f64>>>()?.into_inner();
+                }
+                "rbacGroupId" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -176,15 +191,22 @@ impl DecodeMembers for ConfigurationScore {
         let mut field_score: Option<f64> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "time" => read_wire(&mut map, &mut field_time)?,
-                "score" => read_wire(&mut map, &mut field_score)?,
+                "time" => {
+                    field_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "score" => {
+                    field_score = map.next_value::<Wire<Option<f64>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -514,51 +536,155 @@ impl DecodeMembers for Machine {
         let mut field_defender_av_status: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "computerDnsName" => read_wire(&mut map, &mut field_computer_dns_name)?,
-                "firstSeen" => read_wire(&mut map, &mut field_first_seen)?,
-                "lastSeen" => read_wire(&mut map, &mut field_last_seen)?,
-                "osPlatform" => read_wire(&mut map, &mut field_os_platform)?,
-                "onboardingStatus" => read_own(&mut map, &mut field_onboarding_status)?,
-                "osProcessor" => read_wire(&mut map, &mut field_os_processor)?,
-                "version" => read_wire(&mut map, &mut field_version)?,
-                "osBuild" => read_wire(&mut map, &mut field_os_build)?,
-                "lastIpAddress" => read_wire(&mut map, &mut field_last_ip_address)?,
-                "lastExternalIpAddress" => {
-                    read_wire(&mut map, &mut field_last_external_ip_address)?
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "computerDnsName" => {
+                    field_computer_dns_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "healthStatus" => read_own(&mut map, &mut field_health_status)?,
-                "rbacGroupName" => read_wire(&mut map, &mut field_rbac_group_name)?,
-                "rbacGroupId" => read_wire(&mut map, &mut field_rbac_group_id)?,
-                "riskScore" => read_own(&mut map, &mut field_risk_score)?,
-                "aadDeviceId" => read_own(&mut map, &mut field_aad_device_id)?,
-                "isAadJoined" => read_wire(&mut map, &mut field_is_aad_joined)?,
-                "machineTags" => read_wire(&mut map, &mut field_machine_tags)?,
-                "exposureLevel" => read_own(&mut map, &mut field_exposure_level)?,
-                "deviceValue" => read_own(&mut map, &mut field_device_value)?,
-                "ipAddresses" => read_own(&mut map, &mut field_ip_addresses)?,
-                "osArchitecture" => read_wire(&mut map, &mut field_os_architecture)?,
-                "osVersion" => read_wire(&mut map, &mut field_os_version)?,
-                "agentVersion" => read_wire(&mut map, &mut field_agent_version)?,
-                "managedBy" => read_wire(&mut map, &mut field_managed_by)?,
-                "managedByStatus" => read_wire(&mut map, &mut field_managed_by_status)?,
+                "firstSeen" => {
+                    field_first_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "lastSeen" => {
+                    field_last_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "osPlatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "onboardingStatus" => {
+                    field_onboarding_status = map
+                        .next_value::<Option<OnboardingStatus>>()?;
+                }
+                "osProcessor" => {
+                    field_os_processor = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "version" => {
+                    field_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osBuild" => {
+                    field_os_build = map.next_value::<Wire<Option<i64>>>()?.into_inner();
+                }
+                "lastIpAddress" => {
+                    field_last_ip_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "lastExternalIpAddress" => {
+                    field_last_external_ip_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "healthStatus" => {
+                    field_health_status = map
+                        .next_value::<Option<MachineHealthStatus>>()?;
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupId" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "riskScore" => {
+                    field_risk_score = map.next_value::<Option<MachineRiskScore>>()?;
+                }
+                "aadDeviceId" => {
+                    field_aad_device_id = map.next_value::<Option<edm::Guid>>()?;
+                }
+                "isAadJoined" => {
+                    field_is_aad_joined = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "machineTags" => {
+                    field_machine_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "exposureLevel" => {
+                    field_exposure_level = map
+                        .next_value::<Option<MachineExposureLevel>>()?;
+                }
+                "deviceValue" => {
+                    field_device_value = map.next_value::<Option<DeviceValue>>()?;
+                }
+                "ipAddresses" => {
+                    field_ip_addresses = map.next_value::<Option<Vec<IpAddress>>>()?;
+                }
+                "osArchitecture" => {
+                    field_os_architecture = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osVersion" => {
+                    field_os_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "agentVersion" => {
+                    field_agent_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "managedBy" => {
+                    field_managed_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "managedByStatus" => {
+                    field_managed_by_status = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "mergedIntoMachineId" => {
-                    read_wire(&mut map, &mut field_merged_into_machine_id)?
+                    field_merged_into_machine_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "isPotentialDuplication" => {
-                    read_wire(&mut map, &mut field_is_potential_duplication)?
+                    field_is_potential_duplication = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
                 }
-                "isExcluded" => read_wire(&mut map, &mut field_is_excluded)?,
-                "exclusionReason" => read_wire(&mut map, &mut field_exclusion_reason)?,
-                "vmMetadata" => read_own(&mut map, &mut field_vm_metadata)?,
-                "defenderAvStatus" => read_wire(&mut map, &mut field_defender_av_status)?,
+                "isExcluded" => {
+                    field_is_excluded = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "exclusionReason" => {
+                    field_exclusion_reason = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "vmMetadata" => {
+                    field_vm_metadata = map.next_value::<Option<VmMetadata>>()?;
+                }
+                "defenderAvStatus" => {
+                    field_defender_av_status = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -954,19 +1080,32 @@ impl DecodeMembers for IpAddress {
         let mut field_type: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "ipAddress" => read_wire(&mut map, &mut field_ip_address)?,
-                "macAddress" => read_wire(&mut map, &mut field_mac_address)?,
-                "operationalStatus" => {
-                    read_wire(&mut map, &mut field_operational_status)?
+                "ipAddress" => {
+                    field_ip_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "type" => read_wire(&mut map, &mut field_type)?,
+                "macAddress" => {
+                    field_mac_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "operationalStatus" => {
+                    field_operational_status = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "type" => {
+                    field_type = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -1167,17 +1306,32 @@ impl DecodeMembers for VmMetadata {
         let mut field_subscription_id: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "vmId" => read_wire(&mut map, &mut field_vm_id)?,
-                "cloudProvider" => read_wire(&mut map, &mut field_cloud_provider)?,
-                "resourceId" => read_wire(&mut map, &mut field_resource_id)?,
-                "subscriptionId" => read_wire(&mut map, &mut field_subscription_id)?,
+                "vmId" => {
+                    field_vm_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "cloudProvider" => {
+                    field_cloud_provider = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "resourceId" => {
+                    field_resource_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "subscriptionId" => {
+                    field_subscription_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -1344,15 +1498,24 @@ impl DecodeMembers for ExportFilesResponse {
         let mut field_generated_time: Option<edm::DateTimeOffset> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "exportFiles" => read_wire(&mut map, &mut field_export_files)?,
-                "generatedTime" => read_wire(&mut map, &mut field_generated_time)?,
+                "exportFiles" => {
+                    field_export_files = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "generatedTime" => {
+                    field_generated_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -1542,41 +1705,94 @@ impl DecodeMembers for AssetConfiguration {
                 key.as_str(),
                 &mut folded,
             ) {
-                "deviceid" => read_wire(&mut map, &mut field_device_id)?,
-                "devicename" => read_wire(&mut map, &mut field_device_name)?,
-                "osplatform" => read_wire(&mut map, &mut field_os_platform)?,
-                "osversion" => read_wire(&mut map, &mut field_os_version)?,
-                "rbacgroupname" => read_wire(&mut map, &mut field_rbac_group_name)?,
-                "rbacgroupid" => read_wire(&mut map, &mut field_rbac_group_id)?,
-                "timestamp" => read_wire(&mut map, &mut field_timestamp)?,
-                "configurationid" => read_wire(&mut map, &mut field_configuration_id)?,
+                "deviceid" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "devicename" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osplatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osversion" => {
+                    field_os_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacgroupname" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacgroupid" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "timestamp" => {
+                    field_timestamp = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "configurationid" => {
+                    field_configuration_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "configurationcategory" => {
-                    read_wire(&mut map, &mut field_configuration_category)?
+                    field_configuration_category = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "configurationsubcategory" => {
-                    read_wire(&mut map, &mut field_configuration_subcategory)?
+                    field_configuration_subcategory = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "configurationimpact" => {
-                    read_wire(&mut map, &mut field_configuration_impact)?
+                    field_configuration_impact = map
+                        .next_value::<Wire<Option<f64>>>()?
+                        .into_inner();
                 }
                 "configurationname" => {
-                    read_wire(&mut map, &mut field_configuration_name)?
+                    field_configuration_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "iscompliant" => read_wire(&mut map, &mut field_is_compliant)?,
-                "isapplicable" => read_wire(&mut map, &mut field_is_applicable)?,
+                "iscompliant" => {
+                    field_is_compliant = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "isapplicable" => {
+                    field_is_applicable = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
                 "isexpecteduserimpact" => {
-                    read_wire(&mut map, &mut field_is_expected_user_impact)?
+                    field_is_expected_user_impact = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
                 }
                 "recommendationreference" => {
-                    read_wire(&mut map, &mut field_recommendation_reference)?
+                    field_recommendation_reference = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -1812,35 +2028,84 @@ impl DecodeMembers for AssetSoftware {
                 key.as_str(),
                 &mut folded,
             ) {
-                "deviceid" => read_wire(&mut map, &mut field_device_id)?,
-                "devicename" => read_wire(&mut map, &mut field_device_name)?,
-                "osplatform" => read_wire(&mut map, &mut field_os_platform)?,
-                "rbacgroupname" => read_wire(&mut map, &mut field_rbac_group_name)?,
-                "rbacgroupid" => read_wire(&mut map, &mut field_rbac_group_id)?,
-                "softwarevendor" => read_wire(&mut map, &mut field_software_vendor)?,
-                "softwarename" => read_wire(&mut map, &mut field_software_name)?,
-                "softwareversion" => read_wire(&mut map, &mut field_software_version)?,
-                "numberofweaknesses" => {
-                    read_wire(&mut map, &mut field_number_of_weaknesses)?
+                "deviceid" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "diskpaths" => read_wire(&mut map, &mut field_disk_paths)?,
-                "registrypaths" => read_wire(&mut map, &mut field_registry_paths)?,
+                "devicename" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osplatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacgroupname" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacgroupid" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "softwarevendor" => {
+                    field_software_vendor = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "softwarename" => {
+                    field_software_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "softwareversion" => {
+                    field_software_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "numberofweaknesses" => {
+                    field_number_of_weaknesses = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "diskpaths" => {
+                    field_disk_paths = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "registrypaths" => {
+                    field_registry_paths = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
                 "softwarefirstseentimestamp" => {
-                    read_wire(&mut map, &mut field_software_first_seen_timestamp)?
+                    field_software_first_seen_timestamp = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "endofsupportstatus" => {
-                    read_wire(&mut map, &mut field_end_of_support_status)?
+                    field_end_of_support_status = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "endofsupportdate" => {
-                    read_wire(&mut map, &mut field_end_of_support_date)?
+                    field_end_of_support_date = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -2034,24 +2299,59 @@ impl DecodeMembers for AssetNonCpeSoftware {
                 key.as_str(),
                 &mut folded,
             ) {
-                "deviceid" => read_wire(&mut map, &mut field_device_id)?,
-                "devicename" => read_wire(&mut map, &mut field_device_name)?,
-                "osplatform" => read_wire(&mut map, &mut field_os_platform)?,
-                "rbacgroupname" => read_wire(&mut map, &mut field_rbac_group_name)?,
-                "rbacgroupid" => read_wire(&mut map, &mut field_rbac_group_id)?,
-                "softwarevendor" => read_wire(&mut map, &mut field_software_vendor)?,
-                "softwarename" => read_wire(&mut map, &mut field_software_name)?,
-                "softwareversion" => read_wire(&mut map, &mut field_software_version)?,
+                "deviceid" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "devicename" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osplatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacgroupname" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacgroupid" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "softwarevendor" => {
+                    field_software_vendor = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "softwarename" => {
+                    field_software_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "softwareversion" => {
+                    field_software_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "softwarelastseentimestamp" => {
-                    read_wire(&mut map, &mut field_software_last_seen_timestamp)?
+                    field_software_last_seen_timestamp = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -2194,20 +2494,38 @@ impl DecodeMembers for AssetInformationGathering {
                 key.as_str(),
                 &mut folded,
             ) {
-                "deviceid" => read_wire(&mut map, &mut field_device_id)?,
-                "devicename" => read_wire(&mut map, &mut field_device_name)?,
-                "osplatform" => read_wire(&mut map, &mut field_os_platform)?,
-                "rbacgroupname" => read_wire(&mut map, &mut field_rbac_group_name)?,
+                "deviceid" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "devicename" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osplatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacgroupname" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "devicegatheredinfo" => {
-                    read_own(&mut map, &mut field_device_gathered_info)?
+                    field_device_gathered_info = map
+                        .next_value::<Option<DeviceGatheredInfo>>()?;
                 }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -2296,7 +2614,12 @@ impl DecodeMembers for DeviceGatheredInfo {
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-            keep_unknown(&mut map, key, &mut annotations, &mut additional_properties)?;
+            let key = key.into_owned();
+            if is_annotation(&key) {
+                annotations.insert(key, map.next_value::<Value>()?);
+            } else {
+                additional_properties.push_raw(key, map.next_value::<Box<RawValue>>()?);
+            }
         }
         additional_properties.keep_last_duplicates();
         Ok(DeviceGatheredInfo {
@@ -2527,55 +2850,127 @@ impl DecodeMembers for AssetVulnerability {
                 key.as_str(),
                 &mut folded,
             ) {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "deviceid" => read_wire(&mut map, &mut field_device_id)?,
-                "devicename" => read_wire(&mut map, &mut field_device_name)?,
-                "osplatform" => read_wire(&mut map, &mut field_os_platform)?,
-                "osversion" => read_wire(&mut map, &mut field_os_version)?,
-                "osarchitecture" => read_wire(&mut map, &mut field_os_architecture)?,
-                "rbacgroupname" => read_wire(&mut map, &mut field_rbac_group_name)?,
-                "rbacgroupid" => read_wire(&mut map, &mut field_rbac_group_id)?,
-                "softwarevendor" => read_wire(&mut map, &mut field_software_vendor)?,
-                "softwarename" => read_wire(&mut map, &mut field_software_name)?,
-                "softwareversion" => read_wire(&mut map, &mut field_software_version)?,
-                "cveid" => read_wire(&mut map, &mut field_cve_id)?,
-                "cvssscore" => read_wire(&mut map, &mut field_cvss_score)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "deviceid" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "devicename" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osplatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osversion" => {
+                    field_os_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osarchitecture" => {
+                    field_os_architecture = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacgroupname" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacgroupid" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "softwarevendor" => {
+                    field_software_vendor = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "softwarename" => {
+                    field_software_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "softwareversion" => {
+                    field_software_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "cveid" => {
+                    field_cve_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "cvssscore" => {
+                    field_cvss_score = map
+                        .next_value::<Wire<Option<f64>>>()?
+                        .into_inner();
+                }
                 "vulnerabilityseveritylevel" => {
-                    read_wire(&mut map, &mut field_vulnerability_severity_level)?
+                    field_vulnerability_severity_level = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "exploitabilitylevel" => {
-                    read_own(&mut map, &mut field_exploitability_level)?
+                    field_exploitability_level = map
+                        .next_value::<Option<ExploitabilityLevel>>()?;
                 }
                 "recommendedsecurityupdate" => {
-                    read_wire(&mut map, &mut field_recommended_security_update)?
+                    field_recommended_security_update = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "recommendedsecurityupdateid" => {
-                    read_wire(&mut map, &mut field_recommended_security_update_id)?
+                    field_recommended_security_update_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "recommendedsecurityupdateurl" => {
-                    read_wire(&mut map, &mut field_recommended_security_update_url)?
+                    field_recommended_security_update_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "diskpaths" => read_wire(&mut map, &mut field_disk_paths)?,
-                "registrypaths" => read_wire(&mut map, &mut field_registry_paths)?,
+                "diskpaths" => {
+                    field_disk_paths = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "registrypaths" => {
+                    field_registry_paths = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
                 "firstseentimestamp" => {
-                    read_wire(&mut map, &mut field_first_seen_timestamp)?
+                    field_first_seen_timestamp = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "lastseentimestamp" => {
-                    read_wire(&mut map, &mut field_last_seen_timestamp)?
+                    field_last_seen_timestamp = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "recommendationreference" => {
-                    read_wire(&mut map, &mut field_recommendation_reference)?
+                    field_recommendation_reference = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "securityupdateavailable" => {
-                    read_wire(&mut map, &mut field_security_update_available)?
+                    field_security_update_available = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
                 }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -3012,58 +3407,140 @@ impl DecodeMembers for DeltaAssetVulnerability {
         let mut field_is_onboarded: Option<bool> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "deviceId" => read_wire(&mut map, &mut field_device_id)?,
-                "deviceName" => read_wire(&mut map, &mut field_device_name)?,
-                "osPlatform" => read_wire(&mut map, &mut field_os_platform)?,
-                "osVersion" => read_wire(&mut map, &mut field_os_version)?,
-                "osArchitecture" => read_wire(&mut map, &mut field_os_architecture)?,
-                "rbacGroupName" => read_wire(&mut map, &mut field_rbac_group_name)?,
-                "rbacGroupId" => read_wire(&mut map, &mut field_rbac_group_id)?,
-                "softwareVendor" => read_wire(&mut map, &mut field_software_vendor)?,
-                "softwareName" => read_wire(&mut map, &mut field_software_name)?,
-                "softwareVersion" => read_wire(&mut map, &mut field_software_version)?,
-                "cveId" => read_wire(&mut map, &mut field_cve_id)?,
-                "cvssScore" => read_wire(&mut map, &mut field_cvss_score)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "deviceId" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceName" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osPlatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osVersion" => {
+                    field_os_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osArchitecture" => {
+                    field_os_architecture = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupId" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "softwareVendor" => {
+                    field_software_vendor = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "softwareName" => {
+                    field_software_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "softwareVersion" => {
+                    field_software_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "cveId" => {
+                    field_cve_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "cvssScore" => {
+                    field_cvss_score = map
+                        .next_value::<Wire<Option<f64>>>()?
+                        .into_inner();
+                }
                 "vulnerabilitySeverityLevel" => {
-                    read_wire(&mut map, &mut field_vulnerability_severity_level)?
+                    field_vulnerability_severity_level = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "exploitabilityLevel" => {
-                    read_own(&mut map, &mut field_exploitability_level)?
+                    field_exploitability_level = map
+                        .next_value::<Option<ExploitabilityLevel>>()?;
                 }
                 "recommendedSecurityUpdate" => {
-                    read_wire(&mut map, &mut field_recommended_security_update)?
+                    field_recommended_security_update = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "recommendedSecurityUpdateId" => {
-                    read_wire(&mut map, &mut field_recommended_security_update_id)?
+                    field_recommended_security_update_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "recommendedSecurityUpdateUrl" => {
-                    read_wire(&mut map, &mut field_recommended_security_update_url)?
+                    field_recommended_security_update_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "diskPaths" => read_wire(&mut map, &mut field_disk_paths)?,
-                "registryPaths" => read_wire(&mut map, &mut field_registry_paths)?,
+                "diskPaths" => {
+                    field_disk_paths = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "registryPaths" => {
+                    field_registry_paths = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
                 "firstSeenTimestamp" => {
-                    read_wire(&mut map, &mut field_first_seen_timestamp)?
+                    field_first_seen_timestamp = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "lastSeenTimestamp" => {
-                    read_wire(&mut map, &mut field_last_seen_timestamp)?
+                    field_last_seen_timestamp = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "recommendationReference" => {
-                    read_wire(&mut map, &mut field_recommendation_reference)?
+                    field_recommendation_reference = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "securityUpdateAvailable" => {
-                    read_wire(&mut map, &mut field_security_update_available)?
+                    field_security_update_available = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
                 }
-                "status" => read_own(&mut map, &mut field_status)?,
-                "eventTimestamp" => read_wire(&mut map, &mut field_event_timestamp)?,
-                "isOnboarded" => read_wire(&mut map, &mut field_is_onboarded)?,
+                "status" => {
+                    field_status = map.next_value::<Option<VulnerabilityChangeStatus>>()?;
+                }
+                "eventTimestamp" => {
+                    field_event_timestamp = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "isOnboarded" => {
+                    field_is_onboarded = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -3333,28 +3810,77 @@ impl DecodeMembers for AssetBrowserExtension {
                 key.as_str(),
                 &mut folded,
             ) {
-                "deviceid" => read_wire(&mut map, &mut field_device_id)?,
-                "devicename" => read_wire(&mut map, &mut field_device_name)?,
-                "rbacgroupid" => read_wire(&mut map, &mut field_rbac_group_id)?,
-                "rbacgroupname" => read_wire(&mut map, &mut field_rbac_group_name)?,
-                "installationtime" => read_wire(&mut map, &mut field_installation_time)?,
-                "browsername" => read_wire(&mut map, &mut field_browser_name)?,
-                "extensionid" => read_wire(&mut map, &mut field_extension_id)?,
-                "extensionname" => read_wire(&mut map, &mut field_extension_name)?,
-                "extensiondescription" => {
-                    read_wire(&mut map, &mut field_extension_description)?
+                "deviceid" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "extensionversion" => read_wire(&mut map, &mut field_extension_version)?,
-                "extensionrisk" => read_own(&mut map, &mut field_extension_risk)?,
-                "isactivated" => read_wire(&mut map, &mut field_is_activated)?,
-                "permissions" => read_own(&mut map, &mut field_permissions)?,
+                "devicename" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacgroupid" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "rbacgroupname" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "installationtime" => {
+                    field_installation_time = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "browsername" => {
+                    field_browser_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "extensionid" => {
+                    field_extension_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "extensionname" => {
+                    field_extension_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "extensiondescription" => {
+                    field_extension_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "extensionversion" => {
+                    field_extension_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "extensionrisk" => {
+                    field_extension_risk = map
+                        .next_value::<Option<BrowserExtensionRisk>>()?;
+                }
+                "isactivated" => {
+                    field_is_activated = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "permissions" => {
+                    field_permissions = map
+                        .next_value::<Option<Vec<BrowserExtensionPermission>>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -3498,16 +4024,21 @@ impl DecodeMembers for BrowserExtensionPermission {
         let mut field_risk: Option<BrowserExtensionRisk> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "Id" => read_wire(&mut map, &mut field_id)?,
-                "IsRequired" => read_wire(&mut map, &mut field_is_required)?,
-                "Risk" => read_own(&mut map, &mut field_risk)?,
+                "Id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "IsRequired" => {
+                    field_is_required = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "Risk" => field_risk = map.next_value::<Option<BrowserExtensionRisk>>()?,
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -3613,16 +4144,27 @@ impl DecodeMembers for BrowserExtensionPermissionInfo {
         let mut field_description: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "key" => read_wire(&mut map, &mut field_key)?,
-                "permissionName" => read_wire(&mut map, &mut field_permission_name)?,
-                "description" => read_wire(&mut map, &mut field_description)?,
+                "key" => {
+                    field_key = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "permissionName" => {
+                    field_permission_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -3838,34 +4380,93 @@ impl DecodeMembers for AssetCertificateAssessment {
                 key.as_str(),
                 &mut folded,
             ) {
-                "deviceid" => read_wire(&mut map, &mut field_device_id)?,
-                "devicename" => read_wire(&mut map, &mut field_device_name)?,
-                "thumbprint" => read_wire(&mut map, &mut field_thumbprint)?,
-                "path" => read_wire(&mut map, &mut field_path)?,
+                "deviceid" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "devicename" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "thumbprint" => {
+                    field_thumbprint = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "path" => {
+                    field_path = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 "signaturealgorithm" => {
-                    read_wire(&mut map, &mut field_signature_algorithm)?
+                    field_signature_algorithm = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "keylength" => read_wire(&mut map, &mut field_key_length)?,
-                "notafter" => read_wire(&mut map, &mut field_not_after)?,
-                "notbefore" => read_wire(&mut map, &mut field_not_before)?,
-                "subjecttype" => read_wire(&mut map, &mut field_subject_type)?,
-                "serialnumber" => read_wire(&mut map, &mut field_serial_number)?,
-                "subjectobject" => read_own(&mut map, &mut field_subject_object)?,
-                "issuerobject" => read_own(&mut map, &mut field_issuer_object)?,
-                "keyusagearray" => read_wire(&mut map, &mut field_key_usage_array)?,
+                "keylength" => {
+                    field_key_length = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "notafter" => {
+                    field_not_after = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "notbefore" => {
+                    field_not_before = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "subjecttype" => {
+                    field_subject_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "serialnumber" => {
+                    field_serial_number = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "subjectobject" => {
+                    field_subject_object = map.next_value::<Option<Value>>()?;
+                }
+                "issuerobject" => {
+                    field_issuer_object = map.next_value::<Option<Value>>()?;
+                }
+                "keyusagearray" => {
+                    field_key_usage_array = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
                 "extendedkeyusagearray" => {
-                    read_wire(&mut map, &mut field_extended_key_usage_array)?
+                    field_extended_key_usage_array = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
                 }
-                "isselfsigned" => read_wire(&mut map, &mut field_is_self_signed)?,
-                "rbacgroupid" => read_wire(&mut map, &mut field_rbac_group_id)?,
-                "rbacgroupname" => read_wire(&mut map, &mut field_rbac_group_name)?,
+                "isselfsigned" => {
+                    field_is_self_signed = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "rbacgroupid" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "rbacgroupname" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -4071,22 +4672,59 @@ impl DecodeMembers for AssetHardwareFirmware {
                 key.as_str(),
                 &mut folded,
             ) {
-                "deviceid" => read_wire(&mut map, &mut field_device_id)?,
-                "devicename" => read_wire(&mut map, &mut field_device_name)?,
-                "rbacgroupid" => read_wire(&mut map, &mut field_rbac_group_id)?,
-                "rbacgroupname" => read_wire(&mut map, &mut field_rbac_group_name)?,
-                "componenttype" => read_wire(&mut map, &mut field_component_type)?,
-                "manufacturer" => read_wire(&mut map, &mut field_manufacturer)?,
-                "componentname" => read_wire(&mut map, &mut field_component_name)?,
-                "componentversion" => read_wire(&mut map, &mut field_component_version)?,
-                "additionalfields" => read_wire(&mut map, &mut field_additional_fields)?,
+                "deviceid" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "devicename" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacgroupid" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "rbacgroupname" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "componenttype" => {
+                    field_component_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "manufacturer" => {
+                    field_manufacturer = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "componentname" => {
+                    field_component_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "componentversion" => {
+                    field_component_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "additionalfields" => {
+                    field_additional_fields = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -4312,33 +4950,90 @@ impl DecodeMembers for AssetBaselineAssessment {
                 key.as_str(),
                 &mut folded,
             ) {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "configurationid" => read_wire(&mut map, &mut field_configuration_id)?,
-                "profileid" => read_wire(&mut map, &mut field_profile_id)?,
-                "deviceid" => read_wire(&mut map, &mut field_device_id)?,
-                "devicename" => read_wire(&mut map, &mut field_device_name)?,
-                "osplatform" => read_wire(&mut map, &mut field_os_platform)?,
-                "osversion" => read_wire(&mut map, &mut field_os_version)?,
-                "rbacgroupid" => read_wire(&mut map, &mut field_rbac_group_id)?,
-                "rbacgroupname" => read_wire(&mut map, &mut field_rbac_group_name)?,
-                "isapplicable" => read_wire(&mut map, &mut field_is_applicable)?,
-                "iscompliant" => read_wire(&mut map, &mut field_is_compliant)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "configurationid" => {
+                    field_configuration_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "profileid" => {
+                    field_profile_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceid" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "devicename" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osplatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osversion" => {
+                    field_os_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacgroupid" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "rbacgroupname" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "isapplicable" => {
+                    field_is_applicable = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "iscompliant" => {
+                    field_is_compliant = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
                 "datacollectiontimeoffset" => {
-                    read_wire(&mut map, &mut field_data_collection_time_offset)?
+                    field_data_collection_time_offset = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
                 "compliancecalculationtimeoffset" => {
-                    read_wire(&mut map, &mut field_compliance_calculation_time_offset)?
+                    field_compliance_calculation_time_offset = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "recommendedvalue" => read_wire(&mut map, &mut field_recommended_value)?,
-                "currentvalue" => read_wire(&mut map, &mut field_current_value)?,
-                "source" => read_wire(&mut map, &mut field_source)?,
+                "recommendedvalue" => {
+                    field_recommended_value = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "currentvalue" => {
+                    field_current_value = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "source" => {
+                    field_source = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -4644,60 +5339,138 @@ impl DecodeMembers for DeviceAvInfo {
         let mut field_rbac_group_name: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "machineId" => read_wire(&mut map, &mut field_machine_id)?,
-                "computerDnsName" => read_wire(&mut map, &mut field_computer_dns_name)?,
-                "osKind" => read_wire(&mut map, &mut field_os_kind)?,
-                "osPlatform" => read_wire(&mut map, &mut field_os_platform)?,
-                "osVersion" => read_wire(&mut map, &mut field_os_version)?,
-                "avMode" => read_wire(&mut map, &mut field_av_mode)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "machineId" => {
+                    field_machine_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "computerDnsName" => {
+                    field_computer_dns_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osKind" => {
+                    field_os_kind = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osPlatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osVersion" => {
+                    field_os_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "avMode" => {
+                    field_av_mode = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "avSignatureVersion" => {
-                    read_wire(&mut map, &mut field_av_signature_version)?
+                    field_av_signature_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "avEngineVersion" => read_wire(&mut map, &mut field_av_engine_version)?,
+                "avEngineVersion" => {
+                    field_av_engine_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "avPlatformVersion" => {
-                    read_wire(&mut map, &mut field_av_platform_version)?
+                    field_av_platform_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "lastSeenTime" => read_wire(&mut map, &mut field_last_seen_time)?,
-                "quickScanResult" => read_own(&mut map, &mut field_quick_scan_result)?,
-                "quickScanError" => read_wire(&mut map, &mut field_quick_scan_error)?,
-                "quickScanTime" => read_wire(&mut map, &mut field_quick_scan_time)?,
-                "fullScanResult" => read_own(&mut map, &mut field_full_scan_result)?,
-                "fullScanError" => read_wire(&mut map, &mut field_full_scan_error)?,
-                "fullScanTime" => read_wire(&mut map, &mut field_full_scan_time)?,
+                "lastSeenTime" => {
+                    field_last_seen_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "quickScanResult" => {
+                    field_quick_scan_result = map.next_value::<Option<AvScanResult>>()?;
+                }
+                "quickScanError" => {
+                    field_quick_scan_error = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "quickScanTime" => {
+                    field_quick_scan_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "fullScanResult" => {
+                    field_full_scan_result = map.next_value::<Option<AvScanResult>>()?;
+                }
+                "fullScanError" => {
+                    field_full_scan_error = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "fullScanTime" => {
+                    field_full_scan_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
                 "dataRefreshTimestamp" => {
-                    read_wire(&mut map, &mut field_data_refresh_timestamp)?
+                    field_data_refresh_timestamp = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
                 "avEngineUpdateTime" => {
-                    read_wire(&mut map, &mut field_av_engine_update_time)?
+                    field_av_engine_update_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
                 "avSignatureUpdateTime" => {
-                    read_wire(&mut map, &mut field_av_signature_update_time)?
+                    field_av_signature_update_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
                 "avPlatformUpdateTime" => {
-                    read_wire(&mut map, &mut field_av_platform_update_time)?
+                    field_av_platform_update_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
                 "avSignaturePublishTime" => {
-                    read_wire(&mut map, &mut field_av_signature_publish_time)?
+                    field_av_signature_publish_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
                 "avIsSignatureUpToDate" => {
-                    read_own(&mut map, &mut field_av_is_signature_up_to_date)?
+                    field_av_is_signature_up_to_date = map
+                        .next_value::<Option<AvUpToDateStatus>>()?;
                 }
                 "avIsEngineUpToDate" => {
-                    read_own(&mut map, &mut field_av_is_engine_up_to_date)?
+                    field_av_is_engine_up_to_date = map
+                        .next_value::<Option<AvUpToDateStatus>>()?;
                 }
                 "avIsPlatformUpToDate" => {
-                    read_own(&mut map, &mut field_av_is_platform_up_to_date)?
+                    field_av_is_platform_up_to_date = map
+                        .next_value::<Option<AvUpToDateStatus>>()?;
                 }
-                "rbacGroupId" => read_wire(&mut map, &mut field_rbac_group_id)?,
-                "rbacGroupName" => read_wire(&mut map, &mut field_rbac_group_name)?,
+                "rbacGroupId" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -4891,17 +5664,23 @@ impl DecodeMembers for RelatedFileInfo {
         let mut field_file_identifier_type: Option<FileIdentifierType> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "fileIdentifier" => read_wire(&mut map, &mut field_file_identifier)?,
+                "fileIdentifier" => {
+                    field_file_identifier = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "fileIdentifierType" => {
-                    read_own(&mut map, &mut field_file_identifier_type)?
+                    field_file_identifier_type = map
+                        .next_value::<Option<FileIdentifierType>>()?;
                 }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -4999,15 +5778,20 @@ impl DecodeMembers for LiveResponseCommandParameter {
         let mut field_value: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "key" => read_wire(&mut map, &mut field_key)?,
-                "value" => read_wire(&mut map, &mut field_value)?,
+                "key" => {
+                    field_key = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "value" => {
+                    field_value = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -5101,15 +5885,21 @@ impl DecodeMembers for LiveResponseCommand {
         let mut field_params: Option<Vec<LiveResponseCommandParameter>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "type" => read_own(&mut map, &mut field_type)?,
-                "params" => read_own(&mut map, &mut field_params)?,
+                "type" => {
+                    field_type = map.next_value::<Option<LiveResponseCommandType>>()?;
+                }
+                "params" => {
+                    field_params = map
+                        .next_value::<Option<Vec<LiveResponseCommandParameter>>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -5229,19 +6019,35 @@ impl DecodeMembers for MachineActionCommand {
         let mut field_command: Option<LiveResponseCommand> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "index" => read_wire(&mut map, &mut field_index)?,
-                "startTime" => read_wire(&mut map, &mut field_start_time)?,
-                "endTime" => read_wire(&mut map, &mut field_end_time)?,
-                "commandStatus" => read_own(&mut map, &mut field_command_status)?,
-                "errors" => read_own(&mut map, &mut field_errors)?,
-                "command" => read_own(&mut map, &mut field_command)?,
+                "index" => {
+                    field_index = map.next_value::<Wire<Option<i32>>>()?.into_inner();
+                }
+                "startTime" => {
+                    field_start_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "endTime" => {
+                    field_end_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "commandStatus" => {
+                    field_command_status = map
+                        .next_value::<Option<LiveResponseCommandStatus>>()?;
+                }
+                "errors" => field_errors = map.next_value::<Option<Vec<Value>>>()?,
+                "command" => {
+                    field_command = map.next_value::<Option<LiveResponseCommand>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -5362,17 +6168,32 @@ impl DecodeMembers for LiveResponseScriptResult {
         let mut field_script_errors: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "script_name" => read_wire(&mut map, &mut field_script_name)?,
-                "exit_code" => read_wire(&mut map, &mut field_exit_code)?,
-                "script_output" => read_wire(&mut map, &mut field_script_output)?,
-                "script_errors" => read_wire(&mut map, &mut field_script_errors)?,
+                "script_name" => {
+                    field_script_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "exit_code" => {
+                    field_exit_code = map.next_value::<Wire<Option<i32>>>()?.into_inner();
+                }
+                "script_output" => {
+                    field_script_output = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "script_errors" => {
+                    field_script_errors = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -5597,46 +6418,101 @@ impl DecodeMembers for MachineAction {
         let mut field_commands: Option<Vec<MachineActionCommand>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "type" => read_own(&mut map, &mut field_type)?,
-                "title" => read_wire(&mut map, &mut field_title)?,
-                "scope" => read_own(&mut map, &mut field_scope)?,
-                "requestor" => read_wire(&mut map, &mut field_requestor)?,
-                "requestorComment" => read_wire(&mut map, &mut field_requestor_comment)?,
-                "requestSource" => read_wire(&mut map, &mut field_request_source)?,
-                "externalId" => read_wire(&mut map, &mut field_external_id)?,
-                "status" => read_own(&mut map, &mut field_status)?,
-                "machineId" => read_wire(&mut map, &mut field_machine_id)?,
-                "computerDnsName" => read_wire(&mut map, &mut field_computer_dns_name)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "type" => field_type = map.next_value::<Option<MachineActionType>>()?,
+                "title" => {
+                    field_title = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "scope" => field_scope = map.next_value::<Option<MachineActionScope>>()?,
+                "requestor" => {
+                    field_requestor = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "requestorComment" => {
+                    field_requestor_comment = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "requestSource" => {
+                    field_request_source = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "externalId" => {
+                    field_external_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "status" => {
+                    field_status = map.next_value::<Option<MachineActionStatus>>()?;
+                }
+                "machineId" => {
+                    field_machine_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "computerDnsName" => {
+                    field_computer_dns_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "creationDateTimeUtc" => {
-                    read_wire(&mut map, &mut field_creation_date_time_utc)?
+                    field_creation_date_time_utc = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
                 "lastUpdateDateTimeUtc" => {
-                    read_wire(&mut map, &mut field_last_update_date_time_utc)?
+                    field_last_update_date_time_utc = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
                 "lastUpdateTimeUtc" => {
-                    read_wire(&mut map, &mut field_last_update_time_utc)?
+                    field_last_update_time_utc = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
                 "cancellationRequestor" => {
-                    read_wire(&mut map, &mut field_cancellation_requestor)?
+                    field_cancellation_requestor = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "cancellationComment" => {
-                    read_wire(&mut map, &mut field_cancellation_comment)?
+                    field_cancellation_comment = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "cancellationDateTimeUtc" => {
-                    read_wire(&mut map, &mut field_cancellation_date_time_utc)?
+                    field_cancellation_date_time_utc = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "errorHResult" => read_wire(&mut map, &mut field_error_h_result)?,
-                "troubleshootInfo" => read_wire(&mut map, &mut field_troubleshoot_info)?,
-                "relatedFileInfo" => read_own(&mut map, &mut field_related_file_info)?,
-                "commands" => read_own(&mut map, &mut field_commands)?,
+                "errorHResult" => {
+                    field_error_h_result = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "troubleshootInfo" => {
+                    field_troubleshoot_info = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "relatedFileInfo" => {
+                    field_related_file_info = map
+                        .next_value::<Option<RelatedFileInfo>>()?;
+                }
+                "commands" => {
+                    field_commands = map
+                        .next_value::<Option<Vec<MachineActionCommand>>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -5844,23 +6720,52 @@ impl DecodeMembers for LibraryFile {
         let mut field_parameters_description: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "fileName" => read_wire(&mut map, &mut field_file_name)?,
-                "sha256" => read_wire(&mut map, &mut field_sha256)?,
-                "description" => read_wire(&mut map, &mut field_description)?,
-                "creationTime" => read_wire(&mut map, &mut field_creation_time)?,
-                "lastUpdatedTime" => read_wire(&mut map, &mut field_last_updated_time)?,
-                "createdBy" => read_wire(&mut map, &mut field_created_by)?,
-                "hasParameters" => read_wire(&mut map, &mut field_has_parameters)?,
+                "fileName" => {
+                    field_file_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "sha256" => {
+                    field_sha256 = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "creationTime" => {
+                    field_creation_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "lastUpdatedTime" => {
+                    field_last_updated_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "createdBy" => {
+                    field_created_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "hasParameters" => {
+                    field_has_parameters = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
                 "parametersDescription" => {
-                    read_wire(&mut map, &mut field_parameters_description)?
+                    field_parameters_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -6013,16 +6918,29 @@ impl DecodeMembers for AlertComment {
         let mut field_created_time: Option<edm::DateTimeOffset> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "comment" => read_wire(&mut map, &mut field_comment)?,
-                "createdBy" => read_wire(&mut map, &mut field_created_by)?,
-                "createdTime" => read_wire(&mut map, &mut field_created_time)?,
+                "comment" => {
+                    field_comment = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "createdBy" => {
+                    field_created_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "createdTime" => {
+                    field_created_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -6213,15 +7131,24 @@ impl DecodeMembers for AlertRelatedUser {
         let mut field_domain_name: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "userName" => read_wire(&mut map, &mut field_user_name)?,
-                "domainName" => read_wire(&mut map, &mut field_domain_name)?,
+                "userName" => {
+                    field_user_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "domainName" => {
+                    field_domain_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -6543,54 +7470,133 @@ impl DecodeMembers for AlertEvidence {
         let mut field_detection_status: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "entityType" => read_wire(&mut map, &mut field_entity_type)?,
-                "evidenceCreationTime" => {
-                    read_wire(&mut map, &mut field_evidence_creation_time)?
+                "entityType" => {
+                    field_entity_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "sha1" => read_wire(&mut map, &mut field_sha1)?,
-                "sha256" => read_wire(&mut map, &mut field_sha256)?,
-                "fileName" => read_wire(&mut map, &mut field_file_name)?,
-                "filePath" => read_wire(&mut map, &mut field_file_path)?,
-                "processId" => read_wire(&mut map, &mut field_process_id)?,
+                "evidenceCreationTime" => {
+                    field_evidence_creation_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "sha1" => {
+                    field_sha1 = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "sha256" => {
+                    field_sha256 = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "fileName" => {
+                    field_file_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "filePath" => {
+                    field_file_path = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "processId" => {
+                    field_process_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
                 "processCommandLine" => {
-                    read_wire(&mut map, &mut field_process_command_line)?
+                    field_process_command_line = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "processCreationTime" => {
-                    read_wire(&mut map, &mut field_process_creation_time)?
+                    field_process_creation_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "parentProcessId" => read_wire(&mut map, &mut field_parent_process_id)?,
+                "parentProcessId" => {
+                    field_parent_process_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
                 "parentProcessCreationTime" => {
-                    read_wire(&mut map, &mut field_parent_process_creation_time)?
+                    field_parent_process_creation_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
                 "parentProcessFileName" => {
-                    read_wire(&mut map, &mut field_parent_process_file_name)?
+                    field_parent_process_file_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "parentProcessFilePath" => {
-                    read_wire(&mut map, &mut field_parent_process_file_path)?
+                    field_parent_process_file_path = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "ipAddress" => read_wire(&mut map, &mut field_ip_address)?,
-                "url" => read_wire(&mut map, &mut field_url)?,
-                "registryKey" => read_wire(&mut map, &mut field_registry_key)?,
-                "registryHive" => read_wire(&mut map, &mut field_registry_hive)?,
+                "ipAddress" => {
+                    field_ip_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "url" => {
+                    field_url = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "registryKey" => {
+                    field_registry_key = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "registryHive" => {
+                    field_registry_hive = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "registryValueType" => {
-                    read_wire(&mut map, &mut field_registry_value_type)?
+                    field_registry_value_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "registryValue" => read_wire(&mut map, &mut field_registry_value)?,
-                "accountName" => read_wire(&mut map, &mut field_account_name)?,
-                "domainName" => read_wire(&mut map, &mut field_domain_name)?,
-                "userSid" => read_wire(&mut map, &mut field_user_sid)?,
-                "aadUserId" => read_wire(&mut map, &mut field_aad_user_id)?,
+                "registryValue" => {
+                    field_registry_value = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "accountName" => {
+                    field_account_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "domainName" => {
+                    field_domain_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "userSid" => {
+                    field_user_sid = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "aadUserId" => {
+                    field_aad_user_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "userPrincipalName" => {
-                    read_wire(&mut map, &mut field_user_principal_name)?
+                    field_user_principal_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "detectionStatus" => read_wire(&mut map, &mut field_detection_status)?,
+                "detectionStatus" => {
+                    field_detection_status = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -7103,46 +8109,135 @@ impl DecodeMembers for Alert {
         let mut field_evidence: Option<Vec<AlertEvidence>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "incidentId" => read_wire(&mut map, &mut field_incident_id)?,
-                "investigationId" => read_wire(&mut map, &mut field_investigation_id)?,
-                "assignedTo" => read_wire(&mut map, &mut field_assigned_to)?,
-                "severity" => read_own(&mut map, &mut field_severity)?,
-                "status" => read_own(&mut map, &mut field_status)?,
-                "classification" => read_own(&mut map, &mut field_classification)?,
-                "determination" => read_own(&mut map, &mut field_determination)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "incidentId" => {
+                    field_incident_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "investigationId" => {
+                    field_investigation_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "assignedTo" => {
+                    field_assigned_to = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "severity" => field_severity = map.next_value::<Option<AlertSeverity>>()?,
+                "status" => field_status = map.next_value::<Option<AlertStatus>>()?,
+                "classification" => {
+                    field_classification = map
+                        .next_value::<Option<AlertClassification>>()?;
+                }
+                "determination" => {
+                    field_determination = map.next_value::<Option<AlertDetermination>>()?;
+                }
                 "investigationState" => {
-                    read_own(&mut map, &mut field_investigation_state)?
+                    field_investigation_state = map
+                        .next_value::<Option<InvestigationState>>()?;
                 }
-                "detectionSource" => read_wire(&mut map, &mut field_detection_source)?,
-                "detectorId" => read_wire(&mut map, &mut field_detector_id)?,
-                "category" => read_wire(&mut map, &mut field_category)?,
-                "threatFamilyName" => read_wire(&mut map, &mut field_threat_family_name)?,
-                "title" => read_wire(&mut map, &mut field_title)?,
-                "description" => read_wire(&mut map, &mut field_description)?,
+                "detectionSource" => {
+                    field_detection_source = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "detectorId" => {
+                    field_detector_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "category" => {
+                    field_category = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "threatFamilyName" => {
+                    field_threat_family_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "title" => {
+                    field_title = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "alertCreationTime" => {
-                    read_wire(&mut map, &mut field_alert_creation_time)?
+                    field_alert_creation_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "firstEventTime" => read_wire(&mut map, &mut field_first_event_time)?,
-                "lastEventTime" => read_wire(&mut map, &mut field_last_event_time)?,
-                "lastUpdateTime" => read_wire(&mut map, &mut field_last_update_time)?,
-                "resolvedTime" => read_wire(&mut map, &mut field_resolved_time)?,
-                "machineId" => read_wire(&mut map, &mut field_machine_id)?,
-                "computerDnsName" => read_wire(&mut map, &mut field_computer_dns_name)?,
-                "rbacGroupName" => read_wire(&mut map, &mut field_rbac_group_name)?,
-                "aadTenantId" => read_wire(&mut map, &mut field_aad_tenant_id)?,
-                "threatName" => read_wire(&mut map, &mut field_threat_name)?,
-                "mitreTechniques" => read_wire(&mut map, &mut field_mitre_techniques)?,
-                "relatedUser" => read_own(&mut map, &mut field_related_user)?,
-                "comments" => read_own(&mut map, &mut field_comments)?,
-                "evidence" => read_own(&mut map, &mut field_evidence)?,
+                "firstEventTime" => {
+                    field_first_event_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "lastEventTime" => {
+                    field_last_event_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "lastUpdateTime" => {
+                    field_last_update_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "resolvedTime" => {
+                    field_resolved_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "machineId" => {
+                    field_machine_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "computerDnsName" => {
+                    field_computer_dns_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "aadTenantId" => {
+                    field_aad_tenant_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "threatName" => {
+                    field_threat_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "mitreTechniques" => {
+                    field_mitre_techniques = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "relatedUser" => {
+                    field_related_user = map.next_value::<Option<AlertRelatedUser>>()?;
+                }
+                "comments" => {
+                    field_comments = map.next_value::<Option<Vec<AlertComment>>>()?;
+                }
+                "evidence" => {
+                    field_evidence = map.next_value::<Option<Vec<AlertEvidence>>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -7707,56 +8802,159 @@ impl DecodeMembers for Indicator {
         let mut field_certificate_info: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "indicatorValue" => read_wire(&mut map, &mut field_indicator_value)?,
-                "indicatorType" => read_own(&mut map, &mut field_indicator_type)?,
-                "action" => read_own(&mut map, &mut field_action)?,
-                "application" => read_wire(&mut map, &mut field_application)?,
-                "source" => read_wire(&mut map, &mut field_source)?,
-                "sourceType" => read_own(&mut map, &mut field_source_type)?,
-                "createdBySource" => read_wire(&mut map, &mut field_created_by_source)?,
-                "createdBy" => read_wire(&mut map, &mut field_created_by)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "indicatorValue" => {
+                    field_indicator_value = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "indicatorType" => {
+                    field_indicator_type = map.next_value::<Option<IndicatorType>>()?;
+                }
+                "action" => field_action = map.next_value::<Option<IndicatorAction>>()?,
+                "application" => {
+                    field_application = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "source" => {
+                    field_source = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "sourceType" => {
+                    field_source_type = map.next_value::<Option<IndicatorSourceType>>()?;
+                }
+                "createdBySource" => {
+                    field_created_by_source = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "createdBy" => {
+                    field_created_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "createdByDisplayName" => {
-                    read_wire(&mut map, &mut field_created_by_display_name)?
+                    field_created_by_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "externalId" => read_wire(&mut map, &mut field_external_id)?,
-                "title" => read_wire(&mut map, &mut field_title)?,
-                "description" => read_wire(&mut map, &mut field_description)?,
+                "externalId" => {
+                    field_external_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "title" => {
+                    field_title = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "recommendedActions" => {
-                    read_wire(&mut map, &mut field_recommended_actions)?
+                    field_recommended_actions = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "severity" => read_own(&mut map, &mut field_severity)?,
+                "severity" => {
+                    field_severity = map.next_value::<Option<IndicatorSeverity>>()?;
+                }
                 "creationTimeDateTimeUtc" => {
-                    read_wire(&mut map, &mut field_creation_time_date_time_utc)?
+                    field_creation_time_date_time_utc = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "expirationTime" => read_wire(&mut map, &mut field_expiration_time)?,
-                "lastUpdateTime" => read_wire(&mut map, &mut field_last_update_time)?,
-                "lastUpdatedBy" => read_wire(&mut map, &mut field_last_updated_by)?,
-                "rbacGroupNames" => read_wire(&mut map, &mut field_rbac_group_names)?,
-                "rbacGroupIds" => read_wire(&mut map, &mut field_rbac_group_ids)?,
-                "generateAlert" => read_wire(&mut map, &mut field_generate_alert)?,
-                "educateUrl" => read_wire(&mut map, &mut field_educate_url)?,
-                "category" => read_wire(&mut map, &mut field_category)?,
+                "expirationTime" => {
+                    field_expiration_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "lastUpdateTime" => {
+                    field_last_update_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "lastUpdatedBy" => {
+                    field_last_updated_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupNames" => {
+                    field_rbac_group_names = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "rbacGroupIds" => {
+                    field_rbac_group_ids = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "generateAlert" => {
+                    field_generate_alert = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "educateUrl" => {
+                    field_educate_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "category" => {
+                    field_category = map.next_value::<Wire<Option<i32>>>()?.into_inner();
+                }
                 "bypassDurationHours" => {
-                    read_wire(&mut map, &mut field_bypass_duration_hours)?
+                    field_bypass_duration_hours = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
                 }
-                "notificationId" => read_wire(&mut map, &mut field_notification_id)?,
-                "notificationBody" => read_wire(&mut map, &mut field_notification_body)?,
-                "version" => read_wire(&mut map, &mut field_version)?,
-                "mitreTechniques" => read_wire(&mut map, &mut field_mitre_techniques)?,
+                "notificationId" => {
+                    field_notification_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "notificationBody" => {
+                    field_notification_body = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "version" => {
+                    field_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "mitreTechniques" => {
+                    field_mitre_techniques = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
                 "historicalDetection" => {
-                    read_wire(&mut map, &mut field_historical_detection)?
+                    field_historical_detection = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
                 }
-                "lookBackPeriod" => read_wire(&mut map, &mut field_look_back_period)?,
-                "additionalInfo" => read_wire(&mut map, &mut field_additional_info)?,
-                "certificateInfo" => read_wire(&mut map, &mut field_certificate_info)?,
+                "lookBackPeriod" => {
+                    field_look_back_period = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "additionalInfo" => {
+                    field_additional_info = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "certificateInfo" => {
+                    field_certificate_info = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -8104,17 +9302,30 @@ impl DecodeMembers for ImportIndicatorResult {
         let mut field_failure_reason: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "indicator" => read_wire(&mut map, &mut field_indicator)?,
-                "isFailed" => read_wire(&mut map, &mut field_is_failed)?,
-                "failureReason" => read_wire(&mut map, &mut field_failure_reason)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "indicator" => {
+                    field_indicator = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "isFailed" => {
+                    field_is_failed = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "failureReason" => {
+                    field_failure_reason = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -8258,24 +9469,51 @@ impl DecodeMembers for Investigation {
         let mut field_triggering_alert_id: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "startTime" => read_wire(&mut map, &mut field_start_time)?,
-                "endTime" => read_wire(&mut map, &mut field_end_time)?,
-                "state" => read_own(&mut map, &mut field_state)?,
-                "cancelledBy" => read_wire(&mut map, &mut field_cancelled_by)?,
-                "statusDetails" => read_wire(&mut map, &mut field_status_details)?,
-                "machineId" => read_wire(&mut map, &mut field_machine_id)?,
-                "computerDnsName" => read_wire(&mut map, &mut field_computer_dns_name)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "startTime" => {
+                    field_start_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "endTime" => {
+                    field_end_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "state" => field_state = map.next_value::<Option<InvestigationState>>()?,
+                "cancelledBy" => {
+                    field_cancelled_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "statusDetails" => {
+                    field_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "machineId" => {
+                    field_machine_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "computerDnsName" => {
+                    field_computer_dns_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "triggeringAlertId" => {
-                    read_wire(&mut map, &mut field_triggering_alert_id)?
+                    field_triggering_alert_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -8399,15 +9637,20 @@ impl DecodeMembers for AdvancedQuerySchemaColumn {
         let mut field_type: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "Name" => read_wire(&mut map, &mut field_name)?,
-                "Type" => read_wire(&mut map, &mut field_type)?,
+                "Name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "Type" => {
+                    field_type = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -8490,7 +9733,12 @@ impl DecodeMembers for AdvancedQueryResultRow {
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-            keep_unknown(&mut map, key, &mut annotations, &mut additional_properties)?;
+            let key = key.into_owned();
+            if is_annotation(&key) {
+                annotations.insert(key, map.next_value::<Value>()?);
+            } else {
+                additional_properties.push_raw(key, map.next_value::<Box<RawValue>>()?);
+            }
         }
         additional_properties.keep_last_duplicates();
         Ok(AdvancedQueryResultRow {
@@ -8572,15 +9820,22 @@ impl DecodeMembers for AdvancedQueryResponse {
         let mut field_results: Option<Vec<AdvancedQueryResultRow>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "Schema" => read_own(&mut map, &mut field_schema)?,
-                "Results" => read_own(&mut map, &mut field_results)?,
+                "Schema" => {
+                    field_schema = map
+                        .next_value::<Option<Vec<AdvancedQuerySchemaColumn>>>()?;
+                }
+                "Results" => {
+                    field_results = map
+                        .next_value::<Option<Vec<AdvancedQueryResultRow>>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -8766,40 +10021,87 @@ impl DecodeMembers for File {
         let mut field_determination_value: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "sha1" => read_wire(&mut map, &mut field_sha1)?,
-                "sha256" => read_wire(&mut map, &mut field_sha256)?,
-                "md5" => read_wire(&mut map, &mut field_md5)?,
-                "globalPrevalence" => read_wire(&mut map, &mut field_global_prevalence)?,
+                "sha1" => {
+                    field_sha1 = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "sha256" => {
+                    field_sha256 = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "md5" => {
+                    field_md5 = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "globalPrevalence" => {
+                    field_global_prevalence = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
                 "globalFirstObserved" => {
-                    read_wire(&mut map, &mut field_global_first_observed)?
+                    field_global_first_observed = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
                 "globalLastObserved" => {
-                    read_wire(&mut map, &mut field_global_last_observed)?
+                    field_global_last_observed = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "size" => read_wire(&mut map, &mut field_size)?,
-                "fileType" => read_wire(&mut map, &mut field_file_type)?,
-                "isPeFile" => read_wire(&mut map, &mut field_is_pe_file)?,
-                "filePublisher" => read_wire(&mut map, &mut field_file_publisher)?,
-                "fileProductName" => read_wire(&mut map, &mut field_file_product_name)?,
-                "signer" => read_wire(&mut map, &mut field_signer)?,
-                "issuer" => read_wire(&mut map, &mut field_issuer)?,
-                "signerHash" => read_wire(&mut map, &mut field_signer_hash)?,
+                "size" => {
+                    field_size = map.next_value::<Wire<Option<i64>>>()?.into_inner();
+                }
+                "fileType" => {
+                    field_file_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "isPeFile" => {
+                    field_is_pe_file = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "filePublisher" => {
+                    field_file_publisher = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "fileProductName" => {
+                    field_file_product_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "signer" => {
+                    field_signer = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "issuer" => {
+                    field_issuer = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "signerHash" => {
+                    field_signer_hash = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "isValidCertificate" => {
-                    read_wire(&mut map, &mut field_is_valid_certificate)?
+                    field_is_valid_certificate = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
                 }
                 "determinationType" => {
-                    read_wire(&mut map, &mut field_determination_type)?
+                    field_determination_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "determinationValue" => {
-                    read_wire(&mut map, &mut field_determination_value)?
+                    field_determination_value = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -9004,31 +10306,62 @@ impl DecodeMembers for InOrgFileStats {
         let mut field_global_prevalence: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "sha1" => read_wire(&mut map, &mut field_sha1)?,
-                "organizationPrevalence" => {
-                    read_wire(&mut map, &mut field_organization_prevalence)?
+                "sha1" => {
+                    field_sha1 = map.next_value::<Wire<Option<String>>>()?.into_inner();
                 }
-                "orgFirstSeen" => read_wire(&mut map, &mut field_org_first_seen)?,
-                "orgLastSeen" => read_wire(&mut map, &mut field_org_last_seen)?,
+                "organizationPrevalence" => {
+                    field_organization_prevalence = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "orgFirstSeen" => {
+                    field_org_first_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "orgLastSeen" => {
+                    field_org_last_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
                 "globallyPrevalence" => {
-                    read_wire(&mut map, &mut field_globally_prevalence)?
+                    field_globally_prevalence = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
                 }
                 "globalFirstObserved" => {
-                    read_wire(&mut map, &mut field_global_first_observed)?
+                    field_global_first_observed = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
                 "globalLastObserved" => {
-                    read_wire(&mut map, &mut field_global_last_observed)?
+                    field_global_last_observed = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "topFileNames" => read_wire(&mut map, &mut field_top_file_names)?,
-                "orgPrevalence" => read_wire(&mut map, &mut field_org_prevalence)?,
-                "globalPrevalence" => read_wire(&mut map, &mut field_global_prevalence)?,
+                "topFileNames" => {
+                    field_top_file_names = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "orgPrevalence" => {
+                    field_org_prevalence = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "globalPrevalence" => {
+                    field_global_prevalence = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -9148,14 +10481,15 @@ impl DecodeMembers for Ip {
         let mut field_id: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -9264,20 +10598,39 @@ impl DecodeMembers for InOrgIpStats {
         let mut field_org_prevalence: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "ipAddress" => read_wire(&mut map, &mut field_ip_address)?,
-                "organizationPrevalence" => {
-                    read_wire(&mut map, &mut field_organization_prevalence)?
+                "ipAddress" => {
+                    field_ip_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "orgFirstSeen" => read_wire(&mut map, &mut field_org_first_seen)?,
-                "orgLastSeen" => read_wire(&mut map, &mut field_org_last_seen)?,
-                "orgPrevalence" => read_wire(&mut map, &mut field_org_prevalence)?,
+                "organizationPrevalence" => {
+                    field_organization_prevalence = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "orgFirstSeen" => {
+                    field_org_first_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "orgLastSeen" => {
+                    field_org_last_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "orgPrevalence" => {
+                    field_org_prevalence = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -9377,14 +10730,17 @@ impl DecodeMembers for Domain {
         let mut field_host: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "host" => read_wire(&mut map, &mut field_host)?,
+                "host" => {
+                    field_host = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -9485,19 +10841,32 @@ impl DecodeMembers for InOrgDomainStats {
         let mut field_org_last_seen: Option<edm::DateTimeOffset> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "host" => read_wire(&mut map, &mut field_host)?,
-                "organizationPrevalence" => {
-                    read_wire(&mut map, &mut field_organization_prevalence)?
+                "host" => {
+                    field_host = map.next_value::<Wire<Option<String>>>()?.into_inner();
                 }
-                "orgFirstSeen" => read_wire(&mut map, &mut field_org_first_seen)?,
-                "orgLastSeen" => read_wire(&mut map, &mut field_org_last_seen)?,
+                "organizationPrevalence" => {
+                    field_organization_prevalence = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "orgFirstSeen" => {
+                    field_org_first_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "orgLastSeen" => {
+                    field_org_last_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -9661,33 +11030,70 @@ impl DecodeMembers for User {
         let mut field_is_only_network_user: Option<bool> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "accountName" => read_wire(&mut map, &mut field_account_name)?,
-                "accountDomain" => read_wire(&mut map, &mut field_account_domain)?,
-                "accountSid" => read_wire(&mut map, &mut field_account_sid)?,
-                "firstSeen" => read_wire(&mut map, &mut field_first_seen)?,
-                "lastSeen" => read_wire(&mut map, &mut field_last_seen)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "accountName" => {
+                    field_account_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "accountDomain" => {
+                    field_account_domain = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "accountSid" => {
+                    field_account_sid = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "firstSeen" => {
+                    field_first_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "lastSeen" => {
+                    field_last_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
                 "mostPrevalentMachineId" => {
-                    read_wire(&mut map, &mut field_most_prevalent_machine_id)?
+                    field_most_prevalent_machine_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "leastPrevalentMachineId" => {
-                    read_wire(&mut map, &mut field_least_prevalent_machine_id)?
+                    field_least_prevalent_machine_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "logonTypes" => read_wire(&mut map, &mut field_logon_types)?,
+                "logonTypes" => {
+                    field_logon_types = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "logOnMachinesCount" => {
-                    read_wire(&mut map, &mut field_log_on_machines_count)?
+                    field_log_on_machines_count = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
                 }
-                "isDomainAdmin" => read_wire(&mut map, &mut field_is_domain_admin)?,
+                "isDomainAdmin" => {
+                    field_is_domain_admin = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
                 "isOnlyNetworkUser" => {
-                    read_wire(&mut map, &mut field_is_only_network_user)?
+                    field_is_only_network_user = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
                 }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -9939,33 +11345,92 @@ impl DecodeMembers for Vulnerability {
         let mut field_epss: Option<f64> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "name" => read_wire(&mut map, &mut field_name)?,
-                "description" => read_wire(&mut map, &mut field_description)?,
-                "severity" => read_own(&mut map, &mut field_severity)?,
-                "cvssV3" => read_wire(&mut map, &mut field_cvss_v3)?,
-                "cvssVector" => read_wire(&mut map, &mut field_cvss_vector)?,
-                "exposedMachines" => read_wire(&mut map, &mut field_exposed_machines)?,
-                "publishedOn" => read_wire(&mut map, &mut field_published_on)?,
-                "updatedOn" => read_wire(&mut map, &mut field_updated_on)?,
-                "firstDetected" => read_wire(&mut map, &mut field_first_detected)?,
-                "publicExploit" => read_wire(&mut map, &mut field_public_exploit)?,
-                "exploitVerified" => read_wire(&mut map, &mut field_exploit_verified)?,
-                "exploitInKit" => read_wire(&mut map, &mut field_exploit_in_kit)?,
-                "exploitTypes" => read_wire(&mut map, &mut field_exploit_types)?,
-                "exploitUris" => read_wire(&mut map, &mut field_exploit_uris)?,
-                "cveSupportability" => {
-                    read_wire(&mut map, &mut field_cve_supportability)?
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
                 }
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "epss" => read_wire(&mut map, &mut field_epss)?,
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "severity" => {
+                    field_severity = map.next_value::<Option<VulnerabilitySeverity>>()?;
+                }
+                "cvssV3" => {
+                    field_cvss_v3 = map.next_value::<Wire<Option<f64>>>()?.into_inner();
+                }
+                "cvssVector" => {
+                    field_cvss_vector = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "exposedMachines" => {
+                    field_exposed_machines = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "publishedOn" => {
+                    field_published_on = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "updatedOn" => {
+                    field_updated_on = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "firstDetected" => {
+                    field_first_detected = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "publicExploit" => {
+                    field_public_exploit = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "exploitVerified" => {
+                    field_exploit_verified = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "exploitInKit" => {
+                    field_exploit_in_kit = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "exploitTypes" => {
+                    field_exploit_types = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "exploitUris" => {
+                    field_exploit_uris = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "cveSupportability" => {
+                    field_cve_supportability = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "epss" => {
+                    field_epss = map.next_value::<Wire<Option<f64>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -10175,21 +11640,46 @@ impl DecodeMembers for MachineVulnerability {
         let mut field_severity: Option<VulnerabilitySeverity> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "cveId" => read_wire(&mut map, &mut field_cve_id)?,
-                "machineId" => read_wire(&mut map, &mut field_machine_id)?,
-                "fixingKbId" => read_wire(&mut map, &mut field_fixing_kb_id)?,
-                "productName" => read_wire(&mut map, &mut field_product_name)?,
-                "productVendor" => read_wire(&mut map, &mut field_product_vendor)?,
-                "productVersion" => read_wire(&mut map, &mut field_product_version)?,
-                "severity" => read_own(&mut map, &mut field_severity)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "cveId" => {
+                    field_cve_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "machineId" => {
+                    field_machine_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "fixingKbId" => {
+                    field_fixing_kb_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "productName" => {
+                    field_product_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "productVendor" => {
+                    field_product_vendor = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "productVersion" => {
+                    field_product_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "severity" => {
+                    field_severity = map.next_value::<Option<VulnerabilitySeverity>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -10340,17 +11830,30 @@ impl DecodeMembers for MachineReference {
         let mut field_rbac_group_name: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "computerDnsName" => read_wire(&mut map, &mut field_computer_dns_name)?,
-                "osPlatform" => read_wire(&mut map, &mut field_os_platform)?,
-                "rbacGroupName" => read_wire(&mut map, &mut field_rbac_group_name)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "computerDnsName" => {
+                    field_computer_dns_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "osPlatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -10502,21 +12005,46 @@ impl DecodeMembers for Software {
         let mut field_impact_score: Option<f64> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "name" => read_wire(&mut map, &mut field_name)?,
-                "vendor" => read_wire(&mut map, &mut field_vendor)?,
-                "weaknesses" => read_wire(&mut map, &mut field_weaknesses)?,
-                "publicExploit" => read_wire(&mut map, &mut field_public_exploit)?,
-                "activeAlert" => read_wire(&mut map, &mut field_active_alert)?,
-                "exposedMachines" => read_wire(&mut map, &mut field_exposed_machines)?,
-                "impactScore" => read_wire(&mut map, &mut field_impact_score)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "vendor" => {
+                    field_vendor = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "weaknesses" => {
+                    field_weaknesses = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "publicExploit" => {
+                    field_public_exploit = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "activeAlert" => {
+                    field_active_alert = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "exposedMachines" => {
+                    field_exposed_machines = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "impactScore" => {
+                    field_impact_score = map
+                        .next_value::<Wire<Option<f64>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -10637,16 +12165,29 @@ impl DecodeMembers for Distribution {
         let mut field_vulnerabilities: Option<i64> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "version" => read_wire(&mut map, &mut field_version)?,
-                "installations" => read_wire(&mut map, &mut field_installations)?,
-                "vulnerabilities" => read_wire(&mut map, &mut field_vulnerabilities)?,
+                "version" => {
+                    field_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "installations" => {
+                    field_installations = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "vulnerabilities" => {
+                    field_vulnerabilities = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -10770,19 +12311,36 @@ impl DecodeMembers for ProductFix {
         let mut field_cve_addressed: Option<i64> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "name" => read_wire(&mut map, &mut field_name)?,
-                "productsNames" => read_wire(&mut map, &mut field_products_names)?,
-                "url" => read_wire(&mut map, &mut field_url)?,
-                "machineMissedOn" => read_wire(&mut map, &mut field_machine_missed_on)?,
-                "cveAddressed" => read_wire(&mut map, &mut field_cve_addressed)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "productsNames" => {
+                    field_products_names = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "url" => {
+                    field_url = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "machineMissedOn" => {
+                    field_machine_missed_on = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "cveAddressed" => {
+                    field_cve_addressed = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -11034,62 +12592,128 @@ impl DecodeMembers for Recommendation {
         let mut field_exposed_critical_devices: Option<i64> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "productName" => read_wire(&mut map, &mut field_product_name)?,
-                "recommendationName" => {
-                    read_wire(&mut map, &mut field_recommendation_name)?
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "productName" => {
+                    field_product_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "weaknesses" => read_wire(&mut map, &mut field_weaknesses)?,
-                "vendor" => read_wire(&mut map, &mut field_vendor)?,
+                "recommendationName" => {
+                    field_recommendation_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "weaknesses" => {
+                    field_weaknesses = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "vendor" => {
+                    field_vendor = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 "recommendedVersion" => {
-                    read_wire(&mut map, &mut field_recommended_version)?
+                    field_recommended_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "recommendedProgram" => {
-                    read_wire(&mut map, &mut field_recommended_program)?
+                    field_recommended_program = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "recommendedVendor" => {
-                    read_wire(&mut map, &mut field_recommended_vendor)?
+                    field_recommended_vendor = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "recommendationCategory" => {
-                    read_own(&mut map, &mut field_recommendation_category)?
+                    field_recommendation_category = map
+                        .next_value::<Option<RecommendationCategory>>()?;
                 }
-                "subCategory" => read_wire(&mut map, &mut field_sub_category)?,
-                "severityScore" => read_wire(&mut map, &mut field_severity_score)?,
-                "publicExploit" => read_wire(&mut map, &mut field_public_exploit)?,
-                "activeAlert" => read_wire(&mut map, &mut field_active_alert)?,
+                "subCategory" => {
+                    field_sub_category = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "severityScore" => {
+                    field_severity_score = map
+                        .next_value::<Wire<Option<f64>>>()?
+                        .into_inner();
+                }
+                "publicExploit" => {
+                    field_public_exploit = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "activeAlert" => {
+                    field_active_alert = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
                 "associatedThreats" => {
-                    read_wire(&mut map, &mut field_associated_threats)?
+                    field_associated_threats = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
                 }
-                "remediationType" => read_own(&mut map, &mut field_remediation_type)?,
-                "status" => read_own(&mut map, &mut field_status)?,
+                "remediationType" => {
+                    field_remediation_type = map.next_value::<Option<RemediationType>>()?;
+                }
+                "status" => {
+                    field_status = map.next_value::<Option<RecommendationStatus>>()?;
+                }
                 "configScoreImpact" => {
-                    read_wire(&mut map, &mut field_config_score_impact)?
+                    field_config_score_impact = map
+                        .next_value::<Wire<Option<f64>>>()?
+                        .into_inner();
                 }
-                "exposureImpact" => read_wire(&mut map, &mut field_exposure_impact)?,
+                "exposureImpact" => {
+                    field_exposure_impact = map
+                        .next_value::<Wire<Option<f64>>>()?
+                        .into_inner();
+                }
                 "totalMachineCount" => {
-                    read_wire(&mut map, &mut field_total_machine_count)?
+                    field_total_machine_count = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
                 }
                 "exposedMachinesCount" => {
-                    read_wire(&mut map, &mut field_exposed_machines_count)?
+                    field_exposed_machines_count = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
                 }
                 "nonProductivityImpactedAssets" => {
-                    read_wire(&mut map, &mut field_non_productivity_impacted_assets)?
+                    field_non_productivity_impacted_assets = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
                 }
-                "relatedComponent" => read_wire(&mut map, &mut field_related_component)?,
+                "relatedComponent" => {
+                    field_related_component = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "hasUnpatchableCve" => {
-                    read_wire(&mut map, &mut field_has_unpatchable_cve)?
+                    field_has_unpatchable_cve = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
                 }
-                "tags" => read_wire(&mut map, &mut field_tags)?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
                 "exposedCriticalDevices" => {
-                    read_wire(&mut map, &mut field_exposed_critical_devices)?
+                    field_exposed_critical_devices = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
                 }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -11443,51 +13067,139 @@ impl DecodeMembers for RemediationActivity {
         let mut field_recommended_program: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "title" => read_wire(&mut map, &mut field_title)?,
-                "createdOn" => read_wire(&mut map, &mut field_created_on)?,
-                "requesterId" => read_wire(&mut map, &mut field_requester_id)?,
-                "requesterEmail" => read_wire(&mut map, &mut field_requester_email)?,
-                "status" => read_own(&mut map, &mut field_status)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "title" => {
+                    field_title = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "createdOn" => {
+                    field_created_on = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "requesterId" => {
+                    field_requester_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "requesterEmail" => {
+                    field_requester_email = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "status" => {
+                    field_status = map.next_value::<Option<RemediationActivityStatus>>()?;
+                }
                 "statusLastModifiedOn" => {
-                    read_wire(&mut map, &mut field_status_last_modified_on)?
+                    field_status_last_modified_on = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "description" => read_wire(&mut map, &mut field_description)?,
-                "relatedComponent" => read_wire(&mut map, &mut field_related_component)?,
-                "targetDevices" => read_wire(&mut map, &mut field_target_devices)?,
-                "rbacGroupNames" => read_wire(&mut map, &mut field_rbac_group_names)?,
-                "fixedDevices" => read_wire(&mut map, &mut field_fixed_devices)?,
-                "requesterNotes" => read_wire(&mut map, &mut field_requester_notes)?,
-                "dueOn" => read_wire(&mut map, &mut field_due_on)?,
-                "category" => read_wire(&mut map, &mut field_category)?,
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "relatedComponent" => {
+                    field_related_component = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "targetDevices" => {
+                    field_target_devices = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "rbacGroupNames" => {
+                    field_rbac_group_names = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "fixedDevices" => {
+                    field_fixed_devices = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "requesterNotes" => {
+                    field_requester_notes = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "dueOn" => {
+                    field_due_on = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "category" => {
+                    field_category = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "productivityImpactRemediationType" => {
-                    read_wire(&mut map, &mut field_productivity_impact_remediation_type)?
+                    field_productivity_impact_remediation_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "priority" => read_own(&mut map, &mut field_priority)?,
-                "completionMethod" => read_wire(&mut map, &mut field_completion_method)?,
-                "completerId" => read_wire(&mut map, &mut field_completer_id)?,
-                "completerEmail" => read_wire(&mut map, &mut field_completer_email)?,
-                "scid" => read_wire(&mut map, &mut field_scid)?,
-                "type" => read_own(&mut map, &mut field_type)?,
-                "productId" => read_wire(&mut map, &mut field_product_id)?,
-                "vendorId" => read_wire(&mut map, &mut field_vendor_id)?,
-                "nameId" => read_wire(&mut map, &mut field_name_id)?,
+                "priority" => {
+                    field_priority = map
+                        .next_value::<Option<RemediationActivityPriority>>()?;
+                }
+                "completionMethod" => {
+                    field_completion_method = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "completerId" => {
+                    field_completer_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "completerEmail" => {
+                    field_completer_email = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "scid" => {
+                    field_scid = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "type" => field_type = map.next_value::<Option<RemediationType>>()?,
+                "productId" => {
+                    field_product_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "vendorId" => {
+                    field_vendor_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "nameId" => {
+                    field_name_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "recommendedVersion" => {
-                    read_wire(&mut map, &mut field_recommended_version)?
+                    field_recommended_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "recommendedVendor" => {
-                    read_wire(&mut map, &mut field_recommended_vendor)?
+                    field_recommended_vendor = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "recommendedProgram" => {
-                    read_wire(&mut map, &mut field_recommended_program)?
+                    field_recommended_program = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -11771,35 +13483,86 @@ impl DecodeMembers for BaselineProfile {
         let mut field_total_devices: Option<i32> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "name" => read_wire(&mut map, &mut field_name)?,
-                "description" => read_wire(&mut map, &mut field_description)?,
-                "benchmark" => read_wire(&mut map, &mut field_benchmark)?,
-                "version" => read_wire(&mut map, &mut field_version)?,
-                "operatingSystem" => read_wire(&mut map, &mut field_operating_system)?,
-                "operatingSystemVersion" => {
-                    read_wire(&mut map, &mut field_operating_system_version)?
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
                 }
-                "status" => read_wire(&mut map, &mut field_status)?,
-                "complianceLevel" => read_wire(&mut map, &mut field_compliance_level)?,
-                "settingsNumber" => read_wire(&mut map, &mut field_settings_number)?,
-                "createdBy" => read_wire(&mut map, &mut field_created_by)?,
-                "lastUpdatedBy" => read_wire(&mut map, &mut field_last_updated_by)?,
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "benchmark" => {
+                    field_benchmark = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "version" => {
+                    field_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "operatingSystem" => {
+                    field_operating_system = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "operatingSystemVersion" => {
+                    field_operating_system_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "status" => {
+                    field_status = map.next_value::<Wire<Option<bool>>>()?.into_inner();
+                }
+                "complianceLevel" => {
+                    field_compliance_level = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "settingsNumber" => {
+                    field_settings_number = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "createdBy" => {
+                    field_created_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "lastUpdatedBy" => {
+                    field_last_updated_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "createdOnTimestampUTC" => {
-                    read_wire(&mut map, &mut field_created_on_timestamp_utc)?
+                    field_created_on_timestamp_utc = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
                 "lastUpdateTimestampUTC" => {
-                    read_wire(&mut map, &mut field_last_update_timestamp_utc)?
+                    field_last_update_timestamp_utc = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "passedDevices" => read_wire(&mut map, &mut field_passed_devices)?,
-                "totalDevices" => read_wire(&mut map, &mut field_total_devices)?,
+                "passedDevices" => {
+                    field_passed_devices = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "totalDevices" => {
+                    field_total_devices = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -12023,27 +13786,76 @@ impl DecodeMembers for BaselineConfiguration {
         let mut field_is_custom: Option<bool> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "uniqueId" => read_wire(&mut map, &mut field_unique_id)?,
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "benchmarkName" => read_wire(&mut map, &mut field_benchmark_name)?,
-                "benchmarkVersion" => read_wire(&mut map, &mut field_benchmark_version)?,
-                "name" => read_wire(&mut map, &mut field_name)?,
-                "description" => read_wire(&mut map, &mut field_description)?,
-                "category" => read_wire(&mut map, &mut field_category)?,
-                "complianceLevels" => read_wire(&mut map, &mut field_compliance_levels)?,
-                "cce" => read_wire(&mut map, &mut field_cce)?,
-                "rationale" => read_wire(&mut map, &mut field_rationale)?,
-                "source" => read_wire(&mut map, &mut field_source)?,
-                "recommendedValue" => read_wire(&mut map, &mut field_recommended_value)?,
-                "remediation" => read_wire(&mut map, &mut field_remediation)?,
-                "isCustom" => read_wire(&mut map, &mut field_is_custom)?,
+                "uniqueId" => {
+                    field_unique_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "benchmarkName" => {
+                    field_benchmark_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "benchmarkVersion" => {
+                    field_benchmark_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "category" => {
+                    field_category = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "complianceLevels" => {
+                    field_compliance_levels = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "cce" => {
+                    field_cce = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "rationale" => {
+                    field_rationale = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "source" => {
+                    field_source = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "recommendedValue" => {
+                    field_recommended_value = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediation" => {
+                    field_remediation = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "isCustom" => {
+                    field_is_custom = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -12199,19 +14011,32 @@ impl DecodeMembers for ScanAuthenticationParams {
         let mut field_username: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "type" => read_own(&mut map, &mut field_type)?,
-                "keyVaultUrl" => read_wire(&mut map, &mut field_key_vault_url)?,
-                "keyVaultSecretName" => {
-                    read_wire(&mut map, &mut field_key_vault_secret_name)?
+                "type" => {
+                    field_type = map.next_value::<Option<ScanAuthenticationType>>()?;
                 }
-                "username" => read_wire(&mut map, &mut field_username)?,
+                "keyVaultUrl" => {
+                    field_key_vault_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "keyVaultSecretName" => {
+                    field_key_vault_secret_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "username" => {
+                    field_username = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -12503,21 +14328,40 @@ impl DecodeMembers for WindowsAuthParams {
         let mut field_is_gmsa_user: Option<bool> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "type" => read_own(&mut map, &mut field_type)?,
-                "keyVaultUrl" => read_wire(&mut map, &mut field_key_vault_url)?,
-                "keyVaultSecretName" => {
-                    read_wire(&mut map, &mut field_key_vault_secret_name)?
+                "type" => {
+                    field_type = map.next_value::<Option<ScanAuthenticationType>>()?;
                 }
-                "username" => read_wire(&mut map, &mut field_username)?,
-                "domain" => read_wire(&mut map, &mut field_domain)?,
-                "isGmsaUser" => read_wire(&mut map, &mut field_is_gmsa_user)?,
+                "keyVaultUrl" => {
+                    field_key_vault_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "keyVaultSecretName" => {
+                    field_key_vault_secret_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "username" => {
+                    field_username = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "domain" => {
+                    field_domain = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "isGmsaUser" => {
+                    field_is_gmsa_user = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -12709,24 +14553,55 @@ impl DecodeMembers for SnmpAuthParams {
         let mut field_priv_password: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "type" => read_own(&mut map, &mut field_type)?,
-                "keyVaultUrl" => read_wire(&mut map, &mut field_key_vault_url)?,
-                "keyVaultSecretName" => {
-                    read_wire(&mut map, &mut field_key_vault_secret_name)?
+                "type" => {
+                    field_type = map.next_value::<Option<ScanAuthenticationType>>()?;
                 }
-                "username" => read_wire(&mut map, &mut field_username)?,
-                "communityString" => read_wire(&mut map, &mut field_community_string)?,
-                "authProtocol" => read_own(&mut map, &mut field_auth_protocol)?,
-                "authPassword" => read_wire(&mut map, &mut field_auth_password)?,
-                "privProtocol" => read_wire(&mut map, &mut field_priv_protocol)?,
-                "privPassword" => read_wire(&mut map, &mut field_priv_password)?,
+                "keyVaultUrl" => {
+                    field_key_vault_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "keyVaultSecretName" => {
+                    field_key_vault_secret_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "username" => {
+                    field_username = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "communityString" => {
+                    field_community_string = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "authProtocol" => {
+                    field_auth_protocol = map.next_value::<Option<SnmpAuthProtocol>>()?;
+                }
+                "authPassword" => {
+                    field_auth_password = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "privProtocol" => {
+                    field_priv_protocol = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "privPassword" => {
+                    field_priv_password = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -12936,27 +14811,50 @@ impl DecodeMembers for ScannerAgent {
         let mut field_mde_client_version: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "machineId" => read_wire(&mut map, &mut field_machine_id)?,
-                "machineName" => read_wire(&mut map, &mut field_machine_name)?,
-                "lastSeen" => read_wire(&mut map, &mut field_last_seen)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "machineId" => {
+                    field_machine_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "machineName" => {
+                    field_machine_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "lastSeen" => {
+                    field_last_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
                 "assignedApplicationId" => {
-                    read_wire(&mut map, &mut field_assigned_application_id)?
+                    field_assigned_application_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "scannerSoftwareVersion" => {
-                    read_wire(&mut map, &mut field_scanner_software_version)?
+                    field_scanner_software_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "lastCommandExecutionTimestamp" => {
-                    read_wire(&mut map, &mut field_last_command_execution_timestamp)?
+                    field_last_command_execution_timestamp = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "mdeClientVersion" => read_wire(&mut map, &mut field_mde_client_version)?,
+                "mdeClientVersion" => {
+                    field_mde_client_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -13127,18 +15025,27 @@ impl DecodeMembers for LatestScan {
         let mut field_execution_date_time: Option<edm::DateTimeOffset> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "status" => read_wire(&mut map, &mut field_status)?,
-                "failureReason" => read_wire(&mut map, &mut field_failure_reason)?,
+                "status" => {
+                    field_status = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "failureReason" => {
+                    field_failure_reason = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "executionDateTime" => {
-                    read_wire(&mut map, &mut field_execution_date_time)?
+                    field_execution_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -13326,27 +15233,57 @@ impl DecodeMembers for ScanDefinition {
         let mut field_latest_scan: Option<LatestScan> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "scanType" => read_own(&mut map, &mut field_scan_type)?,
-                "scanName" => read_wire(&mut map, &mut field_scan_name)?,
-                "isActive" => read_wire(&mut map, &mut field_is_active)?,
-                "orgId" => read_wire(&mut map, &mut field_org_id)?,
-                "intervalInHours" => read_wire(&mut map, &mut field_interval_in_hours)?,
-                "createdBy" => read_wire(&mut map, &mut field_created_by)?,
-                "targetType" => read_wire(&mut map, &mut field_target_type)?,
-                "target" => read_wire(&mut map, &mut field_target)?,
-                "scanAuthenticationParams" => {
-                    read_own(&mut map, &mut field_scan_authentication_params)?
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "scanType" => field_scan_type = map.next_value::<Option<ScanType>>()?,
+                "scanName" => {
+                    field_scan_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "scannerAgent" => read_own(&mut map, &mut field_scanner_agent)?,
-                "latestScan" => read_own(&mut map, &mut field_latest_scan)?,
+                "isActive" => {
+                    field_is_active = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "orgId" => {
+                    field_org_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "intervalInHours" => {
+                    field_interval_in_hours = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "createdBy" => {
+                    field_created_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "targetType" => {
+                    field_target_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "target" => {
+                    field_target = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "scanAuthenticationParams" => {
+                    field_scan_authentication_params = map
+                        .next_value::<Option<AnyScanAuthenticationParams>>()?;
+                }
+                "scannerAgent" => {
+                    field_scanner_agent = map.next_value::<Option<ScannerAgent>>()?;
+                }
+                "latestScan" => {
+                    field_latest_scan = map.next_value::<Option<LatestScan>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -13577,27 +15514,50 @@ impl DecodeMembers for ScanAgent {
         let mut field_mde_client_version: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "machineId" => read_wire(&mut map, &mut field_machine_id)?,
-                "lastSeen" => read_wire(&mut map, &mut field_last_seen)?,
-                "computerDnsName" => read_wire(&mut map, &mut field_computer_dns_name)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "machineId" => {
+                    field_machine_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "lastSeen" => {
+                    field_last_seen = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "computerDnsName" => {
+                    field_computer_dns_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "AssignedApplicationId" => {
-                    read_wire(&mut map, &mut field_assigned_application_id)?
+                    field_assigned_application_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "ScannerSoftwareVersion" => {
-                    read_wire(&mut map, &mut field_scanner_software_version)?
+                    field_scanner_software_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "LastCommandExecutionTimestamp" => {
-                    read_wire(&mut map, &mut field_last_command_execution_timestamp)?
+                    field_last_command_execution_timestamp = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "mdeClientVersion" => read_wire(&mut map, &mut field_mde_client_version)?,
+                "mdeClientVersion" => {
+                    field_mde_client_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -13730,18 +15690,33 @@ impl DecodeMembers for ScanHistoryByDefinition {
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
                 "ScanDefinitionIds" => {
-                    read_wire(&mut map, &mut field_scan_definition_ids)?
+                    field_scan_definition_ids = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "LastScanned" => read_wire(&mut map, &mut field_last_scanned)?,
-                "ScanStatus" => read_wire(&mut map, &mut field_scan_status)?,
-                "ScannerId" => read_wire(&mut map, &mut field_scanner_id)?,
+                "LastScanned" => {
+                    field_last_scanned = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "ScanStatus" => {
+                    field_scan_status = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ScannerId" => {
+                    field_scanner_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -13869,21 +15844,40 @@ impl DecodeMembers for ScannedTarget {
         let mut field_scan_duration: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "Ip" => read_wire(&mut map, &mut field_ip)?,
-                "Hostname" => read_wire(&mut map, &mut field_hostname)?,
-                "ScannedDeviceDescription" => {
-                    read_wire(&mut map, &mut field_scanned_device_description)?
+                "Ip" => field_ip = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "Hostname" => {
+                    field_hostname = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "ErrorMessage" => read_wire(&mut map, &mut field_error_message)?,
-                "ScanStatus" => read_wire(&mut map, &mut field_scan_status)?,
-                "ScanDuration" => read_wire(&mut map, &mut field_scan_duration)?,
+                "ScannedDeviceDescription" => {
+                    field_scanned_device_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ErrorMessage" => {
+                    field_error_message = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ScanStatus" => {
+                    field_scan_status = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ScanDuration" => {
+                    field_scan_duration = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -14035,30 +16029,51 @@ impl DecodeMembers for ScanHistoryBySession {
         let mut field_list_scanned_targets: Option<Vec<ScannedTarget>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "orgId" => read_wire(&mut map, &mut field_org_id)?,
+                "orgId" => {
+                    field_org_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 "ScanDefinitionIds" => {
-                    read_wire(&mut map, &mut field_scan_definition_ids)?
+                    field_scan_definition_ids = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "SessionIds" => read_wire(&mut map, &mut field_session_ids)?,
+                "SessionIds" => {
+                    field_session_ids = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "NumberOfSuccessfullyScannedTargets" => {
-                    read_wire(
-                        &mut map,
-                        &mut field_number_of_successfully_scanned_targets,
-                    )?
+                    field_number_of_successfully_scanned_targets = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
                 }
-                "NumberOfTargets" => read_wire(&mut map, &mut field_number_of_targets)?,
-                "ScanStatus" => read_wire(&mut map, &mut field_scan_status)?,
-                "LastScanned" => read_wire(&mut map, &mut field_last_scanned)?,
+                "NumberOfTargets" => {
+                    field_number_of_targets = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "ScanStatus" => {
+                    field_scan_status = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "LastScanned" => {
+                    field_last_scanned = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
                 "ListScannedTargets" => {
-                    read_own(&mut map, &mut field_list_scanned_targets)?
+                    field_list_scanned_targets = map
+                        .next_value::<Option<Vec<ScannedTarget>>>()?;
                 }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }

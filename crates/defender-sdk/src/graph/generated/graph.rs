@@ -47,15 +47,22 @@ impl DecodeMembers for AverageComparativeScore {
         let mut field_basis: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "averageScore" => read_wire(&mut map, &mut field_average_score)?,
-                "basis" => read_wire(&mut map, &mut field_basis)?,
+                "averageScore" => {
+                    field_average_score = map
+                        .next_value::<Wire<Option<f64>>>()?
+                        .into_inner();
+                }
+                "basis" => {
+                    field_basis = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -143,15 +150,20 @@ impl DecodeMembers for CertificationControl {
         let mut field_url: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "name" => read_wire(&mut map, &mut field_name)?,
-                "url" => read_wire(&mut map, &mut field_url)?,
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "url" => {
+                    field_url = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -240,18 +252,22 @@ impl DecodeMembers for ComplianceInformation {
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
                 "certificationControls" => {
-                    read_own(&mut map, &mut field_certification_controls)?
+                    field_certification_controls = map
+                        .next_value::<Option<Vec<CertificationControl>>>()?;
                 }
                 "certificationName" => {
-                    read_wire(&mut map, &mut field_certification_name)?
+                    field_certification_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -351,17 +367,32 @@ impl DecodeMembers for ControlScore {
         let mut field_score: Option<f64> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "controlCategory" => read_wire(&mut map, &mut field_control_category)?,
-                "controlName" => read_wire(&mut map, &mut field_control_name)?,
-                "description" => read_wire(&mut map, &mut field_description)?,
-                "score" => read_wire(&mut map, &mut field_score)?,
+                "controlCategory" => {
+                    field_control_category = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "controlName" => {
+                    field_control_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "score" => {
+                    field_score = map.next_value::<Wire<Option<f64>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -475,18 +506,37 @@ impl DecodeMembers for SecureScoreControlStateUpdate {
         let mut field_updated_date_time: Option<edm::DateTimeOffset> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "assignedTo" => read_wire(&mut map, &mut field_assigned_to)?,
-                "comment" => read_wire(&mut map, &mut field_comment)?,
-                "state" => read_wire(&mut map, &mut field_state)?,
-                "updatedBy" => read_wire(&mut map, &mut field_updated_by)?,
-                "updatedDateTime" => read_wire(&mut map, &mut field_updated_date_time)?,
+                "assignedTo" => {
+                    field_assigned_to = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "comment" => {
+                    field_comment = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "state" => {
+                    field_state = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "updatedBy" => {
+                    field_updated_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "updatedDateTime" => {
+                    field_updated_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -598,17 +648,32 @@ impl DecodeMembers for SecurityVendorInformation {
         let mut field_vendor: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "provider" => read_wire(&mut map, &mut field_provider)?,
-                "providerVersion" => read_wire(&mut map, &mut field_provider_version)?,
-                "subProvider" => read_wire(&mut map, &mut field_sub_provider)?,
-                "vendor" => read_wire(&mut map, &mut field_vendor)?,
+                "provider" => {
+                    field_provider = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "providerVersion" => {
+                    field_provider_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "subProvider" => {
+                    field_sub_provider = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "vendor" => {
+                    field_vendor = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -698,14 +763,15 @@ impl DecodeMembers for Entity {
         let mut field_id: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -944,28 +1010,59 @@ impl DecodeMembers for SecureScore {
         let mut field_vendor_information: Option<SecurityVendorInformation> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "activeUserCount" => read_wire(&mut map, &mut field_active_user_count)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "activeUserCount" => {
+                    field_active_user_count = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
                 "averageComparativeScores" => {
-                    read_own(&mut map, &mut field_average_comparative_scores)?
+                    field_average_comparative_scores = map
+                        .next_value::<Option<Vec<AverageComparativeScore>>>()?;
                 }
-                "azureTenantId" => read_wire(&mut map, &mut field_azure_tenant_id)?,
-                "controlScores" => read_own(&mut map, &mut field_control_scores)?,
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "currentScore" => read_wire(&mut map, &mut field_current_score)?,
-                "enabledServices" => read_wire(&mut map, &mut field_enabled_services)?,
+                "azureTenantId" => {
+                    field_azure_tenant_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "controlScores" => {
+                    field_control_scores = map.next_value::<Option<Vec<ControlScore>>>()?;
+                }
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "currentScore" => {
+                    field_current_score = map
+                        .next_value::<Wire<Option<f64>>>()?
+                        .into_inner();
+                }
+                "enabledServices" => {
+                    field_enabled_services = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
                 "licensedUserCount" => {
-                    read_wire(&mut map, &mut field_licensed_user_count)?
+                    field_licensed_user_count = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
                 }
-                "maxScore" => read_wire(&mut map, &mut field_max_score)?,
-                "vendorInformation" => read_own(&mut map, &mut field_vendor_information)?,
+                "maxScore" => {
+                    field_max_score = map.next_value::<Wire<Option<f64>>>()?.into_inner();
+                }
+                "vendorInformation" => {
+                    field_vendor_information = map
+                        .next_value::<Option<SecurityVendorInformation>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -1200,43 +1297,99 @@ impl DecodeMembers for SecureScoreControlProfile {
         let mut field_vendor_information: Option<SecurityVendorInformation> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "actionType" => read_wire(&mut map, &mut field_action_type)?,
-                "actionUrl" => read_wire(&mut map, &mut field_action_url)?,
-                "azureTenantId" => read_wire(&mut map, &mut field_azure_tenant_id)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "actionType" => {
+                    field_action_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "actionUrl" => {
+                    field_action_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "azureTenantId" => {
+                    field_azure_tenant_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "complianceInformation" => {
-                    read_own(&mut map, &mut field_compliance_information)?
+                    field_compliance_information = map
+                        .next_value::<Option<Vec<ComplianceInformation>>>()?;
                 }
-                "controlCategory" => read_wire(&mut map, &mut field_control_category)?,
+                "controlCategory" => {
+                    field_control_category = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "controlStateUpdates" => {
-                    read_own(&mut map, &mut field_control_state_updates)?
+                    field_control_state_updates = map
+                        .next_value::<Option<Vec<SecureScoreControlStateUpdate>>>()?;
                 }
-                "deprecated" => read_wire(&mut map, &mut field_deprecated)?,
+                "deprecated" => {
+                    field_deprecated = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
                 "implementationCost" => {
-                    read_wire(&mut map, &mut field_implementation_cost)?
+                    field_implementation_cost = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "lastModifiedDateTime" => {
-                    read_wire(&mut map, &mut field_last_modified_date_time)?
+                    field_last_modified_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "maxScore" => read_wire(&mut map, &mut field_max_score)?,
-                "rank" => read_wire(&mut map, &mut field_rank)?,
-                "remediation" => read_wire(&mut map, &mut field_remediation)?,
+                "maxScore" => {
+                    field_max_score = map.next_value::<Wire<Option<f64>>>()?.into_inner();
+                }
+                "rank" => {
+                    field_rank = map.next_value::<Wire<Option<i32>>>()?.into_inner();
+                }
+                "remediation" => {
+                    field_remediation = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "remediationImpact" => {
-                    read_wire(&mut map, &mut field_remediation_impact)?
+                    field_remediation_impact = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "service" => read_wire(&mut map, &mut field_service)?,
-                "threats" => read_wire(&mut map, &mut field_threats)?,
-                "tier" => read_wire(&mut map, &mut field_tier)?,
-                "title" => read_wire(&mut map, &mut field_title)?,
-                "userImpact" => read_wire(&mut map, &mut field_user_impact)?,
-                "vendorInformation" => read_own(&mut map, &mut field_vendor_information)?,
+                "service" => {
+                    field_service = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "threats" => {
+                    field_threats = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "tier" => {
+                    field_tier = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "title" => {
+                    field_title = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "userImpact" => {
+                    field_user_impact = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "vendorInformation" => {
+                    field_vendor_information = map
+                        .next_value::<Option<SecurityVendorInformation>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -1411,19 +1564,29 @@ impl DecodeMembers for Security {
         let mut field_secure_scores: Option<Vec<SecureScore>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "alerts_v2" => read_own(&mut map, &mut field_alerts_v2)?,
-                "incidents" => read_own(&mut map, &mut field_incidents)?,
-                "secureScoreControlProfiles" => {
-                    read_own(&mut map, &mut field_secure_score_control_profiles)?
+                "alerts_v2" => {
+                    field_alerts_v2 = map
+                        .next_value::<Option<Vec<super::security::Alert>>>()?;
                 }
-                "secureScores" => read_own(&mut map, &mut field_secure_scores)?,
+                "incidents" => {
+                    field_incidents = map
+                        .next_value::<Option<Vec<super::security::Incident>>>()?;
+                }
+                "secureScoreControlProfiles" => {
+                    field_secure_score_control_profiles = map
+                        .next_value::<Option<Vec<SecureScoreControlProfile>>>()?;
+                }
+                "secureScores" => {
+                    field_secure_scores = map.next_value::<Option<Vec<SecureScore>>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }

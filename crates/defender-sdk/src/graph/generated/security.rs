@@ -53,18 +53,29 @@ impl DecodeMembers for AlertComment {
         let mut field_created_date_time: Option<edm::DateTimeOffset> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "comment" => read_wire(&mut map, &mut field_comment)?,
-                "createdByDisplayName" => {
-                    read_wire(&mut map, &mut field_created_by_display_name)?
+                "comment" => {
+                    field_comment = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
+                "createdByDisplayName" => {
+                    field_created_by_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -186,22 +197,40 @@ impl DecodeMembers for AlertEvidence {
         let mut field_verdict: Option<EvidenceVerdict> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -1058,26 +1087,60 @@ impl DecodeMembers for AmazonResourceEvidence {
         let mut field_resource_type: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "amazonAccountId" => read_wire(&mut map, &mut field_amazon_account_id)?,
-                "amazonResourceId" => read_wire(&mut map, &mut field_amazon_resource_id)?,
-                "resourceName" => read_wire(&mut map, &mut field_resource_name)?,
-                "resourceType" => read_wire(&mut map, &mut field_resource_type)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "amazonAccountId" => {
+                    field_amazon_account_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "amazonResourceId" => {
+                    field_amazon_resource_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "resourceName" => {
+                    field_resource_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "resourceType" => {
+                    field_resource_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -1340,48 +1403,118 @@ impl DecodeMembers for AnalyzedMessageEvidence {
         let mut field_urn: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
                 "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
                 "antiSpamDirection" => {
-                    read_wire(&mut map, &mut field_anti_spam_direction)?
+                    field_anti_spam_direction = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "attachmentsCount" => read_wire(&mut map, &mut field_attachments_count)?,
-                "deliveryAction" => read_wire(&mut map, &mut field_delivery_action)?,
-                "deliveryLocation" => read_wire(&mut map, &mut field_delivery_location)?,
+                "attachmentsCount" => {
+                    field_attachments_count = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "deliveryAction" => {
+                    field_delivery_action = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deliveryLocation" => {
+                    field_delivery_location = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "internetMessageId" => {
-                    read_wire(&mut map, &mut field_internet_message_id)?
+                    field_internet_message_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "language" => read_wire(&mut map, &mut field_language)?,
-                "networkMessageId" => read_wire(&mut map, &mut field_network_message_id)?,
-                "p1Sender" => read_own(&mut map, &mut field_p1_sender)?,
-                "p2Sender" => read_own(&mut map, &mut field_p2_sender)?,
-                "receivedDateTime" => read_wire(&mut map, &mut field_received_date_time)?,
+                "language" => {
+                    field_language = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "networkMessageId" => {
+                    field_network_message_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "p1Sender" => field_p1_sender = map.next_value::<Option<EmailSender>>()?,
+                "p2Sender" => field_p2_sender = map.next_value::<Option<EmailSender>>()?,
+                "receivedDateTime" => {
+                    field_received_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
                 "recipientEmailAddress" => {
-                    read_wire(&mut map, &mut field_recipient_email_address)?
+                    field_recipient_email_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "senderIp" => read_wire(&mut map, &mut field_sender_ip)?,
-                "subject" => read_wire(&mut map, &mut field_subject)?,
+                "senderIp" => {
+                    field_sender_ip = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "subject" => {
+                    field_subject = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "threatDetectionMethods" => {
-                    read_wire(&mut map, &mut field_threat_detection_methods)?
+                    field_threat_detection_methods = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
                 }
-                "threats" => read_wire(&mut map, &mut field_threats)?,
-                "urlCount" => read_wire(&mut map, &mut field_url_count)?,
-                "urls" => read_wire(&mut map, &mut field_urls)?,
-                "urn" => read_wire(&mut map, &mut field_urn)?,
+                "threats" => {
+                    field_threats = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "urlCount" => {
+                    field_url_count = map.next_value::<Wire<Option<i64>>>()?.into_inner();
+                }
+                "urls" => {
+                    field_urls = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "urn" => {
+                    field_urn = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -1610,25 +1743,55 @@ impl DecodeMembers for AzureResourceEvidence {
         let mut field_resource_type: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "resourceId" => read_wire(&mut map, &mut field_resource_id)?,
-                "resourceName" => read_wire(&mut map, &mut field_resource_name)?,
-                "resourceType" => read_wire(&mut map, &mut field_resource_type)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "resourceId" => {
+                    field_resource_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "resourceName" => {
+                    field_resource_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "resourceType" => {
+                    field_resource_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -1797,25 +1960,50 @@ impl DecodeMembers for BlobContainerEvidence {
         let mut field_url: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "name" => read_wire(&mut map, &mut field_name)?,
-                "storageResource" => read_own(&mut map, &mut field_storage_resource)?,
-                "url" => read_wire(&mut map, &mut field_url)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "storageResource" => {
+                    field_storage_resource = map
+                        .next_value::<Option<AzureResourceEvidence>>()?;
+                }
+                "url" => {
+                    field_url = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -1996,27 +2184,56 @@ impl DecodeMembers for BlobEvidence {
         let mut field_url: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "blobContainer" => read_own(&mut map, &mut field_blob_container)?,
-                "etag" => read_wire(&mut map, &mut field_etag)?,
-                "fileHashes" => read_own(&mut map, &mut field_file_hashes)?,
-                "name" => read_wire(&mut map, &mut field_name)?,
-                "url" => read_wire(&mut map, &mut field_url)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "blobContainer" => {
+                    field_blob_container = map
+                        .next_value::<Option<BlobContainerEvidence>>()?;
+                }
+                "etag" => {
+                    field_etag = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "fileHashes" => {
+                    field_file_hashes = map.next_value::<Option<Vec<FileHash>>>()?;
+                }
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "url" => {
+                    field_url = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -2211,28 +2428,64 @@ impl DecodeMembers for CloudApplicationEvidence {
         let mut field_stream: Option<Stream> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "appId" => read_wire(&mut map, &mut field_app_id)?,
-                "displayName" => read_wire(&mut map, &mut field_display_name)?,
-                "instanceId" => read_wire(&mut map, &mut field_instance_id)?,
-                "instanceName" => read_wire(&mut map, &mut field_instance_name)?,
-                "saasAppId" => read_wire(&mut map, &mut field_saas_app_id)?,
-                "stream" => read_own(&mut map, &mut field_stream)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "appId" => {
+                    field_app_id = map.next_value::<Wire<Option<i64>>>()?.into_inner();
+                }
+                "displayName" => {
+                    field_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "instanceId" => {
+                    field_instance_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "instanceName" => {
+                    field_instance_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "saasAppId" => {
+                    field_saas_app_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "stream" => field_stream = map.next_value::<Option<Stream>>()?,
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -2401,23 +2654,45 @@ impl DecodeMembers for CloudLogonRequestEvidence {
         let mut field_request_id: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "requestId" => read_wire(&mut map, &mut field_request_id)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "requestId" => {
+                    field_request_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -2614,35 +2889,81 @@ impl DecodeMembers for CloudLogonSessionEvidence {
         let mut field_user_agent: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
                 "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "account" => read_own(&mut map, &mut field_account)?,
-                "browser" => read_wire(&mut map, &mut field_browser)?,
-                "deviceName" => read_wire(&mut map, &mut field_device_name)?,
-                "operatingSystem" => read_wire(&mut map, &mut field_operating_system)?,
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "account" => field_account = map.next_value::<Option<UserEvidence>>()?,
+                "browser" => {
+                    field_browser = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceName" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "operatingSystem" => {
+                    field_operating_system = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "previousLogonDateTime" => {
-                    read_wire(&mut map, &mut field_previous_logon_date_time)?
+                    field_previous_logon_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "protocol" => read_wire(&mut map, &mut field_protocol)?,
-                "sessionId" => read_wire(&mut map, &mut field_session_id)?,
+                "protocol" => {
+                    field_protocol = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "sessionId" => {
+                    field_session_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "startUtcDateTime" => {
-                    read_wire(&mut map, &mut field_start_utc_date_time)?
+                    field_start_utc_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "userAgent" => read_wire(&mut map, &mut field_user_agent)?,
+                "userAgent" => {
+                    field_user_agent = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -2859,29 +3180,71 @@ impl DecodeMembers for ContainerEvidence {
         let mut field_pod: Option<Box<KubernetesPodEvidence>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "args" => read_wire(&mut map, &mut field_args)?,
-                "command" => read_wire(&mut map, &mut field_command)?,
-                "containerId" => read_wire(&mut map, &mut field_container_id)?,
-                "image" => read_own(&mut map, &mut field_image)?,
-                "isPrivileged" => read_wire(&mut map, &mut field_is_privileged)?,
-                "name" => read_wire(&mut map, &mut field_name)?,
-                "pod" => read_boxed(&mut map, &mut field_pod)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "args" => {
+                    field_args = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "command" => {
+                    field_command = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "containerId" => {
+                    field_container_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "image" => {
+                    field_image = map.next_value::<Option<ContainerImageEvidence>>()?;
+                }
+                "isPrivileged" => {
+                    field_is_privileged = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "pod" => {
+                    field_pod = map
+                        .next_value::<Option<KubernetesPodEvidence>>()?
+                        .map(Box::new);
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -3066,25 +3429,54 @@ impl DecodeMembers for ContainerImageEvidence {
         let mut field_registry: Option<ContainerRegistryEvidence> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "digestImage" => read_boxed(&mut map, &mut field_digest_image)?,
-                "imageId" => read_wire(&mut map, &mut field_image_id)?,
-                "registry" => read_own(&mut map, &mut field_registry)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "digestImage" => {
+                    field_digest_image = map
+                        .next_value::<Option<ContainerImageEvidence>>()?
+                        .map(Box::new);
+                }
+                "imageId" => {
+                    field_image_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "registry" => {
+                    field_registry = map
+                        .next_value::<Option<ContainerRegistryEvidence>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -3241,23 +3633,45 @@ impl DecodeMembers for ContainerRegistryEvidence {
         let mut field_registry: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "registry" => read_wire(&mut map, &mut field_registry)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "registry" => {
+                    field_registry = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -3526,47 +3940,134 @@ impl DecodeMembers for DeviceEvidence {
         let mut field_vm_metadata: Option<VmMetadata> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
                 "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "azureAdDeviceId" => read_wire(&mut map, &mut field_azure_ad_device_id)?,
-                "defenderAvStatus" => read_own(&mut map, &mut field_defender_av_status)?,
-                "deviceDnsName" => read_wire(&mut map, &mut field_device_dns_name)?,
-                "dnsDomain" => read_wire(&mut map, &mut field_dns_domain)?,
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "azureAdDeviceId" => {
+                    field_azure_ad_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "defenderAvStatus" => {
+                    field_defender_av_status = map
+                        .next_value::<Option<DefenderAvStatus>>()?;
+                }
+                "deviceDnsName" => {
+                    field_device_dns_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "dnsDomain" => {
+                    field_dns_domain = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "firstSeenDateTime" => {
-                    read_wire(&mut map, &mut field_first_seen_date_time)?
+                    field_first_seen_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "healthStatus" => read_own(&mut map, &mut field_health_status)?,
-                "hostName" => read_wire(&mut map, &mut field_host_name)?,
-                "ipInterfaces" => read_wire(&mut map, &mut field_ip_interfaces)?,
+                "healthStatus" => {
+                    field_health_status = map.next_value::<Option<DeviceHealthStatus>>()?;
+                }
+                "hostName" => {
+                    field_host_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ipInterfaces" => {
+                    field_ip_interfaces = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
                 "lastExternalIpAddress" => {
-                    read_wire(&mut map, &mut field_last_external_ip_address)?
+                    field_last_external_ip_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "lastIpAddress" => read_wire(&mut map, &mut field_last_ip_address)?,
-                "loggedOnUsers" => read_own(&mut map, &mut field_logged_on_users)?,
-                "mdeDeviceId" => read_wire(&mut map, &mut field_mde_device_id)?,
-                "ntDomain" => read_wire(&mut map, &mut field_nt_domain)?,
-                "onboardingStatus" => read_own(&mut map, &mut field_onboarding_status)?,
-                "osBuild" => read_wire(&mut map, &mut field_os_build)?,
-                "osPlatform" => read_wire(&mut map, &mut field_os_platform)?,
-                "rbacGroupId" => read_wire(&mut map, &mut field_rbac_group_id)?,
-                "rbacGroupName" => read_wire(&mut map, &mut field_rbac_group_name)?,
-                "riskScore" => read_own(&mut map, &mut field_risk_score)?,
-                "version" => read_wire(&mut map, &mut field_version)?,
-                "vmMetadata" => read_own(&mut map, &mut field_vm_metadata)?,
+                "lastIpAddress" => {
+                    field_last_ip_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "loggedOnUsers" => {
+                    field_logged_on_users = map
+                        .next_value::<Option<Vec<LoggedOnUser>>>()?;
+                }
+                "mdeDeviceId" => {
+                    field_mde_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ntDomain" => {
+                    field_nt_domain = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "onboardingStatus" => {
+                    field_onboarding_status = map
+                        .next_value::<Option<OnboardingStatus>>()?;
+                }
+                "osBuild" => {
+                    field_os_build = map.next_value::<Wire<Option<i64>>>()?.into_inner();
+                }
+                "osPlatform" => {
+                    field_os_platform = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "rbacGroupId" => {
+                    field_rbac_group_id = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "rbacGroupName" => {
+                    field_rbac_group_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "riskScore" => {
+                    field_risk_score = map.next_value::<Option<DeviceRiskScore>>()?;
+                }
+                "version" => {
+                    field_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "vmMetadata" => {
+                    field_vm_metadata = map.next_value::<Option<VmMetadata>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -3745,7 +4246,12 @@ impl DecodeMembers for Dictionary {
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-            keep_unknown(&mut map, key, &mut annotations, &mut additional_properties)?;
+            let key = key.into_owned();
+            if is_annotation(&key) {
+                annotations.insert(key, map.next_value::<Value>()?);
+            } else {
+                additional_properties.push_raw(key, map.next_value::<Box<RawValue>>()?);
+            }
         }
         additional_properties.keep_last_duplicates();
         Ok(Dictionary {
@@ -3875,26 +4381,54 @@ impl DecodeMembers for DnsEvidence {
         let mut field_ip_addresses: Option<Vec<IpEvidence>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "dnsServerIp" => read_own(&mut map, &mut field_dns_server_ip)?,
-                "domainName" => read_wire(&mut map, &mut field_domain_name)?,
-                "hostIpAddress" => read_own(&mut map, &mut field_host_ip_address)?,
-                "ipAddresses" => read_own(&mut map, &mut field_ip_addresses)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "dnsServerIp" => {
+                    field_dns_server_ip = map.next_value::<Option<IpEvidence>>()?;
+                }
+                "domainName" => {
+                    field_domain_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "hostIpAddress" => {
+                    field_host_ip_address = map.next_value::<Option<IpEvidence>>()?;
+                }
+                "ipAddresses" => {
+                    field_ip_addresses = map.next_value::<Option<Vec<IpEvidence>>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -4024,16 +4558,29 @@ impl DecodeMembers for EmailSender {
         let mut field_email_address: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "displayName" => read_wire(&mut map, &mut field_display_name)?,
-                "domainName" => read_wire(&mut map, &mut field_domain_name)?,
-                "emailAddress" => read_wire(&mut map, &mut field_email_address)?,
+                "displayName" => {
+                    field_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "domainName" => {
+                    field_domain_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "emailAddress" => {
+                    field_email_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -4173,23 +4720,52 @@ impl DecodeMembers for FileDetails {
         let mut field_signer: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "fileName" => read_wire(&mut map, &mut field_file_name)?,
-                "filePath" => read_wire(&mut map, &mut field_file_path)?,
-                "filePublisher" => read_wire(&mut map, &mut field_file_publisher)?,
-                "fileSize" => read_wire(&mut map, &mut field_file_size)?,
-                "issuer" => read_wire(&mut map, &mut field_issuer)?,
-                "md5" => read_wire(&mut map, &mut field_md5)?,
-                "sha1" => read_wire(&mut map, &mut field_sha1)?,
-                "sha256" => read_wire(&mut map, &mut field_sha256)?,
-                "sha256Ac" => read_wire(&mut map, &mut field_sha256_ac)?,
-                "signer" => read_wire(&mut map, &mut field_signer)?,
+                "fileName" => {
+                    field_file_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "filePath" => {
+                    field_file_path = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "filePublisher" => {
+                    field_file_publisher = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "fileSize" => {
+                    field_file_size = map.next_value::<Wire<Option<i64>>>()?.into_inner();
+                }
+                "issuer" => {
+                    field_issuer = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "md5" => {
+                    field_md5 = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "sha1" => {
+                    field_sha1 = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "sha256" => {
+                    field_sha256 = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "sha256Ac" => {
+                    field_sha256_ac = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "signer" => {
+                    field_signer = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -4358,25 +4934,51 @@ impl DecodeMembers for FileEvidence {
         let mut field_mde_device_id: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "detectionStatus" => read_own(&mut map, &mut field_detection_status)?,
-                "fileDetails" => read_own(&mut map, &mut field_file_details)?,
-                "mdeDeviceId" => read_wire(&mut map, &mut field_mde_device_id)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "detectionStatus" => {
+                    field_detection_status = map.next_value::<Option<DetectionStatus>>()?;
+                }
+                "fileDetails" => {
+                    field_file_details = map.next_value::<Option<FileDetails>>()?;
+                }
+                "mdeDeviceId" => {
+                    field_mde_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -4496,15 +5098,20 @@ impl DecodeMembers for FileHash {
         let mut field_value: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "algorithm" => read_own(&mut map, &mut field_algorithm)?,
-                "value" => read_wire(&mut map, &mut field_value)?,
+                "algorithm" => {
+                    field_algorithm = map.next_value::<Option<FileHashAlgorithm>>()?;
+                }
+                "value" => {
+                    field_value = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -4632,24 +5239,46 @@ impl DecodeMembers for FileHashEvidence {
         let mut field_value: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "algorithm" => read_own(&mut map, &mut field_algorithm)?,
-                "value" => read_wire(&mut map, &mut field_value)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "algorithm" => {
+                    field_algorithm = map.next_value::<Option<FileHashAlgorithm>>()?;
+                }
+                "value" => {
+                    field_value = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -4783,18 +5412,31 @@ impl DecodeMembers for GeoLocation {
         let mut field_state: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "city" => read_wire(&mut map, &mut field_city)?,
-                "countryName" => read_wire(&mut map, &mut field_country_name)?,
-                "latitude" => read_wire(&mut map, &mut field_latitude)?,
-                "longitude" => read_wire(&mut map, &mut field_longitude)?,
-                "state" => read_wire(&mut map, &mut field_state)?,
+                "city" => {
+                    field_city = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "countryName" => {
+                    field_country_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "latitude" => {
+                    field_latitude = map.next_value::<Wire<Option<f64>>>()?.into_inner();
+                }
+                "longitude" => {
+                    field_longitude = map.next_value::<Wire<Option<f64>>>()?.into_inner();
+                }
+                "state" => {
+                    field_state = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -4961,28 +5603,64 @@ impl DecodeMembers for GitHubOrganizationEvidence {
         let mut field_web_url: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "company" => read_wire(&mut map, &mut field_company)?,
-                "displayName" => read_wire(&mut map, &mut field_display_name)?,
-                "email" => read_wire(&mut map, &mut field_email)?,
-                "login" => read_wire(&mut map, &mut field_login)?,
-                "orgId" => read_wire(&mut map, &mut field_org_id)?,
-                "webUrl" => read_wire(&mut map, &mut field_web_url)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "company" => {
+                    field_company = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "displayName" => {
+                    field_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "email" => {
+                    field_email = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "login" => {
+                    field_login = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "orgId" => {
+                    field_org_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "webUrl" => {
+                    field_web_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -5175,27 +5853,61 @@ impl DecodeMembers for GitHubRepoEvidence {
         let mut field_repo_id: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "baseUrl" => read_wire(&mut map, &mut field_base_url)?,
-                "login" => read_wire(&mut map, &mut field_login)?,
-                "owner" => read_wire(&mut map, &mut field_owner)?,
-                "ownerType" => read_wire(&mut map, &mut field_owner_type)?,
-                "repoId" => read_wire(&mut map, &mut field_repo_id)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "baseUrl" => {
+                    field_base_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "login" => {
+                    field_login = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "owner" => {
+                    field_owner = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "ownerType" => {
+                    field_owner_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "repoId" => {
+                    field_repo_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -5384,27 +6096,59 @@ impl DecodeMembers for GitHubUserEvidence {
         let mut field_web_url: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "email" => read_wire(&mut map, &mut field_email)?,
-                "login" => read_wire(&mut map, &mut field_login)?,
-                "name" => read_wire(&mut map, &mut field_name)?,
-                "userId" => read_wire(&mut map, &mut field_user_id)?,
-                "webUrl" => read_wire(&mut map, &mut field_web_url)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "email" => {
+                    field_email = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "login" => {
+                    field_login = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "userId" => {
+                    field_user_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "webUrl" => {
+                    field_web_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -5605,29 +6349,74 @@ impl DecodeMembers for GoogleCloudResourceEvidence {
         let mut field_resource_type: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "fullResourceName" => read_wire(&mut map, &mut field_full_resource_name)?,
-                "location" => read_wire(&mut map, &mut field_location)?,
-                "locationType" => read_own(&mut map, &mut field_location_type)?,
-                "projectId" => read_wire(&mut map, &mut field_project_id)?,
-                "projectNumber" => read_wire(&mut map, &mut field_project_number)?,
-                "resourceName" => read_wire(&mut map, &mut field_resource_name)?,
-                "resourceType" => read_wire(&mut map, &mut field_resource_type)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "fullResourceName" => {
+                    field_full_resource_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "location" => {
+                    field_location = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "locationType" => {
+                    field_location_type = map
+                        .next_value::<Option<GoogleCloudLocationType>>()?;
+                }
+                "projectId" => {
+                    field_project_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "projectNumber" => {
+                    field_project_number = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "resourceName" => {
+                    field_resource_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "resourceType" => {
+                    field_resource_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -5824,29 +6613,57 @@ impl DecodeMembers for HostLogonSessionEvidence {
         let mut field_start_utc_date_time: Option<edm::DateTimeOffset> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "account" => read_own(&mut map, &mut field_account)?,
-                "endUtcDateTime" => read_wire(&mut map, &mut field_end_utc_date_time)?,
-                "host" => read_own(&mut map, &mut field_host)?,
-                "sessionId" => read_wire(&mut map, &mut field_session_id)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "account" => field_account = map.next_value::<Option<UserEvidence>>()?,
+                "endUtcDateTime" => {
+                    field_end_utc_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "host" => field_host = map.next_value::<Option<DeviceEvidence>>()?,
+                "sessionId" => {
+                    field_session_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "startUtcDateTime" => {
-                    read_wire(&mut map, &mut field_start_utc_date_time)?
+                    field_start_utc_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -5974,15 +6791,20 @@ impl DecodeMembers for HuntingQueryResults {
         let mut field_schema: Option<Vec<SinglePropertySchema>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "results" => read_own(&mut map, &mut field_results)?,
-                "schema" => read_own(&mut map, &mut field_schema)?,
+                "results" => {
+                    field_results = map.next_value::<Option<Vec<HuntingRowResult>>>()?;
+                }
+                "schema" => {
+                    field_schema = map.next_value::<Option<Vec<SinglePropertySchema>>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -6057,7 +6879,12 @@ impl DecodeMembers for HuntingRowResult {
     ) -> Result<Self, A::Error> {
         let mut additional_properties = RawMembers::new();
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
-            keep_unknown(&mut map, key, &mut annotations, &mut additional_properties)?;
+            let key = key.into_owned();
+            if is_annotation(&key) {
+                annotations.insert(key, map.next_value::<Value>()?);
+            } else {
+                additional_properties.push_raw(key, map.next_value::<Box<RawValue>>()?);
+            }
         }
         additional_properties.keep_last_duplicates();
         Ok(HuntingRowResult {
@@ -6319,50 +7146,147 @@ impl DecodeMembers for IoTDeviceEvidence {
         let mut field_zone: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
                 "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "deviceId" => read_wire(&mut map, &mut field_device_id)?,
-                "deviceName" => read_wire(&mut map, &mut field_device_name)?,
-                "devicePageLink" => read_wire(&mut map, &mut field_device_page_link)?,
-                "deviceSubType" => read_wire(&mut map, &mut field_device_sub_type)?,
-                "deviceType" => read_wire(&mut map, &mut field_device_type)?,
-                "importance" => read_own(&mut map, &mut field_importance)?,
-                "ioTHub" => read_own(&mut map, &mut field_io_t_hub)?,
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "deviceId" => {
+                    field_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceName" => {
+                    field_device_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "devicePageLink" => {
+                    field_device_page_link = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceSubType" => {
+                    field_device_sub_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deviceType" => {
+                    field_device_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "importance" => {
+                    field_importance = map
+                        .next_value::<Option<IoTDeviceImportanceType>>()?;
+                }
+                "ioTHub" => {
+                    field_io_t_hub = map.next_value::<Option<AzureResourceEvidence>>()?;
+                }
                 "ioTSecurityAgentId" => {
-                    read_wire(&mut map, &mut field_io_t_security_agent_id)?
+                    field_io_t_security_agent_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "ipAddress" => read_own(&mut map, &mut field_ip_address)?,
-                "isAuthorized" => read_wire(&mut map, &mut field_is_authorized)?,
-                "isProgramming" => read_wire(&mut map, &mut field_is_programming)?,
-                "isScanner" => read_wire(&mut map, &mut field_is_scanner)?,
-                "macAddress" => read_wire(&mut map, &mut field_mac_address)?,
-                "manufacturer" => read_wire(&mut map, &mut field_manufacturer)?,
-                "model" => read_wire(&mut map, &mut field_model)?,
-                "nics" => read_own(&mut map, &mut field_nics)?,
-                "operatingSystem" => read_wire(&mut map, &mut field_operating_system)?,
-                "owners" => read_wire(&mut map, &mut field_owners)?,
-                "protocols" => read_wire(&mut map, &mut field_protocols)?,
-                "purdueLayer" => read_wire(&mut map, &mut field_purdue_layer)?,
-                "sensor" => read_wire(&mut map, &mut field_sensor)?,
-                "serialNumber" => read_wire(&mut map, &mut field_serial_number)?,
-                "site" => read_wire(&mut map, &mut field_site)?,
-                "source" => read_wire(&mut map, &mut field_source)?,
-                "sourceRef" => read_own(&mut map, &mut field_source_ref)?,
-                "zone" => read_wire(&mut map, &mut field_zone)?,
+                "ipAddress" => field_ip_address = map.next_value::<Option<IpEvidence>>()?,
+                "isAuthorized" => {
+                    field_is_authorized = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "isProgramming" => {
+                    field_is_programming = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "isScanner" => {
+                    field_is_scanner = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "macAddress" => {
+                    field_mac_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "manufacturer" => {
+                    field_manufacturer = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "model" => {
+                    field_model = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "nics" => field_nics = map.next_value::<Option<Vec<NicEvidence>>>()?,
+                "operatingSystem" => {
+                    field_operating_system = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "owners" => {
+                    field_owners = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "protocols" => {
+                    field_protocols = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "purdueLayer" => {
+                    field_purdue_layer = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "sensor" => {
+                    field_sensor = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "serialNumber" => {
+                    field_serial_number = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "site" => {
+                    field_site = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "source" => {
+                    field_source = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "sourceRef" => {
+                    field_source_ref = map.next_value::<Option<UrlEvidence>>()?;
+                }
+                "zone" => {
+                    field_zone = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -6629,28 +7553,52 @@ impl DecodeMembers for IpEvidence {
         let mut field_stream: Option<Stream> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
                 "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
                 "countryLetterCode" => {
-                    read_wire(&mut map, &mut field_country_letter_code)?
+                    field_country_letter_code = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "ipAddress" => read_wire(&mut map, &mut field_ip_address)?,
-                "location" => read_own(&mut map, &mut field_location)?,
-                "stream" => read_own(&mut map, &mut field_stream)?,
+                "ipAddress" => {
+                    field_ip_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "location" => field_location = map.next_value::<Option<GeoLocation>>()?,
+                "stream" => field_stream = map.next_value::<Option<Stream>>()?,
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -6835,27 +7783,61 @@ impl DecodeMembers for KubernetesClusterEvidence {
         let mut field_version: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "cloudResource" => read_boxed(&mut map, &mut field_cloud_resource)?,
-                "distribution" => read_wire(&mut map, &mut field_distribution)?,
-                "name" => read_wire(&mut map, &mut field_name)?,
-                "platform" => read_own(&mut map, &mut field_platform)?,
-                "version" => read_wire(&mut map, &mut field_version)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "cloudResource" => {
+                    field_cloud_resource = map
+                        .next_value::<Option<AnyAlertEvidence>>()?
+                        .map(Box::new);
+                }
+                "distribution" => {
+                    field_distribution = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "platform" => {
+                    field_platform = map.next_value::<Option<KubernetesPlatform>>()?;
+                }
+                "version" => {
+                    field_version = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -7038,26 +8020,52 @@ impl DecodeMembers for KubernetesControllerEvidence {
         let mut field_type: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "labels" => read_own(&mut map, &mut field_labels)?,
-                "name" => read_wire(&mut map, &mut field_name)?,
-                "namespace" => read_boxed(&mut map, &mut field_namespace)?,
-                "type" => read_wire(&mut map, &mut field_type)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "labels" => field_labels = map.next_value::<Option<Dictionary>>()?,
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "namespace" => {
+                    field_namespace = map
+                        .next_value::<Option<KubernetesNamespaceEvidence>>()?
+                        .map(Box::new);
+                }
+                "type" => {
+                    field_type = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -7230,25 +8238,49 @@ impl DecodeMembers for KubernetesNamespaceEvidence {
         let mut field_name: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "cluster" => read_boxed(&mut map, &mut field_cluster)?,
-                "labels" => read_own(&mut map, &mut field_labels)?,
-                "name" => read_wire(&mut map, &mut field_name)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "cluster" => {
+                    field_cluster = map
+                        .next_value::<Option<KubernetesClusterEvidence>>()?
+                        .map(Box::new);
+                }
+                "labels" => field_labels = map.next_value::<Option<Dictionary>>()?,
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -7453,33 +8485,72 @@ impl DecodeMembers for KubernetesPodEvidence {
         let mut field_service_account: Option<Box<KubernetesServiceAccountEvidence>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
                 "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "containers" => read_own(&mut map, &mut field_containers)?,
-                "controller" => read_boxed(&mut map, &mut field_controller)?,
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "containers" => {
+                    field_containers = map
+                        .next_value::<Option<Vec<ContainerEvidence>>>()?;
+                }
+                "controller" => {
+                    field_controller = map
+                        .next_value::<Option<KubernetesControllerEvidence>>()?
+                        .map(Box::new);
+                }
                 "ephemeralContainers" => {
-                    read_own(&mut map, &mut field_ephemeral_containers)?
+                    field_ephemeral_containers = map
+                        .next_value::<Option<Vec<ContainerEvidence>>>()?;
                 }
-                "initContainers" => read_own(&mut map, &mut field_init_containers)?,
-                "labels" => read_own(&mut map, &mut field_labels)?,
-                "name" => read_wire(&mut map, &mut field_name)?,
-                "namespace" => read_boxed(&mut map, &mut field_namespace)?,
-                "podIp" => read_own(&mut map, &mut field_pod_ip)?,
-                "serviceAccount" => read_boxed(&mut map, &mut field_service_account)?,
+                "initContainers" => {
+                    field_init_containers = map
+                        .next_value::<Option<Vec<ContainerEvidence>>>()?;
+                }
+                "labels" => field_labels = map.next_value::<Option<Dictionary>>()?,
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "namespace" => {
+                    field_namespace = map
+                        .next_value::<Option<KubernetesNamespaceEvidence>>()?
+                        .map(Box::new);
+                }
+                "podIp" => field_pod_ip = map.next_value::<Option<IpEvidence>>()?,
+                "serviceAccount" => {
+                    field_service_account = map
+                        .next_value::<Option<KubernetesServiceAccountEvidence>>()?
+                        .map(Box::new);
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -7672,25 +8743,53 @@ impl DecodeMembers for KubernetesSecretEvidence {
         let mut field_secret_type: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "name" => read_wire(&mut map, &mut field_name)?,
-                "namespace" => read_boxed(&mut map, &mut field_namespace)?,
-                "secretType" => read_wire(&mut map, &mut field_secret_type)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "namespace" => {
+                    field_namespace = map
+                        .next_value::<Option<KubernetesNamespaceEvidence>>()?
+                        .map(Box::new);
+                }
+                "secretType" => {
+                    field_secret_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -7853,24 +8952,48 @@ impl DecodeMembers for KubernetesServiceAccountEvidence {
         let mut field_namespace: Option<Box<KubernetesNamespaceEvidence>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "name" => read_wire(&mut map, &mut field_name)?,
-                "namespace" => read_boxed(&mut map, &mut field_namespace)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "namespace" => {
+                    field_namespace = map
+                        .next_value::<Option<KubernetesNamespaceEvidence>>()?
+                        .map(Box::new);
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -8065,30 +9188,62 @@ impl DecodeMembers for KubernetesServiceEvidence {
         let mut field_service_type: Option<KubernetesServiceType> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "clusterIP" => read_own(&mut map, &mut field_cluster_ip)?,
-                "externalIPs" => read_own(&mut map, &mut field_external_i_ps)?,
-                "labels" => read_own(&mut map, &mut field_labels)?,
-                "name" => read_wire(&mut map, &mut field_name)?,
-                "namespace" => read_boxed(&mut map, &mut field_namespace)?,
-                "selector" => read_own(&mut map, &mut field_selector)?,
-                "servicePorts" => read_own(&mut map, &mut field_service_ports)?,
-                "serviceType" => read_own(&mut map, &mut field_service_type)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "clusterIP" => field_cluster_ip = map.next_value::<Option<IpEvidence>>()?,
+                "externalIPs" => {
+                    field_external_i_ps = map.next_value::<Option<Vec<IpEvidence>>>()?;
+                }
+                "labels" => field_labels = map.next_value::<Option<Dictionary>>()?,
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "namespace" => {
+                    field_namespace = map
+                        .next_value::<Option<KubernetesNamespaceEvidence>>()?
+                        .map(Box::new);
+                }
+                "selector" => field_selector = map.next_value::<Option<Dictionary>>()?,
+                "servicePorts" => {
+                    field_service_ports = map
+                        .next_value::<Option<Vec<KubernetesServicePort>>>()?;
+                }
+                "serviceType" => {
+                    field_service_type = map
+                        .next_value::<Option<KubernetesServiceType>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -8252,19 +9407,36 @@ impl DecodeMembers for KubernetesServicePort {
         let mut field_target_port: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "appProtocol" => read_wire(&mut map, &mut field_app_protocol)?,
-                "name" => read_wire(&mut map, &mut field_name)?,
-                "nodePort" => read_wire(&mut map, &mut field_node_port)?,
-                "port" => read_wire(&mut map, &mut field_port)?,
-                "protocol" => read_own(&mut map, &mut field_protocol)?,
-                "targetPort" => read_wire(&mut map, &mut field_target_port)?,
+                "appProtocol" => {
+                    field_app_protocol = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "nodePort" => {
+                    field_node_port = map.next_value::<Wire<Option<i32>>>()?.into_inner();
+                }
+                "port" => {
+                    field_port = map.next_value::<Wire<Option<i32>>>()?.into_inner();
+                }
+                "protocol" => {
+                    field_protocol = map.next_value::<Option<ContainerPortProtocol>>()?;
+                }
+                "targetPort" => {
+                    field_target_port = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -8368,15 +9540,24 @@ impl DecodeMembers for LoggedOnUser {
         let mut field_domain_name: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "accountName" => read_wire(&mut map, &mut field_account_name)?,
-                "domainName" => read_wire(&mut map, &mut field_domain_name)?,
+                "accountName" => {
+                    field_account_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "domainName" => {
+                    field_domain_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -8531,30 +9712,66 @@ impl DecodeMembers for MailClusterEvidence {
         let mut field_urn: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
                 "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "clusterBy" => read_wire(&mut map, &mut field_cluster_by)?,
-                "clusterByValue" => read_wire(&mut map, &mut field_cluster_by_value)?,
-                "emailCount" => read_wire(&mut map, &mut field_email_count)?,
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "clusterBy" => {
+                    field_cluster_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "clusterByValue" => {
+                    field_cluster_by_value = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "emailCount" => {
+                    field_email_count = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
                 "networkMessageIds" => {
-                    read_wire(&mut map, &mut field_network_message_ids)?
+                    field_network_message_ids = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
                 }
-                "query" => read_wire(&mut map, &mut field_query)?,
-                "urn" => read_wire(&mut map, &mut field_urn)?,
+                "query" => {
+                    field_query = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "urn" => {
+                    field_urn = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -8753,32 +9970,66 @@ impl DecodeMembers for MailboxConfigurationEvidence {
         let mut field_upn: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "configurationId" => read_wire(&mut map, &mut field_configuration_id)?,
-                "configurationType" => read_own(&mut map, &mut field_configuration_type)?,
-                "displayName" => read_wire(&mut map, &mut field_display_name)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "configurationId" => {
+                    field_configuration_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "configurationType" => {
+                    field_configuration_type = map
+                        .next_value::<Option<MailboxConfigurationType>>()?;
+                }
+                "displayName" => {
+                    field_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "externalDirectoryObjectId" => {
-                    read_own(&mut map, &mut field_external_directory_object_id)?
+                    field_external_directory_object_id = map
+                        .next_value::<Option<edm::Guid>>()?;
                 }
                 "mailboxPrimaryAddress" => {
-                    read_wire(&mut map, &mut field_mailbox_primary_address)?
+                    field_mailbox_primary_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "upn" => read_wire(&mut map, &mut field_upn)?,
+                "upn" => {
+                    field_upn = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -8965,26 +10216,56 @@ impl DecodeMembers for MailboxEvidence {
         let mut field_user_account: Option<UserAccount> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "displayName" => read_wire(&mut map, &mut field_display_name)?,
-                "primaryAddress" => read_wire(&mut map, &mut field_primary_address)?,
-                "upn" => read_wire(&mut map, &mut field_upn)?,
-                "userAccount" => read_own(&mut map, &mut field_user_account)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "displayName" => {
+                    field_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "primaryAddress" => {
+                    field_primary_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "upn" => {
+                    field_upn = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "userAccount" => {
+                    field_user_account = map.next_value::<Option<UserAccount>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -9163,26 +10444,52 @@ impl DecodeMembers for MalwareEvidence {
         let mut field_processes: Option<Vec<ProcessEvidence>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "category" => read_wire(&mut map, &mut field_category)?,
-                "files" => read_own(&mut map, &mut field_files)?,
-                "name" => read_wire(&mut map, &mut field_name)?,
-                "processes" => read_own(&mut map, &mut field_processes)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "category" => {
+                    field_category = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "files" => field_files = map.next_value::<Option<Vec<FileEvidence>>>()?,
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "processes" => {
+                    field_processes = map.next_value::<Option<Vec<ProcessEvidence>>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -9367,29 +10674,57 @@ impl DecodeMembers for NetworkConnectionEvidence {
         let mut field_source_port: Option<i32> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
                 "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
                 "destinationAddress" => {
-                    read_own(&mut map, &mut field_destination_address)?
+                    field_destination_address = map.next_value::<Option<IpEvidence>>()?;
                 }
-                "destinationPort" => read_wire(&mut map, &mut field_destination_port)?,
-                "protocol" => read_own(&mut map, &mut field_protocol)?,
-                "sourceAddress" => read_own(&mut map, &mut field_source_address)?,
-                "sourcePort" => read_wire(&mut map, &mut field_source_port)?,
+                "destinationPort" => {
+                    field_destination_port = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
+                "protocol" => field_protocol = map.next_value::<Option<ProtocolType>>()?,
+                "sourceAddress" => {
+                    field_source_address = map.next_value::<Option<IpEvidence>>()?;
+                }
+                "sourcePort" => {
+                    field_source_port = map
+                        .next_value::<Wire<Option<i32>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -9566,25 +10901,51 @@ impl DecodeMembers for NicEvidence {
         let mut field_vlans: Option<Vec<String>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "ipAddress" => read_own(&mut map, &mut field_ip_address)?,
-                "macAddress" => read_wire(&mut map, &mut field_mac_address)?,
-                "vlans" => read_wire(&mut map, &mut field_vlans)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "ipAddress" => field_ip_address = map.next_value::<Option<IpEvidence>>()?,
+                "macAddress" => {
+                    field_mac_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "vlans" => {
+                    field_vlans = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -9759,26 +11120,58 @@ impl DecodeMembers for OauthApplicationEvidence {
         let mut field_publisher: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "appId" => read_wire(&mut map, &mut field_app_id)?,
-                "displayName" => read_wire(&mut map, &mut field_display_name)?,
-                "objectId" => read_wire(&mut map, &mut field_object_id)?,
-                "publisher" => read_wire(&mut map, &mut field_publisher)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "appId" => {
+                    field_app_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "displayName" => {
+                    field_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "objectId" => {
+                    field_object_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "publisher" => {
+                    field_publisher = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -9997,40 +11390,83 @@ impl DecodeMembers for ProcessEvidence {
         let mut field_user_account: Option<UserAccount> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
                 "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "detectionStatus" => read_own(&mut map, &mut field_detection_status)?,
-                "imageFile" => read_own(&mut map, &mut field_image_file)?,
-                "mdeDeviceId" => read_wire(&mut map, &mut field_mde_device_id)?,
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "detectionStatus" => {
+                    field_detection_status = map.next_value::<Option<DetectionStatus>>()?;
+                }
+                "imageFile" => {
+                    field_image_file = map.next_value::<Option<FileDetails>>()?;
+                }
+                "mdeDeviceId" => {
+                    field_mde_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "parentProcessCreationDateTime" => {
-                    read_wire(&mut map, &mut field_parent_process_creation_date_time)?
+                    field_parent_process_creation_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "parentProcessId" => read_wire(&mut map, &mut field_parent_process_id)?,
+                "parentProcessId" => {
+                    field_parent_process_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
                 "parentProcessImageFile" => {
-                    read_own(&mut map, &mut field_parent_process_image_file)?
+                    field_parent_process_image_file = map
+                        .next_value::<Option<FileDetails>>()?;
                 }
                 "processCommandLine" => {
-                    read_wire(&mut map, &mut field_process_command_line)?
+                    field_process_command_line = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "processCreationDateTime" => {
-                    read_wire(&mut map, &mut field_process_creation_date_time)?
+                    field_process_creation_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "processId" => read_wire(&mut map, &mut field_process_id)?,
-                "userAccount" => read_own(&mut map, &mut field_user_account)?,
+                "processId" => {
+                    field_process_id = map
+                        .next_value::<Wire<Option<i64>>>()?
+                        .into_inner();
+                }
+                "userAccount" => {
+                    field_user_account = map.next_value::<Option<UserAccount>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -10221,24 +11657,50 @@ impl DecodeMembers for RegistryKeyEvidence {
         let mut field_registry_key: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "registryHive" => read_wire(&mut map, &mut field_registry_hive)?,
-                "registryKey" => read_wire(&mut map, &mut field_registry_key)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "registryHive" => {
+                    field_registry_hive = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "registryKey" => {
+                    field_registry_key = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -10421,32 +11883,70 @@ impl DecodeMembers for RegistryValueEvidence {
         let mut field_registry_value_type: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "mdeDeviceId" => read_wire(&mut map, &mut field_mde_device_id)?,
-                "registryHive" => read_wire(&mut map, &mut field_registry_hive)?,
-                "registryKey" => read_wire(&mut map, &mut field_registry_key)?,
-                "registryValue" => read_wire(&mut map, &mut field_registry_value)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "mdeDeviceId" => {
+                    field_mde_device_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "registryHive" => {
+                    field_registry_hive = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "registryKey" => {
+                    field_registry_key = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "registryValue" => {
+                    field_registry_value = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "registryValueName" => {
-                    read_wire(&mut map, &mut field_registry_value_name)?
+                    field_registry_value_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "registryValueType" => {
-                    read_wire(&mut map, &mut field_registry_value_type)?
+                    field_registry_value_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -10590,19 +12090,34 @@ impl DecodeMembers for ResourceAccessEvent {
         let mut field_resource_identifier: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "accessDateTime" => read_wire(&mut map, &mut field_access_date_time)?,
-                "accountId" => read_wire(&mut map, &mut field_account_id)?,
-                "ipAddress" => read_wire(&mut map, &mut field_ip_address)?,
+                "accessDateTime" => {
+                    field_access_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "accountId" => {
+                    field_account_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "ipAddress" => {
+                    field_ip_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "resourceIdentifier" => {
-                    read_wire(&mut map, &mut field_resource_identifier)?
+                    field_resource_identifier = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -10789,36 +12304,89 @@ impl DecodeMembers for SasTokenEvidence {
         let mut field_storage_resource: Option<AzureResourceEvidence> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
                 "allowedIpAddresses" => {
-                    read_wire(&mut map, &mut field_allowed_ip_addresses)?
+                    field_allowed_ip_addresses = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "allowedResourceTypes" => {
-                    read_wire(&mut map, &mut field_allowed_resource_types)?
+                    field_allowed_resource_types = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
                 }
-                "allowedServices" => read_wire(&mut map, &mut field_allowed_services)?,
-                "expiryDateTime" => read_wire(&mut map, &mut field_expiry_date_time)?,
-                "permissions" => read_wire(&mut map, &mut field_permissions)?,
-                "protocol" => read_wire(&mut map, &mut field_protocol)?,
-                "signatureHash" => read_wire(&mut map, &mut field_signature_hash)?,
-                "signedWith" => read_wire(&mut map, &mut field_signed_with)?,
-                "startDateTime" => read_wire(&mut map, &mut field_start_date_time)?,
-                "storageResource" => read_own(&mut map, &mut field_storage_resource)?,
+                "allowedServices" => {
+                    field_allowed_services = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "expiryDateTime" => {
+                    field_expiry_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "permissions" => {
+                    field_permissions = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "protocol" => {
+                    field_protocol = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "signatureHash" => {
+                    field_signature_hash = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "signedWith" => {
+                    field_signed_with = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "startDateTime" => {
+                    field_start_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "storageResource" => {
+                    field_storage_resource = map
+                        .next_value::<Option<AzureResourceEvidence>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -11033,32 +12601,67 @@ impl DecodeMembers for SecurityGroupEvidence {
         let mut field_sid: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
                 "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
                 "activeDirectoryObjectGuid" => {
-                    read_own(&mut map, &mut field_active_directory_object_guid)?
+                    field_active_directory_object_guid = map
+                        .next_value::<Option<edm::Guid>>()?;
                 }
-                "displayName" => read_wire(&mut map, &mut field_display_name)?,
+                "displayName" => {
+                    field_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "distinguishedName" => {
-                    read_wire(&mut map, &mut field_distinguished_name)?
+                    field_distinguished_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "friendlyName" => read_wire(&mut map, &mut field_friendly_name)?,
-                "securityGroupId" => read_wire(&mut map, &mut field_security_group_id)?,
-                "sid" => read_wire(&mut map, &mut field_sid)?,
+                "friendlyName" => {
+                    field_friendly_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "securityGroupId" => {
+                    field_security_group_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "sid" => {
+                    field_sid = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -11257,36 +12860,67 @@ impl DecodeMembers for ServicePrincipalEvidence {
         let mut field_tenant_id: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "appId" => read_wire(&mut map, &mut field_app_id)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "appId" => {
+                    field_app_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 "appOwnerTenantId" => {
-                    read_wire(&mut map, &mut field_app_owner_tenant_id)?
+                    field_app_owner_tenant_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "servicePrincipalName" => {
-                    read_wire(&mut map, &mut field_service_principal_name)?
+                    field_service_principal_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "servicePrincipalObjectId" => {
-                    read_wire(&mut map, &mut field_service_principal_object_id)?
+                    field_service_principal_object_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
                 "servicePrincipalType" => {
-                    read_own(&mut map, &mut field_service_principal_type)?
+                    field_service_principal_type = map
+                        .next_value::<Option<ServicePrincipalType>>()?;
                 }
-                "tenantId" => read_wire(&mut map, &mut field_tenant_id)?,
+                "tenantId" => {
+                    field_tenant_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -11418,15 +13052,20 @@ impl DecodeMembers for SinglePropertySchema {
         let mut field_type: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "name" => read_wire(&mut map, &mut field_name)?,
-                "type" => read_wire(&mut map, &mut field_type)?,
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "type" => {
+                    field_type = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -11508,14 +13147,17 @@ impl DecodeMembers for Stream {
         let mut field_name: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "name" => read_wire(&mut map, &mut field_name)?,
+                "name" => {
+                    field_name = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -11681,33 +13323,83 @@ impl DecodeMembers for SubmissionMailEvidence {
         let mut field_submitter: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
                 "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "networkMessageId" => read_wire(&mut map, &mut field_network_message_id)?,
-                "recipient" => read_wire(&mut map, &mut field_recipient)?,
-                "reportType" => read_wire(&mut map, &mut field_report_type)?,
-                "sender" => read_wire(&mut map, &mut field_sender)?,
-                "senderIp" => read_wire(&mut map, &mut field_sender_ip)?,
-                "subject" => read_wire(&mut map, &mut field_subject)?,
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "networkMessageId" => {
+                    field_network_message_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "recipient" => {
+                    field_recipient = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "reportType" => {
+                    field_report_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "sender" => {
+                    field_sender = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
+                "senderIp" => {
+                    field_sender_ip = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "subject" => {
+                    field_subject = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "submissionDateTime" => {
-                    read_wire(&mut map, &mut field_submission_date_time)?
+                    field_submission_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "submissionId" => read_wire(&mut map, &mut field_submission_id)?,
-                "submitter" => read_wire(&mut map, &mut field_submitter)?,
+                "submissionId" => {
+                    field_submission_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "submitter" => {
+                    field_submitter = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -12026,52 +13718,145 @@ impl DecodeMembers for TeamsMessageEvidence {
         let mut field_urls: Option<Vec<UrlEvidence>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
                 "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "campaignId" => read_wire(&mut map, &mut field_campaign_id)?,
-                "channelId" => read_wire(&mut map, &mut field_channel_id)?,
-                "deliveryAction" => read_own(&mut map, &mut field_delivery_action)?,
-                "deliveryLocation" => read_own(&mut map, &mut field_delivery_location)?,
-                "files" => read_own(&mut map, &mut field_files)?,
-                "groupId" => read_wire(&mut map, &mut field_group_id)?,
-                "isExternal" => read_wire(&mut map, &mut field_is_external)?,
-                "isOwned" => read_wire(&mut map, &mut field_is_owned)?,
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "campaignId" => {
+                    field_campaign_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "channelId" => {
+                    field_channel_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "deliveryAction" => {
+                    field_delivery_action = map
+                        .next_value::<Option<TeamsMessageDeliveryAction>>()?;
+                }
+                "deliveryLocation" => {
+                    field_delivery_location = map
+                        .next_value::<Option<TeamsDeliveryLocation>>()?;
+                }
+                "files" => field_files = map.next_value::<Option<Vec<FileEvidence>>>()?,
+                "groupId" => {
+                    field_group_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "isExternal" => {
+                    field_is_external = map
+                        .next_value::<Wire<Option<bool>>>()?
+                        .into_inner();
+                }
+                "isOwned" => {
+                    field_is_owned = map.next_value::<Wire<Option<bool>>>()?.into_inner();
+                }
                 "lastModifiedDateTime" => {
-                    read_wire(&mut map, &mut field_last_modified_date_time)?
+                    field_last_modified_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "messageDirection" => read_own(&mut map, &mut field_message_direction)?,
-                "messageId" => read_wire(&mut map, &mut field_message_id)?,
-                "owningTenantId" => read_own(&mut map, &mut field_owning_tenant_id)?,
-                "parentMessageId" => read_wire(&mut map, &mut field_parent_message_id)?,
-                "receivedDateTime" => read_wire(&mut map, &mut field_received_date_time)?,
-                "recipients" => read_wire(&mut map, &mut field_recipients)?,
+                "messageDirection" => {
+                    field_message_direction = map
+                        .next_value::<Option<AntispamTeamsDirection>>()?;
+                }
+                "messageId" => {
+                    field_message_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "owningTenantId" => {
+                    field_owning_tenant_id = map.next_value::<Option<edm::Guid>>()?;
+                }
+                "parentMessageId" => {
+                    field_parent_message_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "receivedDateTime" => {
+                    field_received_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "recipients" => {
+                    field_recipients = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
                 "senderFromAddress" => {
-                    read_wire(&mut map, &mut field_sender_from_address)?
+                    field_sender_from_address = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "senderIP" => read_wire(&mut map, &mut field_sender_ip)?,
-                "sourceAppName" => read_wire(&mut map, &mut field_source_app_name)?,
-                "sourceId" => read_wire(&mut map, &mut field_source_id)?,
-                "subject" => read_wire(&mut map, &mut field_subject)?,
+                "senderIP" => {
+                    field_sender_ip = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "sourceAppName" => {
+                    field_source_app_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "sourceId" => {
+                    field_source_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "subject" => {
+                    field_subject = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "suspiciousRecipients" => {
-                    read_wire(&mut map, &mut field_suspicious_recipients)?
+                    field_suspicious_recipients = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
                 }
-                "threadId" => read_wire(&mut map, &mut field_thread_id)?,
-                "threadType" => read_wire(&mut map, &mut field_thread_type)?,
-                "urls" => read_own(&mut map, &mut field_urls)?,
+                "threadId" => {
+                    field_thread_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "threadType" => {
+                    field_thread_type = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "urls" => field_urls = map.next_value::<Option<Vec<UrlEvidence>>>()?,
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -12312,23 +14097,43 @@ impl DecodeMembers for UrlEvidence {
         let mut field_url: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "url" => read_wire(&mut map, &mut field_url)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "url" => {
+                    field_url = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -12476,27 +14281,52 @@ impl DecodeMembers for UserAccount {
         let mut field_user_sid: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "accountName" => read_wire(&mut map, &mut field_account_name)?,
-                "activeDirectoryObjectGuid" => {
-                    read_own(&mut map, &mut field_active_directory_object_guid)?
+                "accountName" => {
+                    field_account_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "azureAdUserId" => read_wire(&mut map, &mut field_azure_ad_user_id)?,
-                "displayName" => read_wire(&mut map, &mut field_display_name)?,
-                "domainName" => read_wire(&mut map, &mut field_domain_name)?,
+                "activeDirectoryObjectGuid" => {
+                    field_active_directory_object_guid = map
+                        .next_value::<Option<edm::Guid>>()?;
+                }
+                "azureAdUserId" => {
+                    field_azure_ad_user_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "displayName" => {
+                    field_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "domainName" => {
+                    field_domain_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "resourceAccessEvents" => {
-                    read_own(&mut map, &mut field_resource_access_events)?
+                    field_resource_access_events = map
+                        .next_value::<Option<Vec<ResourceAccessEvent>>>()?;
                 }
                 "userPrincipalName" => {
-                    read_wire(&mut map, &mut field_user_principal_name)?
+                    field_user_principal_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "userSid" => read_wire(&mut map, &mut field_user_sid)?,
+                "userSid" => {
+                    field_user_sid = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -12651,24 +14481,44 @@ impl DecodeMembers for UserEvidence {
         let mut field_user_account: Option<UserAccount> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "detailedRoles" => read_wire(&mut map, &mut field_detailed_roles)?,
-                "remediationStatus" => read_own(&mut map, &mut field_remediation_status)?,
-                "remediationStatusDetails" => {
-                    read_wire(&mut map, &mut field_remediation_status_details)?
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "roles" => read_own(&mut map, &mut field_roles)?,
-                "tags" => read_wire(&mut map, &mut field_tags)?,
-                "verdict" => read_own(&mut map, &mut field_verdict)?,
-                "stream" => read_own(&mut map, &mut field_stream)?,
-                "userAccount" => read_own(&mut map, &mut field_user_account)?,
+                "detailedRoles" => {
+                    field_detailed_roles = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "remediationStatus" => {
+                    field_remediation_status = map
+                        .next_value::<Option<EvidenceRemediationStatus>>()?;
+                }
+                "remediationStatusDetails" => {
+                    field_remediation_status_details = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "roles" => field_roles = map.next_value::<Option<Vec<EvidenceRole>>>()?,
+                "tags" => {
+                    field_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "verdict" => field_verdict = map.next_value::<Option<EvidenceVerdict>>()?,
+                "stream" => field_stream = map.next_value::<Option<Stream>>()?,
+                "userAccount" => {
+                    field_user_account = map.next_value::<Option<UserAccount>>()?;
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -12796,17 +14646,30 @@ impl DecodeMembers for VmMetadata {
         let mut field_vm_id: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "cloudProvider" => read_own(&mut map, &mut field_cloud_provider)?,
-                "resourceId" => read_wire(&mut map, &mut field_resource_id)?,
-                "subscriptionId" => read_wire(&mut map, &mut field_subscription_id)?,
-                "vmId" => read_wire(&mut map, &mut field_vm_id)?,
+                "cloudProvider" => {
+                    field_cloud_provider = map.next_value::<Option<VmCloudProvider>>()?;
+                }
+                "resourceId" => {
+                    field_resource_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "subscriptionId" => {
+                    field_subscription_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "vmId" => {
+                    field_vm_id = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -13095,57 +14958,155 @@ impl DecodeMembers for Alert {
         let mut field_title: Option<String> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "actorDisplayName" => read_wire(&mut map, &mut field_actor_display_name)?,
-                "additionalData" => read_own(&mut map, &mut field_additional_data)?,
-                "alertPolicyId" => read_wire(&mut map, &mut field_alert_policy_id)?,
-                "alertWebUrl" => read_wire(&mut map, &mut field_alert_web_url)?,
-                "assignedTo" => read_wire(&mut map, &mut field_assigned_to)?,
-                "category" => read_wire(&mut map, &mut field_category)?,
-                "classification" => read_own(&mut map, &mut field_classification)?,
-                "comments" => read_own(&mut map, &mut field_comments)?,
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "customDetails" => read_own(&mut map, &mut field_custom_details)?,
-                "description" => read_wire(&mut map, &mut field_description)?,
-                "detectionSource" => read_own(&mut map, &mut field_detection_source)?,
-                "detectorId" => read_wire(&mut map, &mut field_detector_id)?,
-                "determination" => read_own(&mut map, &mut field_determination)?,
-                "evidence" => read_own(&mut map, &mut field_evidence)?,
-                "firstActivityDateTime" => {
-                    read_wire(&mut map, &mut field_first_activity_date_time)?
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "actorDisplayName" => {
+                    field_actor_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "incidentId" => read_wire(&mut map, &mut field_incident_id)?,
-                "incidentWebUrl" => read_wire(&mut map, &mut field_incident_web_url)?,
+                "additionalData" => {
+                    field_additional_data = map.next_value::<Option<Dictionary>>()?;
+                }
+                "alertPolicyId" => {
+                    field_alert_policy_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "alertWebUrl" => {
+                    field_alert_web_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "assignedTo" => {
+                    field_assigned_to = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "category" => {
+                    field_category = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "classification" => {
+                    field_classification = map
+                        .next_value::<Option<AlertClassification>>()?;
+                }
+                "comments" => {
+                    field_comments = map.next_value::<Option<Vec<AlertComment>>>()?;
+                }
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "customDetails" => {
+                    field_custom_details = map.next_value::<Option<Dictionary>>()?;
+                }
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "detectionSource" => {
+                    field_detection_source = map.next_value::<Option<DetectionSource>>()?;
+                }
+                "detectorId" => {
+                    field_detector_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "determination" => {
+                    field_determination = map.next_value::<Option<AlertDetermination>>()?;
+                }
+                "evidence" => {
+                    field_evidence = map.next_value::<Option<Vec<AnyAlertEvidence>>>()?;
+                }
+                "firstActivityDateTime" => {
+                    field_first_activity_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "incidentId" => {
+                    field_incident_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "incidentWebUrl" => {
+                    field_incident_web_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "lastActivityDateTime" => {
-                    read_wire(&mut map, &mut field_last_activity_date_time)?
+                    field_last_activity_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
                 "lastUpdateDateTime" => {
-                    read_wire(&mut map, &mut field_last_update_date_time)?
+                    field_last_update_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
-                "mitreTechniques" => read_wire(&mut map, &mut field_mitre_techniques)?,
-                "productName" => read_wire(&mut map, &mut field_product_name)?,
-                "providerAlertId" => read_wire(&mut map, &mut field_provider_alert_id)?,
+                "mitreTechniques" => {
+                    field_mitre_techniques = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "productName" => {
+                    field_product_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "providerAlertId" => {
+                    field_provider_alert_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "recommendedActions" => {
-                    read_wire(&mut map, &mut field_recommended_actions)?
+                    field_recommended_actions = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "resolvedDateTime" => read_wire(&mut map, &mut field_resolved_date_time)?,
-                "serviceSource" => read_own(&mut map, &mut field_service_source)?,
-                "severity" => read_own(&mut map, &mut field_severity)?,
-                "status" => read_own(&mut map, &mut field_status)?,
-                "systemTags" => read_wire(&mut map, &mut field_system_tags)?,
-                "tenantId" => read_wire(&mut map, &mut field_tenant_id)?,
+                "resolvedDateTime" => {
+                    field_resolved_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "serviceSource" => {
+                    field_service_source = map.next_value::<Option<ServiceSource>>()?;
+                }
+                "severity" => field_severity = map.next_value::<Option<AlertSeverity>>()?,
+                "status" => field_status = map.next_value::<Option<AlertStatus>>()?,
+                "systemTags" => {
+                    field_system_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "tenantId" => {
+                    field_tenant_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "threatDisplayName" => {
-                    read_wire(&mut map, &mut field_threat_display_name)?
+                    field_threat_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "threatFamilyName" => read_wire(&mut map, &mut field_threat_family_name)?,
-                "title" => read_wire(&mut map, &mut field_title)?,
+                "threatFamilyName" => {
+                    field_threat_family_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "title" => {
+                    field_title = map.next_value::<Wire<Option<String>>>()?.into_inner();
+                }
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
@@ -13467,37 +15428,93 @@ impl DecodeMembers for Incident {
         let mut field_alerts: Option<Vec<Alert>> = None;
         while let Some(key) = map.next_key::<FieldKey<'de>>()? {
             match key.as_str() {
-                "id" => read_wire(&mut map, &mut field_id)?,
-                "assignedTo" => read_wire(&mut map, &mut field_assigned_to)?,
-                "classification" => read_own(&mut map, &mut field_classification)?,
-                "comments" => read_own(&mut map, &mut field_comments)?,
-                "createdDateTime" => read_wire(&mut map, &mut field_created_date_time)?,
-                "customTags" => read_wire(&mut map, &mut field_custom_tags)?,
-                "description" => read_wire(&mut map, &mut field_description)?,
-                "determination" => read_own(&mut map, &mut field_determination)?,
-                "displayName" => read_wire(&mut map, &mut field_display_name)?,
-                "incidentWebUrl" => read_wire(&mut map, &mut field_incident_web_url)?,
-                "lastModifiedBy" => read_wire(&mut map, &mut field_last_modified_by)?,
+                "id" => field_id = map.next_value::<Wire<Option<String>>>()?.into_inner(),
+                "assignedTo" => {
+                    field_assigned_to = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "classification" => {
+                    field_classification = map
+                        .next_value::<Option<AlertClassification>>()?;
+                }
+                "comments" => {
+                    field_comments = map.next_value::<Option<Vec<AlertComment>>>()?;
+                }
+                "createdDateTime" => {
+                    field_created_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
+                }
+                "customTags" => {
+                    field_custom_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "description" => {
+                    field_description = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "determination" => {
+                    field_determination = map.next_value::<Option<AlertDetermination>>()?;
+                }
+                "displayName" => {
+                    field_display_name = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "incidentWebUrl" => {
+                    field_incident_web_url = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "lastModifiedBy" => {
+                    field_last_modified_by = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
                 "lastUpdateDateTime" => {
-                    read_wire(&mut map, &mut field_last_update_date_time)?
+                    field_last_update_date_time = map
+                        .next_value::<Wire<Option<edm::DateTimeOffset>>>()?
+                        .into_inner();
                 }
                 "redirectIncidentId" => {
-                    read_wire(&mut map, &mut field_redirect_incident_id)?
+                    field_redirect_incident_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
                 }
-                "resolvingComment" => read_wire(&mut map, &mut field_resolving_comment)?,
-                "severity" => read_own(&mut map, &mut field_severity)?,
-                "status" => read_own(&mut map, &mut field_status)?,
-                "summary" => read_wire(&mut map, &mut field_summary)?,
-                "systemTags" => read_wire(&mut map, &mut field_system_tags)?,
-                "tenantId" => read_wire(&mut map, &mut field_tenant_id)?,
-                "alerts" => read_own(&mut map, &mut field_alerts)?,
+                "resolvingComment" => {
+                    field_resolving_comment = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "severity" => field_severity = map.next_value::<Option<AlertSeverity>>()?,
+                "status" => field_status = map.next_value::<Option<IncidentStatus>>()?,
+                "summary" => {
+                    field_summary = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "systemTags" => {
+                    field_system_tags = map
+                        .next_value::<Wire<Option<Vec<String>>>>()?
+                        .into_inner();
+                }
+                "tenantId" => {
+                    field_tenant_id = map
+                        .next_value::<Wire<Option<String>>>()?
+                        .into_inner();
+                }
+                "alerts" => field_alerts = map.next_value::<Option<Vec<Alert>>>()?,
                 _ => {
-                    keep_unknown(
-                        &mut map,
-                        key,
-                        &mut annotations,
-                        &mut additional_properties,
-                    )?
+                    let key = key.into_owned();
+                    if is_annotation(&key) {
+                        annotations.insert(key, map.next_value::<Value>()?);
+                    } else {
+                        additional_properties
+                            .push_raw(key, map.next_value::<Box<RawValue>>()?);
+                    }
                 }
             }
         }
