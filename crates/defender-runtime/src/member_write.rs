@@ -34,7 +34,7 @@ impl<M: SerializeMap> MemberWriter<M> {
 
     /// Writes one member.
     #[inline(always)]
-    pub fn member<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
+    pub fn member<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) {
         if self.error.is_none() {
             self.error = self.map.serialize_entry(name, value).err();
         }
@@ -43,7 +43,7 @@ impl<M: SerializeMap> MemberWriter<M> {
     /// Writes a key property unless it is empty: a value decoded from a body selected without
     /// its key holds an empty key, which is left out again rather than sent as `""`.
     #[inline(always)]
-    pub fn key_unless_empty(&mut self, name: &'static str, value: &str) {
+    pub fn key_unless_empty(&mut self, name: &str, value: &str) {
         if !value.is_empty() {
             self.member(name, value);
         }
@@ -51,7 +51,7 @@ impl<M: SerializeMap> MemberWriter<M> {
 
     /// Writes a navigation property only when it was expanded.
     #[inline(always)]
-    pub fn expanded<T: Serialize>(&mut self, name: &'static str, value: &Option<T>) {
+    pub fn expanded<T: Serialize>(&mut self, name: &str, value: &Option<T>) {
         if value.is_some() {
             self.member(name, value);
         }
@@ -59,7 +59,7 @@ impl<M: SerializeMap> MemberWriter<M> {
 
     /// Writes a request body's field unless it is [`Patch::Absent`].
     #[inline(always)]
-    pub fn patch<T: Serialize>(&mut self, name: &'static str, value: &Patch<T>) {
+    pub fn patch<T: Serialize>(&mut self, name: &str, value: &Patch<T>) {
         if !value.is_absent() {
             self.member(name, value);
         }
@@ -73,20 +73,14 @@ impl<M: SerializeMap> MemberWriter<M> {
     /// Writes each member of a request body that the metadata does not declare.
     pub fn json_members(&mut self, members: &Map<String, Value>) {
         for (name, value) in members {
-            if self.error.is_some() {
-                return;
-            }
-            self.error = self.map.serialize_entry(name, value).err();
+            self.member(name, value);
         }
     }
 
     /// Writes each member kept as unknown, as the JSON text it was sent as.
     pub fn unknown(&mut self, members: &RawMembers) {
         for (name, value) in members.iter() {
-            if self.error.is_some() {
-                return;
-            }
-            self.error = self.map.serialize_entry(name, value).err();
+            self.member(name, value);
         }
     }
 

@@ -21,7 +21,7 @@ use thin_vec::ThinVec;
 
 /// Undeclared members of a JSON object, in the order they arrived, each as raw JSON text.
 ///
-/// Serializes as the members of an object (generated types flatten it into their own), writing
+/// Serializes as the members of an object (generated types write them into their own), writing
 /// each value back byte for byte. One pointer wide, with its length and capacity kept beside
 /// the members (a [`ThinVec`]): a page holds one per item, and nearly all are empty.
 ///
